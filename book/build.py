@@ -1,0 +1,251 @@
+"""Execute every chapter with papermill, collect its claims, and build the HTML book.
+
+This is the only executor of the book: Jupyter Book renders the outputs papermill stored.
+
+    python book/build.py [--scale smoke|cpu|paper] [--only STEM] [--force] [--out DIR]
+
+For each ``notebooks/NN_*.ipynb`` (sorted) it writes ``<out>/chapters/<stem>.ipynb``, reusing the
+executed copy when its cache key (source notebook, scale, ``grokcore/*.py``, this file) is
+unchanged. It then gathers every chapter's claims (the ``application/vnd.grokbook.claims+json``
+output) into ``<out>/_build/claims.json`` and the intro's scoreboard, stages the book sources
+in ``<out>/_build/src`` and runs ``jupyter-book build`` with warnings as errors into
+``<out>/_build/html``. ``<out>`` is ``book/`` unless ``--out`` is given.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+
+BOOK = Path(__file__).resolve().parent
+ROOT = BOOK.parent
+SCALES = ("smoke", "cpu", "paper")
+CLAIMS_MIME = "application/vnd.grokbook.claims+json"
+CLAIM_KEYS = ("chapter", "id", "source", "statement", "paper", "ours", "verdict", "scale")
+SCOREBOARD_COLUMNS = ("chapter", "id", "statement", "source", "paper", "ours", "verdict")
+SCOREBOARD = "_generated/scoreboard.md"  # relative to the staged sources; intro.md includes it
+# Staged with the book: everything in book/ except these (build outputs, scripts, run records).
+NOT_STAGED = shutil.ignore_patterns("_build", "chapters", "results", "*.py", "*.sh", "__pycache__")
+
+
+class BuildError(RuntimeError):
+    """A failure that stops the build, with a message naming the notebook or step."""
+
+
+def cache_key(source: Path, scale: str) -> str:
+    """Hash what an executed chapter depends on: the notebook, the scale, the library, this file."""
+    h = hashlib.sha256()
+    for name, data in [("notebook", source.read_bytes()), ("scale", scale.encode())]:
+        h.update(f"{name}\0".encode() + data + b"\0")
+    for path in [*sorted((ROOT / "grokcore").glob("*.py")), Path(__file__).resolve()]:
+        h.update(f"{path.relative_to(ROOT).as_posix()}\0".encode() + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def read_meta(executed: Path) -> dict:
+    """The ``grokbook`` metadata of an executed chapter, or {} if absent or unreadable."""
+    try:
+        return nbformat.read(executed, as_version=4).metadata.get("grokbook", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def execute(source: Path, executed: Path, scale: str) -> tuple[float, bool]:
+    """Run ``source`` with papermill into ``executed`` unless the cached copy is current.
+
+    Returns (wall seconds, reused). Raises BuildError naming the notebook on any error output.
+    """
+    key = cache_key(source, scale)
+    meta = read_meta(executed) if executed.exists() else {}
+    if meta.get("key") == key:
+        return meta.get("wall_s", 0.0), True
+
+    import papermill
+
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    print(f"executing {source.name} (scale={scale}) ...", flush=True)
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(source), str(executed), parameters={"scale": scale}, kernel_name="python3",
+            cwd=str(source.parent), progress_bar=False, log_output=False)
+    except papermill.PapermillExecutionError as err:
+        raise BuildError(f"{source.name}: cell In [{err.exec_count}] raised {err.ename}: "
+                         f"{err.evalue}\n  (the executed copy shows the traceback: {executed})"
+                         ) from None
+    wall = round(time.perf_counter() - start, 1)
+
+    nb = nbformat.read(executed, as_version=4)
+    check_no_errors(nb, source.name)
+    nb.metadata["grokbook"] = {"key": key, "scale": scale, "wall_s": wall}
+    nbformat.write(nb, executed)
+    return wall, False
+
+
+def check_no_errors(nb: nbformat.NotebookNode, name: str) -> None:
+    """Fail if any cell stored an error output (e.g. a cell allowed to raise)."""
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                raise BuildError(f"{name}: cell {i} has an error output: "
+                                 f"{out.get('ename')}: {out.get('evalue')}")
+
+
+def read_claims(executed: Path) -> list[dict]:
+    """Return the claims a chapter emitted; fail if it emitted none or a row lacks a key."""
+    nb = nbformat.read(executed, as_version=4)
+    claims = None
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if CLAIMS_MIME in data:
+                rows = data[CLAIMS_MIME]
+                claims = (claims or []) + (json.loads(rows) if isinstance(rows, str) else rows)
+    if claims is None:
+        raise BuildError(f"{executed.name}: no output with mimetype {CLAIMS_MIME} "
+                         "(every chapter must display its claim table)")
+    for row in claims:
+        missing = [k for k in CLAIM_KEYS if k not in row]
+        if missing:
+            raise BuildError(f"{executed.name}: claim {row.get('id', row)!r} lacks {missing}")
+    return [dict(row) for row in claims]
+
+
+def _cell(value: object) -> str:
+    """Format a value for a markdown table cell."""
+    text = "" if value is None else str(value)
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def scoreboard(claims: dict[str, list[dict]]) -> str:
+    """Render the intro's scoreboard from {chapter stem: claims}: one table row per claim."""
+    head = ["Chapter", "Claim", "Statement", "Source", "Paper", "Ours", "Verdict"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for stem, rows in claims.items():
+        for row in rows:
+            cells = [_cell(row[k]) for k in SCOREBOARD_COLUMNS]
+            cells[0] = f"{{doc}}`{cells[0] or stem} </chapters/{stem}>`"
+            lines.append("| " + " | ".join(cells) + " |")
+    flat = [row for rows in claims.values() for row in rows]
+    scales = ", ".join(sorted({str(row["scale"]) for row in flat}))
+    return "\n".join(lines) + f"\n\nClaims: {len(flat)}. Scale: {scales}.\n"
+
+
+def toc_chapters(toc_path: Path) -> list[str]:
+    """The chapter stems the TOC lists, in order (entries ``chapters/<stem>``)."""
+    toc = yaml.safe_load(toc_path.read_text())
+    files = [entry["file"] for part in [toc] + toc.get("parts", []) for entry in
+             part.get("chapters", [])]
+    return [f.removeprefix("chapters/").removesuffix(".ipynb") for f in files]
+
+
+def stage(out: Path, claims: dict[str, list[dict]]) -> Path:
+    """Assemble the book sources, executed chapters and generated scoreboard in one folder."""
+    src = out / "_build" / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.copytree(BOOK, src, ignore=NOT_STAGED)
+    (src / "chapters").mkdir()
+    for stem in claims:
+        # Drop the claims mimetype (already collected): myst-nb warns on mimetypes it can't render.
+        nb = nbformat.read(out / "chapters" / f"{stem}.ipynb", as_version=4)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                output.get("data", {}).pop(CLAIMS_MIME, None)
+        nbformat.write(nb, src / "chapters" / f"{stem}.ipynb")
+    (src / SCOREBOARD).parent.mkdir()
+    (src / SCOREBOARD).write_text(scoreboard(claims))
+    return src
+
+
+def build_html(src: Path, out: Path) -> None:
+    """Run jupyter-book 1.x on the staged sources, warnings as errors, into <out>/_build/html."""
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build",
+           str(src), "--path-output", str(out), "--all", "-W", "-n", "--keep-going", "-q"]
+    result = subprocess.run(cmd, cwd=ROOT, check=False)
+    if result.returncode != 0:
+        raise BuildError(f"jupyter-book build failed (exit {result.returncode}); "
+                         "Sphinx warnings are errors, see the messages above")
+
+
+def print_times(rows: list[tuple[str, str]]) -> None:
+    """Print the wall-time table at the end of a build."""
+    width = max(len(name) for name, _ in rows)
+    print("\n" + "step".ljust(width) + "  wall time")
+    for name, value in rows:
+        print(name.ljust(width) + "  " + value)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line options (``--notebooks`` is for developing build.py itself)."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--scale", choices=SCALES, default="cpu", help="parameter tier (default cpu)")
+    p.add_argument("--only", metavar="STEM", help="execute only this notebook, e.g. 01_egd_toy")
+    p.add_argument("--force", action="store_true", help="re-execute even if cached")
+    p.add_argument("--out", type=Path, default=BOOK, help="output folder (default book/)")
+    p.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Execute, collect claims, build; return the exit status."""
+    args = parse_args(argv)
+    out = args.out.resolve()
+    t0 = time.perf_counter()
+    subprocess.run(["bash", str(BOOK / "fetch_assets.sh")], check=True)
+    # Kernels inherit this environment: grokcore importable without an install, and matplotlib's
+    # inline backend (not a GUI one). Not MPLBACKEND=Agg: the kernel would then drop its figures.
+    pythonpath = [str(ROOT), os.environ.get("PYTHONPATH", "")]
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, pythonpath))
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+
+    sources = sorted(args.notebooks.glob("[0-9][0-9]_*.ipynb"))
+    stems = toc_chapters(BOOK / "_toc.yml")
+    if sorted(stems) != [s.stem for s in sources]:
+        raise BuildError(f"book/_toc.yml lists {stems} but {args.notebooks} has "
+                         f"{[s.stem for s in sources]}: add one line per chapter to the TOC")
+    if args.only and args.only not in stems:
+        raise BuildError(f"--only {args.only}: no such notebook (have {stems})")
+
+    rows = []
+    for source in sources:
+        executed = out / "chapters" / f"{source.stem}.ipynb"
+        if args.only and source.stem != args.only:
+            if not executed.exists():
+                raise BuildError(f"{source.stem} was never executed: build it without --only")
+            rows.append((source.stem, "kept (--only)"))
+            continue
+        if args.force and executed.exists():
+            executed.unlink()
+        wall, reused = execute(source, executed, args.scale)
+        rows.append((source.stem, f"cached ({wall:.1f} s when executed)" if reused
+                     else f"{wall:.1f} s"))
+
+    claims = {stem: read_claims(out / "chapters" / f"{stem}.ipynb") for stem in stems}
+    flat = [row for rows in claims.values() for row in rows]
+    (out / "_build").mkdir(parents=True, exist_ok=True)
+    (out / "_build" / "claims.json").write_text(json.dumps(flat, indent=1) + "\n")
+
+    t_book = time.perf_counter()
+    build_html(stage(out, claims), out)
+    rows.append(("jupyter-book", f"{time.perf_counter() - t_book:.1f} s"))
+    rows.append(("total", f"{time.perf_counter() - t0:.1f} s"))
+    print_times(rows)
+    print(f"\nbook: {out / '_build' / 'html' / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BuildError as err:
+        print(f"build.py: error: {err}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,301 @@
+"""Typed, frozen run configuration with validation and a stable key.
+
+Every default names its source. A config is validated when it is built, so a bad value fails
+before anything trains, with a message naming the field and the allowed values.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+# Bump when the meaning of a record changes: old records are then recomputed, never reused.
+RECORD_SCHEMA = 1
+
+OPERATIONS = ("x+y", "x-y", "x*y", "x/y", "x^2-y", "a*c+b*d-e")
+LOSSES = ("cross_entropy", "hinge", "mse")
+OPTIMIZERS = ("sgd", "adam", "adamw")
+METHODS = ("none", "egd", "column_norm", "grokfast_ema", "grokfast_ma", "rescale")
+EGD_SOLVERS = ("svd", "eigh", "rsvd", "newton_schulz")
+DTYPES = ("float32", "float64")
+
+
+class ConfigError(ValueError):
+    """An invalid configuration value; the message names the field and what is allowed."""
+
+
+def is_prime(n: int) -> bool:
+    return n >= 2 and all(n % d for d in range(2, int(n**0.5) + 1))
+
+
+def _check(ok: bool, where: str, name: str, value: Any, allowed: str) -> None:
+    if not ok:
+        raise ConfigError(f"{where}.{name}={value!r} is invalid: allowed {allowed}")
+
+
+def _positive_int(where: str, **kw: Any) -> None:
+    for name, v in kw.items():
+        _check(isinstance(v, int) and not isinstance(v, bool) and v > 0, where, name, v,
+               "a positive integer")
+
+
+def _choice(where: str, name: str, value: Any, allowed: tuple) -> None:
+    _check(value in allowed, where, name, value, "one of " + ", ".join(map(repr, allowed)))
+
+
+@dataclass(frozen=True)
+class ModularTask:
+    """(x op y) mod p over all operand pairs, split into train and test.
+
+    Defaults: EGD paper App. B (p = 97, frac_train = 0.5)."""
+
+    operation: str = "x+y"  # key of grokcore.data.OPERATIONS
+    p: int = 97  # modulus (EGD App. B: 79, 97, 127)
+    frac_train: float = 0.5  # fraction of all pairs used for training (EGD App. B "DR")
+    min_y: int = 0  # smallest second operand; NeuralGrok/Grokfast code use 1 (b in 1..p-1)
+    split_seed: int | None = None  # seed of the train/test split; None: the run's seed
+
+    def __post_init__(self) -> None:
+        w = "ModularTask"
+        _choice(w, "operation", self.operation, OPERATIONS)
+        _positive_int(w, p=self.p)
+        needs_prime = self.operation == "x/y"
+        _check(not needs_prime or is_prime(self.p), w, "p", self.p,
+               "a prime (x/y needs inverses mod p)")
+        _check(0.0 < self.frac_train < 1.0, w, "frac_train", self.frac_train, "a value in (0, 1)")
+        lo = 1 if self.operation == "x/y" else 0
+        _check(isinstance(self.min_y, int) and lo <= self.min_y < self.p, w, "min_y", self.min_y,
+               f"an integer in [{lo}, p)")
+
+    @property
+    def n_inputs(self) -> int:
+        """Operands per example (5 for a*c+b*d-e)."""
+        return 5 if self.operation == "a*c+b*d-e" else 2
+
+    @property
+    def n_classes(self) -> int:
+        return self.p
+
+
+@dataclass(frozen=True)
+class ParityTask:
+    """Sparse parity Parity(n, k): y = product of k secret bits of x in {-1, +1}^n.
+
+    Defaults: EGD paper §5.1 and its public code (k = 4: n = 50, 2000 train, 10000 test)."""
+
+    n: int = 50  # input bits (EGD Table 1)
+    k: int = 4  # secret subset size (EGD Table 1)
+    n_train: int = 2000  # EGD code parity.py
+    n_test: int = 10000  # EGD code parity.py
+    split_seed: int | None = None  # seed of the secret subset and the samples; None: run seed
+
+    def __post_init__(self) -> None:
+        _positive_int("ParityTask", n=self.n, k=self.k, n_train=self.n_train, n_test=self.n_test)
+        _check(self.k <= self.n, "ParityTask", "k", self.k, f"an integer in [1, n={self.n}]")
+
+    @property
+    def n_classes(self) -> int:
+        return 1  # one signed output
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    """Two-layer ReLU MLP; defaults: EGD paper §5.2 (width 512, He-normal init, no output bias)."""
+
+    width: int = 512  # hidden units (EGD App. B)
+    output_bias: bool = False  # EGD code: f(x) = ReLU(x W1 + b1) W2
+    b1_init: str = "zeros"  # EGD modular code: zeros; EGD parity code: "he", N(0, 2/d_in)
+
+    def __post_init__(self) -> None:
+        _positive_int("MLPConfig", width=self.width)
+        _choice("MLPConfig", "b1_init", self.b1_init, ("zeros", "he"))
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """Decoder-only transformer; defaults: Nanda et al. 2023 (1 layer, d_model 128, 4 heads, d_mlp 512)."""
+
+    n_layers: int = 1  # Nanda 2023
+    d_model: int = 128  # Nanda 2023
+    n_heads: int = 4  # Nanda 2023
+    d_mlp: int = 512  # Nanda 2023
+    layer_norm: bool = False  # Nanda 2023 has none; Grokfast/NeuralGrok use pre-LN
+    act: str = "relu"  # Nanda 2023 relu; Grokfast/NeuralGrok gelu
+
+    def __post_init__(self) -> None:
+        w = "TransformerConfig"
+        _positive_int(w, n_layers=self.n_layers, d_model=self.d_model, n_heads=self.n_heads,
+                      d_mlp=self.d_mlp)
+        _check(self.d_model % self.n_heads == 0, w, "n_heads", self.n_heads,
+               f"a divisor of d_model={self.d_model}")
+        _choice(w, "act", self.act, ("relu", "gelu"))
+
+    @property
+    def d_head(self) -> int:
+        return self.d_model // self.n_heads
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """Optimizer; names keep PyTorch's meaning.
+
+    `weight_decay` is torch.optim's: coupled L2 for "sgd"/"adam", decoupled for "adamw".
+    `loss_l2` instead adds loss_l2/2 * sum ||W||^2 over weight matrices to the loss, so its
+    gradient passes through the gradient transforms (as the EGD code does).
+    Defaults: EGD paper App. B (SGD, lr 0.7, batch 512, L2 1e-4 in the loss)."""
+
+    name: str = "sgd"  # "sgd" | "adam" | "adamw"
+    lr: float = 0.7  # EGD App. B
+    weight_decay: float = 0.0  # torch.optim meaning (see docstring)
+    loss_l2: float = 1e-4  # EGD code: + 0.5 * 1e-4 * (||W1||^2 + ||W2||^2)
+    betas: tuple[float, float] = (0.9, 0.98)  # Nanda 2023 / Grokfast (adam, adamw only)
+    momentum: float = 0.0  # sgd only
+    warmup_steps: int = 0  # linear warmup min(step / warmup_steps, 1) as Nanda/Grokfast; 0 = off
+    batch_size: int | None = 512  # EGD App. B; None = full batch
+
+    def __post_init__(self) -> None:
+        w = "OptimConfig"
+        _choice(w, "name", self.name, OPTIMIZERS)
+        _check(self.lr > 0, w, "lr", self.lr, "a positive number")
+        _check(self.weight_decay >= 0, w, "weight_decay", self.weight_decay, "a number >= 0")
+        _check(self.loss_l2 >= 0, w, "loss_l2", self.loss_l2, "a number >= 0")
+        _check(len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), w, "betas",
+               self.betas, "two numbers in [0, 1)")
+        _check(0 <= self.momentum < 1, w, "momentum", self.momentum, "a number in [0, 1)")
+        _check(isinstance(self.warmup_steps, int) and self.warmup_steps >= 0, w, "warmup_steps",
+               self.warmup_steps, "an integer >= 0")
+        if self.batch_size is not None:
+            _positive_int(w, batch_size=self.batch_size)
+
+
+@dataclass(frozen=True)
+class MethodConfig:
+    """The gradient transform applied between backward() and optimizer.step().
+
+    Defaults: EGD on the hidden layer (EGD §5), Grokfast values of Lee et al. 2024 README."""
+
+    name: str = "none"  # "none" | "egd" | "column_norm" | "grokfast_ema" | "grokfast_ma" | "rescale"
+    targets: tuple[str, ...] = ("W1",)  # parameters egd/column_norm act on (EGD §5: hidden layer)
+    egd_solver: str = "svd"  # "svd" | "eigh" | "rsvd" | "newton_schulz"
+    rank: int = 128  # rsvd rank (EGD code: 128 and 64)
+    ns_steps: int = 15  # newton_schulz iterations (ours; see bench/)
+    alpha: float = 0.98  # grokfast_ema (Grokfast README)
+    lamb: float = 2.0  # grokfast_ema 2.0 / grokfast_ma 5.0 (Grokfast README)
+    window_size: int = 100  # grokfast_ma (Grokfast README)
+    warmup: bool = True  # grokfast_ma: unchanged gradients until the window is full (Grokfast code)
+    c: float = 1.0  # rescale: g -> c g / ||g|| (NeuralGrok §4)
+    switch_off_at: float | None = None  # test acc at which to fall back to plain gradients (EGD code: 0.95)
+
+    def __post_init__(self) -> None:
+        w = "MethodConfig"
+        _choice(w, "name", self.name, METHODS)
+        _choice(w, "egd_solver", self.egd_solver, EGD_SOLVERS)
+        _positive_int(w, rank=self.rank, window_size=self.window_size, ns_steps=self.ns_steps)
+        _check(0 <= self.alpha < 1, w, "alpha", self.alpha, "a number in [0, 1)")
+        _check(self.c > 0, w, "c", self.c, "a positive number")
+        _check(self.switch_off_at is None or 0 < self.switch_off_at <= 1, w, "switch_off_at",
+               self.switch_off_at, "None or a number in (0, 1]")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One training run: task, model, optimizer, gradient method, budget and seed."""
+
+    task: ModularTask | ParityTask = field(default_factory=ModularTask)
+    model: MLPConfig | TransformerConfig = field(default_factory=MLPConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    method: MethodConfig = field(default_factory=MethodConfig)
+    loss: str = "cross_entropy"  # "cross_entropy" | "hinge" | "mse" (parity: EGD says hinge)
+    num_steps: int = 2000  # optimizer steps
+    eval_every: int = 10  # steps between evaluations (EGD code: every epoch)
+    stop_at_test_acc: float | None = None  # end a member's run at this test accuracy
+    seed: int = 0  # init, batch order, and (unless task.split_seed) the split
+    dtype: str = "float32"
+
+    def __post_init__(self) -> None:
+        w = "RunConfig"
+        _choice(w, "loss", self.loss, LOSSES)
+        _choice(w, "dtype", self.dtype, DTYPES)
+        _positive_int(w, num_steps=self.num_steps, eval_every=self.eval_every)
+        _check(isinstance(self.seed, int) and self.seed >= 0, w, "seed", self.seed,
+               "an integer >= 0")
+        _check(self.stop_at_test_acc is None or 0 < self.stop_at_test_acc <= 1, w,
+               "stop_at_test_acc", self.stop_at_test_acc, "None or a number in (0, 1]")
+        classes = self.task.n_classes
+        _check(self.loss == "cross_entropy" or classes == 1, w, "loss", self.loss,
+               "'cross_entropy' for a multi-class task")
+        _check(self.loss != "cross_entropy" or classes > 1, w, "loss", self.loss,
+               "'hinge' or 'mse' for a single-output task")
+        is_parity = isinstance(self.task, ParityTask)
+        _check(not (is_parity and isinstance(self.model, TransformerConfig)), w, "model",
+               type(self.model).__name__, "MLPConfig for a ParityTask")
+
+    def key(self) -> str:
+        """Stable hex key: SHA-256 of canonical JSON of the config and RECORD_SCHEMA."""
+        return config_key(self)
+
+    def replace(self, **changes: Any) -> "RunConfig":
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def stack_key(self) -> str:
+        """Key shared by configs that differ only in seed: they can train as one stacked model."""
+        return config_key(dataclasses.replace(self, seed=0))
+
+
+def to_dict(cfg: Any) -> dict:
+    """Canonical dict with a `_type` tag on every nested config (so it can be rebuilt)."""
+    if dataclasses.is_dataclass(cfg):
+        d = {f.name: to_dict(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
+        d["_type"] = type(cfg).__name__
+        return d
+    if isinstance(cfg, (tuple, list)):
+        return [to_dict(v) for v in cfg]
+    return cfg
+
+
+def from_dict(d: Any) -> Any:
+    """Inverse of to_dict."""
+    if isinstance(d, dict) and "_type" in d:
+        cls = _TYPES[d["_type"]]
+        kw = {k: from_dict(v) for k, v in d.items() if k != "_type"}
+        for f in dataclasses.fields(cls):  # JSON has lists where the config holds tuples
+            if isinstance(kw.get(f.name), list):
+                kw[f.name] = tuple(kw[f.name])
+        return cls(**kw)
+    return d
+
+
+def config_key(cfg: Any) -> str:
+    blob = json.dumps({"schema": RECORD_SCHEMA, "config": to_dict(cfg)}, sort_keys=True,
+                      separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+_TYPES: dict[str, type] = {
+    c.__name__: c
+    for c in (ModularTask, ParityTask, MLPConfig, TransformerConfig, OptimConfig, MethodConfig,
+              RunConfig)
+}
+
+
+def register_config(cls: type) -> type:
+    """Let from_dict rebuild another frozen config class (chapters' own configs)."""
+    _TYPES[cls.__name__] = cls
+    return cls
+
+
+SCALES = ("smoke", "cpu", "paper")
+
+
+def resolve_scale(presets: dict[str, dict[str, Any]], scale: str, **given: Any) -> dict[str, Any]:
+    """Fill the parameters left as None from the preset of `scale`; explicit values win.
+
+    presets: scale -> {parameter: value}. Raises ConfigError for an unknown scale."""
+    if scale not in presets:
+        raise ConfigError(f"scale={scale!r} is invalid: allowed " + ", ".join(map(repr, presets)))
+    out = dict(presets[scale])
+    out.update({k: v for k, v in given.items() if v is not None})
+    return out

@@ -1,0 +1,185 @@
+"""Stacked models: every parameter has a leading member dimension M.
+
+A stack of M members trains M independent models in one set of kernels; member i is built
+from its own generator seeded with seeds[i], so it equals a single run (M = 1) with that seed.
+Losses must be summed (not averaged) over members so their gradients stay independent.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import MLPConfig, TransformerConfig
+
+
+def _stack_init(seeds: Sequence[int], shapes: dict[str, tuple], init: dict[str, float],
+                dtype: torch.dtype) -> dict[str, nn.Parameter]:
+    """Draw each member's tensors from its own generator, in a fixed name order.
+
+    init[name] is the std of a normal draw; 0 means zeros and a negative value means ones."""
+    per_member = []
+    for seed in seeds:
+        g = torch.Generator().manual_seed(seed)
+        tensors = {}
+        for name, shape in shapes.items():
+            std = init[name]
+            if std > 0:
+                tensors[name] = torch.randn(shape, generator=g, dtype=torch.float64) * std
+            else:
+                tensors[name] = torch.full(shape, 0.0 if std == 0 else 1.0, dtype=torch.float64)
+        per_member.append(tensors)
+    return {n: nn.Parameter(torch.stack([t[n] for t in per_member]).to(dtype)) for n in shapes}
+
+
+def _mm(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Per-member matmul: x [M, ..., a] @ w [M, a, b] -> [M, ..., b] (one bmm)."""
+    m, a = x.shape[0], x.shape[-1]
+    return torch.bmm(x.reshape(m, -1, a), w).reshape(*x.shape[:-1], w.shape[-1])
+
+
+class StackedModule(nn.Module):
+    """Parameters are registered from a dict of stacked tensors."""
+
+    def __init__(self, params: dict[str, nn.Parameter]):
+        super().__init__()
+        for name, p in params.items():
+            self.register_parameter(name, p)
+
+    @property
+    def n_members(self) -> int:
+        return next(self.parameters()).shape[0]
+
+    def weight_norm(self) -> torch.Tensor:
+        """L2 norm of all parameters, per member: [M]."""
+        return torch.sqrt(sum(p.detach().double().pow(2).flatten(1).sum(1) for p in self.parameters()))
+
+    def matrices(self) -> list[str]:
+        """Names of weight matrices (what a loss-L2 term decays): 2-D per member."""
+        return [n for n, p in self.named_parameters() if p.ndim == 3]
+
+
+class MLP(StackedModule):
+    """f(x) = ReLU(x W1 + b1) W2 (+ b2): EGD paper §5 (He-normal init, no output bias).
+
+    Integer inputs [M, B, n_in] are operands; the input is their concatenated one-hot encoding
+    of width n_in * n_vocab, computed as a sum of gathered rows of W1 (the same result as the
+    dense product, without the zeros). Float inputs [M, B, d_in] use a dense product."""
+
+    def __init__(self, cfg: MLPConfig, d_in: int, d_out: int, seeds: Sequence[int],
+                 dtype: torch.dtype = torch.float32, n_vocab: int | None = None):
+        h = cfg.width
+        shapes = {"W1": (d_in, h), "b1": (h,), "W2": (h, d_out)}
+        init = {"W1": math.sqrt(2 / d_in), "W2": math.sqrt(2 / h),
+                "b1": math.sqrt(2 / d_in) if cfg.b1_init == "he" else 0.0}
+        if cfg.output_bias:
+            shapes["b2"], init["b2"] = (d_out,), 0.0
+        super().__init__(_stack_init(seeds, shapes, init, dtype))
+        self.n_vocab = n_vocab  # per-operand vocabulary when inputs are operands
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """Pre-activation of the hidden layer, [M, B, width]."""
+        m, d_in, h = self.W1.shape
+        if x.dtype == torch.int64:  # operands -> rows of W1 at (position * n_vocab + token)
+            offsets = torch.arange(x.shape[-1], device=x.device) * self.n_vocab
+            member = torch.arange(m, device=x.device).view(m, 1, 1) * d_in
+            rows = self.W1.reshape(m * d_in, h)[x + offsets + member]  # [M, B, n_in, h]
+            return rows.sum(2) + self.b1[:, None]
+        return torch.baddbmm(self.b1[:, None], x, self.W1)  # [M, B, h]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.bmm(F.relu(self.hidden(x)), self.W2)  # [M, B, d_out]
+        if hasattr(self, "b2"):
+            out = out + self.b2[:, None]
+        return out.squeeze(-1) if out.shape[-1] == 1 else out
+
+
+class Transformer(StackedModule):
+    """Decoder-only transformer read out at the last position (Nanda et al. 2023 layout).
+
+    Optional pre-LN (Grokfast/NeuralGrok). Init as Nanda: weights N(0, 1/d_model), W_U
+    N(0, 1/n_classes). The last layer computes its query, MLP and unembedding only at the
+    readout position: the loss reads nothing else."""
+
+    def __init__(self, cfg: TransformerConfig, n_vocab: int, n_ctx: int, n_classes: int,
+                 seeds: Sequence[int], dtype: torch.dtype = torch.float32):
+        d, s = cfg.d_model, 1 / math.sqrt(cfg.d_model)
+        shapes = {"W_E": (n_vocab, d), "W_pos": (n_ctx, d)}
+        for i in range(cfg.n_layers):
+            shapes.update({f"{i}.W_Q": (d, d), f"{i}.W_K": (d, d), f"{i}.W_V": (d, d),
+                           f"{i}.W_O": (d, d), f"{i}.W_in": (d, cfg.d_mlp), f"{i}.b_in": (cfg.d_mlp,),
+                           f"{i}.W_out": (cfg.d_mlp, d), f"{i}.b_out": (d,)})
+            if cfg.layer_norm:
+                shapes.update({f"{i}.ln1_w": (d,), f"{i}.ln1_b": (d,), f"{i}.ln2_w": (d,),
+                               f"{i}.ln2_b": (d,)})
+        if cfg.layer_norm:
+            shapes.update({"ln_f_w": (d,), "ln_f_b": (d,)})
+        shapes["W_U"] = (d, n_classes)
+        init = {n: (0.0 if ("_b" in n or n.endswith("b_in") or n.endswith("b_out"))
+                    else -1.0 if n.endswith("_w") else s) for n in shapes}
+        init["W_U"] = 1 / math.sqrt(n_classes)
+        params = _stack_init(seeds, shapes, init, dtype)
+        super().__init__({n.replace(".", "_"): p for n, p in params.items()})
+        self.cfg = cfg
+
+    def _p(self, i: int, name: str) -> torch.Tensor:
+        return getattr(self, f"{i}_{name}")
+
+    def _ln(self, x: torch.Tensor, w: str, b: str) -> torch.Tensor:
+        if not self.cfg.layer_norm:
+            return x
+        shape = (x.shape[0],) + (1,) * (x.ndim - 2) + (x.shape[-1],)
+        weight, bias = getattr(self, w), getattr(self, b)
+        return F.layer_norm(x, x.shape[-1:]) * weight.view(shape) + bias.view(shape)
+
+    def _attn(self, i: int, kv_in: torch.Tensor, q_in: torch.Tensor, causal: bool) -> torch.Tensor:
+        m, b, t, d = kv_in.shape
+        tq, nh, dh = q_in.shape[2], self.cfg.n_heads, self.cfg.d_head
+        q = _mm(q_in, self._p(i, "W_Q")).view(m, b, tq, nh, dh).transpose(2, 3)  # [M,B,H,Tq,dh]
+        k = _mm(kv_in, self._p(i, "W_K")).view(m, b, t, nh, dh).transpose(2, 3)  # [M,B,H,T,dh]
+        v = _mm(kv_in, self._p(i, "W_V")).view(m, b, t, nh, dh).transpose(2, 3)  # [M,B,H,T,dh]
+        scores = q @ k.transpose(-1, -2) / math.sqrt(dh)  # [M,B,H,Tq,T]
+        if causal:
+            mask = torch.ones(tq, t, dtype=torch.bool, device=q.device).tril(t - tq)
+            scores = scores.masked_fill(~mask, float("-inf"))
+        z = (scores.softmax(-1) @ v).transpose(2, 3).reshape(m, b, tq, d)  # [M,B,Tq,d]
+        return _mm(z, self._p(i, "W_O"))
+
+    def _mlp(self, i: int, x: torch.Tensor) -> torch.Tensor:
+        act = F.relu if self.cfg.act == "relu" else F.gelu
+        pre = _mm(x, self._p(i, "W_in")) + self._p(i, "b_in").view(x.shape[0], *(1,) * (x.ndim - 2), -1)
+        return _mm(act(pre), self._p(i, "W_out")) + self._p(i, "b_out").view(
+            x.shape[0], *(1,) * (x.ndim - 2), -1)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        """tokens [M, B, T] int64 -> logits at the last position [M, B, n_classes]."""
+        m, b, t = tokens.shape
+        vocab = self.W_E.shape[1]
+        member = torch.arange(m, device=tokens.device).view(m, 1, 1) * vocab
+        x = self.W_E.reshape(m * vocab, -1)[tokens + member] + self.W_pos[:, None, :t]  # [M,B,T,d]
+        last = self.cfg.n_layers - 1
+        for i in range(self.cfg.n_layers):
+            h = self._ln(x, f"{i}_ln1_w", f"{i}_ln1_b")
+            if i < last:
+                x = x + self._attn(i, h, h, causal=True)
+                x = x + self._mlp(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"))
+            else:  # only the readout position from here on: [M, B, 1, d]
+                x = x[:, :, -1:] + self._attn(i, h, h[:, :, -1:], causal=False)
+                x = x + self._mlp(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"))
+        x = self._ln(x[:, :, 0], "ln_f_w", "ln_f_b")  # [M, B, d]
+        return _mm(x, self.W_U)  # [M, B, n_classes]
+
+
+class Linear(StackedModule):
+    """x -> x w (no bias), w [M, d_in, d_out]: the EGD §3 toy model."""
+
+    def __init__(self, d_in: int, d_out: int, seeds: Sequence[int], init_std: float = 1.0,
+                 dtype: torch.dtype = torch.float64):
+        super().__init__(_stack_init(seeds, {"w": (d_in, d_out)}, {"w": init_std}, dtype))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.bmm(x, self.w)  # [M, B, d_out]
+        return out.squeeze(-1) if out.shape[-1] == 1 else out

@@ -1,0 +1,121 @@
+"""Run many configs: load what is recorded, train the rest as independent units.
+
+A unit is a list of configs that differ only in seed (trained as one stacked model). Units go
+to any concurrent.futures-style executor; by default a local process pool with one
+single-threaded worker per core (faster on CPU than one multi-threaded process).
+"""
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+import sys
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from typing import Any, Callable, Sequence
+
+import torch
+
+from .records import CacheMiss, RunRecord, load_record, write_record
+
+# config class name -> function(list of configs, device) -> list of records
+RUNNERS: dict[str, Callable[[list, str], list[RunRecord]]] = {}
+
+
+def register_runner(cls_name: str, fn: Callable[[list, str], list[RunRecord]]) -> None:
+    RUNNERS[cls_name] = fn
+
+
+def run_unit(cfgs: list, device: str = "cpu", progress: bool = False) -> list[RunRecord]:
+    """Train one unit in this process."""
+    from . import toy  # noqa: F401  (registers the toy runner)
+    from .train import train_stack
+
+    name = type(cfgs[0]).__name__
+    if name == "RunConfig":
+        return train_stack(cfgs, device=device, progress=progress)
+    return RUNNERS[name](cfgs, device)
+
+
+def plan_units(cfgs: Sequence[Any], workers: int, max_stack: int | None = None) -> list[list]:
+    """Group configs by stack key; split groups so there are at least `workers` units."""
+    groups: dict[str, list] = {}
+    for c in cfgs:
+        groups.setdefault(c.stack_key, []).append(c)
+    chunks = max(1, math.ceil(workers / max(1, len(groups))))
+    units = []
+    for group in groups.values():
+        size = math.ceil(len(group) / min(chunks, len(group)))
+        if max_stack:
+            size = min(size, max_stack)
+        units += [group[i:i + size] for i in range(0, len(group), size)]
+    return units
+
+
+def _single_thread() -> None:
+    torch.set_num_threads(1)
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_or_load(cfgs: Sequence[Any], *, recompute: bool = False, executor: Executor | None = None,
+                workers: int | None = None, device: str = "cpu", max_stack: int | None = None,
+                progress: bool = False) -> list[RunRecord]:
+    """Records for cfgs, in order: loaded when a valid record exists, else trained and saved.
+
+    recompute=True trains even when a record exists. GROKCORE_REQUIRE_CACHE=1 raises
+    CacheMiss instead of training. On CPU each seed is its own unit unless max_stack says
+    otherwise: stacking barely pays on a CPU, and a single run's float32 numbers then never
+    depend on which sweep it was part of. On a GPU, seeds stack (max_stack=None)."""
+    cfgs = list(cfgs)
+    found: dict[str, RunRecord] = {}
+    if not recompute:
+        for c in cfgs:
+            rec = load_record(c.key())
+            if rec is not None:
+                found[c.key()] = rec
+    todo = list({c.key(): c for c in cfgs if c.key() not in found}.values())
+    if todo and os.environ.get("GROKCORE_REQUIRE_CACHE") == "1":
+        raise CacheMiss(f"{len(todo)} runs have no record and GROKCORE_REQUIRE_CACHE=1; "
+                        f"first: {todo[0]}")
+    if todo:
+        on_gpu = device != "cpu"
+        workers = 1 if on_gpu else (workers or default_workers())
+        if max_stack is None and not on_gpu:
+            max_stack = 1
+        units = plan_units(todo, workers, max_stack)
+        for recs in _execute(units, executor, workers, device, progress):
+            for rec in recs:
+                write_record(rec)
+                found[rec.key] = rec
+    return [found[c.key()] for c in cfgs]
+
+
+def _execute(units: list[list], executor: Executor | None, workers: int, device: str,
+             progress: bool):
+    """Yield each unit's records as it completes."""
+    if executor is None and (workers == 1 or len(units) == 1):
+        for u in units:
+            yield run_unit(u, device, progress)
+        return
+    own = executor is None
+    if own:
+        ctx = mp.get_context("spawn")  # fork after torch has started threads can deadlock
+        executor = ProcessPoolExecutor(min(workers, len(units)), mp_context=ctx,
+                                       initializer=_single_thread)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(units), unit="unit", file=sys.stderr, leave=False)
+    try:
+        futures = [executor.submit(run_unit, u, device) for u in units]
+        for f in as_completed(futures):
+            yield f.result()
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+        if own:
+            executor.shutdown()

@@ -1,0 +1,243 @@
+"""The one training loop. It returns run records; plotting and logging belong to the caller.
+
+`train_stack(cfgs)` trains configs that differ only in `seed` as one stacked model (a leading
+member dimension); member i equals `train_stack([cfgs[i]])` (tests/test_train.py).
+"""
+from __future__ import annotations
+
+import math
+import platform
+import sys
+import time
+from typing import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from . import __version__
+from .config import MLPConfig, ModularTask, RunConfig
+from .data import Dataset, make_dataset
+from .models import MLP, StackedModule, Transformer
+from .records import RunRecord, new_record
+from .transforms import from_config
+
+THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
+METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "weight_norm")
+
+
+def stream_seed(seed: int, stream: int) -> int:
+    """Independent generator seeds per purpose (init uses the seed itself)."""
+    return (seed * 1_000_003 + stream) % (2**63)
+
+
+def build_model(cfg: RunConfig, ds: Dataset, seeds: Sequence[int]) -> StackedModule:
+    dtype = getattr(torch, cfg.dtype)
+    if isinstance(cfg.model, MLPConfig):
+        if isinstance(cfg.task, ModularTask):
+            p = cfg.task.p
+            return MLP(cfg.model, cfg.task.n_inputs * p, p, seeds, dtype, n_vocab=p)
+        return MLP(cfg.model, ds.inputs.shape[1], 1, seeds, dtype)
+    return Transformer(cfg.model, ds.n_vocab, ds.tokens.shape[1], ds.n_classes, seeds, dtype)
+
+
+def make_optimizer(cfg: RunConfig, params) -> tuple[torch.optim.Optimizer, object]:
+    o = cfg.optim
+    if o.name == "sgd":
+        opt = torch.optim.SGD(params, lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay)
+    elif o.name == "adam":  # coupled L2 (what the Grokfast and NeuralGrok code run)
+        opt = torch.optim.Adam(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
+    else:  # decoupled weight decay
+        opt = torch.optim.AdamW(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
+    # Nanda / Grokfast warmup: lr * min(step / warmup, 1), so step 0 runs at lr 0 as in their code
+    w = o.warmup_steps
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(s / w, 1.0)) if w else None
+    return opt, sched
+
+
+def member_loss(cfg: RunConfig, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-member mean loss [M]. out: [M, B, C] logits or [M, B] scores; y: [M, B]."""
+    if cfg.loss == "cross_entropy":
+        m, b, c = out.shape
+        return F.cross_entropy(out.reshape(m * b, c), y.reshape(-1), reduction="none").view(m, b).mean(1)
+    if cfg.loss == "mse":  # EGD parity code: mean((f - y)^2)
+        return (out - y).pow(2).mean(1)
+    return (1 - y * out).clamp_min(0).mean(1)  # hinge (EGD §5.1)
+
+
+def accuracy(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    if out.ndim == 3:
+        return (out.argmax(-1) == y).double().mean(1)
+    return (y * out > 0).double().mean(1)
+
+
+class Stack:
+    """Per-member data: inputs [M, N, ...], labels [M, N], train/test indices [M, n]."""
+
+    def __init__(self, cfg: RunConfig, seeds: Sequence[int], device: str):
+        sets = [make_dataset(cfg.task, s) for s in seeds]
+        use_tokens = not isinstance(cfg.model, MLPConfig)
+        self.x = torch.stack([d.tokens if use_tokens else d.inputs for d in sets]).to(device)
+        if self.x.is_floating_point():
+            self.x = self.x.to(getattr(torch, cfg.dtype))
+        self.y = torch.stack([d.labels for d in sets]).to(device)
+        if self.y.is_floating_point():
+            self.y = self.y.to(getattr(torch, cfg.dtype))
+        self.train_idx = torch.stack([d.train_idx for d in sets]).to(device)
+        self.test_idx = torch.stack([d.test_idx for d in sets]).to(device)
+        self.first = sets[0]
+        self.rows = torch.arange(len(seeds), device=device)[:, None]
+
+    def batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Gather each member's examples: idx [M, B] -> x [M, B, ...], y [M, B]."""
+        return self.x[self.rows, idx], self.y[self.rows, idx]
+
+
+class Batches:
+    """Per-member shuffles each epoch; n_train // batch_size batches (the remainder is dropped,
+    as the EGD code does); full batch when batch_size is None or >= n_train."""
+
+    def __init__(self, train_idx: torch.Tensor, batch_size: int | None, seeds: Sequence[int]):
+        self.idx, (self.m, self.n) = train_idx, train_idx.shape
+        self.bs = self.n if batch_size is None else min(batch_size, self.n)
+        self.per_epoch = self.n // self.bs
+        self.gens = [torch.Generator().manual_seed(stream_seed(s, 1)) for s in seeds]
+        self.order, self.pos = None, self.per_epoch
+
+    def next(self) -> torch.Tensor:
+        if self.bs == self.n:
+            return self.idx
+        if self.pos == self.per_epoch:
+            perms = torch.stack([torch.randperm(self.n, generator=g) for g in self.gens])
+            self.order = self.idx.gather(1, perms.to(self.idx.device))
+            self.pos = 0
+        j, self.pos = self.pos, self.pos + 1
+        return self.order[:, j * self.bs:(j + 1) * self.bs]
+
+
+@torch.inference_mode()
+def evaluate(cfg: RunConfig, model: StackedModule, data: Stack, chunk: int = 8192) -> dict[str, torch.Tensor]:
+    """Train/test loss (float64) and accuracy per member, without gradients."""
+    out = {}
+    for split, idx in (("train", data.train_idx), ("test", data.test_idx)):
+        losses, accs = [], []
+        for j in range(0, idx.shape[1], chunk):
+            x, y = data.batch(idx[:, j:j + chunk])
+            pred = model(x).double()
+            n = y.shape[1]
+            losses.append(member_loss(cfg, pred, y.double() if y.is_floating_point() else y) * n)
+            accs.append(accuracy(pred, y) * n)
+        out[f"{split}_loss"] = sum(losses) / idx.shape[1]
+        out[f"{split}_acc"] = sum(accs) / idx.shape[1]
+    out["weight_norm"] = model.weight_norm()
+    return out
+
+
+def first_step(steps: list[int], values: list[float], threshold: float) -> int | None:
+    """First evaluated step with value >= threshold; None = not reached (censored)."""
+    return next((s for s, v in zip(steps, values) if v >= threshold), None)
+
+
+def summarize(history: dict[str, list]) -> dict:
+    s = {"last_step": history["step"][-1]}
+    for t in THRESHOLDS:
+        for split in ("train", "test"):
+            s[f"step_to_{split}_acc_{round(t * 100)}"] = first_step(history["step"], history[f"{split}_acc"], t)
+    return s
+
+
+def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable | None = None,
+                progress: bool = False) -> list[RunRecord]:
+    """Train configs that differ only in seed as one stacked model; one record per config."""
+    cfg = cfgs[0]
+    if any(c.stack_key != cfg.stack_key for c in cfgs):
+        raise ValueError("train_stack needs configs that differ only in seed")
+    seeds = [c.seed for c in cfgs]
+    t0 = time.perf_counter()
+    data = Stack(cfg, seeds, device)
+    model = build_model(cfg, data.first, seeds).to(device)
+    params = dict(model.named_parameters())
+    opt, sched = make_optimizer(cfg, list(params.values()))
+    tx = from_config(cfg.method, seeds)
+    tx_state = tx.init({n: p.detach() for n, p in params.items()})
+    matrices = model.matrices()
+    batches = Batches(data.train_idx, cfg.optim.batch_size, seeds)
+    m = len(seeds)
+    switched = torch.zeros(m, dtype=torch.bool, device=device)  # fell back to plain gradients
+    stop_at = [None] * m  # history length at which each member stopped
+    hist = {"step": [], **{k: [] for k in METRICS}}
+    bar = _progress(cfg.num_steps) if progress else None
+    step = 0
+    while True:
+        if step % cfg.eval_every == 0 or step == cfg.num_steps:
+            metrics = {k: v.cpu() for k, v in evaluate(cfg, model, data).items()}
+            hist["step"].append(step)
+            for k in METRICS:
+                hist[k].append(metrics[k].tolist())
+            if log:
+                log(step, metrics)
+            if cfg.method.switch_off_at is not None:
+                switched |= (metrics["test_acc"] > cfg.method.switch_off_at).to(device)
+            if cfg.stop_at_test_acc is not None:
+                for i in range(m):
+                    if stop_at[i] is None and metrics["test_acc"][i] >= cfg.stop_at_test_acc:
+                        stop_at[i] = len(hist["step"])
+            if bar is not None:
+                bar.set_postfix(test_acc=f"{metrics['test_acc'].mean():.3f}", refresh=False)
+        if step == cfg.num_steps or all(s is not None for s in stop_at):
+            break
+        x, y = data.batch(batches.next())
+        loss = member_loss(cfg, model(x), y).sum()  # sum over members keeps them independent
+        if cfg.optim.loss_l2:
+            loss = loss + 0.5 * cfg.optim.loss_l2 * sum(params[n].pow(2).sum() for n in matrices)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        grads = {n: p.grad for n, p in params.items()}
+        if cfg.method.name != "none":
+            new, tx_state = tx.update(grads, tx_state, params)
+            if cfg.method.switch_off_at is not None:  # EGD code: plain SGD once test acc > 95%
+                new = {n: torch.where(switched.view(-1, *(1,) * (g.ndim - 1)), grads[n], g)
+                       for n, g in new.items()}
+            grads = new
+        for n, p in params.items():
+            p.grad = grads[n]
+        opt.step()
+        if sched is not None:
+            sched.step()
+        step += 1
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    wall = time.perf_counter() - t0
+    meta = {"wall_s": wall, "steps": step, "steps_per_s": step / wall, "stack_size": m,
+            "member_steps_per_s": m * step / wall, "torch": torch.__version__, "device": _device_name(device),
+            "python": platform.python_version(), "grokcore": __version__, "threads": torch.get_num_threads()}
+    records = []
+    for i, c in enumerate(cfgs):
+        n = stop_at[i] or len(hist["step"])
+        h = {"step": hist["step"][:n], **{k: [float(v[i]) for v in hist[k][:n]] for k in METRICS}}
+        records.append(new_record(c, h, summarize(h), dict(meta, switched_off=bool(switched[i]))))
+    return records
+
+
+def _progress(total: int):
+    from tqdm import tqdm  # text bar on stderr, with ETA, in terminals and notebooks alike
+
+    return tqdm(total=total, unit="step", mininterval=2.0, file=sys.stderr, leave=False)
+
+
+def _device_name(device: str) -> str:
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(device)
+    return f"cpu ({platform.machine()})"
+
+
+def steps_per_epoch(cfg: RunConfig) -> int:
+    """Optimizer steps per pass over the training set (for epoch axes)."""
+    ds = make_dataset(cfg.task, cfg.seed)
+    n = len(ds.train_idx)
+    return 1 if cfg.optim.batch_size is None else max(1, n // min(cfg.optim.batch_size, n))
+
+
+def epochs(steps: int, cfg: RunConfig) -> float:
+    return steps / steps_per_epoch(cfg) if steps is not None else math.nan

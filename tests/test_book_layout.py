@@ -1,0 +1,76 @@
+"""The book's sources agree with each other: TOC <-> notebooks, and each notebook's parameters cell.
+
+Fast and static (no execution): papermill injects parameters after the cell tagged
+``parameters``, so that cell must hold only literal defaults, typed and commented.
+"""
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "book"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def toc_files() -> list[str]:
+    """Every ``file:`` entry of book/_toc.yml (root first), as written."""
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
+    parts = [toc] + toc.get("parts", [])
+    return [toc["root"]] + [e["file"] for part in parts for e in part.get("chapters", [])]
+
+
+def parameters_cell(path: Path) -> str:
+    """The source of the notebook's only cell tagged ``parameters``."""
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(cells) == 1, f"{path.name}: {len(cells)} cells tagged 'parameters', want 1"
+    assert cells[0].cell_type == "code", f"{path.name}: the parameters cell is not code"
+    return cells[0].source
+
+
+def test_toc_matches_notebooks() -> None:
+    """Each notebooks/NN_*.ipynb is a TOC chapter (chapters/<stem>) and vice versa."""
+    chapters = toc_files()[1:]
+    assert sorted(chapters) == [f"chapters/{p.stem}" for p in NOTEBOOKS], (
+        "book/_toc.yml and notebooks/ disagree: one line `- file: chapters/<stem>` per notebook")
+
+
+def test_toc_files_exist() -> None:
+    """Each TOC entry has a source: a page in book/ or a notebook in notebooks/."""
+    for entry in toc_files():
+        if entry.startswith("chapters/"):
+            source = ROOT / "notebooks" / (Path(entry).name + ".ipynb")
+        else:
+            source = BOOK / (entry if Path(entry).suffix else entry + ".md")
+        assert source.is_file(), f"_toc.yml entry {entry!r}: {source.relative_to(ROOT)} missing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_parameters_cell(path: Path) -> None:
+    """Only ``name: type = literal  # comment`` lines, one of which defines ``scale``."""
+    source = parameters_cell(path)
+    tree = ast.parse(source)
+    commented = {tok.start[0] for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+                 if tok.type == tokenize.COMMENT}
+    names = []
+    for node in tree.body:
+        line = source.splitlines()[node.lineno - 1].strip()
+        assert isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name), (
+            f"{path.name}: not a typed assignment: {line!r}")
+        assert node.value is not None, f"{path.name}: no default value: {line!r}"
+        try:
+            ast.literal_eval(node.value)
+        except ValueError:
+            pytest.fail(f"{path.name}: default is not a literal: {line!r}")
+        assert commented & set(range(node.lineno, node.end_lineno + 1)), (
+            f"{path.name}: add a comment saying what {node.target.id!r} is: {line!r}")
+        names.append(node.target.id)
+    assert "scale" in names, f"{path.name}: the parameters cell must define `scale`"
+    assert len(names) == len(set(names)), f"{path.name}: a parameter is defined twice"

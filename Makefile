@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test install assets clean
+.PHONY: book test install assets clean nbval-refs
 
 # Create .venv if missing and install the pinned project; redone only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -29,3 +29,8 @@ test: install assets
 
 clean:
 	rm -rf book/_build book/chapters .cache
+
+# Refresh the committed smoke-scale reference execution that nbval re-runs and compares.
+nbval-refs: install assets
+	$(PY) book/build.py --scale smoke --out .cache/nbval-refs
+	cp .cache/nbval-refs/chapters/*.ipynb tests/nbval/

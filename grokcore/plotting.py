@@ -44,7 +44,8 @@ def toy_curves(ax, cells, method: str, init_scale: float, eps: float, color=None
     color = color or COLORS[method]
     ax.fill_between(steps, [e[0] for e in env], [e[1] for e in env], color=color, alpha=0.2, lw=0)
     ax.plot(steps, mean, color=color, lw=1.6, label=label)
-    ax.plot(steps, recs[0].history["theory_err"], color=color, lw=1.2, ls="--")
+    # theory in black on top: where it hides the simulation, the two agree
+    ax.plot(steps, recs[0].history["theory_err"], color="k", lw=0.9, ls="--", zorder=3)
     _step_axis(ax, steps)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("test error")
@@ -59,7 +60,7 @@ def toy_figure(cells, eps: float, init_scales: list[float]):
             for j, z in enumerate(init_scales):
                 c = cmap(j / max(1, len(init_scales) - 1))
                 toy_curves(ax, cells, method, z, eps, color=c, label=f"ζ = {z:g}")
-            ax.set_title(f"{LABELS[method]}, ε = {eps:g} (solid: simulation, dashed: Theorem 1)")
+            ax.set_title(f"{LABELS[method]}, ε = {eps:g} (solid: simulation, black dashed: Theorem 1)")
         axes[0].legend(loc="lower left")
         fig.tight_layout()
     plt.close(fig)
@@ -100,7 +101,7 @@ def toy_panel(cells, eps: float, init_scale: float):
         fig, ax = plt.subplots(figsize=(5.2, 3.0))
         for method in ("gd", "egd"):
             toy_curves(ax, cells, method, init_scale, eps, label=LABELS[method])
-        ax.set_title(f"ε = {eps:g}, ζ = {init_scale:g}  (dashed: Theorem 1)")
+        ax.set_title(f"ε = {eps:g}, ζ = {init_scale:g}  (black dashed: Theorem 1)")
         ax.legend(loc="lower left")
         fig.tight_layout()
     return fig

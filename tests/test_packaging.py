@@ -40,3 +40,11 @@ def test_readme_names_the_two_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text()
     assert "make book" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_verdicts_match_the_recorded_cpu_build():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, str(ROOT / "book" / "readme_claims.py"), "--check"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

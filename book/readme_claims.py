@@ -1,0 +1,51 @@
+"""Write the README's "What is reproduced" table from the verdicts a cpu-scale build recorded.
+
+    python book/readme_claims.py           # rewrite the table in README.md
+    python book/readme_claims.py --check   # exit 1 if README.md disagrees (a test runs this)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+START, END = "<!-- claims:start -->", "<!-- claims:end -->"
+
+
+def render(claims: list[dict]) -> str:
+    lines = ["| chapter | claim | source | paper | ours (mean ± sd over seeds) | verdict |",
+             "|---|---|---|---|---|---|"]
+    for c in claims:
+        cells = [c["chapter"], c["statement"], c["source"], c["paper"], c["ours"], f"**{c['verdict']}**"]
+        lines.append("| " + " | ".join(str(x).replace("|", "\\|") for x in cells) + " |")
+    counts = Counter(c["verdict"] for c in claims)
+    lines.append("")
+    lines.append("Totals: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) + ".")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--check", action="store_true")
+    p.add_argument("--scale", default="cpu")
+    args = p.parse_args()
+    claims = json.loads((ROOT / "book" / "results" / f"claims-{args.scale}.json").read_text())
+    readme = (ROOT / "README.md").read_text()
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{render(claims)}\n{END}{tail}"
+    if args.check:
+        if new != readme:
+            print("README.md's claims table differs from book/results/claims-cpu.json: "
+                  "run `python book/readme_claims.py`", file=sys.stderr)
+            return 1
+        return 0
+    (ROOT / "README.md").write_text(new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,9 +14,10 @@ Implementations
   (c) grokcore.train.train_stack with 8 stacked seeds (stack-steps/s and member-steps/s).
   (a)/(b) are also run as one single-threaded process per core (2 processes at once).
 
-grokcore rows time train_stack itself: two runs of W and W+N steps (eval_every = num_steps, the
-clock starting at the step-0 evaluation's log call) are differenced, so setup, evaluation and
-the first W steps cancel and (T(W+N) - T(W)) / N is the cost of one training step.
+grokcore rows time train_stack itself: one run of W + R N steps with eval_every = num_steps,
+each step clocked through train_stack's progress hook (grokcore.train._progress), so setup,
+evaluation and the W warm-up steps are not timed; the R repeats are consecutive blocks of N
+steps. (a) rows time their own loop the same way.
 
 Then, for the MLP, the EGD gradient-transform variants on W1's gradient (full training steps/s,
 ratio to SGD, time of the transform alone, and deviation from the float64 SVD polar factor).
@@ -52,6 +53,7 @@ from torch import nn  # noqa: E402
 from grokcore.config import (  # noqa: E402
     MethodConfig, MLPConfig, ModularTask, OptimConfig, RunConfig, TransformerConfig,
 )
+import grokcore.train  # noqa: E402
 from grokcore import transforms  # noqa: E402
 from grokcore.train import Batches, Stack, build_model, member_loss, train_stack  # noqa: E402
 
@@ -74,8 +76,8 @@ notes:
   step, so the original loop is slower per training step than (a).
 - (a) MLP: dense one-hot float input [B, 194] @ W1, torch.optim.SGD, L2 term in the loss; the
   EGD original is JAX, so (a) is a plain PyTorch translation. grokcore (b) gathers rows of W1.
-- grokcore rows time train_stack itself, (T(W+N steps) - T(W steps)) / N; evaluation is
-  excluded. Timings vary +-10-15% on this machine, more when another process runs."""
+- grokcore rows time train_stack itself: each step is clocked through its progress hook;
+  setup, evaluation and the warm-up steps are not timed. Timings vary +-10-15% on this machine, more when another process runs."""
 
 
 # ---- configs -------------------------------------------------------------------------------
@@ -222,28 +224,49 @@ def time_reference(workload: str, warm: int, n: int, repeats: int) -> list[float
     return out
 
 
-def _timed_train_stack(cfgs: list[RunConfig]) -> float:
-    """Seconds from the step-0 evaluation's log call to the end of train_stack."""
-    start = []
-    train_stack(cfgs, log=lambda step, metrics: start.append(time.perf_counter()) if step == 0 else None)
-    return time.perf_counter() - start[0]
+class _StepClock:
+    """Stands in for train_stack's progress bar (grokcore.train._progress): update() is called
+    once after every training step, so its time stamps clock the steps inside the real loop."""
+
+    def __init__(self, total: int):
+        self.stamps: list[float] = []
+
+    def update(self, n: int = 1) -> None:
+        self.stamps.append(time.perf_counter())
+
+    def set_postfix(self, *args, **kwargs) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def time_grokcore(workload: str, members: int, warm: int, n: int, repeats: int,
-                  method: MethodConfig | None = None) -> list[float]:
-    """Seconds per (stack-)step of grokcore.train.train_stack: (T(warm + n) - T(warm)) / n."""
-    def cfgs(steps):
-        if workload == "transformer":
-            return [transformer_cfg(steps, s) for s in range(members)]
-        return [mlp_cfg(steps, s, method or MethodConfig()) for s in range(members)]
+                  method: MethodConfig | None = None, on_start=None) -> list[float]:
+    """Seconds per (stack-)step of grokcore.train.train_stack, one value per repeat of n steps.
 
-    _timed_train_stack(cfgs(warm))  # first-call costs of this process
-    out = []
-    for _ in range(repeats):
-        t_short = _timed_train_stack(cfgs(warm))
-        t_long = _timed_train_stack(cfgs(warm + n))
-        out.append(max(t_long - t_short, 1e-9) / n)
-    return out
+    One run of warm + repeats * n steps with eval_every = num_steps; each step is clocked by the
+    progress hook, so setup, the two evaluations and the first `warm` steps are not timed.
+    on_start() runs at the step-0 log call (the 2-process mode synchronizes there)."""
+    steps = warm + repeats * n
+    if workload == "transformer":
+        cfgs = [transformer_cfg(steps, s) for s in range(members)]
+    else:
+        cfgs = [mlp_cfg(steps, s, method or MethodConfig()) for s in range(members)]
+    if not hasattr(grokcore.train, "_progress"):
+        raise RuntimeError("grokcore.train._progress is gone: update _StepClock in bench/throughput.py")
+    clocks = []
+    saved = grokcore.train._progress
+    grokcore.train._progress = lambda total: clocks.append(_StepClock(total)) or clocks[-1]
+    try:
+        train_stack(cfgs, progress=True,
+                    log=(lambda step, metrics: on_start() if step == 0 else None) if on_start else None)
+    finally:
+        grokcore.train._progress = saved
+    t = clocks[0].stamps  # t[j]: end of step j + 1
+    if len(t) != steps:
+        raise RuntimeError(f"clocked {len(t)} steps of {steps}: train_stack's progress hook changed")
+    return [(t[warm - 1 + (i + 1) * n] - t[warm - 1 + i * n]) / n for i in range(repeats)]
 
 
 def _worker(kind: str, workload: str, warm: int, n: int, repeats: int, barrier, queue) -> None:
@@ -260,11 +283,8 @@ def _worker(kind: str, workload: str, warm: int, n: int, repeats: int, barrier, 
             for _ in range(n):
                 step()
             out.append((time.perf_counter() - t0) / n)
-    else:
-        cfg = transformer_cfg if workload == "transformer" else mlp_cfg
-        _timed_train_stack([cfg(warm)])
-        barrier.wait()
-        out = time_grokcore(workload, 1, warm, n, repeats)
+    else:  # both processes start stepping after their setup and step-0 evaluation
+        out = time_grokcore(workload, 1, warm, n, repeats, on_start=barrier.wait)
     queue.put(out)
 
 
@@ -307,7 +327,7 @@ def transform_accuracy_and_cost(g: torch.Tensor, reps: int) -> dict[str, dict]:
         state = tx.init({"W1": g})
         new, state = tx.update({"W1": g}, state, {"W1": g})
         if method.name == "none":
-            dev = rel = float("nan")
+            dev = rel = None
         else:
             diff = new["W1"].double() - ref
             dev = diff.abs().max().item()
@@ -323,31 +343,61 @@ def transform_accuracy_and_cost(g: torch.Tensor, reps: int) -> dict[str, dict]:
 # ---- main ----------------------------------------------------------------------------------
 
 def _row(workload, impl, threads, procs, members, sec_per_step, base=None):
-    """A result row from per-step seconds (a list per process)."""
+    """A result row from per-step seconds (one list of repeats per process)."""
     per_proc = [1 / statistics.median(s) for s in sec_per_step]
-    steps = statistics.mean(per_proc)
     member_steps = members * sum(per_proc)
+    every = [1 / x for s in sec_per_step for x in s]
     return {"workload": workload, "impl": impl, "threads": threads, "processes": procs,
-            "members": members, "steps_per_s": steps, "member_steps_per_s": member_steps,
+            "members": members, "steps_per_s": statistics.mean(per_proc),
+            "steps_per_s_min": min(every), "steps_per_s_max": max(every),
+            "member_steps_per_s": member_steps,
             "ratio_to_a": None if base is None else member_steps / base,
             "repeats_s_per_step": sec_per_step}
 
 
-def _fmt_table(rows: list[dict], headers: list[str], cols) -> str:
-    cells = [[str(h) for h in headers]] + [[c(r) for c in cols] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+def _fmt_table(rows: list[dict], columns: list[tuple[str, object]]) -> str:
+    """Plain text table; the first two columns left-aligned, the rest right-aligned."""
+    cells = [[h for h, _ in columns]] + [[f(r) for _, f in columns] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     lines = ["  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths)))
              for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
+def _num(x: float) -> str:
+    return f"{x:.3g}" if x < 10 else f"{x:.0f}" if x >= 100 else f"{x:.1f}"
+
+
+MAIN_COLUMNS = [
+    ("workload", lambda r: r["workload"]),
+    ("implementation", lambda r: r["impl"]),
+    ("threads", lambda r: str(r["threads"]) if r["processes"] == 1 else f"1 x {r['processes']} procs"),
+    ("steps/s", lambda r: _num(r["steps_per_s"])),
+    ("(min-max)", lambda r: f"({_num(r['steps_per_s_min'])}-{_num(r['steps_per_s_max'])})"),
+    ("member-steps/s", lambda r: _num(r["member_steps_per_s"])),
+    ("ratio to (a)", lambda r: f"{r['ratio_to_a']:.2f}"),
+]
+
+TX_COLUMNS = [
+    ("variant", lambda r: r["impl"]),
+    ("", lambda r: ""),
+    ("steps/s", lambda r: _num(r["steps_per_s"])),
+    ("(min-max)", lambda r: f"({_num(r['steps_per_s_min'])}-{_num(r['steps_per_s_max'])})"),
+    ("ratio to SGD", lambda r: f"{r['ratio_to_sgd']:.2f}"),
+    ("transform ms", lambda r: f"{r['transform_ms']:.2f}"),
+    ("max|dev|", lambda r: "-" if r["max_abs_dev"] is None else f"{r['max_abs_dev']:.1e}"),
+    ("rel. Frobenius dev", lambda r: "-" if r["rel_fro_dev"] is None else f"{r['rel_fro_dev']:.1e}"),
+]
+
+
 def write_json_atomic(path: str, obj) -> None:
+    """Write JSON to a temporary file in the target's folder, then rename it over the target."""
     path = os.path.abspath(path)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".throughput-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=1)
+            json.dump(obj, f, indent=1, allow_nan=False)
             f.write("\n")
         os.replace(tmp, path)
     except BaseException:
@@ -355,90 +405,86 @@ def write_json_atomic(path: str, obj) -> None:
         raise
 
 
+def _progress_line(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="smoke check (< 30 s): few steps, 1 repeat")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke check (< 30 s): --steps 1 20, no 2-process rows")
     ap.add_argument("--steps", type=int, nargs="+", metavar="N",
-                    help="timed steps per repeat: N for the transformer rows and, when a second "
-                         "value M is given, M for the MLP rows (default M = 12 N); "
-                         "defaults 5 (60), --quick 2 (24)")
-    ap.add_argument("--repeats", type=int, help="repeats per row (default 3, --quick 1)")
+                    help="timed steps per repeat: N for the transformer rows (stack-steps for the "
+                         "stacked row) and, when a second value M is given, M for the MLP rows "
+                         "(default M = 20 N); default 5 (100), --quick 1 (20)")
+    ap.add_argument("--repeats", type=int, default=3, help="repeats per row, median reported (default 3)")
     ap.add_argument("--workload", choices=("all", "transformer", "mlp"), default="all")
     ap.add_argument("--no-procs", action="store_true", help="skip the 1-thread x 2-process rows")
     ap.add_argument("--no-transforms", action="store_true", help="skip the gradient-transform table")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON (atomically)")
     args = ap.parse_args(argv)
 
-    steps = args.steps or ([2] if args.quick else [5])
+    steps = args.steps or ([1, 20] if args.quick else [5])
     n_t = steps[0]
-    n_m = steps[1] if len(steps) > 1 else 12 * n_t
-    repeats = args.repeats or (1 if args.quick else 3)
-    if min(n_t, n_m, repeats) < 1:
-        ap.error("--steps and --repeats must be positive")
-    warm_t, warm_m = 1, 5  # warm-up steps (also the short run W of the grokcore differencing)
-    procs = not args.no_procs and not args.quick
+    n_m = steps[1] if len(steps) > 1 else 20 * n_t
+    repeats = args.repeats
+    if min(n_t, n_m, repeats) < 1 or len(steps) > 2:
+        ap.error("--steps takes one or two positive integers; --repeats a positive integer")
+    warm_t, warm_m = 2, 10  # untimed warm-up steps before the timed repeats
+    procs = not (args.no_procs or args.quick)
     threads = torch.get_num_threads()
     t_start = time.perf_counter()
     print(f"torch {torch.__version__}, {threads} threads, {os.cpu_count()} CPUs ({platform.machine()}); "
-          f"timed steps per repeat: transformer {n_t}, MLP {n_m}; repeats {repeats}", flush=True)
+          f"timed steps per repeat: transformer {n_t}, MLP {n_m}; {repeats} repeats", flush=True)
 
     rows = []
     workloads = ["transformer", "mlp"] if args.workload == "all" else [args.workload]
     for wl in workloads:
         n, warm = (n_t, warm_t) if wl == "transformer" else (n_m, warm_m)
-        t0 = time.perf_counter()
-        a = _row(wl, "(a) reference loop", threads, 1, 1, [time_reference(wl, warm, n, repeats)])
-        base = a["member_steps_per_s"]
-        a["ratio_to_a"] = 1.0
-        rows.append(a)
-        rows.append(_row(wl, "(b) grokcore, 1 seed", threads, 1, 1,
-                         [time_grokcore(wl, 1, warm, n, repeats)], base))
-        rows.append(_row(wl, f"(c) grokcore, {STACK} seeds stacked", threads, 1, STACK,
-                         [time_grokcore(wl, STACK, warm, n, repeats)], base))
+        jobs = [("(a) reference loop", threads, 1, 1, lambda: [time_reference(wl, warm, n, repeats)]),
+                ("(b) grokcore, 1 seed", threads, 1, 1, lambda: [time_grokcore(wl, 1, warm, n, repeats)]),
+                (f"(c) grokcore, {STACK} seeds stacked", threads, 1, STACK,
+                 lambda: [time_grokcore(wl, STACK, warm, n, repeats)])]
         if procs:
-            rows.append(_row(wl, "(a) reference loop", 1, 2, 1,
-                             time_processes("reference", wl, warm, n, repeats), base))
-            rows.append(_row(wl, "(b) grokcore, 1 seed", 1, 2, 1,
-                             time_processes("grokcore", wl, warm, n, repeats), base))
-        print(f"  {wl}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+            jobs += [("(a) reference loop", 1, 2, 1, lambda: time_processes("reference", wl, warm, n, repeats)),
+                     ("(b) grokcore, 1 seed", 1, 2, 1, lambda: time_processes("grokcore", wl, warm, n, repeats))]
+        base = None
+        for impl, th, np_, members, run in jobs:
+            t0 = time.perf_counter()
+            r = _row(wl, impl, th, np_, members, run(), base)
+            if base is None:
+                base, r["ratio_to_a"] = r["member_steps_per_s"], 1.0
+            rows.append(r)
+            _progress_line(f"  {wl} {impl} x{np_}: {_num(r['member_steps_per_s'])} member-steps/s "
+                           f"({time.perf_counter() - t0:.0f} s)")
 
     print()
-    print(_fmt_table(rows, ["workload", "implementation", "threads", "procs", "steps/s",
-                            "member-steps/s", "ratio to (a)"],
-                     [lambda r: r["workload"], lambda r: r["impl"],
-                      lambda r: str(r["threads"]) if r["processes"] == 1 else f"1 x {r['processes']} procs",
-                      lambda r: str(r["processes"]),
-                      lambda r: f"{r['steps_per_s']:.2f}", lambda r: f"{r['member_steps_per_s']:.2f}",
-                      lambda r: f"{r['ratio_to_a']:.2f}"]))
+    print(_fmt_table(rows, MAIN_COLUMNS))
     print(NOTES)
 
     tx_rows = []
     if "mlp" in workloads and not args.no_transforms:
-        t0 = time.perf_counter()
         g = real_w1_gradient()
         acc = transform_accuracy_and_cost(g, reps=5 if args.quick else 20)
         sgd = None
         for label, method in VARIANTS:
+            t0 = time.perf_counter()
             r = _row("mlp", label, threads, 1, 1, [time_grokcore("mlp", 1, warm_m, n_m, repeats, method)])
             sgd = sgd or r["steps_per_s"]
             r.update(acc[label], ratio_to_sgd=r["steps_per_s"] / sgd, method=dataclasses.asdict(method))
             r.pop("ratio_to_a")
             tx_rows.append(r)
-        print(f"  transforms: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+            _progress_line(f"  mlp {label}: {_num(r['steps_per_s'])} steps/s ({time.perf_counter() - t0:.0f} s)")
         print()
-        print(f"EGD-paper MLP, gradient transform on W1's gradient G [1, 194, 512] "
-              f"(grokcore, 1 seed, {threads} threads):")
-        print(_fmt_table(tx_rows, ["variant", "", "steps/s", "ratio to SGD", "transform ms",
-                                   "max|dev|", "rel. Frobenius dev"],
-                         [lambda r: r["impl"], lambda r: "",
-                          lambda r: f"{r['steps_per_s']:.1f}", lambda r: f"{r['ratio_to_sgd']:.2f}",
-                          lambda r: f"{r['transform_ms']:.2f}",
-                          lambda r: "-" if math.isnan(r["max_abs_dev"]) else f"{r['max_abs_dev']:.1e}",
-                          lambda r: "-" if math.isnan(r["rel_fro_dev"]) else f"{r['rel_fro_dev']:.1e}"]))
-        print("- dev: the variant's output on one real gradient (first batch at init, L2 term "
-              "included) minus U V^T from a float64 SVD; rsvd keeps only the top r directions.\n"
-              "- transform ms: the transform alone on G; steps/s: full grokcore training steps.")
+        print(f"EGD-paper MLP: gradient transform on W1's gradient G [1, 194, 512] "
+              f"(grokcore, 1 seed, {threads} threads)")
+        print(_fmt_table(tx_rows, TX_COLUMNS))
+        print("- steps/s: full grokcore training steps with the transform (median of the repeats);\n"
+              "  transform ms: the transform alone on G.\n"
+              "- dev: the variant's output on one real G (the first batch's, at init, L2 term\n"
+              "  included) minus U V^T of a float64 SVD of G; rsvd keeps only the top r directions,\n"
+              "  newton_schulz runs MethodConfig's ns_steps iterations.")
 
     total = time.perf_counter() - t_start
     print(f"\ntotal {total:.0f} s")
@@ -446,10 +492,10 @@ def main(argv=None) -> None:
         write_json_atomic(args.json, {
             "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "torch": torch.__version__, "python": platform.python_version(),
-            "machine": f"{os.cpu_count()} CPUs ({platform.machine()}, {platform.processor() or '?'})",
+            "machine": f"{os.cpu_count()} CPUs ({platform.machine()})",
             "threads": threads, "steps": {"transformer": n_t, "mlp": n_m}, "repeats": repeats,
-            "quick": args.quick, "total_s": total, "rows": rows, "transforms": tx_rows,
-            "notes": NOTES})
+            "warmup_steps": {"transformer": warm_t, "mlp": warm_m}, "quick": args.quick,
+            "total_s": total, "rows": rows, "transforms": tx_rows, "notes": NOTES})
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ ROOT = BOOK.parent
 SCALES = ("smoke", "cpu", "paper")
 CLAIMS_MIME = "application/vnd.grokbook.claims+json"
 CLAIM_KEYS = ("chapter", "id", "source", "statement", "paper", "ours", "verdict", "scale")
-SCOREBOARD_COLUMNS = ("chapter", "id", "statement", "source", "paper", "ours", "verdict")
+SCOREBOARD_COLUMNS = ("chapter", "statement", "source", "paper", "ours", "verdict")
 SCOREBOARD = "_generated/scoreboard.md"  # relative to the staged sources; intro.md includes it
 # Staged with the book: everything in book/ except these (build outputs, scripts, run records).
 NOT_STAGED = shutil.ignore_patterns("_build", "chapters", "results", "*.py", "*.sh", "__pycache__")
@@ -128,7 +128,7 @@ def _cell(value: object) -> str:
 
 def scoreboard(claims: dict[str, list[dict]]) -> str:
     """Render the intro's scoreboard from {chapter stem: claims}: one table row per claim."""
-    head = ["Chapter", "Claim", "Statement", "Source", "Paper", "Ours", "Verdict"]
+    head = ["Chapter", "Statement", "Source", "Paper", "Ours", "Verdict"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for stem, rows in claims.items():
         for row in rows:

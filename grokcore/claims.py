@@ -19,6 +19,8 @@ from typing import Sequence
 
 MIMETYPE = "application/vnd.grokbook.claims+json"
 VERDICTS = ("reproduced", "partial", "not reproduced", "not run at this scale")
+_COLORS = {"reproduced": "#d9f2d9", "partial": "#fff2cc", "not reproduced": "#f8d7da",
+           "not run at this scale": "#eeeeee"}
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,11 @@ class ClaimsTable:
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{c}</th>" for c in self.columns)
-        body = "".join(
-            "<tr>" + "".join(f"<td class='claim-{c}'>{html.escape(str(getattr(r, c)))}</td>"
-                             for c in self.columns) + "</tr>" for r in self.results)
+        def cell(r, c):
+            style = f" style='background:{_COLORS[r.verdict]}'" if c == "verdict" else ""
+            return f"<td class='claim-{c}'{style}>{html.escape(str(getattr(r, c)))}</td>"
+
+        body = "".join("<tr>" + "".join(cell(r, c) for c in self.columns) + "</tr>" for r in self.results)
         return f"<table class='claims'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     def _repr_mimebundle_(self, include=None, exclude=None):

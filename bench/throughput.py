@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Training throughput on this machine: model-steps/s for two workloads, three implementations.
 
 Workloads
@@ -22,7 +21,7 @@ steps. (a) rows time their own loop the same way.
 Then, for the MLP, the EGD gradient-transform variants on W1's gradient (full training steps/s,
 ratio to SGD, time of the transform alone, and deviation from the float64 SVD polar factor).
 
-    python bench/throughput.py                 # default, about 3 minutes on the 2-core CPU
+    python bench/throughput.py                 # default, about 2 minutes on the 2-core CPU
     python bench/throughput.py --quick         # smoke check, < 30 s
     python bench/throughput.py --steps 10      # timed steps per repeat (see --help)
     python bench/throughput.py --json out.json # also write the results as JSON
@@ -37,6 +36,7 @@ import math
 import multiprocessing as mp
 import os
 import platform
+import queue
 import random
 import statistics
 import sys
@@ -50,11 +50,16 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from grokcore.config import (  # noqa: E402
-    MethodConfig, MLPConfig, ModularTask, OptimConfig, RunConfig, TransformerConfig,
-)
 import grokcore.train  # noqa: E402
 from grokcore import transforms  # noqa: E402
+from grokcore.config import (  # noqa: E402
+    MethodConfig,
+    MLPConfig,
+    ModularTask,
+    OptimConfig,
+    RunConfig,
+    TransformerConfig,
+)
 from grokcore.train import Batches, Stack, build_model, member_loss, train_stack  # noqa: E402
 
 STACK = 8  # members in the stacked rows
@@ -77,7 +82,10 @@ notes:
 - (a) MLP: dense one-hot float input [B, 194] @ W1, torch.optim.SGD, L2 term in the loss; the
   EGD original is JAX, so (a) is a plain PyTorch translation. grokcore (b) gathers rows of W1.
 - grokcore rows time train_stack itself: each step is clocked through its progress hook;
-  setup, evaluation and the warm-up steps are not timed. Timings vary +-10-15% on this machine, more when another process runs."""
+  setup, evaluation and the warm-up steps are not timed.
+- (min-max): range over the repeats (and processes). others' CPU: cores that other processes
+  kept busy while the row ran ("!" above 0.1). Another process slows 2-thread rows far more
+  than its share (each parallel region waits for a descheduled thread): rerun "!" rows."""
 
 
 # ---- configs -------------------------------------------------------------------------------
@@ -89,10 +97,10 @@ def transformer_cfg(steps: int, seed: int = 0) -> RunConfig:
                      num_steps=steps, eval_every=steps, seed=seed)
 
 
-def mlp_cfg(steps: int, seed: int = 0, method: MethodConfig = MethodConfig()) -> RunConfig:
+def mlp_cfg(steps: int, seed: int = 0, method: MethodConfig | None = None) -> RunConfig:
     return RunConfig(task=ModularTask(p=P_M, frac_train=FRAC_M), model=MLPConfig(width=512),
-                     optim=OptimConfig(), method=method, num_steps=steps, eval_every=steps,
-                     seed=seed)
+                     optim=OptimConfig(), method=method or MethodConfig(), num_steps=steps,
+                     eval_every=steps, seed=seed)
 
 
 # (label, MethodConfig) for the gradient-transform table
@@ -252,24 +260,30 @@ def time_grokcore(workload: str, members: int, warm: int, n: int, repeats: int,
     if workload == "transformer":
         cfgs = [transformer_cfg(steps, s) for s in range(members)]
     else:
-        cfgs = [mlp_cfg(steps, s, method or MethodConfig()) for s in range(members)]
+        cfgs = [mlp_cfg(steps, s, method) for s in range(members)]
     if not hasattr(grokcore.train, "_progress"):
-        raise RuntimeError("grokcore.train._progress is gone: update _StepClock in bench/throughput.py")
+        raise RuntimeError("grokcore.train._progress is gone: update bench/throughput.py")
     clocks = []
     saved = grokcore.train._progress
     grokcore.train._progress = lambda total: clocks.append(_StepClock(total)) or clocks[-1]
+
+    def log(step, metrics):
+        if step == 0 and on_start is not None:
+            on_start()
+
     try:
-        train_stack(cfgs, progress=True,
-                    log=(lambda step, metrics: on_start() if step == 0 else None) if on_start else None)
+        train_stack(cfgs, progress=True, log=log)
     finally:
         grokcore.train._progress = saved
     t = clocks[0].stamps  # t[j]: end of step j + 1
     if len(t) != steps:
-        raise RuntimeError(f"clocked {len(t)} steps of {steps}: train_stack's progress hook changed")
+        raise RuntimeError(f"clocked {len(t)} of {steps} steps: train_stack's progress hook "
+                           "changed")
     return [(t[warm - 1 + (i + 1) * n] - t[warm - 1 + i * n]) / n for i in range(repeats)]
 
 
-def _worker(kind: str, workload: str, warm: int, n: int, repeats: int, barrier, queue) -> None:
+def _worker(kind: str, workload: str, warm: int, n: int, repeats: int, barrier,
+            results_q) -> None:
     """One single-threaded process of the one-process-per-core mode."""
     torch.set_num_threads(1)
     if kind == "reference":  # build and warm up before the barrier
@@ -285,28 +299,39 @@ def _worker(kind: str, workload: str, warm: int, n: int, repeats: int, barrier, 
             out.append((time.perf_counter() - t0) / n)
     else:  # both processes start stepping after their setup and step-0 evaluation
         out = time_grokcore(workload, 1, warm, n, repeats, on_start=barrier.wait)
-    queue.put(out)
+    results_q.put(out)
 
 
 def time_processes(kind: str, workload: str, warm: int, n: int, repeats: int,
                    procs: int = 2) -> list[list[float]]:
     """Seconds per step in each of `procs` concurrent single-threaded processes."""
-    ctx = mp.get_context("spawn")
-    barrier, queue = ctx.Barrier(procs), ctx.Queue()
-    ps = [ctx.Process(target=_worker, args=(kind, workload, warm, n, repeats, barrier, queue))
+    ctx = mp.get_context("spawn")  # fresh interpreters: no OpenMP state inherited from this one
+    barrier, results_q = ctx.Barrier(procs, timeout=600), ctx.Queue()
+    ps = [ctx.Process(target=_worker, args=(kind, workload, warm, n, repeats, barrier, results_q))
           for _ in range(procs)]
     for p in ps:
         p.start()
-    results = [queue.get(timeout=900) for _ in ps]
-    for p in ps:
-        p.join()
+    results = []
+    try:
+        while len(results) < procs:
+            try:
+                results.append(results_q.get(timeout=1))
+            except queue.Empty:  # check that no worker died
+                dead = [p.exitcode for p in ps if p.exitcode not in (None, 0)]
+                if dead:
+                    raise RuntimeError(f"a timing process failed (exit code {dead[0]})") from None
+    finally:
+        for p in ps:
+            p.join(timeout=10)
+            if p.is_alive():
+                p.terminate()
     return results
 
 
 # ---- gradient transforms on the MLP's W1 gradient ------------------------------------------
 
 def real_w1_gradient() -> torch.Tensor:
-    """W1's gradient [1, 194, 512] (loss + L2 term) of the grokcore MLP on its first batch, at init."""
+    """W1's gradient [1, 194, 512] (loss + L2 term) of the grokcore MLP: first batch, at init."""
     cfg = mlp_cfg(1)
     data = Stack(cfg, [0], "cpu")
     model = build_model(cfg, data.first, [0])
@@ -319,7 +344,7 @@ def real_w1_gradient() -> torch.Tensor:
 
 
 def transform_accuracy_and_cost(g: torch.Tensor, reps: int) -> dict[str, dict]:
-    """Per variant: max |output - float64 SVD polar factor| and ms per call of the transform alone."""
+    """Per variant: max |output - float64 SVD polar factor|, ms per call of the transform alone."""
     ref = transforms.polar_svd(g.double())
     out = {}
     for label, method in VARIANTS:
@@ -359,8 +384,8 @@ def _fmt_table(rows: list[dict], columns: list[tuple[str, object]]) -> str:
     """Plain text table; the first two columns left-aligned, the rest right-aligned."""
     cells = [[h for h, _ in columns]] + [[f(r) for _, f in columns] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    lines = ["  ".join(v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths)))
-             for r in cells]
+    lines = ["  ".join(v.ljust(w) if i < 2 else v.rjust(w)
+                       for i, (v, w) in enumerate(zip(r, widths, strict=True))) for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -369,25 +394,39 @@ def _num(x: float) -> str:
     return f"{x:.3g}" if x < 10 else f"{x:.0f}" if x >= 100 else f"{x:.1f}"
 
 
+def _range(r: dict) -> str:
+    return f"({_num(r['steps_per_s_min'])}-{_num(r['steps_per_s_max'])})"
+
+
+def _load(cores: float | None) -> str:
+    return "?" if cores is None else f"{cores:.2f}" + (" !" if cores > BUSY else "")
+
+
+BUSY = 0.1  # cores used by other processes above which a row is flagged "!"
+
 MAIN_COLUMNS = [
     ("workload", lambda r: r["workload"]),
     ("implementation", lambda r: r["impl"]),
-    ("threads", lambda r: str(r["threads"]) if r["processes"] == 1 else f"1 x {r['processes']} procs"),
+    ("threads", lambda r: f"{r['threads']}" if r["processes"] == 1
+     else f"1 x {r['processes']} procs"),
     ("steps/s", lambda r: _num(r["steps_per_s"])),
-    ("(min-max)", lambda r: f"({_num(r['steps_per_s_min'])}-{_num(r['steps_per_s_max'])})"),
+    ("(min-max)", lambda r: _range(r)),
     ("member-steps/s", lambda r: _num(r["member_steps_per_s"])),
     ("ratio to (a)", lambda r: f"{r['ratio_to_a']:.2f}"),
+    ("others' CPU", lambda r: _load(r["other_load_cores"])),
 ]
 
 TX_COLUMNS = [
     ("variant", lambda r: r["impl"]),
     ("", lambda r: ""),
     ("steps/s", lambda r: _num(r["steps_per_s"])),
-    ("(min-max)", lambda r: f"({_num(r['steps_per_s_min'])}-{_num(r['steps_per_s_max'])})"),
+    ("(min-max)", lambda r: _range(r)),
     ("ratio to SGD", lambda r: f"{r['ratio_to_sgd']:.2f}"),
     ("transform ms", lambda r: f"{r['transform_ms']:.2f}"),
     ("max|dev|", lambda r: "-" if r["max_abs_dev"] is None else f"{r['max_abs_dev']:.1e}"),
-    ("rel. Frobenius dev", lambda r: "-" if r["rel_fro_dev"] is None else f"{r['rel_fro_dev']:.1e}"),
+    ("rel. Frobenius dev",
+     lambda r: "-" if r["rel_fro_dev"] is None else f"{r['rel_fro_dev']:.1e}"),
+    ("others' CPU", lambda r: _load(r["other_load_cores"])),
 ]
 
 
@@ -405,97 +444,169 @@ def write_json_atomic(path: str, obj) -> None:
         raise
 
 
+def _cpu_seconds() -> tuple[float, float] | None:
+    """(busy CPU seconds of the whole machine, CPU seconds of this process and its reaped
+    children), or None where /proc/stat is missing (not Linux)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    busy = sum(ticks[:8]) - ticks[3] - ticks[4]  # user..steal minus idle and iowait
+    t = os.times()
+    return busy / os.sysconf("SC_CLK_TCK"), t.user + t.system + t.children_user + t.children_system
+
+
+class OtherLoad:
+    """CPU cores that other processes use meanwhile: (machine busy - ours) / wall time."""
+
+    def __enter__(self):
+        self.t0, self.c0, self.cores = time.perf_counter(), _cpu_seconds(), None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        c1, wall = _cpu_seconds(), time.perf_counter() - self.t0
+        if self.c0 is not None and c1 is not None and wall > 0:
+            self.cores = max(0.0, ((c1[0] - self.c0[0]) - (c1[1] - self.c0[1])) / wall)
+
+
 def _progress_line(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true",
-                    help="smoke check (< 30 s): --steps 1 20, no 2-process rows")
+                    help="smoke check (< 30 s): --steps 1 20 --repeats 3, no 2-process rows")
     ap.add_argument("--steps", type=int, nargs="+", metavar="N",
                     help="timed steps per repeat: N for the transformer rows (stack-steps for the "
                          "stacked row) and, when a second value M is given, M for the MLP rows "
                          "(default M = 20 N); default 5 (100), --quick 1 (20)")
-    ap.add_argument("--repeats", type=int, default=3, help="repeats per row, median reported (default 3)")
+    ap.add_argument("--repeats", type=int,
+                    help="repeats per row, median reported (default 5, --quick 3)")
     ap.add_argument("--workload", choices=("all", "transformer", "mlp"), default="all")
     ap.add_argument("--no-procs", action="store_true", help="skip the 1-thread x 2-process rows")
-    ap.add_argument("--no-transforms", action="store_true", help="skip the gradient-transform table")
+    ap.add_argument("--no-transforms", action="store_true",
+                    help="skip the gradient-transform table")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON (atomically)")
     args = ap.parse_args(argv)
-
     steps = args.steps or ([1, 20] if args.quick else [5])
-    n_t = steps[0]
-    n_m = steps[1] if len(steps) > 1 else 20 * n_t
-    repeats = args.repeats
-    if min(n_t, n_m, repeats) < 1 or len(steps) > 2:
+    args.n_t, args.n_m = steps[0], (steps[1] if len(steps) > 1 else 20 * steps[0])
+    args.repeats = args.repeats or (3 if args.quick else 5)
+    if min(args.n_t, args.n_m, args.repeats) < 1 or len(steps) > 2:
         ap.error("--steps takes one or two positive integers; --repeats a positive integer")
-    warm_t, warm_m = 2, 10  # untimed warm-up steps before the timed repeats
-    procs = not (args.no_procs or args.quick)
+    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
+        ap.error(f"--json {args.json}: no such folder")
+    args.procs = not (args.no_procs or args.quick)
+    return args
+
+
+WARM = {"transformer": 2, "mlp": 10}  # untimed warm-up steps before the timed repeats
+
+
+def workload_rows(wl: str, n: int, repeats: int, procs: bool, threads: int) -> list[dict]:
+    """Rows (a), (b), (c) and, with procs, (a) and (b) as 2 single-threaded processes."""
+    warm = WARM[wl]
+    jobs = [("(a) reference loop", threads, 1, 1,
+             lambda: [time_reference(wl, warm, n, repeats)]),
+            ("(b) grokcore, 1 seed", threads, 1, 1,
+             lambda: [time_grokcore(wl, 1, warm, n, repeats)]),
+            (f"(c) grokcore, {STACK} seeds stacked", threads, 1, STACK,
+             lambda: [time_grokcore(wl, STACK, warm, n, repeats)])]
+    if procs:
+        jobs += [("(a) reference loop", 1, 2, 1,
+                  lambda: time_processes("reference", wl, warm, n, repeats)),
+                 ("(b) grokcore, 1 seed", 1, 2, 1,
+                  lambda: time_processes("grokcore", wl, warm, n, repeats))]
+    rows, base = [], None
+    for impl, th, n_procs, members, run in jobs:
+        t0 = time.perf_counter()
+        with OtherLoad() as load:
+            r = _row(wl, impl, th, n_procs, members, run(), base)
+        r["other_load_cores"] = load.cores
+        if base is None:
+            base, r["ratio_to_a"] = r["member_steps_per_s"], 1.0
+        rows.append(r)
+        _progress_line(f"  {wl} {impl}, {th} thread(s) x {n_procs} process(es): "
+                       f"{_num(r['member_steps_per_s'])} member-steps/s "
+                       f"({time.perf_counter() - t0:.0f} s)")
+    return rows
+
+
+def transform_rows(n: int, repeats: int, threads: int, quick: bool) -> list[dict]:
+    """The EGD variants on the MLP: training steps/s, cost of the transform, deviation."""
+    acc = transform_accuracy_and_cost(real_w1_gradient(), reps=5 if quick else 20)
+    rows, sgd = [], None
+    for label, method in VARIANTS:
+        t0 = time.perf_counter()
+        with OtherLoad() as load:
+            r = _row("mlp", label, threads, 1, 1,
+                     [time_grokcore("mlp", 1, WARM["mlp"], n, repeats, method)])
+        r["other_load_cores"] = load.cores
+        sgd = sgd or r["steps_per_s"]
+        r.update(acc[label], ratio_to_sgd=r["steps_per_s"] / sgd,
+                 method=dataclasses.asdict(method))
+        r.pop("ratio_to_a")
+        rows.append(r)
+        _progress_line(f"  mlp {label}: {_num(r['steps_per_s'])} steps/s "
+                       f"({time.perf_counter() - t0:.0f} s)")
+    return rows
+
+
+TX_NOTES = """\
+- steps/s: full grokcore training steps with the transform (median of the repeats);
+  transform ms: the transform alone on G.
+- dev: the variant's output on one real G (the first batch's, at init, L2 term
+  included) minus U V^T of a float64 SVD of G; rsvd keeps only the top r directions,
+  newton_schulz runs MethodConfig's ns_steps iterations."""
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
+    except OSError:
+        names = []
+    return f"{os.cpu_count()} CPUs ({names[0] if names else platform.machine()})"
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
     threads = torch.get_num_threads()
     t_start = time.perf_counter()
-    print(f"torch {torch.__version__}, {threads} threads, {os.cpu_count()} CPUs ({platform.machine()}); "
-          f"timed steps per repeat: transformer {n_t}, MLP {n_m}; {repeats} repeats", flush=True)
-
-    rows = []
+    print(f"torch {torch.__version__}, {threads} threads, {_cpu_model()}; timed steps per "
+          f"repeat: transformer {args.n_t}, MLP {args.n_m}; {args.repeats} repeats", flush=True)
     workloads = ["transformer", "mlp"] if args.workload == "all" else [args.workload]
-    for wl in workloads:
-        n, warm = (n_t, warm_t) if wl == "transformer" else (n_m, warm_m)
-        jobs = [("(a) reference loop", threads, 1, 1, lambda: [time_reference(wl, warm, n, repeats)]),
-                ("(b) grokcore, 1 seed", threads, 1, 1, lambda: [time_grokcore(wl, 1, warm, n, repeats)]),
-                (f"(c) grokcore, {STACK} seeds stacked", threads, 1, STACK,
-                 lambda: [time_grokcore(wl, STACK, warm, n, repeats)])]
-        if procs:
-            jobs += [("(a) reference loop", 1, 2, 1, lambda: time_processes("reference", wl, warm, n, repeats)),
-                     ("(b) grokcore, 1 seed", 1, 2, 1, lambda: time_processes("grokcore", wl, warm, n, repeats))]
-        base = None
-        for impl, th, np_, members, run in jobs:
-            t0 = time.perf_counter()
-            r = _row(wl, impl, th, np_, members, run(), base)
-            if base is None:
-                base, r["ratio_to_a"] = r["member_steps_per_s"], 1.0
-            rows.append(r)
-            _progress_line(f"  {wl} {impl} x{np_}: {_num(r['member_steps_per_s'])} member-steps/s "
-                           f"({time.perf_counter() - t0:.0f} s)")
-
-    print()
-    print(_fmt_table(rows, MAIN_COLUMNS))
-    print(NOTES)
-
-    tx_rows = []
-    if "mlp" in workloads and not args.no_transforms:
-        g = real_w1_gradient()
-        acc = transform_accuracy_and_cost(g, reps=5 if args.quick else 20)
-        sgd = None
-        for label, method in VARIANTS:
-            t0 = time.perf_counter()
-            r = _row("mlp", label, threads, 1, 1, [time_grokcore("mlp", 1, warm_m, n_m, repeats, method)])
-            sgd = sgd or r["steps_per_s"]
-            r.update(acc[label], ratio_to_sgd=r["steps_per_s"] / sgd, method=dataclasses.asdict(method))
-            r.pop("ratio_to_a")
-            tx_rows.append(r)
-            _progress_line(f"  mlp {label}: {_num(r['steps_per_s'])} steps/s ({time.perf_counter() - t0:.0f} s)")
+    rows, tx_rows = [], []
+    with OtherLoad() as whole:
+        for wl in workloads:
+            n = args.n_t if wl == "transformer" else args.n_m
+            rows += workload_rows(wl, n, args.repeats, args.procs, threads)
         print()
-        print(f"EGD-paper MLP: gradient transform on W1's gradient G [1, 194, 512] "
-              f"(grokcore, 1 seed, {threads} threads)")
-        print(_fmt_table(tx_rows, TX_COLUMNS))
-        print("- steps/s: full grokcore training steps with the transform (median of the repeats);\n"
-              "  transform ms: the transform alone on G.\n"
-              "- dev: the variant's output on one real G (the first batch's, at init, L2 term\n"
-              "  included) minus U V^T of a float64 SVD of G; rsvd keeps only the top r directions,\n"
-              "  newton_schulz runs MethodConfig's ns_steps iterations.")
-
+        print(_fmt_table(rows, MAIN_COLUMNS))
+        print(NOTES)
+        if "mlp" in workloads and not args.no_transforms:
+            tx_rows = transform_rows(args.n_m, args.repeats, threads, args.quick)
+            print(f"\nEGD-paper MLP: gradient transform on W1's gradient G [1, 194, 512] "
+                  f"(grokcore, 1 seed, {threads} threads)")
+            print(_fmt_table(tx_rows, TX_COLUMNS))
+            print(TX_NOTES)
     total = time.perf_counter() - t_start
-    print(f"\ntotal {total:.0f} s")
+    print(f"\ntotal {total:.0f} s; other processes kept {_load(whole.cores)} cores busy on average")
+    flagged = [r for r in rows + tx_rows if (r["other_load_cores"] or 0) > BUSY]
+    if flagged:
+        print(f"warning: {len(flagged)} rows ran while other processes used > {BUSY} cores "
+              f"(marked !); their figures are low: rerun on an idle machine")
     if args.json:
         write_json_atomic(args.json, {
             "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "torch": torch.__version__, "python": platform.python_version(),
-            "machine": f"{os.cpu_count()} CPUs ({platform.machine()})",
-            "threads": threads, "steps": {"transformer": n_t, "mlp": n_m}, "repeats": repeats,
-            "warmup_steps": {"transformer": warm_t, "mlp": warm_m}, "quick": args.quick,
-            "total_s": total, "rows": rows, "transforms": tx_rows, "notes": NOTES})
+            "machine": _cpu_model(), "threads": threads,
+            "steps": {"transformer": args.n_t, "mlp": args.n_m}, "repeats": args.repeats,
+            "warmup_steps": WARM, "quick": args.quick, "total_s": total,
+            "other_load_cores": whole.cores, "rows": rows, "transforms": tx_rows,
+            "notes": NOTES + "\n" + TX_NOTES})
 
 
 if __name__ == "__main__":

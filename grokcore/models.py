@@ -86,8 +86,10 @@ class MLP(StackedModule):
         if x.dtype == torch.int64:  # operands -> rows of W1 at (position * n_vocab + token)
             offsets = torch.arange(x.shape[-1], device=x.device) * self.n_vocab
             member = torch.arange(m, device=x.device).view(m, 1, 1) * d_in
-            rows = self.W1.reshape(m * d_in, h)[x + offsets + member]  # [M, B, n_in, h]
-            return rows.sum(2) + self.b1[:, None]
+            idx = (x + offsets + member).reshape(-1, x.shape[-1])  # [M*B, n_in]
+            # a summing embedding bag: 1.4x faster per training step than gather-then-sum (bench/)
+            rows = F.embedding_bag(idx, self.W1.reshape(m * d_in, h), mode="sum")  # [M*B, h]
+            return rows.view(m, -1, h) + self.b1[:, None]
         return torch.baddbmm(self.b1[:, None], x, self.W1)  # [M, B, h]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -141,11 +143,16 @@ class Transformer(StackedModule):
         q = _mm(q_in, self._p(i, "W_Q")).view(m, b, tq, nh, dh).transpose(2, 3)  # [M,B,H,Tq,dh]
         k = _mm(kv_in, self._p(i, "W_K")).view(m, b, t, nh, dh).transpose(2, 3)  # [M,B,H,T,dh]
         v = _mm(kv_in, self._p(i, "W_V")).view(m, b, t, nh, dh).transpose(2, 3)  # [M,B,H,T,dh]
-        scores = q @ k.transpose(-1, -2) / math.sqrt(dh)  # [M,B,H,Tq,T]
-        if causal:
-            mask = torch.ones(tq, t, dtype=torch.bool, device=q.device).tril(t - tq)
-            scores = scores.masked_fill(~mask, float("-inf"))
-        z = (scores.softmax(-1) @ v).transpose(2, 3).reshape(m, b, tq, d)  # [M,B,Tq,d]
+        if tq == 1 and not causal:  # one read-out query: elementwise beats many tiny matmuls
+            scores = (q * k).sum(-1, keepdim=True) / math.sqrt(dh)  # [M,B,H,T,1]
+            z = (scores.softmax(-2) * v).sum(-2, keepdim=True)  # [M,B,H,1,dh]
+        else:
+            scores = q @ k.transpose(-1, -2) / math.sqrt(dh)  # [M,B,H,Tq,T]
+            if causal:
+                mask = torch.ones(tq, t, dtype=torch.bool, device=q.device).tril(t - tq)
+                scores = scores.masked_fill(~mask, float("-inf"))
+            z = scores.softmax(-1) @ v  # [M,B,H,Tq,dh]
+        z = z.transpose(2, 3).reshape(m, b, tq, d)  # [M,B,Tq,d]
         return _mm(z, self._p(i, "W_O"))
 
     def _mlp(self, i: int, x: torch.Tensor) -> torch.Tensor:
@@ -159,7 +166,7 @@ class Transformer(StackedModule):
         m, b, t = tokens.shape
         vocab = self.W_E.shape[1]
         member = torch.arange(m, device=tokens.device).view(m, 1, 1) * vocab
-        x = self.W_E.reshape(m * vocab, -1)[tokens + member] + self.W_pos[:, None, :t]  # [M,B,T,d]
+        x = F.embedding(tokens + member, self.W_E.reshape(m * vocab, -1)) + self.W_pos[:, None, :t]  # [M,B,T,d]
         last = self.cfg.n_layers - 1
         for i in range(self.cfg.n_layers):
             h = self._ln(x, f"{i}_ln1_w", f"{i}_ln1_b")

@@ -5,7 +5,6 @@ member dimension); member i equals `train_stack([cfgs[i]])` (tests/test_train.py
 """
 from __future__ import annotations
 
-import math
 import platform
 import sys
 import time
@@ -238,6 +237,3 @@ def steps_per_epoch(cfg: RunConfig) -> int:
     n = len(ds.train_idx)
     return 1 if cfg.optim.batch_size is None else max(1, n // min(cfg.optim.batch_size, n))
 
-
-def epochs(steps: int, cfg: RunConfig) -> float:
-    return steps / steps_per_epoch(cfg) if steps is not None else math.nan

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from grokcore.config import MethodConfig, MLPConfig, ModularTask, OptimConfig, ParityTask, RunConfig, TransformerConfig
-from grokcore.train import Batches, first_step, train_stack
+from grokcore.train import Batches, first_step, steps_per_epoch, train_stack
 
 MLP_CFG = RunConfig(task=ModularTask(p=11, frac_train=0.5), model=MLPConfig(width=32),
                     optim=OptimConfig(lr=0.5, batch_size=16), num_steps=40, eval_every=10)
@@ -101,3 +101,9 @@ def test_record_has_provenance():
 def test_mismatched_stack_is_rejected():
     with pytest.raises(ValueError, match="differ only in seed"):
         train_stack([MLP_CFG, MLP_CFG.replace(num_steps=41)])
+
+
+def test_steps_per_epoch():
+    cfg = RunConfig(task=ModularTask(p=97, frac_train=0.5))  # 4704 train pairs, batch 512
+    assert steps_per_epoch(cfg) == 4704 // 512
+    assert steps_per_epoch(cfg.replace(optim=OptimConfig(batch_size=None))) == 1

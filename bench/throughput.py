@@ -80,7 +80,7 @@ notes:
   the test-set loss (with autograd) every step and rebuilds the label tensor in Python each
   step, so the original loop is slower per training step than (a).
 - (a) MLP: dense one-hot float input [B, 194] @ W1, torch.optim.SGD, L2 term in the loss; the
-  EGD original is JAX, so (a) is a plain PyTorch translation. grokcore (b) gathers rows of W1.
+  EGD original is JAX, so (a) is a plain PyTorch translation. grokcore (b) sums rows of W1 (embedding bag).
 - grokcore rows time train_stack itself: each step is clocked through its progress hook;
   setup, evaluation and the warm-up steps are not timed.
 - (min-max): range over the repeats (and processes). others' CPU: cores that other processes

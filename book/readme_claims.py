@@ -15,11 +15,18 @@ ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 
 
-def render(claims: list[dict]) -> str:
-    lines = ["| chapter | claim | source | paper | ours (mean ± sd over seeds) | verdict |",
-             "|---|---|---|---|---|---|"]
+def render(claims: list[dict], paper_scale: list[dict] | None = None) -> str:
+    """One row per claim; with paper-scale verdicts recorded, a column for them too."""
+    big = {(c["chapter"], c["id"]): c for c in paper_scale or []}
+    head = ["chapter", "claim", "source", "paper", "ours (mean ± sd over seeds)", "verdict"]
+    if big:
+        head.append("at scale paper")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for c in claims:
         cells = [c["chapter"], c["statement"], c["source"], c["paper"], c["ours"], f"**{c['verdict']}**"]
+        if big:
+            p = big.get((c["chapter"], c["id"]))
+            cells.append(f"{p['ours']}: **{p['verdict']}**" if p else "not run")
         lines.append("| " + " | ".join(str(x).replace("|", "\\|") for x in cells) + " |")
     counts = Counter(c["verdict"] for c in claims)
     lines.append("")
@@ -30,13 +37,16 @@ def render(claims: list[dict]) -> str:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true")
-    p.add_argument("--scale", default="cpu")
+    p.add_argument("--scale", default="cpu", help="the scale of the main columns")
     args = p.parse_args()
-    claims = json.loads((ROOT / "book" / "results" / f"claims-{args.scale}.json").read_text())
+    results = ROOT / "book" / "results"
+    claims = json.loads((results / f"claims-{args.scale}.json").read_text())
+    paper_path = results / "claims-paper.json"
+    paper_scale = json.loads(paper_path.read_text()) if paper_path.exists() else None
     readme = (ROOT / "README.md").read_text()
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
-    new = f"{head}{START}\n{render(claims)}\n{END}{tail}"
+    new = f"{head}{START}\n{render(claims, paper_scale)}\n{END}{tail}"
     if args.check:
         if new != readme:
             print("README.md's claims table differs from book/results/claims-cpu.json: "

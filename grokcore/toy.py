@@ -208,7 +208,8 @@ def simulate(cfg: ToyConfig) -> RunRecord:
 
 
 def _run_unit(cfgs: list[ToyConfig], device: str) -> list[RunRecord]:
-    return [simulate(c) for c in cfgs]
+    # seed-major order: every run of one seed reads the same sample (cached by _sample)
+    return [simulate(c) for c in sorted(cfgs, key=lambda c: c.seed)]
 
 
 register_runner("ToyConfig", _run_unit)

@@ -25,7 +25,7 @@ def test_two_axes_nest_stacks_and_link_every_stack():
     assert all(v.startswith(PNG) for v in values)
     assert len(set(values)) == 6  # a distinct view per grid point
     assert s_a.description == "a" and s_b.description == "b"
-    links = [m for m in ipywidgets.Widget.widgets.values() if isinstance(m, ipywidgets.Link)]
+    links = [m for m in ipywidgets.Widget.widgets.values() if isinstance(m, ipywidgets.widget_link.Link)]
     linked = {(ln.source[0].model_id, ln.target[0].model_id) for ln in links}
     assert (s_a.model_id, root.model_id) in linked
     assert all((s_b.model_id, c.model_id) in linked for c in root.children)

@@ -14,8 +14,15 @@ def fig(a, b):
     return f
 
 
-def test_two_axes_nest_stacks_and_link_every_stack():
+def test_two_axes_nest_stacks_and_link_every_stack(monkeypatch):
     ipywidgets = pytest.importorskip("ipywidgets")
+    linked, real = set(), ipywidgets.jslink
+
+    def spy(source, target):
+        linked.add((source[0].model_id, source[1], target[0].model_id, target[1]))
+        return real(source, target)
+
+    monkeypatch.setattr(ipywidgets, "jslink", spy)
     w = explore.image_explorer(fig, {"a": [1, 2, 3], "b": [0.1, 0.2]}, title="t")
     header, s_a, s_b, root = w.children
     assert isinstance(root, ipywidgets.Stack) and len(root.children) == 3
@@ -25,10 +32,9 @@ def test_two_axes_nest_stacks_and_link_every_stack():
     assert all(v.startswith(PNG) for v in values)
     assert len(set(values)) == 6  # a distinct view per grid point
     assert s_a.description == "a" and s_b.description == "b"
-    links = [m for m in ipywidgets.Widget.widgets.values() if isinstance(m, ipywidgets.widget_link.Link)]
-    linked = {(ln.source[0].model_id, ln.target[0].model_id) for ln in links}
-    assert (s_a.model_id, root.model_id) in linked
-    assert all((s_b.model_id, c.model_id) in linked for c in root.children)
+    assert (s_a.model_id, "index", root.model_id, "selected_index") in linked
+    assert all((s_b.model_id, "index", c.model_id, "selected_index") in linked for c in root.children)
+    assert len(linked) == 1 + 3
     assert plt.get_fignums() == []  # every rendered figure was closed
 
 

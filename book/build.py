@@ -123,7 +123,10 @@ def read_claims(executed: Path) -> list[dict]:
 def _cell(value: object) -> str:
     """Format a value for a markdown table cell."""
     text = "" if value is None else str(value)
-    return " ".join(text.split()).replace("|", "\\|")
+    text = " ".join(text.split())
+    for ch in "\\|*_`[]<>":  # literal text: no emphasis, links or HTML from a claim's wording
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
 def scoreboard(claims: dict[str, list[dict]]) -> str:
@@ -133,7 +136,7 @@ def scoreboard(claims: dict[str, list[dict]]) -> str:
     for stem, rows in claims.items():
         for row in rows:
             cells = [_cell(row[k]) for k in SCOREBOARD_COLUMNS]
-            cells[0] = f"{{doc}}`{cells[0] or stem} </chapters/{stem}>`"
+            cells[0] = f"{{doc}}`{stem} </chapters/{stem}>`"
             lines.append("| " + " | ".join(cells) + " |")
     flat = [row for rows in claims.values() for row in rows]
     scales = ", ".join(sorted({str(row["scale"]) for row in flat}))

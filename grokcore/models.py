@@ -137,12 +137,36 @@ class Transformer(StackedModule):
         weight, bias = getattr(self, w), getattr(self, b)
         return F.layer_norm(x, x.shape[-1:]) * weight.view(shape) + bias.view(shape)
 
-    def _attn(self, i: int, kv_in: torch.Tensor, q_in: torch.Tensor, causal: bool) -> torch.Tensor:
-        m, b, t, d = kv_in.shape
-        tq, nh, dh = q_in.shape[2], self.cfg.n_heads, self.cfg.d_head
-        q = _mm(q_in, self._p(i, "W_Q")).view(m, b, tq, nh, dh).transpose(2, 3)  # [M,B,H,Tq,dh]
-        k = _mm(kv_in, self._p(i, "W_K")).view(m, b, t, nh, dh).transpose(2, 3)  # [M,B,H,T,dh]
-        v = _mm(kv_in, self._p(i, "W_V")).view(m, b, t, nh, dh).transpose(2, 3)  # [M,B,H,T,dh]
+    def _qkv(self, i: int, h: torch.Tensor, read_out: bool) -> tuple[torch.Tensor, ...]:
+        """Layer i's queries (only the last position when read_out), keys and values: [M,B,T,d]."""
+        q = _mm(h[:, :, -1:] if read_out else h, self._p(i, "W_Q"))
+        return q, _mm(h, self._p(i, "W_K")), _mm(h, self._p(i, "W_V"))
+
+    def _layer0_lookup(self, tokens: torch.Tensor, read_out: bool) -> tuple[torch.Tensor, ...]:
+        """Layer 0's residual, queries, keys and values looked up in tables over the V x T
+        (token, position) pairs: everything before the first attention depends on the pair
+        alone, so its projections are computed once per pair rather than once per example."""
+        m, b, t = tokens.shape
+        vocab = self.W_E.shape[1]
+        table = self.W_E[:, :, None, :] + self.W_pos[:, None, :t, :]  # [M, V, T, d]
+        q_tab, k_tab, v_tab = self._qkv(0, self._ln(table, "0_ln1_w", "0_ln1_b"), read_out)
+        member = torch.arange(m, device=tokens.device).view(m, 1, 1)
+        pair = (member * vocab + tokens) * t + torch.arange(t, device=tokens.device)  # [M, B, T]
+
+        def look(tab: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+            return F.embedding(idx, tab.reshape(-1, tab.shape[-1]))
+
+        q_idx = member * vocab + tokens[:, :, -1:] if read_out else pair  # q_tab: [M, V, 1, d]
+        return look(table, pair), look(q_tab, q_idx), look(k_tab, pair), look(v_tab, pair)
+
+    def _attend(self, i: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                causal: bool) -> torch.Tensor:
+        """Multi-head attention from projected q [M,B,Tq,d], k and v [M,B,T,d], then W_O."""
+        m, b, t, d = k.shape
+        tq, nh, dh = q.shape[2], self.cfg.n_heads, self.cfg.d_head
+        q = q.reshape(m, b, tq, nh, dh).transpose(2, 3)  # [M,B,H,Tq,dh]
+        k = k.reshape(m, b, t, nh, dh).transpose(2, 3)  # [M,B,H,T,dh]
+        v = v.reshape(m, b, t, nh, dh).transpose(2, 3)  # [M,B,H,T,dh]
         if tq == 1 and not causal:  # one read-out query: elementwise beats many tiny matmuls
             scores = (q * k).sum(-1, keepdim=True) / math.sqrt(dh)  # [M,B,H,T,1]
             z = (scores.softmax(-2) * v).sum(-2, keepdim=True)  # [M,B,H,1,dh]
@@ -164,18 +188,22 @@ class Transformer(StackedModule):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """tokens [M, B, T] int64 -> logits at the last position [M, B, n_classes]."""
         m, b, t = tokens.shape
-        vocab = self.W_E.shape[1]
-        member = torch.arange(m, device=tokens.device).view(m, 1, 1) * vocab
-        x = F.embedding(tokens + member, self.W_E.reshape(m * vocab, -1)) + self.W_pos[:, None, :t]  # [M,B,T,d]
         last = self.cfg.n_layers - 1
+        if self.W_E.shape[1] <= b:  # fewer (token, position) pairs than example positions
+            x, q, k, v = self._layer0_lookup(tokens, read_out=last == 0)
+        else:
+            vocab = self.W_E.shape[1]
+            member = torch.arange(m, device=tokens.device).view(m, 1, 1) * vocab
+            x = F.embedding(tokens + member, self.W_E.reshape(m * vocab, -1)) + self.W_pos[:, None, :t]
+            q, k, v = self._qkv(0, self._ln(x, "0_ln1_w", "0_ln1_b"), read_out=last == 0)  # x: [M,B,T,d]
         for i in range(self.cfg.n_layers):
-            h = self._ln(x, f"{i}_ln1_w", f"{i}_ln1_b")
+            if i > 0:
+                q, k, v = self._qkv(i, self._ln(x, f"{i}_ln1_w", f"{i}_ln1_b"), read_out=i == last)
             if i < last:
-                x = x + self._attn(i, h, h, causal=True)
-                x = x + self._mlp(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"))
+                x = x + self._attend(i, q, k, v, causal=True)
             else:  # only the readout position from here on: [M, B, 1, d]
-                x = x[:, :, -1:] + self._attn(i, h, h[:, :, -1:], causal=False)
-                x = x + self._mlp(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"))
+                x = x[:, :, -1:] + self._attend(i, q, k, v, causal=False)
+            x = x + self._mlp(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"))
         x = self._ln(x[:, :, 0], "ln_f_w", "ln_f_b")  # [M, B, d]
         return _mm(x, self.W_U)  # [M, B, n_classes]
 

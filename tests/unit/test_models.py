@@ -40,7 +40,7 @@ def _full_reference(t: Transformer, tokens):
     x = torch.stack([t.W_E[i][tokens[i]] for i in range(m)]) + t.W_pos[:, None, :n_ctx]
     for i in range(t.cfg.n_layers):
         h = t._ln(x, f"{i}_ln1_w", f"{i}_ln1_b")
-        x = x + t._attn(i, h, h, causal=True)
+        x = x + t._attend(i, *t._qkv(i, h, read_out=False), causal=True)
         x = x + t._mlp(i, t._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"))
     x = t._ln(x[:, :, -1], "ln_f_w", "ln_f_b")
     return torch.bmm(x, t.W_U)
@@ -50,8 +50,21 @@ def test_last_position_shortcut_equals_full_forward():
     for cfg in (TransformerConfig(n_layers=2, d_model=32, n_heads=4, d_mlp=64, layer_norm=True, act="gelu"),
                 TransformerConfig(n_layers=1, d_model=16, n_heads=2, d_mlp=32)):
         t = Transformer(cfg, n_vocab=13, n_ctx=4, n_classes=11, seeds=[0, 3], dtype=torch.float64)
-        tokens = torch.randint(0, 13, (2, 6, 4))
-        assert torch.allclose(t(tokens), _full_reference(t, tokens), atol=1e-12)
+        for batch in (6, 40):  # 6 < 13 tokens: direct path; 40: layer 0 from (token, position) tables
+            tokens = torch.randint(0, 13, (2, batch, 4))
+            assert torch.allclose(t(tokens), _full_reference(t, tokens), atol=1e-12)
+
+
+def test_layer0_tables_give_the_same_gradients():
+    cfg = TransformerConfig(n_layers=2, d_model=16, n_heads=2, d_mlp=32, layer_norm=True)
+    t = Transformer(cfg, n_vocab=9, n_ctx=3, n_classes=7, seeds=[0, 1], dtype=torch.float64)
+    tokens = torch.randint(0, 9, (2, 30, 3))
+    t(tokens).square().sum().backward()  # 9 <= 30: the table path
+    fast = {n: p.grad.clone() for n, p in t.named_parameters()}
+    t.zero_grad()
+    _full_reference(t, tokens).square().sum().backward()
+    for n, p in t.named_parameters():
+        assert torch.allclose(fast[n], p.grad, atol=1e-10), n
 
 
 def test_attention_is_causal():
@@ -60,11 +73,11 @@ def test_attention_is_causal():
     a = torch.tensor([[[1, 2, 3, 4]]])
     # changing a later token never changes an earlier position in a non-final layer
     x = t.W_E[0][a[0]][None] + t.W_pos[:, None]
-    h1 = t._attn(0, x, x, causal=True)
+    h1 = t._attend(0, *t._qkv(0, x, read_out=False), causal=True)
     b = a.clone()
     b[..., 3] = 9
     x2 = t.W_E[0][b[0]][None] + t.W_pos[:, None]
-    assert torch.allclose(t._attn(0, x2, x2, causal=True)[..., :3, :], h1[..., :3, :])
+    assert torch.allclose(t._attend(0, *t._qkv(0, x2, read_out=False), causal=True)[..., :3, :], h1[..., :3, :])
 
 
 def test_linear_and_weight_norm():

@@ -105,3 +105,45 @@ def toy_panel(cells, eps: float, init_scale: float):
         ax.legend(loc="lower left")
         fig.tight_layout()
     return fig
+
+
+def accuracy_curves(ax, records, color, label=None, per_epoch: int = 1):
+    """Test accuracy (solid, mean over seeds, min-max band) and train accuracy (dashed) over
+    epochs. Runs that stopped early hold their last value, so seeds share one axis."""
+    steps = max((r.history["step"] for r in records), key=len)
+    def padded(key):
+        return [r.history[key] + [r.history[key][-1]] * (len(steps) - len(r.history[key])) for r in records]
+    epochs = [s / per_epoch for s in steps]
+    for key, ls, lab in (("test_acc", "-", label), ("train_acc", "--", None)):
+        cols = list(zip(*padded(key)))
+        mean = [sum(c) / len(c) for c in cols]
+        if key == "test_acc":
+            ax.fill_between(epochs, [min(c) for c in cols], [max(c) for c in cols], color=color, alpha=0.2, lw=0)
+        ax.plot(epochs, mean, color=color, ls=ls, lw=1.4, label=lab)
+    ax.set_xlabel("epoch")
+    ax.set_ylim(-0.02, 1.02)
+
+
+def methods_figure(cells, operations, methods, names: dict[str, str], per_epoch: int):
+    """EGD Figs. 1-2: accuracy against epochs, one panel per operation, one color per method."""
+    with style():
+        fig, axes = plt.subplots(1, len(operations), figsize=(4.6 * len(operations), 3.4), squeeze=False)
+        for ax, op in zip(axes[0], operations):
+            for m in methods:
+                accuracy_curves(ax, cells[(op, m)], COLORS[m], names[m], per_epoch)
+            ax.set_title(f"({op}) mod p: test (solid) and train (dashed) accuracy")
+            ax.set_ylabel("accuracy")
+        axes[0][0].legend(loc="center right")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def run_panel(records, color, title: str, per_epoch: int):
+    """One explorer view: one run's train and test accuracy."""
+    with style():
+        fig, ax = plt.subplots(figsize=(5.2, 3.0))
+        accuracy_curves(ax, records, color, per_epoch=per_epoch)
+        ax.set_title(title)
+        fig.tight_layout()
+    return fig

@@ -74,3 +74,17 @@ def test_parameters_cell(path: Path) -> None:
         names.append(node.target.id)
     assert "scale" in names, f"{path.name}: the parameters cell must define `scale`"
     assert len(names) == len(set(names)), f"{path.name}: a parameter is defined twice"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_papermill_documents_every_parameter(path: Path) -> None:
+    """`papermill --help-notebook` lists every parameter with its comment (an '=' in a comment
+    makes papermill skip the line)."""
+    from papermill.inspection import display_notebook_help  # noqa: F401  (papermill is installed)
+    from papermill.translators import PythonTranslator
+
+    source = parameters_cell(path)
+    params = PythonTranslator.inspect(nbformat.v4.new_code_cell(source))
+    n_lines = sum(1 for line in source.splitlines() if line.strip() and not line.strip().startswith("#"))
+    assert len(params) == n_lines, f"{path.name}: papermill parsed {len(params)} of {n_lines} parameters"
+    assert all(p.help for p in params), f"{path.name}: a parameter has no help text"

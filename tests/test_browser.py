@@ -20,7 +20,7 @@ import pytest
 pytestmark = pytest.mark.notebook
 
 CLAIM_KEYS = {"chapter", "id", "source", "statement", "paper", "ours", "verdict", "scale"}
-CHAPTER_PAGE = "chapters/01_egd_toy.html"
+CHAPTERS = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 HOW_TO_ENABLE = ("run `make test` as root (it installs them), "
                  "or `apt-get install -y chromium chromium-driver`")
 
@@ -115,24 +115,25 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.mark.browser
-def test_widget_works_offline(browser, book_url: str, built_book: Path) -> None:
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_widget_works_offline(browser, book_url: str, built_book: Path, chapter: str) -> None:
     """The explorer renders from saved state; moving its first slider shows another image."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(book_url + CHAPTER_PAGE)
+    browser.get(book_url + f"chapters/{chapter}.html")
     wait = WebDriverWait(browser, 60)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".widget-vbox .noUi-handle"))
     before = wait.until(lambda d: d.execute_script(VISIBLE_IMAGE_JS))
     handle = browser.find_elements(By.CSS_SELECTOR, ".widget-vbox .noUi-handle")[0]
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", handle)
-    browser.save_screenshot(str(built_book / "widget-before.png"))
+    browser.save_screenshot(str(built_book / f"{chapter}-widget-before.png"))
 
     handle.send_keys(Keys.ARROW_RIGHT)
     after = WebDriverWait(browser, 10).until(
         lambda d: (img := d.execute_script(VISIBLE_IMAGE_JS)) not in (None, before) and img)
-    browser.save_screenshot(str(built_book / "widget-after.png"))
+    browser.save_screenshot(str(built_book / f"{chapter}-widget-after.png"))
     assert after != before
     assert handle.get_attribute("aria-valuenow") not in (None, "0", "0.0")
 

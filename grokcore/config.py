@@ -213,6 +213,7 @@ class RunConfig:
     stop_at_test_acc: float | None = None  # end a member's run at this test accuracy
     seed: int = 0  # init, batch order, and (unless task.split_seed) the split
     dtype: str = "float32"
+    spectrum_of: tuple[str, ...] = ()  # matrices whose gradient singular values are logged (EGD Fig. 4)
 
     def __post_init__(self) -> None:
         w = "RunConfig"

@@ -22,7 +22,8 @@ SCALES = {  # a notebook parameter left as None takes these
 def configs(p: int, operations: Sequence[str], methods: Sequence[str], seeds: int, num_steps: int, *,
             frac_train: float = 0.5, width: int = 512, lr: float = 0.7, batch_size: int = 512,
             loss_l2: float = 1e-4, egd_solver: str = "eigh", switch_off_at: float | None = 0.95,
-            eval_epochs: int = 3, stop_at_test_acc: float | None = 0.95) -> list[RunConfig]:
+            eval_epochs: int = 3, stop_at_test_acc: float | None = 0.95,
+            spectrum_of: tuple[str, ...] = ("W1",)) -> list[RunConfig]:
     """Every (operation, method, seed) run, evaluated every `eval_epochs` epochs (the EGD code
     evaluates every epoch; at 3 the evaluations cost a third, and ~115-epoch times barely move)."""
     out = []
@@ -36,7 +37,7 @@ def configs(p: int, operations: Sequence[str], methods: Sequence[str], seeds: in
             base = RunConfig(task=task, model=MLPConfig(width=width),
                              optim=OptimConfig(name="sgd", lr=lr, loss_l2=loss_l2, batch_size=batch_size),
                              method=method, num_steps=num_steps, eval_every=eval_epochs * per_epoch,
-                             stop_at_test_acc=stop_at_test_acc)
+                             stop_at_test_acc=stop_at_test_acc, spectrum_of=spectrum_of)
             out += [base.replace(seed=s) for s in range(seeds)]
     return out
 
@@ -80,3 +81,9 @@ def censoring_note(cells, method: str) -> str:
             parts.append(f"{op}: {n}/{len(recs)}")
     budget = next(r for (_, m), rs in cells.items() if m == method for r in rs).summary["last_step"]
     return f"{method} never reached 95% within {budget} steps in " + ", ".join(parts)
+
+
+def spectrum_extreme(records: list[RunRecord], key: str, reduce=max) -> list[float]:
+    """Per seed, the max (or min) over training of a logged spectrum series, e.g.
+    "update_cond_W1" (EGD Fig. 4)."""
+    return [reduce(r.history[key]) for r in records]

@@ -147,3 +147,26 @@ def run_panel(records, color, title: str, per_epoch: int):
         ax.set_title(title)
         fig.tight_layout()
     return fig
+
+
+def spectrum_figure(cells, op: str, per_epoch: int, name: str = "W1"):
+    """EGD Fig. 4: largest and smallest nonzero singular value of the hidden layer's gradient
+    under SGD, and of the update EGD takes, over training (mean over seeds)."""
+    with style():
+        fig, ax = plt.subplots(figsize=(5.6, 3.4))
+        for method, kind, label in (("none", "grad", "SGD gradient"), ("egd", "update", "EGD update")):
+            recs = cells[(op, method)]
+            n = min(len(r.history["spectrum_step"]) for r in recs)
+            epochs = [s / per_epoch for s in recs[0].history["spectrum_step"][:n]]
+            for stat, ls in (("smax", "-"), ("smin", ":")):
+                vals = [sum(r.history[f"{kind}_{stat}_{name}"][j] for r in recs) / len(recs) for j in range(n)]
+                ax.plot(epochs, vals, color=COLORS[method], ls=ls, lw=1.4,
+                        label=f"{label}: {'largest' if stat == 'smax' else 'smallest nonzero'} s")
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("singular value")
+        ax.set_title(f"({op}) mod p: spectrum of the hidden layer's gradient")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -159,6 +159,10 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     tx = from_config(cfg.method, seeds)
     tx_state = tx.init({n: p.detach() for n, p in params.items()})
     matrices = model.matrices()
+    bad = sorted(set(cfg.spectrum_of) - set(matrices))
+    if bad:
+        raise ValueError(f"RunConfig.spectrum_of={bad} are not weight matrices; allowed: {matrices}")
+    spec: dict[str, list] = {"spectrum_step": []}
     batches = Batches(data.train_idx, cfg.optim.batch_size, seeds)
     m = len(seeds)
     switched = torch.zeros(m, dtype=torch.bool, device=device)  # fell back to plain gradients
@@ -190,13 +194,15 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
             loss = loss + 0.5 * cfg.optim.loss_l2 * sum(params[n].pow(2).sum() for n in matrices)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        grads = {n: p.grad for n, p in params.items()}
+        grads = raw = {n: p.grad for n, p in params.items()}
         if cfg.method.name != "none":
             new, tx_state = tx.update(grads, tx_state, params)
             if cfg.method.switch_off_at is not None:  # EGD code: plain SGD once test acc > 95%
                 new = {n: torch.where(switched.view(-1, *(1,) * (g.ndim - 1)), grads[n], g)
                        for n, g in new.items()}
             grads = new
+        if cfg.spectrum_of and step % cfg.eval_every == 0:
+            log_spectrum(spec, step, raw, grads, cfg.spectrum_of)
         for n, p in params.items():
             p.grad = grads[n]
         opt.step()
@@ -215,8 +221,29 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     for i, c in enumerate(cfgs):
         n = stop_at[i] or len(hist["step"])
         h = {"step": hist["step"][:n], **{k: [float(v[i]) for v in hist[k][:n]] for k in METRICS}}
+        if cfg.spectrum_of:  # spectra of the updates taken before this member's last evaluation
+            j = sum(s < h["step"][-1] for s in spec["spectrum_step"])
+            h["spectrum_step"] = spec["spectrum_step"][:j]
+            h.update({k: [float(v[i]) for v in vals[:j]] for k, vals in spec.items() if k != "spectrum_step"})
         records.append(new_record(c, h, summarize(h), dict(meta, switched_off=bool(switched[i]))))
     return records
+
+
+def log_spectrum(spec: dict, step: int, raw: dict, used: dict, names) -> None:
+    """Largest and smallest nonzero singular value, condition number and rank of each named
+    matrix's raw gradient ("grad") and of the update the optimizer received ("update"), per
+    member. Nonzero: above the Moore-Penrose cut-off max(shape) * eps * s_max of the gradient's
+    dtype (a token absent from a batch leaves a zero row in the MLP's first-layer gradient)."""
+    spec["spectrum_step"].append(step)
+    for n in names:
+        for kind, g in (("grad", raw[n]), ("update", used[n])):
+            s = torch.linalg.svdvals(g.detach().double())  # [M, min(rows, cols)], descending
+            tol = max(g.shape[-2:]) * torch.finfo(g.dtype).eps * s[:, :1]
+            kept = torch.where(s > tol, s, torch.full_like(s, float("inf")))
+            smin = kept.amin(1)
+            for stat, v in (("smax", s[:, 0]), ("smin", smin), ("cond", s[:, 0] / smin),
+                            ("rank", (s > tol).sum(1).double())):
+                spec.setdefault(f"{kind}_{stat}_{n}", []).append(v.tolist())
 
 
 def _progress(total: int):

@@ -107,3 +107,17 @@ def test_steps_per_epoch():
     cfg = RunConfig(task=ModularTask(p=97, frac_train=0.5))  # 4704 train pairs, batch 512
     assert steps_per_epoch(cfg) == 4704 // 512
     assert steps_per_epoch(cfg.replace(optim=OptimConfig(batch_size=None))) == 1
+
+
+def test_gradient_spectrum_is_logged_and_egd_equalizes_it():
+    base = RunConfig(task=ModularTask(p=11, frac_train=0.5), model=MLPConfig(width=32),
+                     optim=OptimConfig(lr=0.5, batch_size=16), num_steps=30, eval_every=10,
+                     spectrum_of=("W1",), dtype="float64")
+    sgd = train_stack([base])[0].history
+    egd = train_stack([base.replace(method=MethodConfig(name="egd"))])[0].history
+    assert sgd["spectrum_step"] == [0, 10, 20]  # the update after each evaluation but the last
+    assert all(c > 1.5 for c in sgd["grad_cond_W1"]) and sgd["grad_cond_W1"] == sgd["update_cond_W1"]
+    assert egd["update_cond_W1"] == pytest.approx([1.0] * 3, abs=1e-9)
+    assert egd["update_rank_W1"] == egd["grad_rank_W1"]
+    with pytest.raises(ValueError, match="spectrum_of.*allowed"):
+        train_stack([base.replace(spectrum_of=("b1",))])

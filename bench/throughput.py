@@ -218,11 +218,14 @@ REFERENCES = {"transformer": reference_transformer, "mlp": reference_mlp}
 
 # ---- timing --------------------------------------------------------------------------------
 
-def time_reference(workload: str, warm: int, n: int, repeats: int) -> list[float]:
-    """Seconds per step of reference loop (a), one value per repeat of n steps."""
+def time_reference(workload: str, warm: int, n: int, repeats: int, on_start=None) -> list[float]:
+    """Seconds per step of reference loop (a), one value per repeat of n steps; on_start runs
+    after the build and warm-up, before the clock starts (a barrier for concurrent processes)."""
     step = REFERENCES[workload](seed=0)
     for _ in range(warm):
         step()
+    if on_start is not None:
+        on_start()
     out = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -287,16 +290,7 @@ def _worker(kind: str, workload: str, warm: int, n: int, repeats: int, barrier,
     """One single-threaded process of the one-process-per-core mode."""
     torch.set_num_threads(1)
     if kind == "reference":  # build and warm up before the barrier
-        step = REFERENCES[workload](seed=0)
-        for _ in range(warm):
-            step()
-        barrier.wait()
-        out = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            for _ in range(n):
-                step()
-            out.append((time.perf_counter() - t0) / n)
+        out = time_reference(workload, warm, n, repeats, on_start=barrier.wait)
     else:  # both processes start stepping after their setup and step-0 evaluation
         out = time_grokcore(workload, 1, warm, n, repeats, on_start=barrier.wait)
     results_q.put(out)

@@ -21,7 +21,8 @@ SCALES = {  # a notebook parameter left as None takes these
 
 def configs(p: int, operations: Sequence[str], methods: Sequence[str], seeds: int, num_steps: int, *,
             frac_train: float = 0.5, width: int = 512, lr: float = 0.7, batch_size: int = 512,
-            loss_l2: float = 1e-4, egd_solver: str = "eigh", switch_off_at: float | None = 0.95,
+            loss_l2: float = 1e-4, egd_solver: str = "eigh", rank: int = 128,
+            switch_off_at: float | None = 0.95,
             eval_epochs: int = 3, stop_at_test_acc: float | None = 0.95,
             spectrum_of: tuple[str, ...] = ("W1",)) -> list[RunConfig]:
     """Every (operation, method, seed) run, evaluated every `eval_epochs` epochs (the EGD code
@@ -32,7 +33,7 @@ def configs(p: int, operations: Sequence[str], methods: Sequence[str], seeds: in
         n_train = int(frac_train * p * p)
         per_epoch = max(1, n_train // min(batch_size, n_train))
         for m in methods:
-            method = MethodConfig(name=m, targets=("W1",), egd_solver=egd_solver,
+            method = MethodConfig(name=m, targets=("W1",), egd_solver=egd_solver, rank=rank,
                                   switch_off_at=switch_off_at)
             base = RunConfig(task=task, model=MLPConfig(width=width),
                              optim=OptimConfig(name="sgd", lr=lr, loss_l2=loss_l2, batch_size=batch_size),
@@ -42,12 +43,26 @@ def configs(p: int, operations: Sequence[str], methods: Sequence[str], seeds: in
     return out
 
 
+def method_label(method: dict) -> str:
+    """"egd_rsvd64" for EGD through a rank-64 randomized SVD; otherwise the method's name."""
+    if method["name"] == "egd" and method["egd_solver"] == "rsvd":
+        return f"egd_rsvd{method['rank']}"
+    return method["name"]
+
+
 def by_cell(records: list[RunRecord]) -> dict[tuple[str, str], list[RunRecord]]:
-    """Group records by (operation, method); each list ordered by seed."""
+    """Group records by (operation, method label); each list ordered by seed."""
     cells: dict[tuple, list] = {}
     for r in sorted(records, key=lambda r: r.config["seed"]):
-        cells.setdefault((r.config["task"]["operation"], r.config["method"]["name"]), []).append(r)
+        key = (r.config["task"]["operation"], method_label(r.config["method"]))
+        cells.setdefault(key, []).append(r)
     return cells
+
+
+def epoch_ratio(a: list[RunRecord], b: list[RunRecord]) -> list[float | None]:
+    """Per seed, a's epochs to 95% over b's; None where either is censored."""
+    return [None if x is None or y is None else x / y
+            for x, y in zip(map(epochs_to, a), map(epochs_to, b))]
 
 
 def epochs_to(rec: RunRecord, key: str = "step_to_test_acc_95") -> float | None:

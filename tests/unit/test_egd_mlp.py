@@ -30,3 +30,11 @@ def test_speedup_bound_and_censoring():
     assert egd_mlp.censoring_note(cells, "none") == "none never reached 95% within 300 steps in x+y: 1/2"
     assert egd_mlp.epochs_to(egd[0]) == 30.0  # p=23: full batch, one step per epoch
     assert egd_mlp.epochs_to(egd[1]) is None
+
+
+def test_rsvd_runs_get_their_own_cell():
+    exact = egd_mlp.configs(23, ["x+y"], ["egd"], seeds=1, num_steps=10)[0]
+    rsvd = egd_mlp.configs(23, ["x+y"], ["egd"], seeds=1, num_steps=10, egd_solver="rsvd", rank=64)[0]
+    cells = egd_mlp.by_cell([fake(exact, 30, 0.95), fake(rsvd, 45, 0.95)])
+    assert set(cells) == {("x+y", "egd"), ("x+y", "egd_rsvd64")}
+    assert egd_mlp.epoch_ratio(cells[("x+y", "egd_rsvd64")], cells[("x+y", "egd")]) == [1.5]

@@ -78,6 +78,17 @@ class ModularTask:
     def n_classes(self) -> int:
         return self.p
 
+    @property
+    def n_examples(self) -> int:
+        """All operand tuples: second operands (c, d of a*c+b*d-e) start at min_y."""
+        free, bounded = (1, 1) if self.n_inputs == 2 else (3, 2)
+        return self.p**free * (self.p - self.min_y) ** bounded
+
+    @property
+    def n_train(self) -> int:
+        """Training examples of a random split: the first int(frac_train * n) of a permutation."""
+        return int(self.frac_train * self.n_examples)
+
 
 @dataclass(frozen=True)
 class ParityTask:

@@ -30,8 +30,7 @@ def configs(p: int, operations: Sequence[str], methods: Sequence[str], seeds: in
     out = []
     for op in operations:
         task = ModularTask(operation=op, p=p, frac_train=frac_train)
-        n_train = int(frac_train * p * p)
-        per_epoch = max(1, n_train // min(batch_size, n_train))
+        per_epoch = max(1, task.n_train // min(batch_size, task.n_train))
         for m in methods:
             method = MethodConfig(name=m, targets=("W1",), egd_solver=egd_solver, rank=rank,
                                   switch_off_at=switch_off_at)

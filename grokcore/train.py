@@ -259,8 +259,7 @@ def _device_name(device: str) -> str:
 
 
 def steps_per_epoch(cfg: RunConfig) -> int:
-    """Optimizer steps per pass over the training set (for epoch axes)."""
-    ds = make_dataset(cfg.task, cfg.seed)
-    n = len(ds.train_idx)
+    """Optimizer steps per pass over the training set (for epoch axes; no data is built)."""
+    n = cfg.task.n_train
     return 1 if cfg.optim.batch_size is None else max(1, n // min(cfg.optim.batch_size, n))
 

@@ -90,3 +90,10 @@ def test_toy_samples_follow_their_conditions():
     assert ((xt @ v) * xt[:, 0] <= 1e-12).all()
     # both halves of the double wedge are sampled
     assert 0.45 < (xt[:, 0] > 0).double().mean().item() < 0.55
+
+
+@pytest.mark.parametrize("task", [ModularTask(p=11, frac_train=0.3), ModularTask(operation="x/y", p=7, min_y=1),
+                                  ModularTask(operation="a*c+b*d-e", p=5, min_y=1, frac_train=0.7)])
+def test_derived_sizes_match_the_data(task):
+    ds = data.modular_dataset(task, seed=0)
+    assert task.n_examples == len(ds.labels) and task.n_train == len(ds.train_idx)

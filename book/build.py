@@ -10,6 +10,10 @@ unchanged. It then gathers every chapter's claims (the ``application/vnd.grokboo
 output) into ``<out>/_build/claims.json`` and the intro's scoreboard, stages the book sources
 in ``<out>/_build/src`` and runs ``jupyter-book build`` with warnings as errors into
 ``<out>/_build/html``. ``<out>`` is ``book/`` unless ``--out`` is given.
+
+A cpu or paper build into ``book/`` records the verdicts in ``book/results/claims-<scale>.json``
+(the README's table); with ``--only`` it replaces just that chapter's rows there (the other
+chapters must have been executed into ``book/chapters`` before, at any scale).
 """
 from __future__ import annotations
 
@@ -143,8 +147,16 @@ def scoreboard(claims: dict[str, list[dict]]) -> str:
     return "\n".join(lines) + f"\n\nClaims: {len(flat)}. Scale: {scales}.\n"
 
 
+def merge_chapter(path: Path, rows: list[dict], stem: str, stems: list[str]) -> list[dict]:
+    """The recorded snapshot at `path` with chapter `stem`'s rows replaced by `rows`."""
+    old = json.loads(path.read_text()) if path.exists() else []
+    by_chapter = {s: [r for r in old if r["chapter"] == s] for s in stems}
+    by_chapter[stem] = rows
+    return [r for s in stems for r in by_chapter[s]]
+
+
 def snapshot(flat: list[dict], path: Path) -> None:
-    """Record the verdicts of a full cpu/paper build (the README's table reads them)."""
+    """Record the verdicts of a cpu/paper build (the README's table reads them)."""
     text = json.dumps(flat, indent=1, ensure_ascii=False) + "\n"
     if path.exists() and path.read_text() == text:
         return
@@ -249,8 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     flat = [row for rows in claims.values() for row in rows]
     (out / "_build").mkdir(parents=True, exist_ok=True)
     (out / "_build" / "claims.json").write_text(json.dumps(flat, indent=1) + "\n")
-    if out == BOOK.resolve() and args.scale != "smoke" and not args.only:
-        snapshot(flat, BOOK / "results" / f"claims-{args.scale}.json")
+    if out == BOOK.resolve() and args.scale != "smoke":
+        path = BOOK / "results" / f"claims-{args.scale}.json"
+        if args.only:  # replace this chapter's rows, keep the others' recorded verdicts
+            flat = merge_chapter(path, claims[args.only], args.only, stems)
+        snapshot(flat, path)
 
     t_book = time.perf_counter()
     build_html(stage(out, claims), out)

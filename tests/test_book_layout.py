@@ -88,3 +88,21 @@ def test_papermill_documents_every_parameter(path: Path) -> None:
     n_lines = sum(1 for line in source.splitlines() if line.strip() and not line.strip().startswith("#"))
     assert len(params) == n_lines, f"{path.name}: papermill parsed {len(params)} of {n_lines} parameters"
     assert all(p.help for p in params), f"{path.name}: a parameter has no help text"
+
+
+def test_only_build_replaces_just_its_chapter(tmp_path: Path) -> None:
+    """`build.py --only STEM` at cpu scale keeps the other chapters' recorded verdicts."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("build", ROOT / "book" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    path = tmp_path / "claims-cpu.json"
+    path.write_text(json.dumps([{"chapter": "a", "id": 1}, {"chapter": "b", "id": 2},
+                                {"chapter": "c", "id": 3}]))
+    merged = build.merge_chapter(path, [{"chapter": "b", "id": 4}, {"chapter": "b", "id": 5}],
+                                 "b", ["a", "b", "c", "d"])
+    assert [r["id"] for r in merged] == [1, 4, 5, 3]
+    assert build.merge_chapter(tmp_path / "none.json", [{"chapter": "a", "id": 9}], "a",
+                               ["a", "b"]) == [{"chapter": "a", "id": 9}]

@@ -10,7 +10,9 @@ from contextlib import contextmanager
 import matplotlib.pyplot as plt
 
 COLORS = {"gd": "#1f77b4", "egd": "#d62728", "sgd": "#1f77b4", "none": "#1f77b4",
-          "column_norm": "#2ca02c", "grokfast_ema": "#9467bd", "grokfast_ma": "#8c564b"}
+          "column_norm": "#2ca02c", "grokfast_ema": "#9467bd", "grokfast_ma": "#8c564b",
+          "egd_rsvd128": "#ff7f0e", "egd_rsvd64": "#e377c2", "egd_newton_schulz": "#7f7f7f",
+          "egd_noswitch": "#17becf"}
 LABELS = {"gd": "GD", "egd": "EGD"}
 
 RC = {"figure.dpi": 100, "savefig.dpi": 100, "font.size": 9, "axes.titlesize": 10,
@@ -124,16 +126,21 @@ def accuracy_curves(ax, records, color, label=None, per_epoch: int = 1):
     ax.set_ylim(-0.02, 1.02)
 
 
-def methods_figure(cells, operations, methods, names: dict[str, str], per_epoch: int):
-    """EGD Figs. 1-2: accuracy against epochs, one panel per operation, one color per method."""
+def methods_figure(cells, operations, methods, names: dict[str, str], per_epoch, titles=None):
+    """EGD Figs. 1-3: accuracy against epochs, one panel per task, one color per method.
+
+    per_epoch: steps per epoch, an int or {task: int}; a (task, method) absent from `cells` is
+    left out; titles: {task: panel title} (default "(task) mod p")."""
     with style():
         fig, axes = plt.subplots(1, len(operations), figsize=(4.6 * len(operations), 3.4), squeeze=False)
         for ax, op in zip(axes[0], operations):
+            epoch = per_epoch[op] if isinstance(per_epoch, dict) else per_epoch
             for m in methods:
-                accuracy_curves(ax, cells[(op, m)], COLORS[m], names[m], per_epoch)
-            ax.set_title(f"({op}) mod p: test (solid) and train (dashed) accuracy")
+                if (op, m) in cells:
+                    accuracy_curves(ax, cells[(op, m)], COLORS[m], names[m], epoch)
+            ax.set_title((titles or {}).get(op, f"({op}) mod p") + ": test (solid), train (dashed)")
             ax.set_ylabel("accuracy")
-        axes[0][0].legend(loc="center right")
+            ax.legend(loc="center right", fontsize=7)
         fig.tight_layout()
     plt.close(fig)
     return fig

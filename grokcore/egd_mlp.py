@@ -41,11 +41,13 @@ _PLAN = {"x+y": ["none", "egd", "egd_rsvd128"],
          "x*y": ["none", "egd", "column_norm", "grokfast_ema"],
          "parity(400,2)": ["none", "egd", "column_norm", "egd_noswitch"],
          "parity(400,2)/mse": ["none", "egd"]}
-_PAPER_PLAN = {**{op: list(METHODS) for op in ("x+y", "x*y")},
-               **{f"parity({n},{k}){loss}": ["none", "egd", "column_norm", "egd_noswitch"]
+_PAPER_PLAN = {**{op if p == 97 else f"{op} mod {p}": list(METHODS)  # EGD Figs. 1-2: p = 79, 97, 127
+                  for op in ("x+y", "x*y") for p in (79, 97, 127)},
+               **{f"parity({n},{k}){loss}": ["none", "egd", "column_norm", "grokfast_ema", "egd_noswitch"]
                   for n, k in PARITY for loss in ("", "/mse")}}
 SCALES = {  # a notebook parameter left as None takes these
-    "smoke": {"p": 23, "seeds": 2, "num_steps": 300, "parity_epochs": 3, "plan": _PLAN, "cost_steps": 10},
+    "smoke": {"p": 23, "seeds": 2, "num_steps": 300, "parity_epochs": 3, "plan": _PLAN,
+              "cost_steps": 0},  # no timing: nbval compares the smoke claims table (cost_rows has a unit test)
     "cpu": {"p": 97, "seeds": 5, "num_steps": 2000, "parity_epochs": 100, "plan": _PLAN,
             "cost_steps": 100},
     # 15000 epochs as the EGD code; parity: the code's budgets (PARITY_EPOCHS)
@@ -55,13 +57,16 @@ SCALES = {  # a notebook parameter left as None takes these
 
 
 def parse_task(label: str) -> tuple:
-    """("modular", operation) or ("parity", n, k, loss); ConfigError names the allowed labels."""
-    if label in OPERATIONS:
-        return ("modular", label)
+    """("modular", operation, p or None) or ("parity", n, k, loss); ConfigError names the allowed
+    labels. "x+y" runs at the chapter's p, "x+y mod 79" at p = 79."""
+    op, _, mod = label.partition(" mod ")
+    if op in OPERATIONS and (not mod or mod.isdigit()):
+        return ("modular", op, int(mod) if mod else None)
     m = _PARITY_LABEL.fullmatch(label)
     if m and (int(m[1]), int(m[2])) in PARITY:
         return ("parity", int(m[1]), int(m[2]), "mse" if m[3] else "hinge")
-    allowed = ", ".join(OPERATIONS) + ", " + ", ".join(f"parity({n},{k})[/mse]" for n, k in PARITY)
+    allowed = (", ".join(OPERATIONS) + " (optionally followed by ' mod P'), "
+               + ", ".join(f"parity({n},{k})[/mse]" for n, k in PARITY))
     raise ConfigError(f"plan task {label!r} is invalid: allowed {allowed}")
 
 
@@ -87,7 +92,8 @@ def plan_configs(plan: dict[str, Sequence[str]], *, p: int, seeds: int, num_step
             stop = ablation_stop_at if m in ("egd", "egd_noswitch") and "egd_noswitch" in methods \
                 else stop_at_test_acc
             if task[0] == "modular":
-                base = configs(p, [task[1]], ["none"], 1, num_steps, stop_at_test_acc=stop, **modular)[0]
+                base = configs(task[2] or p, [task[1]], ["none"], 1, num_steps, stop_at_test_acc=stop,
+                               **modular)[0]
             else:
                 epochs = parity_epochs or PARITY_EPOCHS[task[1:3]]
                 base = parity_config(*task[1:], epochs=epochs, stop_at_test_acc=stop)
@@ -109,16 +115,17 @@ def parity_config(n: int, k: int, loss: str, epochs: int, *, eval_epochs: int = 
                      stop_at_test_acc=stop_at_test_acc)
 
 
-def epoch_lengths(cfgs: Sequence[RunConfig]) -> dict[str, int]:
+def epoch_lengths(cfgs: Sequence[RunConfig], p: int | None = None) -> dict[str, int]:
     """Optimizer steps per epoch of each task label in `cfgs` (for epoch axes)."""
-    return {task_label(to_dict(c)): steps_per_epoch(c) for c in cfgs}
+    return {task_label(to_dict(c), p): steps_per_epoch(c) for c in cfgs}
 
 
-def task_label(cfg: dict) -> str:
-    """The plan label of a record's task, e.g. "x*y" or "parity(400,2)/mse"."""
+def task_label(cfg: dict, p: int | None = None) -> str:
+    """The plan label of a record's task, e.g. "x*y", "x*y mod 79" (a modulus other than the
+    chapter's `p`) or "parity(400,2)/mse"."""
     t = cfg["task"]
     if t["_type"] == "ModularTask":
-        return t["operation"]
+        return t["operation"] if p is None or t["p"] == p else f"{t['operation']} mod {t['p']}"
     return f"parity({t['n']},{t['k']})" + ("/mse" if cfg["loss"] == "mse" else "")
 
 
@@ -158,11 +165,12 @@ def method_label(method: dict) -> str:
     return method["name"]
 
 
-def by_cell(records: list[RunRecord]) -> dict[tuple[str, str], list[RunRecord]]:
-    """Group records by (task label, method label); each list ordered by seed."""
+def by_cell(records: list[RunRecord], p: int | None = None) -> dict[tuple[str, str], list[RunRecord]]:
+    """Group records by (task label, method label); each list ordered by seed. Modular tasks at
+    a modulus other than `p` are labelled "op mod P"."""
     cells: dict[tuple, list] = {}
     for r in sorted(records, key=lambda r: r.config["seed"]):
-        key = (task_label(r.config), method_label(r.config["method"]))
+        key = (task_label(r.config, p), method_label(r.config["method"]))
         cells.setdefault(key, []).append(r)
     return cells
 

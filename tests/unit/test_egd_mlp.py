@@ -1,6 +1,7 @@
 import pytest
 
 from grokcore import egd_mlp
+from grokcore.config import to_dict
 from grokcore.records import new_record
 
 
@@ -105,3 +106,16 @@ def test_cost_rows_time_every_variant_and_read_the_runs():
     eigh = rows[2]
     assert (eigh["runs"], eigh["reached_95"], eigh["epochs_to_95"]) == (2, 1, 30.0)
     assert rows[1]["runs"] == 0 and rows[1]["epochs_to_95"] is None  # svd: not the plan's solver
+
+
+def test_other_moduli_get_their_own_label():
+    cfgs = egd_mlp.plan_configs({"x+y": ["egd"], "x+y mod 29": ["egd"]}, p=23, seeds=1, num_steps=5,
+                                parity_epochs=1)
+    assert [c.task.p for c in cfgs] == [23, 29]
+    cells = egd_mlp.by_cell([fake(c, None, 0.5) for c in cfgs], p=23)
+    assert set(cells) == {("x+y", "egd"), ("x+y mod 29", "egd")}
+    assert egd_mlp.epoch_lengths(cfgs, p=23) == {"x+y": 1, "x+y mod 29": 1}
+    paper = egd_mlp.plan_configs(egd_mlp.SCALES["paper"]["plan"], p=97, seeds=1, num_steps=1,
+                                 parity_epochs=None)
+    labels = {egd_mlp.task_label(to_dict(c), 97) for c in paper}
+    assert labels == set(egd_mlp.SCALES["paper"]["plan"])

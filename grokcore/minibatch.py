@@ -19,8 +19,8 @@ from .train import steps_per_epoch
 SCALES = {  # a notebook parameter left as None takes these; batch size 0 = full batch
     "smoke": {"p": 23, "seeds": 2, "batch_sizes": [16, 64, 0], "num_epochs": 20,
               "fracs": [0.5, 0.8], "frac_batch_size": 64, "mlp_p": 23, "mlp_epochs": 60},
-    "cpu": {"p": 59, "seeds": 5, "batch_sizes": [8, 16, 32, 64, 128, 256, 0], "num_epochs": 160,
-            "fracs": [0.4, 0.5, 0.6, 0.7, 0.8], "frac_batch_size": 16, "mlp_p": 59, "mlp_epochs": 1500},
+    "cpu": {"p": 59, "seeds": 5, "batch_sizes": [8, 16, 32, 64, 128, 256, 0], "num_epochs": 100,
+            "fracs": [0.45, 0.6, 0.75], "frac_batch_size": 16, "mlp_p": 59, "mlp_epochs": 1500},
     # fastgrok.py run_experiment_batch_size: 1, 2, ..., 1024 and full batch, 250 effective epochs
     "paper": {"p": 59, "seeds": 5, "batch_sizes": [2 ** k for k in range(11)] + [0], "num_epochs": 250,
               "fracs": [0.3, 0.4, 0.5, 0.6, 0.7], "frac_batch_size": 8, "mlp_p": 59, "mlp_epochs": 2500},
@@ -29,7 +29,7 @@ SCALES = {  # a notebook parameter left as None takes these; batch size 0 = full
 
 def config(p: int, batch_size: int | None, num_epochs: int, *, frac_train: float = 0.6,
            d_model: int = 64, layer_norm: bool = False, weight_decay: float = 0.02, lr: float = 1e-3,
-           betas: tuple[float, float] = (0.9, 0.995), evals_per_epoch: int = 2,
+           betas: tuple[float, float] = (0.9, 0.995), evals_per_epoch: int = 1,
            stop_at_test_acc: float | None = 0.99, probes: tuple[str, ...] = ("embedding_fourier",),
            seed: int = 0) -> RunConfig:
     """One fastgrok-style run; the budget is num_epochs effective epochs (n_train // bs steps
@@ -70,10 +70,13 @@ def batch_of(rec: RunRecord) -> int:
 def epochs_to(rec: RunRecord, key: str = "step_to_test_acc_99") -> float | None:
     """Effective epochs (steps * batch / n_train) to a summary threshold; None if censored."""
     step = rec.summary[key]
-    return None if step is None else step / steps_per_epoch(rec.cfg)
+    return None if step is None else step / _per_epoch(rec)
 
 
 def budget_epochs(rec: RunRecord) -> float:
+    """The run's budget in (effective) epochs."""
+    if rec.config["_type"] != "RunConfig":
+        return rec.config["num_epochs"]
     return rec.cfg.num_steps / steps_per_epoch(rec.cfg)
 
 
@@ -97,17 +100,82 @@ def cell_summary(recs: list[RunRecord]) -> tuple[float, float, int]:
     return mean, sd, len(recs) - len(vals)
 
 
-def speedup_bound(slow: list[RunRecord], fast: list[RunRecord], key: str = "step_to_test_acc_99") -> list[float | None]:
-    """Per seed, steps to 99% of `slow` over `fast`; a censored slow run counts its budget (a
-    lower bound). None where fast is censored."""
+def speedup_bound(slow: list[RunRecord], fast: list[RunRecord], *, epochs: bool = False,
+                  key: str = "step_to_test_acc_99") -> list[float | None]:
+    """Per seed, steps (or effective epochs) to 99% of `slow` over `fast`; a censored slow run
+    counts its budget (a lower bound). None where fast is censored."""
     out = []
     for s, f in zip(slow, fast):
         tf, ts = f.summary[key], s.summary[key] or s.summary["last_step"]
+        if epochs and tf is not None:
+            tf, ts = tf / _per_epoch(f), ts / _per_epoch(s)
         out.append(None if tf is None else ts / tf)
     return out
+
+
+def _per_epoch(rec: RunRecord) -> int:
+    """Steps per epoch of a record: a transformer run's, or 1 (a full-batch MLP run)."""
+    return steps_per_epoch(rec.cfg) if rec.config["_type"] == "RunConfig" else 1
 
 
 def fourier_share(rec: RunRecord, k: int = 3, at: int = -1) -> float:
     """Share of the token embedding's variance in its k strongest frequencies at evaluation `at`."""
     power = sorted(rec.history["emb_power"][at], reverse=True)
     return sum(power[:k])
+
+
+def epoch_ratio(a: list[RunRecord], b: list[RunRecord]) -> list[float | None]:
+    """Per seed, a's epochs to 99% over b's; None where either is censored."""
+    return [None if x is None or y is None else x / y for x, y in zip(map(epochs_to, a), map(epochs_to, b))]
+
+
+def censoring_note(cells: dict, n_train: int) -> str:
+    """Which cells had seeds that never reached 99% test accuracy within the budget."""
+    parts = [f"{'full' if k == n_train else k}: {c}/{len(v)}" for k, v in sorted(cells.items())
+             if (c := cell_summary(v)[2])]
+    return ("censored (batch: seeds) " + ", ".join(parts)) if parts else "no censored runs"
+
+
+def chunks(records: list, sizes: Sequence[int]) -> list[list]:
+    """Split records (returned in config order) into consecutive groups of the given sizes."""
+    out, i = [], 0
+    for n in sizes:
+        out.append(records[i:i + n])
+        i += n
+    return out
+
+
+def explorer_epochs(num_epochs: int) -> list[int]:
+    """Epochs the explorer offers: 0, then about doubling up to the budget."""
+    marks = [0] + [e for e in (5, 10, 20, 40, 80, 160, 250) if e < num_epochs]
+    return marks + [num_epochs]
+
+
+class Table:
+    """A small HTML table for notebooks (no pandas): rows of cells under a header."""
+
+    def __init__(self, header: Sequence[str], rows: Sequence[Sequence]):
+        self.header, self.rows = list(header), [list(r) for r in rows]
+
+    def __repr__(self) -> str:
+        return "\n".join(" | ".join(map(str, r)) for r in [self.header] + self.rows)
+
+    def _repr_html_(self) -> str:
+        import html
+        head = "".join(f"<th>{html.escape(str(h))}</th>" for h in self.header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in self.rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def summary_table(cells: dict, n_train: int | None = None) -> Table:
+    """Per cell: epochs and steps to 99% test accuracy (mean ± sd over the seeds that got
+    there), censored seeds, and the budget."""
+    rows = []
+    for k, recs in cells.items():
+        mean, sd, cens = cell_summary(recs)
+        per = _per_epoch(recs[0])
+        label = f"full ({k})" if k == n_train and isinstance(k, int) else k
+        fmt = (lambda v: "—" if math.isnan(v) else f"{v:.1f}")
+        rows.append([label, f"{fmt(mean)} ± {fmt(sd)}", f"{fmt(mean * per)} ± {fmt(sd * per)}",
+                     f"{cens}/{len(recs)}", f"{budget_epochs(recs[0]):.0f}"])
+    return Table(["cell", "epochs to 99%", "steps to 99%", "censored", "budget (epochs)"], rows)

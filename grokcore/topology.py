@@ -198,6 +198,18 @@ def scrambled_table(p: int, frac_train: float, seed: int) -> dict[str, torch.Ten
             "value_b": torch.argsort(sym_b)}
 
 
+def recover_order(p: int, frac_train: float, seed: int) -> dict:
+    """Scramble (a + b) mod p, keep frac_train of it, and recover the order of the A symbols by
+    Laplacian eigenmaps. Returns xy [p, 2] (unit circle at the recovered angles), value [p]
+    (the integer each symbol stands for) and agreement (see cyclic_rank_agreement)."""
+    table = scrambled_table(p, frac_train, seed)
+    adj = data_adjacency(table["operands"], table["labels"], p)
+    angles = ring_order(adj[:p, :p])
+    xy = torch.stack([angles.cos(), angles.sin()], dim=1)
+    return {"xy": xy.tolist(), "value": table["value_a"].tolist(),
+            "agreement": cyclic_rank_agreement(angles, table["value_a"], p)}
+
+
 def cyclic_rank_agreement(angles: torch.Tensor, truth: torch.Tensor, p: int) -> float:
     """Fraction of nodes whose angular successor is truth + s or truth - s for one fixed step s
     (the recovered order is the true one up to rotation, reflection and a generator s)."""

@@ -19,8 +19,8 @@ from .train import steps_per_epoch
 SCALES = {  # a notebook parameter left as None takes these; batch size 0 = full batch
     "smoke": {"p": 23, "seeds": 2, "batch_sizes": [16, 64, 0], "num_epochs": 20,
               "fracs": [0.5, 0.8], "frac_batch_size": 64, "mlp_p": 23, "mlp_epochs": 60},
-    "cpu": {"p": 59, "seeds": 5, "batch_sizes": [8, 16, 32, 64, 128, 256, 0], "num_epochs": 100,
-            "fracs": [0.45, 0.6, 0.75], "frac_batch_size": 16, "mlp_p": 59, "mlp_epochs": 1500},
+    "cpu": {"p": 59, "seeds": 5, "batch_sizes": [8, 16, 32, 64, 0], "num_epochs": 100,
+            "fracs": [0.45, 0.6, 0.75], "frac_batch_size": 8, "mlp_p": 59, "mlp_epochs": 1500},
     # fastgrok.py run_experiment_batch_size: 1, 2, ..., 1024 and full batch, 250 effective epochs
     "paper": {"p": 59, "seeds": 5, "batch_sizes": [2 ** k for k in range(11)] + [0], "num_epochs": 250,
               "fracs": [0.3, 0.4, 0.5, 0.6, 0.7], "frac_batch_size": 8, "mlp_p": 59, "mlp_epochs": 2500},
@@ -80,7 +80,7 @@ def budget_epochs(rec: RunRecord) -> float:
     return rec.cfg.num_steps / steps_per_epoch(rec.cfg)
 
 
-def seed_slopes(cells: dict[int, list[RunRecord]], min_points: int = 3) -> list[float | None]:
+def seed_slopes(cells: dict[int, list[RunRecord]], min_points: int = 2) -> list[float | None]:
     """Per seed, the log-log slope of epochs to 99% against batch size, over the batch sizes
     where that seed grokked (None with fewer than min_points). Slope 1: a fixed number of
     steps, i.e. grokking speed linear in the number of gradient steps."""
@@ -92,9 +92,9 @@ def seed_slopes(cells: dict[int, list[RunRecord]], min_points: int = 3) -> list[
     return out
 
 
-def cell_summary(recs: list[RunRecord]) -> tuple[float, float, int]:
-    """Mean and sd of epochs to 99% over the seeds that got there, and how many did not."""
-    vals = [e for r in recs if (e := epochs_to(r)) is not None]
+def cell_summary(recs: list[RunRecord], key: str = "step_to_test_acc_99") -> tuple[float, float, int]:
+    """Mean and sd of epochs to a threshold over the seeds that got there, and how many did not."""
+    vals = [e for r in recs if (e := epochs_to(r, key)) is not None]
     mean = statistics.fmean(vals) if vals else math.nan
     sd = statistics.stdev(vals) if len(vals) > 1 else 0.0 if vals else math.nan
     return mean, sd, len(recs) - len(vals)
@@ -167,15 +167,16 @@ class Table:
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def summary_table(cells: dict, n_train: int | None = None) -> Table:
-    """Per cell: epochs and steps to 99% test accuracy (mean ± sd over the seeds that got
-    there), censored seeds, and the budget."""
+def summary_table(cells: dict, n_train: int | None = None, key: str = "step_to_test_acc_99") -> Table:
+    """Per cell: epochs and steps to a threshold (default 99% test accuracy; mean ± sd over
+    the seeds that got there), censored seeds, and the budget."""
     rows = []
+    pct = key.rsplit("_", 1)[-1]
     for k, recs in cells.items():
-        mean, sd, cens = cell_summary(recs)
+        mean, sd, cens = cell_summary(recs, key)
         per = _per_epoch(recs[0])
         label = f"full ({k})" if k == n_train and isinstance(k, int) else k
         fmt = (lambda v: "—" if math.isnan(v) else f"{v:.1f}")
         rows.append([label, f"{fmt(mean)} ± {fmt(sd)}", f"{fmt(mean * per)} ± {fmt(sd * per)}",
                      f"{cens}/{len(recs)}", f"{budget_epochs(recs[0]):.0f}"])
-    return Table(["cell", "epochs to 99%", "steps to 99%", "censored", "budget (epochs)"], rows)
+    return Table(["cell", f"epochs to {pct}%", f"steps to {pct}%", "censored", "budget (epochs)"], rows)

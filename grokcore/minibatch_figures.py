@@ -125,14 +125,18 @@ def circle_axes(ax, xy, values, p: int, title: str = ""):
     return sc
 
 
-def recovery_figure(xy, truth, p: int, agreement: float):
-    """Laplacian eigenmap of a scrambled table's rows: each symbol at its recovered angle,
-    coloured by the integer it secretly stands for."""
+def recovery_figure(rec: dict, p: int):
+    """Laplacian eigenmap of a scrambled table's rows (topology.recover_order): each symbol at
+    its recovered angle, coloured by the integer it secretly stands for (left) and by that
+    integer divided by the recovered step s mod p (right: the same order, with s = 1)."""
+    inv = pow(rec["step"], -1, p)
     with style():
-        fig, ax = plt.subplots(figsize=(3.6, 3.6))
-        sc = circle_axes(ax, xy, truth, p, f"recovered order ({agreement:.0%} of neighbours one step apart)")
-        fig.colorbar(sc, ax=ax, fraction=0.046, label="true integer")
-        fig.tight_layout()
+        fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.4))
+        circle_axes(axes[0], rec["xy"], rec["value"], p, "colour: the true integer x")
+        sc = circle_axes(axes[1], rec["xy"], [v * inv % p for v in rec["value"]], p,
+                         f"colour: x / {rec['step']} mod {p}")
+        fig.colorbar(sc, ax=axes, fraction=0.046, label="colour value")
+        fig.suptitle(f"recovered order: {rec['agreement']:.0%} of neighbours one step of {rec['step']} apart", fontsize=9)
     plt.close(fig)
     return fig
 
@@ -145,8 +149,10 @@ def fourier_figure(rec, p: int):
         fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.2), gridspec_kw={"width_ratios": [2, 1]})
         ks = list(range(len(h["emb_power"][0])))
         axes[0].bar([k - 0.2 for k in ks], h["emb_power"][0], width=0.4, color="#aaaaaa", label="init")
+        end = h["step"][-1] / mb.steps_per_epoch(rec.cfg)
+        state = "grokked" if mb.epochs_to(rec) is not None else "not grokked"
         axes[0].bar([k + 0.2 for k in ks], h["emb_power"][-1], width=0.4, color="#d62728",
-                    label=f"epoch {h['step'][-1] / mb.steps_per_epoch(rec.cfg):.0f} (grokked)")
+                    label=f"end: epoch {end:.0f} ({state})")
         axes[0].set_xlabel("frequency k (cos/sin of 2πkx/p)")
         axes[0].set_ylabel("share of embedding variance")
         axes[0].legend(fontsize=8)

@@ -201,23 +201,25 @@ def scrambled_table(p: int, frac_train: float, seed: int) -> dict[str, torch.Ten
 def recover_order(p: int, frac_train: float, seed: int) -> dict:
     """Scramble (a + b) mod p, keep frac_train of it, and recover the order of the A symbols by
     Laplacian eigenmaps. Returns xy [p, 2] (unit circle at the recovered angles), value [p]
-    (the integer each symbol stands for) and agreement (see cyclic_rank_agreement)."""
+    (the integer each symbol stands for), agreement and step (see cyclic_rank_agreement)."""
     table = scrambled_table(p, frac_train, seed)
     adj = data_adjacency(table["operands"], table["labels"], p)
     angles = ring_order(adj[:p, :p])
     xy = torch.stack([angles.cos(), angles.sin()], dim=1)
-    return {"xy": xy.tolist(), "value": table["value_a"].tolist(),
-            "agreement": cyclic_rank_agreement(angles, table["value_a"], p)}
+    agreement, step = cyclic_rank_agreement(angles, table["value_a"], p)
+    return {"xy": xy.tolist(), "value": table["value_a"].tolist(), "agreement": agreement, "step": step}
 
 
-def cyclic_rank_agreement(angles: torch.Tensor, truth: torch.Tensor, p: int) -> float:
-    """Fraction of nodes whose angular successor is truth + s or truth - s for one fixed step s
-    (the recovered order is the true one up to rotation, reflection and a generator s)."""
+def cyclic_rank_agreement(angles: torch.Tensor, truth: torch.Tensor, p: int) -> tuple[float, int]:
+    """How well angles order the nodes: the fraction of nodes whose angular successor is
+    truth + s or truth - s for the best fixed step s, and that s. The table of a + b cannot
+    tell x from u * x (u != 0: an automorphism of Z_p), so the order is recovered up to
+    rotation, reflection and such a step."""
     order = torch.argsort(angles)
-    succ = truth[order.roll(-1)] - truth[order]  # [n] steps between neighbours on the circle
-    steps = succ % p
-    best = max(int(((steps == s) | (steps == (p - s) % p)).sum()) for s in range(1, p))
-    return best / len(order)
+    steps = (truth[order.roll(-1)] - truth[order]) % p  # [n] steps between neighbours on the circle
+    hits = {s: int(((steps == s) | (steps == (p - s) % p)).sum()) for s in range(1, p // 2 + 1)}
+    best = max(hits, key=hits.get)
+    return hits[best] / len(order), best
 
 
 # ---- training ------------------------------------------------------------------------------

@@ -65,9 +65,12 @@ def test_eigenmaps_recover_the_order_of_a_scrambled_table():
     table = tp.scrambled_table(p, frac_train=0.8, seed=3)
     adj = tp.data_adjacency(table["operands"], table["labels"], p)
     angles = tp.ring_order(adj[:p, :p])
-    assert tp.cyclic_rank_agreement(angles, table["value_a"], p) == 1.0
+    agreement, step = tp.cyclic_rank_agreement(angles, table["value_a"], p)
+    assert agreement == 1.0 and 1 <= step <= p // 2
     shuffled = angles[torch.randperm(p, generator=torch.Generator().manual_seed(0))]
-    assert tp.cyclic_rank_agreement(shuffled, table["value_a"], p) < 0.5
+    assert tp.cyclic_rank_agreement(shuffled, table["value_a"], p)[0] < 0.5
+    rec = tp.recover_order(p, 0.8, seed=3)
+    assert rec["agreement"] == 1.0 and rec["step"] == step and sorted(rec["value"]) == list(range(p))
 
 
 CFG = tp.TopoConfig(p=11, d=16, frac_train=0.75, num_epochs=30, eval_every=5, stop_at_test_acc=None)

@@ -92,6 +92,16 @@ def seed_slopes(cells: dict[int, list[RunRecord]], min_points: int = 2) -> list[
     return out
 
 
+def slope_bound(cells: dict[int, list[RunRecord]], small: int, large: int) -> list[float | None]:
+    """Per seed, the log-log slope of epochs to 99% between two batch sizes; a censored run at
+    the larger one counts its budget, giving a lower bound. None where the smaller is censored."""
+    out = []
+    for a, b in zip(cells[small], cells[large]):
+        ea, eb = epochs_to(a), epochs_to(b)
+        out.append(None if ea is None else math.log((eb or budget_epochs(b)) / ea) / math.log(large / small))
+    return out
+
+
 def cell_summary(recs: list[RunRecord], key: str = "step_to_test_acc_99") -> tuple[float, float, int]:
     """Mean and sd of epochs to a threshold over the seeds that got there, and how many did not."""
     vals = [e for r in recs if (e := epochs_to(r, key)) is not None]
@@ -146,8 +156,9 @@ def chunks(records: list, sizes: Sequence[int]) -> list[list]:
 
 
 def explorer_epochs(num_epochs: int) -> list[int]:
-    """Epochs the explorer offers: 0, then about doubling up to the budget."""
-    marks = [0] + [e for e in (5, 10, 20, 40, 80, 160, 250) if e < num_epochs]
+    """Epochs the explorer offers: 0, then about doubling up to the budget (few: every view
+    is stored in the page)."""
+    marks = [0] + [e for e in (10, 25, 50, 120) if e < num_epochs]
     return marks + [num_epochs]
 
 

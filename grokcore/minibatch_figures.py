@@ -137,6 +137,7 @@ def recovery_figure(rec: dict, p: int):
                          f"colour: x / {rec['step']} mod {p}")
         fig.colorbar(sc, ax=axes, fraction=0.046, label="colour value")
         fig.suptitle(f"recovered order: {rec['agreement']:.0%} of neighbours one step of {rec['step']} apart", fontsize=9)
+        fig.subplots_adjust(top=0.82)
     plt.close(fig)
     return fig
 

@@ -109,4 +109,20 @@ def test_epochs_slopes_and_censoring():
     assert mb.cell_summary([cells[8][0], cens])[2] == 1
     assert mb.seed_slopes({8: cells[8], 16: [cens, cens]}) == [None, None]
     assert mb.batch_of(rec(None, 5)) == 2088
+    bounds = mb.slope_bound({8: [cells[8][0], cens], 32: [cells[32][0], cens]}, 8, 32)
+    assert bounds[0] == pytest.approx(1.0, abs=0.02) and bounds[1] is None
+    assert mb.slope_bound({8: [cells[8][0]], 128: [cens]}, 8, 128)[0] == pytest.approx(math.log(100 / 10) / math.log(16))
     assert mb.speedup_bound([cens], [cells[8][0]])[0] == pytest.approx(cens.summary["last_step"] / cells[8][0].summary["step_to_test_acc_99"])
+
+
+def test_tables_notes_and_helpers():
+    ok, cens = rec(8, 261 * 30), rec(8, None)
+    assert mb.epoch_ratio([ok, cens], [ok, ok]) == [1.0, None]
+    assert mb.censoring_note({8: [ok, cens], 16: [ok]}, 2088) == "censored (batch: seeds) 8: 1/2"
+    assert mb.censoring_note({8: [ok]}, 2088) == "no censored runs"
+    table = mb.summary_table({8: [ok, cens]}, 2088)
+    assert table.rows == [[8, "30.0 ± 0.0", "7830.0 ± 0.0", "1/2", "100"]]
+    assert "<table>" in table._repr_html_() and "epochs to 99%" in repr(table)
+    assert mb.chunks(list(range(6)), [1, 3, 2]) == [[0], [1, 2, 3], [4, 5]]
+    assert mb.explorer_epochs(100) == [0, 10, 25, 50, 100]
+    assert mb.speedup_bound([cens], [ok], epochs=True) == [pytest.approx(100 / 30)]

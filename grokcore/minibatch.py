@@ -18,12 +18,15 @@ from .train import steps_per_epoch
 
 SCALES = {  # a notebook parameter left as None takes these; batch size 0 = full batch
     "smoke": {"p": 23, "seeds": 2, "batch_sizes": [16, 64, 0], "num_epochs": 20,
-              "fracs": [0.5, 0.8], "frac_batch_size": 64, "mlp_p": 23, "mlp_epochs": 60},
+              "fracs": [0.5, 0.8], "frac_batch_size": 64, "mlp_p": 23, "mlp_epochs": 60,
+              "variant_batch_size": 16},
     "cpu": {"p": 59, "seeds": 5, "batch_sizes": [8, 16, 32, 64, 0], "num_epochs": 100,
-            "fracs": [0.45, 0.6, 0.75], "frac_batch_size": 8, "mlp_p": 59, "mlp_epochs": 1500},
+            "fracs": [0.45, 0.6, 0.75], "frac_batch_size": 8, "mlp_p": 59, "mlp_epochs": 1500,
+            "variant_batch_size": 8},
     # fastgrok.py run_experiment_batch_size: 1, 2, ..., 1024 and full batch, 250 effective epochs
     "paper": {"p": 59, "seeds": 5, "batch_sizes": [2 ** k for k in range(11)] + [0], "num_epochs": 250,
-              "fracs": [0.3, 0.4, 0.5, 0.6, 0.7], "frac_batch_size": 8, "mlp_p": 59, "mlp_epochs": 2500},
+              "fracs": [0.3, 0.4, 0.5, 0.6, 0.7], "frac_batch_size": 8, "mlp_p": 59, "mlp_epochs": 2500,
+              "variant_batch_size": 64},  # fastgrok.py run_experiment: batch 64
 }
 
 

@@ -76,6 +76,11 @@ def epochs_to(rec: RunRecord, key: str = "step_to_test_acc_99") -> float | None:
     return None if step is None else step / _per_epoch(rec)
 
 
+def epochs_or_budget(recs: list[RunRecord]) -> list[float]:
+    """Per seed, epochs to 99%, or the budget where censored (then a lower bound)."""
+    return [e if (e := epochs_to(r)) is not None else budget_epochs(r) for r in recs]
+
+
 def budget_epochs(rec: RunRecord) -> float:
     """The run's budget in (effective) epochs."""
     if rec.config["_type"] != "RunConfig":
@@ -161,7 +166,7 @@ def chunks(records: list, sizes: Sequence[int]) -> list[list]:
 def explorer_epochs(num_epochs: int) -> list[int]:
     """Epochs the explorer offers: 0, then about doubling up to the budget (few: every view
     is stored in the page)."""
-    marks = [0] + [e for e in (10, 25, 50, 120) if e < num_epochs]
+    marks = [0] + [e for e in (20, 50, 120) if e < num_epochs]
     return marks + [num_epochs]
 
 
@@ -177,7 +182,8 @@ class Table:
     def _repr_html_(self) -> str:
         import html
         head = "".join(f"<th>{html.escape(str(h))}</th>" for h in self.header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in self.rows)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
+                       for r in self.rows)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

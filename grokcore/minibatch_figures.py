@@ -136,7 +136,8 @@ def recovery_figure(rec: dict, p: int):
         sc = circle_axes(axes[1], rec["xy"], [v * inv % p for v in rec["value"]], p,
                          f"colour: x / {rec['step']} mod {p}")
         fig.colorbar(sc, ax=axes, fraction=0.046, label="colour value")
-        fig.suptitle(f"recovered order: {rec['agreement']:.0%} of neighbours one step of {rec['step']} apart", fontsize=9)
+        fig.suptitle(f"recovered order: {rec['agreement']:.0%} of neighbours one step of "
+                     f"{rec['step']} apart", fontsize=9)
         fig.subplots_adjust(top=0.82)
     plt.close(fig)
     return fig
@@ -175,7 +176,8 @@ def explorer_view(cells: dict[int, list], bs: int, epoch: float, n_train: int, p
     with style():
         fig, axes = plt.subplots(1, 2, figsize=(7.2, 2.8), gridspec_kw={"width_ratios": [1.6, 1]})
         for r in recs[1:]:
-            axes[0].plot([s / per for s in r.history["step"]], r.history["test_acc"], color="#1f77b4", alpha=0.25, lw=0.8)
+            axes[0].plot([s / per for s in r.history["step"]], r.history["test_acc"], color="#1f77b4",
+                         alpha=0.25, lw=0.8)
         axes[0].plot(ep, r0.history["test_acc"], color="#1f77b4", lw=1.5, label="test")
         axes[0].plot(ep, r0.history["train_acc"], color="#1f77b4", ls="--", lw=1.2, label="train")
         axes[0].axvline(ep[i], color="k", lw=0.8, ls=":")

@@ -271,7 +271,8 @@ def train_topo(cfgs: list[TopoConfig], device: str = "cpu") -> list[RunRecord]:
             for k in keys:
                 hist[k].append(vals[k].tolist())
             for i in range(m):
-                if stop_at[i] is None and cfg.stop_at_test_acc and vals["test_acc"][i] >= cfg.stop_at_test_acc:
+                reached = cfg.stop_at_test_acc and vals["test_acc"][i] >= cfg.stop_at_test_acc
+                if stop_at[i] is None and reached:
                     stop_at[i] = len(hist["step"])
         if epoch == cfg.num_epochs or all(s is not None for s in stop_at):
             break

@@ -124,5 +124,6 @@ def test_tables_notes_and_helpers():
     assert table.rows == [[8, "30.0 ± 0.0", "7830.0 ± 0.0", "1/2", "100"]]
     assert "<table>" in table._repr_html_() and "epochs to 99%" in repr(table)
     assert mb.chunks(list(range(6)), [1, 3, 2]) == [[0], [1, 2, 3], [4, 5]]
-    assert mb.explorer_epochs(100) == [0, 10, 25, 50, 100]
+    assert mb.explorer_epochs(100) == [0, 20, 50, 100]
+    assert mb.epochs_or_budget([ok, cens]) == [30.0, 100]
     assert mb.speedup_bound([cens], [ok], epochs=True) == [pytest.approx(100 / 30)]

@@ -20,6 +20,13 @@ OPTIMIZERS = ("sgd", "adam", "adamw")
 METHODS = ("none", "egd", "column_norm", "grokfast_ema", "grokfast_ma", "rescale")
 EGD_SOLVERS = ("svd", "eigh", "rsvd", "newton_schulz")
 DTYPES = ("float32", "float64")
+SAMPLINGS = ("epoch", "iid")
+PROBES = ("embedding_fourier",)  # grokcore.fourier.PROBES
+
+
+# Field metadata of a field added after records existed: its default is left out of the key,
+# so the keys (and cached records) of configs that do not use it stay what they were.
+KEY_OMITS_DEFAULT = {"key_omits_default": True}
 
 
 class ConfigError(ValueError):
@@ -165,9 +172,13 @@ class OptimConfig:
     momentum: float = 0.0  # sgd only
     warmup_steps: int = 0  # linear warmup min(step / warmup_steps, 1) as Nanda/Grokfast; 0 = off
     batch_size: int | None = 512  # EGD App. B; None = full batch
+    # "epoch": reshuffle each epoch (EGD code); "iid": every step draws a fresh minibatch
+    # without replacement, independently of other steps (Hanson 2026, fastgrok.py)
+    sampling: str = field(default="epoch", metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "OptimConfig"
+        _choice(w, "sampling", self.sampling, SAMPLINGS)
         _choice(w, "name", self.name, OPTIMIZERS)
         _check(self.lr > 0, w, "lr", self.lr, "a positive number")
         _check(self.weight_decay >= 0, w, "weight_decay", self.weight_decay, "a number >= 0")
@@ -225,6 +236,8 @@ class RunConfig:
     seed: int = 0  # init, batch order, and (unless task.split_seed) the split
     dtype: str = "float32"
     spectrum_of: tuple[str, ...] = ()  # matrices whose gradient singular values are logged (EGD Fig. 4)
+    # named measurements of the model logged at every evaluation (grokcore.fourier.PROBES)
+    probes: tuple[str, ...] = field(default=(), metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "RunConfig"
@@ -240,6 +253,10 @@ class RunConfig:
                "'cross_entropy' for a multi-class task")
         _check(self.loss != "cross_entropy" or classes > 1, w, "loss", self.loss,
                "'hinge' or 'mse' for a single-output task")
+        for name in self.probes:
+            _choice(w, "probes", name, PROBES)
+            _check(isinstance(self.model, TransformerConfig), w, "probes", self.probes,
+                   "() for an MLP (the probes read a Transformer's embedding)")
         is_parity = isinstance(self.task, ParityTask)
         _check(not (is_parity and isinstance(self.model, TransformerConfig)), w, "model",
                type(self.model).__name__, "MLPConfig for a ParityTask")
@@ -257,14 +274,18 @@ class RunConfig:
         return config_key(dataclasses.replace(self, seed=0))
 
 
-def to_dict(cfg: Any) -> dict:
-    """Canonical dict with a `_type` tag on every nested config (so it can be rebuilt)."""
+def to_dict(cfg: Any, *, for_key: bool = False) -> dict:
+    """Canonical dict with a `_type` tag on every nested config (so it can be rebuilt).
+
+    for_key: leave out fields marked KEY_OMITS_DEFAULT that hold their default."""
     if dataclasses.is_dataclass(cfg):
-        d = {f.name: to_dict(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)}
+        d = {f.name: to_dict(getattr(cfg, f.name), for_key=for_key) for f in dataclasses.fields(cfg)
+             if not (for_key and f.metadata.get("key_omits_default")
+                     and getattr(cfg, f.name) == f.default)}
         d["_type"] = type(cfg).__name__
         return d
     if isinstance(cfg, (tuple, list)):
-        return [to_dict(v) for v in cfg]
+        return [to_dict(v, for_key=for_key) for v in cfg]
     return cfg
 
 
@@ -281,7 +302,7 @@ def from_dict(d: Any) -> Any:
 
 
 def config_key(cfg: Any) -> str:
-    blob = json.dumps({"schema": RECORD_SCHEMA, "config": to_dict(cfg)}, sort_keys=True,
+    blob = json.dumps({"schema": RECORD_SCHEMA, "config": to_dict(cfg, for_key=True)}, sort_keys=True,
                       separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 

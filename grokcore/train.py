@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from . import __version__
 from .config import MLPConfig, ModularTask, RunConfig
 from .data import Dataset, make_dataset
+from .fourier import PROBES
 from .models import MLP, StackedModule, Transformer
 from .records import RunRecord, new_record
 from .transforms import from_config
@@ -93,18 +94,26 @@ class Stack:
 
 class Batches:
     """Per-member shuffles each epoch; n_train // batch_size batches (the remainder is dropped,
-    as the EGD code does); full batch when batch_size is None or >= n_train."""
+    as the EGD code does); full batch when batch_size is None or >= n_train.
 
-    def __init__(self, train_idx: torch.Tensor, batch_size: int | None, seeds: Sequence[int]):
+    sampling="iid": every step draws batch_size distinct examples afresh, independently of
+    the other steps (Hanson's fastgrok.py: randperm(n_train)[:batch_size] per step)."""
+
+    def __init__(self, train_idx: torch.Tensor, batch_size: int | None, seeds: Sequence[int],
+                 sampling: str = "epoch"):
         self.idx, (self.m, self.n) = train_idx, train_idx.shape
         self.bs = self.n if batch_size is None else min(batch_size, self.n)
         self.per_epoch = self.n // self.bs
         self.gens = [torch.Generator().manual_seed(stream_seed(s, 1)) for s in seeds]
         self.order, self.pos = None, self.per_epoch
+        self.iid = sampling == "iid"
 
     def next(self) -> torch.Tensor:
         if self.bs == self.n:
             return self.idx
+        if self.iid:  # [M, bs] positions, drawn per member from its own generator
+            pos = torch.stack([torch.randperm(self.n, generator=g)[:self.bs] for g in self.gens])
+            return self.idx.gather(1, pos.to(self.idx.device))
         if self.pos == self.per_epoch:
             perms = torch.stack([torch.randperm(self.n, generator=g) for g in self.gens])
             self.order = self.idx.gather(1, perms.to(self.idx.device))
@@ -163,7 +172,7 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     if bad:
         raise ValueError(f"RunConfig.spectrum_of={bad} are not weight matrices; allowed: {matrices}")
     spec: dict[str, list] = {"spectrum_step": []}
-    batches = Batches(data.train_idx, cfg.optim.batch_size, seeds)
+    batches = Batches(data.train_idx, cfg.optim.batch_size, seeds, cfg.optim.sampling)
     m = len(seeds)
     switched = torch.zeros(m, dtype=torch.bool, device=device)  # fell back to plain gradients
     stop_at = [None] * m  # history length at which each member stopped
@@ -176,6 +185,9 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
             hist["step"].append(step)
             for k in METRICS:
                 hist[k].append(metrics[k].tolist())
+            for name in cfg.probes:  # per-member tensors [M, ...]
+                for k, v in PROBES[name](model).items():
+                    hist.setdefault(k, []).append(v.cpu().tolist())
             if log:
                 log(step, metrics)
             if cfg.method.switch_off_at is not None:
@@ -221,6 +233,7 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     for i, c in enumerate(cfgs):
         n = stop_at[i] or len(hist["step"])
         h = {"step": hist["step"][:n], **{k: [float(v[i]) for v in hist[k][:n]] for k in METRICS}}
+        h.update({k: [v[i] for v in vals[:n]] for k, vals in hist.items() if k not in h})
         if cfg.spectrum_of:  # spectra of the updates taken before this member's last evaluation
             j = sum(s < h["step"][-1] for s in spec["spectrum_step"])
             h["spectrum_step"] = spec["spectrum_step"][:j]

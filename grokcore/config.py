@@ -20,6 +20,7 @@ OPTIMIZERS = ("sgd", "adam", "adamw")
 METHODS = ("none", "egd", "column_norm", "grokfast_ema", "grokfast_ma", "rescale")
 EGD_SOLVERS = ("svd", "eigh", "rsvd", "newton_schulz")
 DTYPES = ("float32", "float64")
+TOKEN_FORMATS = ("nanda", "neuralgrok")
 
 
 class ConfigError(ValueError):
@@ -56,10 +57,12 @@ class ModularTask:
     frac_train: float = 0.5  # fraction of all pairs used for training (EGD App. B "DR")
     min_y: int = 0  # smallest second operand; NeuralGrok/Grokfast code use 1 (b in 1..p-1)
     split_seed: int | None = None  # seed of the train/test split; None: the run's seed
+    token_format: str = "nanda"  # transformer tokens: "nanda" x y = ; "neuralgrok" a b op = (NeuralGrok code)
 
     def __post_init__(self) -> None:
         w = "ModularTask"
         _choice(w, "operation", self.operation, OPERATIONS)
+        _choice(w, "token_format", self.token_format, TOKEN_FORMATS)
         _positive_int(w, p=self.p)
         needs_prime = self.operation == "x/y"
         _check(not needs_prime or is_prime(self.p), w, "p", self.p,
@@ -225,6 +228,7 @@ class RunConfig:
     seed: int = 0  # init, batch order, and (unless task.split_seed) the split
     dtype: str = "float32"
     spectrum_of: tuple[str, ...] = ()  # matrices whose gradient singular values are logged (EGD Fig. 4)
+    log_entropy: bool = False  # log absolute weight and gradient entropy at each evaluation (NeuralGrok §4)
 
     def __post_init__(self) -> None:
         w = "RunConfig"

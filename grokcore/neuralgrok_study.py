@@ -1,0 +1,288 @@
+"""Chapter 3 (NeuralGrok, Grokfast, gradient rescaling): presets, run configs, analysis, figures.
+
+Setup as the NeuralGrok code (peer notes §3): tokens `a b op =` with b in 1..p-1, half the
+pairs for training, a pre-LN GELU decoder (2 layers, d_model 128, 4 heads, MLP 4x), Adam with
+coupled L2 weight decay 1e-3, lr 1e-3, betas (0.9, 0.98), 10-step warmup, batch 512.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+
+from .config import MethodConfig, ModularTask, OptimConfig, RunConfig, TransformerConfig
+from .neuralgrok import AmplifierConfig, NeuralGrokConfig
+from .plotting import accuracy_curves, style
+from .records import RunRecord
+
+SCALES = {  # a notebook parameter left as None takes these
+    "smoke": {"operations": ["x+y", "x-y"], "p": 11, "d_model": 16, "amp_hidden": (8, 8), "seeds": 2, "num_steps": 40, "eval_every": 10},
+    "cpu": {"operations": ["x+y", "x-y"], "p": 97, "d_model": 64, "amp_hidden": (32, 32), "seeds": 3, "num_steps": 1500, "eval_every": 25},
+    "paper": {"operations": ["x+y", "x-y", "x*y", "x^2-y"], "p": 97, "d_model": 128, "amp_hidden": (128, 128), "seeds": 3, "num_steps": 20000, "eval_every": 9},
+}
+METHODS = ("standard", "grokfast_ma", "grokfast_ema", "neuralgrok")
+NAMES = {"standard": "standard", "grokfast_ma": "Grokfast-MA", "grokfast_ema": "Grokfast-EMA",
+         "neuralgrok": "NeuralGrok"}
+COLORS = {"standard": "#1f77b4", "grokfast_ma": "#8c564b", "grokfast_ema": "#9467bd", "neuralgrok": "#d62728"}
+# NeuralGrok Table 1: minimal steps to 95% test accuracy (None: never within 10^6 steps)
+PAPER_TABLE1 = {
+    "x+y": {"standard": 1650, "grokfast_ma": 1780, "grokfast_ema": 1820, "neuralgrok": 900},
+    "x-y": {"standard": 4330, "grokfast_ma": 2990, "grokfast_ema": 1340, "neuralgrok": 1467},
+    "x*y": {"standard": 1280, "grokfast_ma": 1150, "grokfast_ema": 1400, "neuralgrok": 918},
+    "x^2-y": {"standard": 4820, "grokfast_ma": 3830, "grokfast_ema": 2730, "neuralgrok": 1845},
+    "a*c+b*d-e": {"standard": None, "grokfast_ma": 8853, "grokfast_ema": None, "neuralgrok": 1896},
+}
+
+
+def base_run(op: str, *, p: int, d_model: int, num_steps: int, eval_every: int, n_layers: int = 2,
+             n_heads: int = 4, lr: float = 1e-3, weight_decay: float = 1e-3, optimizer: str = "adam",
+             betas: tuple = (0.9, 0.98), warmup_steps: int = 10, batch_size: int = 512,
+             frac_train: float = 0.5, stop_at_test_acc: float | None = 0.95, log_entropy: bool = False,
+             method: MethodConfig = MethodConfig()) -> RunConfig:
+    """One run of the code's setup; the composite task (p = 7 in the paper) is the caller's p."""
+    task = ModularTask(operation=op, p=p, frac_train=frac_train, min_y=1, token_format="neuralgrok")
+    model = TransformerConfig(n_layers=n_layers, d_model=d_model, n_heads=n_heads, d_mlp=4 * d_model,
+                              layer_norm=True, act="gelu")
+    optim = OptimConfig(name=optimizer, lr=lr, weight_decay=weight_decay, loss_l2=0.0, betas=betas,
+                        warmup_steps=warmup_steps, batch_size=batch_size)
+    return RunConfig(task=task, model=model, optim=optim, method=method, num_steps=num_steps,
+                     eval_every=eval_every, stop_at_test_acc=stop_at_test_acc, log_entropy=log_entropy)
+
+
+def method_config(method: str, run: RunConfig, *, window_size: int = 100, lamb_ma: float = 5.0,
+                  alpha: float = 0.98, lamb_ema: float = 2.0, rescale_c: float | None = None,
+                  amp: AmplifierConfig | None = None) -> RunConfig | NeuralGrokConfig:
+    """The run of `method` ("standard", "grokfast_ma", "grokfast_ema", "neuralgrok", "rescale")."""
+    if method == "standard":
+        return run
+    if method == "grokfast_ma":
+        return run.replace(method=MethodConfig(name="grokfast_ma", window_size=window_size, lamb=lamb_ma))
+    if method == "grokfast_ema":
+        return run.replace(method=MethodConfig(name="grokfast_ema", alpha=alpha, lamb=lamb_ema))
+    if method == "rescale":
+        return run.replace(method=MethodConfig(name="rescale", c=rescale_c))
+    if method == "neuralgrok":
+        return NeuralGrokConfig(run=run, amp=amp or AmplifierConfig())
+    raise ValueError(f"method={method!r} is invalid: allowed {METHODS + ('rescale',)}")
+
+
+def seeds_of(cfg, seeds: int) -> list:
+    return [cfg.replace(seed=s) for s in range(seeds)]
+
+
+def cells_of(records: Sequence[RunRecord], plan: dict[str, list]) -> dict[str, list[RunRecord]]:
+    """Regroup the records of run_or_load(sum(plan.values(), [])) by the plan's cell names."""
+    by_key = {r.key: r for r in records}
+    return {name: [by_key[c.key()] for c in cfgs] for name, cfgs in plan.items()}
+
+
+# ---- analysis ------------------------------------------------------------------------------
+
+def steps_to(recs: Sequence[RunRecord], key: str = "step_to_test_acc_95") -> list[int | None]:
+    """Per seed, the first evaluated step at the threshold; None = censored (not reached)."""
+    return [r.summary[key] for r in recs]
+
+
+def speedup(fast: Sequence[RunRecord], slow: Sequence[RunRecord]) -> list[float | None]:
+    """Per seed, slow's steps to 95% over fast's. A censored slow run counts its budget (a lower
+    bound on the speedup); None where the fast run is censored."""
+    out = []
+    for f, s in zip(fast, slow):
+        tf, ts = f.summary["step_to_test_acc_95"], s.summary["step_to_test_acc_95"]
+        out.append(None if tf is None else (ts or s.summary["last_step"]) / tf)
+    return out
+
+
+def mean_steps(recs: Sequence[RunRecord]) -> str:
+    """'mean ± sd (k/n censored)' of steps to 95% over the seeds that got there."""
+    vals = [v for v in steps_to(recs) if v is not None]
+    cens = len(recs) - len(vals)
+    if not vals:
+        return f"> {recs[0].summary['last_step']} (all censored)"
+    m = sum(vals) / len(vals)
+    sd = math.sqrt(sum((v - m) ** 2 for v in vals) / (len(vals) - 1)) if len(vals) > 1 else 0.0
+    return f"{m:.0f} ± {sd:.0f}" + (f" ({cens}/{len(recs)} censored)" if cens else "")
+
+
+def oscillation(rec: RunRecord, grok: float = 0.95, low: float = 0.9) -> float | None:
+    """Fraction of the evaluations after the first one at `grok` test accuracy that fall below
+    `low`; None if the run never got there or stopped there."""
+    steps, acc = rec.history["step"], rec.history["test_acc"]
+    first = next((i for i, a in enumerate(acc) if a >= grok), None)
+    if first is None or first == len(acc) - 1:
+        return None
+    after = acc[first + 1:]
+    return sum(a < low for a in after) / len(after)
+
+
+def min_after_grok(rec: RunRecord, grok: float = 0.95) -> float | None:
+    acc = rec.history["test_acc"]
+    first = next((i for i, a in enumerate(acc) if a >= grok), None)
+    return None if first is None or first == len(acc) - 1 else min(acc[first + 1:])
+
+
+def entropy_at(rec: RunRecord, key: str, step: int) -> float:
+    """A logged entropy series at the last logged step <= step."""
+    steps = rec.history["entropy_step"]
+    j = max(i for i, s in enumerate(steps) if s <= step)
+    return rec.history[key][j]
+
+
+def age_phases(rec: RunRecord, key: str = "age_raw") -> tuple[float, float] | None:
+    """(AGE at the end of memorization / at step 0, AGE at 95% test / at the end of memorization).
+
+    Memorization ends at the first evaluation with 99% train accuracy; generalization ends at
+    95% test accuracy. None if either was not reached (or in the wrong order)."""
+    t_mem, t_gen = rec.summary["step_to_train_acc_99"], rec.summary["step_to_test_acc_95"]
+    if t_mem is None or t_gen is None or t_gen <= t_mem:
+        return None
+    h0, hm, hg = (entropy_at(rec, key, t) for t in (0, t_mem, t_gen))
+    return hm / h0, hg / hm
+
+
+def entropy_ratio(a: Sequence[RunRecord], b: Sequence[RunRecord], key: str) -> list[float]:
+    """Per seed, a's mean entropy over the first n logged steps over b's (n: the shorter run)."""
+    out = []
+    for x, y in zip(a, b):
+        n = min(len(x.history[key]), len(y.history[key]))
+        out.append(sum(x.history[key][:n]) / sum(y.history[key][:n]))
+    return out
+
+
+def roughness(series: Sequence[float]) -> float:
+    """Mean |step-to-step change| of log(series): 0 for a constant, large for a spiky series."""
+    logs = [math.log(v) for v in series if v > 0]
+    return sum(abs(b - a) for a, b in zip(logs, logs[1:])) / max(1, len(logs) - 1)
+
+
+def censoring_note(cells: dict, ops: Sequence[str], method: str) -> str:
+    """How many runs of `method` never reached 95% test accuracy, per task."""
+    parts = [f"{op}: {sum(v is None for v in steps_to(cells[f'{op}/{method}']))}/{len(cells[f'{op}/{method}'])}"
+             for op in ops]
+    budget = cells[f"{ops[0]}/{method}"][0].summary["last_step"]
+    return f"{NAMES[method]} censored (no 95% within {budget} steps): " + ", ".join(parts)
+
+
+def table1_markdown(cells: dict, ops: Sequence[str]) -> str:
+    """Table 1 side by side: ours (mean ± sd of steps to 95%, censored counted) | paper."""
+    head = "| task | " + " | ".join(f"{NAMES[m]}: ours | paper" for m in METHODS) + " |"
+    lines = [head, "|---" * (1 + 2 * len(METHODS)) + "|"]
+    for op in ops:
+        paper = PAPER_TABLE1.get(op, {})
+        row = [f"({op}) mod p"]
+        for m in METHODS:
+            row += [mean_steps(cells[f"{op}/{m}"]), str(paper.get(m) or "—")]
+        lines.append("| " + " | ".join(row).replace("*", "\\*") + " |")
+    return "\n".join(lines)
+
+
+def stability_markdown(cells: dict, first: str) -> str:
+    """Per method on the first task: oscillation fraction and lowest test accuracy after 95%."""
+    lines = ["| method | evaluations below 90% after first 95% (per seed) | lowest test acc. after 95% |",
+             "|---|---|---|"]
+    for m in ("standard", "grokfast_ma", "neuralgrok"):
+        recs = cells[f"{first}/{m}"]
+        osc = ", ".join("—" if v is None else f"{v:.3f}" for v in map(oscillation, recs))
+        low = ", ".join("—" if v is None else f"{v:.3f}" for v in map(min_after_grok, recs))
+        lines.append(f"| {NAMES[m]} | {osc} | {low} |")
+    return "\n".join(lines)
+
+
+def rescale_claims(claims: dict, cells: dict, first: str, cs: Sequence[float], scale: str) -> list:
+    out = []
+    if 0.5 in cs and len(cs) > 1:
+        best = cells["rescale/0.5"]
+        ratios = []  # per seed: the fastest other c's steps over c = 0.5's (censored other: its budget)
+        for i, r in enumerate(best):
+            t = r.summary["step_to_test_acc_95"]
+            others = [cells[f"rescale/{v:g}"][i].summary for v in cs if v != 0.5]
+            ratios.append(None if t is None else min(o["step_to_test_acc_95"] or o["last_step"] for o in others) / t)
+        out.append(claims["rescale-05-fastest"].check(ratios, scale=scale))
+        out.append(claims["rescale-vs-standard"].check(speedup(best, cells[f"{first}/standard"]), scale=scale))
+    if 0.01 in cs:
+        out.append(claims["rescale-001-collapses"].check([r.final["test_acc"] for r in cells["rescale/0.01"]], scale=scale))
+    return out
+
+
+def neuralgrok_c_claims(claims: dict, cells: dict, first: str, c: float, cs: Sequence[float], scale: str) -> list:
+    by_c = {c: cells[f"{first}/neuralgrok"], **{v: cells[f"neuralgrok_c/{v:g}"] for v in cs}}
+    out = []
+    small = [v for v in by_c if v in (0.2, 0.5, 1.0)]
+    if len(small) > 1:  # per seed: slowest over fastest among c in {0.2, 0.5, 1}
+        ratios = []
+        for i in range(len(by_c[small[0]])):
+            ts = [by_c[v][i].summary["step_to_test_acc_95"] for v in small]
+            ratios.append(None if None in ts else max(ts) / min(ts))
+        out.append(claims["neuralgrok-c-robust"].check(ratios, scale=scale))
+    if 2.0 in by_c and 1.0 in by_c:
+        out.append(claims["neuralgrok-c2-slower"].check(speedup(by_c[1.0], by_c[2.0]), scale=scale))
+    return out
+
+
+def entropy_claims(claims: dict, cells: dict, first: str, scale: str) -> list:
+    std, ngr = cells[f"{first}/standard"], cells[f"{first}/neuralgrok"]
+    phases = [age_phases(r) for r in std]
+    return [claims["age-rises-memorization"].check([None if x is None else x[0] for x in phases], scale=scale),
+            claims["age-falls-generalization"].check([None if x is None else x[1] for x in phases], scale=scale),
+            claims["neuralgrok-lower-awe"].check(entropy_ratio(ngr, std, "awe"), scale=scale),
+            claims["neuralgrok-lower-age"].check(entropy_ratio(ngr, std, "age_raw"), scale=scale),
+            claims["amplified-age-smoother"].check(
+                [roughness(r.history["age_update"]) / roughness(r.history["age_raw"]) for r in ngr], scale=scale)]
+
+
+# ---- figures -------------------------------------------------------------------------------
+
+def curves_figure(cells: dict, panels: Sequence[tuple[str, str, Sequence[tuple[str, str, str]]]]):
+    """One panel per (title, ylabel, [(cell name, label, color)]): test (solid, band min-max)
+    and train (dashed) accuracy over steps, mean over seeds."""
+    with style():
+        fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.3), squeeze=False)
+        for ax, (title, ylabel, lines) in zip(axes[0], panels):
+            for name, label, color in lines:
+                accuracy_curves(ax, cells[name], color, label)
+            ax.set_xlabel("step")
+            ax.set_ylabel(ylabel)
+            ax.set_title(title)
+            ax.legend(fontsize=7, loc="center right")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def entropy_figure(cells: dict, names: Sequence[tuple[str, str, str]], seed: int = 0):
+    """NeuralGrok Figs. 5-6: AWE (left), AGE of the raw gradient (solid) and of the update
+    (dotted, right) of one seed, with its train/test accuracy on a twin axis."""
+    with style():
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.3))
+        for name, label, color in names:
+            r = cells[name][seed]
+            t = r.history["entropy_step"]
+            axes[0].plot(t, r.history["awe"], color=color, label=label)
+            axes[1].plot(t, r.history["age_raw"], color=color, label=f"{label}: raw gradient")
+            axes[1].plot(t, r.history["age_update"], color=color, ls=":", label=f"{label}: update")
+        for ax, what in zip(axes, ("absolute weight entropy (AWE)", "absolute gradient entropy (AGE)")):
+            ax.set_xlabel("step")
+            ax.set_title(what)
+            ax.set_yscale("log")
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def run_view(rec: RunRecord, color: str, title: str, entropy: bool):
+    """One explorer view: a run's train (dashed) and test (solid) accuracy; with `entropy`,
+    its AGE (raw gradient) on a twin log axis in grey."""
+    with style():
+        fig, ax = plt.subplots(figsize=(5.2, 3.0))
+        accuracy_curves(ax, [rec], color)
+        ax.set_xlabel("step")
+        ax.set_title(title, fontsize=9)
+        if entropy and "age_raw" in rec.history:
+            tw = ax.twinx()
+            tw.plot(rec.history["entropy_step"], rec.history["age_raw"], color="grey", lw=0.9)
+            tw.set_yscale("log")
+            tw.set_ylabel("AGE (grey)")
+        fig.tight_layout()
+    return fig

@@ -162,8 +162,13 @@ def train_neuralgrok(cfgs: Sequence[NeuralGrokConfig], device: str = "cpu") -> l
             grads = amplify(amp, raw, a.c)
             if a.clip_norm is not None:
                 grads = clip_per_member(grads, a.clip_norm)
-        if cfg.log_entropy and step % cfg.eval_every == 0:
-            log_entropy(ent, step, params, raw, grads)
+        if step % cfg.eval_every == 0:
+            # how far the amplifier turns the gradient: mean over tensors of cos(g', g), per member
+            hist.setdefault("cos_step", []).append(step)
+            hist.setdefault("update_cos", []).append(torch.stack(
+                [torch.cosine_similarity(grads[n].flatten(1), raw[n].flatten(1), dim=1) for n in raw]).mean(0).tolist())
+            if cfg.log_entropy:
+                log_entropy(ent, step, params, raw, grads)
         for n, p in params.items():
             p.grad = grads[n]
         opt.step()
@@ -184,7 +189,9 @@ def train_neuralgrok(cfgs: Sequence[NeuralGrokConfig], device: str = "cpu") -> l
     records = []
     for i, c in enumerate(cfgs):
         n = stop_at[i] or len(hist["step"])
-        h = {"step": hist["step"][:n], **{k: [float(v[i]) for v in hist[k][:n]] for k in hist if k != "step"}}
+        h = {"step": hist["step"][:n], **{k: [float(v[i]) for v in hist[k][:n]] for k in METRICS + ("outer_loss",)}}
+        j = sum(s < h["step"][-1] for s in hist.get("cos_step", []))  # updates before the last evaluation
+        h.update({"cos_step": hist.get("cos_step", [])[:j], "update_cos": [float(v[i]) for v in hist.get("update_cos", [])[:j]]})
         if cfg.log_entropy:
             j = sum(s < h["step"][-1] for s in ent["entropy_step"])
             h.update({k: vals[:j] if k == "entropy_step" else [float(v[i]) for v in vals[:j]]

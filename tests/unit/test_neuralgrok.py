@@ -53,6 +53,8 @@ def test_meta_steps_train_the_amplifier_and_frozen_does_not():
     frozen = train_neuralgrok([NG.replace(amp=AmplifierConfig(hidden=(4, 4), frac_outer=0.2, meta=False))])[0]
     assert trained.meta["amplifier"] != frozen.meta["amplifier"]
     assert trained.meta["n_outer"] == 4 and trained.meta["n_inner"] == 17  # 21 train examples, 1/5 outer
+    assert trained.history["cos_step"] == [0, 4, 8]
+    assert all(0 < v <= 1 + 1e-9 for v in trained.history["update_cos"])
 
 
 def test_record_round_trip_and_sweep_runner(tmp_path, monkeypatch):

@@ -37,7 +37,9 @@ def test_speedup_with_censoring_and_mean_steps():
     fast, slow, never = rec([0, 0.96, 1]), rec([0, 0.5, 0.97]), rec([0, 0.1, 0.2])
     assert ng.speedup([fast], [slow]) == [2.0]
     assert ng.speedup([fast], [never]) == [2.0]  # censored slow: its budget, a lower bound
-    assert ng.speedup([never], [fast]) == [None]
+    assert ng.speedup([never], [fast]) == [0.5]  # censored fast: its budget, an upper bound
+    assert ng.speedup([never], [never]) == [None]
+    assert ng.acc_at(slow, 15) == 0.5 and ng.acc_at(slow, 100) == 0.97
     assert ng.mean_steps([fast, slow]) == "15 ± 7"
     assert "censored" in ng.mean_steps([fast, never]) and "all censored" in ng.mean_steps([never])
 
@@ -58,6 +60,16 @@ def test_entropy_phases_ratio_and_roughness():
     assert ng.roughness([1.0, 1.0, 1.0]) == 0.0
     assert ng.roughness([1.0, math.e, 1.0]) == pytest.approx(1.0)
     assert ng.age_phases(rec([0, 0.2])) is None
+
+
+def test_rescale_claims_read_accuracy_at_the_budget():
+    from grokcore.claims import Claim
+    claims = {k: Claim(k, "s", "t", "p", expect=(0, 1)) for k in ("rescale-05-fastest", "rescale-vs-standard", "rescale-001-collapses")}
+    cells = {"rescale/0.5": [rec([0, 0.5, 0.8])], "rescale/0.01": [rec([0, 0.01, 0.02])], "x+y/standard": [rec([0, 0.1, 0.6, 1.0])]}
+    out = ng.rescale_claims(claims, cells, "x+y", [0.01, 0.5], "cpu")
+    assert [r.value for r in out] == [pytest.approx(0.78), pytest.approx(0.2), pytest.approx(0.02)]
+    none = ng.rescale_claims(claims, cells, "x+y", [2.0], "cpu")
+    assert all(r.verdict == "not run at this scale" and r.note == ng.NOT_RUN for r in none)
 
 
 def test_table_markdown_lists_ours_and_paper():

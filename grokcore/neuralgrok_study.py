@@ -22,7 +22,7 @@ SCALES = {  # a notebook parameter left as None takes these
               "neuralgrok_cs": [0.5, 1.0, 2.0], "adamw_weight_decays": [1e-3, 1e-2], "transfer": True},
     # 2 idle cores, 8 minutes: one task, width 64, 70% train (50% does not grok in 3000 steps at width 64)
     "cpu": {"operations": ["x+y"], "p": 97, "frac_train": 0.7, "d_model": 64, "amp_hidden": [32, 32],
-            "seeds": 3, "num_steps": 900, "ablation_steps": 600, "eval_every": 50, "rescale_cs": [0.01, 0.5, 2.0],
+            "seeds": 3, "num_steps": 900, "ablation_steps": 500, "eval_every": 50, "rescale_cs": [0.01, 0.5, 2.0],
             "neuralgrok_cs": [], "adamw_weight_decays": [1e-2], "transfer": False},
     "paper": {"operations": ["x+y", "x-y", "x*y", "x^2-y", "a*c+b*d-e"], "p": 97, "frac_train": 0.5, "d_model": 128,
               "amp_hidden": [128, 128], "seeds": 3, "num_steps": 10000, "ablation_steps": 10000, "eval_every": 9,

@@ -164,6 +164,12 @@ def entropy_ratio(a: Sequence[RunRecord], b: Sequence[RunRecord], key: str) -> l
     return out
 
 
+def rotation(rec: RunRecord) -> float:
+    """1 - cos(g', g) at the last logged NeuralGrok step (mean over tensors): 0 when the
+    amplifier only rescales, i.e. when its softmax is uniform."""
+    return 1 - rec.history["update_cos"][-1]
+
+
 def roughness(series: Sequence[float]) -> float:
     """Mean |step-to-step change| of log(series): 0 for a constant, large for a spiky series."""
     logs = [math.log(v) for v in series if v > 0]

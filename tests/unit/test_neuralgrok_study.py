@@ -60,6 +60,7 @@ def test_entropy_phases_ratio_and_roughness():
     assert ng.roughness([1.0, 1.0, 1.0]) == 0.0
     assert ng.roughness([1.0, math.e, 1.0]) == pytest.approx(1.0)
     assert ng.age_phases(rec([0, 0.2])) is None
+    assert ng.rotation(rec([0, 0.1], update_cos=[1.0, 0.75])) == 0.25
 
 
 def test_rescale_claims_read_accuracy_at_the_budget():

@@ -143,16 +143,19 @@ def entropy_at(rec: RunRecord, key: str, step: int) -> float:
     return rec.history[key][j]
 
 
-def age_phases(rec: RunRecord, key: str = "age_raw") -> tuple[float, float] | None:
-    """(AGE at the end of memorization / at step 0, AGE at 95% test / at the end of memorization).
-
-    Memorization ends at the first evaluation with 99% train accuracy; generalization ends at
-    95% test accuracy. None if either was not reached (or in the wrong order)."""
+def age_phases(rec: RunRecord, key: str = "age_raw", start_below: float = 0.1) -> tuple[float, float] | None:
+    """(peak AGE up to 99% train accuracy / AGE when memorization starts, AGE at 95% test / its
+    peak since then). Memorization starts at the last evaluation with train accuracy below
+    `start_below` (after the warmup dip; the initial gradient is large). None if the run never
+    reached 99% train and 95% test accuracy."""
     t_mem, t_gen = rec.summary["step_to_train_acc_99"], rec.summary["step_to_test_acc_95"]
-    if t_mem is None or t_gen is None or t_gen <= t_mem:
+    if t_mem is None or t_gen is None:
         return None
-    h0, hm, hg = (entropy_at(rec, key, t) for t in (0, t_mem, t_gen))
-    return hm / h0, hg / hm
+    t0 = max(s for s, a in zip(rec.history["step"], rec.history["train_acc"]) if a < start_below and s <= t_mem)
+    logged = list(zip(rec.history["entropy_step"], rec.history[key]))
+    peak_mem = max(v for s, v in logged if t0 <= s <= t_mem)
+    peak_gen = max(v for s, v in logged if t0 <= s <= t_gen)
+    return peak_mem / entropy_at(rec, key, t0), entropy_at(rec, key, t_gen) / peak_gen
 
 
 def entropy_ratio(a: Sequence[RunRecord], b: Sequence[RunRecord], key: str) -> list[float]:

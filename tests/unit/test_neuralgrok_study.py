@@ -52,7 +52,7 @@ def test_oscillation_counts_drops_after_the_first_grok():
 
 
 def test_entropy_phases_ratio_and_roughness():
-    r = rec([0, 0.1, 0.5, 0.96], train=[0.1, 0.995, 1, 1], entropy_step=[0, 10, 20],
+    r = rec([0, 0.1, 0.5, 0.96], train=[0.05, 0.995, 1, 1], entropy_step=[0, 10, 20],
             age_raw=[1.0, 2.0, 1.5], awe=[3.0, 3.0, 3.0], age_update=[1.0, 1.0, 1.0])
     assert ng.age_phases(r) == (2.0, 0.75)
     assert ng.entropy_at(r, "age_raw", 25) == 1.5

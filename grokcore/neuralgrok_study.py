@@ -130,6 +130,15 @@ def oscillation(rec: RunRecord, grok: float = 0.95, low: float = 0.9) -> float |
     return sum(a < low for a in after) / len(after)
 
 
+def after_grok_note(recs: Sequence[RunRecord], grok: float = 0.95) -> str:
+    """How many evaluations each seed had after its first one at `grok` test accuracy."""
+    counts = []
+    for r in recs:
+        first = next((i for i, a in enumerate(r.history["test_acc"]) if a >= grok), None)
+        counts.append("—" if first is None else str(len(r.history["test_acc"]) - 1 - first))
+    return "evaluations after the first 95% per seed: " + ", ".join(counts)
+
+
 def min_after_grok(rec: RunRecord, grok: float = 0.95) -> float | None:
     acc = rec.history["test_acc"]
     first = next((i for i, a in enumerate(acc) if a >= grok), None)

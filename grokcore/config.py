@@ -27,6 +27,7 @@ PROBES = ("embedding_fourier",)  # grokcore.fourier.PROBES
 # Field metadata of a field added after records existed: its default is left out of the key,
 # so the keys (and cached records) of configs that do not use it stay what they were.
 KEY_OMITS_DEFAULT = {"key_omits_default": True}
+TOKEN_FORMATS = ("nanda", "neuralgrok")
 
 
 class ConfigError(ValueError):
@@ -63,10 +64,13 @@ class ModularTask:
     frac_train: float = 0.5  # fraction of all pairs used for training (EGD App. B "DR")
     min_y: int = 0  # smallest second operand; NeuralGrok/Grokfast code use 1 (b in 1..p-1)
     split_seed: int | None = None  # seed of the train/test split; None: the run's seed
+    # transformer tokens: "nanda" x y = ; "neuralgrok" a b op = (NeuralGrok code)
+    token_format: str = field(default="nanda", metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "ModularTask"
         _choice(w, "operation", self.operation, OPERATIONS)
+        _choice(w, "token_format", self.token_format, TOKEN_FORMATS)
         _positive_int(w, p=self.p)
         needs_prime = self.operation == "x/y"
         _check(not needs_prime or is_prime(self.p), w, "p", self.p,
@@ -238,6 +242,8 @@ class RunConfig:
     spectrum_of: tuple[str, ...] = ()  # matrices whose gradient singular values are logged (EGD Fig. 4)
     # named measurements of the model logged at every evaluation (grokcore.fourier.PROBES)
     probes: tuple[str, ...] = field(default=(), metadata=KEY_OMITS_DEFAULT)
+    # log absolute weight and gradient entropy at each evaluation (NeuralGrok §4)
+    log_entropy: bool = field(default=False, metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "RunConfig"

@@ -109,9 +109,12 @@ def token_vocab(task: ModularTask, fmt: str = "nanda") -> int:
     return task.p + 1 + (_NEURALGROK_OPS.get(task.operation, 1) if fmt == "neuralgrok" else 0)
 
 
-def modular_dataset(task: ModularTask, seed: int, *, token_format: str = "nanda",
+def modular_dataset(task: ModularTask, seed: int, *, token_format: str | None = None,
                     train_mask: torch.Tensor | None = None) -> Dataset:
-    """The task's examples with a split seeded by task.split_seed (or `seed` when None)."""
+    """The task's examples with a split seeded by task.split_seed (or `seed` when None).
+
+    token_format: None takes task.token_format."""
+    token_format = task.token_format if token_format is None else token_format
     operands = modular_operands(task)
     _, fn = OPERATIONS[task.operation]
     labels = fn(*operands.unbind(1), task.p)

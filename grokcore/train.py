@@ -172,6 +172,7 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     if bad:
         raise ValueError(f"RunConfig.spectrum_of={bad} are not weight matrices; allowed: {matrices}")
     spec: dict[str, list] = {"spectrum_step": []}
+    ent: dict[str, list] = {"entropy_step": []}
     batches = Batches(data.train_idx, cfg.optim.batch_size, seeds, cfg.optim.sampling)
     m = len(seeds)
     switched = torch.zeros(m, dtype=torch.bool, device=device)  # fell back to plain gradients
@@ -215,6 +216,8 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
             grads = new
         if cfg.spectrum_of and step % cfg.eval_every == 0:
             log_spectrum(spec, step, raw, grads, cfg.spectrum_of)
+        if cfg.log_entropy and step % cfg.eval_every == 0:
+            log_entropy(ent, step, params, raw, grads)
         for n, p in params.items():
             p.grad = grads[n]
         opt.step()
@@ -238,6 +241,10 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
             j = sum(s < h["step"][-1] for s in spec["spectrum_step"])
             h["spectrum_step"] = spec["spectrum_step"][:j]
             h.update({k: [float(v[i]) for v in vals[:j]] for k, vals in spec.items() if k != "spectrum_step"})
+        if cfg.log_entropy:  # entropies at the updates taken before this member's last evaluation
+            j = sum(s < h["step"][-1] for s in ent["entropy_step"])
+            h.update({k: vals[:j] if k == "entropy_step" else [float(v[i]) for v in vals[:j]]
+                      for k, vals in ent.items()})
         records.append(new_record(c, h, summarize(h), dict(meta, switched_off=bool(switched[i]))))
     return records
 
@@ -257,6 +264,20 @@ def log_spectrum(spec: dict, step: int, raw: dict, used: dict, names) -> None:
             for stat, v in (("smax", s[:, 0]), ("smin", smin), ("cond", s[:, 0] / smin),
                             ("rank", (s > tol).sum(1).double())):
                 spec.setdefault(f"{kind}_{stat}_{n}", []).append(v.tolist())
+
+
+def abs_entropy(tensors) -> torch.Tensor:
+    """Absolute entropy -sum |x| ln |x| over all entries of all tensors, per member: [M]
+    (Golechha 2024 AWE on weights; NeuralGrok eq. 4 AGE on gradients; 0 ln 0 = 0)."""
+    return sum(torch.special.xlogy(a, a).flatten(1).sum(1).neg()
+               for a in (t.detach().double().abs() for t in tensors))
+
+
+def log_entropy(ent: dict, step: int, params: dict, raw: dict, used: dict) -> None:
+    """AWE of the weights before the step, AGE of the raw gradient and of the update."""
+    ent["entropy_step"].append(step)
+    for k, ts in (("awe", params.values()), ("age_raw", raw.values()), ("age_update", used.values())):
+        ent.setdefault(k, []).append(abs_entropy(ts).tolist())
 
 
 def _progress(total: int):

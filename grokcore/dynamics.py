@@ -128,9 +128,15 @@ def per_sample_gradients(cfg: RunConfig, model: StackedModule, x: torch.Tensor, 
 
 def effective_rank(cfg: RunConfig, model: StackedModule, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """exp(entropy of s / sum s) of the per-sample gradient matrix's singular values s: [M]."""
-    g = per_sample_gradients(cfg, model, x, y).double()  # [M, n, P]
-    lam = torch.linalg.eigvalsh(g @ g.mT).clamp_min(0)  # s^2 of the [n, n] Gram matrix
+    return matrix_effective_rank(per_sample_gradients(cfg, model, x, y))
+
+
+def matrix_effective_rank(g: torch.Tensor) -> torch.Tensor:
+    """exp(entropy of s / sum s) of each member's matrix g [M, n, P]: between 1 (rank one) and
+    n (n orthogonal rows of equal norm)."""
+    g = g.double()
+    lam = torch.linalg.eigvalsh(g @ g.mT).clamp_min(0)  # s^2, from the [n, n] Gram matrix
     s = lam.sqrt()
-    p = s / s.sum(1, keepdim=True).clamp_min(1e-300)
-    ent = -(p * torch.where(p > 0, p.log(), torch.zeros_like(p))).sum(1)
+    q = s / s.sum(1, keepdim=True).clamp_min(1e-300)
+    ent = -(q * torch.where(q > 0, q.log(), torch.zeros_like(q))).sum(1)
     return ent.exp()

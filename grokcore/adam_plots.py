@@ -107,7 +107,7 @@ def dips_figure(dips, gaps, stats: dict, labels):
                        label=f"β1 = {v:g}")
         r = stats["r"]
         ax.set_title(f"r = {r:.2f} (n = {stats['n']})" if r is not None else "r undefined")
-        ax.set_xlabel("dips in gradient agreement (whole run)")
+        ax.set_xlabel("dips in gradient agreement (up to the grokking step)")
         ax.set_ylabel("gap (steps)")
         ax.legend(fontsize=7)
         fig.tight_layout()

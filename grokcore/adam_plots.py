@@ -109,7 +109,8 @@ def dips_figure(dips, gaps, stats: dict, labels):
         ax.set_title(f"r = {r:.2f} (n = {stats['n']})" if r is not None else "r undefined")
         ax.set_xlabel("dips in gradient agreement (up to the grokking step)")
         ax.set_ylabel("gap (steps)")
-        ax.legend(fontsize=7)
+        if dips:
+            ax.legend(fontsize=7)
         fig.tight_layout()
     plt.close(fig)
     return fig

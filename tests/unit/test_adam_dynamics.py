@@ -65,3 +65,9 @@ def test_sweep_shares_runs_and_stops_only_gap_runs():
     for c in every:
         stops = c.run.stop_at_test_acc is not None
         assert stops == (c.run.optim.betas[0] != 0 and not c.hessian_every)
+
+
+def test_train_stack_calls_the_probe_at_every_evaluation():
+    seen = []
+    train_stack([BASE], probe=lambda step, model, opt, data: seen.append((step, type(opt).__name__)))
+    assert seen == [(s, "AdamW") for s in (0, 5, 10, 15, 20)]

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 import torch
 
@@ -13,8 +15,7 @@ MEMBERS = [((0.9, 0.98), 1.0, 0), ((0.0, 0.98), 1.0, 1), ((0.5, 0.9), 0.25, 2), 
 
 
 def stack_of(base):
-    return [base.replace(seed=s, optim=base.optim.__class__(**{**base.optim.__dict__, "betas": b, "weight_decay": wd}))
-            for b, wd, s in MEMBERS]
+    return [base.replace(seed=s, optim=dataclasses.replace(base.optim, betas=b, weight_decay=wd)) for b, wd, s in MEMBERS]
 
 
 def test_update_equals_torch_adamw_per_member():

@@ -76,13 +76,16 @@ def _round(x, d=3):
     return None if x is None else round(x, d)
 
 
-def agreement_rise(r: RunRecord, early: int = 100) -> float | None:
-    """Agreement at the train-95% step minus its mean over the first `early` steps."""
+def agreement_rise(r: RunRecord, early: int = 100, window: int = 100) -> float | None:
+    """Mean agreement over the `window` steps up to the train-95% step minus its mean over the
+    first `early` steps after step 0 (at initialization every example's gradient shares the
+    direction away from the uniform output, so step 0 is left out)."""
     tr = r.summary["step_to_train_acc_95"]
-    start = A.window_mean(r, "agreement", 0, early)
-    steps, vals = A.series(r, "agreement")
-    at = [v for s, v in zip(steps, vals) if s <= (tr if tr is not None else -1)]
-    return None if start is None or not at else at[-1] - start
+    if tr is None:
+        return None
+    start = A.window_mean(r, "agreement", 1, early)
+    end = A.window_mean(r, "agreement", max(tr - window, 1), tr)
+    return None if start is None or end is None else end - start
 
 
 def dips_and_gaps(records: Sequence[RunRecord], threshold: float) -> tuple[list[int], list[int], list[float]]:

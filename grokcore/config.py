@@ -276,8 +276,14 @@ class RunConfig:
 
     @property
     def stack_key(self) -> str:
-        """Key shared by configs that differ only in seed: they can train as one stacked model."""
-        return config_key(dataclasses.replace(self, seed=0))
+        """Key shared by configs that can train as one stacked model: they differ only in seed,
+        and with AdamW also in optim.betas and optim.weight_decay (per-member hyperparameters,
+        grokcore.stacked_optim). Record keys (`key()`) are unaffected."""
+        same = dataclasses.replace(self, seed=0)
+        if self.optim.name == "adamw":
+            same = dataclasses.replace(same, optim=dataclasses.replace(self.optim, betas=(0.0, 0.0),
+                                                                       weight_decay=0.0))
+        return config_key(same)
 
 
 def to_dict(cfg: Any, *, for_key: bool = False) -> dict:

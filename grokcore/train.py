@@ -1,7 +1,8 @@
 """The one training loop. It returns run records; plotting and logging belong to the caller.
 
-`train_stack(cfgs)` trains configs that differ only in `seed` as one stacked model (a leading
-member dimension); member i equals `train_stack([cfgs[i]])` (tests/test_train.py).
+`train_stack(cfgs)` trains configs that differ only in `seed` (with AdamW also in `betas` and
+`weight_decay`, per member) as one stacked model (a leading member dimension); member i equals
+`train_stack([cfgs[i]])` (tests/test_train.py, tests/unit/test_stacked_optim.py).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .data import Dataset, make_dataset
 from .fourier import PROBES
 from .models import MLP, StackedModule, Transformer
 from .records import RunRecord, new_record
+from .stacked_optim import StackedAdamW
 from .transforms import from_config
 
 THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
@@ -40,9 +42,13 @@ def build_model(cfg: RunConfig, ds: Dataset, seeds: Sequence[int]) -> StackedMod
     return Transformer(cfg.model, ds.n_vocab, ds.tokens.shape[1], ds.n_classes, seeds, dtype)
 
 
-def make_optimizer(cfg: RunConfig, params) -> tuple[torch.optim.Optimizer, object]:
+def make_optimizer(cfg: RunConfig, params, members: Sequence[RunConfig] = ()) -> tuple[torch.optim.Optimizer, object]:
+    """cfg's optimizer; AdamW members with differing betas or weight_decay get StackedAdamW."""
     o = cfg.optim
-    if o.name == "sgd":
+    if o.name == "adamw" and len({(c.optim.betas, c.optim.weight_decay) for c in members}) > 1:
+        opt = StackedAdamW(params, lr=o.lr, betas=[c.optim.betas for c in members],
+                           weight_decay=[c.optim.weight_decay for c in members])
+    elif o.name == "sgd":
         opt = torch.optim.SGD(params, lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay)
     elif o.name == "adam":  # coupled L2 (what the Grokfast and NeuralGrok code run)
         opt = torch.optim.Adam(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
@@ -154,17 +160,21 @@ def summarize(history: dict[str, list]) -> dict:
 
 
 def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable | None = None,
-                progress: bool = False) -> list[RunRecord]:
-    """Train configs that differ only in seed as one stacked model; one record per config."""
+                progress: bool = False, probe: Callable | None = None) -> list[RunRecord]:
+    """Train configs that differ only in seed as one stacked model; one record per config.
+
+    probe(step, model, optimizer, data), if given, is called at every evaluation before that
+    step's update (chapter diagnostics: it must not change the model or the optimizer)."""
     cfg = cfgs[0]
     if any(c.stack_key != cfg.stack_key for c in cfgs):
-        raise ValueError("train_stack needs configs that differ only in seed")
+        raise ValueError("train_stack needs configs that differ only in seed "
+                         "(with AdamW also in betas and weight_decay)")
     seeds = [c.seed for c in cfgs]
     t0 = time.perf_counter()
     data = Stack(cfg, seeds, device)
     model = build_model(cfg, data.first, seeds).to(device)
     params = dict(model.named_parameters())
-    opt, sched = make_optimizer(cfg, list(params.values()))
+    opt, sched = make_optimizer(cfg, list(params.values()), cfgs)
     tx = from_config(cfg.method, seeds)
     tx_state = tx.init({n: p.detach() for n, p in params.items()})
     matrices = model.matrices()
@@ -191,6 +201,8 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
                     hist.setdefault(k, []).append(v.cpu().tolist())
             if log:
                 log(step, metrics)
+            if probe is not None:
+                probe(step, model, opt, data)
             if cfg.method.switch_off_at is not None:
                 switched |= (metrics["test_acc"] > cfg.method.switch_off_at).to(device)
             if cfg.stop_at_test_acc is not None:

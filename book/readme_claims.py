@@ -15,13 +15,27 @@ ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 
 
+VERDICTS = ("reproduced", "partial", "not reproduced", "not run at this scale")
+
+
+def summary(claims: list[dict]) -> list[str]:
+    """One row per chapter: how many of its claims got each verdict."""
+    chapters = list(dict.fromkeys(c["chapter"] for c in claims))
+    lines = ["| chapter | claims | " + " | ".join(VERDICTS) + " |", "|" + "---|" * (2 + len(VERDICTS))]
+    for ch in chapters:
+        n = Counter(c["verdict"] for c in claims if c["chapter"] == ch)
+        lines.append(f"| {ch} | {sum(n.values())} | " + " | ".join(str(n[v]) for v in VERDICTS) + " |")
+    return lines + [""]
+
+
 def render(claims: list[dict], paper_scale: list[dict] | None = None) -> str:
-    """One row per claim; with paper-scale verdicts recorded, a column for them too."""
+    """A per-chapter count of verdicts, then one row per claim; with paper-scale verdicts
+    recorded, a column for them too."""
     big = {(c["chapter"], c["id"]): c for c in paper_scale or []}
     head = ["chapter", "claim", "source", "paper", "ours (mean ± sd over seeds)", "verdict"]
     if big:
         head.append("at scale paper")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = summary(claims) + ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for c in claims:
         cells = [c["chapter"], c["statement"], c["source"], c["paper"], c["ours"], f"**{c['verdict']}**"]
         if big:

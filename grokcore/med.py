@@ -71,11 +71,12 @@ def coverage_bound(p: int, n: int) -> float:
 def uncovered(train_mask: torch.Tensor, p: int, n: int) -> torch.Tensor:
     """Pairs farther than n - 1 (Manhattan, on the torus Z_p^2) from every training pair.
 
-    train_mask [..., p, p] bool -> [...] counts. Covered = a dilation of the mask by the ball."""
-    covered = train_mask.clone()
-    for dx in range(-(n - 1), n):
-        for dy in range(-(n - 1 - abs(dx)), n - abs(dx)):
-            covered |= train_mask.roll((dx, dy), dims=(-2, -1))
+    train_mask [..., p, p] bool -> [...] counts. Covered = the mask dilated n - 1 times by the
+    cross {(0, 0), (+-1, 0), (0, +-1)}, which is its dilation by the Manhattan ball of radius n - 1."""
+    covered = train_mask
+    for _ in range(n - 1):
+        covered = (covered | covered.roll(1, -2) | covered.roll(-1, -2) | covered.roll(1, -1)
+                   | covered.roll(-1, -1))
     return (~covered).flatten(-2).sum(-1)
 
 
@@ -109,13 +110,24 @@ def threshold_fraction(fracs: Sequence[float], mean_uncovered: Sequence[float]) 
 # ---- Configs: the public code's setup (MED §6.1 and peer notes) --------------------------------
 
 SCALES = {  # a notebook parameter left as None takes these
-    "smoke": {"p": 23, "d_model": 32, "lr": 3e-3, "seeds": 2, "num_steps": 60, "eval_every": 20,
-              "mc_trials": 20},
-    "cpu": {"p": 47, "d_model": 64, "lr": 3e-3, "seeds": 3, "num_steps": 2000, "eval_every": 25,
-            "mc_trials": 400},
-    "paper": {"p": 97, "d_model": 128, "lr": 1e-3, "seeds": 3, "num_steps": 30_000, "eval_every": 100,
-              "mc_trials": 2000},  # MED code: 30000 epochs, full batch
+    "smoke": {"p": 23, "d_model": 32, "lr": 3e-3, "frac_train": 0.4, "seeds": 2, "num_steps": 60,
+              "eval_every": 20, "square_holes": [45], "strip_holes": [67], "d_models": [16, 32],
+              "layers": [1, 2], "mc_trials": 10},
+    "cpu": {"p": 41, "d_model": 64, "lr": 3e-3, "frac_train": 0.4, "seeds": 3, "num_steps": 2500,
+            "eval_every": 25, "square_holes": [30, 45, 60], "strip_holes": [40, 60, 67],
+            "d_models": [32, 64], "layers": [1, 2, 3], "mc_trials": 200},
+    "paper": {"p": 97, "d_model": 128, "lr": 1e-3, "frac_train": 0.3, "seeds": 3, "num_steps": 30_000,
+              "eval_every": 100, "square_holes": [30, 35, 40, 45, 50, 55, 60],
+              "strip_holes": [40, 50, 60, 67], "d_models": [128, 512], "layers": [1, 2, 3],
+              "mc_trials": 2000},  # MED code: 30000 epochs, full batch, p = 97, 30% train
 }
+# MED Table 1 (p = 97, 30% train): (layout, k) -> (U-Acc %, L-Acc %, GO-Epoch or None = "disappear")
+TABLE1 = {("square", 30): (99.04, 91.27, 1500), ("square", 35): (91.07, 80.73, 1500),
+          ("square", 40): (84.50, 81.68, 1700), ("square", 45): (79.03, 76.07, 1900),
+          ("square", 50): (77.39, 66.02, 3400), ("square", 55): (62.09, 57.69, 2600),
+          ("square", 60): (57.31, 55.18, 2200), ("strip", 67): (7.56, 3.58, None),
+          ("strip", 60): (33.25, 17.05, 900), ("strip", 50): (80.10, 73.61, 1600),
+          ("strip", 40): (89.89, 84.80, 1300)}
 PAPER_P = 97
 
 
@@ -232,3 +244,63 @@ def go_epoch(rec, min_rise: float = 0.1) -> int | None:
     if not acc or max(acc) - acc[0] < min_rise:
         return None
     return next(s for s, a in zip(steps, acc) if a >= u_acc(rec) / 2)
+
+
+def oscillation(rec) -> float:
+    """U-Acc - L-Acc: how far test accuracy falls back after reaching its top (MED §5, Fig. 2)."""
+    return u_acc(rec) - l_acc(rec)
+
+
+def paired(a: Sequence, b: Sequence, stat) -> list[float]:
+    """Per seed, stat(a_i) - stat(b_i) (cells of the same seeds share their splits)."""
+    return [stat(x) - stat(y) for x, y in zip(a, b)]
+
+
+def speedup(fast: Sequence, slow: Sequence, key: str = "step_to_test_acc_90") -> list[float | None]:
+    """Per seed, slow's steps to `key` over fast's; a censored slow run counts its budget (a lower
+    bound); None if fast is censored."""
+    out = []
+    for f, s in zip(fast, slow):
+        tf, ts = f.summary[key], s.summary[key] or s.summary["last_step"]
+        out.append(None if not tf else ts / tf)
+    return out
+
+
+def coverage_ratios(p: int, n: int, trials: int, seeds: int = 3, points: int = 13) -> list[float]:
+    """Per Monte Carlo seed, the fraction at which E[#uncovered] crosses 1, over the Thm. 3.12
+    bound; fractions on a grid around the exact torus value 1 - p^(-2/C) (0.7x to 1.3x)."""
+    exact = 1 - p ** (-2 / ball_size(n))
+    fracs = [exact * (0.7 + 0.6 * i / (points - 1)) for i in range(points)]
+    out = []
+    for s in range(seeds):
+        mc = coverage_monte_carlo(p, n, fracs, trials, seed=s)
+        out.append(threshold_fraction(mc["frac"], mc["mean_uncovered"]) / coverage_bound(p, n))
+    return out
+
+
+def mean_sd(values: Sequence[float | None], scale: float = 1.0, digits: int = 1) -> str:
+    """'mean ± sd' of the values that are not None, times scale; '—' if none; '(k censored)'."""
+    vals = [v * scale for v in values if v is not None]
+    miss = len(values) - len(vals)
+    if not vals:
+        return "—" + (f" ({miss} none)" if miss else "")
+    m = sum(vals) / len(vals)
+    sd = math.sqrt(sum((v - m) ** 2 for v in vals) / (len(vals) - 1)) if len(vals) > 1 else 0.0
+    return f"{m:.{digits}f} ± {sd:.{digits}f}" + (f" ({miss} none)" if miss else "")
+
+
+def table1(cells: dict, p: int):
+    """MED Table 1 beside ours: one row per layout, paper values at p = 97, ours mean ± sd."""
+    import pandas as pd
+
+    rows = []
+    for (layout, k), recs in cells.items():
+        paper = TABLE1.get((layout, k), (None, None, None))
+        rows.append({"layout": layout.upper(), "k (p=97)": k, f"k (p={p})": recs[0].cfg.task.hole,
+                     "held out": f"{recs[0].cfg.task.n_held_out / p**2:.0%}",
+                     "rest in test": recs[0].cfg.task.n_examples - recs[0].cfg.task.n_held_out - recs[0].cfg.task.n_train,
+                     "U-Acc paper": paper[0], "U-Acc ours": mean_sd([u_acc(r) for r in recs], 100),
+                     "L-Acc paper": paper[1], "L-Acc ours": mean_sd([l_acc(r) for r in recs], 100),
+                     "GO-Epoch paper": paper[2] if paper[0] is not None else None,
+                     "GO-Epoch ours": mean_sd([go_epoch(r) for r in recs], digits=0)})
+    return pd.DataFrame(rows)

@@ -125,3 +125,22 @@ def coverage_figure(mc: dict, p: int, n: int):
         fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def explorer_panel(rec, title: str):
+    """One explorer view: the run's training layout, its accuracies, its MED against test loss."""
+    with style():
+        fig, (a, b, c) = plt.subplots(1, 3, figsize=(9.6, 2.7), gridspec_kw={"width_ratios": [1, 1.6, 1.6]})
+        layout_grid(a, rec.cfg.task)
+        a.set_title("train (blue) / test")
+        h = rec.history
+        b.plot(h["step"], h["test_acc"], color="#d62728", lw=1.2, label="test")
+        b.plot(h["step"], h["train_acc"], color="grey", lw=0.9, ls="--", label="train")
+        b.set_ylim(-0.02, 1.02)
+        b.set_xlabel("epoch")
+        b.set_title("accuracy")
+        b.legend(fontsize=7, loc="lower right")
+        _axes_med(c, rec, "MED (blue), test loss (red)")
+        fig.suptitle(title, fontsize=9)
+        fig.tight_layout()
+    return fig

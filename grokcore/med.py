@@ -115,7 +115,7 @@ SCALES = {  # a notebook parameter left as None takes these
               "layers": [1, 2], "mc_trials": 10},
     "cpu": {"p": 41, "d_model": 64, "lr": 3e-3, "frac_train": 0.4, "seeds": 3, "num_steps": 2500,
             "eval_every": 25, "square_holes": [30, 45, 60], "strip_holes": [40, 60, 67],
-            "d_models": [32, 64], "layers": [1, 2, 3], "mc_trials": 200},
+            "d_models": [32, 64], "layers": [1, 2], "mc_trials": 200},
     "paper": {"p": 97, "d_model": 128, "lr": 1e-3, "frac_train": 0.3, "seeds": 3, "num_steps": 30_000,
               "eval_every": 100, "square_holes": [30, 35, 40, 45, 50, 55, 60],
               "strip_holes": [40, 50, 60, 67], "d_models": [128, 512], "layers": [1, 2, 3],

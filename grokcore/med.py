@@ -110,11 +110,11 @@ def threshold_fraction(fracs: Sequence[float], mean_uncovered: Sequence[float]) 
 # ---- Configs: the public code's setup (MED §6.1 and peer notes) --------------------------------
 
 SCALES = {  # a notebook parameter left as None takes these
-    "smoke": {"p": 23, "d_model": 32, "lr": 3e-3, "frac_train": 0.4, "seeds": 2, "num_steps": 60,
-              "eval_every": 20, "square_holes": [45], "strip_holes": [67], "d_models": [16, 32],
+    "smoke": {"p": 23, "d_model": 32, "lr": 3e-3, "frac_train": 0.5, "seeds": 2, "num_steps": 60,
+              "eval_every": 20, "square_holes": [60], "strip_holes": [67], "d_models": [16, 32],
               "layers": [1, 2], "mc_trials": 10},
-    "cpu": {"p": 41, "d_model": 64, "lr": 3e-3, "frac_train": 0.4, "seeds": 3, "num_steps": 2500,
-            "eval_every": 25, "square_holes": [30, 45, 60], "strip_holes": [40, 60, 67],
+    "cpu": {"p": 41, "d_model": 64, "lr": 3e-3, "frac_train": 0.5, "seeds": 3, "num_steps": 1500,
+            "eval_every": 25, "square_holes": [30, 60], "strip_holes": [40, 67],
             "d_models": [32, 64], "layers": [1, 2], "mc_trials": 200},
     "paper": {"p": 97, "d_model": 128, "lr": 1e-3, "frac_train": 0.3, "seeds": 3, "num_steps": 30_000,
               "eval_every": 100, "square_holes": [30, 35, 40, 45, 50, 55, 60],

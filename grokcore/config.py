@@ -26,7 +26,7 @@ TRACKS = ("med",)  # extra per-evaluation metrics RunConfig.track may name (grok
 
 # A field added after records existed: left out of the key at its default value, so the
 # records made before it keep their keys (see to_dict).
-NEW = {"key_omit_default": True}
+KEY_OMITS_DEFAULT = {"key_omits_default": True}  # the name main uses for the same idea
 
 
 class ConfigError(ValueError):
@@ -63,9 +63,9 @@ class ModularTask:
     frac_train: float = 0.5  # fraction of all pairs used for training (EGD App. B "DR")
     min_y: int = 0  # smallest second operand; NeuralGrok/Grokfast code use 1 (b in 1..p-1)
     split_seed: int | None = None  # seed of the train/test split; None: the run's seed
-    layout: str = field(default="random", metadata=NEW)  # "random" | "square" | "strip" (MED §6.1)
-    hole: int = field(default=0, metadata=NEW)  # k: square/strip hold out i <= k (and j <= k) (MED Table 1)
-    shift: int = field(default=0, metadata=NEW)  # d: second operand's tokens are j + d (MED code; 0: shared vocab)
+    layout: str = field(default="random", metadata=KEY_OMITS_DEFAULT)  # "random" | "square" | "strip" (MED §6.1)
+    hole: int = field(default=0, metadata=KEY_OMITS_DEFAULT)  # k: square/strip hold out i <= k (and j <= k) (MED Table 1)
+    shift: int = field(default=0, metadata=KEY_OMITS_DEFAULT)  # d: second operand's tokens are j + d (MED code; 0: shared vocab)
 
     def __post_init__(self) -> None:
         w = "ModularTask"
@@ -161,7 +161,7 @@ class TransformerConfig:
     d_mlp: int = 512  # Nanda 2023
     layer_norm: bool = False  # Nanda 2023 has none; Grokfast/NeuralGrok use pre-LN
     act: str = "relu"  # Nanda 2023 relu; Grokfast/NeuralGrok gelu
-    embed_init: str = field(default="normal", metadata=NEW)  # "normal" (Nanda) | "toeplitz" | "circulant" (MED App. E)
+    embed_init: str = field(default="normal", metadata=KEY_OMITS_DEFAULT)  # "normal" (Nanda) | "toeplitz" | "circulant" (MED App. E)
 
     def __post_init__(self) -> None:
         w = "TransformerConfig"
@@ -254,7 +254,7 @@ class RunConfig:
     seed: int = 0  # init, batch order, and (unless task.split_seed) the split
     dtype: str = "float32"
     spectrum_of: tuple[str, ...] = ()  # matrices whose gradient singular values are logged (EGD Fig. 4)
-    track: tuple[str, ...] = field(default=(), metadata=NEW)  # extra metrics per evaluation: "med" (MED §4)
+    track: tuple[str, ...] = field(default=(), metadata=KEY_OMITS_DEFAULT)  # extra metrics per evaluation: "med" (MED §4)
 
     def __post_init__(self) -> None:
         w = "RunConfig"
@@ -294,10 +294,10 @@ class RunConfig:
 def to_dict(cfg: Any) -> dict:
     """Canonical dict with a `_type` tag on every nested config (so it can be rebuilt).
 
-    Fields marked NEW are left out at their default value (from_dict restores the default)."""
+    Fields marked KEY_OMITS_DEFAULT are left out at their default value (from_dict restores the default)."""
     if dataclasses.is_dataclass(cfg):
         d = {f.name: to_dict(getattr(cfg, f.name)) for f in dataclasses.fields(cfg)
-             if not (f.metadata.get("key_omit_default") and getattr(cfg, f.name) == f.default)}
+             if not (f.metadata.get("key_omits_default") and getattr(cfg, f.name) == f.default)}
         d["_type"] = type(cfg).__name__
         return d
     if isinstance(cfg, (tuple, list)):

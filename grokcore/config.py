@@ -14,7 +14,7 @@ from typing import Any
 # Bump when the meaning of a record changes: old records are then recomputed, never reused.
 RECORD_SCHEMA = 1
 
-OPERATIONS = ("x+y", "x-y", "x*y", "x/y", "x^2-y", "a*c+b*d-e")
+OPERATIONS = ("x+y", "x-y", "x*y", "x/y", "x^2-y", "a*c+b*d-e", "x^2", "x^2+y^2", "x^3+xy")
 LOSSES = ("cross_entropy", "hinge", "mse")
 OPTIMIZERS = ("sgd", "adam", "adamw")
 METHODS = ("none", "egd", "column_norm", "grokfast_ema", "grokfast_ma", "rescale")
@@ -28,6 +28,9 @@ PROBES = ("embedding_fourier",)  # grokcore.fourier.PROBES
 # so the keys (and cached records) of configs that do not use it stay what they were.
 KEY_OMITS_DEFAULT = {"key_omits_default": True}
 TOKEN_FORMATS = ("nanda", "neuralgrok")
+LAYOUTS = ("random", "square", "strip")  # train-set layouts (MED paper §6.1, Table 1)
+EMBED_INITS = ("normal", "toeplitz", "circulant")  # token-embedding init (MED paper App. E)
+TRACKS = ("med",)  # extra per-evaluation metrics RunConfig.track may name (grokcore.train)
 
 
 class ConfigError(ValueError):
@@ -66,6 +69,9 @@ class ModularTask:
     split_seed: int | None = None  # seed of the train/test split; None: the run's seed
     # transformer tokens: "nanda" x y = ; "neuralgrok" a b op = (NeuralGrok code)
     token_format: str = field(default="nanda", metadata=KEY_OMITS_DEFAULT)
+    layout: str = field(default="random", metadata=KEY_OMITS_DEFAULT)  # "random" | "square" | "strip" (MED §6.1)
+    hole: int = field(default=0, metadata=KEY_OMITS_DEFAULT)  # k: square/strip hold out i <= k (and j <= k) (MED Table 1)
+    shift: int = field(default=0, metadata=KEY_OMITS_DEFAULT)  # d: second operand's tokens are j + d (MED code; 0: shared vocab)
 
     def __post_init__(self) -> None:
         w = "ModularTask"
@@ -79,6 +85,15 @@ class ModularTask:
         lo = 1 if self.operation == "x/y" else 0
         _check(isinstance(self.min_y, int) and lo <= self.min_y < self.p, w, "min_y", self.min_y,
                f"an integer in [{lo}, p)")
+        _choice(w, "layout", self.layout, LAYOUTS)
+        _check(isinstance(self.shift, int) and self.shift >= 0, w, "shift", self.shift, "an integer >= 0")
+        if self.layout == "random":
+            _check(self.hole == 0, w, "hole", self.hole, "0 when layout is 'random'")
+        else:
+            _check(self.n_inputs == 2 and self.min_y == 0, w, "layout", self.layout,
+                   "'random' unless the task has two operands and min_y = 0")
+            _check(isinstance(self.hole, int) and 0 <= self.hole < self.p - 1, w, "hole", self.hole,
+                   f"an integer in [0, {self.p - 1}) (the hole must leave pairs to train on)")
 
     @property
     def n_inputs(self) -> int:
@@ -96,9 +111,17 @@ class ModularTask:
         return self.p**free * (self.p - self.min_y) ** bounded
 
     @property
+    def n_held_out(self) -> int:
+        """Pairs a square or strip layout always holds out: (k+1)^2 or (k+1) p (0 if random)."""
+        k = self.hole + 1
+        return {"random": 0, "square": k * k, "strip": k * self.p}[self.layout]
+
+    @property
     def n_train(self) -> int:
-        """Training examples of a random split: the first int(frac_train * n) of a permutation."""
-        return int(self.frac_train * self.n_examples)
+        """Training examples: the first int(frac_train * n) of a permutation of all pairs, or of
+        the pairs outside the hole (MED code: the fraction is of all p^2 pairs; all of them when
+        fewer remain)."""
+        return min(int(self.frac_train * self.n_examples), self.n_examples - self.n_held_out)
 
 
 @dataclass(frozen=True)
@@ -145,6 +168,7 @@ class TransformerConfig:
     d_mlp: int = 512  # Nanda 2023
     layer_norm: bool = False  # Nanda 2023 has none; Grokfast/NeuralGrok use pre-LN
     act: str = "relu"  # Nanda 2023 relu; Grokfast/NeuralGrok gelu
+    embed_init: str = field(default="normal", metadata=KEY_OMITS_DEFAULT)  # "normal" (Nanda) | "toeplitz" | "circulant" (MED App. E)
 
     def __post_init__(self) -> None:
         w = "TransformerConfig"
@@ -153,6 +177,7 @@ class TransformerConfig:
         _check(self.d_model % self.n_heads == 0, w, "n_heads", self.n_heads,
                f"a divisor of d_model={self.d_model}")
         _choice(w, "act", self.act, ("relu", "gelu"))
+        _choice(w, "embed_init", self.embed_init, EMBED_INITS)
 
     @property
     def d_head(self) -> int:
@@ -244,6 +269,7 @@ class RunConfig:
     probes: tuple[str, ...] = field(default=(), metadata=KEY_OMITS_DEFAULT)
     # log absolute weight and gradient entropy at each evaluation (NeuralGrok §4)
     log_entropy: bool = field(default=False, metadata=KEY_OMITS_DEFAULT)
+    track: tuple[str, ...] = field(default=(), metadata=KEY_OMITS_DEFAULT)  # extra metrics per evaluation: "med" (MED §4)
 
     def __post_init__(self) -> None:
         w = "RunConfig"
@@ -255,6 +281,10 @@ class RunConfig:
         _check(self.stop_at_test_acc is None or 0 < self.stop_at_test_acc <= 1, w,
                "stop_at_test_acc", self.stop_at_test_acc, "None or a number in (0, 1]")
         classes = self.task.n_classes
+        for name in self.track:
+            _choice(w, "track", name, TRACKS)
+        _check(not self.track or isinstance(self.model, TransformerConfig), w, "track", self.track,
+               "() unless the model is a TransformerConfig (MED reads its token embedding)")
         _check(self.loss == "cross_entropy" or classes == 1, w, "loss", self.loss,
                "'cross_entropy' for a multi-class task")
         _check(self.loss != "cross_entropy" or classes > 1, w, "loss", self.loss,

@@ -31,6 +31,10 @@ OPERATIONS: dict[str, tuple[int, Callable[..., torch.Tensor]]] = {
     "x^2-y": (2, lambda x, y, p: (x * x - y) % p),
     # NeuralGrok's composite task, 5 operands
     "a*c+b*d-e": (5, lambda a, b, c, d, e, p: (a * c + b * d - e) % p),
+    # MED paper App. D.2's other operations (y is ignored by x^2)
+    "x^2": (2, lambda x, y, p: (x * x) % p),
+    "x^2+y^2": (2, lambda x, y, p: (x * x + y * y) % p),
+    "x^3+xy": (2, lambda x, y, p: (x * x * x + x * y) % p),
 }
 
 # Number of operator tokens per operation in NeuralGrok's token format (a b op = ans, ...)
@@ -77,6 +81,21 @@ def split_from_mask(train_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
     return train_mask.nonzero().squeeze(1), (~train_mask).nonzero().squeeze(1)
 
 
+def layout_mask(task: ModularTask, seed: int) -> torch.Tensor:
+    """Train mask of a square or strip layout (MED paper §6.1 and its code), [p^2] bool.
+
+    The hole {i <= k, j <= k} (square) or {i <= k} (strip) is always held out; of the other pairs,
+    in a seeded random order, the first task.n_train train and the rest go to the test set."""
+    x, y = modular_operands(task).unbind(1)
+    k = task.hole
+    hole = (x <= k) & (y <= k) if task.layout == "square" else x <= k
+    rest = (~hole).nonzero().squeeze(1)
+    perm = torch.randperm(len(rest), generator=torch.Generator().manual_seed(seed))
+    mask = torch.zeros(len(x), dtype=torch.bool)
+    mask[rest[perm[: task.n_train]]] = True
+    return mask
+
+
 def modular_operands(task: ModularTask) -> torch.Tensor:
     """All operand tuples, [N, n_inputs], in lexicographic order.
 
@@ -93,12 +112,17 @@ def modular_operands(task: ModularTask) -> torch.Tensor:
 def modular_tokens(task: ModularTask, operands: torch.Tensor, fmt: str = "nanda") -> torch.Tensor:
     """Token sequences, [N, T]; the answer is read at the last position.
 
-    "nanda": x y = (vocab p + 1, '=' is p).  "neuralgrok": a b op = (op tokens p+1.., '=' is p)."""
+    "nanda": x y = (vocab p + 1, '=' is p).  "neuralgrok": a b op = (op tokens p+1.., '=' is p).
+    With task.shift = d > 0 ("nanda" only), the tokens are x, y + d, '=' = p + d (MED code)."""
     n = operands.shape[0]
-    eq = torch.full((n, 1), task.p, dtype=torch.int64)
+    eq = torch.full((n, 1), task.p + task.shift, dtype=torch.int64)
     if fmt == "nanda":
+        if task.shift:
+            operands = operands + torch.tensor([0, task.shift])
         return torch.cat([operands, eq], dim=1)
     if fmt == "neuralgrok":
+        if task.shift:
+            raise ValueError("ModularTask.shift is only supported by token format 'nanda'")
         n_ops = _NEURALGROK_OPS.get(task.operation, 1)
         ops = torch.arange(task.p + 1, task.p + 1 + n_ops).expand(n, n_ops)
         return torch.cat([operands, ops, eq], dim=1)
@@ -106,7 +130,7 @@ def modular_tokens(task: ModularTask, operands: torch.Tensor, fmt: str = "nanda"
 
 
 def token_vocab(task: ModularTask, fmt: str = "nanda") -> int:
-    return task.p + 1 + (_NEURALGROK_OPS.get(task.operation, 1) if fmt == "neuralgrok" else 0)
+    return task.p + 1 + task.shift + (_NEURALGROK_OPS.get(task.operation, 1) if fmt == "neuralgrok" else 0)
 
 
 def modular_dataset(task: ModularTask, seed: int, *, token_format: str | None = None,
@@ -118,6 +142,8 @@ def modular_dataset(task: ModularTask, seed: int, *, token_format: str | None = 
     operands = modular_operands(task)
     _, fn = OPERATIONS[task.operation]
     labels = fn(*operands.unbind(1), task.p)
+    if train_mask is None and task.layout != "random":
+        train_mask = layout_mask(task, seed if task.split_seed is None else task.split_seed)
     if train_mask is None:
         split_seed = seed if task.split_seed is None else task.split_seed
         train_idx, test_idx = split_indices(len(labels), task.frac_train, split_seed)

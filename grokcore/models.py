@@ -99,6 +99,24 @@ class MLP(StackedModule):
         return out.squeeze(-1) if out.shape[-1] == 1 else out
 
 
+def structured_embedding(kind: str, n_vocab: int, d: int, std: float, seed: int) -> torch.Tensor:
+    """A token embedding [n_vocab, d] built from one random vector v ~ N(0, std^2) (MED App. E).
+
+    "toeplitz": E[i, j] = v[i - j + d - 1], v of length n_vocab + d - 1 (constant diagonals; the
+    public code's commented-out variant). "circulant": E[i, j] = v[(j - i) mod d], v of length d
+    (row i is v rolled by i; rows repeat with period d). Either way E[i+1] is E[i] shifted by one
+    place. v comes from its own generator (seed + 2^32), not from the init stream."""
+    g = torch.Generator().manual_seed(seed + 2**32)
+    i, j = torch.arange(n_vocab)[:, None], torch.arange(d)[None, :]
+    if kind == "toeplitz":
+        v = torch.randn(n_vocab + d - 1, generator=g, dtype=torch.float64) * std
+        return v[i - j + d - 1]
+    if kind == "circulant":
+        v = torch.randn(d, generator=g, dtype=torch.float64) * std
+        return v[(j - i) % d]
+    raise ValueError(f"kind={kind!r} is invalid: allowed 'toeplitz', 'circulant'")
+
+
 class Transformer(StackedModule):
     """Decoder-only transformer read out at the last position (Nanda et al. 2023 layout).
 
@@ -124,6 +142,9 @@ class Transformer(StackedModule):
                     else -1.0 if n.endswith("_w") else s) for n in shapes}
         init["W_U"] = 1 / math.sqrt(n_classes)
         params = _stack_init(seeds, shapes, init, dtype)
+        if cfg.embed_init != "normal":  # the other tensors stay those of the "normal" init
+            params["W_E"] = nn.Parameter(torch.stack([
+                structured_embedding(cfg.embed_init, n_vocab, d, s, seed) for seed in seeds]).to(dtype))
         super().__init__({n.replace(".", "_"): p for n, p in params.items()})
         self.cfg = cfg
 

@@ -187,14 +187,16 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     m = len(seeds)
     switched = torch.zeros(m, dtype=torch.bool, device=device)  # fell back to plain gradients
     stop_at = [None] * m  # history length at which each member stopped
-    hist = {"step": [], **{k: [] for k in METRICS}}
+    metric_names = METRICS + tuple(cfg.track)
+    hist = {"step": [], **{k: [] for k in metric_names}}
     bar = _progress(cfg.num_steps) if progress else None
     step = 0
     while True:
         if step % cfg.eval_every == 0 or step == cfg.num_steps:
             metrics = {k: v.cpu() for k, v in evaluate(cfg, model, data).items()}
+            metrics.update(tracked(cfg, model))
             hist["step"].append(step)
-            for k in METRICS:
+            for k in metric_names:
                 hist[k].append(metrics[k].tolist())
             for name in cfg.probes:  # per-member tensors [M, ...]
                 for k, v in PROBES[name](model).items():
@@ -247,7 +249,7 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     records = []
     for i, c in enumerate(cfgs):
         n = stop_at[i] or len(hist["step"])
-        h = {"step": hist["step"][:n], **{k: [float(v[i]) for v in hist[k][:n]] for k in METRICS}}
+        h = {"step": hist["step"][:n], **{k: [float(v[i]) for v in hist[k][:n]] for k in metric_names}}
         h.update({k: [v[i] for v in vals[:n]] for k, vals in hist.items() if k not in h})
         if cfg.spectrum_of:  # spectra of the updates taken before this member's last evaluation
             j = sum(s < h["step"][-1] for s in spec["spectrum_step"])
@@ -259,6 +261,17 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
                       for k, vals in ent.items()})
         records.append(new_record(c, h, summarize(h), dict(meta, switched_off=bool(switched[i]))))
     return records
+
+
+@torch.inference_mode()
+def tracked(cfg: RunConfig, model: StackedModule) -> dict[str, torch.Tensor]:
+    """The extra per-member metrics cfg.track names, each [M] on the CPU."""
+    out = {}
+    if "med" in cfg.track:  # MED paper Def. 4.2, from the token embedding (chapter 5)
+        from .med import med
+
+        out["med"] = med(model.W_E.detach().double().cpu(), cfg.task.p, cfg.task.shift)
+    return out
 
 
 def log_spectrum(spec: dict, step: int, raw: dict, used: dict, names) -> None:

@@ -20,8 +20,8 @@ from .config import (ConfigError, MethodConfig, ModularTask, OptimConfig, RunCon
                      config_key, register_config)
 from .records import RunRecord, load_record, new_record
 from .sweep import register_runner
-from .train import (METRICS, Batches, Stack, build_model, evaluate, log_entropy, make_optimizer,
-                    member_loss, stream_seed, summarize)
+from .train import (METRICS, Batches, Stack, apply_update, build_model, evaluate, log_entropy,
+                    make_optimizer, member_loss, stream_seed, summarize)
 
 
 @register_config
@@ -169,11 +169,7 @@ def train_neuralgrok(cfgs: Sequence[NeuralGrokConfig], device: str = "cpu") -> l
                 [torch.cosine_similarity(grads[n].flatten(1), raw[n].flatten(1), dim=1) for n in raw]).mean(0).tolist())
             if cfg.log_entropy:
                 log_entropy(ent, step, params, raw, grads)
-        for n, p in params.items():
-            p.grad = grads[n]
-        opt.step()
-        if sched is not None:
-            sched.step()
+        apply_update(params, grads, opt, sched)
         if a.meta and step % a.inner_steps == 0:
             opt.zero_grad(set_to_none=True)
             member_loss(cfg, model(x), y).sum().backward()  # g at theta_{t+1}, same batch (code)

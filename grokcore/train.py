@@ -232,11 +232,7 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
             log_spectrum(spec, step, raw, grads, cfg.spectrum_of)
         if cfg.log_entropy and step % cfg.eval_every == 0:
             log_entropy(ent, step, params, raw, grads)
-        for n, p in params.items():
-            p.grad = grads[n]
-        opt.step()
-        if sched is not None:
-            sched.step()
+        apply_update(params, grads, opt, sched)
         step += 1
         if bar is not None:
             bar.update(1)
@@ -272,6 +268,15 @@ def tracked(cfg: RunConfig, model: StackedModule) -> dict[str, torch.Tensor]:
 
         out["med"] = med(model.W_E.detach().double().cpu(), cfg.task.p, cfg.task.shift)
     return out
+
+
+def apply_update(params: dict, grads: dict, opt: torch.optim.Optimizer, sched) -> None:
+    """Hand the (transformed) gradients to the optimizer and take its step and the lr schedule's."""
+    for n, p in params.items():
+        p.grad = grads[n]
+    opt.step()
+    if sched is not None:
+        sched.step()
 
 
 def log_spectrum(spec: dict, step: int, raw: dict, used: dict, names) -> None:

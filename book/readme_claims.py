@@ -11,11 +11,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from grokcore.claims import VERDICTS  # the one list of verdicts
+
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
-
-
-VERDICTS = ("reproduced", "partial", "not reproduced", "not run at this scale")
 
 
 def summary(claims: list[dict]) -> list[str]:

@@ -6,7 +6,8 @@
     table   # renders as HTML in a notebook; the book build collects its JSON
 
 Verdicts: "reproduced" (our statistic in `expect`), "partial" (in `partial`), "not reproduced",
-and "not run at this scale" (smoke scale, or no measurement).
+"not reached within budget" (the runs were made but every seed was censored: none reached the
+event within the scale's step budget), and "not run at this scale" (smoke scale, or no runs).
 """
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from dataclasses import asdict, dataclass
 from typing import Sequence
 
 MIMETYPE = "application/vnd.grokbook.claims+json"
-VERDICTS = ("reproduced", "partial", "not reproduced", "not run at this scale")
+VERDICTS = ("reproduced", "partial", "not reproduced", "not reached within budget",
+            "not run at this scale")
 _COLORS = {"reproduced": "#d9f2d9", "partial": "#fff2cc", "not reproduced": "#f8d7da",
-           "not run at this scale": "#eeeeee"}
+           "not reached within budget": "#fde2c8", "not run at this scale": "#eeeeee"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Claim:
             verdict = _verdict(center, self.expect, self.partial)
             if censored and verdict == "reproduced":
                 verdict = "partial"  # some seeds never got there
+        elif censored and scale != "smoke":  # runs were made, none got there within the budget
+            verdict = "not reached within budget"
         ours = _fmt(center, spread, len(vals), censored, self.digits, self.unit, self.stat)
         return ClaimResult("", self.id, self.source, self.statement, self.paper, ours, verdict, scale,
                            center, spread, len(vals), censored, note)

@@ -128,9 +128,17 @@ class Batches:
         return self.order[:, j * self.bs:(j + 1) * self.bs]
 
 
+EVAL_ROWS = 4096  # examples per evaluation forward pass, summed over the stack's members
+
+
 @torch.inference_mode()
-def evaluate(cfg: RunConfig, model: StackedModule, data: Stack, chunk: int = 8192) -> dict[str, torch.Tensor]:
-    """Train/test loss (float64) and accuracy per member, without gradients."""
+def evaluate(cfg: RunConfig, model: StackedModule, data: Stack, chunk: int | None = None) -> dict[str, torch.Tensor]:
+    """Train/test loss (float64) and accuracy per member, without gradients.
+
+    `chunk` examples per member per forward pass; by default about EVAL_ROWS over the whole stack,
+    so the activations stay small enough for the cache (the forward pass is memory-bound: 8192
+    rows per member in a stack of 6 ran 1.9x slower than 4096 in all on a 2-core CPU)."""
+    chunk = chunk or max(256, EVAL_ROWS // data.train_idx.shape[0])
     out = {}
     for split, idx in (("train", data.train_idx), ("test", data.test_idx)):
         losses, accs = [], []

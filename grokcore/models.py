@@ -200,14 +200,19 @@ class Transformer(StackedModule):
         z = z.transpose(2, 3).reshape(m, b, tq, d)  # [M,B,Tq,d]
         return _mm(z, self._p(i, "W_O"))
 
-    def _mlp(self, i: int, x: torch.Tensor) -> torch.Tensor:
+    def _mlp(self, i: int, x: torch.Tensor, keep: dict | None = None) -> torch.Tensor:
         act = F.relu if self.cfg.act == "relu" else F.gelu
         pre = _mm(x, self._p(i, "W_in")) + self._p(i, "b_in").view(x.shape[0], *(1,) * (x.ndim - 2), -1)
-        return _mm(act(pre), self._p(i, "W_out")) + self._p(i, "b_out").view(
+        hidden = act(pre)  # [M, B, T, d_mlp]
+        if keep is not None:
+            keep[i] = hidden
+        return _mm(hidden, self._p(i, "W_out")) + self._p(i, "b_out").view(
             x.shape[0], *(1,) * (x.ndim - 2), -1)
 
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        """tokens [M, B, T] int64 -> logits at the last position [M, B, n_classes]."""
+    def forward(self, tokens: torch.Tensor, keep: dict | None = None) -> torch.Tensor:
+        """tokens [M, B, T] int64 -> logits at the last position [M, B, n_classes].
+        keep: a dict that receives each layer's MLP activations {layer: [M, B, T, d_mlp]} (the
+        last layer's only at the read-out position, T = 1)."""
         m, b, t = tokens.shape
         last = self.cfg.n_layers - 1
         if self.W_E.shape[1] <= b:  # fewer (token, position) pairs than example positions
@@ -224,7 +229,7 @@ class Transformer(StackedModule):
                 x = x + self._attend(i, q, k, v, causal=True)
             else:  # only the readout position from here on: [M, B, 1, d]
                 x = x[:, :, -1:] + self._attend(i, q, k, v, causal=False)
-            x = x + self._mlp(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"))
+            x = x + self._mlp(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"), keep)
         x = self._ln(x[:, :, 0], "ln_f_w", "ln_f_b")  # [M, B, d]
         return _mm(x, self.W_U)  # [M, B, n_classes]
 

@@ -6,9 +6,11 @@
 """
 from __future__ import annotations
 
+import copy
 import platform
 import sys
 import time
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import torch
@@ -167,12 +169,31 @@ def summarize(history: dict[str, list]) -> dict:
     return s
 
 
+@dataclass
+class Snapshot:
+    """A stack's training state at an evaluation step: enough to continue it exactly."""
+
+    step: int
+    model: dict  # state_dict, tensors [M, ...]
+    optim: dict
+    sched: dict | None
+    batches: "Batches"
+
+
 def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable | None = None,
-                progress: bool = False, probe: Callable | None = None) -> list[RunRecord]:
+                progress: bool = False, probe: Callable | None = None, edit: Callable | None = None,
+                snapshots: dict[int, Snapshot | None] | None = None,
+                resume: Snapshot | None = None) -> list[RunRecord]:
     """Train configs that differ only in seed as one stacked model; one record per config.
 
     probe(step, model, optimizer, data), if given, is called at every evaluation before that
-    step's update (chapter diagnostics: it must not change the model or the optimizer)."""
+    step's update (chapter diagnostics: it must not change the model or the optimizer).
+    edit(step, model, metrics), if given, is called right after it and may change the model's
+    weights in place (an intervention, e.g. chapter 4's Fourier transplant).
+    snapshots: {step: None} for evaluation steps (-1: the end) whose state to keep; filled in
+    place. resume: continue from a Snapshot (a copy of it; the records' histories start at its
+    step); continuing an unchanged snapshot reproduces the run. Both need method "none" (a
+    gradient transform's state is not kept)."""
     cfg = cfgs[0]
     if any(c.stack_key != cfg.stack_key for c in cfgs):
         raise ValueError("train_stack needs configs that differ only in seed "
@@ -198,9 +219,26 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     metric_names = METRICS + tuple(cfg.track)
     hist = {"step": [], **{k: [] for k in metric_names}}
     bar = _progress(cfg.num_steps) if progress else None
-    step = 0
+    step = start = 0
+    if (snapshots or resume) and cfg.method.name != "none":
+        raise ValueError(f"snapshots and resume need MethodConfig.name='none', not {cfg.method.name!r}")
+    if resume is not None:
+        resume = copy.deepcopy(resume)
+        model.load_state_dict(resume.model)
+        opt.load_state_dict(resume.optim)
+        if sched is not None:
+            sched.load_state_dict(resume.sched)
+        batches, step = resume.batches, resume.step
+    start = step
+
+    def keep(at: int) -> None:
+        if snapshots is not None and at in snapshots:
+            snapshots[at] = copy.deepcopy(Snapshot(step, model.state_dict(), opt.state_dict(),
+                                                   sched.state_dict() if sched else None, batches))
+
     while True:
         if step % cfg.eval_every == 0 or step == cfg.num_steps:
+            keep(step)
             metrics = {k: v.cpu() for k, v in evaluate(cfg, model, data).items()}
             metrics.update(tracked(cfg, model))
             hist["step"].append(step)
@@ -213,6 +251,9 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
                 log(step, metrics)
             if probe is not None:
                 probe(step, model, opt, data)
+            if edit is not None:
+                with torch.no_grad():
+                    edit(step, model, metrics)
             if cfg.method.switch_off_at is not None:
                 switched |= (metrics["test_acc"] > cfg.method.switch_off_at).to(device)
             if cfg.stop_at_test_acc is not None:
@@ -222,6 +263,7 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
             if bar is not None:
                 bar.set_postfix(test_acc=f"{metrics['test_acc'].mean():.3f}", refresh=False)
         if step == cfg.num_steps or all(s is not None for s in stop_at):
+            keep(-1)
             break
         x, y = data.batch(batches.next())
         loss = member_loss(cfg, model(x), y).sum()  # sum over members keeps them independent
@@ -247,8 +289,8 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     if bar is not None:
         bar.close()
     wall = time.perf_counter() - t0
-    meta = {"wall_s": wall, "steps": step, "steps_per_s": step / wall, "stack_size": m,
-            "member_steps_per_s": m * step / wall, "torch": torch.__version__, "device": _device_name(device),
+    meta = {"wall_s": wall, "steps": step - start, "steps_per_s": (step - start) / wall, "stack_size": m,
+            "member_steps_per_s": m * (step - start) / wall, "torch": torch.__version__, "device": _device_name(device),
             "python": platform.python_version(), "grokcore": __version__, "threads": torch.get_num_threads()}
     records = []
     for i, c in enumerate(cfgs):

@@ -121,3 +121,30 @@ def test_gradient_spectrum_is_logged_and_egd_equalizes_it():
     assert egd["update_rank_W1"] == egd["grad_rank_W1"]
     with pytest.raises(ValueError, match="spectrum_of.*allowed"):
         train_stack([base.replace(spectrum_of=("b1",))])
+
+
+@pytest.mark.parametrize("cfg", [MLP_CFG.replace(optim=OptimConfig(lr=0.5, batch_size=8, momentum=0.9), num_steps=30),
+                                 TF_CFG.replace(optim=OptimConfig(name="adamw", lr=1e-3, weight_decay=1.0, loss_l2=0.0,
+                                                                  batch_size=8, warmup_steps=5, betas=(0.9, 0.98)))],
+                         ids=["mlp-sgd-momentum", "transformer-adamw-warmup"])
+def test_resuming_an_unchanged_snapshot_reproduces_the_run(cfg):
+    cfgs = [cfg.replace(seed=s) for s in (0, 2)]
+    snaps = {10: None, -1: None}
+    full = train_stack(cfgs, snapshots=snaps)
+    assert snaps[10].step == 10 and snaps[-1].step == cfg.num_steps
+    resumed = train_stack(cfgs, resume=snaps[10])  # mid-epoch, mid-warmup, with optimizer moments
+    for a, b in zip(full, resumed):
+        i = a.history["step"].index(10)
+        assert b.history["step"][0] == 10
+        for k in ("train_loss", "test_loss", "train_acc", "weight_norm"):
+            assert b.history[k] == a.history[k][i:], k
+    assert resumed[0].meta["steps"] == cfg.num_steps - 10
+    again = train_stack(cfgs, resume=snaps[10])  # the snapshot itself is not consumed
+    assert again[0].history == resumed[0].history
+    final = train_stack(cfgs, resume=snaps[-1])
+    assert final[0].history["step"] == [cfg.num_steps]
+
+
+def test_snapshots_need_a_plain_gradient():
+    with pytest.raises(ValueError, match="MethodConfig.name"):
+        train_stack([MLP_CFG.replace(method=MethodConfig(name="egd"))], snapshots={10: None})

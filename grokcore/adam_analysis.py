@@ -59,6 +59,21 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None or b == 0 else a / b
 
 
+def censored_ratio(a: int | None, b: int | None, budget: int) -> float | None:
+    """a / b of two grok steps where a censored one (None) counts the budget: then a lower
+    bound (a censored) or an upper bound (b censored) on the ratio; None if both are censored."""
+    if a is None and b is None:
+        return None
+    return ratio(budget if a is None else a, budget if b is None else b)
+
+
+def memorization_margin(r: RunRecord) -> float:
+    """Largest train minus test accuracy over training: ~0.9 for a run that memorizes first,
+    near 0 for one whose train and test accuracy rise together."""
+    h = r.history
+    return max(a - b for a, b in zip(h["train_acc"], h["test_acc"]))
+
+
 # ---- probe series ---------------------------------------------------------------------------
 
 

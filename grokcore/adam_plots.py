@@ -139,3 +139,26 @@ def run_panel(r, title: str):
         fig.suptitle(title, fontsize=9)
         fig.tight_layout()
     return fig
+
+
+def transplant_figure(records):
+    """Test accuracy of each seed's run (solid) and of its transplanted copy (dashed); the dotted
+    line marks the transplant (the memorization point)."""
+    with style():
+        fig, ax = plt.subplots(figsize=(5.4, 3.2))
+        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        for i, r in enumerate(records):
+            c, h = colors[i % len(colors)], r.history
+            seed = r.config["run"]["seed"]
+            ax.plot(h["step"], h["test_acc"], color=c, lw=1.2, label=f"seed {seed}")
+            if "transplant_step" in h:
+                ax.plot(h["transplant_step"], h["transplant_test_acc"], color=c, lw=1.2, ls="--")
+                ax.axvline(r.summary["at_step"], color=c, lw=0.8, ls=":")
+        ax.plot([], [], color="k", ls="--", label="with transplant")
+        ax.set_xlabel("step")
+        ax.set_ylabel("test accuracy")
+        ax.set_title("Fourier transplant at the memorization point")
+        ax.legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -68,3 +68,18 @@ def test_hessian_features_and_rank_change():
     assert (h["peak"], h["peak_step"], h["spike"], h["lag"]) == (20.0, 200, 20.0, 200)
     assert A.rank_change(r) == pytest.approx(24 / 40 - 1)
     assert A.rank_change(rec(r.history, 200, None)) is None
+
+
+def test_censored_ratio_counts_the_budget_and_gives_a_bound():
+    from grokcore.adam_analysis import censored_ratio
+    assert censored_ratio(500, 1000, 1500) == 0.5
+    assert censored_ratio(None, 1000, 1500) == 1.5  # a lower bound: the numerator never got there
+    assert censored_ratio(750, None, 1500) == 0.5  # an upper bound
+    assert censored_ratio(None, None, 1500) is None
+
+
+def test_memorization_margin_is_the_largest_train_test_gap():
+    from grokcore.adam_analysis import memorization_margin
+    from grokcore.records import RunRecord
+    r = RunRecord("k", {}, {"step": [0, 1, 2], "train_acc": [0.1, 0.9, 1.0], "test_acc": [0.1, 0.2, 0.9]}, {}, {}, {})
+    assert memorization_margin(r) == pytest.approx(0.7)

@@ -23,6 +23,7 @@ from .fourier import PROBES
 from .models import MLP, StackedModule, Transformer
 from .records import RunRecord, new_record
 from .stacked_optim import StackedAdamW
+from .train_logs import abs_entropy, log_entropy, log_spectrum, tracked  # noqa: F401  (re-exported)
 from .transforms import from_config
 
 THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
@@ -309,17 +310,6 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     return records
 
 
-@torch.inference_mode()
-def tracked(cfg: RunConfig, model: StackedModule) -> dict[str, torch.Tensor]:
-    """The extra per-member metrics cfg.track names, each [M] on the CPU."""
-    out = {}
-    if "med" in cfg.track:  # MED paper Def. 4.2, from the token embedding (chapter 5)
-        from .med import med
-
-        out["med"] = med(model.W_E.detach().double().cpu(), cfg.task.p, cfg.task.shift)
-    return out
-
-
 def apply_update(params: dict, grads: dict, opt: torch.optim.Optimizer, sched) -> None:
     """Hand the (transformed) gradients to the optimizer and take its step and the lr schedule's."""
     for n, p in params.items():
@@ -327,37 +317,6 @@ def apply_update(params: dict, grads: dict, opt: torch.optim.Optimizer, sched) -
     opt.step()
     if sched is not None:
         sched.step()
-
-
-def log_spectrum(spec: dict, step: int, raw: dict, used: dict, names) -> None:
-    """Largest and smallest nonzero singular value, condition number and rank of each named
-    matrix's raw gradient ("grad") and of the update the optimizer received ("update"), per
-    member. Nonzero: above the Moore-Penrose cut-off max(shape) * eps * s_max of the gradient's
-    dtype (a token absent from a batch leaves a zero row in the MLP's first-layer gradient)."""
-    spec["spectrum_step"].append(step)
-    for n in names:
-        for kind, g in (("grad", raw[n]), ("update", used[n])):
-            s = torch.linalg.svdvals(g.detach().double())  # [M, min(rows, cols)], descending
-            tol = max(g.shape[-2:]) * torch.finfo(g.dtype).eps * s[:, :1]
-            kept = torch.where(s > tol, s, torch.full_like(s, float("inf")))
-            smin = kept.amin(1)
-            for stat, v in (("smax", s[:, 0]), ("smin", smin), ("cond", s[:, 0] / smin),
-                            ("rank", (s > tol).sum(1).double())):
-                spec.setdefault(f"{kind}_{stat}_{n}", []).append(v.tolist())
-
-
-def abs_entropy(tensors) -> torch.Tensor:
-    """Absolute entropy -sum |x| ln |x| over all entries of all tensors, per member: [M]
-    (Golechha 2024 AWE on weights; NeuralGrok eq. 4 AGE on gradients; 0 ln 0 = 0)."""
-    return sum(torch.special.xlogy(a, a).flatten(1).sum(1).neg()
-               for a in (t.detach().double().abs() for t in tensors))
-
-
-def log_entropy(ent: dict, step: int, params: dict, raw: dict, used: dict) -> None:
-    """AWE of the weights before the step, AGE of the raw gradient and of the update."""
-    ent["entropy_step"].append(step)
-    for k, ts in (("awe", params.values()), ("age_raw", raw.values()), ("age_update", used.values())):
-        ent.setdefault(k, []).append(abs_entropy(ts).tolist())
 
 
 def _progress(total: int):

@@ -96,10 +96,20 @@ def meta_loss(model: nn.Module, amp: Amplifier, params: Tensors, grads: Tensors,
 
 
 def meta_step(model: nn.Module, amp: Amplifier, meta_opt: torch.optim.Optimizer, params: Tensors,
-              grads: Tensors, c: float, lr: float, outer_loss) -> list[float]:
-    """One Adam step of the amplifier on the meta objective; returns each member's outer loss."""
+              grads: Tensors, c: float, lr: float, outer_loss, norms: list | None = None) -> list[float]:
+    """One Adam step of the amplifier on the meta objective; returns each member's outer loss.
+
+    With `norms`, appends (|dL_outer/dphi|, |weight_decay * phi|) per member, both [M] lists,
+    taken before the step: the meta gradient and the coupled L2 term torch.optim.Adam adds to it
+    (the code passes the base weight decay to the meta Adam)."""
     meta_opt.zero_grad(set_to_none=True)
     loss = meta_loss(model, amp, params, grads, c, lr, outer_loss)  # [M]
     loss.sum().backward()
+    if norms is not None:
+        wd = meta_opt.param_groups[0]["weight_decay"]
+        ps = list(amp.parameters())
+        grad = torch.sqrt(sum(p.grad.flatten(1).pow(2).sum(1) for p in ps))  # [M]
+        l2 = wd * torch.sqrt(sum(p.detach().flatten(1).pow(2).sum(1) for p in ps))  # [M]
+        norms.append((grad.tolist(), l2.tolist()))
     meta_opt.step()
     return loss.tolist()

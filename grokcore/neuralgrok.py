@@ -140,10 +140,13 @@ def train_neuralgrok(cfgs: Sequence[NeuralGrokConfig], device: str = "cpu") -> l
     stop_at: list[int | None] = [None] * m
     hist = {"step": [], **{k: [] for k in METRICS}, "outer_loss": []}
     ent: dict[str, list] = {"entropy_step": []}
+    meta_log: dict[str, list] = {"meta_step": [], "meta_grad": [], "meta_l2": []}
+    log_meta = False  # the first meta step after each evaluation is logged
     while True:
         if step % cfg.eval_every == 0 or step == cfg.num_steps:
             metrics = {k: v.cpu() for k, v in evaluate(cfg, model, data).items()}
             hist["step"].append(step)
+            log_meta = True
             for k in METRICS:
                 hist[k].append(metrics[k].tolist())
             with torch.inference_mode():  # each member's loss on its D_outer
@@ -175,8 +178,14 @@ def train_neuralgrok(cfgs: Sequence[NeuralGrokConfig], device: str = "cpu") -> l
             member_loss(cfg, model(x), y).sum().backward()  # g at theta_{t+1}, same batch (code)
             g = {n: p.grad.detach() for n, p in params.items()}
             lr = cfg.optim.lr  # virtual step size = base lr (code: args.lr)
-            meta_step(model, amp, meta_opt, params, g, a.c, lr, outer_loss)
+            norms: list | None = [] if log_meta else None
+            meta_step(model, amp, meta_opt, params, g, a.c, lr, outer_loss, norms=norms)
             opt.zero_grad(set_to_none=True)
+            if norms:  # what the meta Adam receives: the meta gradient and its coupled L2 term
+                meta_log["meta_step"].append(step)
+                meta_log["meta_grad"].append(norms[0][0])
+                meta_log["meta_l2"].append(norms[0][1])
+                log_meta = False
         step += 1
     wall = time.perf_counter() - t0
     meta = {"wall_s": wall, "steps": step, "steps_per_s": step / wall, "stack_size": m,
@@ -188,6 +197,9 @@ def train_neuralgrok(cfgs: Sequence[NeuralGrokConfig], device: str = "cpu") -> l
         h = {"step": hist["step"][:n], **{k: [float(v[i]) for v in hist[k][:n]] for k in METRICS + ("outer_loss",)}}
         j = sum(s < h["step"][-1] for s in hist.get("cos_step", []))  # updates before the last evaluation
         h.update({"cos_step": hist.get("cos_step", [])[:j], "update_cos": [float(v[i]) for v in hist.get("update_cos", [])[:j]]})
+        j = sum(s < h["step"][-1] for s in meta_log["meta_step"])  # meta steps before the last evaluation
+        h.update({"meta_step": meta_log["meta_step"][:j],
+                  **{k: [float(v[i]) for v in meta_log[k][:j]] for k in ("meta_grad", "meta_l2")}})
         if cfg.log_entropy:
             j = sum(s < h["step"][-1] for s in ent["entropy_step"])
             h.update({k: vals[:j] if k == "entropy_step" else [float(v[i]) for v in vals[:j]]

@@ -134,3 +134,23 @@ def test_meta_step_lowers_outer_loss_and_leaves_model_alone():
     assert last < first and math.isfinite(last)
     for n, p in params.items():
         assert torch.equal(p.detach(), before[n])
+
+
+def test_meta_step_records_the_meta_gradient_and_the_coupled_l2_term():
+    cfg, model, params, grads, outer = _tiny()
+    amp = Amplifier((4, 4), seeds=[0], dtype=torch.float64)
+    twin = Amplifier((4, 4), seeds=[0], dtype=torch.float64)
+    wd = 1e-3
+    opt = torch.optim.Adam(amp.parameters(), lr=1e-2, weight_decay=wd)
+    opt2 = torch.optim.Adam(twin.parameters(), lr=1e-2, weight_decay=wd)
+    ref = meta_loss(model, twin, params, grads, 1.0, 0.5, outer)
+    ref.sum().backward()
+    g_ref = math.sqrt(sum(p.grad.pow(2).sum().item() for p in twin.parameters()))
+    l2_ref = wd * math.sqrt(sum(p.detach().pow(2).sum().item() for p in twin.parameters()))
+    norms = []
+    loss = meta_step(model, amp, opt, params, grads, 1.0, 0.5, outer, norms=norms)
+    assert norms[0][0] == [pytest.approx(g_ref, rel=1e-10)] and norms[0][1] == [pytest.approx(l2_ref, rel=1e-10)]
+    opt2.step()  # recording changes nothing: the same step as without it
+    assert loss == [pytest.approx(ref.item(), rel=1e-12)]
+    for a, b in zip(amp.parameters(), twin.parameters()):
+        assert torch.equal(a.detach(), b.detach())

@@ -96,3 +96,22 @@ def test_abs_entropy_formula_and_logging():
     assert rec.history["age_raw"] != rec.history["age_update"]
     ng = train_neuralgrok([NG.replace(run=RUN.replace(log_entropy=True))])[0]
     assert ng.history["entropy_step"] == [0, 4, 8] and len(ng.history["awe"]) == 3
+
+
+def test_meta_norms_are_logged_at_the_first_meta_step_after_each_evaluation():
+    rec = train_neuralgrok([NG])[0]  # evaluations at 0, 4, 8, 12; meta steps every 2 steps
+    assert rec.history["meta_step"] == [0, 4, 8]
+    assert all(g > 0 for g in rec.history["meta_grad"]) and all(v > 0 for v in rec.history["meta_l2"])
+    frozen = train_neuralgrok([NG.replace(amp=AmplifierConfig(hidden=(4, 4), frac_outer=0.2, meta=False))])[0]
+    assert frozen.history["meta_step"] == [] and frozen.history["meta_grad"] == []
+
+
+def test_run_plan_trains_transfer_runs_after_their_sources(tmp_path, monkeypatch):
+    from grokcore.neuralgrok_study import run_plan
+
+    monkeypatch.setenv("GROKCORE_CACHE", str(tmp_path))
+    frozen = AmplifierConfig(hidden=(4, 4), frac_outer=0.2, meta=False)
+    plan = {"transfer": [NeuralGrokConfig(run=RUN, amp=frozen, source=NG)], "source": [NG]}  # transfer listed first
+    cells = run_plan(plan, workers=1)
+    assert list(cells) == ["transfer", "source"] and cells["source"][0].key == NG.key()
+    assert cells["transfer"][0].meta["amplifier"] == cells["source"][0].meta["amplifier"]

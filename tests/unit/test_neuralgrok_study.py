@@ -2,6 +2,7 @@ import math
 
 import pytest
 
+from grokcore import neuralgrok_claims as ngc
 from grokcore import neuralgrok_study as ng
 from grokcore.config import ConfigError
 from grokcore.neuralgrok import NeuralGrokConfig
@@ -67,9 +68,9 @@ def test_rescale_claims_read_accuracy_at_the_budget():
     from grokcore.claims import Claim
     claims = {k: Claim(k, "s", "t", "p", expect=(0, 1)) for k in ("rescale-05-fastest", "rescale-vs-standard", "rescale-001-collapses")}
     cells = {"rescale/0.5": [rec([0, 0.5, 0.8])], "rescale/0.01": [rec([0, 0.01, 0.02])], "x+y/standard": [rec([0, 0.1, 0.6, 1.0])]}
-    out = ng.rescale_claims(claims, cells, "x+y", [0.01, 0.5], "cpu")
+    out = ngc.rescale_claims(claims, cells, "x+y", [0.01, 0.5], "cpu")
     assert [r.value for r in out] == [pytest.approx(0.78), pytest.approx(0.2), pytest.approx(0.02)]
-    none = ng.rescale_claims(claims, cells, "x+y", [2.0], "cpu")
+    none = ngc.rescale_claims(claims, cells, "x+y", [2.0], "cpu")
     assert all(r.verdict == "not run at this scale" and r.note == ng.NOT_RUN for r in none)
 
 

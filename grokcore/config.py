@@ -270,6 +270,9 @@ class RunConfig:
     # log absolute weight and gradient entropy at each evaluation (NeuralGrok §4)
     log_entropy: bool = field(default=False, metadata=KEY_OMITS_DEFAULT)
     track: tuple[str, ...] = field(default=(), metadata=KEY_OMITS_DEFAULT)  # extra metrics per evaluation: "med" (MED §4)
+    # test metrics on this many held-out examples drawn at random (per seed, fixed over training);
+    # None = all of them. A cpu-budget device: evaluation is a large share of a small model's step
+    eval_test: int | None = field(default=None, metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "RunConfig"
@@ -278,6 +281,9 @@ class RunConfig:
         _positive_int(w, num_steps=self.num_steps, eval_every=self.eval_every)
         _check(isinstance(self.seed, int) and self.seed >= 0, w, "seed", self.seed,
                "an integer >= 0")
+        _check(self.eval_test is None or (isinstance(self.eval_test, int) and not isinstance(self.eval_test, bool)
+                                          and self.eval_test > 0), w, "eval_test", self.eval_test,
+               "None or a positive integer")
         _check(self.stop_at_test_acc is None or 0 < self.stop_at_test_acc <= 1, w,
                "stop_at_test_acc", self.stop_at_test_acc, "None or a number in (0, 1]")
         classes = self.task.n_classes

@@ -148,3 +148,19 @@ def test_resuming_an_unchanged_snapshot_reproduces_the_run(cfg):
 def test_snapshots_need_a_plain_gradient():
     with pytest.raises(ValueError, match="MethodConfig.name"):
         train_stack([MLP_CFG.replace(method=MethodConfig(name="egd"))], snapshots={10: None})
+
+
+def test_eval_test_draws_a_fixed_random_subset_per_seed():
+    from grokcore.config import ConfigError
+    from grokcore.train import Stack
+    cfg = TF_CFG.replace(eval_test=5)
+    a, b = Stack(cfg, [0, 1], "cpu"), Stack(cfg, [0], "cpu")
+    assert a.eval_test_idx.shape == (2, 5)
+    assert torch.equal(a.eval_test_idx[0], b.eval_test_idx[0])  # a member's subset does not depend on its stack
+    assert set(a.eval_test_idx[0].tolist()) <= set(a.test_idx[0].tolist())
+    assert Stack(TF_CFG.replace(eval_test=10_000), [0], "cpu").eval_test_idx.shape == Stack(TF_CFG, [0], "cpu").test_idx.shape
+    assert TF_CFG.replace(eval_test=None).key() == TF_CFG.key()  # the default leaves old keys alone
+    rec = train_stack([cfg])[0]
+    assert all(v * 5 == round(v * 5) for v in rec.history["test_acc"])  # accuracy over 5 examples
+    with pytest.raises(ConfigError, match="eval_test"):
+        TF_CFG.replace(eval_test=0)

@@ -347,3 +347,19 @@ def delay_ratio(rec, level: int = 90) -> float | None:
     s = rec.summary
     mem, gen = s["epoch_to_train_acc_99"], s[f"epoch_to_test_acc_{level}"]
     return None if not mem or gen is None else gen / mem
+
+
+def seed_table(recs):
+    """One row per seed: when the train set is fit, test accuracy then and later, speed."""
+    import pandas as pd
+
+    def pct(v):
+        return None if v is None else 100 * v
+
+    rows = [{"seed": r.cfg.seed, "epoch train 99%": r.summary["epoch_to_train_acc_99"],
+             "test acc then (%)": pct(r.summary["test_acc_at_train_acc_99"]),
+             "max test acc (%)": pct(r.summary["max_test_acc"]), "final train acc (%)": pct(r.final["train_acc"]),
+             "final test acc (%)": pct(r.final["test_acc"]), "epoch test 90%": r.summary["epoch_to_test_acc_90"],
+             "epochs": r.summary["last_epoch"], "wall (s)": r.meta["wall_s"],
+             "train steps/s": r.meta["train_steps_per_s"]} for r in recs]
+    return pd.DataFrame(rows)

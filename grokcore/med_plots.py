@@ -163,9 +163,7 @@ def image_sum_dictionary(cfg, sample: int = 0):
         sides = [image_sum.SIDES[i] for i in combos[sample].tolist()]
         axes[12].set_title(f"{' + '.join(map(str, sides))} = {labels[sample].item()}", fontsize=8)
         for ax in axes:
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
+            ax.set_axis_off()
     plt.close(fig)
     return fig
 

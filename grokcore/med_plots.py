@@ -153,7 +153,7 @@ def image_sum_dictionary(cfg, sample: int = 0):
     tiles = image_sum.dictionary(cfg)  # [11, t, t]
     combos, labels = image_sum.samples()
     with style():
-        fig, axes = plt.subplots(1, 13, figsize=(10.4, 1.2), gridspec_kw={"width_ratios": [1] * 11 + [0.3, 2]})
+        fig, axes = plt.subplots(1, 13, figsize=(10.4, 1.4), gridspec_kw={"width_ratios": [1] * 11 + [0.3, 2]})
         for ax, img, s in zip(axes, tiles, image_sum.SIDES):
             ax.imshow(img.numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
             ax.set_title(str(s), fontsize=8)
@@ -162,8 +162,16 @@ def image_sum_dictionary(cfg, sample: int = 0):
                         vmin=0, vmax=1, interpolation="nearest")
         sides = [image_sum.SIDES[i] for i in combos[sample].tolist()]
         axes[12].set_title(f"{' + '.join(map(str, sides))} = {labels[sample].item()}", fontsize=8)
-        for ax in axes:
-            ax.set_axis_off()
+        t = tiles.shape[-1]
+        axes[12].axhline(t - 0.5, color="0.6", lw=0.6)
+        axes[12].axvline(t - 0.5, color="0.6", lw=0.6)
+        for ax in axes:  # a grey frame: the images are white on white
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            for spine in ax.spines.values():
+                spine.set_visible(True)
+                spine.set_color("0.6")
     plt.close(fig)
     return fig
 

@@ -144,3 +144,53 @@ def explorer_panel(rec, title: str):
         fig.suptitle(title, fontsize=9)
         fig.tight_layout()
     return fig
+
+
+def image_sum_dictionary(cfg, sample: int = 0):
+    """MED Fig. 6: the 11 dictionary images (title: side count) and one 2x2 sample with its label."""
+    from . import image_sum
+
+    tiles = image_sum.dictionary(cfg)  # [11, t, t]
+    combos, labels = image_sum.samples()
+    with style():
+        fig, axes = plt.subplots(1, 13, figsize=(10.4, 1.4), gridspec_kw={"width_ratios": [1] * 11 + [0.3, 2]})
+        for ax, img, s in zip(axes, tiles, image_sum.SIDES):
+            ax.imshow(img.numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_title(str(s), fontsize=8)
+        axes[11].set_visible(False)
+        axes[12].imshow(image_sum.images(tiles, combos[sample:sample + 1])[0, 0].numpy(), cmap="gray",
+                        vmin=0, vmax=1, interpolation="nearest")
+        sides = [image_sum.SIDES[i] for i in combos[sample].tolist()]
+        axes[12].set_title(f"{' + '.join(map(str, sides))} = {labels[sample].item()}", fontsize=8)
+        t = tiles.shape[-1]
+        axes[12].axhline(t - 0.5, color="0.6", lw=0.6)
+        axes[12].axvline(t - 0.5, color="0.6", lw=0.6)
+        for ax in axes:  # a grey frame: the images are white on white
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            for spine in ax.spines.values():
+                spine.set_visible(True)
+                spine.set_color("0.6")
+    plt.close(fig)
+    return fig
+
+
+def image_sum_figure(recs, title: str = ""):
+    """MED Fig. 7: train (dashed) and test (solid) accuracy over epochs, one colour per seed; the
+    dotted grey line is the code's train accuracy (train-mode, on the epoch's batches)."""
+    with style():
+        fig, ax = plt.subplots(figsize=(6.4, 3.0))
+        for i, r in enumerate(recs):
+            h, c = r.history, plt.get_cmap("tab10")(i)
+            ax.plot(h["epoch"], h["test_acc"], color=c, lw=1.4, label=f"seed {r.cfg.seed}: test")
+            ax.plot(h["epoch"], h["train_acc"], color=c, lw=1.0, ls="--")
+            ax.plot(h["epoch"], h["train_acc_running"], color="grey", lw=0.6, ls=":")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy (dashed: train)")
+        ax.set_title(title)
+        ax.legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -20,8 +20,8 @@ import torch
 
 from . import dynamics
 from .adam_analysis import gap
-from .config import (MethodConfig, ModularTask, OptimConfig, RunConfig, TransformerConfig, _check,
-                     _positive_int, config_key, register_config)
+from .config import (MethodConfig, ModularTask, OptimConfig, RunConfig, TransformerConfig, WrapsRun,
+                     _check, _positive_int, register_config)
 from .records import RunRecord, new_record
 from .sweep import register_runner
 from .train import stream_seed, train_stack
@@ -43,8 +43,9 @@ SCALES = {  # a notebook parameter left as None takes these
 
 @register_config
 @dataclass(frozen=True)
-class DynamicsRun:
-    """A training run with the diagnostics of the Grokking Dynamics blog logged as it trains."""
+class DynamicsRun(WrapsRun):
+    """A training run with the diagnostics of the Grokking Dynamics blog logged as it trains.
+    Runs that differ only in seed, β1 and weight decay stack (WrapsRun, RunConfig.stack_key)."""
 
     run: RunConfig
     agreement_batch: int = 512  # examples drawn per evaluation, split in two halves (blog: "a batch")
@@ -61,19 +62,6 @@ class DynamicsRun:
         _check(isinstance(self.hessian_every, int) and self.hessian_every >= 0
                and self.hessian_every % self.run.eval_every == 0, w, "hessian_every", self.hessian_every,
                f"0 or a multiple of run.eval_every={self.run.eval_every}")
-
-    @property
-    def seed(self) -> int:
-        return self.run.seed
-
-    def key(self) -> str:
-        return config_key(self)
-
-    @property
-    def stack_key(self) -> str:
-        """Runs that differ only in seed, β1 and weight decay stack (see RunConfig.stack_key)."""
-        probes = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "run"}
-        return config_key({"probes": probes, "run": self.run.stack_key})
 
 
 def base_run(p: int, d_model: int, d_mlp: int, num_steps: int, *, frac_train: float = 0.3,

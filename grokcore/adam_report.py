@@ -5,6 +5,7 @@ import statistics
 from typing import Sequence
 
 from . import adam_analysis as A
+from . import transplant as T
 from .records import RunRecord
 
 
@@ -212,8 +213,6 @@ def _med(values) -> str:
 
 def transplant_claims(CLAIMS: dict, records: Sequence[RunRecord], *, scale: str) -> list:
     """The Fourier transplant's two rows (grokcore.transplant)."""
-    from . import transplant as T
-
     took = [r for r in records if r.summary["transplanted"]]
     note = (f"{len(took)}/{len(records)} seeds memorized and then grokked (the others took no transplant); "
             f"test accuracy at the transplant {_med([r.summary['test_acc_at'] for r in took])}")
@@ -224,8 +223,6 @@ def transplant_claims(CLAIMS: dict, records: Sequence[RunRecord], *, scale: str)
 
 
 def transplant_table(records: Sequence[RunRecord]) -> list[dict]:
-    from . import transplant as T
-
     return [{"seed": r.config["run"]["seed"], "memorized at": r.summary["at_step"],
              "test acc then": _round(r.summary.get("test_acc_at")), "grokked at": r.summary["donor_grok"],
              "with transplant": r.summary["transplant_grok"], "steps after, ratio": _round(T.speedup(r)),

@@ -322,6 +322,23 @@ class RunConfig:
         return config_key(same)
 
 
+class WrapsRun:
+    """Mixin for a chapter's frozen config around a RunConfig field `run`: its seed and key, and a
+    stack key that lets runs differing only where `run.stack_key` allows train as one stack."""
+
+    @property
+    def seed(self) -> int:
+        return self.run.seed
+
+    def key(self) -> str:
+        return config_key(self)
+
+    @property
+    def stack_key(self) -> str:
+        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "run"}
+        return config_key({"probes": own, "run": self.run.stack_key})
+
+
 def to_dict(cfg: Any, *, for_key: bool = False) -> dict:
     """Canonical dict with a `_type` tag on every nested config (so it can be rebuilt).
 

@@ -20,12 +20,11 @@ cos(w_k (a + b)) scores 1; random activations score about 8 / p².
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import torch
 
-from .config import RunConfig, TransformerConfig, _check, config_key, register_config
+from .config import RunConfig, TransformerConfig, WrapsRun, _check, register_config
 from .records import RunRecord, new_record
 from .sweep import register_runner
 from .train import Snapshot, Stack, build_model, first_step, train_stack
@@ -35,7 +34,7 @@ SNAPSHOT_EVERY = 100  # steps between kept states of the donor run (a transplant
 
 @register_config
 @dataclass(frozen=True)
-class TransplantRun:
+class TransplantRun(WrapsRun):
     """One seed's donor run and its Fourier-transplanted copy (blog: Fourier transplant)."""
 
     run: RunConfig  # donor and recipient (blog: default Adam, β1 0.9, weight decay 1)
@@ -53,17 +52,6 @@ class TransplantRun:
                "a float in (0, 1]")
         _check(isinstance(self.threshold, float) and 0 < self.threshold <= 1, w, "threshold", self.threshold,
                "a float in (0, 1]")
-
-    @property
-    def seed(self) -> int:
-        return self.run.seed
-
-    def key(self) -> str:
-        return config_key(self)
-
-    @property
-    def stack_key(self) -> str:
-        return config_key({"fraction": self.fraction, "threshold": self.threshold, "run": self.run.stack_key})
 
 
 def grid_tokens(p: int) -> torch.Tensor:
@@ -184,5 +172,6 @@ def presence(r: RunRecord) -> float | None:
 
 def variant_of(base: RunConfig, seed: int, beta1: float = 0.9, weight_decay: float = 1.0,
                **kw) -> TransplantRun:
-    optim = dataclasses.replace(base.optim, betas=(beta1, base.optim.betas[1]), weight_decay=weight_decay)
-    return TransplantRun(base.replace(optim=optim, seed=seed), **kw)
+    from .adam_dynamics import variant  # chapter 4's (β1, weight decay, seed) variant of a run
+
+    return TransplantRun(variant(base, beta1, weight_decay, seed), **kw)

@@ -29,15 +29,16 @@ from .train import stream_seed, train_stack
 SCALES = {  # a notebook parameter left as None takes these
     "smoke": {"p": 23, "d_model": 16, "d_mlp": 64, "seeds": 2, "num_steps": 100, "beta1s": [0.0, 0.9],
               "weight_decays": [0.0, 1.0], "diag_seeds": 1, "hessian_every": 40, "max_stack": 16,
-              "transplant_seeds": 2},
+              "transplant_seeds": 2, "eval_test": 0},
     "cpu": {"p": 113, "d_model": 64, "d_mlp": 256, "seeds": 5, "num_steps": 1500,
             "beta1s": [0.0, 0.4, 0.5, 0.9, 0.95], "weight_decays": [0.0, 0.25, 1.0, 2.0, 5.0],
-            "diag_seeds": 2, "hessian_every": 100, "max_stack": 6, "transplant_seeds": 5},
+            "diag_seeds": 2, "hessian_every": 100, "max_stack": 6, "transplant_seeds": 5,
+            "eval_test": 2000},  # eval_test: held-out pairs for the test metrics (0: all)
     "paper": {"p": 113, "d_model": 64, "d_mlp": 256, "seeds": 30, "num_steps": 3000,  # blog: 30 seeds, 3000 steps
               "beta1s": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95],  # 13 values
               "weight_decays": [0.0, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0],  # 9 values incl. 0, 0.25, 1, 2, 5
               "diag_seeds": 30, "hessian_every": 100, "max_stack": None,  # None: stacked on a GPU
-              "transplant_seeds": 30},
+              "transplant_seeds": 30, "eval_test": 0},
 }
 
 
@@ -67,10 +68,11 @@ class DynamicsRun(WrapsRun):
 def base_run(p: int, d_model: int, d_mlp: int, num_steps: int, *, frac_train: float = 0.3,
              n_layers: int = 2, n_heads: int = 4, lr: float = 3e-3, beta2: float = 0.98,
              batch_size: int | None = 512, warmup_steps: int = 10, eval_every: int = 20,
-             eval_test: int | None = None) -> RunConfig:
+             eval_test: int | None = None, per_token_first: bool = False) -> RunConfig:
     """(x+y) mod p with a transformer (no LayerNorm, ReLU, Nanda layout) and AdamW."""
     return RunConfig(task=ModularTask(operation="x+y", p=p, frac_train=frac_train),
-                     model=TransformerConfig(n_layers=n_layers, d_model=d_model, n_heads=n_heads, d_mlp=d_mlp),
+                     model=TransformerConfig(n_layers=n_layers, d_model=d_model, n_heads=n_heads, d_mlp=d_mlp,
+                                             per_token_first=per_token_first),
                      optim=OptimConfig(name="adamw", lr=lr, weight_decay=1.0, betas=(0.9, beta2), loss_l2=0.0,
                                        batch_size=batch_size, warmup_steps=warmup_steps),
                      num_steps=num_steps, eval_every=eval_every, eval_test=eval_test)

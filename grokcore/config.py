@@ -169,6 +169,9 @@ class TransformerConfig:
     layer_norm: bool = False  # Nanda 2023 has none; Grokfast/NeuralGrok use pre-LN
     act: str = "relu"  # Nanda 2023 relu; Grokfast/NeuralGrok gelu
     embed_init: str = field(default="normal", metadata=KEY_OMITS_DEFAULT)  # "normal" (Nanda) | "toeplitz" | "circulant" (MED App. E)
+    # ours, for speed: position 0 computed once per token and short-context attention elementwise
+    # (models.Transformer._forward_per_token_first); the same function with other float rounding
+    per_token_first: bool = field(default=False, metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "TransformerConfig"
@@ -178,6 +181,7 @@ class TransformerConfig:
                f"a divisor of d_model={self.d_model}")
         _choice(w, "act", self.act, ("relu", "gelu"))
         _choice(w, "embed_init", self.embed_init, EMBED_INITS)
+        _check(isinstance(self.per_token_first, bool), w, "per_token_first", self.per_token_first, "True or False")
 
     @property
     def d_head(self) -> int:

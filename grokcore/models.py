@@ -215,6 +215,8 @@ class Transformer(StackedModule):
         last layer's only at the read-out position, T = 1)."""
         m, b, t = tokens.shape
         last = self.cfg.n_layers - 1
+        if self.cfg.per_token_first and last > 0 and self.W_E.shape[1] <= b:
+            return self._forward_per_token_first(tokens, keep)
         if self.W_E.shape[1] <= b:  # fewer (token, position) pairs than example positions
             x, q, k, v = self._layer0_lookup(tokens, read_out=last == 0)
         else:
@@ -230,6 +232,79 @@ class Transformer(StackedModule):
             else:  # only the readout position from here on: [M, B, 1, d]
                 x = x[:, :, -1:] + self._attend(i, q, k, v, causal=False)
             x = x + self._mlp(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"), keep)
+        x = self._ln(x[:, :, 0], "ln_f_w", "ln_f_b")  # [M, B, d]
+        return _mm(x, self.W_U)  # [M, B, n_classes]
+
+
+    # ---- TransformerConfig.per_token_first: the same function, computed with fewer FLOPs ----
+
+    def _attend_short(self, i: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """Causal attention of the last Tq of T positions, elementwise (for a context of a few
+        tokens, thousands of 3x3 matmuls cost more than the products they hold), then W_O.
+        q [M,B,Tq,d], k and v [M,B,T,d] -> [M,B,Tq,d]."""
+        m, b, t, d = k.shape
+        tq, nh, dh = q.shape[2], self.cfg.n_heads, self.cfg.d_head
+        scores = (q.view(m, b, tq, 1, nh, dh) * k.view(m, b, 1, t, nh, dh)).sum(-1) / math.sqrt(dh)  # [M,B,Tq,T,H]
+        mask = torch.ones(tq, t, dtype=torch.bool, device=q.device).tril(t - tq)  # query j sees keys <= its position
+        w = scores.masked_fill(~mask.view(1, 1, tq, t, 1), float("-inf")).softmax(3)  # [M,B,Tq,T,H]
+        z = (w.unsqueeze(-1) * v.view(m, b, 1, t, nh, dh)).sum(3)  # [M,B,Tq,H,dh]
+        return _mm(z.reshape(m, b, tq, d), self._p(i, "W_O"))
+
+    def _mlp_fused(self, i: int, x: torch.Tensor, keep: dict | None = None) -> torch.Tensor:
+        """_mlp with the biases added inside the matmuls (baddbmm): a broadcast add over a
+        [M, B, T, d_mlp] activation costs as much as the matmul on this CPU."""
+        m, d = x.shape[0], x.shape[-1]
+        act = F.relu if self.cfg.act == "relu" else F.gelu
+        hidden = act(torch.baddbmm(self._p(i, "b_in")[:, None], x.reshape(m, -1, d), self._p(i, "W_in")))
+        if keep is not None:
+            keep[i] = hidden.view(*x.shape[:-1], -1)  # [M, B, T, d_mlp]
+        return torch.baddbmm(self._p(i, "b_out")[:, None], hidden, self._p(i, "W_out")).view(x.shape)
+
+    def _forward_per_token_first(self, tokens: torch.Tensor, keep: dict | None) -> torch.Tensor:
+        """forward() with position 0 computed once per token: under the causal mask the first
+        position attends only to itself, so up to the last layer its residual stream is a function
+        of the first token alone ([M, V, 1, d] instead of [M, B, 1, d]: 113 rows instead of 512
+        per member at batch 512). Positions 1..T-1 run per example; their keys and values at
+        position 0 are gathered from the per-token stream. Same function as the plain path;
+        float rounding differs (sums are grouped by token in the backward pass)."""
+        m, b, t = tokens.shape
+        vocab, last = self.W_E.shape[1], self.cfg.n_layers - 1
+        member = torch.arange(m, device=tokens.device).view(m, 1)
+        first = member * vocab + tokens[:, :, 0]  # [M, B]: row of each example's first token
+
+        def gather(tab: torch.Tensor) -> torch.Tensor:  # [M, V, 1, d] -> [M, B, 1, d]
+            return F.embedding(first, tab.reshape(m * vocab, -1)).unsqueeze(2)
+
+        table = self.W_E[:, :, None, :] + self.W_pos[:, None, :t, :]  # [M, V, T, d]
+        q_tab, k_tab, v_tab = self._qkv(0, self._ln(table, "0_ln1_w", "0_ln1_b"), read_out=False)
+        pair = (member.unsqueeze(2) * vocab + tokens) * t + torch.arange(t, device=tokens.device)  # [M, B, T]
+
+        def look(tab: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+            return F.embedding(idx, tab.reshape(-1, tab.shape[-1]))
+
+        z = table[:, :, :1]  # position 0 per token: [M, V, 1, d]
+        x = look(table, pair[:, :, 1:])  # positions 1..T-1 per example: [M, B, T-1, d]
+        qz, kz, vz = q_tab[:, :, :1], k_tab[:, :, :1], v_tab[:, :, :1]
+        qx, kx, vx = look(q_tab, pair[:, :, 1:]), look(k_tab, pair[:, :, 1:]), look(v_tab, pair[:, :, 1:])
+        for i in range(self.cfg.n_layers):
+            if i > 0:
+                kz, vz = (_mm(self._ln(z, f"{i}_ln1_w", f"{i}_ln1_b"), self._p(i, n)) for n in ("W_K", "W_V"))
+                if i < last:
+                    qz = _mm(self._ln(z, f"{i}_ln1_w", f"{i}_ln1_b"), self._p(i, "W_Q"))
+                qx, kx, vx = self._qkv(i, self._ln(x, f"{i}_ln1_w", f"{i}_ln1_b"), read_out=i == last)
+            k = torch.cat([gather(kz), kx], 2)  # [M, B, T, d]
+            v = torch.cat([gather(vz), vx], 2)
+            if i < last:
+                x = x + self._attend_short(i, qx, k, v)
+                z = z + _mm(vz, self._p(i, "W_O"))  # attends to itself alone: weight 1 on its value
+                hz, hx = {}, {}
+                z = z + self._mlp_fused(i, self._ln(z, f"{i}_ln2_w", f"{i}_ln2_b"), hz if keep is not None else None)
+                x = x + self._mlp_fused(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"), hx if keep is not None else None)
+                if keep is not None:
+                    keep[i] = torch.cat([gather(hz[i]), hx[i]], 2)  # [M, B, T, d_mlp]
+            else:  # only the readout position from here on: [M, B, 1, d]
+                x = x[:, :, -1:] + self._attend(i, qx, k, v, causal=False)
+                x = x + self._mlp_fused(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"), keep)
         x = self._ln(x[:, :, 0], "ln_f_w", "ln_f_b")  # [M, B, d]
         return _mm(x, self.W_U)  # [M, B, n_classes]
 

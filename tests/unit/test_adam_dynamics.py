@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from grokcore import adam_dynamics as AD
@@ -24,6 +26,18 @@ def test_stacked_dynamics_runs_equal_their_single_runs():
         assert set(r.history) >= {"agreement", "moment_cos", "hessian_top", "effective_rank"}
         for k, v in r.history.items():
             assert v == pytest.approx(single.history[k], rel=1e-8, abs=1e-10, nan_ok=True), k
+
+
+def test_per_token_first_trains_and_probes_like_the_plain_model():
+    """The chapter's speed option: same training curve and diagnostics (Hessian through
+    torch.func, per-sample gradients through vmap) as the plain path, in float64."""
+    plain = dyn(0.9, 1.0, 0)
+    run = plain.run.replace(model=dataclasses.replace(plain.run.model, per_token_first=True))
+    fast = AD.DynamicsRun(run, agreement_batch=8, hessian_every=10, lanczos_iters=4, hessian_samples=8, rank_samples=4)
+    assert fast.key() != plain.key()
+    a, b = AD.run_dynamics([plain])[0], AD.run_dynamics([fast])[0]
+    for k, v in a.history.items():
+        assert b.history[k] == pytest.approx(v, rel=1e-7, abs=1e-9, nan_ok=True), k
 
 
 def test_probes_do_not_change_training():

@@ -1,3 +1,6 @@
+import dataclasses
+
+import pytest
 import torch
 
 from grokcore.config import MLPConfig, TransformerConfig
@@ -65,6 +68,39 @@ def test_layer0_tables_give_the_same_gradients():
     _full_reference(t, tokens).square().sum().backward()
     for n, p in t.named_parameters():
         assert torch.allclose(fast[n], p.grad, atol=1e-10), n
+
+
+@pytest.mark.parametrize("n_layers,layer_norm,act", [(2, False, "relu"), (3, True, "gelu")])
+def test_per_token_first_is_the_same_function(n_layers, layer_norm, act):
+    """TransformerConfig.per_token_first: position 0 once per token; same values, gradients and
+    kept MLP activations as the plain path (float64), and the plain path when batch < vocab."""
+    cfg = TransformerConfig(n_layers=n_layers, d_model=16, n_heads=2, d_mlp=32, layer_norm=layer_norm, act=act)
+    plain = Transformer(cfg, n_vocab=9, n_ctx=3, n_classes=7, seeds=[0, 1], dtype=torch.float64)
+    fast = Transformer(dataclasses.replace(cfg, per_token_first=True), n_vocab=9, n_ctx=3, n_classes=7,
+                       seeds=[0, 1], dtype=torch.float64)
+    assert all(torch.equal(a, b) for a, b in zip(plain.parameters(), fast.parameters()))
+    for batch in (30, 5):  # 9 <= 30: the per-token path; 5 < 9: the plain one
+        tokens = torch.randint(0, 9, (2, batch, 3))
+        kp, kf = {}, {}
+        yp, yf = plain(tokens, kp), fast(tokens, kf)
+        assert torch.allclose(yp, yf, atol=1e-12)
+        assert kp.keys() == kf.keys() and all(torch.allclose(kp[i], kf[i], atol=1e-12) for i in kp)
+        plain.zero_grad()
+        fast.zero_grad()
+        yp.square().sum().backward()
+        yf.square().sum().backward()
+        for (n, a), b in zip(plain.named_parameters(), fast.parameters()):
+            assert torch.allclose(a.grad, b.grad, atol=1e-10), n
+
+
+def test_per_token_first_first_position_depends_on_first_token_only():
+    cfg = TransformerConfig(n_layers=2, d_model=16, n_heads=2, d_mlp=32, per_token_first=True)
+    t = Transformer(cfg, n_vocab=9, n_ctx=3, n_classes=7, seeds=[0], dtype=torch.float64)
+    tokens = torch.randint(0, 9, (1, 20, 3))
+    keep = {}
+    t(tokens, keep)
+    same = tokens[0, :, 0] == tokens[0, 0, 0]  # examples sharing the first token
+    assert torch.equal(keep[0][0, same, 0], keep[0][0, :1, 0].expand(int(same.sum()), -1))
 
 
 def test_attention_is_causal():

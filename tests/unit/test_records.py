@@ -5,7 +5,7 @@ import pytest
 
 from grokcore import records
 from grokcore.config import MLPConfig, ModularTask, OptimConfig, RunConfig
-from grokcore.sweep import plan_units, run_or_load
+from grokcore.sweep import plan_units, run_or_load, unit_cost
 
 CFG = RunConfig(task=ModularTask(p=7), model=MLPConfig(width=8), optim=OptimConfig(batch_size=None),
                 num_steps=5, eval_every=5)
@@ -77,6 +77,10 @@ def test_plan_units_groups_seeds_and_fills_workers():
     assert sorted(len(u) for u in plan_units(cfgs, workers=1)) == [2, 4]
     assert len(plan_units(cfgs[:4], workers=2)) == 2
     assert all(len(u) <= 1 for u in plan_units(cfgs, workers=1, max_stack=1))
+    # longest unit first (members x steps), so no long unit starts while the others finish
+    order = plan_units(cfgs + [CFG.replace(num_steps=CFG.num_steps * 10, seed=9)], workers=1)
+    assert [unit_cost(u) for u in order] == sorted((unit_cost(u) for u in order), reverse=True)
+    assert order[0][0].seed == 9 and unit_cost(order[0]) == CFG.num_steps * 10
 
 
 def test_executor_is_pluggable():

@@ -200,10 +200,12 @@ class Transformer(StackedModule):
         z = z.transpose(2, 3).reshape(m, b, tq, d)  # [M,B,Tq,d]
         return _mm(z, self._p(i, "W_O"))
 
+    def _act(self, pre: torch.Tensor) -> torch.Tensor:
+        return F.relu(pre) if self.cfg.act == "relu" else F.gelu(pre)
+
     def _mlp(self, i: int, x: torch.Tensor, keep: dict | None = None) -> torch.Tensor:
-        act = F.relu if self.cfg.act == "relu" else F.gelu
         pre = _mm(x, self._p(i, "W_in")) + self._p(i, "b_in").view(x.shape[0], *(1,) * (x.ndim - 2), -1)
-        hidden = act(pre)  # [M, B, T, d_mlp]
+        hidden = self._act(pre)  # [M, B, T, d_mlp]
         if keep is not None:
             keep[i] = hidden
         return _mm(hidden, self._p(i, "W_out")) + self._p(i, "b_out").view(
@@ -235,7 +237,6 @@ class Transformer(StackedModule):
         x = self._ln(x[:, :, 0], "ln_f_w", "ln_f_b")  # [M, B, d]
         return _mm(x, self.W_U)  # [M, B, n_classes]
 
-
     # ---- TransformerConfig.per_token_first: the same function, computed with fewer FLOPs ----
 
     def _attend_short(self, i: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -254,8 +255,7 @@ class Transformer(StackedModule):
         """_mlp with the biases added inside the matmuls (baddbmm): a broadcast add over a
         [M, B, T, d_mlp] activation costs as much as the matmul on this CPU."""
         m, d = x.shape[0], x.shape[-1]
-        act = F.relu if self.cfg.act == "relu" else F.gelu
-        hidden = act(torch.baddbmm(self._p(i, "b_in")[:, None], x.reshape(m, -1, d), self._p(i, "W_in")))
+        hidden = self._act(torch.baddbmm(self._p(i, "b_in")[:, None], x.reshape(m, -1, d), self._p(i, "W_in")))
         if keep is not None:
             keep[i] = hidden.view(*x.shape[:-1], -1)  # [M, B, T, d_mlp]
         return torch.baddbmm(self._p(i, "b_out")[:, None], hidden, self._p(i, "W_out")).view(x.shape)
@@ -282,26 +282,26 @@ class Transformer(StackedModule):
         def look(tab: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
             return F.embedding(idx, tab.reshape(-1, tab.shape[-1]))
 
+        # position 0 needs no query: it attends to itself alone (weight 1 on its own value)
         z = table[:, :, :1]  # position 0 per token: [M, V, 1, d]
         x = look(table, pair[:, :, 1:])  # positions 1..T-1 per example: [M, B, T-1, d]
-        qz, kz, vz = q_tab[:, :, :1], k_tab[:, :, :1], v_tab[:, :, :1]
+        kz, vz = k_tab[:, :, :1], v_tab[:, :, :1]
         qx, kx, vx = look(q_tab, pair[:, :, 1:]), look(k_tab, pair[:, :, 1:]), look(v_tab, pair[:, :, 1:])
         for i in range(self.cfg.n_layers):
             if i > 0:
-                kz, vz = (_mm(self._ln(z, f"{i}_ln1_w", f"{i}_ln1_b"), self._p(i, n)) for n in ("W_K", "W_V"))
-                if i < last:
-                    qz = _mm(self._ln(z, f"{i}_ln1_w", f"{i}_ln1_b"), self._p(i, "W_Q"))
+                hz = self._ln(z, f"{i}_ln1_w", f"{i}_ln1_b")
+                kz, vz = _mm(hz, self._p(i, "W_K")), _mm(hz, self._p(i, "W_V"))
                 qx, kx, vx = self._qkv(i, self._ln(x, f"{i}_ln1_w", f"{i}_ln1_b"), read_out=i == last)
             k = torch.cat([gather(kz), kx], 2)  # [M, B, T, d]
             v = torch.cat([gather(vz), vx], 2)
             if i < last:
                 x = x + self._attend_short(i, qx, k, v)
-                z = z + _mm(vz, self._p(i, "W_O"))  # attends to itself alone: weight 1 on its value
-                hz, hx = {}, {}
-                z = z + self._mlp_fused(i, self._ln(z, f"{i}_ln2_w", f"{i}_ln2_b"), hz if keep is not None else None)
-                x = x + self._mlp_fused(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"), hx if keep is not None else None)
+                z = z + _mm(vz, self._p(i, "W_O"))
+                kz_mlp, kx_mlp = ({}, {}) if keep is not None else (None, None)
+                z = z + self._mlp_fused(i, self._ln(z, f"{i}_ln2_w", f"{i}_ln2_b"), kz_mlp)
+                x = x + self._mlp_fused(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"), kx_mlp)
                 if keep is not None:
-                    keep[i] = torch.cat([gather(hz[i]), hx[i]], 2)  # [M, B, T, d_mlp]
+                    keep[i] = torch.cat([gather(kz_mlp[i]), kx_mlp[i]], 2)  # [M, B, T, d_mlp]
             else:  # only the readout position from here on: [M, B, 1, d]
                 x = x[:, :, -1:] + self._attend(i, qx, k, v, causal=False)
                 x = x + self._mlp_fused(i, self._ln(x, f"{i}_ln2_w", f"{i}_ln2_b"), keep)

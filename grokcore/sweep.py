@@ -6,6 +6,7 @@ single-threaded worker per core (faster on CPU than one multi-threaded process).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing as mp
 import os
@@ -20,7 +21,7 @@ from .records import CacheMiss, RunRecord, load_record, write_record
 # Allocator settings for the worker processes (no effect on results). Freshly mapped memory is
 # slow to touch on the CPU machines here: an elementwise op writing a new 10 MB tensor ran at
 # ~3.5 GB/s against ~18 GB/s into reused memory. Huge pages for PyTorch's large tensors and a
-# glibc heap that keeps freed memory make chapter 4's training ~7% faster (bench/README.md).
+# glibc heap that keeps freed memory make chapter 4's training 3-7% faster (bench/README.md).
 WORKER_ENV = {"THP_MEM_ALLOC_ENABLE": "1", "MALLOC_MMAP_THRESHOLD_": str(2**32),
               "MALLOC_TRIM_THRESHOLD_": str(2**36)}
 
@@ -64,6 +65,18 @@ def unit_cost(unit: list) -> float:
     cfg = unit[0]
     steps = getattr(cfg, "num_steps", None) or getattr(getattr(cfg, "run", None), "num_steps", None) or 1
     return len(unit) * steps
+
+
+@contextlib.contextmanager
+def _worker_env():
+    """WORKER_ENV set (where the caller has not set it) while workers start; restored after."""
+    added = {k: v for k, v in WORKER_ENV.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for k in added:
+            os.environ.pop(k, None)
 
 
 def _single_thread() -> None:
@@ -116,8 +129,6 @@ def _execute(units: list[list], executor: Executor | None, workers: int, device:
         return
     own = executor is None
     if own:
-        for name, value in WORKER_ENV.items():  # read by the workers' allocators at their start
-            os.environ.setdefault(name, value)
         ctx = mp.get_context("spawn")  # fork after torch has started threads can deadlock
         executor = ProcessPoolExecutor(min(workers, len(units)), mp_context=ctx,
                                        initializer=_single_thread)
@@ -126,7 +137,8 @@ def _execute(units: list[list], executor: Executor | None, workers: int, device:
         from tqdm import tqdm
         bar = tqdm(total=len(units), unit="unit", file=sys.stderr, leave=False)
     try:
-        futures = [executor.submit(run_unit, u, device) for u in units]
+        with _worker_env() if own else contextlib.nullcontext():  # workers start during the submits
+            futures = [executor.submit(run_unit, u, device) for u in units]
         for f in as_completed(futures):
             yield f.result()
             if bar is not None:

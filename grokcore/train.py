@@ -226,7 +226,7 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     metric_names = METRICS + tuple(cfg.track)
     hist = {"step": [], **{k: [] for k in metric_names}}
     bar = _progress(cfg.num_steps) if progress else None
-    step = start = 0
+    step = 0
     if (snapshots or resume) and cfg.method.name != "none":
         raise ValueError(f"snapshots and resume need MethodConfig.name='none', not {cfg.method.name!r}")
     if resume is not None:

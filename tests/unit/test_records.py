@@ -90,3 +90,14 @@ def test_executor_is_pluggable():
         recs = run_or_load(cfgs, executor=ex, workers=2)  # one seed per unit on CPU
     assert [r.key for r in recs] == [c.key() for c in cfgs]
     assert recs[1].history == run_or_load([cfgs[1]], recompute=True)[0].history
+
+
+def test_worker_env_is_set_while_workers_start_and_restored(monkeypatch):
+    from grokcore import sweep
+
+    monkeypatch.delenv("THP_MEM_ALLOC_ENABLE", raising=False)
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "123")  # a caller's own value wins
+    with sweep._worker_env():
+        assert os.environ["THP_MEM_ALLOC_ENABLE"] == sweep.WORKER_ENV["THP_MEM_ALLOC_ENABLE"]
+        assert os.environ["MALLOC_MMAP_THRESHOLD_"] == "123"
+    assert "THP_MEM_ALLOC_ENABLE" not in os.environ and os.environ["MALLOC_MMAP_THRESHOLD_"] == "123"

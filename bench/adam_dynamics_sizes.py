@@ -24,7 +24,7 @@ TRIED = ["64,256,3e-3", "48,192,3e-3", "32,128,3e-3", "64,128,3e-3", "64,256,6e-
 
 
 def main() -> None:
-    from grokcore.adam_dynamics import base_run, variant
+    from chapters.adam_dynamics.configs import base_run, variant
     from grokcore.sweep import run_or_load
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -29,7 +29,7 @@ CHILD = """
 import json, sys, time, torch
 torch.set_num_threads(1)
 sys.path.insert(0, {root!r})
-from grokcore.adam_dynamics import base_run, variant
+from chapters.adam_dynamics.configs import base_run, variant
 from grokcore.train import train_stack
 base = base_run(113, 64, 256, {steps}, eval_test={eval_test}, per_token_first={fast})
 cfgs = [variant(base, 0.9, 1.0, s) for s in range({stack})]

@@ -16,12 +16,9 @@ RECORD_SCHEMA = 1
 
 OPERATIONS = ("x+y", "x-y", "x*y", "x/y", "x^2-y", "a*c+b*d-e", "x^2", "x^2+y^2", "x^3+xy")
 LOSSES = ("cross_entropy", "hinge", "mse")
-OPTIMIZERS = ("sgd", "adam", "adamw")
-METHODS = ("none", "egd", "column_norm", "grokfast_ema", "grokfast_ma", "rescale")
 EGD_SOLVERS = ("svd", "eigh", "rsvd", "newton_schulz")
 DTYPES = ("float32", "float64")
 SAMPLINGS = ("epoch", "iid")
-PROBES = ("embedding_fourier",)  # grokcore.fourier.PROBES
 
 
 # Field metadata of a field added after records existed: its default is left out of the key,
@@ -30,7 +27,10 @@ KEY_OMITS_DEFAULT = {"key_omits_default": True}
 TOKEN_FORMATS = ("nanda", "neuralgrok")
 LAYOUTS = ("random", "square", "strip")  # train-set layouts (MED paper §6.1, Table 1)
 EMBED_INITS = ("normal", "toeplitz", "circulant")  # token-embedding init (MED paper App. E)
-TRACKS = ("med",)  # extra per-evaluation metrics RunConfig.track may name (grokcore.train)
+
+
+# class name -> config class, for from_dict (Experiment subclasses and register_config add theirs)
+_TYPES: dict[str, type] = {}
 
 
 class ConfigError(ValueError):
@@ -145,8 +145,24 @@ class ParityTask:
         return 1  # one signed output
 
 
+class ModelConfig:
+    """Base of model configs (frozen dataclasses): `build` makes the stacked model a RunConfig
+    trains; `reads` names the Dataset field the model takes ("inputs": operands or features,
+    "tokens": a token sequence). A chapter adds a model by subclassing this."""
+
+    reads = "inputs"
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        _TYPES[cls.__name__] = cls
+
+    def build(self, run: "RunConfig", ds: Any, seeds: Any, dtype: Any) -> Any:
+        """The stacked model (grokcore.models.StackedModule) for run's task and dataset ds."""
+        raise NotImplementedError(f"{type(self).__name__}.build")
+
+
 @dataclass(frozen=True)
-class MLPConfig:
+class MLPConfig(ModelConfig):
     """Two-layer ReLU MLP; defaults: EGD paper §5.2 (width 512, He-normal init, no output bias)."""
 
     width: int = 512  # hidden units (EGD App. B)
@@ -157,9 +173,17 @@ class MLPConfig:
         _positive_int("MLPConfig", width=self.width)
         _choice("MLPConfig", "b1_init", self.b1_init, ("zeros", "he"))
 
+    def build(self, run: "RunConfig", ds: Any, seeds: Any, dtype: Any) -> Any:
+        from .models import MLP
+
+        if isinstance(run.task, ModularTask):  # one-hot operands
+            p = run.task.p
+            return MLP(self, run.task.n_inputs * p, p, seeds, dtype, n_vocab=p)
+        return MLP(self, ds.inputs.shape[1], 1, seeds, dtype)
+
 
 @dataclass(frozen=True)
-class TransformerConfig:
+class TransformerConfig(ModelConfig):
     """Decoder-only transformer; defaults: Nanda et al. 2023 (1 layer, d_model 128, 4 heads, d_mlp 512)."""
 
     n_layers: int = 1  # Nanda 2023
@@ -183,9 +207,16 @@ class TransformerConfig:
         _choice(w, "embed_init", self.embed_init, EMBED_INITS)
         _check(isinstance(self.per_token_first, bool), w, "per_token_first", self.per_token_first, "True or False")
 
+    reads = "tokens"
+
     @property
     def d_head(self) -> int:
         return self.d_model // self.n_heads
+
+    def build(self, run: "RunConfig", ds: Any, seeds: Any, dtype: Any) -> Any:
+        from .models import Transformer
+
+        return Transformer(self, ds.n_vocab, ds.tokens.shape[1], ds.n_classes, seeds, dtype)
 
 
 @dataclass(frozen=True)
@@ -212,7 +243,9 @@ class OptimConfig:
     def __post_init__(self) -> None:
         w = "OptimConfig"
         _choice(w, "sampling", self.sampling, SAMPLINGS)
-        _choice(w, "name", self.name, OPTIMIZERS)
+        from .optim import OPTIMIZERS  # the registry: grokcore.optim.register_optimizer
+
+        _choice(w, "name", self.name, tuple(OPTIMIZERS))
         _check(self.lr > 0, w, "lr", self.lr, "a positive number")
         _check(self.weight_decay >= 0, w, "weight_decay", self.weight_decay, "a number >= 0")
         _check(self.loss_l2 >= 0, w, "loss_l2", self.loss_l2, "a number >= 0")
@@ -245,7 +278,9 @@ class MethodConfig:
 
     def __post_init__(self) -> None:
         w = "MethodConfig"
-        _choice(w, "name", self.name, METHODS)
+        from .transforms import TRANSFORMS  # the registry: grokcore.transforms.register_transform
+
+        _choice(w, "name", self.name, tuple(TRANSFORMS))
         _choice(w, "egd_solver", self.egd_solver, EGD_SOLVERS)
         _positive_int(w, rank=self.rank, window_size=self.window_size, ns_steps=self.ns_steps)
         _check(0 <= self.alpha < 1, w, "alpha", self.alpha, "a number in [0, 1)")
@@ -254,12 +289,51 @@ class MethodConfig:
                self.switch_off_at, "None or a number in (0, 1]")
 
 
+class Experiment:
+    """Base of every config that `grokcore.sweep.run_or_load` can run (a frozen dataclass).
+
+    A subclass is registered for `from_dict` when it is defined, names how its runs train in
+    `train(cfgs, device)` (one stack of configs with the same `stack_key`, one record each), and
+    gets `key()`, `seed`, `replace(seed=...)` and `stack_key` (configs that differ only in seed
+    train as one stack). A subclass without a `seed` field wraps a RunConfig in a field `run`
+    (see WrapsRun) and takes the run's seed."""
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        _TYPES[cls.__name__] = cls
+
+    @classmethod
+    def train(cls, cfgs: list, device: str = "cpu") -> list:
+        """Train configs that share a stack key; one RunRecord per config, in order."""
+        raise NotImplementedError(f"{cls.__name__}.train")
+
+    def key(self) -> str:
+        """Stable hex key: SHA-256 of canonical JSON of the config and RECORD_SCHEMA."""
+        return config_key(self)
+
+    @property
+    def seed(self) -> int:
+        return self.run.seed  # a config with its own `seed` field shadows this
+
+    def replace(self, **changes: Any) -> Any:
+        """dataclasses.replace; `seed` goes to the wrapped run when the config has no seed field."""
+        names = {f.name for f in dataclasses.fields(self)}
+        if "seed" in changes and "seed" not in names:
+            changes["run"] = changes.get("run", self.run).replace(seed=changes.pop("seed"))
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def stack_key(self) -> str:
+        """Key shared by configs that can train as one stacked model (they differ only in seed)."""
+        return config_key(self.replace(seed=0))
+
+
 @dataclass(frozen=True)
-class RunConfig:
+class RunConfig(Experiment):
     """One training run: task, model, optimizer, gradient method, budget and seed."""
 
     task: ModularTask | ParityTask = field(default_factory=ModularTask)
-    model: MLPConfig | TransformerConfig = field(default_factory=MLPConfig)
+    model: ModelConfig = field(default_factory=MLPConfig)  # MLPConfig, TransformerConfig or a chapter's
     optim: OptimConfig = field(default_factory=OptimConfig)
     method: MethodConfig = field(default_factory=MethodConfig)
     loss: str = "cross_entropy"  # "cross_entropy" | "hinge" | "mse" (parity: EGD says hinge)
@@ -269,11 +343,11 @@ class RunConfig:
     seed: int = 0  # init, batch order, and (unless task.split_seed) the split
     dtype: str = "float32"
     spectrum_of: tuple[str, ...] = ()  # matrices whose gradient singular values are logged (EGD Fig. 4)
-    # named measurements of the model logged at every evaluation (grokcore.fourier.PROBES)
+    # named measurements logged at every evaluation: grokcore.hooks.PROBES names, or
+    # "package.module:function" for a chapter's (e.g. chapter 5's MED)
     probes: tuple[str, ...] = field(default=(), metadata=KEY_OMITS_DEFAULT)
     # log absolute weight and gradient entropy at each evaluation (NeuralGrok §4)
     log_entropy: bool = field(default=False, metadata=KEY_OMITS_DEFAULT)
-    track: tuple[str, ...] = field(default=(), metadata=KEY_OMITS_DEFAULT)  # extra metrics per evaluation: "med" (MED §4)
     # test metrics on this many held-out examples drawn at random (per seed, fixed over training);
     # None = all of them. A cpu-budget device: evaluation is a large share of a small model's step
     eval_test: int | None = field(default=None, metadata=KEY_OMITS_DEFAULT)
@@ -291,28 +365,27 @@ class RunConfig:
         _check(self.stop_at_test_acc is None or 0 < self.stop_at_test_acc <= 1, w,
                "stop_at_test_acc", self.stop_at_test_acc, "None or a number in (0, 1]")
         classes = self.task.n_classes
-        for name in self.track:
-            _choice(w, "track", name, TRACKS)
-        _check(not self.track or isinstance(self.model, TransformerConfig), w, "track", self.track,
-               "() unless the model is a TransformerConfig (MED reads its token embedding)")
         _check(self.loss == "cross_entropy" or classes == 1, w, "loss", self.loss,
                "'cross_entropy' for a multi-class task")
         _check(self.loss != "cross_entropy" or classes > 1, w, "loss", self.loss,
                "'hinge' or 'mse' for a single-output task")
         for name in self.probes:
-            _choice(w, "probes", name, PROBES)
-            _check(isinstance(self.model, TransformerConfig), w, "probes", self.probes,
-                   "() for an MLP (the probes read a Transformer's embedding)")
+            from .hooks import resolve_probe
+
+            try:
+                needs = resolve_probe(name).needs(self)
+            except KeyError as e:
+                raise ConfigError(f"{w}.probes={self.probes!r} is invalid: {e.args[0]}") from None
+            _check(needs is None, w, "probes", self.probes, needs)
         is_parity = isinstance(self.task, ParityTask)
         _check(not (is_parity and isinstance(self.model, TransformerConfig)), w, "model",
                type(self.model).__name__, "MLPConfig for a ParityTask")
 
-    def key(self) -> str:
-        """Stable hex key: SHA-256 of canonical JSON of the config and RECORD_SCHEMA."""
-        return config_key(self)
+    @classmethod
+    def train(cls, cfgs: list, device: str = "cpu") -> list:
+        from .train import train_stack
 
-    def replace(self, **changes: Any) -> "RunConfig":
-        return dataclasses.replace(self, **changes)
+        return train_stack(cfgs, device=device)
 
     @property
     def stack_key(self) -> str:
@@ -326,16 +399,9 @@ class RunConfig:
         return config_key(same)
 
 
-class WrapsRun:
-    """Mixin for a chapter's frozen config around a RunConfig field `run`: its seed and key, and a
+class WrapsRun(Experiment):
+    """Base of a chapter's frozen config around a RunConfig field `run`: the run's seed, and a
     stack key that lets runs differing only where `run.stack_key` allows train as one stack."""
-
-    @property
-    def seed(self) -> int:
-        return self.run.seed
-
-    def key(self) -> str:
-        return config_key(self)
 
     @property
     def stack_key(self) -> str:
@@ -376,11 +442,11 @@ def config_key(cfg: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-_TYPES: dict[str, type] = {
+_TYPES.update({
     c.__name__: c
     for c in (ModularTask, ParityTask, MLPConfig, TransformerConfig, OptimConfig, MethodConfig,
               RunConfig)
-}
+})
 
 
 def register_config(cls: type) -> type:

@@ -56,4 +56,4 @@ def embedding_probe(model) -> dict[str, torch.Tensor]:
     return {"emb_power": power, "emb_top_freq": top.double(), "emb_circle": xy}
 
 
-PROBES = {"embedding_fourier": embedding_probe}
+

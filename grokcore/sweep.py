@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from .config import RunConfig
 from .records import CacheMiss, RunRecord, load_record, write_record
 
 # Allocator settings for the worker processes (no effect on results). Freshly mapped memory is
@@ -25,23 +26,13 @@ from .records import CacheMiss, RunRecord, load_record, write_record
 WORKER_ENV = {"THP_MEM_ALLOC_ENABLE": "1", "MALLOC_MMAP_THRESHOLD_": str(2**32),
               "MALLOC_TRIM_THRESHOLD_": str(2**36)}
 
-# config class name -> function(list of configs, device) -> list of records
-RUNNERS: dict[str, Callable[[list, str], list[RunRecord]]] = {}
-
-
-def register_runner(cls_name: str, fn: Callable[[list, str], list[RunRecord]]) -> None:
-    RUNNERS[cls_name] = fn
-
-
 def run_unit(cfgs: list, device: str = "cpu", progress: bool = False) -> list[RunRecord]:
-    """Train one unit in this process."""
-    from . import toy  # noqa: F401  (registers the toy runner)
-    from .train import train_stack
+    """Train one unit in this process: its configs' class says how (`Experiment.train`)."""
+    if isinstance(cfgs[0], RunConfig):
+        from .train import train_stack
 
-    name = type(cfgs[0]).__name__
-    if name == "RunConfig":
         return train_stack(cfgs, device=device, progress=progress)
-    return RUNNERS[name](cfgs, device)
+    return type(cfgs[0]).train(cfgs, device)
 
 
 def plan_units(cfgs: Sequence[Any], workers: int, max_stack: int | None = None) -> list[list]:

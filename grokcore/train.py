@@ -1,4 +1,6 @@
-"""The one training loop. It returns run records; plotting and logging belong to the caller.
+"""The one training loop: every chapter trains through `train_stack`. It returns run records;
+plotting and logging belong to the caller. What a run does besides fitting the loss is a Hook
+(grokcore.hooks).
 
 `train_stack(cfgs)` trains configs that differ only in `seed` (with AdamW also in `betas` and
 `weight_decay`, per member) as one stacked model (a leading member dimension); member i equals
@@ -17,14 +19,14 @@ import torch
 import torch.nn.functional as F
 
 from . import __version__
-from .config import MLPConfig, ModularTask, RunConfig
+from .config import RunConfig
 from .data import Dataset, make_dataset
-from .fourier import PROBES
-from .models import MLP, StackedModule, Transformer
+from .hooks import Context, Hook
+from .models import StackedModule
+from .optim import make_optimizer  # noqa: F401  (re-exported: the one optimizer factory)
+from .probes import config_hooks
 from .records import RunRecord, new_record
-from .stacked_optim import StackedAdamW
-from .train_logs import abs_entropy, log_entropy, log_spectrum, tracked  # noqa: F401  (re-exported)
-from .transforms import from_config
+from .transforms import GradientTransform, from_config
 
 THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
 METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "weight_norm")
@@ -36,31 +38,8 @@ def stream_seed(seed: int, stream: int) -> int:
 
 
 def build_model(cfg: RunConfig, ds: Dataset, seeds: Sequence[int]) -> StackedModule:
-    dtype = getattr(torch, cfg.dtype)
-    if isinstance(cfg.model, MLPConfig):
-        if isinstance(cfg.task, ModularTask):
-            p = cfg.task.p
-            return MLP(cfg.model, cfg.task.n_inputs * p, p, seeds, dtype, n_vocab=p)
-        return MLP(cfg.model, ds.inputs.shape[1], 1, seeds, dtype)
-    return Transformer(cfg.model, ds.n_vocab, ds.tokens.shape[1], ds.n_classes, seeds, dtype)
-
-
-def make_optimizer(cfg: RunConfig, params, members: Sequence[RunConfig] = ()) -> tuple[torch.optim.Optimizer, object]:
-    """cfg's optimizer; AdamW members with differing betas or weight_decay get StackedAdamW."""
-    o = cfg.optim
-    if o.name == "adamw" and len({(c.optim.betas, c.optim.weight_decay) for c in members}) > 1:
-        opt = StackedAdamW(params, lr=o.lr, betas=[c.optim.betas for c in members],
-                           weight_decay=[c.optim.weight_decay for c in members])
-    elif o.name == "sgd":
-        opt = torch.optim.SGD(params, lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay)
-    elif o.name == "adam":  # coupled L2 (what the Grokfast and NeuralGrok code run)
-        opt = torch.optim.Adam(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
-    else:  # decoupled weight decay
-        opt = torch.optim.AdamW(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
-    # Nanda / Grokfast warmup: lr * min(step / warmup, 1), so step 0 runs at lr 0 as in their code
-    w = o.warmup_steps
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(s / w, 1.0)) if w else None
-    return opt, sched
+    """The stacked model cfg.model builds (grokcore.config.ModelConfig.build)."""
+    return cfg.model.build(cfg, ds, seeds, getattr(torch, cfg.dtype))
 
 
 def member_loss(cfg: RunConfig, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -84,8 +63,7 @@ class Stack:
 
     def __init__(self, cfg: RunConfig, seeds: Sequence[int], device: str):
         sets = [make_dataset(cfg.task, s) for s in seeds]
-        use_tokens = not isinstance(cfg.model, MLPConfig)
-        self.x = torch.stack([d.tokens if use_tokens else d.inputs for d in sets]).to(device)
+        self.x = torch.stack([getattr(d, cfg.model.reads) for d in sets]).to(device)
         if self.x.is_floating_point():
             self.x = self.x.to(getattr(torch, cfg.dtype))
         self.y = torch.stack([d.labels for d in sets]).to(device)
@@ -188,15 +166,15 @@ class Snapshot:
 
 
 def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable | None = None,
-                progress: bool = False, probe: Callable | None = None, edit: Callable | None = None,
+                progress: bool = False, hooks: Sequence[Hook] = (), transform: GradientTransform | None = None,
                 snapshots: dict[int, Snapshot | None] | None = None,
                 resume: Snapshot | None = None) -> list[RunRecord]:
     """Train configs that differ only in seed as one stacked model; one record per config.
 
-    probe(step, model, optimizer, data), if given, is called at every evaluation before that
-    step's update (chapter diagnostics: it must not change the model or the optimizer).
-    edit(step, model, metrics), if given, is called right after it and may change the model's
-    weights in place (an intervention, e.g. chapter 4's Fourier transplant).
+    hooks (grokcore.hooks.Hook) run after the config's own (its spectra, entropies and probes):
+    probes at every evaluation, interventions, extra loss terms, actions after each step.
+    transform: a gradient transform used instead of the one cfg.method names (e.g. NeuralGrok's
+    amplifier). log(step, metrics) is called at every evaluation.
     snapshots: {step: None} for evaluation steps (-1: the end) whose state to keep; filled in
     place. resume: continue from a Snapshot (a copy of it; the records' histories start at its
     step); continuing an unchanged snapshot reproduces the run. Both need method "none" (a
@@ -205,30 +183,29 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     if any(c.stack_key != cfg.stack_key for c in cfgs):
         raise ValueError("train_stack needs configs that differ only in seed "
                          "(with AdamW also in betas and weight_decay)")
+    if (snapshots or resume) and (cfg.method.name != "none" or transform is not None):
+        raise ValueError(f"snapshots and resume need MethodConfig.name='none', not {cfg.method.name!r}")
     seeds = [c.seed for c in cfgs]
     t0 = time.perf_counter()
     data = Stack(cfg, seeds, device)
     model = build_model(cfg, data.first, seeds).to(device)
     params = dict(model.named_parameters())
-    opt, sched = make_optimizer(cfg, list(params.values()), cfgs)
-    tx = from_config(cfg.method, seeds)
+    opt, sched = make_optimizer(cfg.optim, params.values(), [c.optim for c in cfgs])
+    tx = transform or from_config(cfg.method, seeds)
+    transformed = transform is not None or cfg.method.name != "none"
     tx_state = tx.init({n: p.detach() for n, p in params.items()})
+    hooks = config_hooks(cfg) + list(hooks)
+    ctx = Context(list(cfgs), seeds, device, data, model, params, opt, data.train_idx)
+    for hook in hooks:
+        hook.setup(ctx)
     matrices = model.matrices()
-    bad = sorted(set(cfg.spectrum_of) - set(matrices))
-    if bad:
-        raise ValueError(f"RunConfig.spectrum_of={bad} are not weight matrices; allowed: {matrices}")
-    spec: dict[str, list] = {"spectrum_step": []}
-    ent: dict[str, list] = {"entropy_step": []}
-    batches = Batches(data.train_idx, cfg.optim.batch_size, seeds, cfg.optim.sampling)
+    batches = Batches(ctx.train_idx, cfg.optim.batch_size, seeds, cfg.optim.sampling)
     m = len(seeds)
     switched = torch.zeros(m, dtype=torch.bool, device=device)  # fell back to plain gradients
     stop_at = [None] * m  # history length at which each member stopped
-    metric_names = METRICS + tuple(cfg.track)
-    hist = {"step": [], **{k: [] for k in metric_names}}
+    hist: dict[str, list] = {"step": [], **{k: [] for k in METRICS}}
     bar = _progress(cfg.num_steps) if progress else None
     step = 0
-    if (snapshots or resume) and cfg.method.name != "none":
-        raise ValueError(f"snapshots and resume need MethodConfig.name='none', not {cfg.method.name!r}")
     if resume is not None:
         resume = copy.deepcopy(resume)
         model.load_state_dict(resume.model)
@@ -245,22 +222,20 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
 
     while True:
         if step % cfg.eval_every == 0 or step == cfg.num_steps:
+            ctx.step = step
             keep(step)
             metrics = {k: v.cpu() for k, v in evaluate(cfg, model, data).items()}
-            metrics.update(tracked(cfg, model))
             hist["step"].append(step)
-            for k in metric_names:
+            for k in METRICS:
                 hist[k].append(metrics[k].tolist())
-            for name in cfg.probes:  # per-member tensors [M, ...]
-                for k, v in PROBES[name](model).items():
+            for hook in hooks:  # per-member tensors [M, ...] on the evaluation grid
+                for k, v in (hook.at_eval(ctx) or {}).items():
                     hist.setdefault(k, []).append(v.cpu().tolist())
             if log:
                 log(step, metrics)
-            if probe is not None:
-                probe(step, model, opt, data)
-            if edit is not None:
-                with torch.no_grad():
-                    edit(step, model, metrics)
+            with torch.no_grad():
+                for hook in hooks:
+                    hook.edit(ctx, metrics)
             if cfg.method.switch_off_at is not None:
                 switched |= (metrics["test_acc"] > cfg.method.switch_off_at).to(device)
             if cfg.stop_at_test_acc is not None:
@@ -272,24 +247,33 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
         if step == cfg.num_steps or all(s is not None for s in stop_at):
             keep(-1)
             break
-        x, y = data.batch(batches.next())
+        ctx.step = step
+        ctx.x, ctx.y = x, y = data.batch(batches.next())
         loss = member_loss(cfg, model(x), y).sum()  # sum over members keeps them independent
         if cfg.optim.loss_l2:
             loss = loss + 0.5 * cfg.optim.loss_l2 * sum(params[n].pow(2).sum() for n in matrices)
+        for hook in hooks:
+            extra = hook.loss(ctx)
+            if extra is not None:
+                loss = loss + extra.sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         grads = raw = {n: p.grad for n, p in params.items()}
-        if cfg.method.name != "none":
-            new, tx_state = tx.update(grads, tx_state, params)
+        if transformed:
+            with torch.no_grad():
+                new, tx_state = tx.update(grads, tx_state, params)
             if cfg.method.switch_off_at is not None:  # EGD code: plain SGD once test acc > 95%
                 new = {n: torch.where(switched.view(-1, *(1,) * (g.ndim - 1)), grads[n], g)
                        for n, g in new.items()}
             grads = new
-        if cfg.spectrum_of and step % cfg.eval_every == 0:
-            log_spectrum(spec, step, raw, grads, cfg.spectrum_of)
-        if cfg.log_entropy and step % cfg.eval_every == 0:
-            log_entropy(ent, step, params, raw, grads)
+        if step % cfg.eval_every == 0:
+            ctx.raw, ctx.grads = raw, grads
+            for hook in hooks:
+                hook.at_update(ctx)
+            ctx.raw = ctx.grads = None
         apply_update(params, grads, opt, sched)
+        for hook in hooks:
+            hook.after_update(ctx)
         step += 1
         if bar is not None:
             bar.update(1)
@@ -298,21 +282,18 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     wall = time.perf_counter() - t0
     meta = {"wall_s": wall, "steps": step - start, "steps_per_s": (step - start) / wall, "stack_size": m,
             "member_steps_per_s": m * (step - start) / wall, "torch": torch.__version__, "device": _device_name(device),
-            "python": platform.python_version(), "grokcore": __version__, "threads": torch.get_num_threads()}
+            "python": platform.python_version(), "grokcore": __version__, "threads": torch.get_num_threads(),
+            **ctx.meta}
     records = []
     for i, c in enumerate(cfgs):
         n = stop_at[i] or len(hist["step"])
-        h = {"step": hist["step"][:n], **{k: [float(v[i]) for v in hist[k][:n]] for k in metric_names}}
+        h = {"step": hist["step"][:n], **{k: [float(v[i]) for v in hist[k][:n]] for k in METRICS}}
         h.update({k: [v[i] for v in vals[:n]] for k, vals in hist.items() if k not in h})
-        if cfg.spectrum_of:  # spectra of the updates taken before this member's last evaluation
-            j = sum(s < h["step"][-1] for s in spec["spectrum_step"])
-            h["spectrum_step"] = spec["spectrum_step"][:j]
-            h.update({k: [float(v[i]) for v in vals[:j]] for k, vals in spec.items() if k != "spectrum_step"})
-        if cfg.log_entropy:  # entropies at the updates taken before this member's last evaluation
-            j = sum(s < h["step"][-1] for s in ent["entropy_step"])
-            h.update({k: vals[:j] if k == "entropy_step" else [float(v[i]) for v in vals[:j]]
-                      for k, vals in ent.items()})
-        records.append(new_record(c, h, summarize(h), dict(meta, switched_off=bool(switched[i]))))
+        member_meta = dict(meta, switched_off=bool(switched[i]))
+        for hook in hooks:  # each hook's own grids, cut at this member's last evaluation
+            h.update(hook.member_share(i, h["step"][-1]))
+            hook.finish(i, h, member_meta)
+        records.append(new_record(c, h, summarize(h), member_meta))
     return records
 
 

@@ -213,19 +213,26 @@ def grokfast_ma(window_size: int = 100, lamb: float = 5.0, warmup: bool = True) 
     return GradientTransform(init, update)
 
 
+# name -> factory(MethodConfig, seeds) -> GradientTransform: what MethodConfig.name may be
+TRANSFORMS: dict[str, Callable[[Any, Sequence[int]], GradientTransform]] = {}
+
+
+def register_transform(name: str, make: Callable[[Any, Sequence[int]], GradientTransform]) -> None:
+    """Make `name` a valid MethodConfig.name: make(method, seeds) builds the transform from the
+    MethodConfig (its fields are the hyperparameters) and the members' seeds."""
+    TRANSFORMS[name] = make
+
+
+register_transform("none", lambda m, seeds: identity())
+register_transform("egd", lambda m, seeds: egd(m.targets, m.egd_solver, m.rank, seeds, m.ns_steps))
+register_transform("column_norm", lambda m, seeds: column_norm(m.targets))
+register_transform("grokfast_ema", lambda m, seeds: grokfast_ema(m.alpha, m.lamb))
+register_transform("grokfast_ma", lambda m, seeds: grokfast_ma(m.window_size, m.lamb, m.warmup))
+register_transform("rescale", lambda m, seeds: rescale(m.c))
+
+
 def from_config(method, seeds: Sequence[int] = (0,)) -> GradientTransform:
     """The transform a grokcore.config.MethodConfig names."""
-    name = method.name
-    if name == "none":
-        return identity()
-    if name == "egd":
-        return egd(method.targets, method.egd_solver, method.rank, seeds, method.ns_steps)
-    if name == "column_norm":
-        return column_norm(method.targets)
-    if name == "grokfast_ema":
-        return grokfast_ema(method.alpha, method.lamb)
-    if name == "grokfast_ma":
-        return grokfast_ma(method.window_size, method.lamb, method.warmup)
-    if name == "rescale":
-        return rescale(method.c)
-    raise ValueError(f"method.name={name!r} is invalid")
+    if method.name not in TRANSFORMS:
+        raise ValueError(f"method.name={method.name!r} is invalid: allowed {sorted(TRANSFORMS)}")
+    return TRANSFORMS[method.name](method, seeds)

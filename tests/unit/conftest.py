@@ -1,11 +1,2 @@
-import pytest
-import torch
-
-
-@pytest.fixture(autouse=True)
-def tmp_cache(tmp_path, monkeypatch):
-    """Every unit test writes run records to its own temporary cache."""
-    monkeypatch.setenv("GROKCORE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("GROKCORE_REQUIRE_CACHE", raising=False)
-    torch.manual_seed(0)
-    return tmp_path / "cache"
+"""Unit tests of grokcore (the library)."""
+from grokcore.testing import tmp_cache  # noqa: F401  (autouse: a temporary run cache per test)

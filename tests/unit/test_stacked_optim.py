@@ -52,8 +52,8 @@ def test_stacked_member_equals_single_torch_adamw_run(method):
 def test_make_optimizer_picks_stacked_adamw_only_for_differing_members():
     params = [torch.zeros(2, 3, requires_grad=True)]
     same = stack_of(TF)[:1] * 2
-    assert type(make_optimizer(TF, params, same)[0]) is torch.optim.AdamW
-    assert type(make_optimizer(TF, params, stack_of(TF)[:2])[0]) is StackedAdamW
+    assert type(make_optimizer(TF.optim, params, [c.optim for c in same])[0]) is torch.optim.AdamW
+    assert type(make_optimizer(TF.optim, params, [c.optim for c in stack_of(TF)[:2]])[0]) is StackedAdamW
 
 
 def test_stack_key_ignores_adamw_betas_and_weight_decay_only():

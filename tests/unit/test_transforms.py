@@ -131,7 +131,25 @@ def test_chain_applies_in_order():
 
 
 def test_from_config_covers_every_method():
-    from grokcore.config import METHODS, MethodConfig
-    for name in METHODS:
+    from grokcore.config import MethodConfig
+    assert set(T.TRANSFORMS) >= {"none", "egd", "column_norm", "grokfast_ema", "grokfast_ma", "rescale"}
+    for name in T.TRANSFORMS:
         tx = T.from_config(MethodConfig(name=name))
         run(tx, grads_seq(2))
+
+
+def test_a_registered_transform_is_a_valid_method_everywhere():
+    from grokcore.config import ConfigError, MethodConfig, ModularTask, RunConfig
+    from grokcore.train import train_stack
+
+    with pytest.raises(ConfigError, match="MethodConfig.name='halve'"):
+        MethodConfig(name="halve")
+    T.register_transform("halve", lambda m, seeds: T.GradientTransform(
+        lambda params: (), lambda grads, state, params: ({n: g / 2 for n, g in grads.items()}, state)))
+    try:
+        cfg = RunConfig(task=ModularTask(p=7), method=MethodConfig(name="halve"), num_steps=3, eval_every=3)
+        half = train_stack([cfg])[0]
+        plain = train_stack([cfg.replace(method=MethodConfig(), optim=cfg.optim.__class__(lr=cfg.optim.lr / 2))])[0]
+        assert half.history["train_loss"] == pytest.approx(plain.history["train_loss"], rel=1e-6)
+    finally:
+        del T.TRANSFORMS["halve"]

@@ -1,0 +1,164 @@
+"""Chapter 4's figures (grokcore.adam_dynamics runs), in the house style of grokcore.plotting.
+Every function returns a closed Figure."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from . import measures as A
+from grokcore.plotting import style
+
+TEST, TRAIN, NORM = "#d62728", "#1f77b4", "#555555"
+
+
+def gap_figure(by_beta1: dict, budget: int):
+    """Blog's β1 figure: median gap (line) and IQR (band) against β1; censored seeds noted."""
+    with style():
+        fig, ax = plt.subplots(figsize=(5.4, 3.4))
+        xs, med, lo, hi = [], [], [], []
+        for b1, recs in by_beta1.items():
+            q = A.quartiles([A.gap(r.summary) for r in recs])
+            n_cens = sum(A.gap(r.summary) is None for r in recs)
+            if n_cens:
+                ax.annotate(f"{n_cens} cens.", (b1, q[1] if q else 0), fontsize=7, textcoords="offset points",
+                            xytext=(0, 6), ha="center")
+            if q:
+                xs.append(b1), lo.append(q[0]), med.append(q[1]), hi.append(q[2])
+        ax.fill_between(xs, lo, hi, color=TEST, alpha=0.2, lw=0, label="IQR over seeds")
+        ax.plot(xs, med, "o-", color=TEST, ms=4, label="median gap")
+        ax.set_xlabel("β1")
+        ax.set_ylabel("gap: test 95% − train 95% (steps)")
+        ax.set_title(f"Gap against β1 (censored: no test 95% within {budget} steps)")
+        ax.legend(loc="upper left")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def _marks(ax, r):
+    for key, color in (("step_to_train_acc_95", TRAIN), ("step_to_test_acc_95", TEST)):
+        if r.summary[key] is not None:
+            ax.axvline(r.summary[key], color=color, lw=0.8, ls=":")
+
+
+def oscillation_figure(by_wd: dict, weight_decays, seed: int = 0):
+    """Post-grok test accuracy (left axis) and weight norm (right axis), one panel per weight decay."""
+    with style():
+        fig, axes = plt.subplots(1, len(weight_decays), figsize=(3.6 * len(weight_decays), 2.9), squeeze=False)
+        for ax, wd in zip(axes[0], weight_decays):
+            r = by_wd[wd][seed]
+            h = r.history
+            ax.plot(h["step"], h["test_acc"], color=TEST, lw=1.1, label="test acc")
+            ax.plot(h["step"], h["train_acc"], color=TRAIN, lw=0.9, ls="--", label="train acc")
+            ax.set_ylim(-0.02, 1.02)
+            ax.set_xlabel("step")
+            ax2 = ax.twinx()
+            ax2.plot(h["step"], h["weight_norm"], color=NORM, lw=0.9)
+            ax2.set_ylabel("weight norm", color=NORM)
+            ax2.grid(False)
+            ax.set_title(f"wd = {wd:g}, β1 = 0, seed {seed}")
+        axes[0][0].set_ylabel("accuracy")
+        axes[0][0].legend(loc="center right", fontsize=7)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def diagnostics_figure(runs: dict, title: str = ""):
+    """runs: label -> record with Hessian probes. Rows: accuracy, top Hessian eigenvalue,
+    gradient agreement, Adam moment cosine, effective rank; dotted lines at train/test 95%."""
+    rows = [("acc", "accuracy"), ("hessian_top", "top Hessian eigenvalue"), ("agreement", "half-batch agreement"),
+            ("moment_cos", "cos(Adam m, gradient)"), ("effective_rank", "per-sample grad eff. rank")]
+    with style():
+        fig, axes = plt.subplots(len(rows), len(runs), figsize=(4.0 * len(runs), 1.7 * len(rows)),
+                                 sharex="col", squeeze=False)
+        for j, (label, r) in enumerate(runs.items()):
+            for i, (key, name) in enumerate(rows):
+                ax = axes[i][j]
+                if key == "acc":
+                    ax.plot(r.history["step"], r.history["test_acc"], color=TEST, lw=1.1, label="test")
+                    ax.plot(r.history["step"], r.history["train_acc"], color=TRAIN, lw=1.1, ls="--", label="train")
+                    ax.set_title(label)
+                else:
+                    grid = "hessian_step" if key in ("hessian_top", "effective_rank") else "probe_step"
+                    ax.plot(*A.series(r, key, grid), color="k", lw=0.9)
+                if key == "hessian_top":
+                    ax.set_yscale("log")
+                _marks(ax, r)
+                if j == 0:
+                    ax.set_ylabel(name, fontsize=8)
+            axes[-1][j].set_xlabel("step")
+        axes[0][0].legend(fontsize=7)
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def dips_figure(dips, gaps, stats: dict, labels):
+    """Scatter of agreement dips against gap, one colour per β1."""
+    with style():
+        fig, ax = plt.subplots(figsize=(4.8, 3.4))
+        cmap = plt.get_cmap("viridis")
+        values = sorted(set(labels))
+        for k, v in enumerate(values):
+            pts = [(d, g) for d, g, lab in zip(dips, gaps, labels) if lab == v]
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14, color=cmap(k / max(1, len(values) - 1)),
+                       label=f"β1 = {v:g}")
+        r = stats["r"]
+        ax.set_title(f"r = {r:.2f} (n = {stats['n']})" if r is not None else "r undefined")
+        ax.set_xlabel("dips in gradient agreement (up to the grokking step)")
+        ax.set_ylabel("gap (steps)")
+        if dips:
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def run_panel(r, title: str):
+    """Explorer view: accuracy and weight norm (left), agreement and Adam cosine (right)."""
+    with style():
+        fig, (a, b) = plt.subplots(1, 2, figsize=(7.6, 2.7))
+        h = r.history
+        a.plot(h["step"], h["test_acc"], color=TEST, lw=1.1, label="test acc")
+        a.plot(h["step"], h["train_acc"], color=TRAIN, lw=1.0, ls="--", label="train acc")
+        a.set_ylim(-0.02, 1.02)
+        a2 = a.twinx()
+        a2.plot(h["step"], h["weight_norm"], color=NORM, lw=0.8)
+        a2.set_ylabel("weight norm", color=NORM)
+        a2.grid(False)
+        a.legend(loc="center right", fontsize=7)
+        b.plot(*A.series(r, "agreement"), color="#2ca02c", lw=0.8, label="half-batch agreement")
+        b.plot(*A.series(r, "moment_cos"), color="#9467bd", lw=0.8, label="cos(Adam m, grad)")
+        b.set_ylim(-1.02, 1.02)
+        b.legend(loc="lower right", fontsize=7)
+        for ax in (a, b):
+            _marks(ax, r)
+            ax.set_xlabel("step")
+        fig.suptitle(title, fontsize=9)
+        fig.tight_layout()
+    return fig
+
+
+def transplant_figure(records):
+    """Test accuracy of each seed's run (solid) and of its transplanted copy (dashed); the dotted
+    line marks the transplant (the memorization point)."""
+    with style():
+        fig, ax = plt.subplots(figsize=(5.4, 3.2))
+        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        for i, r in enumerate(records):
+            c, h = colors[i % len(colors)], r.history
+            seed = r.config["run"]["seed"]
+            ax.plot(h["step"], h["test_acc"], color=c, lw=1.2, label=f"seed {seed}")
+            if "transplant_step" in h:
+                ax.plot(h["transplant_step"], h["transplant_test_acc"], color=c, lw=1.2, ls="--")
+                ax.axvline(r.summary["at_step"], color=c, lw=0.8, ls=":")
+        ax.plot([], [], color="k", ls="--", label="with transplant")
+        ax.set_xlabel("step")
+        ax.set_ylabel("test accuracy")
+        ax.set_title("Fourier transplant at the memorization point")
+        ax.legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig

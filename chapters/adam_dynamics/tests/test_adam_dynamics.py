@@ -1,0 +1,93 @@
+import dataclasses
+
+import pytest
+
+from chapters.adam_dynamics import configs as AD
+from grokcore.config import ConfigError, MethodConfig
+from grokcore.hooks import Hook
+from grokcore.records import load_record
+from grokcore.sweep import run_or_load
+from grokcore.train import train_stack
+
+BASE = AD.base_run(7, 8, 16, 20, batch_size=8, eval_every=5).replace(dtype="float64")
+
+
+def dyn(b1, wd, seed, every=10):
+    return AD.DynamicsRun(AD.variant(BASE, b1, wd, seed), agreement_batch=8, hessian_every=every,
+                          lanczos_iters=4, hessian_samples=8, rank_samples=4)
+
+
+def test_stacked_dynamics_runs_equal_their_single_runs():
+    cfgs = [dyn(0.9, 1.0, 0), dyn(0.0, 2.0, 1), dyn(0.5, 0.25, 2)]
+    assert len({c.stack_key for c in cfgs}) == 1
+    stacked = AD.run_dynamics(cfgs)
+    for c, r in zip(cfgs, stacked):
+        single = AD.run_dynamics([c])[0]
+        assert r.key == single.key == c.key()
+        assert set(r.history) >= {"agreement", "moment_cos", "hessian_top", "effective_rank"}
+        for k, v in r.history.items():
+            assert v == pytest.approx(single.history[k], rel=1e-8, abs=1e-10, nan_ok=True), k
+
+
+def test_per_token_first_trains_and_probes_like_the_plain_model():
+    """The chapter's speed option: same training curve and diagnostics (Hessian through
+    torch.func, per-sample gradients through vmap) as the plain path, in float64."""
+    plain = dyn(0.9, 1.0, 0)
+    run = plain.run.replace(model=dataclasses.replace(plain.run.model, per_token_first=True))
+    fast = AD.DynamicsRun(run, agreement_batch=8, hessian_every=10, lanczos_iters=4, hessian_samples=8, rank_samples=4)
+    assert fast.key() != plain.key()
+    a, b = AD.run_dynamics([plain])[0], AD.run_dynamics([fast])[0]
+    for k, v in a.history.items():
+        assert b.history[k] == pytest.approx(v, rel=1e-7, abs=1e-9, nan_ok=True), k
+
+
+def test_probes_do_not_change_training():
+    c = dyn(0.9, 1.0, 3)
+    probed = AD.run_dynamics([c])[0]
+    plain = train_stack([c.run])[0]
+    for k in plain.history:
+        assert probed.history[k] == plain.history[k], k
+    assert probed.history["hessian_step"] == [0, 10, 20]
+    assert probed.summary["gap"] == AD.gap(plain.summary)
+
+
+def test_records_round_trip_through_the_cache():
+    c = dyn(0.0, 1.0, 0, every=0)
+    first = run_or_load([c], workers=1)[0]
+    assert load_record(c.key()) is not None
+    again = run_or_load([c], workers=1)[0].history
+    assert set(again) == set(first.history)
+    for k, v in again.items():  # moment_cos is NaN before the first step
+        assert v == pytest.approx(first.history[k], nan_ok=True), k
+    assert "hessian_top" in first.history and first.history["hessian_top"] == []
+
+
+def test_invalid_probe_settings_fail_before_training():
+    with pytest.raises(ConfigError, match="hessian_every"):
+        AD.DynamicsRun(BASE, hessian_every=7)  # not a multiple of eval_every=5
+    with pytest.raises(ConfigError, match="agreement_batch"):
+        AD.DynamicsRun(BASE, agreement_batch=1)
+
+
+def test_sweep_shares_runs_and_stops_only_gap_runs():
+    gf = MethodConfig(name="grokfast_ema")
+    parts = AD.sweep_configs(BASE, [0.0, 0.5, 0.9], 1.0, [0.0, 1.0], 2, gf, [0.9, 0.5], diag_seeds=1, hessian_every=10)
+    every = AD.unique([c for p in parts.values() for c in p])
+    # beta1 3x2, wd 1 extra x2, grokfast 2 (with filter) x2; the plain grokfast cells are in the beta1 sweep
+    assert len(every) == 6 + 2 + 4
+    heavy = [c for c in every if c.hessian_every]
+    assert sorted((c.run.optim.betas[0], c.seed) for c in heavy) == [(0.0, 0), (0.9, 0)]
+    for c in every:
+        stops = c.run.stop_at_test_acc is not None
+        assert stops == (c.run.optim.betas[0] != 0 and not c.hessian_every)
+
+
+def test_train_stack_calls_the_probe_at_every_evaluation():
+    seen = []
+
+    class Seen(Hook):
+        def at_eval(self, ctx):
+            seen.append((ctx.step, type(ctx.optimizer).__name__))
+
+    train_stack([BASE], hooks=[Seen()])
+    assert seen == [(s, "AdamW") for s in (0, 5, 10, 15, 20)]

@@ -1,0 +1,193 @@
+"""Figures of chapter 6 (minibatch SGD, training fraction, topology), in the house style.
+
+Every function takes run records (or arrays) and returns a closed matplotlib Figure."""
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+
+from . import minibatch as mb
+from grokcore.plotting import style
+
+PENALTY_NAMES = {"none": "plain", "laplacian_data": "Laplacian (from the data)",
+                 "laplacian_oracle": "Laplacian (oracle order)", "agop": "AGOP"}
+PENALTY_COLORS = {"none": "#1f77b4", "laplacian_data": "#2ca02c", "laplacian_oracle": "#9467bd",
+                  "agop": "#d62728"}
+
+
+def _bs_label(bs: int, n: int) -> str:
+    return f"full ({n})" if bs == n else str(bs)
+
+
+def _colors(keys):
+    cmap = plt.get_cmap("viridis")
+    return {k: cmap(j / max(1, len(keys) - 1)) for j, k in enumerate(keys)}
+
+
+def _mean_test_curve(recs, per_epoch):
+    """Epochs and mean test accuracy over seeds; a stopped run holds its last value."""
+    steps = max((r.history["step"] for r in recs), key=len)
+    cols = [r.history["test_acc"] + [r.history["test_acc"][-1]] * (len(steps) - len(r.history["test_acc"]))
+            for r in recs]
+    return [s / per_epoch for s in steps], [sum(c) / len(c) for c in zip(*cols)]
+
+
+def batch_figure(cells: dict[int, list], n_train: int):
+    """Left: mean test accuracy against effective epochs per batch size. Middle and right:
+    epochs and optimizer steps to 99% test accuracy against batch size (dots: seeds; open
+    triangles: censored at the budget)."""
+    sizes = sorted(cells)
+    col = _colors(sizes)
+    with style():
+        fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+        for bs in sizes:
+            per = mb.steps_per_epoch(cells[bs][0].cfg)
+            ep, acc = _mean_test_curve(cells[bs], per)
+            axes[0].plot(ep, acc, color=col[bs], lw=1.4, label=_bs_label(bs, n_train))
+        axes[0].set_xlabel("effective epochs (samples seen / n_train)")
+        axes[0].set_ylabel("test accuracy (mean over seeds)")
+        axes[0].set_xscale("symlog", linthresh=1)
+        axes[0].legend(title="batch size", fontsize=7, loc="upper left")
+        for ax, scale, ylabel in ((axes[1], 1, "effective epochs to 99% test"),
+                                  (axes[2], None, "optimizer steps to 99% test")):
+            for bs in sizes:
+                per = mb.steps_per_epoch(cells[bs][0].cfg)
+                f = per if scale is None else 1
+                for r in cells[bs]:
+                    e = mb.epochs_to(r)
+                    if e is None:
+                        ax.scatter(bs, mb.budget_epochs(r) * f, marker="^", facecolors="none",
+                                   edgecolors=col[bs], s=28)
+                    else:
+                        ax.scatter(bs, e * f, color=col[bs], s=14)
+                mean, _, censored = mb.cell_summary(cells[bs])
+                if not math.isnan(mean) and not censored:
+                    ax.scatter(bs, mean * f, marker="_", color="k", s=200)
+            ax.set_xscale("log", base=2)
+            ax.set_yscale("log")
+            ax.set_xlabel("batch size")
+            ax.set_ylabel(ylabel)
+        axes[1].set_title("dots: seeds, black bar: mean, ▵: censored", fontsize=8)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def frac_figure(cells: dict[float, list]):
+    """Epochs and optimizer steps to 99% test accuracy against the training fraction."""
+    fracs = sorted(cells)
+    with style():
+        fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+        for ax, steps in ((axes[0], False), (axes[1], True)):
+            for f in fracs:
+                per = mb.steps_per_epoch(cells[f][0].cfg)
+                for r in cells[f]:
+                    e = mb.epochs_to(r)
+                    y = (mb.budget_epochs(r) if e is None else e) * (per if steps else 1)
+                    if e is None:
+                        ax.scatter(f, y, marker="^", facecolors="none", edgecolors="#1f77b4", s=28)
+                    else:
+                        ax.scatter(f, y, color="#1f77b4", s=14)
+            ax.set_xlabel("training fraction")
+            ax.set_ylabel("optimizer steps to 99% test" if steps else "effective epochs to 99% test")
+            ax.set_yscale("log")
+        axes[0].set_title("dots: seeds, ▵: censored at the budget", fontsize=8)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def topo_figure(cells: dict[str, list]):
+    """Quadratic MLP: mean test accuracy against epochs, one line per penalty."""
+    with style():
+        fig, ax = plt.subplots(figsize=(6, 3.4))
+        for pen, recs in cells.items():
+            ep, acc = _mean_test_curve(recs, 1)
+            ax.plot(ep, acc, color=PENALTY_COLORS[pen], lw=1.5, label=PENALTY_NAMES[pen])
+        ax.set_xlabel("epoch (full batch)")
+        ax.set_ylabel("test accuracy (mean over seeds)")
+        ax.set_ylim(-0.02, 1.02)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def circle_axes(ax, xy, values, p: int, title: str = ""):
+    """Points xy [n, 2] coloured by their true integer (hue wraps around like the integers mod p)."""
+    xs, ys = [v[0] for v in xy], [v[1] for v in xy]
+    sc = ax.scatter(xs, ys, c=values, cmap="hsv", vmin=0, vmax=p, s=18, edgecolors="k", linewidths=0.3)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=9)
+    return sc
+
+
+def recovery_figure(rec: dict, p: int):
+    """Laplacian eigenmap of a scrambled table's rows (topology.recover_order): each symbol at
+    its recovered angle, coloured by the integer it secretly stands for (left) and by that
+    integer divided by the recovered step s mod p (right: the same order, with s = 1)."""
+    inv = pow(rec["step"], -1, p)
+    with style():
+        fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.4))
+        circle_axes(axes[0], rec["xy"], rec["value"], p, "colour: the true integer x")
+        sc = circle_axes(axes[1], rec["xy"], [v * inv % p for v in rec["value"]], p,
+                         f"colour: x / {rec['step']} mod {p}")
+        fig.colorbar(sc, ax=axes, fraction=0.046, label="colour value")
+        fig.suptitle(f"recovered order: {rec['agreement']:.0%} of neighbours one step of "
+                     f"{rec['step']} apart", fontsize=9)
+        fig.subplots_adjust(top=0.82)
+    plt.close(fig)
+    return fig
+
+
+def fourier_figure(rec, p: int):
+    """The token embedding of one grokked run: variance share per frequency at init and at the
+    end, and the tokens in the plane of the strongest final frequency."""
+    h = rec.history
+    with style():
+        fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.2), gridspec_kw={"width_ratios": [2, 1]})
+        ks = list(range(len(h["emb_power"][0])))
+        axes[0].bar([k - 0.2 for k in ks], h["emb_power"][0], width=0.4, color="#aaaaaa", label="init")
+        end = h["step"][-1] / mb.steps_per_epoch(rec.cfg)
+        state = "grokked" if mb.epochs_to(rec) is not None else "not grokked"
+        axes[0].bar([k + 0.2 for k in ks], h["emb_power"][-1], width=0.4, color="#d62728",
+                    label=f"end: epoch {end:.0f} ({state})")
+        axes[0].set_xlabel("frequency k (cos/sin of 2πkx/p)")
+        axes[0].set_ylabel("share of embedding variance")
+        axes[0].legend(fontsize=8)
+        k = int(h["emb_top_freq"][-1])
+        circle_axes(axes[1], h["emb_circle"][-1], list(range(p)), p, f"tokens in the plane of k = {k}")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def explorer_view(cells: dict[int, list], bs: int, epoch: float, n_train: int, p: int):
+    """One explorer view: a batch size's test/train accuracy over epochs (seed 0 solid, others
+    faint) with a marker at `epoch`, and seed 0's token embedding circle at that epoch."""
+    recs = cells[bs]
+    per = mb.steps_per_epoch(recs[0].cfg)
+    r0 = recs[0]
+    ep = [s / per for s in r0.history["step"]]
+    i = min(range(len(ep)), key=lambda j: abs(ep[j] - epoch))
+    with style():
+        fig, axes = plt.subplots(1, 2, figsize=(7.2, 2.8), gridspec_kw={"width_ratios": [1.6, 1]})
+        for r in recs[1:]:
+            axes[0].plot([s / per for s in r.history["step"]], r.history["test_acc"], color="#1f77b4",
+                         alpha=0.25, lw=0.8)
+        axes[0].plot(ep, r0.history["test_acc"], color="#1f77b4", lw=1.5, label="test")
+        axes[0].plot(ep, r0.history["train_acc"], color="#1f77b4", ls="--", lw=1.2, label="train")
+        axes[0].axvline(ep[i], color="k", lw=0.8, ls=":")
+        axes[0].set_xlim(0, mb.budget_epochs(r0))
+        axes[0].set_ylim(-0.02, 1.02)
+        axes[0].set_xlabel("effective epochs")
+        axes[0].set_title(f"batch size {_bs_label(bs, n_train)}", fontsize=9)
+        axes[0].legend(fontsize=7, loc="center right")
+        k = int(r0.history["emb_top_freq"][i])
+        circle_axes(axes[1], r0.history["emb_circle"][i], list(range(p)), p,
+                    f"epoch {ep[i]:.0f}: embedding, k = {k}")
+        fig.tight_layout()
+    return fig

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Bump when the meaning of a record changes: old records are then recomputed, never reused.
-RECORD_SCHEMA = 1
+RECORD_SCHEMA = 2
 
 OPERATIONS = ("x+y", "x-y", "x*y", "x/y", "x^2-y", "a*c+b*d-e", "x^2", "x^2+y^2", "x^3+xy")
 LOSSES = ("cross_entropy", "hinge", "mse")
@@ -56,8 +56,21 @@ def _choice(where: str, name: str, value: Any, allowed: tuple) -> None:
     _check(value in allowed, where, name, value, "one of " + ", ".join(map(repr, allowed)))
 
 
+class TaskConfig:
+    """Base of task configs (frozen dataclasses): `dataset(seed)` builds every example and the
+    train/test split (a grokcore.data.Dataset); `n_classes` and `n_train` describe it. A chapter
+    adds a task by subclassing this."""
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        _TYPES[cls.__name__] = cls
+
+    def dataset(self, seed: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}.dataset")
+
+
 @dataclass(frozen=True)
-class ModularTask:
+class ModularTask(TaskConfig):
     """(x op y) mod p over all operand pairs, split into train and test.
 
     Defaults: EGD paper App. B (p = 97, frac_train = 0.5)."""
@@ -95,6 +108,11 @@ class ModularTask:
             _check(isinstance(self.hole, int) and 0 <= self.hole < self.p - 1, w, "hole", self.hole,
                    f"an integer in [0, {self.p - 1}) (the hole must leave pairs to train on)")
 
+    def dataset(self, seed: int) -> Any:
+        from .data import modular_dataset
+
+        return modular_dataset(self, seed)
+
     @property
     def n_inputs(self) -> int:
         """Operands per example (5 for a*c+b*d-e)."""
@@ -125,7 +143,7 @@ class ModularTask:
 
 
 @dataclass(frozen=True)
-class ParityTask:
+class ParityTask(TaskConfig):
     """Sparse parity Parity(n, k): y = product of k secret bits of x in {-1, +1}^n.
 
     Defaults: EGD paper §5.1 and its public code (k = 4: n = 50, 2000 train, 10000 test)."""
@@ -143,6 +161,11 @@ class ParityTask:
     @property
     def n_classes(self) -> int:
         return 1  # one signed output
+
+    def dataset(self, seed: int) -> Any:
+        from .data import parity_dataset
+
+        return parity_dataset(self, seed)
 
 
 class ModelConfig:
@@ -239,10 +262,14 @@ class OptimConfig:
     # "epoch": reshuffle each epoch (EGD code); "iid": every step draws a fresh minibatch
     # without replacement, independently of other steps (Hanson 2026, fastgrok.py)
     sampling: str = field(default="epoch", metadata=KEY_OMITS_DEFAULT)
+    # "drop": n_train // batch_size batches per epoch (EGD code); "keep": the last, smaller batch
+    # too (torch.split, as the MED ResNet and Grokfast code)
+    last_batch: str = field(default="drop", metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "OptimConfig"
         _choice(w, "sampling", self.sampling, SAMPLINGS)
+        _choice(w, "last_batch", self.last_batch, ("drop", "keep"))
         from .optim import OPTIMIZERS  # the registry: grokcore.optim.register_optimizer
 
         _choice(w, "name", self.name, tuple(OPTIMIZERS))
@@ -332,7 +359,7 @@ class Experiment:
 class RunConfig(Experiment):
     """One training run: task, model, optimizer, gradient method, budget and seed."""
 
-    task: ModularTask | ParityTask = field(default_factory=ModularTask)
+    task: TaskConfig = field(default_factory=ModularTask)  # ModularTask, ParityTask or a chapter's
     model: ModelConfig = field(default_factory=MLPConfig)  # MLPConfig, TransformerConfig or a chapter's
     optim: OptimConfig = field(default_factory=OptimConfig)
     method: MethodConfig = field(default_factory=MethodConfig)

@@ -1,8 +1,8 @@
 """Hooks and probes: everything the one training loop (grokcore.train.train_stack) does besides
 fitting the loss, in one interface, and one registry of named per-evaluation probes.
 
-A `Hook` may read the stack at every evaluation (`at_eval`, a probe: it must not change the
-model or the optimizer), change weights there (`edit`, an intervention), add a loss term
+A `Hook` may prepare each evaluation (`before_eval`), read the stack at every evaluation
+(`at_eval`, a probe: it must not change the model or the optimizer), change weights there (`edit`, an intervention), add a loss term
 (`loss`), read the gradients of the update that follows each evaluation (`at_update`), act after
 every optimizer step (`after_update`) and add to each member's record (`finish`). A hook that logs
 on a schedule of its own keeps `self.log` (grid name -> steps, key -> per-member values) and
@@ -39,6 +39,8 @@ class Context:
     step: int = 0
     x: torch.Tensor | None = None  # this step's batch [M, B, ...]
     y: torch.Tensor | None = None  # [M, B]
+    out: torch.Tensor | None = None  # the model's output on it [M, B, ...]
+    metrics: dict | None = None  # the last evaluation's metrics, per member [M]
     raw: Tensors | None = None  # gradients of the loss (at_update)
     grads: Tensors | None = None  # what the optimizer receives, after the gradient transform
     meta: dict = field(default_factory=dict)  # added to every member's record meta
@@ -58,6 +60,9 @@ class Hook:
 
     def setup(self, ctx: Context) -> None:
         """Once, after the data, model and optimizer exist and before the first evaluation."""
+
+    def before_eval(self, ctx: Context) -> None:
+        """Right before each evaluation (e.g. recompute BatchNorm statistics)."""
 
     def at_eval(self, ctx: Context) -> dict[str, torch.Tensor] | None:
         """At every evaluation, before that step's update: per-member values [M, ...] to log on

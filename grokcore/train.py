@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from . import __version__
 from .config import RunConfig
-from .data import Dataset, make_dataset
+from .data import Dataset
 from .hooks import Context, Hook
 from .models import StackedModule
 from .optim import make_optimizer  # noqa: F401  (re-exported: the one optimizer factory)
@@ -62,7 +62,7 @@ class Stack:
     """Per-member data: inputs [M, N, ...], labels [M, N], train/test indices [M, n]."""
 
     def __init__(self, cfg: RunConfig, seeds: Sequence[int], device: str):
-        sets = [make_dataset(cfg.task, s) for s in seeds]
+        sets = [cfg.task.dataset(s) for s in seeds]
         self.x = torch.stack([getattr(d, cfg.model.reads) for d in sets]).to(device)
         if self.x.is_floating_point():
             self.x = self.x.to(getattr(torch, cfg.dtype))
@@ -87,16 +87,18 @@ class Stack:
 
 class Batches:
     """Per-member shuffles each epoch; n_train // batch_size batches (the remainder is dropped,
-    as the EGD code does); full batch when batch_size is None or >= n_train.
+    as the EGD code does) or, with last_batch="keep", ceil(n_train / batch_size) batches, the
+    last one smaller (torch.split of the shuffled indices, as the MED and Grokfast code do);
+    full batch when batch_size is None or >= n_train.
 
     sampling="iid": every step draws batch_size distinct examples afresh, independently of
     the other steps (Hanson's fastgrok.py: randperm(n_train)[:batch_size] per step)."""
 
     def __init__(self, train_idx: torch.Tensor, batch_size: int | None, seeds: Sequence[int],
-                 sampling: str = "epoch"):
+                 sampling: str = "epoch", last_batch: str = "drop"):
         self.idx, (self.m, self.n) = train_idx, train_idx.shape
         self.bs = self.n if batch_size is None else min(batch_size, self.n)
-        self.per_epoch = self.n // self.bs
+        self.per_epoch = -(-self.n // self.bs) if last_batch == "keep" else self.n // self.bs
         self.gens = [torch.Generator().manual_seed(stream_seed(s, 1)) for s in seeds]
         self.order, self.pos = None, self.per_epoch
         self.iid = sampling == "iid"
@@ -199,7 +201,7 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     for hook in hooks:
         hook.setup(ctx)
     matrices = model.matrices()
-    batches = Batches(ctx.train_idx, cfg.optim.batch_size, seeds, cfg.optim.sampling)
+    batches = Batches(ctx.train_idx, cfg.optim.batch_size, seeds, cfg.optim.sampling, cfg.optim.last_batch)
     m = len(seeds)
     switched = torch.zeros(m, dtype=torch.bool, device=device)  # fell back to plain gradients
     stop_at = [None] * m  # history length at which each member stopped
@@ -213,7 +215,7 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
         if sched is not None:
             sched.load_state_dict(resume.sched)
         batches, step = resume.batches, resume.step
-    start = step
+    start, eval_s, setup_s = step, 0.0, time.perf_counter() - t0
 
     def keep(at: int) -> None:
         if snapshots is not None and at in snapshots:
@@ -224,7 +226,10 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
         if step % cfg.eval_every == 0 or step == cfg.num_steps:
             ctx.step = step
             keep(step)
-            metrics = {k: v.cpu() for k, v in evaluate(cfg, model, data).items()}
+            t_eval = time.perf_counter()
+            for hook in hooks:
+                hook.before_eval(ctx)
+            ctx.metrics = metrics = {k: v.cpu() for k, v in evaluate(cfg, model, data).items()}
             hist["step"].append(step)
             for k in METRICS:
                 hist[k].append(metrics[k].tolist())
@@ -244,12 +249,14 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
                         stop_at[i] = len(hist["step"])
             if bar is not None:
                 bar.set_postfix(test_acc=f"{metrics['test_acc'].mean():.3f}", refresh=False)
+            eval_s += time.perf_counter() - t_eval
         if step == cfg.num_steps or all(s is not None for s in stop_at):
             keep(-1)
             break
         ctx.step = step
         ctx.x, ctx.y = x, y = data.batch(batches.next())
-        loss = member_loss(cfg, model(x), y).sum()  # sum over members keeps them independent
+        ctx.out = model(x)
+        loss = member_loss(cfg, ctx.out, y).sum()  # sum over members keeps them independent
         if cfg.optim.loss_l2:
             loss = loss + 0.5 * cfg.optim.loss_l2 * sum(params[n].pow(2).sum() for n in matrices)
         for hook in hooks:
@@ -274,13 +281,17 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
         apply_update(params, grads, opt, sched)
         for hook in hooks:
             hook.after_update(ctx)
+        ctx.x = ctx.y = ctx.out = None
         step += 1
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
     wall = time.perf_counter() - t0
-    meta = {"wall_s": wall, "steps": step - start, "steps_per_s": (step - start) / wall, "stack_size": m,
+    # train_steps_per_s: optimizer steps per second of training alone (setup and evaluations left out)
+    meta = {"wall_s": wall, "setup_s": setup_s, "eval_s": eval_s, "steps": step - start,
+            "steps_per_s": (step - start) / wall,
+            "train_steps_per_s": (step - start) / max(wall - eval_s - setup_s, 1e-9), "stack_size": m,
             "member_steps_per_s": m * (step - start) / wall, "torch": torch.__version__, "device": _device_name(device),
             "python": platform.python_version(), "grokcore": __version__, "threads": torch.get_num_threads(),
             **ctx.meta}
@@ -320,6 +331,9 @@ def _device_name(device: str) -> str:
 
 def steps_per_epoch(cfg: RunConfig) -> int:
     """Optimizer steps per pass over the training set (for epoch axes; no data is built)."""
-    n = cfg.task.n_train
-    return 1 if cfg.optim.batch_size is None else max(1, n // min(cfg.optim.batch_size, n))
+    n, bs = cfg.task.n_train, cfg.optim.batch_size
+    if bs is None:
+        return 1
+    bs = min(bs, n)
+    return -(-n // bs) if cfg.optim.last_batch == "keep" else max(1, n // bs)
 

@@ -19,16 +19,18 @@ initialized (the code fine-tunes an ImageNet-pretrained torchvision resnet18).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grokcore import __version__
-from grokcore.config import ConfigError, Experiment, config_key
+from grokcore.config import (ConfigError, Experiment, ModelConfig, OptimConfig, RunConfig, TaskConfig,
+                             config_key)
+from grokcore.data import Dataset
+from grokcore.hooks import Hook
 from grokcore.records import RunRecord, new_record
+from grokcore.train import steps_per_epoch, train_stack
 
 SIDES = (0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)  # dictionary entries: side counts (code: valid_shapes)
 N_SAMPLES = len(SIDES) ** 4  # 14641 (MED §6.3)
@@ -104,6 +106,20 @@ class ImageSumConfig(Experiment):
         return int(self.frac_train * N_SAMPLES)
 
     @property
+    def run(self) -> RunConfig:
+        """The run grokcore's loop trains: Adam (torch defaults, betas (0.9, 0.999)) with the
+        code's L2 (coupled) or AdamW, batches of batch_size with the last one smaller, budgets and
+        evaluations in steps (epochs x batches per epoch)."""
+        model = ResNetConfig(self.tile, self.radius, self.line_width, self.channels, self.widths, self.blocks,
+                             self.stem, self.num_classes)
+        optim = OptimConfig(name=self.optimizer, lr=self.lr, weight_decay=self.weight_decay, betas=(0.9, 0.999),
+                            loss_l2=0.0, batch_size=self.batch_size, last_batch="keep")
+        run = RunConfig(task=ImageSumTask(self.frac_train), model=model, optim=optim, num_steps=1,
+                        eval_every=1, stop_at_test_acc=self.stop_at_test_acc, seed=self.seed)
+        per_epoch = steps_per_epoch(run)
+        return run.replace(num_steps=self.num_epochs * per_epoch, eval_every=self.eval_every * per_epoch)
+
+    @property
     def stack_key(self) -> str:
         return config_key(self)  # one run per unit: seeds do not stack
 
@@ -158,9 +174,10 @@ def images(tiles: torch.Tensor, combos: torch.Tensor) -> torch.Tensor:
     return x.permute(0, 1, 3, 2, 4).reshape(-1, 1, 2 * t, 2 * t)  # [B, 1, row*y, col*x]
 
 
-def split(cfg: ImageSumConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """A random n_train of the 14641 samples train (seeded by cfg.seed), the rest test."""
-    perm = torch.randperm(N_SAMPLES, generator=torch.Generator().manual_seed(cfg.seed))
+def split(cfg, seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """A random cfg.n_train of the 14641 samples train (seeded by `seed`, default cfg.seed), the
+    rest test: train [n_train], test [14641 - n_train], sorted."""
+    perm = torch.randperm(N_SAMPLES, generator=torch.Generator().manual_seed(cfg.seed if seed is None else seed))
     return perm[:cfg.n_train].sort().values, perm[cfg.n_train:].sort().values
 
 
@@ -213,32 +230,118 @@ class ResNet(nn.Module):
         return self.fc(h.mean((2, 3)))  # [B, num_classes]
 
 
-# ---- training -----------------------------------------------------------------------------------
+# ---- training, through grokcore's one loop -------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImageSumTask(TaskConfig):
+    """The 14,641 samples as dictionary combinations (inputs [N, 4]) and their labels, split at
+    random (seeded) into n_train train samples and the rest; the model draws the images."""
+
+    frac_train: float = 0.25  # (MED §6.3: 25%; code: 3660)
+
+    @property
+    def n_train(self) -> int:
+        return int(self.frac_train * N_SAMPLES)
+
+    @property
+    def n_classes(self) -> int:
+        return 4 * max(SIDES) + 1  # labels 0..48
+
+    def dataset(self, seed: int) -> Dataset:
+        combos, labels = samples()
+        train, test = split(self, seed)
+        return Dataset(combos, None, labels, train, test, len(SIDES), self.n_classes)
+
+
+@dataclass(frozen=True)
+class ResNetConfig(ModelConfig):
+    """The ResNet with the images it reads drawn inside (see ImageSumNet); ImageSumConfig's fields."""
+
+    tile: int = 112
+    radius: float = 46 / 112
+    line_width: float = 1.0
+    channels: int = 3
+    widths: tuple[int, ...] = (64, 128, 256, 512)
+    blocks: tuple[int, ...] = (2, 2, 2, 2)
+    stem: str = "imagenet"
+    num_classes: int = 52
+
+    def build(self, run, ds, seeds, dtype) -> "ImageSumNet":
+        if len(seeds) != 1:
+            raise ValueError("the ResNet does not stack: one seed per run (ImageSumConfig.stack_key)")
+        torch.manual_seed(seeds[0])  # torchvision-style init draws from the global generator (code)
+        return ImageSumNet(self)
+
+
+class ImageSumNet(nn.Module):
+    """Samples -> images -> ResNet, as a one-member stacked model: x [1, B, 4] dictionary rows ->
+    logits [1, B, num_classes] in float64 (the code takes the cross-entropy of .double() logits).
+
+    In inference mode (grokcore.train.evaluate) it runs in eval mode (BatchNorm running
+    statistics), otherwise in train mode."""
+
+    def __init__(self, cfg: ResNetConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.net = ResNet(cfg)
+        tiles = dictionary(cfg)  # [11, t, t]
+        self.register_buffer("tiles", tiles)
+        self.register_buffer("mean", tiles.mean())  # every tile is equally common: the dataset's stats
+        self.register_buffer("std", tiles.std())
+
+    def images(self, combos: torch.Tensor) -> torch.Tensor:
+        """combos [B, 4] -> normalized images [B, channels, 2t, 2t]."""
+        return ((images(self.tiles, combos) - self.mean) / self.std).expand(-1, self.cfg.channels, -1, -1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.net.train(not torch.is_inference_mode_enabled())
+        return self.net(self.images(x[0])).double()[None]  # [1, B, num_classes]
+
+    def weight_norm(self) -> torch.Tensor:
+        """L2 norm of all parameters: [1]."""
+        return torch.sqrt(sum(p.detach().double().pow(2).sum() for p in self.parameters()))[None]
+
+    def matrices(self) -> list[str]:
+        return []  # no loss-L2 term: the code's Adam adds its L2 to the gradient
+
+
+class ImageSumHook(Hook):
+    """BatchNorm statistics recomputed before each evaluation (bn_recalibrate), and the code's
+    running train accuracy: train-mode predictions on the last epoch's batches."""
+
+    def __init__(self, cfg: "ImageSumConfig", steps_per_epoch: int):
+        super().__init__()
+        self.cfg, self.per_epoch = cfg, steps_per_epoch
+        self.hits = 0
+
+    def before_eval(self, ctx) -> None:
+        if self.cfg.bn_recalibrate:
+            recalibrate_bn(ctx.model.net, ctx.model.images, ctx.data.x[0, ctx.data.train_idx[0]])
+
+    def at_eval(self, ctx) -> dict[str, torch.Tensor]:
+        n = ctx.data.train_idx.shape[1]
+        running = ctx.metrics["train_acc"] if ctx.step == 0 else torch.tensor([self.hits / n], dtype=torch.float64)
+        return {"train_acc_running": running}
+
+    def after_update(self, ctx) -> None:
+        if ctx.step % self.per_epoch == 0:  # the first batch of an epoch
+            self.hits = 0
+        self.hits += (ctx.out.detach()[0].argmax(1) == ctx.y[0]).sum().item()
+
 
 @torch.no_grad()
-def recalibrate_bn(model: ResNet, x_of, idx: torch.Tensor, chunk: int = 2000) -> None:
-    """Set every BatchNorm's statistics to their average over samples idx at the current weights."""
+def recalibrate_bn(model: ResNet, x_of, combos: torch.Tensor, chunk: int = 2000) -> None:
+    """Set every BatchNorm's statistics to their average over the given samples at the current
+    weights: combos [n, 4] -> x_of -> images."""
     bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     for m in bns:
         m.reset_running_stats()
         m.momentum = None  # cumulative average over the chunks
-    for j in idx.split(chunk):
+    model.train()
+    for j in combos.split(chunk):
         model(x_of(j))
     for m in bns:
         m.momentum = 0.1  # PyTorch's default, as built
-
-
-@torch.inference_mode()
-def evaluate(model: ResNet, x_of, labels: torch.Tensor, idx: torch.Tensor, chunk: int = 2000) -> tuple[float, float]:
-    """Mean cross-entropy (float64) and accuracy over samples idx, in eval mode (BN running stats)."""
-    model.eval()
-    loss = correct = 0.0
-    for j in idx.split(chunk):
-        out = model(x_of(j)).double()
-        loss += F.cross_entropy(out, labels[j], reduction="sum").item()
-        correct += (out.argmax(1) == labels[j]).sum().item()
-    model.train()
-    return loss / len(idx), correct / len(idx)
 
 
 def first_epoch(h: dict, key: str, level: float) -> int | None:
@@ -256,63 +359,19 @@ def summarize(h: dict) -> dict:
 
 
 def train_image_sum(cfg: ImageSumConfig, device: str = "cpu", log=None) -> RunRecord:
-    """Train one run (MED code: minibatch Adam, cross-entropy) and evaluate the whole train and
-    test sets every eval_every epochs; log(epoch, metrics) is called at each evaluation."""
-    t0 = time.perf_counter()
-    tiles = dictionary(cfg).to(device)  # [11, t, t]
-    mean, std = tiles.mean(), tiles.std()  # every tile is equally common: the dataset's stats
-    combos, labels = (v.to(device) for v in samples())
-    train_idx, test_idx = (v.to(device) for v in split(cfg))
-
-    def x_of(j: torch.Tensor) -> torch.Tensor:  # samples j -> normalized [B, channels, 2t, 2t]
-        return ((images(tiles, combos[j]) - mean) / std).expand(-1, cfg.channels, -1, -1)
-
-    torch.manual_seed(cfg.seed)
-    model = ResNet(cfg).to(device)
-    opt_cls = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW
-    opt = opt_cls(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    order = torch.Generator().manual_seed(cfg.seed * 1_000_003 + 1)  # batch order, apart from init
-    h = {k: [] for k in ("epoch", "step", "train_loss", "train_acc", "test_loss", "test_acc",
-                         "train_acc_running")}
-    step, t_train, hits = 0, 0.0, 0
-    model.train()
-    for epoch in range(cfg.num_epochs + 1):
-        if epoch % cfg.eval_every == 0 or epoch == cfg.num_epochs:
-            if cfg.bn_recalibrate:
-                recalibrate_bn(model, x_of, train_idx)
-            tr, te = evaluate(model, x_of, labels, train_idx), evaluate(model, x_of, labels, test_idx)
-            row = {"epoch": epoch, "step": step, "train_loss": tr[0], "train_acc": tr[1],
-                   "test_loss": te[0], "test_acc": te[1],
-                   "train_acc_running": hits / len(train_idx) if epoch else tr[1]}
-            for k, v in row.items():
-                h[k].append(v)
-            if log is not None:
-                log(epoch, row)
-            if epoch == cfg.num_epochs or (cfg.stop_at_test_acc is not None and te[1] >= cfg.stop_at_test_acc):
-                break
-        t1 = time.perf_counter()
-        perm = train_idx[torch.randperm(len(train_idx), generator=order).to(device)]
-        hits = 0  # the code's train accuracy: train-mode predictions on the epoch's batches
-        for j in perm.split(cfg.batch_size):
-            out = model(x_of(j)).double()  # [B, num_classes]
-            loss = F.cross_entropy(out, labels[j])
-            hits += (out.detach().argmax(1) == labels[j]).sum().item()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            step += 1
-        t_train += time.perf_counter() - t1
-    wall = time.perf_counter() - t0
-    meta = {"wall_s": wall, "steps": step, "steps_per_s": step / wall, "train_s": t_train,
-            "train_steps_per_s": step / max(t_train, 1e-9),  # evaluations left out
-            "n_params": sum(p.numel() for p in model.parameters()), "torch": torch.__version__,
-            "device": device, "grokcore": __version__, "threads": torch.get_num_threads()}
+    """Train one run (MED code: minibatch Adam, cross-entropy, the last batch of an epoch
+    smaller) through grokcore's one loop, evaluating the whole train and test sets every
+    eval_every epochs; log(step, metrics) is called at each evaluation."""
+    run = cfg.run
+    rec = train_stack([run], device=device, log=log, hooks=[ImageSumHook(cfg, steps_per_epoch(run))])[0]
+    h = dict(rec.history)
+    h["epoch"] = [s // steps_per_epoch(run) for s in h["step"]]
+    meta = dict(rec.meta, n_params=sum(p.numel() for p in ResNet(run.model).parameters()))
     return new_record(cfg, h, summarize(h), meta)
 
 
 def _run_unit(cfgs: list[ImageSumConfig], device: str) -> list[RunRecord]:
     return [train_image_sum(c, device) for c in cfgs]
-
 
 
 # ---- what the chapter reads from a run ----------------------------------------------------------

@@ -125,7 +125,7 @@ def test_training_record_round_trip_and_determinism(tmp_cache):
     rec = run_or_load([cfg])[0]
     assert rec.history["epoch"] == [0, 1, 2] and rec.history["step"] == [0, 4, 8]  # 3660 / 1000 -> 4 steps
     assert set(rec.history) == {"epoch", "step", "train_loss", "train_acc", "test_loss", "test_acc",
-                                "train_acc_running"}
+                                "train_acc_running", "weight_norm"}
     assert rec.meta["wall_s"] > 0 and rec.meta["steps_per_s"] > 0 and rec.meta["train_steps_per_s"] > 0
     assert rec.summary["last_epoch"] == 2 and "epoch_to_test_acc_90" in rec.summary
     again = RunRecord.from_json(rec.to_json(), expect_key=cfg.key())
@@ -159,3 +159,57 @@ def test_stop_at_test_acc_and_summary():
     s = I.summarize(h)
     assert s["epoch_to_train_acc_99"] == 10 and s["test_acc_at_train_acc_99"] == 0.2
     assert s["epoch_to_test_acc_50"] == 20 and s["epoch_to_test_acc_90"] == 30 and s["epoch_to_test_acc_99"] is None
+
+
+def _reference(cfg):
+    """The MED code's loop written plainly (resnet_test.py): Adam(lr, weight_decay), each epoch a
+    seeded shuffle split into batches (the last smaller), cross-entropy of float64 logits; every
+    eval_every epochs BatchNorm statistics recomputed on the train set, then whole-set accuracy
+    in eval mode; the running train accuracy of the last epoch's batches."""
+    import torch.nn.functional as F
+
+    tiles = I.dictionary(cfg)
+    mean, std = tiles.mean(), tiles.std()
+    combos, labels = I.samples()
+    train, test = I.split(cfg)
+
+    def x_of(j):
+        return ((I.images(tiles, combos[j]) - mean) / std).expand(-1, cfg.channels, -1, -1)
+
+    torch.manual_seed(cfg.seed)
+    model = I.ResNet(cfg)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    order = torch.Generator().manual_seed(cfg.seed * 1_000_003 + 1)
+    h = {"train_acc": [], "test_acc": [], "train_acc_running": []}
+    hits = 0
+    for epoch in range(cfg.num_epochs + 1):
+        if epoch % cfg.eval_every == 0 or epoch == cfg.num_epochs:
+            I.recalibrate_bn(model, lambda c: ((I.images(tiles, c) - mean) / std).expand(-1, cfg.channels, -1, -1),
+                             combos[train])
+            model.eval()
+            with torch.inference_mode():
+                accs = [(model(x_of(idx)).argmax(1) == labels[idx]).double().mean().item() for idx in (train, test)]
+            model.train()
+            h["train_acc"].append(accs[0])
+            h["test_acc"].append(accs[1])
+            h["train_acc_running"].append(hits / len(train) if epoch else accs[0])
+            if epoch == cfg.num_epochs:
+                break
+        hits = 0
+        for j in train[torch.randperm(len(train), generator=order)].split(cfg.batch_size):
+            out = model(x_of(j)).double()
+            loss = F.cross_entropy(out, labels[j])
+            hits += (out.detach().argmax(1) == labels[j]).sum().item()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    return h
+
+
+def test_training_through_the_one_loop_equals_the_codes_plain_loop():
+    """grokcore's loop with the ResNet, its hook and last_batch='keep' trains exactly as the code's loop."""
+    cfg = I.ImageSumConfig(**{**SMALL, "batch_size": 700, "num_epochs": 2, "eval_every": 1,
+                              "bn_recalibrate": True})
+    ours, ref = I.train_image_sum(cfg).history, _reference(cfg)
+    for k in ref:
+        assert ours[k] == pytest.approx(ref[k], abs=1e-12), k

@@ -5,8 +5,9 @@ This is the only executor of the book: Jupyter Book renders the outputs papermil
     python book/build.py [--scale smoke|cpu|paper] [--only STEM] [--force] [--out DIR]
 
 For each ``notebooks/NN_*.ipynb`` (sorted) it writes ``<out>/chapters/<stem>.ipynb``, reusing the
-executed copy when its cache key (source notebook, scale, ``grokcore/*.py``, this file) is
-unchanged. It then gathers every chapter's claims (the ``application/vnd.grokbook.claims+json``
+executed copy when its cache key (source notebook, scale, the chapter package it imports,
+``grokcore/*.py``, this file) is unchanged: editing one chapter's package re-executes that
+chapter only. It then gathers every chapter's claims (the ``application/vnd.grokbook.claims+json``
 output) into ``<out>/_build/claims.json`` and the intro's scoreboard, stages the book sources
 in ``<out>/_build/src`` and runs ``jupyter-book build`` with warnings as errors into
 ``<out>/_build/html``. ``<out>`` is ``book/`` unless ``--out`` is given.
@@ -21,6 +22,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,13 +47,45 @@ class BuildError(RuntimeError):
     """A failure that stops the build, with a message naming the notebook or step."""
 
 
-def cache_key(source: Path, scale: str) -> str:
-    """Hash what an executed chapter depends on: the notebook, the scale, the library, this file."""
+def chapter_packages(source: Path) -> list[str]:
+    """The chapter packages a notebook imports (``from chapters.<pkg> ...``, ``import
+    chapters.<pkg>``, ``from chapters import <pkg>``): read from its code, so that a new chapter
+    needs no table here."""
+    packages: set[str] = set()
+    for cell in nbformat.read(source, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        packages.update(re.findall(r"^\s*(?:from|import)\s+chapters\.(\w+)", cell.source, re.M))
+        for names in re.findall(r"^\s*from\s+chapters\s+import\s+\(?([\w\s,]+)", cell.source, re.M):
+            packages.update(n.split()[0] for n in names.split(",") if n.strip())
+    return sorted(packages)
+
+
+def chapter_files(source: Path, root: Path | None = None) -> list[Path]:
+    """The files of the chapter packages a notebook imports (tests/ and caches left out), and
+    chapters/__init__.py."""
+    root = root or ROOT
+    files = [root / "chapters" / "__init__.py"]
+    for package in chapter_packages(source):
+        folder = root / "chapters" / package
+        files += [p for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix != ".pyc"
+                  and not {"tests", "__pycache__"} & set(p.relative_to(folder).parts)]
+    return [p for p in files if p.is_file()]
+
+
+def cache_key(source: Path, scale: str, root: Path | None = None) -> str:
+    """Hash what an executed chapter depends on: the notebook, the scale, its chapter package,
+    the library and this file. Another chapter's package is not in it: editing chapter 4 leaves
+    chapter 5's executed copy current. (A chapter re-executed after editing only its figures or
+    claims loads its run records: their code fingerprints leave those modules out.)"""
+    root = root or ROOT
     h = hashlib.sha256()
     for name, data in [("notebook", source.read_bytes()), ("scale", scale.encode())]:
         h.update(f"{name}\0".encode() + data + b"\0")
-    for path in [*sorted((ROOT / "grokcore").glob("*.py")), Path(__file__).resolve()]:
-        h.update(f"{path.relative_to(ROOT).as_posix()}\0".encode() + path.read_bytes() + b"\0")
+    files = [(p.relative_to(root).as_posix(), p) for p in
+             [*sorted((root / "grokcore").glob("*.py")), *chapter_files(source, root)]]
+    for label, path in [*files, ("book/build.py", Path(__file__).resolve())]:
+        h.update(f"{label}\0".encode() + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 

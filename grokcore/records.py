@@ -1,22 +1,40 @@
-"""Run records: what a run returns, cached by config key, written atomically, checked on load.
+"""Run records: what a run returns, cached by config key, stamped with its code, checked on load.
 
-Lookup order: committed records under book/results/ (runs made elsewhere, e.g. on a GPU),
-then the gitignored cache ($GROKCORE_CACHE, default <repo>/.cache/grokcore). A record that
-fails to parse, has another schema, another key or a wrong checksum is reported and
-recomputed, never used. GROKCORE_REQUIRE_CACHE=1 turns a miss into an error.
+A record is looked up under book/results/ (committed: runs made elsewhere, e.g. on a GPU) and
+in the gitignored cache ($GROKCORE_CACHE, default <repo>/.cache/grokcore); the freshest valid
+one is served. A record that fails to parse, has another schema, another key or a wrong
+checksum is corrupt: reported and recomputed, never used. A record whose code fingerprint
+(grokcore.fingerprint) differs from the current code's is stale: recomputed, and the new record
+replaces the stale file where it was. GROKCORE_REQUIRE_CACHE=1 turns a miss or a stale record
+into an error that names them.
+
+A change that keeps the numbers (a refactor) keeps its records by proving it:
+
+    python -m grokcore.records stale   [--root DIR]       # list stale records, changed files
+    python -m grokcore.records restamp [--root DIR] [--sample N] [--seed S] [--device D]
+
+restamp retrains a seeded sample of the stale records and, only if every history matches bit for
+bit, rewrites all of them with the current fingerprint (atomically).
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
+import importlib
 import json
+import math
 import os
+import random
+import sys
 import tempfile
 import warnings
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from .config import RECORD_SCHEMA, config_key, from_dict, to_dict
+from .fingerprint import changed_files, code_of, git_state
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO / "book" / "results"
@@ -30,6 +48,10 @@ class CacheMiss(RuntimeError):
     """GROKCORE_REQUIRE_CACHE is set and a run has no record."""
 
 
+class StaleRecords(CacheMiss):
+    """GROKCORE_REQUIRE_CACHE is set and a run's record was made by other code."""
+
+
 @dataclass
 class RunRecord:
     """One member's run: its config, metric history, summary and provenance."""
@@ -39,7 +61,10 @@ class RunRecord:
     history: dict[str, list]  # "step" plus one list per metric, on the evaluation schedule
     summary: dict[str, Any]  # e.g. step_to_test_acc_95: int, or None = not reached by last_step
     final: dict[str, float]  # metrics at the last evaluation
-    meta: dict[str, Any] = field(default_factory=dict)  # wall_s, steps_per_s, torch, device, ...
+    meta: dict[str, Any] = field(default_factory=dict)  # wall_s, created, torch, device, ...
+    code: str = ""  # grokcore.fingerprint.code_fingerprint(cfg) of the code that made it
+    code_files: dict[str, str] = field(default_factory=dict)  # its files: path -> sha256[:12]
+    git: dict | None = None  # {"commit": HEAD, "dirty": bool}; None outside a git checkout
     schema: int = RECORD_SCHEMA
 
     @property
@@ -90,9 +115,10 @@ def record_path(key: str, root: Path | None = None) -> Path:
     return (root or cache_dir()) / key[:2] / f"{key}.json"
 
 
-def write_record(rec: RunRecord, root: Path | None = None) -> Path:
-    """Atomic write: a temp file in the same folder, fsync, then rename over the target."""
-    path = record_path(rec.key, root)
+def write_record(rec: RunRecord, root: Path | None = None, path: Path | None = None) -> Path:
+    """Atomic write to `path` (default: the key's place under root or the cache): a temp file
+    in the same folder, fsync, then rename over the target."""
+    path = path or record_path(rec.key, root)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
@@ -107,19 +133,216 @@ def write_record(rec: RunRecord, root: Path | None = None) -> Path:
     return path
 
 
-def load_record(key: str) -> RunRecord | None:
-    """The committed or cached record for key; None if absent or corrupt (a warning says which)."""
+@dataclass
+class Stale:
+    """A valid record made by other code than the current one."""
+
+    path: Path
+    record: RunRecord
+    changed: list[str]  # code files whose hash differs (added, removed or edited)
+
+    def describe(self) -> str:
+        files = ", ".join(self.changed[:6]) + (", ..." if len(self.changed) > 6 else "")
+        return f"{self.record.key} at {self.path} (changed: {files or 'unknown'})"
+
+
+@dataclass
+class Lookup:
+    """What is stored for one key: the record to serve (or None) and the stale ones."""
+
+    record: RunRecord | None
+    path: Path | None
+    stale: list[Stale]
+
+
+def staleness(rec: RunRecord, cfg: Any = None) -> list[str] | None:
+    """None if rec was made by the current code for cfg (default: its own config), else the code
+    files that changed (empty when the record does not list its files)."""
+    code = code_of(rec.cfg if cfg is None else cfg)
+    if rec.code == code.fingerprint:
+        return None
+    return changed_files(rec.code_files, code.hashes) if rec.code_files else []
+
+
+def lookup(key: str, cfg: Any = None) -> Lookup:
+    """Every stored record of key: the freshest valid current one, and the stale ones."""
     paths = sorted(RESULTS_DIR.glob(f"**/{key}.json")) + [record_path(key)]
-    for path in paths:
+    best: tuple[str, int] | None = None
+    served: tuple[RunRecord, Path] | None = None
+    stale = []
+    for rank, path in enumerate(paths):
         if not path.exists():
             continue
         try:
-            return RunRecord.from_json(path.read_text(), expect_key=key)
+            rec = RunRecord.from_json(path.read_text(), expect_key=key)
         except CorruptRecord as e:
-            warnings.warn(f"ignoring corrupt record {path}: {e}; it will be recomputed", stacklevel=2)
-    return None
+            warnings.warn(f"ignoring corrupt record {path}: {e}; it will be recomputed",
+                          stacklevel=3)
+            continue
+        changed = staleness(rec, cfg)
+        if changed is not None:
+            stale.append(Stale(path, rec, changed))
+            continue
+        order = (str(rec.meta.get("created", "")), -rank)  # newest; a tie goes to committed
+        if best is None or order > best:
+            best, served = order, (rec, path)
+    return Lookup(*(served or (None, None)), stale)
+
+
+def load_record(key: str, cfg: Any = None) -> RunRecord | None:
+    """The freshest valid record of key made by the current code; None if absent, corrupt (a
+    warning says which) or stale."""
+    return lookup(key, cfg).record
 
 
 def new_record(cfg: Any, history: dict, summary: dict, meta: dict) -> RunRecord:
+    """A record of cfg's run, stamped with the current code (fingerprint, files, git commit)
+    and its creation time (kept from meta when a chapter re-keys a record it trained)."""
     final = {k: v[-1] for k, v in history.items() if k != "step" and v}
-    return RunRecord(config_key(cfg), to_dict(cfg), history, summary, final, meta)
+    code = code_of(cfg)
+    meta = {**meta, "created": meta.get("created") or datetime.now(timezone.utc).isoformat()}
+    return RunRecord(config_key(cfg), to_dict(cfg), history, summary, final, meta,
+                     code.fingerprint, dict(code.hashes), git_state())
+
+
+# ---- re-stamping: keep records across a change that provably keeps the numbers
+
+
+def _import_code_of(body: dict) -> None:
+    """Import the chapter modules a stored record lists, so that its config classes exist."""
+    for label in body.get("code_files") or {}:
+        parts = Path(label).with_suffix("").parts
+        if label.endswith(".py") and parts[0] == "chapters" and not Path(label).is_absolute():
+            try:
+                importlib.import_module(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+            except ModuleNotFoundError:  # removed since; from_json says if the config needed it
+                pass
+
+
+def find_stale(root: Path | None = None) -> tuple[list[Stale], list[str]]:
+    """The stale records of a store (default: the cache) and the files that could not be read as
+    records (path: reason). JSON files that are not records (claims snapshots) are skipped."""
+    stale, problems = [], []
+    for path in sorted((root or cache_dir()).rglob("*.json")):
+        text = path.read_text()
+        try:
+            body = json.loads(text)
+        except json.JSONDecodeError as e:
+            problems.append(f"{path}: not valid JSON ({e})")
+            continue
+        if not (isinstance(body, dict) and "key" in body and "history" in body):
+            continue
+        try:
+            _import_code_of(body)
+            rec = RunRecord.from_json(text, expect_key=path.stem)
+            changed = staleness(rec)
+        except (CorruptRecord, ImportError, KeyError) as e:
+            problems.append(f"{path}: {e}")
+            continue
+        if changed is not None:
+            stale.append(Stale(path, rec, changed))
+    return stale, problems
+
+
+def default_sample(n: int) -> int:
+    """5% of the stale records, at least 3 (all of them when fewer)."""
+    return min(n, max(3, math.ceil(0.05 * n)))
+
+
+def first_difference(old: dict[str, list], new: dict[str, list]) -> str | None:
+    """Where two histories first differ bit for bit (None if they are identical). Values are
+    compared as their JSON text: distinct floats print differently, NaN equals NaN, 1 != 1.0."""
+    for k in sorted(old.keys() | new.keys()):
+        if k not in old or k not in new:
+            return f"history key {k!r} is only in the {'new' if k in new else 'recorded'} run"
+        a, b = old[k], new[k]
+        for i, (x, y) in enumerate(zip(a, b)):
+            if json.dumps(x) != json.dumps(y):
+                return f"history[{k!r}][{i}]: recorded {x!r}, now {y!r}"
+        if len(a) != len(b):
+            return f"history[{k!r}]: {len(a)} entries recorded, {len(b)} now"
+    return None
+
+
+@dataclass
+class Restamp:
+    """What restamp did: the records it retrained, the first mismatch, the records rewritten."""
+
+    checked: list[str]  # keys retrained
+    mismatch: str | None  # first difference found ("key: where"); None: all matched
+    rewritten: list[Path]  # records rewritten with the current fingerprint (empty on a mismatch)
+
+
+def restamp(stale: Sequence[Stale], sample: int | None = None, seed: int = 0,
+            device: str = "cpu") -> Restamp:
+    """Retrain a seeded random sample of the stale records with the current code, one run per
+    unit; if every history equals its record bit for bit, rewrite every stale record with the
+    current code's stamp, else change nothing.
+
+    The sample has `sample` records (default: default_sample), at least one, and at least one of
+    each code change (records with the same old and new fingerprint: e.g. one per chapter whose
+    package changed). A record trained in a stack or on another device may not reproduce here
+    bit for bit: restamp where it was made (a mismatch refuses, it never passes wrongly)."""
+    from .sweep import run_unit
+
+    if not stale:
+        return Restamp([], None, [])
+    n = len(stale)
+    k = default_sample(n) if sample is None else max(1, min(sample, n))
+    rng = random.Random(seed)
+    groups: dict[tuple[str, str], list[Stale]] = {}
+    for s in sorted(stale, key=lambda s: (s.record.key, str(s.path))):
+        groups.setdefault((s.record.code, code_of(s.record.cfg).fingerprint), []).append(s)
+    picked = [rng.choice(g) for _, g in sorted(groups.items())]
+    taken = {id(s) for s in picked}
+    rest = [s for g in groups.values() for s in g if id(s) not in taken]
+    picked += rng.sample(rest, max(0, min(k - len(picked), len(rest))))
+    checked = []
+    for s in picked:
+        fresh = run_unit([s.record.cfg], device)[0]
+        checked.append(s.record.key)
+        diff = first_difference(s.record.history, json.loads(json.dumps(fresh.history)))
+        if diff is not None:
+            return Restamp(checked, f"{s.record.key} ({s.path}): {diff}", [])
+    rewritten = []
+    for s in stale:
+        rec = s.record
+        code = code_of(rec.cfg)
+        rec.meta = {**rec.meta, "restamped_from": rec.code}
+        rec.code, rec.code_files, rec.git = code.fingerprint, dict(code.hashes), git_state()
+        rewritten.append(write_record(rec, path=s.path))
+    return Restamp(checked, None, rewritten)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`stale`: list a store's stale records; `restamp`: re-stamp them if a sample reproduces."""
+    p = argparse.ArgumentParser(prog="python -m grokcore.records",
+                                description=__doc__.split("\n\n")[0])
+    p.add_argument("command", choices=("stale", "restamp"))
+    p.add_argument("--root", type=Path, help="the store (default: the cache; or book/results)")
+    p.add_argument("--sample", type=int, help="records to retrain (default 5%%, at least 3)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
+    p.add_argument("--device", default="cpu", help="device to retrain on (default cpu)")
+    args = p.parse_args(argv)
+    if str(REPO) not in sys.path:  # chapters/ (the records' config classes) importable
+        sys.path.insert(0, str(REPO))
+    stale, problems = find_stale(args.root)
+    for line in problems:
+        print(f"not a usable record: {line}", file=sys.stderr)
+    print(f"{len(stale)} stale records in {args.root or cache_dir()}")
+    if args.command == "stale":
+        for s in stale:
+            print("  " + s.describe())
+        return 0
+    out = restamp(stale, args.sample, args.seed, args.device)
+    if out.mismatch:
+        print(f"retrained {len(out.checked)}; a history differs, nothing changed: {out.mismatch}")
+        return 1
+    print(f"retrained {len(out.checked)}, all bit for bit equal; re-stamped {len(out.rewritten)}")
+    return 0
+
+
+if __name__ == "__main__":
+    from grokcore import records as _records  # one module object, not a __main__ copy
+
+    sys.exit(_records.main())

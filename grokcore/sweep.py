@@ -12,12 +12,13 @@ import multiprocessing as mp
 import os
 import sys
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from typing import Any, Callable, Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
 import torch
 
 from .config import RunConfig
-from .records import CacheMiss, RunRecord, load_record, write_record
+from .records import CacheMiss, RunRecord, Stale, StaleRecords, lookup, record_path, write_record
 
 # Allocator settings for the worker processes (no effect on results). Freshly mapped memory is
 # slow to touch on the CPU machines here: an elementwise op writing a new 10 MB tensor ran at
@@ -83,21 +84,26 @@ def run_or_load(cfgs: Sequence[Any], *, recompute: bool = False, executor: Execu
                 progress: bool = False) -> list[RunRecord]:
     """Records for cfgs, in order: loaded when a valid record exists, else trained and saved.
 
-    recompute=True trains even when a record exists. GROKCORE_REQUIRE_CACHE=1 raises
-    CacheMiss instead of training. On CPU each seed is its own unit unless max_stack says
-    otherwise: stacking barely pays on a CPU, and a single run's float32 numbers then never
-    depend on which sweep it was part of. On a GPU, seeds stack (max_stack=None)."""
+    A record made by other code (a stale record, grokcore.fingerprint) is retrained, and the new
+    record replaces the stale file where it was (committed under book/results/ or cached).
+    recompute=True trains even when a record exists (the new one, the freshest, is then served).
+    GROKCORE_REQUIRE_CACHE=1 raises CacheMiss instead of training (StaleRecords, naming them,
+    when records are stale). On CPU each seed is its own unit unless max_stack says otherwise:
+    stacking barely pays on a CPU, and a single run's float32 numbers then never depend on which
+    sweep it was part of. On a GPU, seeds stack (max_stack=None)."""
     cfgs = list(cfgs)
     found: dict[str, RunRecord] = {}
+    stale: dict[str, list[Stale]] = {}
     if not recompute:
-        for c in cfgs:
-            rec = load_record(c.key())
-            if rec is not None:
-                found[c.key()] = rec
+        for c in {c.key(): c for c in cfgs}.values():
+            hit = lookup(c.key(), c)
+            if hit.record is not None:
+                found[c.key()] = hit.record
+            elif hit.stale:
+                stale[c.key()] = hit.stale
     todo = list({c.key(): c for c in cfgs if c.key() not in found}.values())
     if todo and os.environ.get("GROKCORE_REQUIRE_CACHE") == "1":
-        raise CacheMiss(f"{len(todo)} runs have no record and GROKCORE_REQUIRE_CACHE=1; "
-                        f"first: {todo[0]}")
+        raise _require_cache_error(todo, stale)
     if todo:
         on_gpu = device != "cpu"
         workers = 1 if on_gpu else (workers or default_workers())
@@ -106,9 +112,35 @@ def run_or_load(cfgs: Sequence[Any], *, recompute: bool = False, executor: Execu
         units = plan_units(todo, workers, max_stack)
         for recs in _execute(units, executor, workers, device, progress):
             for rec in recs:
-                write_record(rec)
+                for path in _targets(rec.key, stale.get(rec.key, [])):
+                    write_record(rec, path=path)
                 found[rec.key] = rec
     return [found[c.key()] for c in cfgs]
+
+
+def _targets(key: str, stale: list[Stale]) -> list[Path]:
+    """Where a new record goes: over each stale file of its key, and into the cache unless only
+    committed stale files exist (a corrupt cached file is replaced too)."""
+    cached = record_path(key)
+    paths = [s.path for s in stale]
+    return paths + [cached] if cached not in paths and (cached.exists() or not paths) else paths
+
+
+def _require_cache_error(todo: list, stale: dict[str, list[Stale]]) -> CacheMiss:
+    """The GROKCORE_REQUIRE_CACHE=1 error: the stale records by key and path (and which code
+    files changed), then the runs that have no record at all."""
+    missing = [c for c in todo if c.key() not in stale]
+    lines = [s.describe() for ss in stale.values() for s in ss]
+    msg = f"GROKCORE_REQUIRE_CACHE=1 and {len(todo)} runs have no current record"
+    if lines:
+        msg += (f"; {len(stale)} have stale records (made by other code; `python -m "
+                f"grokcore.records restamp` keeps them if the change keeps the numbers):\n  "
+                + "\n  ".join(lines[:20]))
+        if len(lines) > 20:
+            msg += f"\n  ... {len(lines) - 20} more"
+    if missing:
+        msg += f"\n{len(missing)} runs have no record; first: {missing[0]}"
+    return (StaleRecords if stale else CacheMiss)(msg)
 
 
 def _execute(units: list[list], executor: Executor | None, workers: int, device: str,

@@ -106,3 +106,51 @@ def test_only_build_replaces_just_its_chapter(tmp_path: Path) -> None:
     assert [r["id"] for r in merged] == [1, 4, 5, 3]
     assert build.merge_chapter(tmp_path / "none.json", [{"chapter": "a", "id": 9}], "a",
                                ["a", "b"]) == [{"chapter": "a", "id": 9}]
+
+
+def _build_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build", ROOT / "book" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    return build
+
+
+def test_each_notebook_imports_its_chapter_package() -> None:
+    """build.py reads a chapter's package from the notebook's imports (no table to maintain)."""
+    build = _build_module()
+    got = {p.stem: build.chapter_packages(p) for p in NOTEBOOKS}
+    assert got == {p.stem: [p.stem[3:]] for p in NOTEBOOKS}  # NN_<package>.ipynb
+    assert all(build.chapter_files(p) for p in NOTEBOOKS)
+
+
+def test_cache_key_follows_the_chapter_package_not_another(tmp_path: Path) -> None:
+    """Editing chapter alpha's package (figures included) or the library re-executes alpha;
+    editing chapter beta's package or alpha's tests does not."""
+    build = _build_module()
+    files = {"grokcore/core.py": "A = 1\n", "chapters/__init__.py": "",
+             "chapters/alpha/__init__.py": "", "chapters/alpha/figures.py": "F = 1\n",
+             "chapters/alpha/tests/test_a.py": "T = 1\n", "chapters/beta/__init__.py": "",
+             "chapters/beta/model.py": "M = 1\n"}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "%matplotlib inline\nfrom chapters.alpha import figures as F\nimport grokcore")])
+    source = tmp_path / "notebooks" / "01_alpha.ipynb"
+    source.parent.mkdir()
+    nbformat.write(nb, source)
+    assert build.chapter_packages(source) == ["alpha"]
+
+    def key() -> str:
+        return build.cache_key(source, "smoke", root=tmp_path)
+
+    before = key()
+    assert key() == before and build.cache_key(source, "cpu", root=tmp_path) != before
+    for name, moves in [("chapters/beta/model.py", False),
+                        ("chapters/alpha/tests/test_a.py", False),
+                        ("chapters/alpha/figures.py", True), ("grokcore/core.py", True)]:
+        (tmp_path / name).write_text("changed = 2\n")
+        assert (key() != before) == moves, name
+        before = key()

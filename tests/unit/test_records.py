@@ -1,9 +1,10 @@
 import json
+import math
 import os
 
 import pytest
 
-from grokcore import records
+from grokcore import fingerprint, records
 from grokcore.config import MLPConfig, ModularTask, OptimConfig, RunConfig
 from grokcore.sweep import plan_units, run_or_load, unit_cost
 
@@ -101,3 +102,196 @@ def test_worker_env_is_set_while_workers_start_and_restored(monkeypatch):
         assert os.environ["THP_MEM_ALLOC_ENABLE"] == sweep.WORKER_ENV["THP_MEM_ALLOC_ENABLE"]
         assert os.environ["MALLOC_MMAP_THRESHOLD_"] == "123"
     assert "THP_MEM_ALLOC_ENABLE" not in os.environ and os.environ["MALLOC_MMAP_THRESHOLD_"] == "123"
+
+
+# ---- code fingerprints: stale records, freshest record, re-stamping
+
+
+@pytest.fixture
+def fresh_hashes():
+    """Hash the code afresh in the test, and leave no simulated edit behind."""
+    fingerprint.clear_cache()
+    yield
+    fingerprint.clear_cache()
+
+
+def edit(monkeypatch, suffix: str) -> None:
+    """Simulate an edit of the library file whose path ends with `suffix` (a comment appended):
+    the records made before it are stale."""
+    real = fingerprint._read
+    monkeypatch.setattr(fingerprint, "_read", lambda p: real(p) + (
+        b"\n# edited\n" if p.as_posix().endswith(suffix) else b""))
+    fingerprint.clear_cache()
+
+
+def commit(rec, results, monkeypatch):
+    """Move rec's cached file under a temporary book/results/ (a committed record)."""
+    monkeypatch.setattr(records, "RESULTS_DIR", results)
+    path = results / "sub" / f"{rec.key}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    records.record_path(rec.key).replace(path)
+    return path
+
+
+def test_record_carries_its_code(fresh_hashes):
+    rec = run_or_load([CFG])[0]
+    assert rec.code == fingerprint.code_fingerprint(CFG)
+    assert rec.code_files == fingerprint.code_of(CFG).hashes
+    assert "grokcore/train.py" in rec.code_files
+    assert "grokcore/plotting.py" not in rec.code_files
+    assert rec.git is None or set(rec.git) == {"commit", "dirty"}
+    assert rec.meta["created"]
+    again = records.RunRecord.from_json(records.record_path(rec.key).read_text())
+    assert (again.code, again.code_files, again.git) == (rec.code, rec.code_files, rec.git)
+
+
+def test_stale_committed_record_is_recomputed_and_replaced(tmp_path, monkeypatch, fresh_hashes):
+    rec = run_or_load([CFG])[0]
+    path = commit(rec, tmp_path / "results", monkeypatch)
+    assert records.load_record(rec.key).meta["wall_s"] == rec.meta["wall_s"]  # current: served
+    edit(monkeypatch, "grokcore/train.py")
+    hit = records.lookup(rec.key)
+    assert hit.record is None and [s.path for s in hit.stale] == [path]
+    assert hit.stale[0].changed == ["grokcore/train.py"]
+    assert records.load_record(rec.key) is None  # stale: never served
+    fresh = run_or_load([CFG])[0]
+    assert fresh.meta["wall_s"] != rec.meta["wall_s"] and fresh.history == rec.history  # retrained
+    stored = records.RunRecord.from_json(path.read_text())
+    assert stored.code == fingerprint.code_fingerprint(CFG) != rec.code  # replaced where it was
+    assert not records.record_path(rec.key).exists()
+    assert records.load_record(rec.key).meta["wall_s"] == fresh.meta["wall_s"]
+
+
+def test_stale_cached_record_is_replaced(monkeypatch, fresh_hashes):
+    rec = run_or_load([CFG])[0]
+    edit(monkeypatch, "grokcore/models.py")
+    fresh = run_or_load([CFG])[0]
+    assert fresh.meta["wall_s"] != rec.meta["wall_s"]
+    assert records.RunRecord.from_json(records.record_path(rec.key).read_text()).code == fresh.code
+
+
+def test_freshest_valid_record_is_served(tmp_path, monkeypatch):
+    old = run_or_load([CFG])[0]
+    path = commit(old, tmp_path / "results", monkeypatch)
+    new = run_or_load([CFG], recompute=True)[0]  # cached, created later than the committed one
+    assert new.meta["created"] > old.meta["created"]
+    assert records.load_record(CFG.key()).meta["wall_s"] == new.meta["wall_s"]
+    newest = run_or_load([CFG], recompute=True)[0]
+    records.write_record(newest, path=path)  # a newer committed record wins over the cache
+    records.write_record(new)
+    assert records.load_record(CFG.key()).meta["wall_s"] == newest.meta["wall_s"]
+
+
+def test_require_cache_names_stale_records(tmp_path, monkeypatch, fresh_hashes):
+    recs = run_or_load([CFG, CFG.replace(seed=1)], workers=1)
+    path = commit(recs[0], tmp_path / "results", monkeypatch)
+    edit(monkeypatch, "grokcore/data.py")
+    monkeypatch.setenv("GROKCORE_REQUIRE_CACHE", "1")
+    with pytest.raises(records.StaleRecords) as err:
+        run_or_load([CFG, CFG.replace(seed=1), CFG.replace(seed=2)])
+    msg = str(err.value)
+    assert "GROKCORE_REQUIRE_CACHE" in msg and "restamp" in msg
+    assert f"{recs[0].key} at {path}" in msg and "grokcore/data.py" in msg
+    assert str(records.record_path(recs[1].key)) in msg
+    assert "1 runs have no record" in msg  # seed 2 was never run
+    assert isinstance(err.value, records.CacheMiss)
+
+
+def test_schema_1_record_is_rejected_and_recomputed():
+    rec = run_or_load([CFG])[0]
+    path = records.record_path(rec.key)
+    body = json.loads(path.read_text())
+    for name in ("checksum", "code", "code_files", "git"):  # a record as schema 1 wrote it
+        body.pop(name)
+    body["schema"] = 1
+    body["checksum"] = records._checksum(body)
+    path.write_text(json.dumps(body))
+    with pytest.warns(UserWarning, match="schema 1 != 2"):
+        assert records.load_record(rec.key) is None
+    with pytest.warns(UserWarning, match="schema 1"):
+        fresh = run_or_load([CFG])[0]
+    assert fresh.history == rec.history and records.load_record(rec.key).code == fresh.code
+
+
+def test_restamp_keeps_records_a_refactor_leaves_equal(monkeypatch, fresh_hashes):
+    cfgs = [CFG.replace(seed=s) for s in range(4)]
+    old = run_or_load(cfgs, workers=1)
+    edit(monkeypatch, "grokcore/train.py")  # e.g. a comment: same numbers
+    stale, problems = records.find_stale()
+    assert problems == [] and sorted(s.record.key for s in stale) == sorted(r.key for r in old)
+    out = records.restamp(stale, sample=2, seed=1)
+    assert out.mismatch is None and len(out.checked) == 2 and len(out.rewritten) == 4
+    assert records.find_stale() == ([], [])
+    for r in old:  # served again, unchanged but for the stamp
+        rec = records.load_record(r.key)
+        assert rec.meta["wall_s"] == r.meta["wall_s"] and rec.history == r.history
+        assert rec.code == fingerprint.code_fingerprint(CFG) != r.code
+        assert rec.meta["restamped_from"] == r.code
+
+
+def test_restamp_refuses_when_numbers_move(monkeypatch, fresh_hashes, capsys):
+    from grokcore import sweep
+
+    cfgs = [CFG.replace(seed=s) for s in range(3)]
+    run_or_load(cfgs, workers=1)
+    before = {p: p.read_bytes() for p in records.cache_dir().rglob("*.json")}
+    edit(monkeypatch, "grokcore/train.py")
+    real = sweep.run_unit
+
+    def moved(unit, device="cpu", progress=False):  # a change that moves one number by one ulp
+        recs = real(unit, device, progress)
+        loss = recs[0].history["train_loss"]
+        loss[-1] = math.nextafter(loss[-1], math.inf)
+        return recs
+
+    monkeypatch.setattr(sweep, "run_unit", moved)
+    stale, _ = records.find_stale()
+    out = records.restamp(stale, sample=1)
+    assert out.rewritten == [] and len(out.checked) == 1
+    assert "history['train_loss'][" in out.mismatch and out.checked[0] in out.mismatch
+    assert {p: p.read_bytes() for p in records.cache_dir().rglob("*.json")} == before  # unchanged
+    assert records.main(["restamp", "--sample", "3"]) == 1
+    assert "nothing changed" in capsys.readouterr().out
+    assert {p: p.read_bytes() for p in records.cache_dir().rglob("*.json")} == before
+
+
+def test_restamp_cli_and_sample_size(monkeypatch, fresh_hashes, capsys):
+    assert [records.default_sample(n) for n in (1, 3, 10, 100, 1000)] == [1, 3, 3, 5, 50]
+    run_or_load([CFG])
+    edit(monkeypatch, "grokcore/optim.py")
+    assert records.main(["stale"]) == 0
+    out = capsys.readouterr().out
+    assert "1 stale records" in out and "grokcore/optim.py" in out
+    assert records.main(["restamp"]) == 0
+    assert "re-stamped 1" in capsys.readouterr().out
+    assert records.load_record(CFG.key()) is not None
+
+
+def test_history_comparison_is_bit_for_bit():
+    same = {"step": [0, 1], "x": [0.1, float("nan")]}
+    assert records.first_difference(same, {"step": [0, 1], "x": [0.1, float("nan")]}) is None
+    ulp = {"step": [0, 1], "x": [math.nextafter(0.1, 1), 1.0]}
+    where = records.first_difference(same, ulp)
+    assert where == "history['x'][0]: recorded 0.1, now 0.10000000000000002"
+    assert "only in the new" in records.first_difference(same, {**same, "y": []})
+    assert "2 entries recorded, 1 now" in records.first_difference(same, {"step": [0], "x": [0.1]})
+    assert records.first_difference({"s": [0.0]}, {"s": [-0.0]}) is not None
+
+
+def test_restamp_samples_every_code_change(monkeypatch, fresh_hashes):
+    """Stale records of two code versions: the sample takes one of each, even with sample=1."""
+    from grokcore import sweep
+
+    cfgs = [CFG.replace(seed=s) for s in range(4)]
+    run_or_load(cfgs[:2], workers=1)
+    edit(monkeypatch, "grokcore/train.py")
+    run_or_load(cfgs[2:], workers=1)
+    edit(monkeypatch, "grokcore/data.py")
+    stale, _ = records.find_stale()
+    assert len({s.record.code for s in stale}) == 2
+    seen = []
+    real = sweep.run_unit
+    monkeypatch.setattr(sweep, "run_unit", lambda u, d="cpu": seen.append(u[0].seed) or real(u, d))
+    out = records.restamp(stale, sample=1)
+    assert out.mismatch is None and len(out.rewritten) == 4
+    assert len(seen) == 2 and {s < 2 for s in seen} == {True, False}

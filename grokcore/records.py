@@ -316,7 +316,7 @@ def restamp(stale: Sequence[Stale], sample: int | None = None, seed: int = 0,
 
 def main(argv: list[str] | None = None) -> int:
     """`stale`: list a store's stale records; `restamp`: re-stamp them if a sample reproduces."""
-    p = argparse.ArgumentParser(prog="python -m grokcore.records",
+    p = argparse.ArgumentParser(prog="python -m grokcore",
                                 description=__doc__.split("\n\n")[0])
     p.add_argument("command", choices=("stale", "restamp"))
     p.add_argument("--root", type=Path, help="the store (default: the cache; or book/results)")

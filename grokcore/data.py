@@ -1,4 +1,6 @@
-"""Datasets: modular arithmetic, sparse parity and the EGD toy problem. All seeded.
+"""Datasets the chapters share: modular arithmetic and sparse parity. All seeded.
+
+The EGD toy of chapter 1 samples its own data, in that chapter's package.
 
 Example (modular addition, p = 5):
 
@@ -13,7 +15,6 @@ Example (modular addition, p = 5):
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -169,33 +170,3 @@ def make_dataset(task: ModularTask | ParityTask, seed: int, **kw) -> Dataset:
         return modular_dataset(task, seed, **kw)
     return parity_dataset(task, seed)
 
-
-# ---- EGD §3 toy problem --------------------------------------------------------------------
-
-def toy_train(n: int, eps: float, s: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """EGD §3 train set: z ~ N(0, diag(1, eps)) conditioned on |z1| >= s; y = sign(z1).
-
-    z1 is drawn exactly from the folded truncated normal by inverting its CDF. Returns
-    x [n, 2] float64 and y [n] float64 in {-1, +1}."""
-    q = 0.5 * math.erfc(s / math.sqrt(2))  # Q(s) = P(z1 >= s)
-    u = 1 - torch.rand(n, generator=g, dtype=torch.float64)  # (0, 1]: never the -inf of ndtri(0)
-    z1 = (-torch.special.ndtri(q * u)).clamp_min(s)  # Q(z1) = q u, so z1 >= s with density phi/Q(s)
-    sign = torch.randint(0, 2, (n,), generator=g).double() * 2 - 1
-    z2 = torch.randn(n, generator=g, dtype=torch.float64) * math.sqrt(eps)
-    return torch.stack([sign * z1, z2], dim=1), sign
-
-
-def toy_test(n: int, eps: float, theta: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """EGD §3 test set: z ~ N(0, diag(1, eps)) conditioned on (z.v) z1 <= 0, v = (cos t, sin t).
-
-    Sampled exactly in whitened coordinates z0 = Sigma^{-1/2} z, where the event is a double
-    wedge between the directions of e1 and Sigma^{1/2} v: a uniform angle in the wedge and a
-    chi(2) radius. Returns x [n, 2] and y = sign(x1) [n], both float64."""
-    width = math.atan2(math.sqrt(eps) * math.sin(theta), math.cos(theta))  # angle of Sigma^1/2 v
-    # the event (z0.e1)(z0.vbar) <= 0 is the wedge of angles in (90 deg, 90 deg + width], mod pi
-    ang = math.pi / 2 + width * torch.rand(n, generator=g, dtype=torch.float64)
-    ang = ang + math.pi * torch.randint(0, 2, (n,), generator=g).double()  # both halves
-    r = torch.sqrt(-2 * torch.log1p(-torch.rand(n, generator=g, dtype=torch.float64)))
-    z0 = torch.stack([r * torch.cos(ang), r * torch.sin(ang)], dim=1)
-    x = z0 * torch.tensor([1.0, math.sqrt(eps)], dtype=torch.float64)
-    return x, torch.sign(x[:, 0])

@@ -5,11 +5,11 @@ import pytest
 import torch
 
 from chapters.egd_toy import toy
-from grokcore.config import ConfigError
+from chapters.egd_toy.configs import ToyConfig
 from grokcore.models import Linear
 from grokcore.sweep import run_or_load
 
-SMALL = toy.ToyConfig(eps=0.01, n=4000, n_test=2000, n_train_eval=1000, num_steps=3000)
+SMALL = ToyConfig(eps=0.01, n=4000, n_test=2000, n_train_eval=1000, num_steps=3000)
 
 
 @pytest.mark.parametrize("method", ["gd", "egd"])
@@ -57,12 +57,6 @@ def test_theory_equals_theorem_min_form_on_vs_side():
     assert ours[0].item() == pytest.approx(1.0) and ours[-1] < 1e-3
 
 
-def test_constants_of_eq5():
-    cfg = toy.ToyConfig(s=0.5)
-    assert cfg.m1 == pytest.approx(0.3520653 / 0.3085375, rel=1e-6)
-    assert cfg.m2 == pytest.approx(1 + 0.5 * cfg.m1)
-
-
 def test_simulation_follows_theory_and_egd_is_fast():
     rec = run_or_load([replace(SMALL, n=400_000)])[0]  # the floor of finite n is 1/sqrt(eps n)
     assert rec.summary["max_gap_theory"] < 0.1
@@ -80,21 +74,25 @@ def test_plateau_is_exact_to_one_iteration():
     assert err[0] > 0.5 >= err[1]
 
 
-def test_invalid_toy_config():
-    with pytest.raises(ConfigError, match="lr=.*stable"):
-        toy.ToyConfig(lr=1.5)
-    with pytest.raises(ConfigError, match="theta_deg"):
-        toy.ToyConfig(theta_deg=90)
-    with pytest.raises(ConfigError, match="method"):
-        toy.ToyConfig(method="adam")
+def test_first_below_bisects_between_grid_points():
+    def err_at(k):
+        return 1.0 if k < 37 else 0.0  # first k at or below 1/2: 37
+
+    steps = [0, 10, 20, 50, 100]
+    assert toy.first_below(err_at, steps, [err_at(k) for k in steps]) == 37
+    assert toy.first_below(err_at, [0, 10], [1.0, 1.0]) is None  # never reached: censored
 
 
-def test_toy_records_cache_and_group_by_data():
-    cfgs = toy.sweep(SMALL, [0.01], [0.01, 10.0], seeds=range(2)) + toy.sweep(SMALL, [0.03], [0.01, 10.0], seeds=range(2))
-    assert len({c.stack_key for c in cfgs}) == 2  # one unit per data set (eps)
-    recs = run_or_load(cfgs)
-    assert [r.key for r in recs] == [c.key() for c in cfgs]
-    cells = toy.by_cell(recs)
-    m = toy.measurements(cells, 0.01, [0.03, 0.01], 10.0, 0.01)
-    assert 0.8 < m["loglog_large"][0] < 1.2
-    assert len(m["theory_gap"]) == 2 and m["egd_max_plateau"][0] <= 10
+def test_toy_samples_follow_their_conditions():
+    g = torch.Generator().manual_seed(0)
+    x, y = toy.toy_train(20000, 0.01, 0.5, g)
+    assert (x[:, 0].abs() >= 0.5).all() and torch.equal(y, torch.sign(x[:, 0]))
+    assert abs(x[:, 1].var().item() - 0.01) < 1e-3
+    m1 = 0.3520653 / 0.3085375  # phi(s) / Q(s)
+    assert abs(x[:, 0].abs().mean().item() - m1) < 0.02
+    theta = 0.6
+    xt, yt = toy.toy_test(20000, 0.01, theta, g)
+    v = torch.tensor([torch.cos(torch.tensor(theta)), torch.sin(torch.tensor(theta))], dtype=torch.float64)
+    assert ((xt @ v) * xt[:, 0] <= 1e-12).all()
+    # both halves of the double wedge are sampled
+    assert 0.45 < (xt[:, 0] > 0).double().mean().item() < 0.55

@@ -1,4 +1,4 @@
-"""EGD paper §5: a two-layer ReLU MLP on modular arithmetic and sparse parity (chapter 2).
+"""Chapter 2's runs (EGD paper §5): a two-layer ReLU MLP on modular arithmetic and sparse parity.
 
 Configs follow the authors' code (EGD App. B and peer notes). Modular: all p^2 pairs, half for
 training, concatenated one-hot input, width 512, SGD lr 0.7, batch 512 (remainder dropped), loss
@@ -9,6 +9,7 @@ A chapter's runs are a *plan*: task label -> method labels, e.g.
 {"x+y": ["none", "egd", "egd_rsvd128"], "parity(400,2)": ["egd", "egd_noswitch"]}.
 Task labels: an operation of grokcore.data ("x+y", "x*y"), or "parity(n,k)" with the hinge loss
 (EGD §5.1) or "parity(n,k)/mse" with the authors' squared loss. Method labels: see METHODS.
+task_label and method_label read these labels back from a run's config.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import re
 from typing import Sequence
 
 from grokcore.config import (OPERATIONS, ConfigError, MethodConfig, MLPConfig, ModularTask, OptimConfig,
-                     ParityTask, RunConfig, to_dict)
+                             ParityTask, RunConfig, to_dict)
 from grokcore.records import RunRecord
 from grokcore.train import steps_per_epoch
 
@@ -76,7 +77,8 @@ def plan_configs(plan: dict[str, Sequence[str]], *, p: int, seeds: int, num_step
                  ablation_stop_at: float = 0.99, **modular) -> list[RunConfig]:
     """Every (task, method, seed) run of a plan. Where a task's methods include "egd_noswitch",
     its "egd" and "egd_noswitch" runs stop at `ablation_stop_at` instead, so the switch back to
-    SGD has time to act. parity_epochs None: the authors' budget per task (PARITY_EPOCHS)."""
+    SGD has time to act. parity_epochs None: the authors' budget per task (PARITY_EPOCHS).
+    `modular`: keyword arguments of modular_configs (frac_train, width, lr, ...)."""
     if switch_off_at is None:
         raise ConfigError("switch_off_at=None is invalid: allowed a number in (0, 1]; the method "
                           "'egd_noswitch' runs EGD without the switch back to SGD")
@@ -92,8 +94,8 @@ def plan_configs(plan: dict[str, Sequence[str]], *, p: int, seeds: int, num_step
             stop = ablation_stop_at if m in ("egd", "egd_noswitch") and "egd_noswitch" in methods \
                 else stop_at_test_acc
             if task[0] == "modular":
-                base = configs(task[2] or p, [task[1]], ["none"], 1, num_steps, stop_at_test_acc=stop,
-                               **modular)[0]
+                base = modular_configs(task[2] or p, [task[1]], ["none"], 1, num_steps,
+                                       stop_at_test_acc=stop, **modular)[0]
             else:
                 epochs = parity_epochs or PARITY_EPOCHS[task[1:3]]
                 base = parity_config(*task[1:], epochs=epochs, stop_at_test_acc=stop)
@@ -115,28 +117,14 @@ def parity_config(n: int, k: int, loss: str, epochs: int, *, eval_epochs: int = 
                      stop_at_test_acc=stop_at_test_acc)
 
 
-def epoch_lengths(cfgs: Sequence[RunConfig], p: int | None = None) -> dict[str, int]:
-    """Optimizer steps per epoch of each task label in `cfgs` (for epoch axes)."""
-    return {task_label(to_dict(c), p): steps_per_epoch(c) for c in cfgs}
-
-
-def task_label(cfg: dict, p: int | None = None) -> str:
-    """The plan label of a record's task, e.g. "x*y", "x*y mod 79" (a modulus other than the
-    chapter's `p`) or "parity(400,2)/mse"."""
-    t = cfg["task"]
-    if t["_type"] == "ModularTask":
-        return t["operation"] if p is None or t["p"] == p else f"{t['operation']} mod {t['p']}"
-    return f"parity({t['n']},{t['k']})" + ("/mse" if cfg["loss"] == "mse" else "")
-
-
-def configs(p: int, operations: Sequence[str], methods: Sequence[str], seeds: int, num_steps: int, *,
-            frac_train: float = 0.5, width: int = 512, lr: float = 0.7, batch_size: int = 512,
-            loss_l2: float = 1e-4, egd_solver: str = "eigh", rank: int = 128,
-            switch_off_at: float | None = 0.95,
-            eval_epochs: int = 3, stop_at_test_acc: float | None = 0.95,
-            spectrum_of: tuple[str, ...] = ("W1",)) -> list[RunConfig]:
-    """Every (operation, method, seed) run, evaluated every `eval_epochs` epochs (the EGD code
-    evaluates every epoch; at 3 the evaluations cost a third, and ~115-epoch times barely move)."""
+def modular_configs(p: int, operations: Sequence[str], methods: Sequence[str], seeds: int,
+                    num_steps: int, *, frac_train: float = 0.5, width: int = 512, lr: float = 0.7,
+                    batch_size: int = 512, loss_l2: float = 1e-4, egd_solver: str = "eigh",
+                    rank: int = 128, switch_off_at: float | None = 0.95, eval_epochs: int = 3,
+                    stop_at_test_acc: float | None = 0.95,
+                    spectrum_of: tuple[str, ...] = ("W1",)) -> list[RunConfig]:
+    """Every (operation, method, seed) modular run, evaluated every `eval_epochs` epochs (the EGD
+    code evaluates every epoch; at 3 the evaluations cost a third, and ~115-epoch times barely move)."""
     out = []
     for op in operations:
         task = ModularTask(operation=op, p=p, frac_train=frac_train)
@@ -152,6 +140,20 @@ def configs(p: int, operations: Sequence[str], methods: Sequence[str], seeds: in
     return out
 
 
+def epoch_lengths(cfgs: Sequence[RunConfig], p: int | None = None) -> dict[str, int]:
+    """Optimizer steps per epoch of each task label in `cfgs` (for epoch axes)."""
+    return {task_label(to_dict(c), p): steps_per_epoch(c) for c in cfgs}
+
+
+def task_label(cfg: dict, p: int | None = None) -> str:
+    """The plan label of a record's task, e.g. "x*y", "x*y mod 79" (a modulus other than the
+    chapter's `p`) or "parity(400,2)/mse"."""
+    t = cfg["task"]
+    if t["_type"] == "ModularTask":
+        return t["operation"] if p is None or t["p"] == p else f"{t['operation']} mod {t['p']}"
+    return f"parity({t['n']},{t['k']})" + ("/mse" if cfg["loss"] == "mse" else "")
+
+
 def method_label(method: dict) -> str:
     """The METHODS label of a record's method: "egd_rsvd64" for EGD through a rank-64
     randomized SVD, "egd_noswitch" without the switch back to SGD; otherwise the method's name."""
@@ -165,63 +167,6 @@ def method_label(method: dict) -> str:
     return method["name"]
 
 
-def by_cell(records: list[RunRecord], p: int | None = None) -> dict[tuple[str, str], list[RunRecord]]:
-    """Group records by (task label, method label); each list ordered by seed. Modular tasks at
-    a modulus other than `p` are labelled "op mod P"."""
-    cells: dict[tuple, list] = {}
-    for r in sorted(records, key=lambda r: r.config["seed"]):
-        key = (task_label(r.config, p), method_label(r.config["method"]))
-        cells.setdefault(key, []).append(r)
-    return cells
-
-
-def epoch_ratio(a: list[RunRecord], b: list[RunRecord], key: str = "step_to_test_acc_95") -> list[float | None]:
-    """Per seed, a's epochs to a summary threshold (default 95% test accuracy) over b's; None
-    where either is censored."""
-    return [None if x is None or y is None else x / y
-            for x, y in zip((epochs_to(r, key) for r in a), (epochs_to(r, key) for r in b))]
-
-
-def epochs_to(rec: RunRecord, key: str = "step_to_test_acc_95") -> float | None:
-    """Epochs (optimizer steps / steps per epoch) to a summary threshold; None if censored."""
-    step = rec.summary[key]
-    return None if step is None else step / steps_per_epoch(rec.cfg)
-
-
-def accuracy_lead(a: list[RunRecord], b: list[RunRecord]) -> list[float]:
-    """Per seed, a's last test accuracy minus b's (a run that stopped at 95% keeps its value)."""
-    return [x.final["test_acc"] - y.final["test_acc"] for x, y in zip(a, b)]
-
-
-def speedup_bound(fast: list[RunRecord], slow: list[RunRecord]) -> list[float | None]:
-    """Per seed, steps-to-95% of `slow` over `fast`. A censored slow run gives a lower bound
-    (its budget over fast's time): the verdict reads it as 'at least'. None if fast is censored."""
-    out = []
-    for f, s in zip(fast, slow):
-        tf = f.summary["step_to_test_acc_95"]
-        ts = s.summary["step_to_test_acc_95"] or s.summary["last_step"]
-        out.append(None if tf is None else ts / tf)
-    return out
-
-
-def censoring_note(cells, method: str, tasks: Sequence[str] | None = None) -> str:
-    """How many runs of `method` never reached 95% test accuracy, per task (all tasks by default)."""
-    parts, budgets = [], set()
-    for (task, m), recs in cells.items():
-        if m == method and (tasks is None or task in tasks):
-            n = sum(r.summary["step_to_test_acc_95"] is None for r in recs)
-            parts.append(f"{task}: {n}/{len(recs)}")
-            budgets.add(recs[0].cfg.num_steps)
-    steps = " or ".join(map(str, sorted(budgets)))
-    return f"{method} never reached 95% within {steps} steps in " + ", ".join(parts)
-
-
-def spectrum_extreme(records: list[RunRecord], key: str, reduce=max) -> list[float]:
-    """Per seed, the max (or min) over training of a logged spectrum series, e.g.
-    "update_cond_W1" (EGD Fig. 4)."""
-    return [reduce(r.history[key]) for r in records]
-
-
 def run(cfgs: Sequence[RunConfig], *, recompute: bool = False, progress: bool = False) -> list[RunRecord]:
     """Train or load a plan's runs. Modular runs train one seed per single-threaded process (the
     fastest on CPU, bench/README.md); parity models are so small that Python overhead dominates,
@@ -232,58 +177,3 @@ def run(cfgs: Sequence[RunConfig], *, recompute: bool = False, progress: bool = 
     modular = [c for c in cfgs if not isinstance(c.task, ParityTask)]
     return (run_or_load(modular, recompute=recompute, progress=progress)
             + run_or_load(parity, recompute=recompute, progress=progress, max_stack=len(parity) or None))
-
-
-def step_cost(cfg: RunConfig, steps: int = 200, repeats: int = 3) -> float:
-    """Seconds per training step of `cfg` (one seed, one thread, the way the sweeps run), the
-    median over `repeats` runs of `steps` steps. Timed between the loop's first and last
-    evaluation callbacks, so data, model setup and the first evaluation are left out (the last
-    evaluation, about 1% here, is in)."""
-    import statistics
-    import time
-
-    import torch
-
-    from grokcore.train import train_stack
-
-    cfg = cfg.replace(num_steps=steps, eval_every=steps, stop_at_test_acc=None, spectrum_of=())
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        times = []
-        for _ in range(repeats):
-            stamps = []
-            train_stack([cfg], log=lambda step, metrics: stamps.append(time.perf_counter()))
-            times.append((stamps[-1] - stamps[0]) / steps)
-    finally:
-        torch.set_num_threads(threads)
-    return statistics.median(times)
-
-
-# cost table rows: (row name, MethodConfig fields, the plan's method label whose runs it stands for)
-COST_VARIANTS = (
-    ("SGD", {"name": "none"}, "none"),
-    ("EGD, exact SVD", {"name": "egd", "egd_solver": "svd"}, "egd:svd"),
-    ("EGD, eigh of the Gram matrix", {"name": "egd", "egd_solver": "eigh"}, "egd:eigh"),
-    ("EGD, rank-128 randomized SVD", {"name": "egd", "egd_solver": "rsvd", "rank": 128}, "egd_rsvd128"),
-    ("EGD, rank-64 randomized SVD", {"name": "egd", "egd_solver": "rsvd", "rank": 64}, "egd_rsvd64"),
-    ("EGD, Newton-Schulz (15 iterations)", {"name": "egd", "egd_solver": "newton_schulz"}, "egd_newton_schulz"),
-)
-
-
-def cost_rows(base: RunConfig, steps: int, cells: dict, task: str, egd_solver: str) -> list[dict]:
-    """Per EGD variant on `base` (a modular run): seconds per step, the ratio to SGD, and what the
-    chapter's runs of that variant on `task` reached (epochs to 95% test accuracy, mean over seeds
-    and how many got there), or None where the plan did not run it."""
-    rows = []
-    for name, fields, label in COST_VARIANTS:
-        sec = step_cost(base.replace(method=MethodConfig(targets=("W1",), **fields)), steps)
-        if label.startswith("egd:"):  # exact EGD: the plan's "egd" runs used one of the two solvers
-            label = "egd" if label == f"egd:{egd_solver}" else None
-        recs = cells.get((task, label), [])
-        reached = [e for e in map(epochs_to, recs) if e is not None]
-        rows.append({"variant": name, "ms_per_step": 1e3 * sec, "x_sgd": None, "runs": len(recs),
-                     "reached_95": len(reached), "epochs_to_95": sum(reached) / len(reached) if reached else None})
-    for r in rows:
-        r["x_sgd"] = r["ms_per_step"] / rows[0]["ms_per_step"]
-    return rows

@@ -1,0 +1,71 @@
+import pytest
+
+from chapters.egd_modular import configs, measures
+from grokcore import outcomes
+
+
+def test_speedup_bound_and_censoring(fake):
+    cfgs = configs.modular_configs(23, ["x+y"], ["egd", "none"], seeds=2, num_steps=300)
+    egd = [fake(cfgs[0], 30, 0.95), fake(cfgs[1], None, 0.5)]
+    sgd = [fake(cfgs[2], None, 0.0), fake(cfgs[3], 150, 0.95)]
+    assert outcomes.speedup(egd, sgd) == [300 / 30, None]  # censored SGD: budget is a bound
+    assert measures.accuracy_lead(egd, sgd) == pytest.approx([0.95, -0.45])
+    cells = measures.by_cell(egd + sgd)
+    assert measures.censoring_note(cells, "none") == \
+        "none never reached 95% within 300 steps in x+y: 1/2"
+    assert measures.per_epoch(egd[0]) == 1  # p=23: full batch, one step per epoch
+    assert outcomes.time_to(egd[0], per=measures.per_epoch(egd[0])) == 30.0
+    assert outcomes.time_to(egd[1], per=measures.per_epoch(egd[1])) is None
+
+
+def test_rsvd_runs_get_their_own_cell(fake):
+    exact = configs.modular_configs(23, ["x+y"], ["egd"], seeds=1, num_steps=10)[0]
+    rsvd = configs.modular_configs(23, ["x+y"], ["egd"], seeds=1, num_steps=10, egd_solver="rsvd",
+                                   rank=64)[0]
+    cells = measures.by_cell([fake(exact, 30, 0.95), fake(rsvd, 45, 0.95)])
+    assert set(cells) == {("x+y", "egd"), ("x+y", "egd_rsvd64")}
+    rsvd_cell, exact_cell = cells[("x+y", "egd_rsvd64")], cells[("x+y", "egd")]
+    assert outcomes.ratio(rsvd_cell, exact_cell, per=measures.per_epoch) == [1.5]
+
+
+def test_epoch_counts_use_each_runs_own_epoch(fake):
+    """The chapter's former epoch_ratio and epochs_to divided by each run's steps per epoch;
+    outcomes.ratio and time_to with per=measures.per_epoch do the same, also on a 99% key."""
+    # 9 steps per epoch
+    modular = configs.modular_configs(97, ["x+y"], ["egd"], seeds=1, num_steps=900)[0]
+    parity = configs.parity_config(400, 2, "hinge", epochs=10)  # 62 steps/epoch
+    a = fake(modular, 90, 0.99, step_to_test_acc_99=180)
+    b = fake(parity, 124, 0.99, step_to_test_acc_99=620)
+    assert [measures.per_epoch(r) for r in (a, b)] == [9, 62]
+    assert outcomes.ratio([a], [b], per=measures.per_epoch) == [pytest.approx(10 / 2)]
+    ratio99 = outcomes.ratio([a], [b], "step_to_test_acc_99", per=measures.per_epoch)
+    assert ratio99 == [pytest.approx(2.0)]
+
+
+def test_changed_edge_cases_of_the_speedup_and_the_ratio(fake):
+    """Where the chapter's old speedup_bound and epoch_ratio divided by zero or read a time of 0
+    as censored, outcomes gives None for a fast time of 0 and keeps a slow time of 0."""
+    cfg = configs.modular_configs(23, ["x+y"], ["egd"], seeds=1, num_steps=300)[0]
+    zero, slow, censored = fake(cfg, 0, 1.0), fake(cfg, 30, 1.0), fake(cfg, None, 0.5)
+    assert outcomes.speedup([zero], [slow]) == [None]  # was ZeroDivisionError
+    assert outcomes.speedup([slow], [zero]) == [0.0]  # was 300 / 30: a time of 0 read as censored
+    assert outcomes.speedup([censored], [censored]) == [None]  # both censored: no bound
+    assert outcomes.ratio([slow], [zero], per=measures.per_epoch) == [None]  # was ZeroDivisionError
+
+
+def test_censoring_note_lists_every_task_even_uncensored(fake):
+    cfg = configs.modular_configs(23, ["x+y", "x*y"], ["none"], seeds=1, num_steps=300)
+    cells = measures.by_cell([fake(cfg[0], 30, 0.95), fake(cfg[1], None, 0.2)])
+    assert measures.censoring_note(cells, "none") == \
+        "none never reached 95% within 300 steps in x+y: 0/1, x*y: 1/1"
+    assert measures.censoring_note(cells, "none", ["x+y"]) == \
+        "none never reached 95% within 300 steps in x+y: 0/1"
+
+
+def test_spectrum_extreme_reads_each_seed(fake):
+    cfg = configs.modular_configs(23, ["x+y"], ["none"], seeds=1, num_steps=300)[0]
+    recs = [fake(cfg, None, 0.5), fake(cfg.replace(seed=1), None, 0.5)]
+    recs[0].history["grad_cond_W1"] = [40.0, 12.0, 30.0]
+    recs[1].history["grad_cond_W1"] = [50.0, 60.0]
+    assert measures.spectrum_extreme(recs, "grad_cond_W1", min) == [12.0, 50.0]
+    assert measures.spectrum_extreme(recs, "grad_cond_W1") == [40.0, 60.0]

@@ -1,0 +1,110 @@
+"""Chapter 1's runs: the toy's config (ToyConfig), the scale presets (SCALES) and the sweep.
+
+A ToyConfig is one run of EGD §3's linear model (chapters.egd_toy.toy). Its iterates are closed
+forms, so a run costs a sample of the data and a few matrix products; runs that share sampled
+data (same eps and sizes) form one unit, so each seed's data is drawn once per unit.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from grokcore.config import ConfigError, Experiment, config_key
+from grokcore.records import RunRecord
+
+from . import toy
+
+SCALES = {  # sizes per scale; a notebook parameter left as None takes these
+    "smoke": {"n": 20_000, "n_test": 2_000, "seeds": 2, "eps_sweep": [0.1, 0.01, 0.001],
+              "init_scales": [0.01, 10.0], "num_steps": 20_000},
+    "cpu": {"n": 1_000_000, "n_test": 20_000, "seeds": 5,
+            "eps_sweep": [0.1, 0.03, 0.01, 0.003, 0.001, 0.0003],
+            "init_scales": [0.01, 0.1, 1.0, 10.0, 100.0], "num_steps": 100_000},
+    "paper": {"n": 10_000_000, "n_test": 100_000, "seeds": 20,
+              "eps_sweep": [0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001],
+              "init_scales": [0.01, 0.1, 1.0, 10.0, 100.0], "num_steps": 300_000},
+}
+
+
+@dataclass(frozen=True)
+class ToyConfig(Experiment):
+    """One toy run. The paper's Fig. 6 values were lost with its figures: ours are chosen so
+    that the plateau spans 1e1..1e5 iterations over the eps sweep (see chapter 1)."""
+
+    eps: float = 0.01  # variance of the slow feature x2 (EGD §3)
+    theta_deg: float = 45.0  # angle between v and e1 (EGD §3: theta in (0, 90))
+    s: float = 0.5  # train margin: |x1| >= s (EGD §3)
+    n: int = 1_000_000  # train samples; Theorem 1 holds for large n
+    n_test: int = 20_000  # test samples
+    n_train_eval: int = 20_000  # train samples on which train error is measured
+    lr: float = 0.5  # step size eta (EGD eq. 2); stable for eta * m2 < 2
+    init_scale: float = 10.0  # zeta = |w(0)| (EGD Fig. 6)
+    init_angle_deg: float = 90.0  # direction of w(0) from e1 (90: all in the slow feature)
+    method: str = "gd"  # "gd" (eq. 2) or "egd" (eq. 9)
+    num_steps: int = 100_000  # iteration budget
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        def bad(name, allowed):
+            raise ConfigError(f"ToyConfig.{name}={getattr(self, name)!r} is invalid: allowed {allowed}")
+
+        if not 0 < self.eps <= 1:
+            bad("eps", "a number in (0, 1]")
+        if not 0 < self.theta_deg < 90:
+            bad("theta_deg", "a number in (0, 90)")
+        if not self.s >= 0:
+            bad("s", "a number >= 0")
+        for name in ("n", "n_test", "n_train_eval", "num_steps"):
+            v = getattr(self, name)
+            if not (isinstance(v, int) and v > 0):
+                bad(name, "a positive integer")
+        if self.method not in ("gd", "egd"):
+            bad("method", "'gd' or 'egd'")
+        if not self.init_scale > 0:
+            bad("init_scale", "a positive number")
+        if not 0 < self.lr * self.m2 < 2:
+            bad("lr", f"a number in (0, {2 / self.m2:.3f}) (GD is stable for lr * m2 < 2)")
+
+    @property
+    def m1(self) -> float:
+        """E|x1| = phi(s) / Q(s) (EGD eq. 5)."""
+        return _phi(self.s) / _q(self.s)
+
+    @property
+    def m2(self) -> float:
+        """E[x1^2] = 1 + s m1 (EGD eq. 5)."""
+        return 1 + self.s * self.m1
+
+    @property
+    def u(self) -> tuple[float, float]:
+        """The initialization w(0), of norm init_scale."""
+        a = math.radians(self.init_angle_deg)
+        return (self.init_scale * math.cos(a), self.init_scale * math.sin(a))
+
+    @property
+    def stack_key(self) -> str:
+        """Runs that share sampled data (same eps, sizes; any init, method or seed) form one unit,
+        so each seed's data is drawn once per unit."""
+        return config_key((self.eps, self.theta_deg, self.s, self.n, self.n_test, self.n_train_eval))
+
+    @classmethod
+    def train(cls, cfgs: list, device: str = "cpu") -> list[RunRecord]:
+        """Simulate a unit's runs (closed forms, always on the CPU: `device` is not used)."""
+        # seed-major order: every run of one seed reads the same sample (cached by toy.sample)
+        return [toy.simulate(c) for c in sorted(cfgs, key=lambda c: c.seed)]
+
+
+def _phi(x: float) -> float:
+    """Standard normal density."""
+    return math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+
+
+def _q(x: float) -> float:
+    """Standard normal tail Q(x) = P(z >= x)."""
+    return 0.5 * math.erfc(x / math.sqrt(2))
+
+
+def sweep(base: ToyConfig, eps_values, init_scales, methods=("gd", "egd"), seeds=range(5)) -> list[ToyConfig]:
+    """Every (method, init_scale, eps, seed) combination around base."""
+    return [replace(base, method=m, init_scale=float(z), eps=float(e), seed=int(s))
+            for m in methods for z in init_scales for e in eps_values for s in seeds]

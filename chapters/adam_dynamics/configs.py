@@ -1,13 +1,13 @@
-"""Grokking Dynamics (blog, β1 and weight-decay sweeps): Adam β1, weight decay and what happens
-around the grokking step (chapter 4).
+"""Chapter 4's scale presets and runs: the β1 and weight-decay sweeps of the Grokking Dynamics
+blog, with the diagnostics it reads logged as the runs train.
 
 A run here is a `DynamicsRun`: a RunConfig plus the diagnostics logged at its evaluations
-(grokcore.dynamics). Every evaluation logs the gradient agreement of two random halves of a fresh
-batch and the cosine between Adam's first moment and that batch's gradient; every
-`hessian_every` steps also the top Hessian eigenvalue and the effective rank of per-sample
-gradients. The probes never touch the model, the optimizer or the training batches, so a run's
-training curve is the same with or without them. Runs differing only in seed, β1 and weight
-decay train as one stacked model (grokcore.stacked_optim).
+(chapters.adam_dynamics.diagnostics, through the `Probe` hook). Every evaluation logs the
+gradient agreement of two random halves of a fresh batch and the cosine between Adam's first
+moment and that batch's gradient; every `hessian_every` steps also the top Hessian eigenvalue
+and the effective rank of per-sample gradients. The probes never touch the model, the optimizer
+or the training batches, so a run's training curve is the same with or without them. Runs
+differing only in seed, β1 and weight decay train as one stacked model (grokcore.stacked_optim).
 """
 from __future__ import annotations
 
@@ -18,13 +18,14 @@ from typing import Sequence
 
 import torch
 
-from . import diagnostics as dynamics
-from .measures import gap
 from grokcore.config import (MethodConfig, ModularTask, OptimConfig, RunConfig, TransformerConfig, WrapsRun,
-                     _check, _positive_int, register_config)
+                             _check, _positive_int)
 from grokcore.hooks import Hook
 from grokcore.records import RunRecord, new_record
 from grokcore.train import stream_seed, train_stack
+
+from . import diagnostics as dynamics
+from .measures import gap
 
 SCALES = {  # a notebook parameter left as None takes these
     "smoke": {"p": 23, "d_model": 16, "d_mlp": 64, "seeds": 2, "num_steps": 100, "beta1s": [0.0, 0.9],
@@ -83,6 +84,7 @@ def base_run(p: int, d_model: int, d_mlp: int, num_steps: int, *, frac_train: fl
 
 def variant(base: RunConfig, beta1: float, weight_decay: float, seed: int,
             method: MethodConfig | None = None) -> RunConfig:
+    """`base` at (β1, decoupled weight decay, seed), with `method` (a gradient transform) if given."""
     optim = dataclasses.replace(base.optim, betas=(beta1, base.optim.betas[1]), weight_decay=weight_decay)
     return base.replace(optim=optim, seed=seed, method=method or base.method)
 
@@ -108,6 +110,11 @@ def sweep_configs(base: RunConfig, beta1s: Sequence[float], weight_decay: float,
             "wd": [run(0.0, wd, s) for wd in weight_decays for s in range(seeds)],
             "grokfast": [run(b, weight_decay, s, m) for m in (None, grokfast) for b in grokfast_beta1s
                          for s in range(seeds)]}
+
+
+def unique(cfgs: Sequence[DynamicsRun]) -> list[DynamicsRun]:
+    """Configs without repeats (parts share runs), in first-seen order."""
+    return list({c.key(): c for c in cfgs}.values())
 
 
 # ---- the runner: train_stack with a probe at every evaluation --------------------------------
@@ -161,9 +168,3 @@ def run_dynamics(cfgs: list[DynamicsRun], device: str = "cpu") -> list[RunRecord
     # the blog's gap (measures.gap) joins the summary
     return [new_record(c, rec.history, dict(rec.summary, gap=gap(rec.summary)), rec.meta)
             for c, rec in zip(cfgs, recs)]
-
-
-
-def unique(cfgs: Sequence[DynamicsRun]) -> list[DynamicsRun]:
-    """Configs without repeats (parts share runs), in first-seen order."""
-    return list({c.key(): c for c in cfgs}.values())

@@ -1,11 +1,22 @@
-"""Chapter 4's figures (grokcore.adam_dynamics runs), in the house style of grokcore.plotting.
-Every function returns a closed Figure."""
+"""Chapter 4's figures (grokcore.plotting's house style) and tables (rows for pandas.DataFrame),
+from the records of its runs (chapters.adam_dynamics.configs and .transplant).
+
+Every figure is returned closed, except the explorer's view (run_panel), which
+grokcore.explore.figure_png renders and closes. A table cell is "—" or None where every seed, or
+that seed, was censored.
+"""
 from __future__ import annotations
+
+import statistics
+from typing import Sequence
 
 import matplotlib.pyplot as plt
 
-from . import measures as A
 from grokcore.plotting import style
+from grokcore.records import RunRecord
+
+from . import measures as A
+from . import transplant
 
 TEST, TRAIN, NORM = "#d62728", "#1f77b4", "#555555"
 
@@ -116,6 +127,20 @@ def dips_figure(dips, gaps, stats: dict, labels):
     return fig
 
 
+def explorer_settings(part: dict) -> dict[str, list[RunRecord]]:
+    """"β1 = b, wd = w" (and Grokfast) -> the records of that setting, by seed."""
+    out: dict = {}
+    for name in ("beta1", "wd", "grokfast"):
+        for r in sorted(part[name], key=lambda r: r.config["run"]["seed"]):
+            run = r.config["run"]
+            label = f"β1 = {run['optim']['betas'][0]:g}, wd = {run['optim']['weight_decay']:g}"
+            if run["method"]["name"] != "none":
+                label += ", Grokfast"
+            if r not in out.setdefault(label, []):
+                out[label].append(r)
+    return out
+
+
 def run_panel(r, title: str):
     """Explorer view: accuracy and weight norm (left), agreement and Adam cosine (right)."""
     with style():
@@ -162,3 +187,73 @@ def transplant_figure(records):
         fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+# ---- tables (rows for pandas.DataFrame) ------------------------------------------------------
+
+def _q(values) -> str:
+    """'median (25%–75%)' of the uncensored values, or '—'."""
+    q = A.quartiles(values)
+    return "—" if q is None else f"{q[1]:.0f} ({q[0]:.0f}–{q[2]:.0f})"
+
+
+def _round(x, d=3):
+    """x rounded to d digits; None stays None."""
+    return None if x is None else round(x, d)
+
+
+def gap_table(groups: dict, name: str) -> list[dict]:
+    """Per value: grok rate, median (IQR) gap, median steps to train and test 95%, final train acc."""
+    rows = []
+    for v, recs in groups.items():
+        rows.append({name: v, "grokked": f"{sum(map(A.grokked, recs))}/{len(recs)}",
+                     "gap, median (IQR)": _q([A.gap(r.summary) for r in recs]),
+                     "train 95% at": _q([r.summary["step_to_train_acc_95"] for r in recs]),
+                     "test 95% at": _q([A.grok_step(r) for r in recs]),
+                     "final train acc": round(statistics.fmean(r.final["train_acc"] for r in recs), 3)})
+    return rows
+
+
+def grokfast_table(cells: dict, beta1s) -> list[dict]:
+    """Blog's 2x2 table: median (IQR) grok step per β1, without and with Grokfast-EMA."""
+    return [{"β1": b, "AdamW": _q([A.grok_step(r) for r in cells[(b, "none")]]),
+             "AdamW + Grokfast-EMA": _q([A.grok_step(r) for r in cells[(b, "grokfast_ema")]])} for b in beta1s]
+
+
+def oscillation_table(by_wd: dict) -> list[dict]:
+    """Per weight decay: medians over the grokked runs of measures.post_grok's features."""
+    rows = []
+    for wd, recs in by_wd.items():
+        feats = [A.post_grok(r) for r in recs]
+        feats = [f for f in feats if f]
+
+        def med(k):
+            v = [f[k] for f in feats if f[k] is not None]
+            return round(statistics.median(v), 3) if v else None
+        rows.append({"weight decay": wd, "grokked runs": len(feats), "amplitude": med("amplitude"),
+                     "period (steps)": med("period"), "r(test acc, weight norm)": med("corr_norm"),
+                     "lowest test acc": med("min_acc"), "collapses / run": med("collapses")})
+    return rows
+
+
+def diagnostics_table(diag: dict) -> list[dict]:
+    """One row per run with the Hessian and rank probes: the features of the blog's geometry."""
+    rows = []
+    for b1, recs in diag.items():
+        for r in recs:
+            h = A.hessian_features(r)
+            tr, te = r.summary["step_to_train_acc_95"], A.grok_step(r)
+            rows.append({"β1": b1, "seed": r.config["run"]["seed"], "train 95%": tr, "test 95%": te,
+                         "λmax first": round(h["first"], 2), "λmax peak": round(h["peak"], 2), "peak step": h["peak_step"],
+                         "grok − peak": h["lag"], "agreement rise": _round(A.agreement_rise(r)),
+                         "moment cos (train→test 95%)": _round(A.window_mean(r, "moment_cos", tr, te)),
+                         "rank change": _round(A.rank_change(r))})
+    return rows
+
+
+def transplant_table(records: Sequence[RunRecord]) -> list[dict]:
+    """One row per seed of the Fourier transplant (chapters.adam_dynamics.transplant)."""
+    return [{"seed": r.config["run"]["seed"], "memorized at": r.summary["at_step"],
+             "test acc then": _round(r.summary.get("test_acc_at")), "grokked at": r.summary["donor_grok"],
+             "with transplant": r.summary["transplant_grok"], "steps after, ratio": _round(transplant.speedup(r)),
+             "Fourier score then / at end": _round(transplant.presence(r))} for r in records]

@@ -1,5 +1,9 @@
-"""Analysis of chapter 4's runs (grokcore.adam_dynamics): gaps, post-grok oscillation, probe
-features and correlation statistics. Everything reads run records; nothing trains."""
+"""What chapter 4 reads from its run records, per seed: gaps, grok steps and their ratios,
+post-grok oscillation, and features of the probe series (Hessian, agreement, rank).
+
+Nothing here trains. Correlations over runs are grokcore.outcomes' (pearson, correlation_test);
+a censored run (no 95% test accuracy within the budget) gives None, never a dropped seed.
+"""
 from __future__ import annotations
 
 import math
@@ -8,7 +12,10 @@ from typing import Sequence
 
 import torch
 
+from grokcore import outcomes
 from grokcore.records import RunRecord
+
+KEY = "step_to_test_acc_95"  # the grokking step: first evaluation at 95% test accuracy
 
 # ---- gaps and grouping ----------------------------------------------------------------------
 
@@ -22,10 +29,11 @@ def gap(summary: dict) -> int | None:
 
 def grok_step(r: RunRecord) -> int | None:
     """First evaluated step with test accuracy >= 95%; None if censored."""
-    return r.summary["step_to_test_acc_95"]
+    return r.summary[KEY]
 
 
 def grokked(r: RunRecord) -> bool:
+    """Whether the run reached 95% test accuracy within its budget."""
     return grok_step(r) is not None
 
 
@@ -41,6 +49,20 @@ def group(records: Sequence[RunRecord], by: str) -> dict:
     return out
 
 
+def grokfast_cells(records: Sequence[RunRecord], beta1s) -> dict[tuple, list[RunRecord]]:
+    """(β1, "grokfast_ema" or "none") -> records by seed (the Grokfast part's 2x2 cells)."""
+    cells: dict = {}
+    for r in sorted(records, key=lambda r: r.config["run"]["seed"]):
+        run = r.config["run"]
+        cells.setdefault((run["optim"]["betas"][0], run["method"]["name"]), []).append(r)
+    return cells
+
+
+def diagnostic_runs(records: Sequence[RunRecord]) -> dict[float, list[RunRecord]]:
+    """β1 -> the runs that logged the Hessian and rank probes."""
+    return group([r for r in records if r.history.get("hessian_step")], "beta1")
+
+
 def quartiles(values: Sequence[float | None]) -> tuple[float, float, float] | None:
     """(25%, median, 75%) of the uncensored values, linear interpolation; None if there are none."""
     v = [x for x in values if x is not None]
@@ -51,20 +73,27 @@ def quartiles(values: Sequence[float | None]) -> tuple[float, float, float] | No
 
 
 def median(values: Sequence[float | None]) -> float | None:
+    """Median of the uncensored values; None if there are none."""
     v = [x for x in values if x is not None]
     return statistics.median(v) if v else None
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
+    """a / b; None if either is None (censored) or b is 0."""
     return None if a is None or b is None or b == 0 else a / b
 
 
-def censored_ratio(a: int | None, b: int | None, budget: int) -> float | None:
-    """a / b of two grok steps where a censored one (None) counts the budget: then a lower
-    bound (a censored) or an upper bound (b censored) on the ratio; None if both are censored."""
-    if a is None and b is None:
-        return None
-    return ratio(budget if a is None else a, budget if b is None else b)
+def grok_ratio(a: Sequence[RunRecord], b: Sequence[RunRecord]) -> list[float | None]:
+    """Per seed, a's grok step over b's, where a censored run counts its budget: then a lower
+    bound (a censored) or an upper bound (b censored) on the ratio; None if both are censored.
+    This is outcomes.speedup(b, a) with fast_censored="budget" (b is the "fast" side)."""
+    return outcomes.speedup(b, a, KEY, fast_censored="budget")
+
+
+def faster(a: RunRecord, b: RunRecord) -> RunRecord:
+    """The run that grokked first: a censored run loses to one that grokked; a tie or two
+    censored runs give `a`."""
+    return min((a, b), key=lambda r: (grok_step(r) is None, grok_step(r) or 0))
 
 
 def memorization_margin(r: RunRecord) -> float:
@@ -128,6 +157,39 @@ def rank_change(r: RunRecord) -> float | None:
     return after[0] / before[-1] - 1 if before and after else None
 
 
+def agreement_rise(r: RunRecord, early: int = 100, window: int = 100) -> float | None:
+    """Mean agreement over the `window` steps up to the train-95% step minus its mean over the
+    first `early` steps after step 0 (at initialization every example's gradient shares the
+    direction away from the uniform output, so step 0 is left out)."""
+    tr = r.summary["step_to_train_acc_95"]
+    if tr is None:
+        return None
+    start = window_mean(r, "agreement", 1, early)
+    end = window_mean(r, "agreement", max(tr - window, 1), tr)
+    return None if start is None or end is None else end - start
+
+
+def dips_and_gaps(records: Sequence[RunRecord], threshold: float) -> tuple[list[int], list[int], list[float]]:
+    """For every grokked run: agreement dips up to its grokking step, its gap, its β1."""
+    dips, gaps, b1 = [], [], []
+    for r in records:
+        g = gap(r.summary)
+        if g is None:
+            continue
+        steps, vals = series(r, "agreement")
+        dips.append(count_dips([v for s, v in zip(steps, vals) if s <= grok_step(r)], threshold))
+        gaps.append(g)
+        b1.append(r.config["run"]["optim"]["betas"][0])
+    return dips, gaps, b1
+
+
+def dip_rates(records: Sequence[RunRecord], threshold: float) -> tuple[list[float], list[int]]:
+    """Dips per 100 steps up to the grokking step, and the gap, for every grokked run."""
+    dips, gaps, _ = dips_and_gaps(records, threshold)
+    steps = [grok_step(r) for r in records if gap(r.summary) is not None]
+    return [100 * d / max(s, 1) for d, s in zip(dips, steps)], gaps
+
+
 # ---- post-grok oscillation ------------------------------------------------------------------
 
 
@@ -160,15 +222,6 @@ def dominant_period(x: Sequence[float], max_frac: float = 0.5) -> int | None:
     return max(peaks, key=lambda k: acf[k]) if peaks else None
 
 
-def pearson(x: Sequence[float], y: Sequence[float]) -> float | None:
-    if len(x) < 3:
-        return None
-    a, b = torch.tensor(list(x), dtype=torch.float64), torch.tensor(list(y), dtype=torch.float64)
-    a, b = a - a.mean(), b - b.mean()
-    den = float(a.norm() * b.norm())
-    return float((a * b).sum()) / den if den > 0 else None
-
-
 def post_grok(r: RunRecord, settle: int = 0) -> dict:
     """After the grokking step (+ settle steps): amplitude (sd of detrended test accuracy),
     period (steps, autocorrelation), correlation of detrended test accuracy with detrended
@@ -188,22 +241,5 @@ def post_grok(r: RunRecord, settle: int = 0) -> dict:
     norm_d = _detrend(torch.tensor(norm, dtype=torch.float64))
     collapses = sum(1 for a, b in zip(acc, acc[1:]) if a >= 0.5 > b)
     return {"amplitude": float(acc_d.std()), "period": None if period is None else period * every,
-            "corr_norm": pearson(acc_d.tolist(), norm_d.tolist()), "min_acc": min(acc), "collapses": collapses,
+            "corr_norm": outcomes.pearson(acc_d.tolist(), norm_d.tolist()), "min_acc": min(acc), "collapses": collapses,
             "n": len(acc)}
-
-
-# ---- correlation with a confidence interval -------------------------------------------------
-
-
-def correlation_test(x: Sequence[float], y: Sequence[float], level: float = 0.95) -> dict:
-    """Pearson r with a Fisher-z confidence interval and a two-sided p (normal approximation to
-    atanh(r) sqrt(n - 3)); n < 4 or a constant series gives r None."""
-    n = len(x)
-    r = pearson(x, y)
-    if r is None or n < 4:
-        return {"r": r, "lo": None, "hi": None, "p": None, "n": n}
-    r_c = max(min(r, 1 - 1e-12), -1 + 1e-12)
-    z, se = math.atanh(r_c), 1 / math.sqrt(n - 3)
-    q = statistics.NormalDist().inv_cdf(0.5 + level / 2)
-    p = math.erfc(abs(z) / se / math.sqrt(2))
-    return {"r": r, "lo": math.tanh(z - q * se), "hi": math.tanh(z + q * se), "p": p, "n": n}

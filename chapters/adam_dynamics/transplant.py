@@ -1,4 +1,5 @@
-"""Fourier transplant (Grokking Dynamics blog, "smaller findings", chapter 4).
+"""Chapter 4's Fourier transplant: a grokked run's most Fourier-like neurons copied into the same
+run at its memorization point (Grokking Dynamics blog, "smaller findings").
 
 The blog: "Injecting pre-learned Fourier neurons from a grokked model into a memorizing model
 doesn't accelerate grokking. The transplanted neurons neither help nor hurt. The Fourier features
@@ -24,10 +25,12 @@ from dataclasses import dataclass
 
 import torch
 
-from grokcore.config import RunConfig, TransformerConfig, WrapsRun, _check, register_config
+from grokcore.config import RunConfig, TransformerConfig, WrapsRun, _check
 from grokcore.hooks import Hook
 from grokcore.records import RunRecord, new_record
 from grokcore.train import Snapshot, Stack, build_model, first_step, train_stack
+
+from .configs import variant
 
 SNAPSHOT_EVERY = 100  # steps between kept states of the donor run (a transplant run resumes from one)
 
@@ -173,6 +176,5 @@ def presence(r: RunRecord) -> float | None:
 
 def variant_of(base: RunConfig, seed: int, beta1: float = 0.9, weight_decay: float = 1.0,
                **kw) -> TransplantRun:
-    from .configs import variant  # chapter 4's (β1, weight decay, seed) variant of a run
-
+    """One seed's TransplantRun of `base` at (β1, weight decay) (configs.variant); kw: its fields."""
     return TransplantRun(variant(base, beta1, weight_decay, seed), **kw)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import torch
 
-from . import med
+from .coverage import coverage_bound
+from .measures import tracking, u_acc
 from grokcore.plotting import style
 
 
@@ -40,7 +41,7 @@ def med_figure(cells: dict, seed: int = 0):
         fig, axes = plt.subplots(1, len(ops), figsize=(3.3 * len(ops), 3.0), squeeze=False)
         for ax, op in zip(axes[0], ops):
             rec = cells[op][seed]
-            _axes_med(ax, rec, f"({op}) mod p, r = {med.tracking(rec):.2f}")
+            _axes_med(ax, rec, f"({op}) mod p, r = {tracking(rec):.2f}")
         fig.tight_layout()
     plt.close(fig)
     return fig
@@ -91,7 +92,7 @@ def table1_figure(cells: dict, paper: dict):
     with style():
         fig, ax = plt.subplots(figsize=(7.5, 3.2))
         xs = range(len(labels))
-        ours = [[med.u_acc(r) * 100 for r in cells[lab]] for lab in labels]
+        ours = [[u_acc(r) * 100 for r in cells[lab]] for lab in labels]
         ax.bar(xs, [sum(v) / len(v) for v in ours], color="#1f77b4", alpha=0.6, label="ours (mean)")
         for x, v in zip(xs, ours):
             ax.plot([x] * len(v), v, "k.", ms=4)
@@ -113,7 +114,7 @@ def coverage_figure(mc: dict, p: int, n: int):
         ax.plot(mc["frac"], mc["mean_uncovered"], "o-", ms=3, label="E[#uncovered] (Monte Carlo)")
         ax.set_yscale("symlog", linthresh=0.1)
         ax.axhline(1, color="grey", lw=0.7)
-        ax.axvline(med.coverage_bound(p, n), color="r", ls="--", label="2 ln p / C (Thm. 3.12)")
+        ax.axvline(coverage_bound(p, n), color="r", ls="--", label="2 ln p / C (Thm. 3.12)")
         t = ax.twinx()
         t.plot(mc["frac"], mc["p_full"], "s:", ms=3, color="#2ca02c", label="P(full coverage)")
         t.set_ylim(-0.02, 1.02)

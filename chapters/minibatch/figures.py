@@ -1,14 +1,17 @@
 """Figures of chapter 6 (minibatch SGD, training fraction, topology), in the house style.
 
-Every function takes run records (or arrays) and returns a closed matplotlib Figure."""
+Every figure function takes run records (or arrays) and returns a matplotlib Figure, closed
+except the explorer's view; explorer_epochs lists the epochs the explorer offers."""
 from __future__ import annotations
 
 import math
 
 import matplotlib.pyplot as plt
 
-from . import minibatch as mb
+from .measures import GROK_KEY, budget_epochs, cell_summary, per_epoch
+from grokcore.outcomes import time_to
 from grokcore.plotting import style
+from grokcore.train import steps_per_epoch
 
 PENALTY_NAMES = {"none": "plain", "laplacian_data": "Laplacian (from the data)",
                  "laplacian_oracle": "Laplacian (oracle order)", "agop": "AGOP"}
@@ -42,7 +45,7 @@ def batch_figure(cells: dict[int, list], n_train: int):
     with style():
         fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
         for bs in sizes:
-            per = mb.steps_per_epoch(cells[bs][0].cfg)
+            per = steps_per_epoch(cells[bs][0].cfg)
             ep, acc = _mean_test_curve(cells[bs], per)
             axes[0].plot(ep, acc, color=col[bs], lw=1.4, label=_bs_label(bs, n_train))
         axes[0].set_xlabel("effective epochs (samples seen / n_train)")
@@ -52,16 +55,16 @@ def batch_figure(cells: dict[int, list], n_train: int):
         for ax, scale, ylabel in ((axes[1], 1, "effective epochs to 99% test"),
                                   (axes[2], None, "optimizer steps to 99% test")):
             for bs in sizes:
-                per = mb.steps_per_epoch(cells[bs][0].cfg)
+                per = steps_per_epoch(cells[bs][0].cfg)
                 f = per if scale is None else 1
                 for r in cells[bs]:
-                    e = mb.epochs_to(r)
+                    e = time_to(r, GROK_KEY, per_epoch(r))
                     if e is None:
-                        ax.scatter(bs, mb.budget_epochs(r) * f, marker="^", facecolors="none",
+                        ax.scatter(bs, budget_epochs(r) * f, marker="^", facecolors="none",
                                    edgecolors=col[bs], s=28)
                     else:
                         ax.scatter(bs, e * f, color=col[bs], s=14)
-                mean, _, censored = mb.cell_summary(cells[bs])
+                mean, _, censored = cell_summary(cells[bs])
                 if not math.isnan(mean) and not censored:
                     ax.scatter(bs, mean * f, marker="_", color="k", s=200)
             ax.set_xscale("log", base=2)
@@ -81,10 +84,10 @@ def frac_figure(cells: dict[float, list]):
         fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
         for ax, steps in ((axes[0], False), (axes[1], True)):
             for f in fracs:
-                per = mb.steps_per_epoch(cells[f][0].cfg)
+                per = steps_per_epoch(cells[f][0].cfg)
                 for r in cells[f]:
-                    e = mb.epochs_to(r)
-                    y = (mb.budget_epochs(r) if e is None else e) * (per if steps else 1)
+                    e = time_to(r, GROK_KEY, per_epoch(r))
+                    y = (budget_epochs(r) if e is None else e) * (per if steps else 1)
                     if e is None:
                         ax.scatter(f, y, marker="^", facecolors="none", edgecolors="#1f77b4", s=28)
                     else:
@@ -151,8 +154,8 @@ def fourier_figure(rec, p: int):
         fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.2), gridspec_kw={"width_ratios": [2, 1]})
         ks = list(range(len(h["emb_power"][0])))
         axes[0].bar([k - 0.2 for k in ks], h["emb_power"][0], width=0.4, color="#aaaaaa", label="init")
-        end = h["step"][-1] / mb.steps_per_epoch(rec.cfg)
-        state = "grokked" if mb.epochs_to(rec) is not None else "not grokked"
+        end = h["step"][-1] / steps_per_epoch(rec.cfg)
+        state = "grokked" if time_to(rec, GROK_KEY) is not None else "not grokked"
         axes[0].bar([k + 0.2 for k in ks], h["emb_power"][-1], width=0.4, color="#d62728",
                     label=f"end: epoch {end:.0f} ({state})")
         axes[0].set_xlabel("frequency k (cos/sin of 2πkx/p)")
@@ -169,7 +172,7 @@ def explorer_view(cells: dict[int, list], bs: int, epoch: float, n_train: int, p
     """One explorer view: a batch size's test/train accuracy over epochs (seed 0 solid, others
     faint) with a marker at `epoch`, and seed 0's token embedding circle at that epoch."""
     recs = cells[bs]
-    per = mb.steps_per_epoch(recs[0].cfg)
+    per = steps_per_epoch(recs[0].cfg)
     r0 = recs[0]
     ep = [s / per for s in r0.history["step"]]
     i = min(range(len(ep)), key=lambda j: abs(ep[j] - epoch))
@@ -181,7 +184,7 @@ def explorer_view(cells: dict[int, list], bs: int, epoch: float, n_train: int, p
         axes[0].plot(ep, r0.history["test_acc"], color="#1f77b4", lw=1.5, label="test")
         axes[0].plot(ep, r0.history["train_acc"], color="#1f77b4", ls="--", lw=1.2, label="train")
         axes[0].axvline(ep[i], color="k", lw=0.8, ls=":")
-        axes[0].set_xlim(0, mb.budget_epochs(r0))
+        axes[0].set_xlim(0, budget_epochs(r0))
         axes[0].set_ylim(-0.02, 1.02)
         axes[0].set_xlabel("effective epochs")
         axes[0].set_title(f"batch size {_bs_label(bs, n_train)}", fontsize=9)
@@ -191,3 +194,10 @@ def explorer_view(cells: dict[int, list], bs: int, epoch: float, n_train: int, p
                     f"epoch {ep[i]:.0f}: embedding, k = {k}")
         fig.tight_layout()
     return fig
+
+
+def explorer_epochs(num_epochs: int) -> list[int]:
+    """Epochs the explorer offers: 0, then about doubling up to the budget (few: every view
+    is stored in the page)."""
+    marks = [0] + [e for e in (20, 50, 120) if e < num_epochs]
+    return marks + [num_epochs]

@@ -16,13 +16,9 @@ full-batch epoch), so train.summarize's step_to_test_acc_99 is the epochs to gro
 """
 from __future__ import annotations
 
-import dataclasses
-import platform
-import time
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
 from grokcore.config import ConfigError, Experiment, ModelConfig, ModularTask, OptimConfig, RunConfig
 from grokcore.data import modular_dataset
@@ -281,13 +277,3 @@ def train_topo(cfgs: list[TopoConfig], device: str = "cpu") -> list[RunRecord]:
     grokcore's one loop (one step = one epoch)."""
     recs = train_stack([c.run for c in cfgs], device=device, hooks=[Penalty(cfgs)])
     return [new_record(c, rec.history, rec.summary, rec.meta) for c, rec in zip(cfgs, recs)]
-
-
-def epochs_to(rec: RunRecord, key: str = "step_to_test_acc_99") -> float | None:
-    """Epochs to a summary threshold (one full-batch step per epoch); None if censored."""
-    return rec.summary[key]
-
-
-def configs(p: int, penalties, seeds: int, num_epochs: int, **kw) -> list[TopoConfig]:
-    return [TopoConfig(p=p, penalty=pen, num_epochs=num_epochs, seed=s, **kw)
-            for pen in penalties for s in range(seeds)]

@@ -1,22 +1,30 @@
-"""Chapter 3's claim values: per-seed numbers from the runs of grokcore.neuralgrok_study's plan.
+"""Chapter 3's claim checks: per-seed values from the cells of chapters.neuralgrok.configs' plan.
 
-Each function takes the notebook's claims (id -> grokcore.claims.Claim), the cells (cell name ->
-records over seeds) and the scale, and returns ClaimResults; a claim whose cells are not in the
-plan gets no values and the note NOT_RUN ("not run at this scale").
+Each `*_claims` function takes the notebook's claims (id -> grokcore.claims.Claim), the cells
+(cell name -> records over seeds) and the scale, and returns ClaimResults; a claim whose cells
+are not in the plan gets no values and the note NOT_RUN ("not run at this scale"). Speed-ups
+are grokcore.outcomes.speedup with fast_censored="budget": a censored run on either side counts
+its budget (a bound), both censored gives None.
 """
 from __future__ import annotations
 
-import statistics
 from typing import Sequence
 
-from .study import (COMPOSITE, NAMES, NOT_RUN, acc_at, after_grok_note, age_phases,
-                               entropy_ratio, oscillation, rotation, roughness, speedup, steps_to)
+from grokcore import outcomes
 from grokcore.records import RunRecord
 
+from .configs import COMPOSITE, NAMES
+from .measures import acc_at, age_phases, entropy_ratio, first_grok, meta_signal, oscillation, rotation, roughness
+
+NOT_RUN = "cells not in this scale's plan"  # the note of a claim whose runs are not planned
+KEY = "step_to_test_acc_95"  # the event every time and speed-up here is about
+
+
+# ---- notes -----------------------------------------------------------------------------------
 
 def censoring_note(cells: dict, ops: Sequence[str], method: str) -> str:
     """How many runs of `method` never reached 95% test accuracy, per task."""
-    parts = [f"{op}: {sum(v is None for v in steps_to(cells[f'{op}/{method}']))}/{len(cells[f'{op}/{method}'])}"
+    parts = [f"{op}: {outcomes.n_censored(cells[f'{op}/{method}'], KEY)}/{len(cells[f'{op}/{method}'])}"
              for op in ops]
     budget = cells[f"{ops[0]}/{method}"][0].summary["last_step"]
     return f"{NAMES[method]} censored (no 95% within {budget} steps): " + ", ".join(parts)
@@ -24,15 +32,44 @@ def censoring_note(cells: dict, ops: Sequence[str], method: str) -> str:
 
 def censored_note(cells: dict, names: Sequence[str]) -> str:
     """'k/n censored' per cell name, or NOT_RUN if none of them ran."""
-    parts = [f"{n}: {sum(v is None for v in steps_to(cells[n]))}/{len(cells[n])} censored" for n in names if n in cells]
+    parts = [f"{n}: {outcomes.n_censored(cells[n], KEY)}/{len(cells[n])} censored" for n in names if n in cells]
     return ", ".join(parts) if parts else NOT_RUN
 
+
+def after_grok_note(recs: Sequence[RunRecord], grok: float = 0.95) -> str:
+    """How many evaluations each seed had after its first one at `grok` test accuracy."""
+    counts = []
+    for r in recs:
+        first = first_grok(r, grok)
+        counts.append("—" if first is None else str(len(r.history["test_acc"]) - 1 - first))
+    return "evaluations after the first 95% per seed: " + ", ".join(counts)
+
+
+def acc_note(cells: dict, labels: dict[str, str], step: int) -> str:
+    """'train/test accuracy at step S (mean over seeds): label a/b, ...' for the cells in labels."""
+    def mean(xs: list[float]) -> float:
+        return sum(xs) / len(xs)
+
+    parts = [f"{lab} {mean([acc_at(r, step, 'train_acc') for r in cells[n]]):.2f}/"
+             f"{mean([acc_at(r, step) for r in cells[n]]):.2f}" for n, lab in labels.items()]
+    return f"train/test accuracy at step {step} (mean): " + ", ".join(parts)
+
+
+def meta_signal_note(recs: Sequence[RunRecord]) -> str:
+    """'meta gradient / coupled L2 of the amplifier's Adam (median over meta steps): a, b, c'."""
+    vals = [meta_signal(r) for r in recs]
+    return "meta gradient / coupled L2 in the amplifier's Adam (median per seed): " + ", ".join(
+        "—" if v is None else f"{v:.1e}" for v in vals)
+
+
+# ---- claims ----------------------------------------------------------------------------------
 
 def table1_claims(claims: dict, cells: dict, ops: Sequence[str], scale: str) -> list:
     """Table 1: per task and seed, a baseline's steps to 95% over NeuralGrok's (censored: budget)."""
     out = []
     for cid, m in (("table1-fastest", "standard"), ("table1-vs-ma", "grokfast_ma"), ("table1-vs-ema", "grokfast_ema")):
-        vals = [x for op in ops for x in speedup(cells[f"{op}/neuralgrok"], cells[f"{op}/{m}"])]
+        vals = [x for op in ops
+                for x in outcomes.speedup(cells[f"{op}/neuralgrok"], cells[f"{op}/{m}"], KEY, fast_censored="budget")]
         out.append(claims[cid].check(vals, scale=scale, note=censoring_note(cells, ops, m)))
     return out
 
@@ -81,14 +118,6 @@ def composite_claim(claims: dict, cells: dict, scale: str) -> list:
     return [claims["rescale-composite"].check(vals, scale=scale, note=note)]
 
 
-def acc_note(cells: dict, labels: dict[str, str], step: int) -> str:
-    """'train/test accuracy at step S (mean over seeds): label a/b, ...' for the cells in labels."""
-    mean = (lambda xs: sum(xs) / len(xs))
-    parts = [f"{lab} {mean([acc_at(r, step, 'train_acc') for r in cells[n]]):.2f}/{mean([acc_at(r, step) for r in cells[n]]):.2f}"
-             for n, lab in labels.items()]
-    return f"train/test accuracy at step {step} (mean): " + ", ".join(parts)
-
-
 def neuralgrok_c_claims(claims: dict, cells: dict, first: str, c: float, cs: Sequence[float], scale: str) -> list:
     """Fig. 4: per seed, slowest over fastest steps to 95% among c in {0.2, 0.5, 1}; c = 2 over c = 1.
     The note gives every c's train/test accuracy at the end of the sweep's budget."""
@@ -97,9 +126,11 @@ def neuralgrok_c_claims(claims: dict, cells: dict, first: str, c: float, cs: Seq
     robust = []
     if len(small) > 1:
         for i in range(len(by_c[small[0]])):
-            ts = [by_c[v][i].summary["step_to_test_acc_95"] for v in small]
+            ts = [outcomes.time_to(by_c[v][i], KEY) for v in small]
             robust.append(None if None in ts else max(ts) / min(ts))
-    slower = speedup(by_c[1.0], by_c[2.0]) if 2.0 in by_c and 1.0 in by_c else []
+    slower = []  # c = 2's steps over c = 1's
+    if 2.0 in by_c and 1.0 in by_c:
+        slower = outcomes.speedup(by_c[1.0], by_c[2.0], KEY, fast_censored="budget")
     names = [f"{first}/neuralgrok"] + [f"neuralgrok_c/{v:g}" for v in cs]
     note = NOT_RUN
     if cs:
@@ -132,18 +163,5 @@ def transfer_claim(claims: dict, cells: dict, first: str, scale: str) -> list:
     std, tr = cells["transfer_standard"], cells["transfer"]
     note = (f"amplifier from ({first}), frozen; " + censored_note(cells, ["transfer", "transfer_standard"]) + "; "
             + acc_note(cells, {"transfer": "transfer", "transfer_standard": "standard"}, tr[0].cfg.run.num_steps))
-    return [claims["transfer-keeps-delay"].check(speedup(std, tr), scale=scale, note=note)]
-
-
-def meta_signal(rec: RunRecord) -> float | None:
-    """Median over the logged meta steps of |dL_outer/dphi| / |weight_decay * phi|: below 1 the
-    meta Adam follows its own coupled L2 term, not the outer loss. None if nothing was logged."""
-    pairs = [(g, l2) for g, l2 in zip(rec.history.get("meta_grad", []), rec.history.get("meta_l2", [])) if l2 > 0]
-    return statistics.median(g / l2 for g, l2 in pairs) if pairs else None
-
-
-def meta_signal_note(recs: Sequence[RunRecord]) -> str:
-    """'meta gradient / coupled L2 of the amplifier's Adam (median over meta steps): a, b, c'."""
-    vals = [meta_signal(r) for r in recs]
-    return "meta gradient / coupled L2 in the amplifier's Adam (median per seed): " + ", ".join(
-        "—" if v is None else f"{v:.1e}" for v in vals)
+    return [claims["transfer-keeps-delay"].check(outcomes.speedup(std, tr, KEY, fast_censored="budget"),
+                                                   scale=scale, note=note)]

@@ -1,4 +1,4 @@
-"""NeuralGrok (Zhou et al. 2025): its run configs and its bilevel step as a grokcore hook.
+"""NeuralGrok (Zhou et al. 2025): its run config and its bilevel training step as a grokcore hook.
 
 The baselines (standard, Grokfast-MA/EMA, gradient rescaling) are plain RunConfigs. A
 NeuralGrokConfig is a RunConfig plus the amplifier's settings; `train_neuralgrok` trains it
@@ -8,19 +8,18 @@ see shared/notes/peer-code.md §3).
 """
 from __future__ import annotations
 
-import dataclasses
-import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import torch
 
-from .amplifier import Amplifier, amplify, clip_per_member, meta_step
 from grokcore.config import ConfigError, Experiment, ModularTask, RunConfig, TransformerConfig, register_config
-from grokcore.records import RunRecord, load_record, new_record
 from grokcore.hooks import Hook
+from grokcore.records import RunRecord, load_record, new_record
 from grokcore.train import member_loss, stream_seed, train_stack
 from grokcore.transforms import GradientTransform
+
+from .amplifier import Amplifier, amplify, clip_per_member, meta_step
 
 
 @register_config

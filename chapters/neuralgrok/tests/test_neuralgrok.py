@@ -108,7 +108,7 @@ def test_meta_norms_are_logged_at_the_first_meta_step_after_each_evaluation():
 
 
 def test_run_plan_trains_transfer_runs_after_their_sources(tmp_path, monkeypatch):
-    from chapters.neuralgrok.study import run_plan
+    from chapters.neuralgrok.configs import run_plan
 
     monkeypatch.setenv("GROKCORE_CACHE", str(tmp_path))
     frozen = AmplifierConfig(hidden=(4, 4), frac_outer=0.2, meta=False)

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from chapters.adam_dynamics import measures as A
+from grokcore import outcomes
 
 
 def rec(history, train95=None, test95=None):
@@ -37,16 +38,18 @@ def test_period_of_a_sine_and_no_period_of_a_line():
 
 
 def test_correlation_test_matches_numpy_and_fisher_interval():
+    """The chapter's correlations (dips against gap, test accuracy against weight norm) are
+    grokcore.outcomes' pearson and correlation_test."""
     g = torch.Generator().manual_seed(0)
     x = torch.randn(30, generator=g, dtype=torch.float64)
     y = x + 0.5 * torch.randn(30, generator=g, dtype=torch.float64)
-    s = A.correlation_test(x.tolist(), y.tolist())
+    s = outcomes.correlation_test(x.tolist(), y.tolist())
     ref = torch.corrcoef(torch.stack([x, y]))[0, 1].item()
     assert s["r"] == pytest.approx(ref, rel=1e-12)
     assert s["lo"] < s["r"] < s["hi"] and s["p"] < 1e-4 and s["n"] == 30
     z = math.atanh(ref) * math.sqrt(27)
     assert s["p"] == pytest.approx(math.erfc(z / math.sqrt(2)))
-    assert A.correlation_test([1, 2, 3], [1, 2, 4])["lo"] is None  # n < 4
+    assert outcomes.correlation_test([1, 2, 3], [1, 2, 4])["lo"] is None  # n < 4
 
 
 def test_post_grok_measures_period_phase_and_collapses():
@@ -71,11 +74,14 @@ def test_hessian_features_and_rank_change():
 
 
 def test_censored_ratio_counts_the_budget_and_gives_a_bound():
-    from chapters.adam_dynamics.measures import censored_ratio
-    assert censored_ratio(500, 1000, 1500) == 0.5
-    assert censored_ratio(None, 1000, 1500) == 1.5  # a lower bound: the numerator never got there
-    assert censored_ratio(750, None, 1500) == 0.5  # an upper bound
-    assert censored_ratio(None, None, 1500) is None
+    def runs(*steps):  # grok steps (None: censored within the budget of 1500 steps)
+        return [SimpleNamespace(summary={"step_to_test_acc_95": s, "last_step": 1500 if s is None else s})
+                for s in steps]
+
+    a, b = runs(500, None, 750, None), runs(1000, 1000, None, None)
+    # a lower bound where a never got there, an upper bound where b did not
+    assert A.grok_ratio(a, b) == [0.5, 1.5, 0.5, None]
+    assert [A.grok_step(A.faster(x, y)) for x, y in zip(a, b)] == [500, 1000, 750, None]
 
 
 def test_memorization_margin_is_the_largest_train_test_gap():

@@ -1,0 +1,139 @@
+"""Chapter 3's figures (grokcore.plotting's house style) and its markdown tables: Table 1 beside
+the paper's, post-grok stability, final accuracies; one run's view for the explorer.
+
+Figures take `cells` (cell name -> records over seeds, chapters.neuralgrok.configs.run_plan);
+every figure but the explorer's is returned closed.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+
+from grokcore import outcomes
+from grokcore.plotting import accuracy_curves, style
+from grokcore.records import RunRecord
+
+from .configs import COMPOSITE, METHODS, NAMES
+from .measures import min_after_grok, oscillation
+
+COLORS = {"standard": "#1f77b4", "grokfast_ma": "#8c564b", "grokfast_ema": "#9467bd",
+          "neuralgrok": "#d62728"}  # one fixed color per method, in every figure and explorer view
+# NeuralGrok Table 1: minimal steps to 95% test accuracy (None: never within 10^6 steps)
+PAPER_TABLE1 = {
+    "x+y": {"standard": 1650, "grokfast_ma": 1780, "grokfast_ema": 1820, "neuralgrok": 900},
+    "x-y": {"standard": 4330, "grokfast_ma": 2990, "grokfast_ema": 1340, "neuralgrok": 1467},
+    "x*y": {"standard": 1280, "grokfast_ma": 1150, "grokfast_ema": 1400, "neuralgrok": 918},
+    "x^2-y": {"standard": 4820, "grokfast_ma": 3830, "grokfast_ema": 2730, "neuralgrok": 1845},
+    "a*c+b*d-e": {"standard": None, "grokfast_ma": 8853, "grokfast_ema": None, "neuralgrok": 1896},
+}
+
+
+# ---- markdown tables -------------------------------------------------------------------------
+
+def mean_steps(recs: Sequence[RunRecord]) -> str:
+    """'mean ± sd (k/n censored)' of steps to 95% over the seeds that got there."""
+    vals = [v for v in map(outcomes.time_to, recs) if v is not None]
+    cens = outcomes.n_censored(recs)
+    if not vals:
+        return f"> {recs[0].summary['last_step']} (all censored)"
+    m = sum(vals) / len(vals)
+    sd = math.sqrt(sum((v - m) ** 2 for v in vals) / (len(vals) - 1)) if len(vals) > 1 else 0.0
+    return f"{m:.0f} ± {sd:.0f}" + (f" ({cens}/{len(recs)} censored)" if cens else "")
+
+
+def table1_markdown(cells: dict, ops: Sequence[str], p: int = 97) -> str:
+    """Table 1 side by side: ours (mean ± sd of steps to 95%, censored counted) | paper."""
+    head = "| task | " + " | ".join(f"{NAMES[m]}: ours | paper" for m in METHODS) + " |"
+    lines = [head, "|---" * (1 + 2 * len(METHODS)) + "|"]
+    for op in ops:
+        paper = PAPER_TABLE1.get(op, {})
+        row = [f"({op}) mod {7 if op == COMPOSITE else p}"]
+        for m in METHODS:
+            row += [mean_steps(cells[f"{op}/{m}"]), str(paper.get(m) or "—")]
+        lines.append("| " + " | ".join(row).replace("*", "\\*") + " |")
+    return "\n".join(lines)
+
+
+def stability_markdown(cells: dict, first: str) -> str:
+    """Per method on the first task: oscillation fraction and lowest test accuracy after 95%."""
+    lines = ["| method | evaluations below 90% after first 95% (per seed) | lowest test acc. after 95% |",
+             "|---|---|---|"]
+    for m in ("standard", "grokfast_ma", "neuralgrok"):
+        recs = cells[f"{first}/{m}"]
+        osc = ", ".join("—" if v is None else f"{v:.3f}" for v in map(oscillation, recs))
+        low = ", ".join("—" if v is None else f"{v:.3f}" for v in map(min_after_grok, recs))
+        lines.append(f"| {NAMES[m]} | {osc} | {low} |")
+    return "\n".join(lines)
+
+
+def final_markdown(cells: dict, rows: Sequence[tuple[str, str]]) -> str:
+    """Per (cell, label): train and test accuracy at the end (mean ± sd) and steps to 95% test."""
+    def sd(v: list[float]) -> float:
+        return math.sqrt(sum((x - sum(v) / len(v)) ** 2 for x in v) / max(1, len(v) - 1))
+
+    lines = ["| run | final train acc. | final test acc. | steps to 95% test |", "|---|---|---|---|"]
+    for name, label in rows:
+        recs = cells[name]
+        tr, te = ([r.final[k] for r in recs] for k in ("train_acc", "test_acc"))
+        lines.append(f"| {label} | {sum(tr) / len(tr):.3f} ± {sd(tr):.3f} | "
+                     f"{sum(te) / len(te):.3f} ± {sd(te):.3f} | {mean_steps(recs)} |")
+    return "\n".join(lines)
+
+
+# ---- figures ---------------------------------------------------------------------------------
+
+def curves_figure(cells: dict, panels: Sequence[tuple[str, str, Sequence[tuple[str, str, str]]]]):
+    """One panel per (title, ylabel, [(cell name, label, color)]): test (solid, band min-max)
+    and train (dashed) accuracy over steps, mean over seeds."""
+    with style():
+        fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.3), squeeze=False)
+        for ax, (title, ylabel, lines) in zip(axes[0], panels):
+            for name, label, color in lines:
+                accuracy_curves(ax, cells[name], color, label)
+            ax.set_xlabel("step")
+            ax.set_ylabel(ylabel)
+            ax.set_title(title)
+            ax.legend(fontsize=7, loc="center right")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def entropy_figure(cells: dict, names: Sequence[tuple[str, str, str]], seed: int = 0):
+    """NeuralGrok Figs. 5-6: AWE (left), AGE of the raw gradient (solid) and of the update
+    (dotted, right) of one seed, with its train/test accuracy on a twin axis."""
+    with style():
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.3))
+        for name, label, color in names:
+            r = cells[name][seed]
+            t = r.history["entropy_step"]
+            axes[0].plot(t, r.history["awe"], color=color, label=label)
+            axes[1].plot(t, r.history["age_raw"], color=color, label=f"{label}: raw gradient")
+            axes[1].plot(t, r.history["age_update"], color=color, ls=":", label=f"{label}: update")
+        for ax, what in zip(axes, ("absolute weight entropy (AWE)", "absolute gradient entropy (AGE)")):
+            ax.set_xlabel("step")
+            ax.set_title(what)
+            ax.set_yscale("log")
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def run_view(rec: RunRecord, color: str, title: str, entropy: bool):
+    """One explorer view: a run's train (dashed) and test (solid) accuracy; with `entropy`,
+    its AGE (raw gradient) on a twin log axis in grey. Left open: explore.figure_png closes it."""
+    with style():
+        fig, ax = plt.subplots(figsize=(5.2, 3.0))
+        accuracy_curves(ax, [rec], color)
+        ax.set_xlabel("step")
+        ax.set_title(title, fontsize=9)
+        if entropy and "age_raw" in rec.history:
+            tw = ax.twinx()
+            tw.plot(rec.history["entropy_step"], rec.history["age_raw"], color="grey", lw=0.9)
+            tw.set_yscale("log")
+            tw.set_ylabel("AGE (grey)")
+        fig.tight_layout()
+    return fig

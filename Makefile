@@ -25,6 +25,8 @@ book: install assets
 
 test: install assets
 	bash tests/ensure_chromium.sh
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
 clean:

@@ -8,9 +8,10 @@ test accuracy >= 95%, so one can see whether the phenomenon still shows within t
 the member-steps/s. Runs are cached like the book's (grokcore.sweep.run_or_load), one worker per
 core.
 
-    .venv/bin/python bench/adam_dynamics_sizes.py                       # the sizes the chapter tried, ~12 min
+    .venv/bin/python bench/adam_dynamics_sizes.py    # the sizes the chapter tried, ~12 min
     .venv/bin/python bench/adam_dynamics_sizes.py --config 48,192,3e-3   # d_model, d_mlp, lr
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,15 +28,30 @@ def main() -> None:
     from chapters.adam_dynamics.configs import base_run, variant
     from grokcore.sweep import run_or_load
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--config", action="append", help="d_model,d_mlp,lr (repeatable; default: the sizes tried)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--config", action="append", help="d_model,d_mlp,lr (repeatable; default: the sizes tried)"
+    )
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--steps", type=int, default=1500)
     args = ap.parse_args()
-    print(f"{'d_model':>7} {'d_mlp':>5} {'lr':>7} {'β1':>4}  train 95% at (per seed)  test 95% at (per seed)  member-steps/s")
+    print(
+        f"{'d_model':>7} {'d_mlp':>5} {'lr':>7} {'β1':>4}  "
+        "train 95% at (per seed)  test 95% at (per seed)  member-steps/s"
+    )
     for spec in args.config or TRIED:
         d_model, d_mlp, lr = spec.split(",")
-        base = base_run(113, int(d_model), int(d_mlp), args.steps, lr=float(lr), eval_test=2000, per_token_first=True)
+        base = base_run(
+            113,
+            int(d_model),
+            int(d_mlp),
+            args.steps,
+            lr=float(lr),
+            eval_test=2000,
+            per_token_first=True,
+        )
         cfgs = [variant(base, beta1, 1.0, s) for beta1 in (0.0, 0.9) for s in range(args.seeds)]
         every = run_or_load(cfgs, max_stack=args.seeds)  # one stack per β1, one worker each
         for beta1 in (0.0, 0.9):
@@ -43,7 +59,11 @@ def main() -> None:
             train = [r.summary["step_to_train_acc_95"] for r in recs]
             test = [r.summary["step_to_test_acc_95"] for r in recs]
             rate = statistics.median(r.meta["member_steps_per_s"] for r in recs)
-            print(f"{d_model:>7} {d_mlp:>5} {lr:>7} {beta1:>4}  {str(train):<23} {str(test):<23} {rate:.0f}", flush=True)
+            print(
+                f"{d_model:>7} {d_mlp:>5} {lr:>7} {beta1:>4}  "
+                f"{str(train):<23} {str(test):<23} {rate:.0f}",
+                flush=True,
+            )
     print("None: not reached within", args.steps, "steps")
 
 

@@ -15,6 +15,7 @@ included). Rows:
 
 Run it on an idle machine; a second busy process slows every row.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,23 +42,37 @@ print(json.dumps({{"wall_s": time.perf_counter() - t}}))
 
 def row(steps: int, stack: int, eval_test: int | None, fast: bool, env: bool) -> float:
     from grokcore.sweep import WORKER_ENV
+
     code = CHILD.format(root=str(ROOT), steps=steps, stack=stack, eval_test=eval_test, fast=fast)
     environ = {**os.environ, **(WORKER_ENV if env else {})}
     if not env:
         for name in WORKER_ENV:
             environ.pop(name, None)
-    out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, check=True
+    )
     return stack * steps / json.loads(out.stdout.strip().splitlines()[-1])["wall_s"]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--steps", type=int, default=200, help="training steps per row (default 200)")
-    ap.add_argument("--stack", type=int, default=6, help="runs per stack (default 6, the cpu preset's max_stack)")
+    ap.add_argument(
+        "--stack",
+        type=int,
+        default=6,
+        help="runs per stack (default 6, the cpu preset's max_stack)",
+    )
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    rows = [("plain", None, False, False), ("eval_test 2000", 2000, False, False),
-            ("+ per_token_first", 2000, True, False), ("+ allocator env", 2000, True, True)]
+    rows = [
+        ("plain", None, False, False),
+        ("eval_test 2000", 2000, False, False),
+        ("+ per_token_first", 2000, True, False),
+        ("+ allocator env", 2000, True, True),
+    ]
     print(f"stack of {args.stack}, {args.steps} steps, one thread per process")
     print(f"{'variant':<20} {'member-steps/s':>15} {'vs plain':>9}")
     first = None

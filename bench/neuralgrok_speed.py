@@ -10,6 +10,7 @@ each meta step: the norm of the meta gradient dL_outer/dphi against the norm of 
 term weight_decay * phi that torch.optim.Adam adds to it, how far phi moved, and how far the
 softmax over each tensor's entries is from uniform (max over tensors of N * max_i p_i - 1).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,12 +30,21 @@ from grokcore.train import train_stack  # noqa: E402
 
 def cpu_configs(steps: int, amp_hidden: tuple[int, ...] | None = None):
     P = ng.SCALES["cpu"]
-    run = ng.base_run("x+y", p=P["p"], d_model=P["d_model"], num_steps=steps, eval_every=P["eval_every"],
-                      frac_train=P["frac_train"], stop_at_test_acc=None)
+    run = ng.base_run(
+        "x+y",
+        p=P["p"],
+        d_model=P["d_model"],
+        num_steps=steps,
+        eval_every=P["eval_every"],
+        frac_train=P["frac_train"],
+        stop_at_test_acc=None,
+    )
     amp = neuralgrok.AmplifierConfig(hidden=tuple(amp_hidden or P["amp_hidden"]))
     frozen = neuralgrok.AmplifierConfig(hidden=amp.hidden, meta=False)
-    return {**{m: ng.method_config(m, run, amp=amp) for m in ("standard", "grokfast_ma", "neuralgrok")},
-            "frozen amplifier": ng.method_config("neuralgrok", run, amp=frozen)}
+    return {
+        **{m: ng.method_config(m, run, amp=amp) for m in ("standard", "grokfast_ma", "neuralgrok")},
+        "frozen amplifier": ng.method_config("neuralgrok", run, amp=frozen),
+    }
 
 
 class Trace:
@@ -57,7 +67,9 @@ class Trace:
             scores = amp(torch.cat(flat, 1)).split([f.shape[1] for f in flat], 1)
             spread = max((s.softmax(1).max(1).values * s.shape[1] - 1).max().item() for s in scores)
         meta_opt.step()
-        drift = torch.sqrt(sum((p.detach() - self.phi0[n]).pow(2).sum() for n, p in amp.named_parameters())).item()
+        drift = torch.sqrt(
+            sum((p.detach() - self.phi0[n]).pow(2).sum() for n, p in amp.named_parameters())
+        ).item()
         self.rows.append((g, l2, drift, spread))
         return loss.tolist()
 
@@ -66,7 +78,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--diagnose", action="store_true")
-    ap.add_argument("--amp-hidden", type=int, nargs="+", help="amplifier hidden widths (default: the cpu preset's)")
+    ap.add_argument(
+        "--amp-hidden",
+        type=int,
+        nargs="+",
+        help="amplifier hidden widths (default: the cpu preset's)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(1)
     cfgs = cpu_configs(args.steps, args.amp_hidden)
@@ -75,10 +92,14 @@ def main() -> None:
         neuralgrok.meta_step = trace
     for name, cfg in cfgs.items():
         t0 = time.perf_counter()
-        rec = (train_stack if name in ("standard", "grokfast_ma") else neuralgrok.train_neuralgrok)([cfg])[0]
+        rec = (train_stack if name in ("standard", "grokfast_ma") else neuralgrok.train_neuralgrok)(
+            [cfg]
+        )[0]
         dt = time.perf_counter() - t0
-        print(f"{name:16s} {args.steps / dt:6.1f} steps/s  final train {rec.final['train_acc']:.3f} "
-              f"test {rec.final['test_acc']:.3f}")
+        print(
+            f"{name:16s} {args.steps / dt:6.1f} steps/s  final train {rec.final['train_acc']:.3f} "
+            f"test {rec.final['test_acc']:.3f}"
+        )
     if args.diagnose:
         print("meta step | |dL/dphi| | |wd*phi| (coupled L2) | |phi - phi0| | N max p - 1")
         for i in sorted({0, 1, len(trace.rows) // 2, len(trace.rows) - 1}):

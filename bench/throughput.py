@@ -26,6 +26,7 @@ ratio to SGD, time of the transform alone, and deviation from the float64 SVD po
     python bench/throughput.py --steps 10      # timed steps per repeat (see --help)
     python bench/throughput.py --json out.json # also write the results as JSON
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,7 +81,8 @@ notes:
   the test-set loss (with autograd) every step and rebuilds the label tensor in Python each
   step, so the original loop is slower per training step than (a).
 - (a) MLP: dense one-hot float input [B, 194] @ W1, torch.optim.SGD, L2 term in the loss; the
-  EGD original is JAX, so (a) is a plain PyTorch translation. grokcore (b) sums rows of W1 (embedding bag).
+  EGD original is JAX, so (a) is a plain PyTorch translation. grokcore (b) sums rows of W1
+  (embedding bag).
 - grokcore rows time train_stack itself: each step is clocked through its progress hook;
   setup, evaluation and the warm-up steps are not timed.
 - (min-max): range over the repeats (and processes). others' CPU: cores that other processes
@@ -90,17 +92,36 @@ notes:
 
 # ---- configs -------------------------------------------------------------------------------
 
+
 def transformer_cfg(steps: int, seed: int = 0) -> RunConfig:
-    return RunConfig(task=ModularTask(p=P_T, frac_train=FRAC_T), model=TransformerConfig(),
-                     optim=OptimConfig(name="adamw", lr=1e-3, weight_decay=1.0, loss_l2=0.0,
-                                       betas=(0.9, 0.98), batch_size=None, warmup_steps=10),
-                     num_steps=steps, eval_every=steps, seed=seed)
+    return RunConfig(
+        task=ModularTask(p=P_T, frac_train=FRAC_T),
+        model=TransformerConfig(),
+        optim=OptimConfig(
+            name="adamw",
+            lr=1e-3,
+            weight_decay=1.0,
+            loss_l2=0.0,
+            betas=(0.9, 0.98),
+            batch_size=None,
+            warmup_steps=10,
+        ),
+        num_steps=steps,
+        eval_every=steps,
+        seed=seed,
+    )
 
 
 def mlp_cfg(steps: int, seed: int = 0, method: MethodConfig | None = None) -> RunConfig:
-    return RunConfig(task=ModularTask(p=P_M, frac_train=FRAC_M), model=MLPConfig(width=512),
-                     optim=OptimConfig(), method=method or MethodConfig(), num_steps=steps,
-                     eval_every=steps, seed=seed)
+    return RunConfig(
+        task=ModularTask(p=P_M, frac_train=FRAC_M),
+        model=MLPConfig(width=512),
+        optim=OptimConfig(),
+        method=method or MethodConfig(),
+        num_steps=steps,
+        eval_every=steps,
+        seed=seed,
+    )
 
 
 # (label, MethodConfig) for the gradient-transform table
@@ -116,12 +137,14 @@ VARIANTS = [
 
 # ---- (a) reference loops, written as the original repositories write theirs ----------------
 
+
 class NandaTransformer(nn.Module):
     """Hand-written einsum transformer in the layout of Nanda et al.'s code: every position is
     computed, logits over the whole vocabulary (p + 1 tokens, '=' included)."""
 
-    def __init__(self, d_vocab: int, n_ctx: int = 3, d_model: int = 128, n_heads: int = 4,
-                 d_mlp: int = 512):
+    def __init__(
+        self, d_vocab: int, n_ctx: int = 3, d_model: int = 128, n_heads: int = 4, d_mlp: int = 512
+    ):
         super().__init__()
         d_head, s = d_model // n_heads, 1 / math.sqrt(d_model)
         self.d_head = d_head
@@ -202,7 +225,7 @@ def reference_mlp(seed: int):
         if state["j"] == per_epoch:
             state["order"], state["j"] = torch.randperm(n_train, generator=g), 0
         j = state["j"]
-        idx = state["order"][j * BATCH_M:(j + 1) * BATCH_M]
+        idx = state["order"][j * BATCH_M : (j + 1) * BATCH_M]
         state["j"] = j + 1
         out = F.relu(x_train[idx] @ W1 + b1) @ W2
         loss = F.cross_entropy(out, y_train[idx]) + 0.5 * wd * (W1.pow(2).sum() + W2.pow(2).sum())
@@ -217,6 +240,7 @@ REFERENCES = {"transformer": reference_transformer, "mlp": reference_mlp}
 
 
 # ---- timing --------------------------------------------------------------------------------
+
 
 def time_reference(workload: str, warm: int, n: int, repeats: int, on_start=None) -> list[float]:
     """Seconds per step of reference loop (a), one value per repeat of n steps; on_start runs
@@ -252,8 +276,15 @@ class _StepClock:
         pass
 
 
-def time_grokcore(workload: str, members: int, warm: int, n: int, repeats: int,
-                  method: MethodConfig | None = None, on_start=None) -> list[float]:
+def time_grokcore(
+    workload: str,
+    members: int,
+    warm: int,
+    n: int,
+    repeats: int,
+    method: MethodConfig | None = None,
+    on_start=None,
+) -> list[float]:
     """Seconds per (stack-)step of grokcore.train.train_stack, one value per repeat of n steps.
 
     One run of warm + repeats * n steps with eval_every = num_steps; each step is clocked by the
@@ -280,13 +311,13 @@ def time_grokcore(workload: str, members: int, warm: int, n: int, repeats: int,
         grokcore.train._progress = saved
     t = clocks[0].stamps  # t[j]: end of step j + 1
     if len(t) != steps:
-        raise RuntimeError(f"clocked {len(t)} of {steps} steps: train_stack's progress hook "
-                           "changed")
+        raise RuntimeError(
+            f"clocked {len(t)} of {steps} steps: train_stack's progress hook changed"
+        )
     return [(t[warm - 1 + (i + 1) * n] - t[warm - 1 + i * n]) / n for i in range(repeats)]
 
 
-def _worker(kind: str, workload: str, warm: int, n: int, repeats: int, barrier,
-            results_q) -> None:
+def _worker(kind: str, workload: str, warm: int, n: int, repeats: int, barrier, results_q) -> None:
     """One single-threaded process of the one-process-per-core mode."""
     torch.set_num_threads(1)
     if kind == "reference":  # build and warm up before the barrier
@@ -296,13 +327,16 @@ def _worker(kind: str, workload: str, warm: int, n: int, repeats: int, barrier,
     results_q.put(out)
 
 
-def time_processes(kind: str, workload: str, warm: int, n: int, repeats: int,
-                   procs: int = 2) -> list[list[float]]:
+def time_processes(
+    kind: str, workload: str, warm: int, n: int, repeats: int, procs: int = 2
+) -> list[list[float]]:
     """Seconds per step in each of `procs` concurrent single-threaded processes."""
     ctx = mp.get_context("spawn")  # fresh interpreters: no OpenMP state inherited from this one
     barrier, results_q = ctx.Barrier(procs, timeout=600), ctx.Queue()
-    ps = [ctx.Process(target=_worker, args=(kind, workload, warm, n, repeats, barrier, results_q))
-          for _ in range(procs)]
+    ps = [
+        ctx.Process(target=_worker, args=(kind, workload, warm, n, repeats, barrier, results_q))
+        for _ in range(procs)
+    ]
     for p in ps:
         p.start()
     results = []
@@ -323,6 +357,7 @@ def time_processes(kind: str, workload: str, warm: int, n: int, repeats: int,
 
 
 # ---- gradient transforms on the MLP's W1 gradient ------------------------------------------
+
 
 def real_w1_gradient() -> torch.Tensor:
     """W1's gradient [1, 194, 512] (loss + L2 term) of the grokcore MLP: first batch, at init."""
@@ -354,32 +389,48 @@ def transform_accuracy_and_cost(g: torch.Tensor, reps: int) -> dict[str, dict]:
         t0 = time.perf_counter()
         for _ in range(reps):
             tx.update({"W1": g}, state, {"W1": g})
-        out[label] = {"max_abs_dev": dev, "rel_fro_dev": rel,
-                      "transform_ms": 1e3 * (time.perf_counter() - t0) / reps}
+        out[label] = {
+            "max_abs_dev": dev,
+            "rel_fro_dev": rel,
+            "transform_ms": 1e3 * (time.perf_counter() - t0) / reps,
+        }
     return out
 
 
 # ---- main ----------------------------------------------------------------------------------
+
 
 def _row(workload, impl, threads, procs, members, sec_per_step, base=None):
     """A result row from per-step seconds (one list of repeats per process)."""
     per_proc = [1 / statistics.median(s) for s in sec_per_step]
     member_steps = members * sum(per_proc)
     every = [1 / x for s in sec_per_step for x in s]
-    return {"workload": workload, "impl": impl, "threads": threads, "processes": procs,
-            "members": members, "steps_per_s": statistics.mean(per_proc),
-            "steps_per_s_min": min(every), "steps_per_s_max": max(every),
-            "member_steps_per_s": member_steps,
-            "ratio_to_a": None if base is None else member_steps / base,
-            "repeats_s_per_step": sec_per_step}
+    return {
+        "workload": workload,
+        "impl": impl,
+        "threads": threads,
+        "processes": procs,
+        "members": members,
+        "steps_per_s": statistics.mean(per_proc),
+        "steps_per_s_min": min(every),
+        "steps_per_s_max": max(every),
+        "member_steps_per_s": member_steps,
+        "ratio_to_a": None if base is None else member_steps / base,
+        "repeats_s_per_step": sec_per_step,
+    }
 
 
 def _fmt_table(rows: list[dict], columns: list[tuple[str, object]]) -> str:
     """Plain text table; the first two columns left-aligned, the rest right-aligned."""
     cells = [[h for h, _ in columns]] + [[f(r) for _, f in columns] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    lines = ["  ".join(v.ljust(w) if i < 2 else v.rjust(w)
-                       for i, (v, w) in enumerate(zip(r, widths, strict=True))) for r in cells]
+    lines = [
+        "  ".join(
+            v.ljust(w) if i < 2 else v.rjust(w)
+            for i, (v, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -401,8 +452,10 @@ BUSY = 0.1  # cores used by other processes above which a row is flagged "!"
 MAIN_COLUMNS = [
     ("workload", lambda r: r["workload"]),
     ("implementation", lambda r: r["impl"]),
-    ("threads", lambda r: f"{r['threads']}" if r["processes"] == 1
-     else f"1 x {r['processes']} procs"),
+    (
+        "threads",
+        lambda r: f"{r['threads']}" if r["processes"] == 1 else f"1 x {r['processes']} procs",
+    ),
     ("steps/s", lambda r: _num(r["steps_per_s"])),
     ("(min-max)", lambda r: _range(r)),
     ("member-steps/s", lambda r: _num(r["member_steps_per_s"])),
@@ -418,8 +471,10 @@ TX_COLUMNS = [
     ("ratio to SGD", lambda r: f"{r['ratio_to_sgd']:.2f}"),
     ("transform ms", lambda r: f"{r['transform_ms']:.2f}"),
     ("max|dev|", lambda r: "-" if r["max_abs_dev"] is None else f"{r['max_abs_dev']:.1e}"),
-    ("rel. Frobenius dev",
-     lambda r: "-" if r["rel_fro_dev"] is None else f"{r['rel_fro_dev']:.1e}"),
+    (
+        "rel. Frobenius dev",
+        lambda r: "-" if r["rel_fro_dev"] is None else f"{r['rel_fro_dev']:.1e}",
+    ),
     ("others' CPU", lambda r: _load(r["other_load_cores"])),
 ]
 
@@ -469,20 +524,31 @@ def _progress_line(msg: str) -> None:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true",
-                    help="smoke check (< 30 s): --steps 1 20 --repeats 3, no 2-process rows")
-    ap.add_argument("--steps", type=int, nargs="+", metavar="N",
-                    help="timed steps per repeat: N for the transformer rows (stack-steps for the "
-                         "stacked row) and, when a second value M is given, M for the MLP rows "
-                         "(default M = 20 N); default 5 (100), --quick 1 (20)")
-    ap.add_argument("--repeats", type=int,
-                    help="repeats per row, median reported (default 5, --quick 3)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke check (< 30 s): --steps 1 20 --repeats 3, no 2-process rows",
+    )
+    ap.add_argument(
+        "--steps",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="timed steps per repeat: N for the transformer rows (stack-steps for the "
+        "stacked row) and, when a second value M is given, M for the MLP rows "
+        "(default M = 20 N); default 5 (100), --quick 1 (20)",
+    )
+    ap.add_argument(
+        "--repeats", type=int, help="repeats per row, median reported (default 5, --quick 3)"
+    )
     ap.add_argument("--workload", choices=("all", "transformer", "mlp"), default="all")
     ap.add_argument("--no-procs", action="store_true", help="skip the 1-thread x 2-process rows")
-    ap.add_argument("--no-transforms", action="store_true",
-                    help="skip the gradient-transform table")
+    ap.add_argument(
+        "--no-transforms", action="store_true", help="skip the gradient-transform table"
+    )
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON (atomically)")
     args = ap.parse_args(argv)
     steps = args.steps or ([1, 20] if args.quick else [5])
@@ -502,17 +568,34 @@ WARM = {"transformer": 2, "mlp": 10}  # untimed warm-up steps before the timed r
 def workload_rows(wl: str, n: int, repeats: int, procs: bool, threads: int) -> list[dict]:
     """Rows (a), (b), (c) and, with procs, (a) and (b) as 2 single-threaded processes."""
     warm = WARM[wl]
-    jobs = [("(a) reference loop", threads, 1, 1,
-             lambda: [time_reference(wl, warm, n, repeats)]),
-            ("(b) grokcore, 1 seed", threads, 1, 1,
-             lambda: [time_grokcore(wl, 1, warm, n, repeats)]),
-            (f"(c) grokcore, {STACK} seeds stacked", threads, 1, STACK,
-             lambda: [time_grokcore(wl, STACK, warm, n, repeats)])]
+    jobs = [
+        ("(a) reference loop", threads, 1, 1, lambda: [time_reference(wl, warm, n, repeats)]),
+        ("(b) grokcore, 1 seed", threads, 1, 1, lambda: [time_grokcore(wl, 1, warm, n, repeats)]),
+        (
+            f"(c) grokcore, {STACK} seeds stacked",
+            threads,
+            1,
+            STACK,
+            lambda: [time_grokcore(wl, STACK, warm, n, repeats)],
+        ),
+    ]
     if procs:
-        jobs += [("(a) reference loop", 1, 2, 1,
-                  lambda: time_processes("reference", wl, warm, n, repeats)),
-                 ("(b) grokcore, 1 seed", 1, 2, 1,
-                  lambda: time_processes("grokcore", wl, warm, n, repeats))]
+        jobs += [
+            (
+                "(a) reference loop",
+                1,
+                2,
+                1,
+                lambda: time_processes("reference", wl, warm, n, repeats),
+            ),
+            (
+                "(b) grokcore, 1 seed",
+                1,
+                2,
+                1,
+                lambda: time_processes("grokcore", wl, warm, n, repeats),
+            ),
+        ]
     rows, base = [], None
     for impl, th, n_procs, members, run in jobs:
         t0 = time.perf_counter()
@@ -522,9 +605,11 @@ def workload_rows(wl: str, n: int, repeats: int, procs: bool, threads: int) -> l
         if base is None:
             base, r["ratio_to_a"] = r["member_steps_per_s"], 1.0
         rows.append(r)
-        _progress_line(f"  {wl} {impl}, {th} thread(s) x {n_procs} process(es): "
-                       f"{_num(r['member_steps_per_s'])} member-steps/s "
-                       f"({time.perf_counter() - t0:.0f} s)")
+        _progress_line(
+            f"  {wl} {impl}, {th} thread(s) x {n_procs} process(es): "
+            f"{_num(r['member_steps_per_s'])} member-steps/s "
+            f"({time.perf_counter() - t0:.0f} s)"
+        )
     return rows
 
 
@@ -535,16 +620,22 @@ def transform_rows(n: int, repeats: int, threads: int, quick: bool) -> list[dict
     for label, method in VARIANTS:
         t0 = time.perf_counter()
         with OtherLoad() as load:
-            r = _row("mlp", label, threads, 1, 1,
-                     [time_grokcore("mlp", 1, WARM["mlp"], n, repeats, method)])
+            r = _row(
+                "mlp",
+                label,
+                threads,
+                1,
+                1,
+                [time_grokcore("mlp", 1, WARM["mlp"], n, repeats, method)],
+            )
         r["other_load_cores"] = load.cores
         sgd = sgd or r["steps_per_s"]
-        r.update(acc[label], ratio_to_sgd=r["steps_per_s"] / sgd,
-                 method=dataclasses.asdict(method))
+        r.update(acc[label], ratio_to_sgd=r["steps_per_s"] / sgd, method=dataclasses.asdict(method))
         r.pop("ratio_to_a")
         rows.append(r)
-        _progress_line(f"  mlp {label}: {_num(r['steps_per_s'])} steps/s "
-                       f"({time.perf_counter() - t0:.0f} s)")
+        _progress_line(
+            f"  mlp {label}: {_num(r['steps_per_s'])} steps/s ({time.perf_counter() - t0:.0f} s)"
+        )
     return rows
 
 
@@ -569,8 +660,11 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     threads = torch.get_num_threads()
     t_start = time.perf_counter()
-    print(f"torch {torch.__version__}, {threads} threads, {_cpu_model()}; timed steps per "
-          f"repeat: transformer {args.n_t}, MLP {args.n_m}; {args.repeats} repeats", flush=True)
+    print(
+        f"torch {torch.__version__}, {threads} threads, {_cpu_model()}; timed steps per "
+        f"repeat: transformer {args.n_t}, MLP {args.n_m}; {args.repeats} repeats",
+        flush=True,
+    )
     workloads = ["transformer", "mlp"] if args.workload == "all" else [args.workload]
     rows, tx_rows = [], []
     with OtherLoad() as whole:
@@ -582,25 +676,40 @@ def main(argv=None) -> None:
         print(NOTES)
         if "mlp" in workloads and not args.no_transforms:
             tx_rows = transform_rows(args.n_m, args.repeats, threads, args.quick)
-            print(f"\nEGD-paper MLP: gradient transform on W1's gradient G [1, 194, 512] "
-                  f"(grokcore, 1 seed, {threads} threads)")
+            print(
+                f"\nEGD-paper MLP: gradient transform on W1's gradient G [1, 194, 512] "
+                f"(grokcore, 1 seed, {threads} threads)"
+            )
             print(_fmt_table(tx_rows, TX_COLUMNS))
             print(TX_NOTES)
     total = time.perf_counter() - t_start
     print(f"\ntotal {total:.0f} s; other processes kept {_load(whole.cores)} cores busy on average")
     flagged = [r for r in rows + tx_rows if (r["other_load_cores"] or 0) > BUSY]
     if flagged:
-        print(f"warning: {len(flagged)} rows ran while other processes used > {BUSY} cores "
-              f"(marked !); their figures are low: rerun on an idle machine")
+        print(
+            f"warning: {len(flagged)} rows ran while other processes used > {BUSY} cores "
+            f"(marked !); their figures are low: rerun on an idle machine"
+        )
     if args.json:
-        write_json_atomic(args.json, {
-            "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "torch": torch.__version__, "python": platform.python_version(),
-            "machine": _cpu_model(), "threads": threads,
-            "steps": {"transformer": args.n_t, "mlp": args.n_m}, "repeats": args.repeats,
-            "warmup_steps": WARM, "quick": args.quick, "total_s": total,
-            "other_load_cores": whole.cores, "rows": rows, "transforms": tx_rows,
-            "notes": NOTES + "\n" + TX_NOTES})
+        write_json_atomic(
+            args.json,
+            {
+                "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "torch": torch.__version__,
+                "python": platform.python_version(),
+                "machine": _cpu_model(),
+                "threads": threads,
+                "steps": {"transformer": args.n_t, "mlp": args.n_m},
+                "repeats": args.repeats,
+                "warmup_steps": WARM,
+                "quick": args.quick,
+                "total_s": total,
+                "other_load_cores": whole.cores,
+                "rows": rows,
+                "transforms": tx_rows,
+                "notes": NOTES + "\n" + TX_NOTES,
+            },
+        )
 
 
 if __name__ == "__main__":

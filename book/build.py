@@ -16,6 +16,7 @@ A cpu or paper build into ``book/`` records the verdicts in ``book/results/claim
 (the README's table); with ``--only`` it replaces just that chapter's rows there (the other
 chapters must have been executed into ``book/chapters`` before, at any scale).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,8 +69,13 @@ def chapter_files(source: Path, root: Path | None = None) -> list[Path]:
     files = [root / "chapters" / "__init__.py"]
     for package in chapter_packages(source):
         folder = root / "chapters" / package
-        files += [p for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix != ".pyc"
-                  and not {"tests", "__pycache__"} & set(p.relative_to(folder).parts)]
+        files += [
+            p
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+            and p.suffix != ".pyc"
+            and not {"tests", "__pycache__"} & set(p.relative_to(folder).parts)
+        ]
     return [p for p in files if p.is_file()]
 
 
@@ -82,8 +88,10 @@ def cache_key(source: Path, scale: str, root: Path | None = None) -> str:
     h = hashlib.sha256()
     for name, data in [("notebook", source.read_bytes()), ("scale", scale.encode())]:
         h.update(f"{name}\0".encode() + data + b"\0")
-    files = [(p.relative_to(root).as_posix(), p) for p in
-             [*sorted((root / "grokcore").glob("*.py")), *chapter_files(source, root)]]
+    files = [
+        (p.relative_to(root).as_posix(), p)
+        for p in [*sorted((root / "grokcore").glob("*.py")), *chapter_files(source, root)]
+    ]
     for label, path in [*files, ("book/build.py", Path(__file__).resolve())]:
         h.update(f"{label}\0".encode() + path.read_bytes() + b"\0")
     return h.hexdigest()
@@ -114,12 +122,19 @@ def execute(source: Path, executed: Path, scale: str) -> tuple[float, bool]:
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
-            str(source), str(executed), parameters={"scale": scale}, kernel_name="python3",
-            cwd=str(source.parent), progress_bar=False, log_output=False)
+            str(source),
+            str(executed),
+            parameters={"scale": scale},
+            kernel_name="python3",
+            cwd=str(source.parent),
+            progress_bar=False,
+            log_output=False,
+        )
     except papermill.PapermillExecutionError as err:
-        raise BuildError(f"{source.name}: cell In [{err.exec_count}] raised {err.ename}: "
-                         f"{err.evalue}\n  (the executed copy shows the traceback: {executed})"
-                         ) from None
+        raise BuildError(
+            f"{source.name}: cell In [{err.exec_count}] raised {err.ename}: "
+            f"{err.evalue}\n  (the executed copy shows the traceback: {executed})"
+        ) from None
     wall = round(time.perf_counter() - start, 1)
 
     nb = nbformat.read(executed, as_version=4)
@@ -134,8 +149,9 @@ def check_no_errors(nb: nbformat.NotebookNode, name: str) -> None:
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                raise BuildError(f"{name}: cell {i} has an error output: "
-                                 f"{out.get('ename')}: {out.get('evalue')}")
+                raise BuildError(
+                    f"{name}: cell {i} has an error output: {out.get('ename')}: {out.get('evalue')}"
+                )
 
 
 def read_claims(executed: Path) -> list[dict]:
@@ -149,8 +165,10 @@ def read_claims(executed: Path) -> list[dict]:
                 rows = data[CLAIMS_MIME]
                 claims = (claims or []) + (json.loads(rows) if isinstance(rows, str) else rows)
     if claims is None:
-        raise BuildError(f"{executed.name}: no output with mimetype {CLAIMS_MIME} "
-                         "(every chapter must display its claim table)")
+        raise BuildError(
+            f"{executed.name}: no output with mimetype {CLAIMS_MIME} "
+            "(every chapter must display its claim table)"
+        )
     for row in claims:
         missing = [k for k in CLAIM_KEYS if k not in row]
         if missing:
@@ -198,15 +216,18 @@ def snapshot(flat: list[dict], path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
-    print(f"recorded the verdicts in {path.relative_to(ROOT)}; `python book/readme_claims.py` "
-          "puts them in README.md")
+    print(
+        f"recorded the verdicts in {path.relative_to(ROOT)}; `python book/readme_claims.py` "
+        "puts them in README.md"
+    )
 
 
 def toc_chapters(toc_path: Path) -> list[str]:
     """The chapter stems the TOC lists, in order (entries ``chapters/<stem>``)."""
     toc = yaml.safe_load(toc_path.read_text())
-    files = [entry["file"] for part in [toc] + toc.get("parts", []) for entry in
-             part.get("chapters", [])]
+    files = [
+        entry["file"] for part in [toc] + toc.get("parts", []) for entry in part.get("chapters", [])
+    ]
     return [f.removeprefix("chapters/").removesuffix(".ipynb") for f in files]
 
 
@@ -230,12 +251,26 @@ def stage(out: Path, claims: dict[str, list[dict]]) -> Path:
 
 def build_html(src: Path, out: Path) -> None:
     """Run jupyter-book 1.x on the staged sources, warnings as errors, into <out>/_build/html."""
-    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build",
-           str(src), "--path-output", str(out), "--all", "-W", "-n", "--keep-going", "-q"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from jupyter_book.cli.main import main; main()",
+        "build",
+        str(src),
+        "--path-output",
+        str(out),
+        "--all",
+        "-W",
+        "-n",
+        "--keep-going",
+        "-q",
+    ]
     result = subprocess.run(cmd, cwd=ROOT, check=False)
     if result.returncode != 0:
-        raise BuildError(f"jupyter-book build failed (exit {result.returncode}); "
-                         "Sphinx warnings are errors, see the messages above")
+        raise BuildError(
+            f"jupyter-book build failed (exit {result.returncode}); "
+            "Sphinx warnings are errors, see the messages above"
+        )
 
 
 def print_times(rows: list[tuple[str, str]]) -> None:
@@ -272,8 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     sources = sorted(args.notebooks.glob("[0-9][0-9]_*.ipynb"))
     stems = toc_chapters(BOOK / "_toc.yml")
     if sorted(stems) != [s.stem for s in sources]:
-        raise BuildError(f"book/_toc.yml lists {stems} but {args.notebooks} has "
-                         f"{[s.stem for s in sources]}: add one line per chapter to the TOC")
+        raise BuildError(
+            f"book/_toc.yml lists {stems} but {args.notebooks} has "
+            f"{[s.stem for s in sources]}: add one line per chapter to the TOC"
+        )
     if args.only and args.only not in stems:
         raise BuildError(f"--only {args.only}: no such notebook (have {stems})")
 
@@ -288,8 +325,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.force and executed.exists():
             executed.unlink()
         wall, reused = execute(source, executed, args.scale)
-        rows.append((source.stem, f"cached ({wall:.1f} s when executed)" if reused
-                     else f"{wall:.1f} s"))
+        rows.append(
+            (source.stem, f"cached ({wall:.1f} s when executed)" if reused else f"{wall:.1f} s")
+        )
 
     claims = {stem: read_claims(out / "chapters" / f"{stem}.ipynb") for stem in stems}
     flat = [row for rows in claims.values() for row in rows]

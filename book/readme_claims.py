@@ -1,8 +1,9 @@
 """Write the README's "What is reproduced" table from the verdicts a cpu-scale build recorded.
 
-    python book/readme_claims.py           # rewrite the table in README.md
-    python book/readme_claims.py --check   # exit 1 if README.md disagrees (a test runs this)
+python book/readme_claims.py           # rewrite the table in README.md
+python book/readme_claims.py --check   # exit 1 if README.md disagrees (a test runs this)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,10 +21,15 @@ START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 def summary(claims: list[dict]) -> list[str]:
     """One row per chapter: how many of its claims got each verdict."""
     chapters = list(dict.fromkeys(c["chapter"] for c in claims))
-    lines = ["| chapter | claims | " + " | ".join(VERDICTS) + " |", "|" + "---|" * (2 + len(VERDICTS))]
+    lines = [
+        "| chapter | claims | " + " | ".join(VERDICTS) + " |",
+        "|" + "---|" * (2 + len(VERDICTS)),
+    ]
     for ch in chapters:
         n = Counter(c["verdict"] for c in claims if c["chapter"] == ch)
-        lines.append(f"| {ch} | {sum(n.values())} | " + " | ".join(str(n[v]) for v in VERDICTS) + " |")
+        lines.append(
+            f"| {ch} | {sum(n.values())} | " + " | ".join(str(n[v]) for v in VERDICTS) + " |"
+        )
     return lines + [""]
 
 
@@ -36,7 +42,14 @@ def render(claims: list[dict], paper_scale: list[dict] | None = None) -> str:
         head.append("at scale paper")
     lines = summary(claims) + ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for c in claims:
-        cells = [c["chapter"], c["statement"], c["source"], c["paper"], c["ours"], f"**{c['verdict']}**"]
+        cells = [
+            c["chapter"],
+            c["statement"],
+            c["source"],
+            c["paper"],
+            c["ours"],
+            f"**{c['verdict']}**",
+        ]
         if big:
             p = big.get((c["chapter"], c["id"]))
             cells.append(f"{p['ours']}: **{p['verdict']}**" if p else "not run")
@@ -62,8 +75,11 @@ def main() -> int:
     new = f"{head}{START}\n{render(claims, paper_scale)}\n{END}{tail}"
     if args.check:
         if new != readme:
-            print("README.md's claims table differs from book/results/claims-cpu.json: "
-                  "run `python book/readme_claims.py`", file=sys.stderr)
+            print(
+                "README.md's claims table differs from book/results/claims-cpu.json: "
+                "run `python book/readme_claims.py`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     (ROOT / "README.md").write_text(new)

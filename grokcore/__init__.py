@@ -1,9 +1,17 @@
-"""grokcore: models, datasets, gradient transforms, one training loop and run records for grokbook."""
+"""grokcore: models, datasets, gradient transforms, one training loop and run records for
+grokbook."""
+
 __version__ = "0.1.0"
 
 from .claims import Claim, ClaimsTable, claims_table  # noqa: E402
 from .config import (  # noqa: E402
-    ConfigError, MethodConfig, MLPConfig, ModularTask, OptimConfig, ParityTask, RunConfig,
+    ConfigError,
+    MethodConfig,
+    MLPConfig,
+    ModularTask,
+    OptimConfig,
+    ParityTask,
+    RunConfig,
     TransformerConfig,
 )
 from .records import RunRecord  # noqa: E402
@@ -11,7 +19,19 @@ from .sweep import run_or_load  # noqa: E402
 from .train import train_stack  # noqa: E402
 
 __all__ = [
-    "Claim", "ClaimsTable", "claims_table", "ConfigError", "MethodConfig", "MLPConfig",
-    "ModularTask", "OptimConfig", "ParityTask", "RunConfig", "TransformerConfig", "RunRecord",
-    "run_or_load", "train_stack", "__version__",
+    "Claim",
+    "ClaimsTable",
+    "claims_table",
+    "ConfigError",
+    "MethodConfig",
+    "MLPConfig",
+    "ModularTask",
+    "OptimConfig",
+    "ParityTask",
+    "RunConfig",
+    "TransformerConfig",
+    "RunRecord",
+    "run_or_load",
+    "train_stack",
+    "__version__",
 ]

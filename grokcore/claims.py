@@ -9,6 +9,7 @@ Verdicts: "reproduced" (our statistic in `expect`), "partial" (in `partial`), "n
 "not reached within budget" (the runs were made but every seed was censored: none reached the
 event within the scale's step budget), and "not run at this scale" (smoke scale, or no runs).
 """
+
 from __future__ import annotations
 
 import html
@@ -19,10 +20,20 @@ from dataclasses import asdict, dataclass
 from typing import Sequence
 
 MIMETYPE = "application/vnd.grokbook.claims+json"
-VERDICTS = ("reproduced", "partial", "not reproduced", "not reached within budget",
-            "not run at this scale")
-_COLORS = {"reproduced": "#d9f2d9", "partial": "#fff2cc", "not reproduced": "#f8d7da",
-           "not reached within budget": "#fde2c8", "not run at this scale": "#eeeeee"}
+VERDICTS = (
+    "reproduced",
+    "partial",
+    "not reproduced",
+    "not reached within budget",
+    "not run at this scale",
+)
+_COLORS = {
+    "reproduced": "#d9f2d9",
+    "partial": "#fff2cc",
+    "not reproduced": "#f8d7da",
+    "not reached within budget": "#fde2c8",
+    "not run at this scale": "#eeeeee",
+}
 
 
 @dataclass(frozen=True)
@@ -53,8 +64,21 @@ class Claim:
         elif censored and scale != "smoke":  # runs were made, none got there within the budget
             verdict = "not reached within budget"
         ours = _fmt(center, spread, len(vals), censored, self.digits, self.unit, self.stat)
-        return ClaimResult("", self.id, self.source, self.statement, self.paper, ours, verdict, scale,
-                           center, spread, len(vals), censored, note)
+        return ClaimResult(
+            "",
+            self.id,
+            self.source,
+            self.statement,
+            self.paper,
+            ours,
+            verdict,
+            scale,
+            center,
+            spread,
+            len(vals),
+            censored,
+            note,
+        )
 
 
 def _verdict(x: float, expect: tuple[float, float], partial: tuple[float, float] | None) -> str:
@@ -111,21 +135,29 @@ class ClaimsTable:
         return [r.to_json() for r in self.results]
 
     def __repr__(self) -> str:
-        rows = [self.columns] + [tuple(str(getattr(r, c)) for c in self.columns) for r in self.results]
+        rows = [self.columns] + [
+            tuple(str(getattr(r, c)) for c in self.columns) for r in self.results
+        ]
         return "\n".join(" | ".join(row) for row in rows)
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{c}</th>" for c in self.columns)
+
         def cell(r, c):
             style = f" style='background:{_COLORS[r.verdict]}'" if c == "verdict" else ""
             return f"<td class='claim-{c}'{style}>{html.escape(str(getattr(r, c)))}</td>"
 
-        body = "".join("<tr>" + "".join(cell(r, c) for c in self.columns) + "</tr>" for r in self.results)
+        body = "".join(
+            "<tr>" + "".join(cell(r, c) for c in self.columns) + "</tr>" for r in self.results
+        )
         return f"<table class='claims'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": repr(self), "text/html": self._repr_html_(),
-                MIMETYPE: json.loads(json.dumps(self.to_json()))}
+        return {
+            "text/plain": repr(self),
+            "text/html": self._repr_html_(),
+            MIMETYPE: json.loads(json.dumps(self.to_json())),
+        }
 
 
 def claims_table(chapter: str, results: Sequence[ClaimResult]) -> ClaimsTable:

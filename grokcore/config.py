@@ -3,6 +3,7 @@
 Every default names its source. A config is validated when it is built, so a bad value fails
 before anything trains, with a message naming the field and the allowed values.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -48,8 +49,13 @@ def _check(ok: bool, where: str, name: str, value: Any, allowed: str) -> None:
 
 def _positive_int(where: str, **kw: Any) -> None:
     for name, v in kw.items():
-        _check(isinstance(v, int) and not isinstance(v, bool) and v > 0, where, name, v,
-               "a positive integer")
+        _check(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0,
+            where,
+            name,
+            v,
+            "a positive integer",
+        )
 
 
 def _choice(where: str, name: str, value: Any, allowed: tuple) -> None:
@@ -82,9 +88,15 @@ class ModularTask(TaskConfig):
     split_seed: int | None = None  # seed of the train/test split; None: the run's seed
     # transformer tokens: "nanda" x y = ; "neuralgrok" a b op = (NeuralGrok code)
     token_format: str = field(default="nanda", metadata=KEY_OMITS_DEFAULT)
-    layout: str = field(default="random", metadata=KEY_OMITS_DEFAULT)  # "random" | "square" | "strip" (MED §6.1)
-    hole: int = field(default=0, metadata=KEY_OMITS_DEFAULT)  # k: square/strip hold out i <= k (and j <= k) (MED Table 1)
-    shift: int = field(default=0, metadata=KEY_OMITS_DEFAULT)  # d: second operand's tokens are j + d (MED code; 0: shared vocab)
+    layout: str = field(
+        default="random", metadata=KEY_OMITS_DEFAULT
+    )  # "random" | "square" | "strip" (MED §6.1)
+    hole: int = field(
+        default=0, metadata=KEY_OMITS_DEFAULT
+    )  # k: square/strip hold out i <= k (and j <= k) (MED Table 1)
+    shift: int = field(
+        default=0, metadata=KEY_OMITS_DEFAULT
+    )  # d: second operand's tokens are j + d (MED code; 0: shared vocab)
 
     def __post_init__(self) -> None:
         w = "ModularTask"
@@ -92,21 +104,47 @@ class ModularTask(TaskConfig):
         _choice(w, "token_format", self.token_format, TOKEN_FORMATS)
         _positive_int(w, p=self.p)
         needs_prime = self.operation == "x/y"
-        _check(not needs_prime or is_prime(self.p), w, "p", self.p,
-               "a prime (x/y needs inverses mod p)")
+        _check(
+            not needs_prime or is_prime(self.p),
+            w,
+            "p",
+            self.p,
+            "a prime (x/y needs inverses mod p)",
+        )
         _check(0.0 < self.frac_train < 1.0, w, "frac_train", self.frac_train, "a value in (0, 1)")
         lo = 1 if self.operation == "x/y" else 0
-        _check(isinstance(self.min_y, int) and lo <= self.min_y < self.p, w, "min_y", self.min_y,
-               f"an integer in [{lo}, p)")
+        _check(
+            isinstance(self.min_y, int) and lo <= self.min_y < self.p,
+            w,
+            "min_y",
+            self.min_y,
+            f"an integer in [{lo}, p)",
+        )
         _choice(w, "layout", self.layout, LAYOUTS)
-        _check(isinstance(self.shift, int) and self.shift >= 0, w, "shift", self.shift, "an integer >= 0")
+        _check(
+            isinstance(self.shift, int) and self.shift >= 0,
+            w,
+            "shift",
+            self.shift,
+            "an integer >= 0",
+        )
         if self.layout == "random":
             _check(self.hole == 0, w, "hole", self.hole, "0 when layout is 'random'")
         else:
-            _check(self.n_inputs == 2 and self.min_y == 0, w, "layout", self.layout,
-                   "'random' unless the task has two operands and min_y = 0")
-            _check(isinstance(self.hole, int) and 0 <= self.hole < self.p - 1, w, "hole", self.hole,
-                   f"an integer in [0, {self.p - 1}) (the hole must leave pairs to train on)")
+            _check(
+                self.n_inputs == 2 and self.min_y == 0,
+                w,
+                "layout",
+                self.layout,
+                "'random' unless the task has two operands and min_y = 0",
+            )
+            _check(
+                isinstance(self.hole, int) and 0 <= self.hole < self.p - 1,
+                w,
+                "hole",
+                self.hole,
+                f"an integer in [0, {self.p - 1}) (the hole must leave pairs to train on)",
+            )
 
     def dataset(self, seed: int) -> Any:
         from .data import modular_dataset
@@ -207,7 +245,8 @@ class MLPConfig(ModelConfig):
 
 @dataclass(frozen=True)
 class TransformerConfig(ModelConfig):
-    """Decoder-only transformer; defaults: Nanda et al. 2023 (1 layer, d_model 128, 4 heads, d_mlp 512)."""
+    """Decoder-only transformer; defaults: Nanda et al. 2023 (1 layer, d_model 128, 4 heads,
+    d_mlp 512)."""
 
     n_layers: int = 1  # Nanda 2023
     d_model: int = 128  # Nanda 2023
@@ -215,20 +254,34 @@ class TransformerConfig(ModelConfig):
     d_mlp: int = 512  # Nanda 2023
     layer_norm: bool = False  # Nanda 2023 has none; Grokfast/NeuralGrok use pre-LN
     act: str = "relu"  # Nanda 2023 relu; Grokfast/NeuralGrok gelu
-    embed_init: str = field(default="normal", metadata=KEY_OMITS_DEFAULT)  # "normal" (Nanda) | "toeplitz" | "circulant" (MED App. E)
+    embed_init: str = field(
+        default="normal", metadata=KEY_OMITS_DEFAULT
+    )  # "normal" (Nanda) | "toeplitz" | "circulant" (MED App. E)
     # ours, for speed: position 0 computed once per token and short-context attention elementwise
     # (models.Transformer._forward_per_token_first); the same function with other float rounding
     per_token_first: bool = field(default=False, metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "TransformerConfig"
-        _positive_int(w, n_layers=self.n_layers, d_model=self.d_model, n_heads=self.n_heads,
-                      d_mlp=self.d_mlp)
-        _check(self.d_model % self.n_heads == 0, w, "n_heads", self.n_heads,
-               f"a divisor of d_model={self.d_model}")
+        _positive_int(
+            w, n_layers=self.n_layers, d_model=self.d_model, n_heads=self.n_heads, d_mlp=self.d_mlp
+        )
+        _check(
+            self.d_model % self.n_heads == 0,
+            w,
+            "n_heads",
+            self.n_heads,
+            f"a divisor of d_model={self.d_model}",
+        )
         _choice(w, "act", self.act, ("relu", "gelu"))
         _choice(w, "embed_init", self.embed_init, EMBED_INITS)
-        _check(isinstance(self.per_token_first, bool), w, "per_token_first", self.per_token_first, "True or False")
+        _check(
+            isinstance(self.per_token_first, bool),
+            w,
+            "per_token_first",
+            self.per_token_first,
+            "True or False",
+        )
 
     reads = "tokens"
 
@@ -276,11 +329,21 @@ class OptimConfig:
         _check(self.lr > 0, w, "lr", self.lr, "a positive number")
         _check(self.weight_decay >= 0, w, "weight_decay", self.weight_decay, "a number >= 0")
         _check(self.loss_l2 >= 0, w, "loss_l2", self.loss_l2, "a number >= 0")
-        _check(len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), w, "betas",
-               self.betas, "two numbers in [0, 1)")
+        _check(
+            len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas),
+            w,
+            "betas",
+            self.betas,
+            "two numbers in [0, 1)",
+        )
         _check(0 <= self.momentum < 1, w, "momentum", self.momentum, "a number in [0, 1)")
-        _check(isinstance(self.warmup_steps, int) and self.warmup_steps >= 0, w, "warmup_steps",
-               self.warmup_steps, "an integer >= 0")
+        _check(
+            isinstance(self.warmup_steps, int) and self.warmup_steps >= 0,
+            w,
+            "warmup_steps",
+            self.warmup_steps,
+            "an integer >= 0",
+        )
         if self.batch_size is not None:
             _positive_int(w, batch_size=self.batch_size)
 
@@ -291,7 +354,9 @@ class MethodConfig:
 
     Defaults: EGD on the hidden layer (EGD §5), Grokfast values of Lee et al. 2024 README."""
 
-    name: str = "none"  # "none" | "egd" | "column_norm" | "grokfast_ema" | "grokfast_ma" | "rescale"
+    name: str = (
+        "none"  # "none" | "egd" | "column_norm" | "grokfast_ema" | "grokfast_ma" | "rescale"
+    )
     targets: tuple[str, ...] = ("W1",)  # parameters egd/column_norm act on (EGD §5: hidden layer)
     egd_solver: str = "svd"  # "svd" | "eigh" | "rsvd" | "newton_schulz"
     rank: int = 128  # rsvd rank (EGD code: 128 and 64)
@@ -301,7 +366,9 @@ class MethodConfig:
     window_size: int = 100  # grokfast_ma (Grokfast README)
     warmup: bool = True  # grokfast_ma: unchanged gradients until the window is full (Grokfast code)
     c: float = 1.0  # rescale: g -> c g / ||g|| (NeuralGrok §4)
-    switch_off_at: float | None = None  # test acc at which to fall back to plain gradients (EGD code: 0.95)
+    switch_off_at: float | None = (
+        None  # test acc at which to fall back to plain gradients (EGD code: 0.95)
+    )
 
     def __post_init__(self) -> None:
         w = "MethodConfig"
@@ -312,8 +379,13 @@ class MethodConfig:
         _positive_int(w, rank=self.rank, window_size=self.window_size, ns_steps=self.ns_steps)
         _check(0 <= self.alpha < 1, w, "alpha", self.alpha, "a number in [0, 1)")
         _check(self.c > 0, w, "c", self.c, "a positive number")
-        _check(self.switch_off_at is None or 0 < self.switch_off_at <= 1, w, "switch_off_at",
-               self.switch_off_at, "None or a number in (0, 1]")
+        _check(
+            self.switch_off_at is None or 0 < self.switch_off_at <= 1,
+            w,
+            "switch_off_at",
+            self.switch_off_at,
+            "None or a number in (0, 1]",
+        )
 
 
 class Experiment:
@@ -360,7 +432,9 @@ class RunConfig(Experiment):
     """One training run: task, model, optimizer, gradient method, budget and seed."""
 
     task: TaskConfig = field(default_factory=ModularTask)  # ModularTask, ParityTask or a chapter's
-    model: ModelConfig = field(default_factory=MLPConfig)  # MLPConfig, TransformerConfig or a chapter's
+    model: ModelConfig = field(
+        default_factory=MLPConfig
+    )  # MLPConfig, TransformerConfig or a chapter's
     optim: OptimConfig = field(default_factory=OptimConfig)
     method: MethodConfig = field(default_factory=MethodConfig)
     loss: str = "cross_entropy"  # "cross_entropy" | "hinge" | "mse" (parity: EGD says hinge)
@@ -369,7 +443,9 @@ class RunConfig(Experiment):
     stop_at_test_acc: float | None = None  # end a member's run at this test accuracy
     seed: int = 0  # init, batch order, and (unless task.split_seed) the split
     dtype: str = "float32"
-    spectrum_of: tuple[str, ...] = ()  # matrices whose gradient singular values are logged (EGD Fig. 4)
+    spectrum_of: tuple[
+        str, ...
+    ] = ()  # matrices whose gradient singular values are logged (EGD Fig. 4)
     # named measurements logged at every evaluation: grokcore.hooks.PROBES names, or
     # "package.module:function" for a chapter's (e.g. chapter 5's MED)
     probes: tuple[str, ...] = field(default=(), metadata=KEY_OMITS_DEFAULT)
@@ -384,18 +460,43 @@ class RunConfig(Experiment):
         _choice(w, "loss", self.loss, LOSSES)
         _choice(w, "dtype", self.dtype, DTYPES)
         _positive_int(w, num_steps=self.num_steps, eval_every=self.eval_every)
-        _check(isinstance(self.seed, int) and self.seed >= 0, w, "seed", self.seed,
-               "an integer >= 0")
-        _check(self.eval_test is None or (isinstance(self.eval_test, int) and not isinstance(self.eval_test, bool)
-                                          and self.eval_test > 0), w, "eval_test", self.eval_test,
-               "None or a positive integer")
-        _check(self.stop_at_test_acc is None or 0 < self.stop_at_test_acc <= 1, w,
-               "stop_at_test_acc", self.stop_at_test_acc, "None or a number in (0, 1]")
+        _check(
+            isinstance(self.seed, int) and self.seed >= 0, w, "seed", self.seed, "an integer >= 0"
+        )
+        _check(
+            self.eval_test is None
+            or (
+                isinstance(self.eval_test, int)
+                and not isinstance(self.eval_test, bool)
+                and self.eval_test > 0
+            ),
+            w,
+            "eval_test",
+            self.eval_test,
+            "None or a positive integer",
+        )
+        _check(
+            self.stop_at_test_acc is None or 0 < self.stop_at_test_acc <= 1,
+            w,
+            "stop_at_test_acc",
+            self.stop_at_test_acc,
+            "None or a number in (0, 1]",
+        )
         classes = self.task.n_classes
-        _check(self.loss == "cross_entropy" or classes == 1, w, "loss", self.loss,
-               "'cross_entropy' for a multi-class task")
-        _check(self.loss != "cross_entropy" or classes > 1, w, "loss", self.loss,
-               "'hinge' or 'mse' for a single-output task")
+        _check(
+            self.loss == "cross_entropy" or classes == 1,
+            w,
+            "loss",
+            self.loss,
+            "'cross_entropy' for a multi-class task",
+        )
+        _check(
+            self.loss != "cross_entropy" or classes > 1,
+            w,
+            "loss",
+            self.loss,
+            "'hinge' or 'mse' for a single-output task",
+        )
         for name in self.probes:
             from .hooks import resolve_probe
 
@@ -405,8 +506,13 @@ class RunConfig(Experiment):
                 raise ConfigError(f"{w}.probes={self.probes!r} is invalid: {e.args[0]}") from None
             _check(needs is None, w, "probes", self.probes, needs)
         is_parity = isinstance(self.task, ParityTask)
-        _check(not (is_parity and isinstance(self.model, TransformerConfig)), w, "model",
-               type(self.model).__name__, "MLPConfig for a ParityTask")
+        _check(
+            not (is_parity and isinstance(self.model, TransformerConfig)),
+            w,
+            "model",
+            type(self.model).__name__,
+            "MLPConfig for a ParityTask",
+        )
 
     @classmethod
     def train(cls, cfgs: list, device: str = "cpu") -> list:
@@ -421,8 +527,9 @@ class RunConfig(Experiment):
         grokcore.stacked_optim). Record keys (`key()`) are unaffected."""
         same = dataclasses.replace(self, seed=0)
         if self.optim.name == "adamw":
-            same = dataclasses.replace(same, optim=dataclasses.replace(self.optim, betas=(0.0, 0.0),
-                                                                       weight_decay=0.0))
+            same = dataclasses.replace(
+                same, optim=dataclasses.replace(self.optim, betas=(0.0, 0.0), weight_decay=0.0)
+            )
         return config_key(same)
 
 
@@ -441,9 +548,15 @@ def to_dict(cfg: Any, *, for_key: bool = False) -> dict:
 
     for_key: leave out fields marked KEY_OMITS_DEFAULT that hold their default."""
     if dataclasses.is_dataclass(cfg):
-        d = {f.name: to_dict(getattr(cfg, f.name), for_key=for_key) for f in dataclasses.fields(cfg)
-             if not (for_key and f.metadata.get("key_omits_default")
-                     and getattr(cfg, f.name) == f.default)}
+        d = {
+            f.name: to_dict(getattr(cfg, f.name), for_key=for_key)
+            for f in dataclasses.fields(cfg)
+            if not (
+                for_key
+                and f.metadata.get("key_omits_default")
+                and getattr(cfg, f.name) == f.default
+            )
+        }
         d["_type"] = type(cfg).__name__
         return d
     if isinstance(cfg, (tuple, list)):
@@ -464,16 +577,28 @@ def from_dict(d: Any) -> Any:
 
 
 def config_key(cfg: Any) -> str:
-    blob = json.dumps({"schema": RECORD_SCHEMA, "config": to_dict(cfg, for_key=True)}, sort_keys=True,
-                      separators=(",", ":"))
+    blob = json.dumps(
+        {"schema": RECORD_SCHEMA, "config": to_dict(cfg, for_key=True)},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-_TYPES.update({
-    c.__name__: c
-    for c in (ModularTask, ParityTask, MLPConfig, TransformerConfig, OptimConfig, MethodConfig,
-              RunConfig)
-})
+_TYPES.update(
+    {
+        c.__name__: c
+        for c in (
+            ModularTask,
+            ParityTask,
+            MLPConfig,
+            TransformerConfig,
+            OptimConfig,
+            MethodConfig,
+            RunConfig,
+        )
+    }
+)
 
 
 def register_config(cls: type) -> type:

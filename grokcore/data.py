@@ -12,6 +12,7 @@ Example (modular addition, p = 5):
     >>> len(ds.train_idx), len(ds.test_idx)             # int(0.6 * 25) = 15 train, 10 test
     (15, 10)
 """
+
 from __future__ import annotations
 
 import itertools
@@ -131,11 +132,21 @@ def modular_tokens(task: ModularTask, operands: torch.Tensor, fmt: str = "nanda"
 
 
 def token_vocab(task: ModularTask, fmt: str = "nanda") -> int:
-    return task.p + 1 + task.shift + (_NEURALGROK_OPS.get(task.operation, 1) if fmt == "neuralgrok" else 0)
+    return (
+        task.p
+        + 1
+        + task.shift
+        + (_NEURALGROK_OPS.get(task.operation, 1) if fmt == "neuralgrok" else 0)
+    )
 
 
-def modular_dataset(task: ModularTask, seed: int, *, token_format: str | None = None,
-                    train_mask: torch.Tensor | None = None) -> Dataset:
+def modular_dataset(
+    task: ModularTask,
+    seed: int,
+    *,
+    token_format: str | None = None,
+    train_mask: torch.Tensor | None = None,
+) -> Dataset:
     """The task's examples with a split seeded by task.split_seed (or `seed` when None).
 
     token_format: None takes task.token_format."""
@@ -150,8 +161,15 @@ def modular_dataset(task: ModularTask, seed: int, *, token_format: str | None = 
         train_idx, test_idx = split_indices(len(labels), task.frac_train, split_seed)
     else:
         train_idx, test_idx = split_from_mask(train_mask)
-    return Dataset(operands, modular_tokens(task, operands, token_format), labels, train_idx,
-                   test_idx, token_vocab(task, token_format), task.p)
+    return Dataset(
+        operands,
+        modular_tokens(task, operands, token_format),
+        labels,
+        train_idx,
+        test_idx,
+        token_vocab(task, token_format),
+        task.p,
+    )
 
 
 def parity_dataset(task: ParityTask, seed: int) -> Dataset:
@@ -162,11 +180,10 @@ def parity_dataset(task: ParityTask, seed: int) -> Dataset:
     x = torch.randint(0, 2, (n_all, task.n), generator=g).float() * 2 - 1  # [N, n]
     y = x[:, secret].prod(dim=1)  # [N]
     idx = torch.arange(n_all)
-    return Dataset(x, None, y, idx[: task.n_train], idx[task.n_train:], task.n, 1)
+    return Dataset(x, None, y, idx[: task.n_train], idx[task.n_train :], task.n, 1)
 
 
 def make_dataset(task: ModularTask | ParityTask, seed: int, **kw) -> Dataset:
     if isinstance(task, ModularTask):
         return modular_dataset(task, seed, **kw)
     return parity_dataset(task, seed)
-

@@ -6,6 +6,7 @@ working in the HTML built from a papermill-executed notebook, where no Python ru
 
 ipywidgets is imported inside the functions: ``import grokcore`` must not need Jupyter.
 """
+
 from __future__ import annotations
 
 import html
@@ -55,8 +56,9 @@ def _to_png(view: Any) -> bytes:
     raise TypeError(f"render() must return PNG bytes or a matplotlib Figure, got {type(view)!r}")
 
 
-def _stack(axes: list[tuple[str, list]], prefix: dict, render: Callable[..., Any],
-           levels: list[list]) -> ipywidgets.Widget:
+def _stack(
+    axes: list[tuple[str, list]], prefix: dict, render: Callable[..., Any], levels: list[list]
+) -> ipywidgets.Widget:
     """Build the nested Stack for the axes after ``prefix``; collect each Stack by its level."""
     import ipywidgets as widgets
 
@@ -70,8 +72,9 @@ def _stack(axes: list[tuple[str, list]], prefix: dict, render: Callable[..., Any
     return stack
 
 
-def image_explorer(render: Callable[..., Any], axes: dict[str, list], *,
-                   title: str = "") -> ipywidgets.Widget:
+def image_explorer(
+    render: Callable[..., Any], axes: dict[str, list], *, title: str = ""
+) -> ipywidgets.Widget:
     """Return a widget that shows ``render(**point)`` for every point of the grid ``axes``.
 
     render(**{axis_name: value}) -> PNG bytes, or a matplotlib Figure (saved with `figure_png`).
@@ -99,9 +102,13 @@ def image_explorer(render: Callable[..., Any], axes: dict[str, list], *,
     sliders = []
     for (name, values), stacks in zip(items, levels):
         slider = widgets.SelectionSlider(
-            options=[(_label(v), i) for i, v in enumerate(values)], index=0,
-            description=name, continuous_update=True,
-            style={"description_width": "initial"}, layout=widgets.Layout(width="420px"))
+            options=[(_label(v), i) for i, v in enumerate(values)],
+            index=0,
+            description=name,
+            continuous_update=True,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="420px"),
+        )
         for stack in stacks:
             widgets.jslink((slider, "index"), (stack, "selected_index"))
         sliders.append(slider)
@@ -113,4 +120,3 @@ def image_explorer(render: Callable[..., Any], axes: dict[str, list], *,
 def _label(value: Any) -> str:
     """A short slider label: floats in ``%g`` form, everything else via ``str``."""
     return f"{value:g}" if isinstance(value, float) else str(value)
-

@@ -1,9 +1,11 @@
 """Code fingerprints: which source files produce a config's run record, and a hash of them.
 
 A run record is only as good as the code that made it, so every record carries
-`code_fingerprint(cfg)`: SHA-256 over the sorted (path, bytes) of the files a run of `cfg`
+`code_fingerprint(cfg)`: SHA-256 over the sorted (path, code) of the files a run of `cfg`
 executes, and a record whose fingerprint differs from the current code's is stale
-(grokcore.records).
+(grokcore.records). A file's code is its syntax tree without docstrings (`canonical`): comments,
+docstrings and formatting (`ruff format`) never make a record stale; any change a run could
+execute does.
 The files are
 
 - the library: every grokcore/*.py except the modules that only read records (LIBRARY_READERS:
@@ -20,6 +22,7 @@ Editing a figure or a claim therefore re-renders a chapter (book/build.py) from 
 without retraining it. Sweeps have thousands of configs: the files of a set of packages are read
 and hashed once per process, a config costs one walk of its tree.
 """
+
 from __future__ import annotations
 
 import ast
@@ -53,6 +56,31 @@ class Code:
 def _read(path: Path) -> bytes:
     """A source file's bytes (tests replace this to simulate an edit)."""
     return path.read_bytes()
+
+
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def canonical(data: bytes) -> bytes:
+    """What of a source file a run executes: its syntax tree without docstrings or positions, so
+    that comments, docstrings and layout do not count. A file that does not parse counts by its
+    bytes."""
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return data
+    return ast.dump(_strip_docstrings(tree), include_attributes=False).encode()
 
 
 def _label(path: Path) -> str:
@@ -146,12 +174,13 @@ def _imported_siblings(path: Path, package: str, names: set[str]) -> set[str]:
             elif node.level == 0 and base == package:  # from chapters.pkg import x
                 mods = [a.name for a in node.names]
             elif node.level == 0 and base.startswith(package + "."):
-                mods = [base[len(package) + 1:]]
+                mods = [base[len(package) + 1 :]]
             else:
                 mods = []
         elif isinstance(node, ast.Import):
-            mods = [a.name[len(package) + 1:] for a in node.names
-                    if a.name.startswith(package + ".")]
+            mods = [
+                a.name[len(package) + 1 :] for a in node.names if a.name.startswith(package + ".")
+            ]
         else:
             continue
         found |= {m.split(".")[0] for m in mods} & names
@@ -161,8 +190,11 @@ def _imported_siblings(path: Path, package: str, names: set[str]) -> set[str]:
 def _package_files(folder: Path) -> list[Path]:
     """A chapter package's training modules: all but tests/ and the readers no training module
     imports."""
-    files = [p for p in sorted(folder.rglob("*.py"))
-             if "tests" not in p.relative_to(folder).parts and "__pycache__" not in p.parts]
+    files = [
+        p
+        for p in sorted(folder.rglob("*.py"))
+        if "tests" not in p.relative_to(folder).parts and "__pycache__" not in p.parts
+    ]
     readers = {p.stem: p for p in files if p.parent == folder and p.name in CHAPTER_READERS}
     kept = [p for p in files if p.stem not in readers or p.parent != folder]
     package = "chapters." + folder.name if folder.parent.name == "chapters" else folder.name
@@ -192,7 +224,7 @@ def _code_of(units: frozenset[Path]) -> Code:
         h = hashlib.sha256()
         hashes = {}
         for label, path in by_label:
-            data = _read(path)
+            data = canonical(_read(path))
             h.update(f"{label}\0{len(data)}\0".encode() + data + b"\0")
             hashes[label] = hashlib.sha256(data).hexdigest()[:12]
         code = _CODE[units] = Code(tuple(p for _, p in by_label), hashes, h.hexdigest())
@@ -228,8 +260,13 @@ def clear_cache() -> None:
 
 def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", "--no-optional-locks", *args], cwd=REPO, capture_output=True,
-                             text=True, timeout=30)
+        out = subprocess.run(
+            ["git", "--no-optional-locks", *args],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() if out.returncode == 0 else None

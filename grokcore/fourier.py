@@ -5,6 +5,7 @@ for a few key frequencies k. `embedding_power` measures how much of the embeddin
 lies at each frequency; `circle` gives the tokens' coordinates in the plane of one frequency,
 where a grokked embedding draws the integers in order around a circle.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,18 +43,21 @@ def circle(w: torch.Tensor, k: int) -> torch.Tensor:
     basis, _ = torch.linalg.qr(torch.stack([coef.real, coef.imag], dim=1))  # [d, 2]
     xy = wc @ basis  # [p, 2]
     evals, evecs = torch.linalg.eigh(xy.T @ xy / p * 2)  # an ellipse -> the unit circle
-    return xy @ evecs @ torch.diag(evals.clamp_min(1e-12 * evals.max().clamp_min(1e-300)).rsqrt()) @ evecs.T
+    return (
+        xy
+        @ evecs
+        @ torch.diag(evals.clamp_min(1e-12 * evals.max().clamp_min(1e-300)).rsqrt())
+        @ evecs.T
+    )
 
 
 def embedding_probe(model) -> dict[str, torch.Tensor]:
     """Per-member Fourier summary of a Transformer's token embedding over the p number tokens:
-    emb_power [M, p//2+1], emb_top_freq [M] and emb_circle [M, p, 2] in the top frequency's plane."""
+    emb_power [M, p//2+1], emb_top_freq [M] and emb_circle [M, p, 2] in the top frequency's
+    plane."""
     p = model.W_U.shape[-1]  # classes = the integers mod p
     w = model.W_E.detach()[:, :p]  # [M, p, d]: number tokens only (the '=' token is p)
     power = embedding_power(w)  # [M, p//2+1]
     top = power.argmax(-1)  # [M]
     xy = torch.stack([circle(w[i], int(top[i])) for i in range(w.shape[0])])
     return {"emb_power": power, "emb_top_freq": top.double(), "emb_circle": xy}
-
-
-

@@ -2,7 +2,8 @@
 fitting the loss, in one interface, and one registry of named per-evaluation probes.
 
 A `Hook` may prepare each evaluation (`before_eval`), read the stack at every evaluation
-(`at_eval`, a probe: it must not change the model or the optimizer), change weights there (`edit`, an intervention), add a loss term
+(`at_eval`, a probe: it must not change the model or the optimizer), change weights there
+(`edit`, an intervention), add a loss term
 (`loss`), read the gradients of the update that follows each evaluation (`at_update`), act after
 every optimizer step (`after_update`) and add to each member's record (`finish`). A hook that logs
 on a schedule of its own keeps `self.log` (grid name -> steps, key -> per-member values) and
@@ -13,6 +14,7 @@ its last evaluation.
 "embedding_fourier", "spectrum", "entropy"), or "package.module:function" for a probe defined
 elsewhere (a chapter's), imported when the config is checked, so a worker process finds it too.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -111,6 +113,7 @@ def _member(v: Any, i: int) -> Any:
 
 # ---- the probe registry ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Probe:
     """A named per-evaluation measurement: make(cfg) -> Hook; `needs` checks a RunConfig and
@@ -123,8 +126,9 @@ class Probe:
 PROBES: dict[str, Probe] = {}
 
 
-def register_probe(name: str, make: Callable[[Any], Hook],
-                   needs: Callable[[Any], str | None] = lambda cfg: None) -> None:
+def register_probe(
+    name: str, make: Callable[[Any], Hook], needs: Callable[[Any], str | None] = lambda cfg: None
+) -> None:
     """Make `name` usable in RunConfig.probes."""
     PROBES[name] = Probe(make, needs)
 
@@ -153,6 +157,9 @@ def resolve_probe(name: str) -> Probe:
     if name not in PROBES:
         from . import probes  # noqa: F401  (registers grokcore's own probes)
     if name not in PROBES:
-        raise KeyError(f"{name!r} is not a probe: allowed " + ", ".join(map(repr, sorted(PROBES)))
-                       + ", or 'package.module:function'")
+        raise KeyError(
+            f"{name!r} is not a probe: allowed "
+            + ", ".join(map(repr, sorted(PROBES)))
+            + ", or 'package.module:function'"
+        )
     return PROBES[name]

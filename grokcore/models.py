@@ -4,6 +4,7 @@ A stack of M members trains M independent models in one set of kernels; member i
 from its own generator seeded with seeds[i], so it equals a single run (M = 1) with that seed.
 Losses must be summed (not averaged) over members so their gradients stay independent.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,9 @@ from torch import nn
 from .config import MLPConfig, TransformerConfig
 
 
-def _stack_init(seeds: Sequence[int], shapes: dict[str, tuple], init: dict[str, float],
-                dtype: torch.dtype) -> dict[str, nn.Parameter]:
+def _stack_init(
+    seeds: Sequence[int], shapes: dict[str, tuple], init: dict[str, float], dtype: torch.dtype
+) -> dict[str, nn.Parameter]:
     """Draw each member's tensors from its own generator, in a fixed name order.
 
     init[name] is the std of a normal draw; 0 means zeros and a negative value means ones."""
@@ -55,7 +57,9 @@ class StackedModule(nn.Module):
 
     def weight_norm(self) -> torch.Tensor:
         """L2 norm of all parameters, per member: [M]."""
-        return torch.sqrt(sum(p.detach().double().pow(2).flatten(1).sum(1) for p in self.parameters()))
+        return torch.sqrt(
+            sum(p.detach().double().pow(2).flatten(1).sum(1) for p in self.parameters())
+        )
 
     def matrices(self) -> list[str]:
         """Names of weight matrices (what a loss-L2 term decays): 2-D per member."""
@@ -69,12 +73,22 @@ class MLP(StackedModule):
     of width n_in * n_vocab, computed as a sum of gathered rows of W1 (the same result as the
     dense product, without the zeros). Float inputs [M, B, d_in] use a dense product."""
 
-    def __init__(self, cfg: MLPConfig, d_in: int, d_out: int, seeds: Sequence[int],
-                 dtype: torch.dtype = torch.float32, n_vocab: int | None = None):
+    def __init__(
+        self,
+        cfg: MLPConfig,
+        d_in: int,
+        d_out: int,
+        seeds: Sequence[int],
+        dtype: torch.dtype = torch.float32,
+        n_vocab: int | None = None,
+    ):
         h = cfg.width
         shapes = {"W1": (d_in, h), "b1": (h,), "W2": (h, d_out)}
-        init = {"W1": math.sqrt(2 / d_in), "W2": math.sqrt(2 / h),
-                "b1": math.sqrt(2 / d_in) if cfg.b1_init == "he" else 0.0}
+        init = {
+            "W1": math.sqrt(2 / d_in),
+            "W2": math.sqrt(2 / h),
+            "b1": math.sqrt(2 / d_in) if cfg.b1_init == "he" else 0.0,
+        }
         if cfg.output_bias:
             shapes["b2"], init["b2"] = (d_out,), 0.0
         super().__init__(_stack_init(seeds, shapes, init, dtype))
@@ -124,27 +138,55 @@ class Transformer(StackedModule):
     N(0, 1/n_classes). The last layer computes its query, MLP and unembedding only at the
     readout position: the loss reads nothing else."""
 
-    def __init__(self, cfg: TransformerConfig, n_vocab: int, n_ctx: int, n_classes: int,
-                 seeds: Sequence[int], dtype: torch.dtype = torch.float32):
+    def __init__(
+        self,
+        cfg: TransformerConfig,
+        n_vocab: int,
+        n_ctx: int,
+        n_classes: int,
+        seeds: Sequence[int],
+        dtype: torch.dtype = torch.float32,
+    ):
         d, s = cfg.d_model, 1 / math.sqrt(cfg.d_model)
         shapes = {"W_E": (n_vocab, d), "W_pos": (n_ctx, d)}
         for i in range(cfg.n_layers):
-            shapes.update({f"{i}.W_Q": (d, d), f"{i}.W_K": (d, d), f"{i}.W_V": (d, d),
-                           f"{i}.W_O": (d, d), f"{i}.W_in": (d, cfg.d_mlp), f"{i}.b_in": (cfg.d_mlp,),
-                           f"{i}.W_out": (cfg.d_mlp, d), f"{i}.b_out": (d,)})
+            shapes.update(
+                {
+                    f"{i}.W_Q": (d, d),
+                    f"{i}.W_K": (d, d),
+                    f"{i}.W_V": (d, d),
+                    f"{i}.W_O": (d, d),
+                    f"{i}.W_in": (d, cfg.d_mlp),
+                    f"{i}.b_in": (cfg.d_mlp,),
+                    f"{i}.W_out": (cfg.d_mlp, d),
+                    f"{i}.b_out": (d,),
+                }
+            )
             if cfg.layer_norm:
-                shapes.update({f"{i}.ln1_w": (d,), f"{i}.ln1_b": (d,), f"{i}.ln2_w": (d,),
-                               f"{i}.ln2_b": (d,)})
+                shapes.update(
+                    {f"{i}.ln1_w": (d,), f"{i}.ln1_b": (d,), f"{i}.ln2_w": (d,), f"{i}.ln2_b": (d,)}
+                )
         if cfg.layer_norm:
             shapes.update({"ln_f_w": (d,), "ln_f_b": (d,)})
         shapes["W_U"] = (d, n_classes)
-        init = {n: (0.0 if ("_b" in n or n.endswith("b_in") or n.endswith("b_out"))
-                    else -1.0 if n.endswith("_w") else s) for n in shapes}
+        init = {
+            n: (
+                0.0
+                if ("_b" in n or n.endswith("b_in") or n.endswith("b_out"))
+                else -1.0
+                if n.endswith("_w")
+                else s
+            )
+            for n in shapes
+        }
         init["W_U"] = 1 / math.sqrt(n_classes)
         params = _stack_init(seeds, shapes, init, dtype)
         if cfg.embed_init != "normal":  # the other tensors stay those of the "normal" init
-            params["W_E"] = nn.Parameter(torch.stack([
-                structured_embedding(cfg.embed_init, n_vocab, d, s, seed) for seed in seeds]).to(dtype))
+            params["W_E"] = nn.Parameter(
+                torch.stack(
+                    [structured_embedding(cfg.embed_init, n_vocab, d, s, seed) for seed in seeds]
+                ).to(dtype)
+            )
         super().__init__({n.replace(".", "_"): p for n, p in params.items()})
         self.cfg = cfg
 
@@ -180,8 +222,9 @@ class Transformer(StackedModule):
         q_idx = member * vocab + tokens[:, :, -1:] if read_out else pair  # q_tab: [M, V, 1, d]
         return look(table, pair), look(q_tab, q_idx), look(k_tab, pair), look(v_tab, pair)
 
-    def _attend(self, i: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                causal: bool) -> torch.Tensor:
+    def _attend(
+        self, i: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: bool
+    ) -> torch.Tensor:
         """Multi-head attention from projected q [M,B,Tq,d], k and v [M,B,T,d], then W_O."""
         m, b, t, d = k.shape
         tq, nh, dh = q.shape[2], self.cfg.n_heads, self.cfg.d_head
@@ -204,12 +247,15 @@ class Transformer(StackedModule):
         return F.relu(pre) if self.cfg.act == "relu" else F.gelu(pre)
 
     def _mlp(self, i: int, x: torch.Tensor, keep: dict | None = None) -> torch.Tensor:
-        pre = _mm(x, self._p(i, "W_in")) + self._p(i, "b_in").view(x.shape[0], *(1,) * (x.ndim - 2), -1)
+        pre = _mm(x, self._p(i, "W_in")) + self._p(i, "b_in").view(
+            x.shape[0], *(1,) * (x.ndim - 2), -1
+        )
         hidden = self._act(pre)  # [M, B, T, d_mlp]
         if keep is not None:
             keep[i] = hidden
         return _mm(hidden, self._p(i, "W_out")) + self._p(i, "b_out").view(
-            x.shape[0], *(1,) * (x.ndim - 2), -1)
+            x.shape[0], *(1,) * (x.ndim - 2), -1
+        )
 
     def forward(self, tokens: torch.Tensor, keep: dict | None = None) -> torch.Tensor:
         """tokens [M, B, T] int64 -> logits at the last position [M, B, n_classes].
@@ -224,8 +270,13 @@ class Transformer(StackedModule):
         else:
             vocab = self.W_E.shape[1]
             member = torch.arange(m, device=tokens.device).view(m, 1, 1) * vocab
-            x = F.embedding(tokens + member, self.W_E.reshape(m * vocab, -1)) + self.W_pos[:, None, :t]
-            q, k, v = self._qkv(0, self._ln(x, "0_ln1_w", "0_ln1_b"), read_out=last == 0)  # x: [M,B,T,d]
+            x = (
+                F.embedding(tokens + member, self.W_E.reshape(m * vocab, -1))
+                + self.W_pos[:, None, :t]
+            )
+            q, k, v = self._qkv(
+                0, self._ln(x, "0_ln1_w", "0_ln1_b"), read_out=last == 0
+            )  # x: [M,B,T,d]
         for i in range(self.cfg.n_layers):
             if i > 0:
                 q, k, v = self._qkv(i, self._ln(x, f"{i}_ln1_w", f"{i}_ln1_b"), read_out=i == last)
@@ -239,14 +290,20 @@ class Transformer(StackedModule):
 
     # ---- TransformerConfig.per_token_first: the same function, computed with fewer FLOPs ----
 
-    def _attend_short(self, i: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    def _attend_short(
+        self, i: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor
+    ) -> torch.Tensor:
         """Causal attention of the last Tq of T positions, elementwise (for a context of a few
         tokens, thousands of 3x3 matmuls cost more than the products they hold), then W_O.
         q [M,B,Tq,d], k and v [M,B,T,d] -> [M,B,Tq,d]."""
         m, b, t, d = k.shape
         tq, nh, dh = q.shape[2], self.cfg.n_heads, self.cfg.d_head
-        scores = (q.view(m, b, tq, 1, nh, dh) * k.view(m, b, 1, t, nh, dh)).sum(-1) / math.sqrt(dh)  # [M,B,Tq,T,H]
-        mask = torch.ones(tq, t, dtype=torch.bool, device=q.device).tril(t - tq)  # query j sees keys <= its position
+        scores = (q.view(m, b, tq, 1, nh, dh) * k.view(m, b, 1, t, nh, dh)).sum(-1) / math.sqrt(
+            dh
+        )  # [M,B,Tq,T,H]
+        mask = torch.ones(tq, t, dtype=torch.bool, device=q.device).tril(
+            t - tq
+        )  # query j sees keys <= its position
         w = scores.masked_fill(~mask.view(1, 1, tq, t, 1), float("-inf")).softmax(3)  # [M,B,Tq,T,H]
         z = (w.unsqueeze(-1) * v.view(m, b, 1, t, nh, dh)).sum(3)  # [M,B,Tq,H,dh]
         return _mm(z.reshape(m, b, tq, d), self._p(i, "W_O"))
@@ -255,10 +312,14 @@ class Transformer(StackedModule):
         """_mlp with the biases added inside the matmuls (baddbmm): a broadcast add over a
         [M, B, T, d_mlp] activation costs as much as the matmul on this CPU."""
         m, d = x.shape[0], x.shape[-1]
-        hidden = self._act(torch.baddbmm(self._p(i, "b_in")[:, None], x.reshape(m, -1, d), self._p(i, "W_in")))
+        hidden = self._act(
+            torch.baddbmm(self._p(i, "b_in")[:, None], x.reshape(m, -1, d), self._p(i, "W_in"))
+        )
         if keep is not None:
             keep[i] = hidden.view(*x.shape[:-1], -1)  # [M, B, T, d_mlp]
-        return torch.baddbmm(self._p(i, "b_out")[:, None], hidden, self._p(i, "W_out")).view(x.shape)
+        return torch.baddbmm(self._p(i, "b_out")[:, None], hidden, self._p(i, "W_out")).view(
+            x.shape
+        )
 
     def _forward_per_token_first(self, tokens: torch.Tensor, keep: dict | None) -> torch.Tensor:
         """forward() with position 0 computed once per token: under the causal mask the first
@@ -277,7 +338,9 @@ class Transformer(StackedModule):
 
         table = self.W_E[:, :, None, :] + self.W_pos[:, None, :t, :]  # [M, V, T, d]
         q_tab, k_tab, v_tab = self._qkv(0, self._ln(table, "0_ln1_w", "0_ln1_b"), read_out=False)
-        pair = (member.unsqueeze(2) * vocab + tokens) * t + torch.arange(t, device=tokens.device)  # [M, B, T]
+        pair = (member.unsqueeze(2) * vocab + tokens) * t + torch.arange(
+            t, device=tokens.device
+        )  # [M, B, T]
 
         def look(tab: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
             return F.embedding(idx, tab.reshape(-1, tab.shape[-1]))
@@ -286,12 +349,18 @@ class Transformer(StackedModule):
         z = table[:, :, :1]  # position 0 per token: [M, V, 1, d]
         x = look(table, pair[:, :, 1:])  # positions 1..T-1 per example: [M, B, T-1, d]
         kz, vz = k_tab[:, :, :1], v_tab[:, :, :1]
-        qx, kx, vx = look(q_tab, pair[:, :, 1:]), look(k_tab, pair[:, :, 1:]), look(v_tab, pair[:, :, 1:])
+        qx, kx, vx = (
+            look(q_tab, pair[:, :, 1:]),
+            look(k_tab, pair[:, :, 1:]),
+            look(v_tab, pair[:, :, 1:]),
+        )
         for i in range(self.cfg.n_layers):
             if i > 0:
                 hz = self._ln(z, f"{i}_ln1_w", f"{i}_ln1_b")
                 kz, vz = _mm(hz, self._p(i, "W_K")), _mm(hz, self._p(i, "W_V"))
-                qx, kx, vx = self._qkv(i, self._ln(x, f"{i}_ln1_w", f"{i}_ln1_b"), read_out=i == last)
+                qx, kx, vx = self._qkv(
+                    i, self._ln(x, f"{i}_ln1_w", f"{i}_ln1_b"), read_out=i == last
+                )
             k = torch.cat([gather(kz), kx], 2)  # [M, B, T, d]
             v = torch.cat([gather(vz), vx], 2)
             if i < last:
@@ -312,8 +381,14 @@ class Transformer(StackedModule):
 class Linear(StackedModule):
     """x -> x w (no bias), w [M, d_in, d_out]: the EGD §3 toy model."""
 
-    def __init__(self, d_in: int, d_out: int, seeds: Sequence[int], init_std: float = 1.0,
-                 dtype: torch.dtype = torch.float64):
+    def __init__(
+        self,
+        d_in: int,
+        d_out: int,
+        seeds: Sequence[int],
+        init_std: float = 1.0,
+        dtype: torch.dtype = torch.float64,
+    ):
         super().__init__(_stack_init(seeds, {"w": (d_in, d_out)}, {"w": init_std}, dtype))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -4,6 +4,7 @@ add one that every chapter then sees (OptimConfig.name accepts every registered 
 Names keep PyTorch's meaning: "adam" is torch.optim.Adam, whose weight_decay is an L2 term added
 to the gradient (coupled; what the Grokfast, NeuralGrok and MED code run); "adamw" decouples it.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -24,15 +25,27 @@ def register_optimizer(name: str, build: Callable) -> None:
 
 def _adamw(o, params, members):
     if len({(m.betas, m.weight_decay) for m in members}) > 1:  # per-member β and decay
-        return StackedAdamW(params, lr=o.lr, betas=[m.betas for m in members],
-                            weight_decay=[m.weight_decay for m in members])
+        return StackedAdamW(
+            params,
+            lr=o.lr,
+            betas=[m.betas for m in members],
+            weight_decay=[m.weight_decay for m in members],
+        )
     return torch.optim.AdamW(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
 
 
-register_optimizer("sgd", lambda o, params, members: torch.optim.SGD(
-    params, lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay))
-register_optimizer("adam", lambda o, params, members: torch.optim.Adam(
-    params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay))
+register_optimizer(
+    "sgd",
+    lambda o, params, members: torch.optim.SGD(
+        params, lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay
+    ),
+)
+register_optimizer(
+    "adam",
+    lambda o, params, members: torch.optim.Adam(
+        params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay
+    ),
+)
 register_optimizer("adamw", _adamw)
 
 

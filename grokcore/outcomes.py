@@ -5,6 +5,7 @@ A time to an event is a run summary's `step_to_*` value: an int, or None when th
 (at `summary["last_step"]`) before the event: censored. Every function here says what it does
 with a censored run; none drops one silently.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,14 +26,22 @@ def budget(rec: Record, per: float = 1) -> float:
     return rec.summary["last_step"] / per
 
 
-def time_or_budget(rec: Record, key: str = "step_to_test_acc_95", per: float = 1) -> tuple[float, bool]:
+def time_or_budget(
+    rec: Record, key: str = "step_to_test_acc_95", per: float = 1
+) -> tuple[float, bool]:
     """(time to the event, or the budget where censored; whether it was censored)."""
     t = time_to(rec, key, per)
     return (budget(rec, per), True) if t is None else (t, False)
 
 
-def speedup(fast: Sequence[Record], slow: Sequence[Record], key: str = "step_to_test_acc_95", *,
-            per: Callable[[Record], float] | None = None, fast_censored: str = "none") -> list[float | None]:
+def speedup(
+    fast: Sequence[Record],
+    slow: Sequence[Record],
+    key: str = "step_to_test_acc_95",
+    *,
+    per: Callable[[Record], float] | None = None,
+    fast_censored: str = "none",
+) -> list[float | None]:
     """Per seed (paired in order), slow's time to `key` over fast's: > 1 when `fast` is faster.
 
     A censored slow run counts its budget, so the ratio is a lower bound ("at least"). A
@@ -51,8 +60,13 @@ def speedup(fast: Sequence[Record], slow: Sequence[Record], key: str = "step_to_
     return out
 
 
-def ratio(a: Sequence[Record], b: Sequence[Record], key: str = "step_to_test_acc_95", *,
-          per: Callable[[Record], float] | None = None) -> list[float | None]:
+def ratio(
+    a: Sequence[Record],
+    b: Sequence[Record],
+    key: str = "step_to_test_acc_95",
+    *,
+    per: Callable[[Record], float] | None = None,
+) -> list[float | None]:
     """Per seed, a's time to `key` over b's; None where either is censored or b's time is 0."""
     out: list[float | None] = []
     for x, y in zip(a, b, strict=True):
@@ -66,15 +80,22 @@ def n_censored(recs: Sequence[Record], key: str = "step_to_test_acc_95") -> int:
     return sum(r.summary[key] is None for r in recs)
 
 
-def censoring_note(groups: Mapping[str, Sequence[Record]], key: str = "step_to_test_acc_95", *,
-                   event: str = "95% test accuracy") -> str:
+def censoring_note(
+    groups: Mapping[str, Sequence[Record]],
+    key: str = "step_to_test_acc_95",
+    *,
+    event: str = "95% test accuracy",
+) -> str:
     """'never reached <event> within <budget> steps in <group>: k/n, ...' over the groups (label
     -> runs), or 'no censored runs' when every run reached it."""
-    parts = [f"{name}: {n_censored(recs, key)}/{len(recs)}" for name, recs in groups.items() if recs]
+    parts = [
+        f"{name}: {n_censored(recs, key)}/{len(recs)}" for name, recs in groups.items() if recs
+    ]
     if not any(n_censored(recs, key) for recs in groups.values()):
         return "no censored runs"
-    budgets = sorted({r.summary["last_step"] for recs in groups.values() for r in recs
-                      if r.summary[key] is None})
+    budgets = sorted(
+        {r.summary["last_step"] for recs in groups.values() for r in recs if r.summary[key] is None}
+    )
     steps = " or ".join(map(str, budgets))
     return f"never reached {event} within {steps} steps in " + ", ".join(parts)
 

@@ -1,6 +1,7 @@
 """grokcore's own probes: gradient spectra (RunConfig.spectrum_of), absolute weight and gradient
 entropies (RunConfig.log_entropy) and the token embedding's Fourier summary
 ("embedding_fourier" in RunConfig.probes). Each is a Hook (grokcore.hooks)."""
+
 from __future__ import annotations
 
 import torch
@@ -17,7 +18,12 @@ def spectrum_stats(g: torch.Tensor) -> dict[str, torch.Tensor]:
     tol = max(g.shape[-2:]) * torch.finfo(g.dtype).eps * s[:, :1]
     kept = torch.where(s > tol, s, torch.full_like(s, float("inf")))
     smin = kept.amin(1)
-    return {"smax": s[:, 0], "smin": smin, "cond": s[:, 0] / smin, "rank": (s > tol).sum(1).double()}
+    return {
+        "smax": s[:, 0],
+        "smin": smin,
+        "cond": s[:, 0] / smin,
+        "rank": (s > tol).sum(1).double(),
+    }
 
 
 class Spectrum(Hook):
@@ -25,8 +31,12 @@ class Spectrum(Hook):
     receives ("update_*") at each update that follows an evaluation (EGD Fig. 4)."""
 
     def __init__(self, names) -> None:
-        keys = tuple(f"{kind}_{stat}_{n}" for n in names for kind in ("grad", "update")
-                     for stat in ("smax", "smin", "cond", "rank"))
+        keys = tuple(
+            f"{kind}_{stat}_{n}"
+            for n in names
+            for kind in ("grad", "update")
+            for stat in ("smax", "smin", "cond", "rank")
+        )
         self.grids = {"spectrum_step": ("update", keys)}
         super().__init__()
         self.names = tuple(names)
@@ -35,7 +45,9 @@ class Spectrum(Hook):
         matrices = ctx.model.matrices()
         bad = sorted(set(self.names) - set(matrices))
         if bad:
-            raise ValueError(f"RunConfig.spectrum_of={bad} are not weight matrices; allowed: {matrices}")
+            raise ValueError(
+                f"RunConfig.spectrum_of={bad} are not weight matrices; allowed: {matrices}"
+            )
 
     def at_update(self, ctx: Context) -> None:
         values = {}
@@ -48,8 +60,10 @@ class Spectrum(Hook):
 def abs_entropy(tensors) -> torch.Tensor:
     """Absolute entropy -sum |x| ln |x| over all entries of all tensors, per member: [M]
     (Golechha 2024 AWE on weights; NeuralGrok eq. 4 AGE on gradients; 0 ln 0 = 0)."""
-    return sum(torch.special.xlogy(a, a).flatten(1).sum(1).neg()
-               for a in (t.detach().double().abs() for t in tensors))
+    return sum(
+        torch.special.xlogy(a, a).flatten(1).sum(1).neg()
+        for a in (t.detach().double().abs() for t in tensors)
+    )
 
 
 class Entropy(Hook):
@@ -59,16 +73,25 @@ class Entropy(Hook):
     grids = {"entropy_step": ("update", ("awe", "age_raw", "age_update"))}
 
     def at_update(self, ctx: Context) -> None:
-        self.record("entropy_step", ctx.step, {
-            "awe": abs_entropy(ctx.params.values()), "age_raw": abs_entropy(ctx.raw.values()),
-            "age_update": abs_entropy(ctx.grads.values())})
+        self.record(
+            "entropy_step",
+            ctx.step,
+            {
+                "awe": abs_entropy(ctx.params.values()),
+                "age_raw": abs_entropy(ctx.raw.values()),
+                "age_update": abs_entropy(ctx.grads.values()),
+            },
+        )
 
 
 def _needs_transformer(cfg) -> str | None:
     from .config import TransformerConfig
 
-    return None if isinstance(cfg.model, TransformerConfig) else \
-        "() for an MLP (the probe reads a Transformer's embedding)"
+    return (
+        None
+        if isinstance(cfg.model, TransformerConfig)
+        else "() for an MLP (the probe reads a Transformer's embedding)"
+    )
 
 
 register_probe("embedding_fourier", eval_probe(embedding_probe), _needs_transformer)

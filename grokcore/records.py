@@ -16,6 +16,7 @@ A change that keeps the numbers (a refactor) keeps its records by proving it:
 restamp retrains a seeded sample of the stale records and, only if every history matches bit for
 bit, rewrites all of them with the current fingerprint (atomically).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -176,8 +177,9 @@ def lookup(key: str, cfg: Any = None) -> Lookup:
         try:
             rec = RunRecord.from_json(path.read_text(), expect_key=key)
         except CorruptRecord as e:
-            warnings.warn(f"ignoring corrupt record {path}: {e}; it will be recomputed",
-                          stacklevel=3)
+            warnings.warn(
+                f"ignoring corrupt record {path}: {e}; it will be recomputed", stacklevel=3
+            )
             continue
         changed = staleness(rec, cfg)
         if changed is not None:
@@ -201,8 +203,17 @@ def new_record(cfg: Any, history: dict, summary: dict, meta: dict) -> RunRecord:
     final = {k: v[-1] for k, v in history.items() if k != "step" and v}
     code = code_of(cfg)
     meta = {**meta, "created": meta.get("created") or datetime.now(timezone.utc).isoformat()}
-    return RunRecord(config_key(cfg), to_dict(cfg), history, summary, final, meta,
-                     code.fingerprint, dict(code.hashes), git_state())
+    return RunRecord(
+        config_key(cfg),
+        to_dict(cfg),
+        history,
+        summary,
+        final,
+        meta,
+        code.fingerprint,
+        dict(code.hashes),
+        git_state(),
+    )
 
 
 # ---- re-stamping: keep records across a change that provably keeps the numbers
@@ -273,8 +284,9 @@ class Restamp:
     rewritten: list[Path]  # records rewritten with the current fingerprint (empty on a mismatch)
 
 
-def restamp(stale: Sequence[Stale], sample: int | None = None, seed: int = 0,
-            device: str = "cpu") -> Restamp:
+def restamp(
+    stale: Sequence[Stale], sample: int | None = None, seed: int = 0, device: str = "cpu"
+) -> Restamp:
     """Retrain a seeded random sample of the stale records with the current code, one run per
     unit; if every history equals its record bit for bit, rewrite every stale record with the
     current code's stamp, else change nothing.
@@ -316,8 +328,7 @@ def restamp(stale: Sequence[Stale], sample: int | None = None, seed: int = 0,
 
 def main(argv: list[str] | None = None) -> int:
     """`stale`: list a store's stale records; `restamp`: re-stamp them if a sample reproduces."""
-    p = argparse.ArgumentParser(prog="python -m grokcore",
-                                description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m grokcore", description=__doc__.split("\n\n")[0])
     p.add_argument("command", choices=("stale", "restamp"))
     p.add_argument("--root", type=Path, help="the store (default: the cache; or book/results)")
     p.add_argument("--sample", type=int, help="records to retrain (default 5%%, at least 3)")

@@ -13,6 +13,7 @@ Member i equals a single run with torch.optim.AdamW(lr, betas[i], weight_decay[i
 (tests/unit/test_stacked_optim.py). The learning rate stays shared (a scalar per param group),
 so torch.optim.lr_scheduler works unchanged.
 """
+
 from __future__ import annotations
 
 from typing import Iterable, Sequence
@@ -23,13 +24,21 @@ import torch
 class StackedAdamW(torch.optim.Optimizer):
     """torch.optim.AdamW with per-member betas [M, 2] and weight_decay [M] (dim 0 = member)."""
 
-    def __init__(self, params: Iterable[torch.Tensor], lr: float, betas: Sequence[tuple[float, float]],
-                 weight_decay: Sequence[float], eps: float = 1e-8):
+    def __init__(
+        self,
+        params: Iterable[torch.Tensor],
+        lr: float,
+        betas: Sequence[tuple[float, float]],
+        weight_decay: Sequence[float],
+        eps: float = 1e-8,
+    ):
         b = torch.tensor([tuple(x) for x in betas], dtype=torch.float64)  # [M, 2]
         wd = torch.tensor(list(weight_decay), dtype=torch.float64)  # [M]
         if b.ndim != 2 or b.shape[1] != 2 or b.shape[0] != wd.shape[0]:
-            raise ValueError(f"betas must be M pairs and weight_decay M numbers; got {tuple(b.shape)} "
-                             f"and {tuple(wd.shape)}")
+            raise ValueError(
+                f"betas must be M pairs and weight_decay M numbers; got {tuple(b.shape)} "
+                f"and {tuple(wd.shape)}"
+            )
         if not ((b >= 0) & (b < 1)).all() or (wd < 0).any():
             raise ValueError("betas must lie in [0, 1) and weight_decay be >= 0")
         super().__init__(params, dict(lr=lr, eps=eps))
@@ -37,7 +46,9 @@ class StackedAdamW(torch.optim.Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 if p.shape[0] != len(wd):
-                    raise ValueError(f"a parameter of shape {tuple(p.shape)} has no member dim of size {len(wd)}")
+                    raise ValueError(
+                        f"a parameter of shape {tuple(p.shape)} has no member dim of size {len(wd)}"
+                    )
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -69,4 +80,3 @@ class StackedAdamW(torch.optim.Optimizer):
                 denom = (v.sqrt() / bc2_sqrt).add_(eps)
                 p.sub_(step_size * m / denom)
         return loss
-

@@ -4,6 +4,7 @@ A unit is a list of configs that differ only in seed (trained as one stacked mod
 to any concurrent.futures-style executor; by default a local process pool with one
 single-threaded worker per core (faster on CPU than one multi-threaded process).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -24,8 +25,12 @@ from .records import CacheMiss, RunRecord, Stale, StaleRecords, lookup, record_p
 # slow to touch on the CPU machines here: an elementwise op writing a new 10 MB tensor ran at
 # ~3.5 GB/s against ~18 GB/s into reused memory. Huge pages for PyTorch's large tensors and a
 # glibc heap that keeps freed memory make chapter 4's training 3-7% faster (bench/README.md).
-WORKER_ENV = {"THP_MEM_ALLOC_ENABLE": "1", "MALLOC_MMAP_THRESHOLD_": str(2**32),
-              "MALLOC_TRIM_THRESHOLD_": str(2**36)}
+WORKER_ENV = {
+    "THP_MEM_ALLOC_ENABLE": "1",
+    "MALLOC_MMAP_THRESHOLD_": str(2**32),
+    "MALLOC_TRIM_THRESHOLD_": str(2**36),
+}
+
 
 def run_unit(cfgs: list, device: str = "cpu", progress: bool = False) -> list[RunRecord]:
     """Train one unit in this process: its configs' class says how (`Experiment.train`)."""
@@ -47,15 +52,20 @@ def plan_units(cfgs: Sequence[Any], workers: int, max_stack: int | None = None) 
         size = math.ceil(len(group) / min(chunks, len(group)))
         if max_stack:
             size = min(size, max_stack)
-        units += [group[i:i + size] for i in range(0, len(group), size)]
+        units += [group[i : i + size] for i in range(0, len(group), size)]
     # longest first: a long unit started last would leave the other workers idle at the end
     return sorted(units, key=unit_cost, reverse=True)
 
 
 def unit_cost(unit: list) -> float:
-    """A unit's work estimate: members x optimizer steps (a config without a step budget counts 1)."""
+    """A unit's work estimate: members x optimizer steps (a config without a step budget counts
+    1)."""
     cfg = unit[0]
-    steps = getattr(cfg, "num_steps", None) or getattr(getattr(cfg, "run", None), "num_steps", None) or 1
+    steps = (
+        getattr(cfg, "num_steps", None)
+        or getattr(getattr(cfg, "run", None), "num_steps", None)
+        or 1
+    )
     return len(unit) * steps
 
 
@@ -79,9 +89,16 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_or_load(cfgs: Sequence[Any], *, recompute: bool = False, executor: Executor | None = None,
-                workers: int | None = None, device: str = "cpu", max_stack: int | None = None,
-                progress: bool = False) -> list[RunRecord]:
+def run_or_load(
+    cfgs: Sequence[Any],
+    *,
+    recompute: bool = False,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    device: str = "cpu",
+    max_stack: int | None = None,
+    progress: bool = False,
+) -> list[RunRecord]:
     """Records for cfgs, in order: loaded when a valid record exists, else trained and saved.
 
     A record made by other code (a stale record, grokcore.fingerprint) is retrained, and the new
@@ -133,9 +150,11 @@ def _require_cache_error(todo: list, stale: dict[str, list[Stale]]) -> CacheMiss
     lines = [s.describe() for ss in stale.values() for s in ss]
     msg = f"GROKCORE_REQUIRE_CACHE=1 and {len(todo)} runs have no current record"
     if lines:
-        msg += (f"; {len(stale)} have stale records (made by other code; `python -m "
-                f"grokcore.records restamp` keeps them if the change keeps the numbers):\n  "
-                + "\n  ".join(lines[:20]))
+        msg += (
+            f"; {len(stale)} have stale records (made by other code; `python -m "
+            f"grokcore.records restamp` keeps them if the change keeps the numbers):\n  "
+            + "\n  ".join(lines[:20])
+        )
         if len(lines) > 20:
             msg += f"\n  ... {len(lines) - 20} more"
     if missing:
@@ -143,8 +162,9 @@ def _require_cache_error(todo: list, stale: dict[str, list[Stale]]) -> CacheMiss
     return (StaleRecords if stale else CacheMiss)(msg)
 
 
-def _execute(units: list[list], executor: Executor | None, workers: int, device: str,
-             progress: bool):
+def _execute(
+    units: list[list], executor: Executor | None, workers: int, device: str, progress: bool
+):
     """Yield each unit's records as it completes."""
     if executor is None and (workers == 1 or len(units) == 1):
         for u in units:
@@ -153,11 +173,13 @@ def _execute(units: list[list], executor: Executor | None, workers: int, device:
     own = executor is None
     if own:
         ctx = mp.get_context("spawn")  # fork after torch has started threads can deadlock
-        executor = ProcessPoolExecutor(min(workers, len(units)), mp_context=ctx,
-                                       initializer=_single_thread)
+        executor = ProcessPoolExecutor(
+            min(workers, len(units)), mp_context=ctx, initializer=_single_thread
+        )
     bar = None
     if progress:
         from tqdm import tqdm
+
         bar = tqdm(total=len(units), unit="unit", file=sys.stderr, leave=False)
     try:
         with _worker_env() if own else contextlib.nullcontext():  # workers start during the submits

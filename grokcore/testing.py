@@ -1,4 +1,5 @@
 """Fixtures for the library's and the chapters' unit tests (imported by their conftest.py)."""
+
 from __future__ import annotations
 
 import pytest

@@ -6,6 +6,7 @@ plotting and logging belong to the caller. What a run does besides fitting the l
 `weight_decay`, per member) as one stacked model (a leading member dimension); member i equals
 `train_stack([cfgs[i]])` (tests/test_train.py, tests/unit/test_stacked_optim.py).
 """
+
 from __future__ import annotations
 
 import copy
@@ -46,7 +47,11 @@ def member_loss(cfg: RunConfig, out: torch.Tensor, y: torch.Tensor) -> torch.Ten
     """Per-member mean loss [M]. out: [M, B, C] logits or [M, B] scores; y: [M, B]."""
     if cfg.loss == "cross_entropy":
         m, b, c = out.shape
-        return F.cross_entropy(out.reshape(m * b, c), y.reshape(-1), reduction="none").view(m, b).mean(1)
+        return (
+            F.cross_entropy(out.reshape(m * b, c), y.reshape(-1), reduction="none")
+            .view(m, b)
+            .mean(1)
+        )
     if cfg.loss == "mse":  # EGD parity code: mean((f - y)^2)
         return (out - y).pow(2).mean(1)
     return (1 - y * out).clamp_min(0).mean(1)  # hinge (EGD §5.1)
@@ -71,11 +76,21 @@ class Stack:
             self.y = self.y.to(getattr(torch, cfg.dtype))
         self.train_idx = torch.stack([d.train_idx for d in sets]).to(device)
         self.test_idx = torch.stack([d.test_idx for d in sets]).to(device)
-        self.eval_test_idx = self.test_idx  # what evaluate() reads: all, or RunConfig.eval_test at random
+        self.eval_test_idx = (
+            self.test_idx
+        )  # what evaluate() reads: all, or RunConfig.eval_test at random
         n_test = self.test_idx.shape[1]
         if cfg.eval_test is not None and cfg.eval_test < n_test:
-            pick = torch.stack([torch.randperm(n_test, generator=torch.Generator().manual_seed(stream_seed(s, 5)))
-                                [:cfg.eval_test].sort().values for s in seeds]).to(device)
+            pick = torch.stack(
+                [
+                    torch.randperm(
+                        n_test, generator=torch.Generator().manual_seed(stream_seed(s, 5))
+                    )[: cfg.eval_test]
+                    .sort()
+                    .values
+                    for s in seeds
+                ]
+            ).to(device)
             self.eval_test_idx = self.test_idx.gather(1, pick)
         self.first = sets[0]
         self.rows = torch.arange(len(seeds), device=device)[:, None]
@@ -94,8 +109,14 @@ class Batches:
     sampling="iid": every step draws batch_size distinct examples afresh, independently of
     the other steps (Hanson's fastgrok.py: randperm(n_train)[:batch_size] per step)."""
 
-    def __init__(self, train_idx: torch.Tensor, batch_size: int | None, seeds: Sequence[int],
-                 sampling: str = "epoch", last_batch: str = "drop"):
+    def __init__(
+        self,
+        train_idx: torch.Tensor,
+        batch_size: int | None,
+        seeds: Sequence[int],
+        sampling: str = "epoch",
+        last_batch: str = "drop",
+    ):
         self.idx, (self.m, self.n) = train_idx, train_idx.shape
         self.bs = self.n if batch_size is None else min(batch_size, self.n)
         self.per_epoch = -(-self.n // self.bs) if last_batch == "keep" else self.n // self.bs
@@ -107,21 +128,23 @@ class Batches:
         if self.bs == self.n:
             return self.idx
         if self.iid:  # [M, bs] positions, drawn per member from its own generator
-            pos = torch.stack([torch.randperm(self.n, generator=g)[:self.bs] for g in self.gens])
+            pos = torch.stack([torch.randperm(self.n, generator=g)[: self.bs] for g in self.gens])
             return self.idx.gather(1, pos.to(self.idx.device))
         if self.pos == self.per_epoch:
             perms = torch.stack([torch.randperm(self.n, generator=g) for g in self.gens])
             self.order = self.idx.gather(1, perms.to(self.idx.device))
             self.pos = 0
         j, self.pos = self.pos, self.pos + 1
-        return self.order[:, j * self.bs:(j + 1) * self.bs]
+        return self.order[:, j * self.bs : (j + 1) * self.bs]
 
 
 EVAL_ROWS = 4096  # examples per evaluation forward pass, summed over the stack's members
 
 
 @torch.inference_mode()
-def evaluate(cfg: RunConfig, model: StackedModule, data: Stack, chunk: int | None = None) -> dict[str, torch.Tensor]:
+def evaluate(
+    cfg: RunConfig, model: StackedModule, data: Stack, chunk: int | None = None
+) -> dict[str, torch.Tensor]:
     """Train/test loss (float64) and accuracy per member, without gradients.
 
     `chunk` examples per member per forward pass; by default about EVAL_ROWS over the whole stack,
@@ -132,7 +155,7 @@ def evaluate(cfg: RunConfig, model: StackedModule, data: Stack, chunk: int | Non
     for split, idx in (("train", data.train_idx), ("test", data.eval_test_idx)):
         losses, accs = [], []
         for j in range(0, idx.shape[1], chunk):
-            x, y = data.batch(idx[:, j:j + chunk])
+            x, y = data.batch(idx[:, j : j + chunk])
             pred = model(x).double()
             n = y.shape[1]
             losses.append(member_loss(cfg, pred, y.double() if y.is_floating_point() else y) * n)
@@ -152,7 +175,9 @@ def summarize(history: dict[str, list]) -> dict:
     s = {"last_step": history["step"][-1]}
     for t in THRESHOLDS:
         for split in ("train", "test"):
-            s[f"step_to_{split}_acc_{round(t * 100)}"] = first_step(history["step"], history[f"{split}_acc"], t)
+            s[f"step_to_{split}_acc_{round(t * 100)}"] = first_step(
+                history["step"], history[f"{split}_acc"], t
+            )
     return s
 
 
@@ -167,10 +192,17 @@ class Snapshot:
     batches: "Batches"
 
 
-def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable | None = None,
-                progress: bool = False, hooks: Sequence[Hook] = (), transform: GradientTransform | None = None,
-                snapshots: dict[int, Snapshot | None] | None = None,
-                resume: Snapshot | None = None) -> list[RunRecord]:
+def train_stack(
+    cfgs: Sequence[RunConfig],
+    *,
+    device: str = "cpu",
+    log: Callable | None = None,
+    progress: bool = False,
+    hooks: Sequence[Hook] = (),
+    transform: GradientTransform | None = None,
+    snapshots: dict[int, Snapshot | None] | None = None,
+    resume: Snapshot | None = None,
+) -> list[RunRecord]:
     """Train configs that differ only in seed as one stacked model; one record per config.
 
     hooks (grokcore.hooks.Hook) run after the config's own (its spectra, entropies and probes):
@@ -183,10 +215,14 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     gradient transform's state is not kept)."""
     cfg = cfgs[0]
     if any(c.stack_key != cfg.stack_key for c in cfgs):
-        raise ValueError("train_stack needs configs that differ only in seed "
-                         "(with AdamW also in betas and weight_decay)")
+        raise ValueError(
+            "train_stack needs configs that differ only in seed "
+            "(with AdamW also in betas and weight_decay)"
+        )
     if (snapshots or resume) and (cfg.method.name != "none" or transform is not None):
-        raise ValueError(f"snapshots and resume need MethodConfig.name='none', not {cfg.method.name!r}")
+        raise ValueError(
+            f"snapshots and resume need MethodConfig.name='none', not {cfg.method.name!r}"
+        )
     seeds = [c.seed for c in cfgs]
     t0 = time.perf_counter()
     data = Stack(cfg, seeds, device)
@@ -201,7 +237,9 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     for hook in hooks:
         hook.setup(ctx)
     matrices = model.matrices()
-    batches = Batches(ctx.train_idx, cfg.optim.batch_size, seeds, cfg.optim.sampling, cfg.optim.last_batch)
+    batches = Batches(
+        ctx.train_idx, cfg.optim.batch_size, seeds, cfg.optim.sampling, cfg.optim.last_batch
+    )
     m = len(seeds)
     switched = torch.zeros(m, dtype=torch.bool, device=device)  # fell back to plain gradients
     stop_at = [None] * m  # history length at which each member stopped
@@ -219,8 +257,15 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
 
     def keep(at: int) -> None:
         if snapshots is not None and at in snapshots:
-            snapshots[at] = copy.deepcopy(Snapshot(step, model.state_dict(), opt.state_dict(),
-                                                   sched.state_dict() if sched else None, batches))
+            snapshots[at] = copy.deepcopy(
+                Snapshot(
+                    step,
+                    model.state_dict(),
+                    opt.state_dict(),
+                    sched.state_dict() if sched else None,
+                    batches,
+                )
+            )
 
     while True:
         if step % cfg.eval_every == 0 or step == cfg.num_steps:
@@ -270,8 +315,10 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
             with torch.no_grad():
                 new, tx_state = tx.update(grads, tx_state, params)
             if cfg.method.switch_off_at is not None:  # EGD code: plain SGD once test acc > 95%
-                new = {n: torch.where(switched.view(-1, *(1,) * (g.ndim - 1)), grads[n], g)
-                       for n, g in new.items()}
+                new = {
+                    n: torch.where(switched.view(-1, *(1,) * (g.ndim - 1)), grads[n], g)
+                    for n, g in new.items()
+                }
             grads = new
         if step % cfg.eval_every == 0:
             ctx.raw, ctx.grads = raw, grads
@@ -288,13 +335,24 @@ def train_stack(cfgs: Sequence[RunConfig], *, device: str = "cpu", log: Callable
     if bar is not None:
         bar.close()
     wall = time.perf_counter() - t0
-    # train_steps_per_s: optimizer steps per second of training alone (setup and evaluations left out)
-    meta = {"wall_s": wall, "setup_s": setup_s, "eval_s": eval_s, "steps": step - start,
-            "steps_per_s": (step - start) / wall,
-            "train_steps_per_s": (step - start) / max(wall - eval_s - setup_s, 1e-9), "stack_size": m,
-            "member_steps_per_s": m * (step - start) / wall, "torch": torch.__version__, "device": _device_name(device),
-            "python": platform.python_version(), "grokcore": __version__, "threads": torch.get_num_threads(),
-            **ctx.meta}
+    # train_steps_per_s: optimizer steps per second of training alone (setup and evaluations left
+    # out)
+    meta = {
+        "wall_s": wall,
+        "setup_s": setup_s,
+        "eval_s": eval_s,
+        "steps": step - start,
+        "steps_per_s": (step - start) / wall,
+        "train_steps_per_s": (step - start) / max(wall - eval_s - setup_s, 1e-9),
+        "stack_size": m,
+        "member_steps_per_s": m * (step - start) / wall,
+        "torch": torch.__version__,
+        "device": _device_name(device),
+        "python": platform.python_version(),
+        "grokcore": __version__,
+        "threads": torch.get_num_threads(),
+        **ctx.meta,
+    }
     records = []
     for i, c in enumerate(cfgs):
         n = stop_at[i] or len(hist["step"])
@@ -336,4 +394,3 @@ def steps_per_epoch(cfg: RunConfig) -> int:
         return 1
     bs = min(bs, n)
     return -(-n // bs) if cfg.optim.last_batch == "keep" else max(1, n // bs)
-

@@ -9,6 +9,7 @@ Applied between `loss.backward()` and `optimizer.step()`:
 `params` and `grads` are dicts name -> tensor whose dim 0 is the member of a stacked model
 (grokcore.models); every per-tensor operation (norms, SVDs) is taken per member.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple, Sequence
@@ -58,6 +59,7 @@ def identity() -> GradientTransform:
 
 
 # ---- EGD: G = U S V^T  ->  U V^T ---------------------------------------------------------
+
 
 def _pinv_tol(s: torch.Tensor, shape: torch.Size) -> torch.Tensor:
     """Moore-Penrose cut-off as numpy.linalg.pinv: max(rows, cols) * eps * s_max, per member."""
@@ -113,8 +115,13 @@ def polar_newton_schulz(g: torch.Tensor, steps: int = 15) -> torch.Tensor:
     return x
 
 
-def egd(targets: Sequence[str] | None = ("W1",), solver: str = "svd", rank: int = 128,
-        seeds: Sequence[int] = (0,), ns_steps: int = 15) -> GradientTransform:
+def egd(
+    targets: Sequence[str] | None = ("W1",),
+    solver: str = "svd",
+    rank: int = 128,
+    seeds: Sequence[int] = (0,),
+    ns_steps: int = 15,
+) -> GradientTransform:
     """Egalitarian gradient descent (EGD paper eq. 11): G -> U V^T on each target matrix.
 
     solver: "svd" (exact), "eigh" (Gram matrix, float64), "rsvd" (randomized, rank `rank`;
@@ -139,13 +146,17 @@ def egd(targets: Sequence[str] | None = ("W1",), solver: str = "svd", rank: int 
             elif solver == "newton_schulz":
                 out[n] = polar_newton_schulz(g, ns_steps)
             else:  # each member draws its own sketch, so a member equals its single run
-                out[n] = torch.cat([polar_rsvd(g[i:i + 1], rank, gen) for i, gen in enumerate(state)])
+                out[n] = torch.cat(
+                    [polar_rsvd(g[i : i + 1], rank, gen) for i, gen in enumerate(state)]
+                )
         return out, state
 
     return GradientTransform(init, update)
 
 
-def column_norm(targets: Sequence[str] | None = ("W1",), min_norm: float = 0.01) -> GradientTransform:
+def column_norm(
+    targets: Sequence[str] | None = ("W1",), min_norm: float = 0.01
+) -> GradientTransform:
     """Divide each column of G [M, fan_in, fan_out] by max(||column||, min_norm) (EGD code)."""
 
     def update(grads, state, params):
@@ -173,6 +184,7 @@ def rescale(c: float, targets: Sequence[str] | None = None) -> GradientTransform
 
 # ---- Grokfast (Lee et al. 2024), exactly as ironjr/grokfast's grokfast.py ------------------
 
+
 def grokfast_ema(alpha: float = 0.98, lamb: float = 2.0) -> GradientTransform:
     """g -> g + lamb * mu, mu <- alpha mu + (1 - alpha) g, with mu starting at the first g."""
 
@@ -187,7 +199,9 @@ def grokfast_ema(alpha: float = 0.98, lamb: float = 2.0) -> GradientTransform:
     return GradientTransform(init, update)
 
 
-def grokfast_ma(window_size: int = 100, lamb: float = 5.0, warmup: bool = True) -> GradientTransform:
+def grokfast_ma(
+    window_size: int = 100, lamb: float = 5.0, warmup: bool = True
+) -> GradientTransform:
     """g -> g + lamb * mean of the last `window_size` raw gradients (the current one included).
 
     With warmup the gradient passes unchanged until the window is full (Grokfast code).
@@ -195,8 +209,13 @@ def grokfast_ma(window_size: int = 100, lamb: float = 5.0, warmup: bool = True) 
     once per window to stop rounding drift."""
 
     def init(params):
-        return {"buf": {n: torch.zeros((window_size, *p.shape), dtype=p.dtype) for n, p in params.items()},
-                "sum": {n: torch.zeros_like(p) for n, p in params.items()}, "count": 0}
+        return {
+            "buf": {
+                n: torch.zeros((window_size, *p.shape), dtype=p.dtype) for n, p in params.items()
+            },
+            "sum": {n: torch.zeros_like(p) for n, p in params.items()},
+            "count": 0,
+        }
 
     def update(grads, state, params):
         buf, sums, count = state["buf"], state["sum"], state["count"]

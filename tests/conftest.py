@@ -1,4 +1,5 @@
 """Shared fixtures: one smoke-scale build of the book per test session."""
+
 from __future__ import annotations
 
 import os

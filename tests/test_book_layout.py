@@ -3,6 +3,7 @@
 Fast and static (no execution): papermill injects parameters after the cell tagged
 ``parameters``, so that cell must hold only literal defaults, typed and commented.
 """
+
 from __future__ import annotations
 
 import ast
@@ -39,7 +40,8 @@ def test_toc_matches_notebooks() -> None:
     """Each notebooks/NN_*.ipynb is a TOC chapter (chapters/<stem>) and vice versa."""
     chapters = toc_files()[1:]
     assert sorted(chapters) == [f"chapters/{p.stem}" for p in NOTEBOOKS], (
-        "book/_toc.yml and notebooks/ disagree: one line `- file: chapters/<stem>` per notebook")
+        "book/_toc.yml and notebooks/ disagree: one line `- file: chapters/<stem>` per notebook"
+    )
 
 
 def test_toc_files_exist() -> None:
@@ -57,20 +59,25 @@ def test_parameters_cell(path: Path) -> None:
     """Only ``name: type = literal  # comment`` lines, one of which defines ``scale``."""
     source = parameters_cell(path)
     tree = ast.parse(source)
-    commented = {tok.start[0] for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-                 if tok.type == tokenize.COMMENT}
+    commented = {
+        tok.start[0]
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+    }
     names = []
     for node in tree.body:
         line = source.splitlines()[node.lineno - 1].strip()
         assert isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name), (
-            f"{path.name}: not a typed assignment: {line!r}")
+            f"{path.name}: not a typed assignment: {line!r}"
+        )
         assert node.value is not None, f"{path.name}: no default value: {line!r}"
         try:
             ast.literal_eval(node.value)
         except ValueError:
             pytest.fail(f"{path.name}: default is not a literal: {line!r}")
         assert commented & set(range(node.lineno, node.end_lineno + 1)), (
-            f"{path.name}: add a comment saying what {node.target.id!r} is: {line!r}")
+            f"{path.name}: add a comment saying what {node.target.id!r} is: {line!r}"
+        )
         names.append(node.target.id)
     assert "scale" in names, f"{path.name}: the parameters cell must define `scale`"
     assert len(names) == len(set(names)), f"{path.name}: a parameter is defined twice"
@@ -85,8 +92,12 @@ def test_papermill_documents_every_parameter(path: Path) -> None:
 
     source = parameters_cell(path)
     params = PythonTranslator.inspect(nbformat.v4.new_code_cell(source))
-    n_lines = sum(1 for line in source.splitlines() if line.strip() and not line.strip().startswith("#"))
-    assert len(params) == n_lines, f"{path.name}: papermill parsed {len(params)} of {n_lines} parameters"
+    n_lines = sum(
+        1 for line in source.splitlines() if line.strip() and not line.strip().startswith("#")
+    )
+    assert len(params) == n_lines, (
+        f"{path.name}: papermill parsed {len(params)} of {n_lines} parameters"
+    )
     assert all(p.help for p in params), f"{path.name}: a parameter has no help text"
 
 
@@ -99,13 +110,18 @@ def test_only_build_replaces_just_its_chapter(tmp_path: Path) -> None:
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
     path = tmp_path / "claims-cpu.json"
-    path.write_text(json.dumps([{"chapter": "a", "id": 1}, {"chapter": "b", "id": 2},
-                                {"chapter": "c", "id": 3}]))
-    merged = build.merge_chapter(path, [{"chapter": "b", "id": 4}, {"chapter": "b", "id": 5}],
-                                 "b", ["a", "b", "c", "d"])
+    path.write_text(
+        json.dumps(
+            [{"chapter": "a", "id": 1}, {"chapter": "b", "id": 2}, {"chapter": "c", "id": 3}]
+        )
+    )
+    merged = build.merge_chapter(
+        path, [{"chapter": "b", "id": 4}, {"chapter": "b", "id": 5}], "b", ["a", "b", "c", "d"]
+    )
     assert [r["id"] for r in merged] == [1, 4, 5, 3]
-    assert build.merge_chapter(tmp_path / "none.json", [{"chapter": "a", "id": 9}], "a",
-                               ["a", "b"]) == [{"chapter": "a", "id": 9}]
+    assert build.merge_chapter(
+        tmp_path / "none.json", [{"chapter": "a", "id": 9}], "a", ["a", "b"]
+    ) == [{"chapter": "a", "id": 9}]
 
 
 def _build_module():
@@ -129,15 +145,25 @@ def test_cache_key_follows_the_chapter_package_not_another(tmp_path: Path) -> No
     """Editing chapter alpha's package (figures included) or the library re-executes alpha;
     editing chapter beta's package or alpha's tests does not."""
     build = _build_module()
-    files = {"grokcore/core.py": "A = 1\n", "chapters/__init__.py": "",
-             "chapters/alpha/__init__.py": "", "chapters/alpha/figures.py": "F = 1\n",
-             "chapters/alpha/tests/test_a.py": "T = 1\n", "chapters/beta/__init__.py": "",
-             "chapters/beta/model.py": "M = 1\n"}
+    files = {
+        "grokcore/core.py": "A = 1\n",
+        "chapters/__init__.py": "",
+        "chapters/alpha/__init__.py": "",
+        "chapters/alpha/figures.py": "F = 1\n",
+        "chapters/alpha/tests/test_a.py": "T = 1\n",
+        "chapters/beta/__init__.py": "",
+        "chapters/beta/model.py": "M = 1\n",
+    }
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "%matplotlib inline\nfrom chapters.alpha import figures as F\nimport grokcore")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "%matplotlib inline\nfrom chapters.alpha import figures as F\nimport grokcore"
+            )
+        ]
+    )
     source = tmp_path / "notebooks" / "01_alpha.ipynb"
     source.parent.mkdir()
     nbformat.write(nb, source)
@@ -148,9 +174,12 @@ def test_cache_key_follows_the_chapter_package_not_another(tmp_path: Path) -> No
 
     before = key()
     assert key() == before and build.cache_key(source, "cpu", root=tmp_path) != before
-    for name, moves in [("chapters/beta/model.py", False),
-                        ("chapters/alpha/tests/test_a.py", False),
-                        ("chapters/alpha/figures.py", True), ("grokcore/core.py", True)]:
+    for name, moves in [
+        ("chapters/beta/model.py", False),
+        ("chapters/alpha/tests/test_a.py", False),
+        ("chapters/alpha/figures.py", True),
+        ("grokcore/core.py", True),
+    ]:
         (tmp_path / name).write_text("changed = 2\n")
         assert (key() != before) == moves, name
         before = key()

@@ -4,6 +4,7 @@ All tests share one smoke-scale build (``built_book`` in conftest.py). The brows
 HTML on loopback and drives headless Chromium: the explorer widget must render and respond with
 no kernel and no network. Without chromium/chromedriver it skips and says how to enable it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,9 +21,13 @@ import pytest
 pytestmark = pytest.mark.notebook
 
 CLAIM_KEYS = {"chapter", "id", "source", "statement", "paper", "ours", "verdict", "scale"}
-CHAPTERS = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-HOW_TO_ENABLE = ("run `make test` as root (it installs them), "
-                 "or `apt-get install -y chromium chromium-driver`")
+CHAPTERS = sorted(
+    p.stem
+    for p in (Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb")
+)
+HOW_TO_ENABLE = (
+    "run `make test` as root (it installs them), or `apt-get install -y chromium chromium-driver`"
+)
 
 # The image the first explorer shows, as a hash of its pixels (None until it has loaded).
 VISIBLE_IMAGE_JS = """
@@ -59,7 +64,9 @@ def test_claims_json(built_book: Path) -> None:
     assert {c["chapter"] for c in claims} == {p.stem for p in executed_chapters(built_book)}
     # as a reader sees it: entities decoded and Sphinx's smart quotes straightened
     intro = html.unescape((built_book / "_build" / "html" / "intro.html").read_text())
-    intro = " ".join(intro.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"').split())
+    intro = " ".join(
+        intro.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"').split()
+    )
     for claim in claims:
         statement = " ".join(str(claim["statement"]).split())
         assert statement in intro, f"claim {claim['id']!r} missing from the scoreboard"
@@ -106,10 +113,17 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
 
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--no-first-run", "--disable-component-update", "--disable-sync",
-                 "--window-size=1200,1600",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
+    for flag in [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,1600",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
     yield driver
@@ -134,7 +148,8 @@ def test_widget_works_offline(browser, book_url: str, built_book: Path, chapter:
 
     handle.send_keys(Keys.ARROW_RIGHT)
     after = WebDriverWait(browser, 10).until(
-        lambda d: (img := d.execute_script(VISIBLE_IMAGE_JS)) not in (None, before) and img)
+        lambda d: (img := d.execute_script(VISIBLE_IMAGE_JS)) not in (None, before) and img
+    )
     browser.save_screenshot(str(built_book / f"{chapter}-widget-after.png"))
     assert after != before
     assert handle.get_attribute("aria-valuenow") not in (None, "0", "0.0")
@@ -143,7 +158,8 @@ def test_widget_works_offline(browser, book_url: str, built_book: Path, chapter:
     if len(handles) > 1:  # the inner level follows its slider inside the newly shown outer view
         handles[1].send_keys(Keys.ARROW_RIGHT)
         WebDriverWait(browser, 10).until(
-            lambda d: d.execute_script(VISIBLE_IMAGE_JS) not in (None, before, after))
+            lambda d: d.execute_script(VISIBLE_IMAGE_JS) not in (None, before, after)
+        )
 
     scripts = [s.get_attribute("src") or "" for s in browser.find_elements(By.TAG_NAME, "script")]
     for name in ("require.js", "embed-amd.js"):

@@ -1,6 +1,7 @@
 """The library/chapter split holds: grokcore imports no chapter, a chapter imports no other
 chapter, notebooks import only grokcore and their own chapter package (plus the standard
 library and the book's plotting/table packages), and every module says what it is for."""
+
 from __future__ import annotations
 
 import ast
@@ -13,8 +14,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.name for p in (ROOT / "chapters").iterdir() if (p / "__init__.py").exists())
-THIRD_PARTY = {"torch", "numpy", "matplotlib", "pandas", "IPython", "ipywidgets", "tqdm", "pytest",
-               "nbformat", "papermill", "yaml", "seaborn"}
+THIRD_PARTY = {
+    "torch",
+    "numpy",
+    "matplotlib",
+    "pandas",
+    "IPython",
+    "ipywidgets",
+    "tqdm",
+    "pytest",
+    "nbformat",
+    "papermill",
+    "yaml",
+    "seaborn",
+}
 
 
 def imports(source: str) -> set[str]:
@@ -41,13 +54,20 @@ def test_the_library_imports_no_chapter():
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_a_chapter_imports_only_the_library_and_itself(chapter):
-    for path in modules(ROOT / "chapters" / chapter) + sorted((ROOT / "chapters" / chapter / "tests").glob("*.py")):
-        others = {m.split(".")[1] for m in imports(path.read_text())
-                  if m.startswith("chapters.") and m.split(".")[1] != chapter}
+    for path in modules(ROOT / "chapters" / chapter) + sorted(
+        (ROOT / "chapters" / chapter / "tests").glob("*.py")
+    ):
+        others = {
+            m.split(".")[1]
+            for m in imports(path.read_text())
+            if m.startswith("chapters.") and m.split(".")[1] != chapter
+        }
         assert not others, f"{path.relative_to(ROOT)} imports other chapters {sorted(others)}"
 
 
-@pytest.mark.parametrize("notebook", sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "notebook", sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem
+)
 def test_a_notebook_imports_grokcore_and_its_own_chapter(notebook):
     cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
     names = set()
@@ -62,6 +82,10 @@ def test_a_notebook_imports_grokcore_and_its_own_chapter(notebook):
 def test_every_module_says_what_it_is_for():
     for path in modules(ROOT / "grokcore") + modules(ROOT / "chapters"):
         doc = ast.get_docstring(ast.parse(path.read_text()))
-        if path.name == "__init__.py" and path.parent.name != "chapters" and not path.read_text().strip():
+        if (
+            path.name == "__init__.py"
+            and path.parent.name != "chapters"
+            and not path.read_text().strip()
+        ):
             continue  # an empty package marker
         assert doc and re.match(r"\S", doc), f"{path.relative_to(ROOT)} has no module docstring"

@@ -1,4 +1,5 @@
 """environment.yml carries the same pins as pyproject.toml; the two commands are in the README."""
+
 import re
 import tomllib
 from pathlib import Path
@@ -8,7 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pyproject_pins() -> dict[str, str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = meta["dependencies"] + [r for extra in meta["optional-dependencies"].values() for r in extra]
+    reqs = meta["dependencies"] + [
+        r for extra in meta["optional-dependencies"].values() for r in extra
+    ]
     pins = {}
     for r in reqs:
         name, _, version = r.partition("==")
@@ -45,6 +48,10 @@ def test_readme_names_the_two_commands_and_ci_runs_the_test_one():
 def test_readme_verdicts_match_the_recorded_cpu_build():
     import subprocess
     import sys
-    out = subprocess.run([sys.executable, str(ROOT / "book" / "readme_claims.py"), "--check"],
-                         capture_output=True, text=True)
+
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "book" / "readme_claims.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr

@@ -9,6 +9,7 @@ and the effective rank of per-sample gradients. The probes never touch the model
 or the training batches, so a run's training curve is the same with or without them. Runs
 differing only in seed, β1 and weight decay train as one stacked model (grokcore.stacked_optim).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,8 +19,16 @@ from typing import Sequence
 
 import torch
 
-from grokcore.config import (MethodConfig, ModularTask, OptimConfig, RunConfig, TransformerConfig, WrapsRun,
-                             _check, _positive_int)
+from grokcore.config import (
+    MethodConfig,
+    ModularTask,
+    OptimConfig,
+    RunConfig,
+    TransformerConfig,
+    WrapsRun,
+    _check,
+    _positive_int,
+)
 from grokcore.hooks import Hook
 from grokcore.records import RunRecord, new_record
 from grokcore.train import stream_seed, train_stack
@@ -28,18 +37,58 @@ from . import diagnostics as dynamics
 from .measures import gap
 
 SCALES = {  # a notebook parameter left as None takes these
-    "smoke": {"p": 23, "d_model": 16, "d_mlp": 64, "seeds": 2, "num_steps": 100, "beta1s": [0.0, 0.9],
-              "weight_decays": [0.0, 1.0], "diag_seeds": 1, "hessian_every": 40, "max_stack": 16,
-              "transplant_seeds": 2, "eval_test": 0},
-    "cpu": {"p": 113, "d_model": 64, "d_mlp": 256, "seeds": 5, "num_steps": 1500,
-            "beta1s": [0.0, 0.4, 0.5, 0.9, 0.95], "weight_decays": [0.0, 0.25, 1.0, 2.0, 5.0],
-            "diag_seeds": 2, "hessian_every": 100, "max_stack": 6, "transplant_seeds": 5,
-            "eval_test": 2000},  # eval_test: held-out pairs for the test metrics (0: all)
-    "paper": {"p": 113, "d_model": 64, "d_mlp": 256, "seeds": 30, "num_steps": 3000,  # blog: 30 seeds, 3000 steps
-              "beta1s": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95],  # 13 values
-              "weight_decays": [0.0, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0],  # 9 values incl. 0, 0.25, 1, 2, 5
-              "diag_seeds": 30, "hessian_every": 100, "max_stack": None,  # None: stacked on a GPU
-              "transplant_seeds": 30, "eval_test": 0},
+    "smoke": {
+        "p": 23,
+        "d_model": 16,
+        "d_mlp": 64,
+        "seeds": 2,
+        "num_steps": 100,
+        "beta1s": [0.0, 0.9],
+        "weight_decays": [0.0, 1.0],
+        "diag_seeds": 1,
+        "hessian_every": 40,
+        "max_stack": 16,
+        "transplant_seeds": 2,
+        "eval_test": 0,
+    },
+    "cpu": {
+        "p": 113,
+        "d_model": 64,
+        "d_mlp": 256,
+        "seeds": 5,
+        "num_steps": 1500,
+        "beta1s": [0.0, 0.4, 0.5, 0.9, 0.95],
+        "weight_decays": [0.0, 0.25, 1.0, 2.0, 5.0],
+        "diag_seeds": 2,
+        "hessian_every": 100,
+        "max_stack": 6,
+        "transplant_seeds": 5,
+        "eval_test": 2000,
+    },  # eval_test: held-out pairs for the test metrics (0: all)
+    "paper": {
+        "p": 113,
+        "d_model": 64,
+        "d_mlp": 256,
+        "seeds": 30,
+        "num_steps": 3000,  # blog: 30 seeds, 3000 steps
+        "beta1s": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95],  # 13 values
+        "weight_decays": [
+            0.0,
+            0.1,
+            0.25,
+            0.5,
+            1.0,
+            1.5,
+            2.0,
+            3.0,
+            5.0,
+        ],  # 9 values incl. 0, 0.25, 1, 2, 5
+        "diag_seeds": 30,
+        "hessian_every": 100,
+        "max_stack": None,  # None: stacked on a GPU
+        "transplant_seeds": 30,
+        "eval_test": 0,
+    },
 }
 
 
@@ -49,7 +98,9 @@ class DynamicsRun(WrapsRun):
     Runs that differ only in seed, β1 and weight decay stack (WrapsRun, RunConfig.stack_key)."""
 
     run: RunConfig
-    agreement_batch: int = 512  # examples drawn per evaluation, split in two halves (blog: "a batch")
+    agreement_batch: int = (
+        512  # examples drawn per evaluation, split in two halves (blog: "a batch")
+    )
     hessian_every: int = 0  # steps between Hessian / effective-rank probes; 0 = off
     lanczos_iters: int = 15  # Lanczos steps (Hessian-vector products) per top eigenvalue
     hessian_samples: int = 512  # fixed random training examples the Hessian is taken on
@@ -61,55 +112,125 @@ class DynamicsRun(WrapsRun):
 
     def __post_init__(self) -> None:
         w = "DynamicsRun"
-        _positive_int(w, agreement_batch=self.agreement_batch, lanczos_iters=self.lanczos_iters,
-                      hessian_samples=self.hessian_samples, rank_samples=self.rank_samples)
-        _check(self.agreement_batch >= 2, w, "agreement_batch", self.agreement_batch, "an integer >= 2")
-        _check(isinstance(self.hessian_every, int) and self.hessian_every >= 0
-               and self.hessian_every % self.run.eval_every == 0, w, "hessian_every", self.hessian_every,
-               f"0 or a multiple of run.eval_every={self.run.eval_every}")
+        _positive_int(
+            w,
+            agreement_batch=self.agreement_batch,
+            lanczos_iters=self.lanczos_iters,
+            hessian_samples=self.hessian_samples,
+            rank_samples=self.rank_samples,
+        )
+        _check(
+            self.agreement_batch >= 2, w, "agreement_batch", self.agreement_batch, "an integer >= 2"
+        )
+        _check(
+            isinstance(self.hessian_every, int)
+            and self.hessian_every >= 0
+            and self.hessian_every % self.run.eval_every == 0,
+            w,
+            "hessian_every",
+            self.hessian_every,
+            f"0 or a multiple of run.eval_every={self.run.eval_every}",
+        )
 
 
-def base_run(p: int, d_model: int, d_mlp: int, num_steps: int, *, frac_train: float = 0.3,
-             n_layers: int = 2, n_heads: int = 4, lr: float = 3e-3, beta2: float = 0.98,
-             batch_size: int | None = 512, warmup_steps: int = 10, eval_every: int = 20,
-             eval_test: int | None = None, per_token_first: bool = False) -> RunConfig:
+def base_run(
+    p: int,
+    d_model: int,
+    d_mlp: int,
+    num_steps: int,
+    *,
+    frac_train: float = 0.3,
+    n_layers: int = 2,
+    n_heads: int = 4,
+    lr: float = 3e-3,
+    beta2: float = 0.98,
+    batch_size: int | None = 512,
+    warmup_steps: int = 10,
+    eval_every: int = 20,
+    eval_test: int | None = None,
+    per_token_first: bool = False,
+) -> RunConfig:
     """(x+y) mod p with a transformer (no LayerNorm, ReLU, Nanda layout) and AdamW."""
-    return RunConfig(task=ModularTask(operation="x+y", p=p, frac_train=frac_train),
-                     model=TransformerConfig(n_layers=n_layers, d_model=d_model, n_heads=n_heads, d_mlp=d_mlp,
-                                             per_token_first=per_token_first),
-                     optim=OptimConfig(name="adamw", lr=lr, weight_decay=1.0, betas=(0.9, beta2), loss_l2=0.0,
-                                       batch_size=batch_size, warmup_steps=warmup_steps),
-                     num_steps=num_steps, eval_every=eval_every, eval_test=eval_test)
+    return RunConfig(
+        task=ModularTask(operation="x+y", p=p, frac_train=frac_train),
+        model=TransformerConfig(
+            n_layers=n_layers,
+            d_model=d_model,
+            n_heads=n_heads,
+            d_mlp=d_mlp,
+            per_token_first=per_token_first,
+        ),
+        optim=OptimConfig(
+            name="adamw",
+            lr=lr,
+            weight_decay=1.0,
+            betas=(0.9, beta2),
+            loss_l2=0.0,
+            batch_size=batch_size,
+            warmup_steps=warmup_steps,
+        ),
+        num_steps=num_steps,
+        eval_every=eval_every,
+        eval_test=eval_test,
+    )
 
 
-def variant(base: RunConfig, beta1: float, weight_decay: float, seed: int,
-            method: MethodConfig | None = None) -> RunConfig:
-    """`base` at (β1, decoupled weight decay, seed), with `method` (a gradient transform) if given."""
-    optim = dataclasses.replace(base.optim, betas=(beta1, base.optim.betas[1]), weight_decay=weight_decay)
+def variant(
+    base: RunConfig,
+    beta1: float,
+    weight_decay: float,
+    seed: int,
+    method: MethodConfig | None = None,
+) -> RunConfig:
+    """`base` at (β1, decoupled weight decay, seed), with `method` (a gradient transform) if
+    given."""
+    optim = dataclasses.replace(
+        base.optim, betas=(beta1, base.optim.betas[1]), weight_decay=weight_decay
+    )
     return base.replace(optim=optim, seed=seed, method=method or base.method)
 
 
-def sweep_configs(base: RunConfig, beta1s: Sequence[float], weight_decay: float, weight_decays: Sequence[float],
-                  seeds: int, grokfast: MethodConfig, grokfast_beta1s: Sequence[float], *,
-                  diag_seeds: int = 0, hessian_every: int = 0, diag_beta1s: Sequence[float] = (0.0, 0.9),
-                  **probe) -> dict[str, list[DynamicsRun]]:
+def sweep_configs(
+    base: RunConfig,
+    beta1s: Sequence[float],
+    weight_decay: float,
+    weight_decays: Sequence[float],
+    seeds: int,
+    grokfast: MethodConfig,
+    grokfast_beta1s: Sequence[float],
+    *,
+    diag_seeds: int = 0,
+    hessian_every: int = 0,
+    diag_beta1s: Sequence[float] = (0.0, 0.9),
+    **probe,
+) -> dict[str, list[DynamicsRun]]:
     """The chapter's runs by part: "beta1" (β1 sweep at `weight_decay`), "wd" (weight-decay
     sweep at β1 = 0), "grokfast" (without and with Grokfast-EMA at each of `grokfast_beta1s`;
     a run two parts share is one config, trained once). Runs at β1 > 0 stop at 95% test accuracy
     (only their gap is read), except those with the Hessian probes. Seeds below
     `diag_seeds` of β1 in `diag_beta1s` at `weight_decay` also log the Hessian and rank probes."""
+
     def run(b1, wd, s, method=None):
-        heavy = hessian_every if (s < diag_seeds and b1 in diag_beta1s and wd == weight_decay
-                                  and method is None) else 0
+        heavy = (
+            hessian_every
+            if (s < diag_seeds and b1 in diag_beta1s and wd == weight_decay and method is None)
+            else 0
+        )
         cfg = variant(base, b1, wd, s, method)
         if b1 != 0 and not heavy:  # only the gap is read: stop at 95% test accuracy
             cfg = cfg.replace(stop_at_test_acc=0.95)
         return DynamicsRun(cfg, hessian_every=heavy, **probe)
 
-    return {"beta1": [run(b, weight_decay, s) for b in beta1s for s in range(seeds)],
-            "wd": [run(0.0, wd, s) for wd in weight_decays for s in range(seeds)],
-            "grokfast": [run(b, weight_decay, s, m) for m in (None, grokfast) for b in grokfast_beta1s
-                         for s in range(seeds)]}
+    return {
+        "beta1": [run(b, weight_decay, s) for b in beta1s for s in range(seeds)],
+        "wd": [run(0.0, wd, s) for wd in weight_decays for s in range(seeds)],
+        "grokfast": [
+            run(b, weight_decay, s, m)
+            for m in (None, grokfast)
+            for b in grokfast_beta1s
+            for s in range(seeds)
+        ],
+    }
 
 
 def unique(cfgs: Sequence[DynamicsRun]) -> list[DynamicsRun]:
@@ -119,11 +240,14 @@ def unique(cfgs: Sequence[DynamicsRun]) -> list[DynamicsRun]:
 
 # ---- the runner: train_stack with a probe at every evaluation --------------------------------
 
+
 class Probe(Hook):
     """Collects the diagnostics of a stack at each evaluation (a grokcore.hooks.Hook)."""
 
-    grids = {"probe_step": ("eval", ("agreement", "moment_cos")),
-             "hessian_step": ("eval", ("hessian_top", "effective_rank"))}
+    grids = {
+        "probe_step": ("eval", ("agreement", "moment_cos")),
+        "hessian_step": ("eval", ("hessian_top", "effective_rank")),
+    }
 
     def __init__(self, cfgs: Sequence[DynamicsRun]):
         super().__init__()
@@ -143,21 +267,35 @@ class Probe(Hook):
         x, y = data.batch(self._draw(data.train_idx, self.cfg.agreement_batch))
         h = x.shape[1] // 2
         ga = dynamics.gradients(self.run, model, x[:, :h], y[:, :h])
-        gb = dynamics.gradients(self.run, model, x[:, h:2 * h], y[:, h:2 * h])
+        gb = dynamics.gradients(self.run, model, x[:, h : 2 * h], y[:, h : 2 * h])
         g = {n: (ga[n] + gb[n]) / 2 for n in ga}  # the whole batch's gradient
         mc = dynamics.moment_cosine(opt, model, g)
-        self.record("probe_step", step, {"agreement": dynamics.cosine(ga, gb),
-                                         "moment_cos": mc if mc is not None else [math.nan] * len(data.rows)})
+        self.record(
+            "probe_step",
+            step,
+            {
+                "agreement": dynamics.cosine(ga, gb),
+                "moment_cos": mc if mc is not None else [math.nan] * len(data.rows),
+            },
+        )
         every = self.cfg.hessian_every
         if every and step % every == 0:
             if self.fixed is None:
-                self.fixed = self._draw(data.train_idx, max(self.cfg.hessian_samples, self.cfg.rank_samples))
-            hx, hy = data.batch(self.fixed[:, :self.cfg.hessian_samples])
-            rx, ry = data.batch(self.fixed[:, :self.cfg.rank_samples])
-            self.record("hessian_step", step, {
-                "hessian_top": dynamics.top_hessian_eigenvalue(self.run, model, hx, hy, self.cfg.lanczos_iters,
-                                                               self.gens),
-                "effective_rank": dynamics.effective_rank(self.run, model, rx, ry)})
+                self.fixed = self._draw(
+                    data.train_idx, max(self.cfg.hessian_samples, self.cfg.rank_samples)
+                )
+            hx, hy = data.batch(self.fixed[:, : self.cfg.hessian_samples])
+            rx, ry = data.batch(self.fixed[:, : self.cfg.rank_samples])
+            self.record(
+                "hessian_step",
+                step,
+                {
+                    "hessian_top": dynamics.top_hessian_eigenvalue(
+                        self.run, model, hx, hy, self.cfg.lanczos_iters, self.gens
+                    ),
+                    "effective_rank": dynamics.effective_rank(self.run, model, rx, ry),
+                },
+            )
 
 
 def run_dynamics(cfgs: list[DynamicsRun], device: str = "cpu") -> list[RunRecord]:
@@ -166,5 +304,7 @@ def run_dynamics(cfgs: list[DynamicsRun], device: str = "cpu") -> list[RunRecord
         raise ValueError("run_dynamics needs runs that differ only in seed, betas and weight_decay")
     recs = train_stack([c.run for c in cfgs], device=device, hooks=[Probe(cfgs)])
     # the blog's gap (measures.gap) joins the summary
-    return [new_record(c, rec.history, dict(rec.summary, gap=gap(rec.summary)), rec.meta)
-            for c, rec in zip(cfgs, recs)]
+    return [
+        new_record(c, rec.history, dict(rec.summary, gap=gap(rec.summary)), rec.meta)
+        for c, rec in zip(cfgs, recs)
+    ]

@@ -11,6 +11,7 @@ members and one Hessian-vector product serves every member at once.
 - `effective_rank`: exp(entropy) of the normalized singular values of the per-sample gradient
   matrix [n, n_params] (Roy & Vetterli 2007), per-sample gradients by torch.func.vmap.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -41,8 +42,10 @@ def _params(model: StackedModule) -> Tensors:
 
 def _loss_fn(cfg: RunConfig, model: StackedModule, x: torch.Tensor, y: torch.Tensor) -> Callable:
     """params -> loss summed over members on x [M, B, ...], y [M, B]."""
+
     def f(params: Tensors) -> torch.Tensor:
         return member_loss(cfg, functional_call(model, params, (x,)), y).sum()
+
     return f
 
 
@@ -51,23 +54,40 @@ def gradients(cfg: RunConfig, model: StackedModule, x: torch.Tensor, y: torch.Te
     return grad(_loss_fn(cfg, model, x, y))(_params(model))
 
 
-def gradient_agreement(cfg: RunConfig, model: StackedModule, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def gradient_agreement(
+    cfg: RunConfig, model: StackedModule, x: torch.Tensor, y: torch.Tensor
+) -> torch.Tensor:
     """Cosine between the gradients of the two halves of each member's batch x [M, B, ...]
     (the caller draws the batch at random): [M]."""
     h = x.shape[1] // 2
-    return cosine(gradients(cfg, model, x[:, :h], y[:, :h]), gradients(cfg, model, x[:, h:2 * h], y[:, h:2 * h]))
+    return cosine(
+        gradients(cfg, model, x[:, :h], y[:, :h]),
+        gradients(cfg, model, x[:, h : 2 * h], y[:, h : 2 * h]),
+    )
 
 
-def moment_cosine(opt: torch.optim.Optimizer, model: StackedModule, g: Tensors) -> torch.Tensor | None:
+def moment_cosine(
+    opt: torch.optim.Optimizer, model: StackedModule, g: Tensors
+) -> torch.Tensor | None:
     """Cosine between Adam's first moment and the gradient g, per member; None before step 1."""
-    m = {n: opt.state[p]["exp_avg"] for n, p in model.named_parameters() if "exp_avg" in opt.state.get(p, {})}
+    m = {
+        n: opt.state[p]["exp_avg"]
+        for n, p in model.named_parameters()
+        if "exp_avg" in opt.state.get(p, {})
+    }
     if len(m) != len(g):
         return None
     return cosine(m, g)
 
 
-def top_hessian_eigenvalue(cfg: RunConfig, model: StackedModule, x: torch.Tensor, y: torch.Tensor,
-                           iters: int = 15, generators: Sequence[torch.Generator] | None = None) -> torch.Tensor:
+def top_hessian_eigenvalue(
+    cfg: RunConfig,
+    model: StackedModule,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    iters: int = 15,
+    generators: Sequence[torch.Generator] | None = None,
+) -> torch.Tensor:
     """Largest eigenvalue of each member's loss Hessian on x [M, B, ...]: [M].
 
     `iters` Lanczos steps from a random start (member i draws it from generators[i]), each one
@@ -90,8 +110,10 @@ def top_hessian_eigenvalue(cfg: RunConfig, model: StackedModule, x: torch.Tensor
         return {n: v[n] - sw[n] for n in names}
 
     gens = generators or [None] * m
-    q = {n: torch.stack([torch.randn(p.shape[1:], generator=g, dtype=p.dtype) for g in gens])
-         for n, p in params.items()}
+    q = {
+        n: torch.stack([torch.randn(p.shape[1:], generator=g, dtype=p.dtype) for g in gens])
+        for n, p in params.items()
+    }
     q = scale(q, 1 / _dot(q, q).sqrt())
     basis, alphas, betas = [q], [], []
     for j in range(iters):
@@ -115,7 +137,9 @@ def top_hessian_eigenvalue(cfg: RunConfig, model: StackedModule, x: torch.Tensor
     return torch.linalg.eigvalsh(t)[:, -1]
 
 
-def per_sample_gradients(cfg: RunConfig, model: StackedModule, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def per_sample_gradients(
+    cfg: RunConfig, model: StackedModule, x: torch.Tensor, y: torch.Tensor
+) -> torch.Tensor:
     """Every sample's loss gradient, flattened per member: x [M, n, ...] -> [M, n, n_params]."""
     params = _params(model)
 
@@ -126,7 +150,9 @@ def per_sample_gradients(cfg: RunConfig, model: StackedModule, x: torch.Tensor, 
     return torch.cat([g.transpose(0, 1).flatten(2) for g in per.values()], dim=2)
 
 
-def effective_rank(cfg: RunConfig, model: StackedModule, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def effective_rank(
+    cfg: RunConfig, model: StackedModule, x: torch.Tensor, y: torch.Tensor
+) -> torch.Tensor:
     """exp(entropy of s / sum s) of the per-sample gradient matrix's singular values s: [M]."""
     return matrix_effective_rank(per_sample_gradients(cfg, model, x, y))
 

@@ -5,6 +5,7 @@ Every figure is returned closed, except the explorer's view (run_panel), which
 grokcore.explore.figure_png renders and closes. A table cell is "—" or None where every seed, or
 that seed, was censored.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -30,8 +31,14 @@ def gap_figure(by_beta1: dict, budget: int):
             q = A.quartiles([A.gap(r.summary) for r in recs])
             n_cens = sum(A.gap(r.summary) is None for r in recs)
             if n_cens:
-                ax.annotate(f"{n_cens} cens.", (b1, q[1] if q else 0), fontsize=7, textcoords="offset points",
-                            xytext=(0, 6), ha="center")
+                ax.annotate(
+                    f"{n_cens} cens.",
+                    (b1, q[1] if q else 0),
+                    fontsize=7,
+                    textcoords="offset points",
+                    xytext=(0, 6),
+                    ha="center",
+                )
             if q:
                 xs.append(b1), lo.append(q[0]), med.append(q[1]), hi.append(q[2])
         ax.fill_between(xs, lo, hi, color=TEST, alpha=0.2, lw=0, label="IQR over seeds")
@@ -52,9 +59,12 @@ def _marks(ax, r):
 
 
 def oscillation_figure(by_wd: dict, weight_decays, seed: int = 0):
-    """Post-grok test accuracy (left axis) and weight norm (right axis), one panel per weight decay."""
+    """Post-grok test accuracy (left axis) and weight norm (right axis), one panel per weight
+    decay."""
     with style():
-        fig, axes = plt.subplots(1, len(weight_decays), figsize=(3.6 * len(weight_decays), 2.9), squeeze=False)
+        fig, axes = plt.subplots(
+            1, len(weight_decays), figsize=(3.6 * len(weight_decays), 2.9), squeeze=False
+        )
         for ax, wd in zip(axes[0], weight_decays):
             r = by_wd[wd][seed]
             h = r.history
@@ -77,20 +87,41 @@ def oscillation_figure(by_wd: dict, weight_decays, seed: int = 0):
 def diagnostics_figure(runs: dict, title: str = ""):
     """runs: label -> record with Hessian probes. Rows: accuracy, top Hessian eigenvalue,
     gradient agreement, Adam moment cosine, effective rank; dotted lines at train/test 95%."""
-    rows = [("acc", "accuracy"), ("hessian_top", "top Hessian eigenvalue"), ("agreement", "half-batch agreement"),
-            ("moment_cos", "cos(Adam m, gradient)"), ("effective_rank", "per-sample grad eff. rank")]
+    rows = [
+        ("acc", "accuracy"),
+        ("hessian_top", "top Hessian eigenvalue"),
+        ("agreement", "half-batch agreement"),
+        ("moment_cos", "cos(Adam m, gradient)"),
+        ("effective_rank", "per-sample grad eff. rank"),
+    ]
     with style():
-        fig, axes = plt.subplots(len(rows), len(runs), figsize=(4.0 * len(runs), 1.7 * len(rows)),
-                                 sharex="col", squeeze=False)
+        fig, axes = plt.subplots(
+            len(rows),
+            len(runs),
+            figsize=(4.0 * len(runs), 1.7 * len(rows)),
+            sharex="col",
+            squeeze=False,
+        )
         for j, (label, r) in enumerate(runs.items()):
             for i, (key, name) in enumerate(rows):
                 ax = axes[i][j]
                 if key == "acc":
-                    ax.plot(r.history["step"], r.history["test_acc"], color=TEST, lw=1.1, label="test")
-                    ax.plot(r.history["step"], r.history["train_acc"], color=TRAIN, lw=1.1, ls="--", label="train")
+                    ax.plot(
+                        r.history["step"], r.history["test_acc"], color=TEST, lw=1.1, label="test"
+                    )
+                    ax.plot(
+                        r.history["step"],
+                        r.history["train_acc"],
+                        color=TRAIN,
+                        lw=1.1,
+                        ls="--",
+                        label="train",
+                    )
                     ax.set_title(label)
                 else:
-                    grid = "hessian_step" if key in ("hessian_top", "effective_rank") else "probe_step"
+                    grid = (
+                        "hessian_step" if key in ("hessian_top", "effective_rank") else "probe_step"
+                    )
                     ax.plot(*A.series(r, key, grid), color="k", lw=0.9)
                 if key == "hessian_top":
                     ax.set_yscale("log")
@@ -114,8 +145,13 @@ def dips_figure(dips, gaps, stats: dict, labels):
         values = sorted(set(labels))
         for k, v in enumerate(values):
             pts = [(d, g) for d, g, lab in zip(dips, gaps, labels) if lab == v]
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14, color=cmap(k / max(1, len(values) - 1)),
-                       label=f"β1 = {v:g}")
+            ax.scatter(
+                [p[0] for p in pts],
+                [p[1] for p in pts],
+                s=14,
+                color=cmap(k / max(1, len(values) - 1)),
+                label=f"β1 = {v:g}",
+            )
         r = stats["r"]
         ax.set_title(f"r = {r:.2f} (n = {stats['n']})" if r is not None else "r undefined")
         ax.set_xlabel("dips in gradient agreement (up to the grokking step)")
@@ -128,7 +164,7 @@ def dips_figure(dips, gaps, stats: dict, labels):
 
 
 def explorer_settings(part: dict) -> dict[str, list[RunRecord]]:
-    """"β1 = b, wd = w" (and Grokfast) -> the records of that setting, by seed."""
+    """ "β1 = b, wd = w" (and Grokfast) -> the records of that setting, by seed."""
     out: dict = {}
     for name in ("beta1", "wd", "grokfast"):
         for r in sorted(part[name], key=lambda r: r.config["run"]["seed"]):
@@ -191,6 +227,7 @@ def transplant_figure(records):
 
 # ---- tables (rows for pandas.DataFrame) ------------------------------------------------------
 
+
 def _q(values) -> str:
     """'median (25%–75%)' of the uncensored values, or '—'."""
     q = A.quartiles(values)
@@ -203,21 +240,33 @@ def _round(x, d=3):
 
 
 def gap_table(groups: dict, name: str) -> list[dict]:
-    """Per value: grok rate, median (IQR) gap, median steps to train and test 95%, final train acc."""
+    """Per value: grok rate, median (IQR) gap, median steps to train and test 95%, final train
+    acc."""
     rows = []
     for v, recs in groups.items():
-        rows.append({name: v, "grokked": f"{sum(map(A.grokked, recs))}/{len(recs)}",
-                     "gap, median (IQR)": _q([A.gap(r.summary) for r in recs]),
-                     "train 95% at": _q([r.summary["step_to_train_acc_95"] for r in recs]),
-                     "test 95% at": _q([A.grok_step(r) for r in recs]),
-                     "final train acc": round(statistics.fmean(r.final["train_acc"] for r in recs), 3)})
+        rows.append(
+            {
+                name: v,
+                "grokked": f"{sum(map(A.grokked, recs))}/{len(recs)}",
+                "gap, median (IQR)": _q([A.gap(r.summary) for r in recs]),
+                "train 95% at": _q([r.summary["step_to_train_acc_95"] for r in recs]),
+                "test 95% at": _q([A.grok_step(r) for r in recs]),
+                "final train acc": round(statistics.fmean(r.final["train_acc"] for r in recs), 3),
+            }
+        )
     return rows
 
 
 def grokfast_table(cells: dict, beta1s) -> list[dict]:
     """Blog's 2x2 table: median (IQR) grok step per β1, without and with Grokfast-EMA."""
-    return [{"β1": b, "AdamW": _q([A.grok_step(r) for r in cells[(b, "none")]]),
-             "AdamW + Grokfast-EMA": _q([A.grok_step(r) for r in cells[(b, "grokfast_ema")]])} for b in beta1s]
+    return [
+        {
+            "β1": b,
+            "AdamW": _q([A.grok_step(r) for r in cells[(b, "none")]]),
+            "AdamW + Grokfast-EMA": _q([A.grok_step(r) for r in cells[(b, "grokfast_ema")]]),
+        }
+        for b in beta1s
+    ]
 
 
 def oscillation_table(by_wd: dict) -> list[dict]:
@@ -230,9 +279,18 @@ def oscillation_table(by_wd: dict) -> list[dict]:
         def med(k):
             v = [f[k] for f in feats if f[k] is not None]
             return round(statistics.median(v), 3) if v else None
-        rows.append({"weight decay": wd, "grokked runs": len(feats), "amplitude": med("amplitude"),
-                     "period (steps)": med("period"), "r(test acc, weight norm)": med("corr_norm"),
-                     "lowest test acc": med("min_acc"), "collapses / run": med("collapses")})
+
+        rows.append(
+            {
+                "weight decay": wd,
+                "grokked runs": len(feats),
+                "amplitude": med("amplitude"),
+                "period (steps)": med("period"),
+                "r(test acc, weight norm)": med("corr_norm"),
+                "lowest test acc": med("min_acc"),
+                "collapses / run": med("collapses"),
+            }
+        )
     return rows
 
 
@@ -243,17 +301,35 @@ def diagnostics_table(diag: dict) -> list[dict]:
         for r in recs:
             h = A.hessian_features(r)
             tr, te = r.summary["step_to_train_acc_95"], A.grok_step(r)
-            rows.append({"β1": b1, "seed": r.config["run"]["seed"], "train 95%": tr, "test 95%": te,
-                         "λmax first": round(h["first"], 2), "λmax peak": round(h["peak"], 2), "peak step": h["peak_step"],
-                         "grok − peak": h["lag"], "agreement rise": _round(A.agreement_rise(r)),
-                         "moment cos (train→test 95%)": _round(A.window_mean(r, "moment_cos", tr, te)),
-                         "rank change": _round(A.rank_change(r))})
+            rows.append(
+                {
+                    "β1": b1,
+                    "seed": r.config["run"]["seed"],
+                    "train 95%": tr,
+                    "test 95%": te,
+                    "λmax first": round(h["first"], 2),
+                    "λmax peak": round(h["peak"], 2),
+                    "peak step": h["peak_step"],
+                    "grok − peak": h["lag"],
+                    "agreement rise": _round(A.agreement_rise(r)),
+                    "moment cos (train→test 95%)": _round(A.window_mean(r, "moment_cos", tr, te)),
+                    "rank change": _round(A.rank_change(r)),
+                }
+            )
     return rows
 
 
 def transplant_table(records: Sequence[RunRecord]) -> list[dict]:
     """One row per seed of the Fourier transplant (chapters.adam_dynamics.transplant)."""
-    return [{"seed": r.config["run"]["seed"], "memorized at": r.summary["at_step"],
-             "test acc then": _round(r.summary.get("test_acc_at")), "grokked at": r.summary["donor_grok"],
-             "with transplant": r.summary["transplant_grok"], "steps after, ratio": _round(transplant.speedup(r)),
-             "Fourier score then / at end": _round(transplant.presence(r))} for r in records]
+    return [
+        {
+            "seed": r.config["run"]["seed"],
+            "memorized at": r.summary["at_step"],
+            "test acc then": _round(r.summary.get("test_acc_at")),
+            "grokked at": r.summary["donor_grok"],
+            "with transplant": r.summary["transplant_grok"],
+            "steps after, ratio": _round(transplant.speedup(r)),
+            "Fourier score then / at end": _round(transplant.presence(r)),
+        }
+        for r in records
+    ]

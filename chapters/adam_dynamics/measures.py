@@ -4,6 +4,7 @@ post-grok oscillation, and features of the probe series (Hessian, agreement, ran
 Nothing here trains. Correlations over runs are grokcore.outcomes' (pearson, correlation_test);
 a censored run (no 95% test accuracy within the budget) gives None, never a dropped seed.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,10 +40,15 @@ def grokked(r: RunRecord) -> bool:
 
 def group(records: Sequence[RunRecord], by: str) -> dict:
     """Records keyed by "beta1", "weight_decay" or "method", in first-seen order, each by seed."""
+
     def key(r):
         run = r.config["run"]
-        return {"beta1": run["optim"]["betas"][0], "weight_decay": run["optim"]["weight_decay"],
-                "method": run["method"]["name"]}[by]
+        return {
+            "beta1": run["optim"]["betas"][0],
+            "weight_decay": run["optim"]["weight_decay"],
+            "method": run["method"]["name"],
+        }[by]
+
     out: dict = {}
     for r in sorted(records, key=lambda r: r.config["run"]["seed"]):
         out.setdefault(key(r), []).append(r)
@@ -68,7 +74,9 @@ def quartiles(values: Sequence[float | None]) -> tuple[float, float, float] | No
     v = [x for x in values if x is not None]
     if not v:
         return None
-    q = torch.quantile(torch.tensor(v, dtype=torch.float64), torch.tensor([0.25, 0.5, 0.75], dtype=torch.float64))
+    q = torch.quantile(
+        torch.tensor(v, dtype=torch.float64), torch.tensor([0.25, 0.5, 0.75], dtype=torch.float64)
+    )
     return tuple(q.tolist())
 
 
@@ -112,7 +120,9 @@ def series(r: RunRecord, key: str, grid: str = "probe_step") -> tuple[list[int],
     return [s for s, _ in pairs], [v for _, v in pairs]
 
 
-def window_mean(r: RunRecord, key: str, start: int | None, stop: int | None, grid: str = "probe_step") -> float | None:
+def window_mean(
+    r: RunRecord, key: str, start: int | None, stop: int | None, grid: str = "probe_step"
+) -> float | None:
     """Mean of a series over start <= step <= stop; None if an end is None or nothing is there."""
     if start is None or stop is None:
         return None
@@ -125,7 +135,7 @@ def count_dips(values: Sequence[float], threshold: float = 0.1, window: int = 5)
     `threshold`; consecutive points below count as one dip."""
     dips, inside = 0, False
     for t in range(window, len(values)):
-        below = values[t] < statistics.median(values[t - window:t]) - threshold
+        below = values[t] < statistics.median(values[t - window : t]) - threshold
         dips += below and not inside
         inside = below
     return dips
@@ -140,8 +150,13 @@ def hessian_features(r: RunRecord) -> dict:
     end = grok_step(r) or steps[-1]
     upto = [(s, v) for s, v in zip(steps, lam) if s <= end] or [(steps[0], lam[0])]
     s_peak, peak = max(upto, key=lambda sv: sv[1])
-    return {"first": lam[0], "peak": peak, "peak_step": s_peak, "spike": peak / lam[0] if lam[0] > 0 else None,
-            "lag": None if grok_step(r) is None else grok_step(r) - s_peak}
+    return {
+        "first": lam[0],
+        "peak": peak,
+        "peak_step": s_peak,
+        "spike": peak / lam[0] if lam[0] > 0 else None,
+        "lag": None if grok_step(r) is None else grok_step(r) - s_peak,
+    }
 
 
 def rank_change(r: RunRecord) -> float | None:
@@ -169,7 +184,9 @@ def agreement_rise(r: RunRecord, early: int = 100, window: int = 100) -> float |
     return None if start is None or end is None else end - start
 
 
-def dips_and_gaps(records: Sequence[RunRecord], threshold: float) -> tuple[list[int], list[int], list[float]]:
+def dips_and_gaps(
+    records: Sequence[RunRecord], threshold: float
+) -> tuple[list[int], list[int], list[float]]:
     """For every grokked run: agreement dips up to its grokking step, its gap, its β1."""
     dips, gaps, b1 = [], [], []
     for r in records:
@@ -218,7 +235,9 @@ def dominant_period(x: Sequence[float], max_frac: float = 0.5) -> int | None:
     cross = next((k for k in range(1, limit) if acf[k] < 0), None)
     if cross is None:
         return None
-    peaks = [k for k in range(cross + 1, limit - 1) if acf[k - 1] < acf[k] >= acf[k + 1] and acf[k] > 0]
+    peaks = [
+        k for k in range(cross + 1, limit - 1) if acf[k - 1] < acf[k] >= acf[k + 1] and acf[k] > 0
+    ]
     return max(peaks, key=lambda k: acf[k]) if peaks else None
 
 
@@ -240,6 +259,11 @@ def post_grok(r: RunRecord, settle: int = 0) -> dict:
     acc_d = _detrend(torch.tensor(acc, dtype=torch.float64))
     norm_d = _detrend(torch.tensor(norm, dtype=torch.float64))
     collapses = sum(1 for a, b in zip(acc, acc[1:]) if a >= 0.5 > b)
-    return {"amplitude": float(acc_d.std()), "period": None if period is None else period * every,
-            "corr_norm": outcomes.pearson(acc_d.tolist(), norm_d.tolist()), "min_acc": min(acc), "collapses": collapses,
-            "n": len(acc)}
+    return {
+        "amplitude": float(acc_d.std()),
+        "period": None if period is None else period * every,
+        "corr_norm": outcomes.pearson(acc_d.tolist(), norm_d.tolist()),
+        "min_acc": min(acc),
+        "collapses": collapses,
+        "n": len(acc),
+    }

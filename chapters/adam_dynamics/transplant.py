@@ -19,6 +19,7 @@ the share of its power in the strongest frequency family {(±k, 0), (0, ±k), (�
 al. 2023: neurons of a grokked model are functions of cos and sin of w_k a, w_k b). A pure
 cos(w_k (a + b)) scores 1; random activations score about 8 / p².
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,7 +33,9 @@ from grokcore.train import Snapshot, Stack, build_model, first_step, train_stack
 
 from .configs import variant
 
-SNAPSHOT_EVERY = 100  # steps between kept states of the donor run (a transplant run resumes from one)
+SNAPSHOT_EVERY = (
+    100  # steps between kept states of the donor run (a transplant run resumes from one)
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,12 @@ class TransplantRun(WrapsRun):
     """One seed's donor run and its Fourier-transplanted copy (blog: Fourier transplant)."""
 
     run: RunConfig  # donor and recipient (blog: default Adam, β1 0.9, weight decay 1)
-    fraction: float = 0.25  # share of last-layer MLP neurons transplanted, most Fourier-like first (ours)
-    threshold: float = 0.95  # accuracy that counts as memorized (train) and grokked (test) (blog: 95%)
+    fraction: float = (
+        0.25  # share of last-layer MLP neurons transplanted, most Fourier-like first (ours)
+    )
+    threshold: float = (
+        0.95  # accuracy that counts as memorized (train) and grokked (test) (blog: 95%)
+    )
 
     @classmethod
     def train(cls, cfgs: list, device: str = "cpu") -> list[RunRecord]:
@@ -49,15 +56,35 @@ class TransplantRun(WrapsRun):
 
     def __post_init__(self) -> None:
         w = "TransplantRun"
-        _check(isinstance(self.run.model, TransformerConfig), w, "run.model", type(self.run.model).__name__,
-               "a TransformerConfig (the neurons are its last MLP layer's)")
+        _check(
+            isinstance(self.run.model, TransformerConfig),
+            w,
+            "run.model",
+            type(self.run.model).__name__,
+            "a TransformerConfig (the neurons are its last MLP layer's)",
+        )
         _check(self.run.method.name == "none", w, "run.method.name", self.run.method.name, "'none'")
-        _check(self.run.task.operation in ("x+y", "x-y"), w, "run.task.operation", self.run.task.operation,
-               "'x+y' or 'x-y' (the Fourier score reads activations over the (a, b) grid)")
-        _check(isinstance(self.fraction, float) and 0 < self.fraction <= 1, w, "fraction", self.fraction,
-               "a float in (0, 1]")
-        _check(isinstance(self.threshold, float) and 0 < self.threshold <= 1, w, "threshold", self.threshold,
-               "a float in (0, 1]")
+        _check(
+            self.run.task.operation in ("x+y", "x-y"),
+            w,
+            "run.task.operation",
+            self.run.task.operation,
+            "'x+y' or 'x-y' (the Fourier score reads activations over the (a, b) grid)",
+        )
+        _check(
+            isinstance(self.fraction, float) and 0 < self.fraction <= 1,
+            w,
+            "fraction",
+            self.fraction,
+            "a float in (0, 1]",
+        )
+        _check(
+            isinstance(self.threshold, float) and 0 < self.threshold <= 1,
+            w,
+            "threshold",
+            self.threshold,
+            "a float in (0, 1]",
+        )
 
 
 def grid_tokens(p: int) -> torch.Tensor:
@@ -75,8 +102,11 @@ def family_power(h: torch.Tensor) -> torch.Tensor:
     total = power.sum((-2, -1)).clamp_min(1e-300)
     shares = []
     for k in range(1, p // 2 + 1):
-        cells = {(s * k % p, 0) for s in (1, -1)} | {(0, s * k % p) for s in (1, -1)} | \
-                {(s * k % p, t * k % p) for s in (1, -1) for t in (1, -1)}
+        cells = (
+            {(s * k % p, 0) for s in (1, -1)}
+            | {(0, s * k % p) for s in (1, -1)}
+            | {(s * k % p, t * k % p) for s in (1, -1) for t in (1, -1)}
+        )
         i, j = zip(*sorted(cells))
         shares.append(power[..., list(i), list(j)].sum(-1) / total)
     return torch.stack(shares, -1)
@@ -134,26 +164,48 @@ def run_transplant(cfgs: list[TransplantRun], device: str = "cpu") -> list[RunRe
         def edit(self, ctx, metrics: dict) -> None:
             for i, s in enumerate(at):
                 if s == ctx.step and grokked[i]:
-                    info[i] = {"score_at": float(neuron_scores(ctx.model, p)[i, chosen[i]].mean()),
-                               "test_acc_at": float(metrics["test_acc"][i])}
+                    info[i] = {
+                        "score_at": float(neuron_scores(ctx.model, p)[i, chosen[i]].mean()),
+                        "test_acc_at": float(metrics["test_acc"][i]),
+                    }
                     transplant_(ctx.model, donor_state, i, chosen[i])
 
     todo = [s for s, g in zip(at, grokked) if g]
     start = max((s for s in snaps if s >= 0 and snaps[s] and todo and s <= min(todo)), default=None)
-    moved = train_stack(runs, device=device, hooks=[Transplant()], resume=snaps[start] if start else None) if todo else None
+    moved = (
+        train_stack(
+            runs, device=device, hooks=[Transplant()], resume=snaps[start] if start else None
+        )
+        if todo
+        else None
+    )
     out = []
     for i, c in enumerate(cfgs):
         d = donors[i]
         t = moved[i] if moved is not None and info[i] else None
-        summary = {"at_step": at[i], "donor_grok": grok[i],
-                   "transplant_grok": first_step(t.history["step"], t.history["test_acc"], thr) if t else None,
-                   "transplanted": bool(info[i]), "neurons": k,
-                   "score_end": float(score_end[i, chosen[i]].mean()), "score_all_end": float(score_end[i].mean()),
-                   **info[i]}
-        h = {"step": d.history["step"], "test_acc": d.history["test_acc"], "train_acc": d.history["train_acc"]}
+        summary = {
+            "at_step": at[i],
+            "donor_grok": grok[i],
+            "transplant_grok": first_step(t.history["step"], t.history["test_acc"], thr)
+            if t
+            else None,
+            "transplanted": bool(info[i]),
+            "neurons": k,
+            "score_end": float(score_end[i, chosen[i]].mean()),
+            "score_all_end": float(score_end[i].mean()),
+            **info[i],
+        }
+        h = {
+            "step": d.history["step"],
+            "test_acc": d.history["test_acc"],
+            "train_acc": d.history["train_acc"],
+        }
         if t:
-            h.update(transplant_step=t.history["step"], transplant_test_acc=t.history["test_acc"],
-                     transplant_train_acc=t.history["train_acc"])
+            h.update(
+                transplant_step=t.history["step"],
+                transplant_test_acc=t.history["test_acc"],
+                transplant_train_acc=t.history["train_acc"],
+            )
         meta = dict(d.meta, transplant_meta=t.meta if t else None)
         out.append(new_record(c, h, summary, meta))
     return out
@@ -171,10 +223,16 @@ def speedup(r: RunRecord) -> float | None:
 def presence(r: RunRecord) -> float | None:
     """Fourier score of the transplanted neurons at the memorization point over at the end."""
     s = r.summary
-    return s["score_at"] / s["score_end"] if s.get("score_at") is not None and s["score_end"] > 0 else None
+    return (
+        s["score_at"] / s["score_end"]
+        if s.get("score_at") is not None and s["score_end"] > 0
+        else None
+    )
 
 
-def variant_of(base: RunConfig, seed: int, beta1: float = 0.9, weight_decay: float = 1.0,
-               **kw) -> TransplantRun:
-    """One seed's TransplantRun of `base` at (β1, weight decay) (configs.variant); kw: its fields."""
+def variant_of(
+    base: RunConfig, seed: int, beta1: float = 0.9, weight_decay: float = 1.0, **kw
+) -> TransplantRun:
+    """One seed's TransplantRun of `base` at (β1, weight decay) (configs.variant); kw: its
+    fields."""
     return TransplantRun(variant(base, beta1, weight_decay, seed), **kw)

@@ -1,5 +1,6 @@
 """What EGD costs per step (EGD §4.2): each EGD variant timed against SGD on one of chapter 2's
 modular runs, next to what the chapter's runs of that variant reached (the Cost table)."""
+
 from __future__ import annotations
 
 import statistics
@@ -18,10 +19,21 @@ COST_VARIANTS = (
     ("SGD", {"name": "none"}, "none"),
     ("EGD, exact SVD", {"name": "egd", "egd_solver": "svd"}, "egd:svd"),
     ("EGD, eigh of the Gram matrix", {"name": "egd", "egd_solver": "eigh"}, "egd:eigh"),
-    ("EGD, rank-128 randomized SVD", {"name": "egd", "egd_solver": "rsvd", "rank": 128}, "egd_rsvd128"),
-    ("EGD, rank-64 randomized SVD", {"name": "egd", "egd_solver": "rsvd", "rank": 64}, "egd_rsvd64"),
-    ("EGD, Newton-Schulz (15 iterations)", {"name": "egd", "egd_solver": "newton_schulz"},
-     "egd_newton_schulz"),
+    (
+        "EGD, rank-128 randomized SVD",
+        {"name": "egd", "egd_solver": "rsvd", "rank": 128},
+        "egd_rsvd128",
+    ),
+    (
+        "EGD, rank-64 randomized SVD",
+        {"name": "egd", "egd_solver": "rsvd", "rank": 64},
+        "egd_rsvd64",
+    ),
+    (
+        "EGD, Newton-Schulz (15 iterations)",
+        {"name": "egd", "egd_solver": "newton_schulz"},
+        "egd_newton_schulz",
+    ),
 )
 
 
@@ -55,9 +67,16 @@ def cost_rows(base: RunConfig, steps: int, cells: dict, task: str, egd_solver: s
             label = "egd" if label == f"egd:{egd_solver}" else None
         recs = cells.get((task, label), [])
         reached = [e for r in recs if (e := time_to(r, per=per_epoch(r))) is not None]
-        rows.append({"variant": name, "ms_per_step": 1e3 * sec, "x_sgd": None, "runs": len(recs),
-                     "reached_95": len(reached),
-                     "epochs_to_95": sum(reached) / len(reached) if reached else None})
+        rows.append(
+            {
+                "variant": name,
+                "ms_per_step": 1e3 * sec,
+                "x_sgd": None,
+                "runs": len(recs),
+                "reached_95": len(reached),
+                "epochs_to_95": sum(reached) / len(reached) if reached else None,
+            }
+        )
     for r in rows:
         r["x_sgd"] = r["ms_per_step"] / rows[0]["ms_per_step"]
     return rows

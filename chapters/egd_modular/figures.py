@@ -4,6 +4,7 @@ gradient spectrum, in grokcore.plotting's house style.
 They read the cells of chapters.egd_modular.measures.by_cell: (task, method) -> records.
 methods_figure and spectrum_figure return a closed Figure (show it with IPython's display);
 run_panel is the explorer's view, rendered by grokcore.explore.figure_png."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -17,7 +18,9 @@ def methods_figure(cells, operations, methods, names: dict[str, str], per_epoch,
     per_epoch: steps per epoch, an int or {task: int}; a (task, method) absent from `cells` is
     left out; titles: {task: panel title} (default "(task) mod p")."""
     with style():
-        fig, axes = plt.subplots(1, len(operations), figsize=(4.6 * len(operations), 3.4), squeeze=False)
+        fig, axes = plt.subplots(
+            1, len(operations), figsize=(4.6 * len(operations), 3.4), squeeze=False
+        )
         for ax, op in zip(axes[0], operations):
             epoch = per_epoch[op] if isinstance(per_epoch, dict) else per_epoch
             for m in methods:
@@ -46,14 +49,26 @@ def spectrum_figure(cells, op: str, per_epoch: int, name: str = "W1"):
     under SGD, and of the update EGD takes, over training (mean over seeds)."""
     with style():
         fig, ax = plt.subplots(figsize=(5.6, 3.4))
-        for method, kind, label in (("none", "grad", "SGD gradient"), ("egd", "update", "EGD update")):
+        for method, kind, label in (
+            ("none", "grad", "SGD gradient"),
+            ("egd", "update", "EGD update"),
+        ):
             recs = cells[(op, method)]
             n = min(len(r.history["spectrum_step"]) for r in recs)
             epochs = [s / per_epoch for s in recs[0].history["spectrum_step"][:n]]
             for stat, ls in (("smax", "-"), ("smin", ":")):
-                vals = [sum(r.history[f"{kind}_{stat}_{name}"][j] for r in recs) / len(recs) for j in range(n)]
-                ax.plot(epochs, vals, color=COLORS[method], ls=ls, lw=1.4,
-                        label=f"{label}: {'largest' if stat == 'smax' else 'smallest nonzero'} s")
+                vals = [
+                    sum(r.history[f"{kind}_{stat}_{name}"][j] for r in recs) / len(recs)
+                    for j in range(n)
+                ]
+                ax.plot(
+                    epochs,
+                    vals,
+                    color=COLORS[method],
+                    ls=ls,
+                    lw=1.4,
+                    label=f"{label}: {'largest' if stat == 'smax' else 'smallest nonzero'} s",
+                )
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel("singular value")

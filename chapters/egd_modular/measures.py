@@ -4,6 +4,7 @@ behind its claims. Nothing here trains.
 Times to 95% (or 99%) test accuracy, speed-ups and ratios with censored runs are
 grokcore.outcomes' (time_to, speedup, ratio); `per_epoch` turns their steps into epochs.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -15,8 +16,9 @@ from grokcore.train import steps_per_epoch
 from .configs import method_label, task_label
 
 
-def by_cell(records: list[RunRecord],
-            p: int | None = None) -> dict[tuple[str, str], list[RunRecord]]:
+def by_cell(
+    records: list[RunRecord], p: int | None = None
+) -> dict[tuple[str, str], list[RunRecord]]:
     """Group records by (task label, method label); each list ordered by seed. Modular tasks at
     a modulus other than `p` are labelled "op mod P"."""
     cells: dict[tuple, list] = {}
@@ -43,16 +45,20 @@ def censoring_note(cells, method: str, tasks: Sequence[str] | None = None) -> st
 
     Unlike grokcore.outcomes.censoring_note it names the method and always lists the counts,
     0/n included (the claims table's notes read this way)."""
-    groups = {task: recs for (task, m), recs in cells.items()
-              if m == method and (tasks is None or task in tasks)}
+    groups = {
+        task: recs
+        for (task, m), recs in cells.items()
+        if m == method and (tasks is None or task in tasks)
+    }
     budgets = sorted({recs[0].cfg.num_steps for recs in groups.values()})
     parts = [f"{task}: {n_censored(recs)}/{len(recs)}" for task, recs in groups.items()]
     steps = " or ".join(map(str, budgets))
     return f"{method} never reached 95% within {steps} steps in " + ", ".join(parts)
 
 
-def spectrum_extreme(records: list[RunRecord], key: str,
-                     reduce: Callable[[list[float]], float] = max) -> list[float]:
+def spectrum_extreme(
+    records: list[RunRecord], key: str, reduce: Callable[[list[float]], float] = max
+) -> list[float]:
     """Per seed, the max (or min) over training of a logged spectrum series, e.g.
     "update_cond_W1" (EGD Fig. 4)."""
     return [reduce(r.history[key]) for r in records]

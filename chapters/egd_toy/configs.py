@@ -4,6 +4,7 @@ A ToyConfig is one run of EGD §3's linear model (chapters.egd_toy.toy). Its ite
 forms, so a run costs a sample of the data and a few matrix products; runs that share sampled
 data (same eps and sizes) form one unit, so each seed's data is drawn once per unit.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,14 +16,30 @@ from grokcore.records import RunRecord
 from . import toy
 
 SCALES = {  # sizes per scale; a notebook parameter left as None takes these
-    "smoke": {"n": 20_000, "n_test": 2_000, "seeds": 2, "eps_sweep": [0.1, 0.01, 0.001],
-              "init_scales": [0.01, 10.0], "num_steps": 20_000},
-    "cpu": {"n": 1_000_000, "n_test": 20_000, "seeds": 5,
-            "eps_sweep": [0.1, 0.03, 0.01, 0.003, 0.001, 0.0003],
-            "init_scales": [0.01, 0.1, 1.0, 10.0, 100.0], "num_steps": 100_000},
-    "paper": {"n": 10_000_000, "n_test": 100_000, "seeds": 20,
-              "eps_sweep": [0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001],
-              "init_scales": [0.01, 0.1, 1.0, 10.0, 100.0], "num_steps": 300_000},
+    "smoke": {
+        "n": 20_000,
+        "n_test": 2_000,
+        "seeds": 2,
+        "eps_sweep": [0.1, 0.01, 0.001],
+        "init_scales": [0.01, 10.0],
+        "num_steps": 20_000,
+    },
+    "cpu": {
+        "n": 1_000_000,
+        "n_test": 20_000,
+        "seeds": 5,
+        "eps_sweep": [0.1, 0.03, 0.01, 0.003, 0.001, 0.0003],
+        "init_scales": [0.01, 0.1, 1.0, 10.0, 100.0],
+        "num_steps": 100_000,
+    },
+    "paper": {
+        "n": 10_000_000,
+        "n_test": 100_000,
+        "seeds": 20,
+        "eps_sweep": [0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001],
+        "init_scales": [0.01, 0.1, 1.0, 10.0, 100.0],
+        "num_steps": 300_000,
+    },
 }
 
 
@@ -46,7 +63,9 @@ class ToyConfig(Experiment):
 
     def __post_init__(self) -> None:
         def bad(name, allowed):
-            raise ConfigError(f"ToyConfig.{name}={getattr(self, name)!r} is invalid: allowed {allowed}")
+            raise ConfigError(
+                f"ToyConfig.{name}={getattr(self, name)!r} is invalid: allowed {allowed}"
+            )
 
         if not 0 < self.eps <= 1:
             bad("eps", "a number in (0, 1]")
@@ -85,7 +104,9 @@ class ToyConfig(Experiment):
     def stack_key(self) -> str:
         """Runs that share sampled data (same eps, sizes; any init, method or seed) form one unit,
         so each seed's data is drawn once per unit."""
-        return config_key((self.eps, self.theta_deg, self.s, self.n, self.n_test, self.n_train_eval))
+        return config_key(
+            (self.eps, self.theta_deg, self.s, self.n, self.n_test, self.n_train_eval)
+        )
 
     @classmethod
     def train(cls, cfgs: list, device: str = "cpu") -> list[RunRecord]:
@@ -104,7 +125,14 @@ def _q(x: float) -> float:
     return 0.5 * math.erfc(x / math.sqrt(2))
 
 
-def sweep(base: ToyConfig, eps_values, init_scales, methods=("gd", "egd"), seeds=range(5)) -> list[ToyConfig]:
+def sweep(
+    base: ToyConfig, eps_values, init_scales, methods=("gd", "egd"), seeds=range(5)
+) -> list[ToyConfig]:
     """Every (method, init_scale, eps, seed) combination around base."""
-    return [replace(base, method=m, init_scale=float(z), eps=float(e), seed=int(s))
-            for m in methods for z in init_scales for e in eps_values for s in seeds]
+    return [
+        replace(base, method=m, init_scale=float(z), eps=float(e), seed=int(s))
+        for m in methods
+        for z in init_scales
+        for e in eps_values
+        for s in seeds
+    ]

@@ -3,6 +3,7 @@
 They read the cells of chapters.egd_toy.measures.by_cell: (method, init_scale, eps) -> records.
 toy_figure and plateau_figure return a closed Figure (show it with IPython's display);
 toy_panel is the explorer's view, rendered by grokcore.explore.figure_png."""
+
 from __future__ import annotations
 
 import math
@@ -43,7 +44,9 @@ def toy_figure(cells, eps: float, init_scales: list[float]):
             for j, z in enumerate(init_scales):
                 c = cmap(j / max(1, len(init_scales) - 1))
                 toy_curves(ax, cells, method, z, eps, color=c, label=f"ζ = {z:g}")
-            ax.set_title(f"{LABELS[method]}, ε = {eps:g} (solid: simulation, black dashed: Theorem 1)")
+            ax.set_title(
+                f"{LABELS[method]}, ε = {eps:g} (solid: simulation, black dashed: Theorem 1)"
+            )
         axes[0].legend(loc="lower left")
         fig.tight_layout()
     plt.close(fig)
@@ -63,11 +66,19 @@ def plateau_figure(cells, eps_values: list[float], init_scales: list[float]):
                 for e in eps_values:
                     vals = [r.summary["plateau"] for r in cells[(method, z, e)]]
                     ks.append(math.nan if None in vals else sum(vals) / len(vals))
-                anchor = ks[0] if method == "gd" else anchor  # the largest GD init anchors the guide
+                anchor = (
+                    ks[0] if method == "gd" else anchor
+                )  # the largest GD init anchors the guide
                 ls = "-" if method == "gd" else ":"
-                ax.plot(inv, ks, marker=marker, ls=ls, ms=4,
-                        color=cmap(j / max(1, len(init_scales) - 1)),
-                        label=f"{LABELS[method]}, ζ = {z:g}")
+                ax.plot(
+                    inv,
+                    ks,
+                    marker=marker,
+                    ls=ls,
+                    ms=4,
+                    color=cmap(j / max(1, len(init_scales) - 1)),
+                    label=f"{LABELS[method]}, ζ = {z:g}",
+                )
         ref = [anchor * v / inv[0] for v in inv]  # slope-1 guide
         ax.plot(inv, ref, color="grey", lw=0.8, ls="--", label="∝ 1/ε")
         ax.set_xscale("log")

@@ -2,6 +2,7 @@
 1/eps, and the per-seed values behind the chapter's claims. Nothing here trains; None marks a
 censored seed. (A run's plateau itself is in its summary: chapters.egd_toy.toy.first_below.)
 """
+
 from __future__ import annotations
 
 import math
@@ -57,13 +58,23 @@ def measurements(cells, eps: float, eps_values, large: float, small: float) -> d
     out["per_efold_small"], out["loglog_small"] = small_fit["per_efold"], small_fit["loglog"]
     out["small_over_large"] = [
         plateau("gd", small, e_min, i) / plateau("gd", large, e_min, i)
-        if plateau("gd", small, e_min, i) and plateau("gd", large, e_min, i) else None
-        for i in range(n_seeds)]
-    out["theory_gap"] = [max(cells[("gd", z, eps)][i].summary["max_gap_theory"] for z in (large, small))
-                         for i in range(n_seeds)]
+        if plateau("gd", small, e_min, i) and plateau("gd", large, e_min, i)
+        else None
+        for i in range(n_seeds)
+    ]
+    out["theory_gap"] = [
+        max(cells[("gd", z, eps)][i].summary["max_gap_theory"] for z in (large, small))
+        for i in range(n_seeds)
+    ]
     out["train_err_mid_plateau"] = [
         train_error_at(cells[("gd", large, eps)][i], plateau("gd", large, eps, i) // 2)
-        if plateau("gd", large, eps, i) else None for i in range(n_seeds)]
-    egd = [[c[i].summary["plateau"] for (m, _, _), c in cells.items() if m == "egd"] for i in range(n_seeds)]
+        if plateau("gd", large, eps, i)
+        else None
+        for i in range(n_seeds)
+    ]
+    egd = [
+        [c[i].summary["plateau"] for (m, _, _), c in cells.items() if m == "egd"]
+        for i in range(n_seeds)
+    ]
     out["egd_max_plateau"] = [None if None in ks else max(ks) for ks in egd]
     return out

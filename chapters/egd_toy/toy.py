@@ -12,6 +12,7 @@ This is the one model that does not train through grokcore.train.train_stack, be
 no gradient steps: iteration k of eq. (2) or (9) is evaluated in closed form, so a run of 10^5
 iterations at n = 10^7 samples costs one pass over the data (a loop would cost 10^5 passes).
 """
+
 from __future__ import annotations
 
 import functools
@@ -30,7 +31,10 @@ if TYPE_CHECKING:
 
 # ---- data -----------------------------------------------------------------------------------
 
-def toy_train(n: int, eps: float, s: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+
+def toy_train(
+    n: int, eps: float, s: float, g: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """EGD §3 train set: z ~ N(0, diag(1, eps)) conditioned on |z1| >= s; y = sign(z1).
 
     z1 is drawn exactly from the folded truncated normal by inverting its CDF. Returns
@@ -43,7 +47,9 @@ def toy_train(n: int, eps: float, s: float, g: torch.Generator) -> tuple[torch.T
     return torch.stack([sign * z1, z2], dim=1), sign
 
 
-def toy_test(n: int, eps: float, theta: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def toy_test(
+    n: int, eps: float, theta: float, g: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """EGD §3 test set: z ~ N(0, diag(1, eps)) conditioned on (z.v) z1 <= 0, v = (cos t, sin t).
 
     Sampled exactly in whitened coordinates z0 = Sigma^{-1/2} z, where the event is a double
@@ -62,18 +68,22 @@ def toy_test(n: int, eps: float, theta: float, g: torch.Generator) -> tuple[torc
 def step_grid(num_steps: int, n_linear: int = 100, n_log: int = 400) -> list[int]:
     """Every step up to n_linear, then log-spaced steps up to num_steps."""
     lin = range(min(n_linear, num_steps) + 1)
-    log = torch.logspace(math.log10(max(n_linear, 1)), math.log10(num_steps), n_log, dtype=torch.float64)
+    log = torch.logspace(
+        math.log10(max(n_linear, 1)), math.log10(num_steps), n_log, dtype=torch.float64
+    )
     return sorted(set(lin) | set(int(round(v)) for v in log.tolist()) | {num_steps})
 
 
 # ---- Theorem 1 ------------------------------------------------------------------------------
+
 
 def theory_error(cfg: ToyConfig, steps) -> torch.Tensor:
     """Test error of w(k) by Theorem 1 (large n), for k in steps: float64 [len(steps)].
 
     Uses the orthant formula of the theorem's proof, E = (1 - (acos r_wv - acos r_we) / acos r) / 2
     with w(k) ~ (mu_k, nu_k) from Lemma 2. It equals the theorem's min(1, acos r_k / acos r)
-    when w(k) lies on v's side of e1 (as with our default init), and is also right on the other side."""
+    when w(k) lies on v's side of e1 (as with our default init), and is also right on the other
+    side."""
     k = torch.as_tensor(steps, dtype=torch.float64)
     eps, th = cfg.eps, math.radians(cfg.theta_deg)
     u1, u2 = cfg.u
@@ -93,6 +103,7 @@ def theory_error(cfg: ToyConfig, steps) -> torch.Tensor:
 
 # ---- simulation -----------------------------------------------------------------------------
 
+
 def sample(cfg: ToyConfig) -> dict[str, torch.Tensor]:
     """Train sufficient statistics, a train-error subsample and a test set, seeded by cfg.seed."""
     return _sample(cfg.eps, cfg.theta_deg, cfg.s, cfg.n, cfg.n_test, cfg.n_train_eval, cfg.seed)
@@ -103,10 +114,14 @@ def _sample(eps, theta_deg, s, n, n_test, n_train_eval, seed) -> dict[str, torch
     g = torch.Generator().manual_seed(seed)
     x, y = toy_train(n, eps, s, g)
     xt, yt = toy_test(n_test, eps, math.radians(theta_deg), g)
-    return {"sigma": x.T @ x / n,  # [2, 2] Sigma_hat
-            "xty": x.T @ y / n,  # [2]
-            "x_eval": x[:n_train_eval].clone(), "y_eval": y[:n_train_eval].clone(),
-            "x_test": xt, "y_test": yt}
+    return {
+        "sigma": x.T @ x / n,  # [2, 2] Sigma_hat
+        "xty": x.T @ y / n,  # [2]
+        "x_eval": x[:n_train_eval].clone(),
+        "y_eval": y[:n_train_eval].clone(),
+        "x_test": xt,
+        "y_test": yt,
+    }
 
 
 def iterates(cfg: ToyConfig, stats: dict[str, torch.Tensor], steps) -> torch.Tensor:
@@ -130,8 +145,9 @@ def error(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return wrong.double() / x.shape[0]
 
 
-def first_below(err_at: Callable[[int], float], steps: list[int], errs: list[float],
-                level: float = 0.5) -> int | None:
+def first_below(
+    err_at: Callable[[int], float], steps: list[int], errs: list[float], level: float = 0.5
+) -> int | None:
     """First iteration k with err_at(k) <= level, exact to one step: the first grid point below
     the level, then bisection back to the previous grid point. None if never reached.
 
@@ -159,14 +175,29 @@ def simulate(cfg: ToyConfig) -> RunRecord:
     def sim_at(k: int) -> float:
         return error(stats["x_test"], stats["y_test"], iterates(cfg, stats, [k])).item()
 
-    summary = {"last_step": cfg.num_steps,
-               "plateau": first_below(sim_at, steps, test_err),
-               "plateau_theory": first_below(lambda k: theory_error(cfg, [k]).item(), steps, theory),
-               "max_gap_theory": max(abs(a - b) for a, b in zip(test_err, theory))}
+    summary = {
+        "last_step": cfg.num_steps,
+        "plateau": first_below(sim_at, steps, test_err),
+        "plateau_theory": first_below(lambda k: theory_error(cfg, [k]).item(), steps, theory),
+        "max_gap_theory": max(abs(a - b) for a, b in zip(test_err, theory)),
+    }
     wall = time.perf_counter() - t0
-    history = {"step": steps, "test_err": test_err, "train_err": train_err, "theory_err": theory,
-               "w1": w[:, 0].tolist(), "w2": w[:, 1].tolist()}
+    history = {
+        "step": steps,
+        "test_err": test_err,
+        "train_err": train_err,
+        "theory_err": theory,
+        "w1": w[:, 0].tolist(),
+        "w2": w[:, 1].tolist(),
+    }
     # iterates are exact closed forms, so "steps" are iterations covered, not loop turns
-    meta = {"wall_s": wall, "steps_per_s": cfg.num_steps / wall, "closed_form": True, "torch": torch.__version__,
-            "device": "cpu", "grokcore": __version__, "stack_size": 1}
+    meta = {
+        "wall_s": wall,
+        "steps_per_s": cfg.num_steps / wall,
+        "closed_form": True,
+        "torch": torch.__version__,
+        "device": "cpu",
+        "grokcore": __version__,
+        "stack_size": 1,
+    }
     return new_record(cfg, history, summary, meta)

@@ -5,6 +5,7 @@ A run is a grokcore RunConfig (Nanda transformer, full-batch AdamW) that logs ME
 evaluation through the probe `chapters.med.med:MED_PROBE`. The image-sum ResNet runs are
 `image_sum.ImageSumConfig`s.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -13,24 +14,63 @@ from .med import MED_PROBE_NAME
 from grokcore.config import ModularTask, OptimConfig, RunConfig, TransformerConfig
 
 SCALES = {  # a notebook parameter left as None takes these
-    "smoke": {"p": 23, "d_model": 32, "lr": 3e-3, "frac_train": 0.5, "seeds": 2, "num_steps": 60,
-              "eval_every": 20, "square_holes": [60], "strip_holes": [67], "d_models": [16, 32],
-              "layers": [1, 2], "mc_trials": 10},
-    "cpu": {"p": 41, "d_model": 64, "lr": 3e-3, "frac_train": 0.5, "seeds": 3, "num_steps": 1500,
-            "eval_every": 25, "square_holes": [30, 60], "strip_holes": [40, 67],
-            "d_models": [32, 64], "layers": [1, 2], "mc_trials": 200},
-    "paper": {"p": 97, "d_model": 128, "lr": 1e-3, "frac_train": 0.3, "seeds": 3, "num_steps": 30_000,
-              "eval_every": 100, "square_holes": [30, 35, 40, 45, 50, 55, 60],
-              "strip_holes": [40, 50, 60, 67], "d_models": [128, 512], "layers": [1, 2, 3],
-              "mc_trials": 2000},  # MED code: 30000 epochs, full batch, p = 97, 30% train
+    "smoke": {
+        "p": 23,
+        "d_model": 32,
+        "lr": 3e-3,
+        "frac_train": 0.5,
+        "seeds": 2,
+        "num_steps": 60,
+        "eval_every": 20,
+        "square_holes": [60],
+        "strip_holes": [67],
+        "d_models": [16, 32],
+        "layers": [1, 2],
+        "mc_trials": 10,
+    },
+    "cpu": {
+        "p": 41,
+        "d_model": 64,
+        "lr": 3e-3,
+        "frac_train": 0.5,
+        "seeds": 3,
+        "num_steps": 1500,
+        "eval_every": 25,
+        "square_holes": [30, 60],
+        "strip_holes": [40, 67],
+        "d_models": [32, 64],
+        "layers": [1, 2],
+        "mc_trials": 200,
+    },
+    "paper": {
+        "p": 97,
+        "d_model": 128,
+        "lr": 1e-3,
+        "frac_train": 0.3,
+        "seeds": 3,
+        "num_steps": 30_000,
+        "eval_every": 100,
+        "square_holes": [30, 35, 40, 45, 50, 55, 60],
+        "strip_holes": [40, 50, 60, 67],
+        "d_models": [128, 512],
+        "layers": [1, 2, 3],
+        "mc_trials": 2000,
+    },  # MED code: 30000 epochs, full batch, p = 97, 30% train
 }
 # MED Table 1 (p = 97, 30% train): (layout, k) -> (U-Acc %, L-Acc %, GO-Epoch or None = "disappear")
-TABLE1 = {("square", 30): (99.04, 91.27, 1500), ("square", 35): (91.07, 80.73, 1500),
-          ("square", 40): (84.50, 81.68, 1700), ("square", 45): (79.03, 76.07, 1900),
-          ("square", 50): (77.39, 66.02, 3400), ("square", 55): (62.09, 57.69, 2600),
-          ("square", 60): (57.31, 55.18, 2200), ("strip", 67): (7.56, 3.58, None),
-          ("strip", 60): (33.25, 17.05, 900), ("strip", 50): (80.10, 73.61, 1600),
-          ("strip", 40): (89.89, 84.80, 1300)}
+TABLE1 = {
+    ("square", 30): (99.04, 91.27, 1500),
+    ("square", 35): (91.07, 80.73, 1500),
+    ("square", 40): (84.50, 81.68, 1700),
+    ("square", 45): (79.03, 76.07, 1900),
+    ("square", 50): (77.39, 66.02, 3400),
+    ("square", 55): (62.09, 57.69, 2600),
+    ("square", 60): (57.31, 55.18, 2200),
+    ("strip", 67): (7.56, 3.58, None),
+    ("strip", 60): (33.25, 17.05, 900),
+    ("strip", 50): (80.10, 73.61, 1600),
+    ("strip", 40): (89.89, 84.80, 1300),
+}
 PAPER_P = 97  # the modulus of Table 1; holes k are given at this p
 
 
@@ -40,43 +80,85 @@ def scaled_hole(k: int, p: int) -> int:
     return max(0, round((k + 1) * p / PAPER_P) - 1)
 
 
-def config(p: int, *, operation: str = "x+y", d_model: int = 128, n_layers: int = 1,
-           embed_init: str = "normal", layout: str = "random", hole: int = 0, shift: int = 0,
-           frac_train: float = 0.3, lr: float = 1e-3, weight_decay: float = 1.0,
-           num_steps: int = 30_000, eval_every: int = 100, seed: int = 0) -> RunConfig:
+def config(
+    p: int,
+    *,
+    operation: str = "x+y",
+    d_model: int = 128,
+    n_layers: int = 1,
+    embed_init: str = "normal",
+    layout: str = "random",
+    hole: int = 0,
+    shift: int = 0,
+    frac_train: float = 0.3,
+    lr: float = 1e-3,
+    weight_decay: float = 1.0,
+    num_steps: int = 30_000,
+    eval_every: int = 100,
+    seed: int = 0,
+) -> RunConfig:
     """One run as the MED code sets it up: Nanda transformer without LayerNorm (4 heads,
     d_mlp = 4 d_model, ReLU), AdamW(lr, weight_decay, betas (0.9, 0.98)) with a 10-step linear
     warmup, full batch, cross-entropy; MED logged at every evaluation."""
-    task = ModularTask(operation=operation, p=p, frac_train=frac_train, layout=layout, hole=hole,
-                       shift=shift)
-    model = TransformerConfig(n_layers=n_layers, d_model=d_model, n_heads=4, d_mlp=4 * d_model,
-                              embed_init=embed_init)
-    optim = OptimConfig(name="adamw", lr=lr, weight_decay=weight_decay, loss_l2=0.0,
-                        betas=(0.9, 0.98), warmup_steps=10, batch_size=None)
-    return RunConfig(task=task, model=model, optim=optim, num_steps=num_steps,
-                     eval_every=eval_every, seed=seed, probes=(MED_PROBE_NAME,))
+    task = ModularTask(
+        operation=operation, p=p, frac_train=frac_train, layout=layout, hole=hole, shift=shift
+    )
+    model = TransformerConfig(
+        n_layers=n_layers, d_model=d_model, n_heads=4, d_mlp=4 * d_model, embed_init=embed_init
+    )
+    optim = OptimConfig(
+        name="adamw",
+        lr=lr,
+        weight_decay=weight_decay,
+        loss_l2=0.0,
+        betas=(0.9, 0.98),
+        warmup_steps=10,
+        batch_size=None,
+    )
+    return RunConfig(
+        task=task,
+        model=model,
+        optim=optim,
+        num_steps=num_steps,
+        eval_every=eval_every,
+        seed=seed,
+        probes=(MED_PROBE_NAME,),
+    )
 
 
-def experiments(p: int, *, operations: Sequence[str], square_holes: Sequence[int],
-                strip_holes: Sequence[int], d_models: Sequence[int], dim_layout: tuple[str, int],
-                layers: Sequence[int], embed_inits: Sequence[str], seeds: int, **kw) -> dict:
+def experiments(
+    p: int,
+    *,
+    operations: Sequence[str],
+    square_holes: Sequence[int],
+    strip_holes: Sequence[int],
+    d_models: Sequence[int],
+    dim_layout: tuple[str, int],
+    layers: Sequence[int],
+    embed_inits: Sequence[str],
+    seeds: int,
+    **kw,
+) -> dict:
     """Every run of the chapter, grouped: name -> {cell label: [configs, one per seed]}.
 
     kw goes to `config` (d_model, lr, weight_decay, frac_train, num_steps, eval_every). Holes are
     given at the paper's p = 97 and scaled to p (`scaled_hole`). Runs equal across groups (x+y,
     random layout, 1 layer, normal init) share one config key, so they train once."""
+
     def cell(**c) -> list[RunConfig]:
         return [config(p, **{**kw, **c}, seed=s) for s in range(seeds)]
 
     return {
         "operations": {op: cell(operation=op) for op in operations},
-        "layouts": {("random", 0): cell(),
-                    **{("square", k): cell(layout="square", hole=scaled_hole(k, p))
-                       for k in square_holes},
-                    **{("strip", k): cell(layout="strip", hole=scaled_hole(k, p))
-                       for k in strip_holes}},
-        "d_model": {d: cell(d_model=d, layout=dim_layout[0], hole=scaled_hole(dim_layout[1], p))
-                    for d in d_models},
+        "layouts": {
+            ("random", 0): cell(),
+            **{("square", k): cell(layout="square", hole=scaled_hole(k, p)) for k in square_holes},
+            **{("strip", k): cell(layout="strip", hole=scaled_hole(k, p)) for k in strip_holes},
+        },
+        "d_model": {
+            d: cell(d_model=d, layout=dim_layout[0], hole=scaled_hole(dim_layout[1], p))
+            for d in d_models
+        },
         "embed_init": {e: cell(embed_init=e) for e in embed_inits},
         "layers": {n: cell(n_layers=n) for n in layers},
     }
@@ -95,5 +177,7 @@ def all_configs(groups: dict) -> list[RunConfig]:
 def attach(groups: dict, records: Sequence) -> dict:
     """The same grouping with each config replaced by its record."""
     by_key = {r.key: r for r in records}
-    return {g: {label: [by_key[c.key()] for c in cfgs] for label, cfgs in cells.items()}
-            for g, cells in groups.items()}
+    return {
+        g: {label: [by_key[c.key()] for c in cfgs] for label, cfgs in cells.items()}
+        for g, cells in groups.items()
+    }

@@ -4,6 +4,7 @@ grid to have a training pair nearby, as the bound r = 2 ln p / C and by Monte Ca
 A pair (i, j) of Z_p^2 is covered when some training pair lies within Manhattan distance < n of
 it on the torus; C = 2n^2 - 2n + 1 is the size of that ball. Nothing here trains a model.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,8 @@ import torch
 
 
 def ball_size(n: int) -> int:
-    """C: grid points at Manhattan distance < n from a point (|dx| + |dy| <= n - 1), 2n^2 - 2n + 1."""
+    """C: grid points at Manhattan distance < n from a point (|dx| + |dy| <= n - 1),
+    2n^2 - 2n + 1."""
     return 2 * n * n - 2 * n + 1
 
 
@@ -28,15 +30,23 @@ def uncovered(train_mask: torch.Tensor, p: int, n: int) -> torch.Tensor:
     """Pairs farther than n - 1 (Manhattan, on the torus Z_p^2) from every training pair.
 
     train_mask [..., p, p] bool -> [...] counts. Covered = the mask dilated n - 1 times by the
-    cross {(0, 0), (+-1, 0), (0, +-1)}, which is its dilation by the Manhattan ball of radius n - 1."""
+    cross {(0, 0), (+-1, 0), (0, +-1)}, which is its dilation by the Manhattan ball of radius
+    n - 1."""
     covered = train_mask
     for _ in range(n - 1):
-        covered = (covered | covered.roll(1, -2) | covered.roll(-1, -2) | covered.roll(1, -1)
-                   | covered.roll(-1, -1))
+        covered = (
+            covered
+            | covered.roll(1, -2)
+            | covered.roll(-1, -2)
+            | covered.roll(1, -1)
+            | covered.roll(-1, -1)
+        )
     return (~covered).flatten(-2).sum(-1)
 
 
-def coverage_monte_carlo(p: int, n: int, fracs: Sequence[float], trials: int, seed: int = 0) -> dict:
+def coverage_monte_carlo(
+    p: int, n: int, fracs: Sequence[float], trials: int, seed: int = 0
+) -> dict:
     """For each training fraction, over `trials` random training sets of int(frac p^2) pairs:
     the mean number of uncovered pairs and the probability that every pair is covered."""
     g = torch.Generator().manual_seed(seed)
@@ -44,7 +54,9 @@ def coverage_monte_carlo(p: int, n: int, fracs: Sequence[float], trials: int, se
     for r in fracs:
         k = int(r * p * p)
         idx = torch.rand(trials, p * p, generator=g).argsort(1)[:, :k]  # [trials, k] random subsets
-        mask = torch.zeros(trials, p * p, dtype=torch.bool).scatter_(1, idx, True).view(trials, p, p)
+        mask = (
+            torch.zeros(trials, p * p, dtype=torch.bool).scatter_(1, idx, True).view(trials, p, p)
+        )
         u = uncovered(mask, p, n).double()  # [trials]
         mean.append(u.mean().item())
         full.append((u == 0).double().mean().item())

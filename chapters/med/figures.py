@@ -1,6 +1,7 @@
 """Chapter 5's figures (MED paper): MED against test loss, train-set layouts, coverage.
 
 Every function returns a closed Figure built from run records, in grokcore.plotting's style."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -62,8 +63,13 @@ def layout_grid(ax, task) -> None:
 
     mask = torch.zeros(task.p * task.p, dtype=torch.bool)
     mask[modular_dataset(task, seed=0).train_idx] = True
-    ax.imshow(mask.view(task.p, task.p).numpy(), cmap="Blues", vmin=-0.6, vmax=1.2,
-              interpolation="nearest")
+    ax.imshow(
+        mask.view(task.p, task.p).numpy(),
+        cmap="Blues",
+        vmin=-0.6,
+        vmax=1.2,
+        interpolation="nearest",
+    )
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("j")
@@ -97,7 +103,9 @@ def table1_figure(cells: dict, paper: dict):
         for x, v in zip(xs, ours):
             ax.plot([x] * len(v), v, "k.", ms=4)
         ax.plot(xs, [paper[lab][0] for lab in labels], "rD", ms=5, label="paper (p = 97)")
-        ax.set_xticks(list(xs), [f"{s[:2].upper()} k={k}" for s, k in labels], rotation=45, fontsize=7)
+        ax.set_xticks(
+            list(xs), [f"{s[:2].upper()} k={k}" for s, k in labels], rotation=45, fontsize=7
+        )
         ax.set_ylabel("U-Acc (%)")
         ax.set_ylim(0, 105)
         ax.legend(fontsize=7)
@@ -131,7 +139,9 @@ def coverage_figure(mc: dict, p: int, n: int):
 def explorer_panel(rec, title: str):
     """One explorer view: the run's training layout, its accuracies, its MED against test loss."""
     with style():
-        fig, (a, b, c) = plt.subplots(1, 3, figsize=(9.6, 2.7), gridspec_kw={"width_ratios": [1, 1.6, 1.6]})
+        fig, (a, b, c) = plt.subplots(
+            1, 3, figsize=(9.6, 2.7), gridspec_kw={"width_ratios": [1, 1.6, 1.6]}
+        )
         layout_grid(a, rec.cfg.task)
         a.set_title("train (blue) / test")
         h = rec.history
@@ -148,19 +158,27 @@ def explorer_panel(rec, title: str):
 
 
 def image_sum_dictionary(cfg, sample: int = 0):
-    """MED Fig. 6: the 11 dictionary images (title: side count) and one 2x2 sample with its label."""
+    """MED Fig. 6: the 11 dictionary images (title: side count) and one 2x2 sample with its
+    label."""
     from . import image_sum
 
     tiles = image_sum.dictionary(cfg)  # [11, t, t]
     combos, labels = image_sum.samples()
     with style():
-        fig, axes = plt.subplots(1, 13, figsize=(10.4, 1.4), gridspec_kw={"width_ratios": [1] * 11 + [0.3, 2]})
+        fig, axes = plt.subplots(
+            1, 13, figsize=(10.4, 1.4), gridspec_kw={"width_ratios": [1] * 11 + [0.3, 2]}
+        )
         for ax, img, s in zip(axes, tiles, image_sum.SIDES):
             ax.imshow(img.numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
             ax.set_title(str(s), fontsize=8)
         axes[11].set_visible(False)
-        axes[12].imshow(image_sum.images(tiles, combos[sample:sample + 1])[0, 0].numpy(), cmap="gray",
-                        vmin=0, vmax=1, interpolation="nearest")
+        axes[12].imshow(
+            image_sum.images(tiles, combos[sample : sample + 1])[0, 0].numpy(),
+            cmap="gray",
+            vmin=0,
+            vmax=1,
+            interpolation="nearest",
+        )
         sides = [image_sum.SIDES[i] for i in combos[sample].tolist()]
         axes[12].set_title(f"{' + '.join(map(str, sides))} = {labels[sample].item()}", fontsize=8)
         t = tiles.shape[-1]

@@ -16,6 +16,7 @@ We draw the images ourselves (no downloads) with a supersampled rasterizer, in g
 RGB JPEGs have three equal channels); the model is our own ResNet (no torchvision), randomly
 initialized (the code fine-tunes an ImageNet-pretrained torchvision resnet18).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grokcore.config import (ConfigError, Experiment, ModelConfig, OptimConfig, RunConfig, TaskConfig,
-                             config_key)
+from grokcore.config import (
+    ConfigError,
+    Experiment,
+    ModelConfig,
+    OptimConfig,
+    RunConfig,
+    TaskConfig,
+    config_key,
+)
 from grokcore.data import Dataset
 from grokcore.hooks import Hook
 from grokcore.records import RunRecord, new_record
@@ -37,12 +45,36 @@ N_SAMPLES = len(SIDES) ** 4  # 14641 (MED §6.3)
 STEMS = ("imagenet", "cifar")  # 7x7/2 conv + 3x3/2 max-pool (torchvision), or one 3x3/1 conv
 OPTIMIZERS = ("adam", "adamw")  # torch.optim.Adam: coupled L2 (the code); AdamW: decoupled
 SCALES = {  # chapter 5's resnet_* parameters left as None take these (ImageSumConfig field names)
-    "smoke": {"tile": 6, "channels": 1, "widths": [4, 8], "blocks": [1, 1], "stem": "cifar",
-              "num_epochs": 2, "eval_every": 1, "bn_recalibrate": True},
-    "cpu": {"tile": 8, "channels": 1, "widths": [8, 16, 32, 64], "blocks": [1, 1, 1, 1], "stem": "cifar",
-            "num_epochs": 50, "eval_every": 5, "bn_recalibrate": True},  # ~70 CPU-s per seed (idle core)
-    "paper": {"tile": 112, "channels": 3, "widths": [64, 128, 256, 512], "blocks": [2, 2, 2, 2],
-              "stem": "imagenet", "num_epochs": 20_000, "eval_every": 100, "bn_recalibrate": False},  # the code
+    "smoke": {
+        "tile": 6,
+        "channels": 1,
+        "widths": [4, 8],
+        "blocks": [1, 1],
+        "stem": "cifar",
+        "num_epochs": 2,
+        "eval_every": 1,
+        "bn_recalibrate": True,
+    },
+    "cpu": {
+        "tile": 8,
+        "channels": 1,
+        "widths": [8, 16, 32, 64],
+        "blocks": [1, 1, 1, 1],
+        "stem": "cifar",
+        "num_epochs": 50,
+        "eval_every": 5,
+        "bn_recalibrate": True,
+    },  # ~70 CPU-s per seed (idle core)
+    "paper": {
+        "tile": 112,
+        "channels": 3,
+        "widths": [64, 128, 256, 512],
+        "blocks": [2, 2, 2, 2],
+        "stem": "imagenet",
+        "num_epochs": 20_000,
+        "eval_every": 100,
+        "bn_recalibrate": False,
+    },  # the code
 }
 
 
@@ -79,27 +111,58 @@ class ImageSumConfig(Experiment):
         def pos(v) -> bool:
             return isinstance(v, int) and not isinstance(v, bool) and v > 0
 
-        checks = [(n, lambda n=n: pos(getattr(self, n)), "a positive integer")
-                  for n in ("tile", "channels", "batch_size", "num_epochs", "eval_every")] + [
-            ("tile", lambda: self.tile >= 4, "an integer >= 4 (smaller tiles cannot tell 11 polygons apart)"),
+        checks = [
+            (n, lambda n=n: pos(getattr(self, n)), "a positive integer")
+            for n in ("tile", "channels", "batch_size", "num_epochs", "eval_every")
+        ] + [
+            (
+                "tile",
+                lambda: self.tile >= 4,
+                "an integer >= 4 (smaller tiles cannot tell 11 polygons apart)",
+            ),
             ("radius", lambda: 0 < self.radius <= 0.5, "a number in (0, 0.5]"),
-            ("line_width", lambda: 0 < self.line_width <= self.tile / 4, f"a number in (0, tile / 4 = {self.tile / 4}]"),
-            ("frac_train", lambda: 0 < self.frac_train < 1 and self.n_train >= 1,
-             "a number in (0, 1) leaving at least one training sample"),
-            ("widths", lambda: isinstance(self.widths, tuple) and isinstance(self.blocks, tuple) and 0 < len(self.widths)
-             == len(self.blocks) and all(map(pos, self.widths + self.blocks)),
-             "positive integers, one per stage, as many as blocks"),
+            (
+                "line_width",
+                lambda: 0 < self.line_width <= self.tile / 4,
+                f"a number in (0, tile / 4 = {self.tile / 4}]",
+            ),
+            (
+                "frac_train",
+                lambda: 0 < self.frac_train < 1 and self.n_train >= 1,
+                "a number in (0, 1) leaving at least one training sample",
+            ),
+            (
+                "widths",
+                lambda: isinstance(self.widths, tuple)
+                and isinstance(self.blocks, tuple)
+                and 0 < len(self.widths) == len(self.blocks)
+                and all(map(pos, self.widths + self.blocks)),
+                "positive integers, one per stage, as many as blocks",
+            ),
             ("stem", lambda: self.stem in STEMS, "one of " + ", ".join(map(repr, STEMS))),
-            ("num_classes", lambda: pos(self.num_classes) and self.num_classes > 4 * max(SIDES),
-             f"an integer > {4 * max(SIDES)} (labels run 0..{4 * max(SIDES)})"),
-            ("optimizer", lambda: self.optimizer in OPTIMIZERS, "one of " + ", ".join(map(repr, OPTIMIZERS))),
+            (
+                "num_classes",
+                lambda: pos(self.num_classes) and self.num_classes > 4 * max(SIDES),
+                f"an integer > {4 * max(SIDES)} (labels run 0..{4 * max(SIDES)})",
+            ),
+            (
+                "optimizer",
+                lambda: self.optimizer in OPTIMIZERS,
+                "one of " + ", ".join(map(repr, OPTIMIZERS)),
+            ),
             ("lr", lambda: self.lr > 0, "a positive number"),
             ("weight_decay", lambda: self.weight_decay >= 0, "a number >= 0"),
-            ("stop_at_test_acc", lambda: self.stop_at_test_acc is None or 0 < self.stop_at_test_acc <= 1,
-             "None or a number in (0, 1]")]
+            (
+                "stop_at_test_acc",
+                lambda: self.stop_at_test_acc is None or 0 < self.stop_at_test_acc <= 1,
+                "None or a number in (0, 1]",
+            ),
+        ]
         for name, ok, allowed in checks:
             if not ok():
-                raise ConfigError(f"ImageSumConfig.{name}={getattr(self, name)!r} is invalid: allowed {allowed}")
+                raise ConfigError(
+                    f"ImageSumConfig.{name}={getattr(self, name)!r} is invalid: allowed {allowed}"
+                )
 
     @property
     def n_train(self) -> int:
@@ -110,14 +173,38 @@ class ImageSumConfig(Experiment):
         """The run grokcore's loop trains: Adam (torch defaults, betas (0.9, 0.999)) with the
         code's L2 (coupled) or AdamW, batches of batch_size with the last one smaller, budgets and
         evaluations in steps (epochs x batches per epoch)."""
-        model = ResNetConfig(self.tile, self.radius, self.line_width, self.channels, self.widths, self.blocks,
-                             self.stem, self.num_classes)
-        optim = OptimConfig(name=self.optimizer, lr=self.lr, weight_decay=self.weight_decay, betas=(0.9, 0.999),
-                            loss_l2=0.0, batch_size=self.batch_size, last_batch="keep")
-        run = RunConfig(task=ImageSumTask(self.frac_train), model=model, optim=optim, num_steps=1,
-                        eval_every=1, stop_at_test_acc=self.stop_at_test_acc, seed=self.seed)
+        model = ResNetConfig(
+            self.tile,
+            self.radius,
+            self.line_width,
+            self.channels,
+            self.widths,
+            self.blocks,
+            self.stem,
+            self.num_classes,
+        )
+        optim = OptimConfig(
+            name=self.optimizer,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            betas=(0.9, 0.999),
+            loss_l2=0.0,
+            batch_size=self.batch_size,
+            last_batch="keep",
+        )
+        run = RunConfig(
+            task=ImageSumTask(self.frac_train),
+            model=model,
+            optim=optim,
+            num_steps=1,
+            eval_every=1,
+            stop_at_test_acc=self.stop_at_test_acc,
+            seed=self.seed,
+        )
         per_epoch = steps_per_epoch(run)
-        return run.replace(num_steps=self.num_epochs * per_epoch, eval_every=self.eval_every * per_epoch)
+        return run.replace(
+            num_steps=self.num_epochs * per_epoch, eval_every=self.eval_every * per_epoch
+        )
 
     @property
     def stack_key(self) -> str:
@@ -130,7 +217,10 @@ class ImageSumConfig(Experiment):
 
 # ---- data ---------------------------------------------------------------------------------------
 
-def polygon(sides: int, size: int, radius: float, line_width: float, supersample: int = 8) -> torch.Tensor:
+
+def polygon(
+    sides: int, size: int, radius: float, line_width: float, supersample: int = 8
+) -> torch.Tensor:
     """One dictionary image [size, size] in [0, 1], 1 = white: a regular polygon's outline and its
     spokes (centre to each vertex), first vertex to the right as in the code; 0 sides: blank.
 
@@ -177,14 +267,18 @@ def images(tiles: torch.Tensor, combos: torch.Tensor) -> torch.Tensor:
 def split(cfg, seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """A random cfg.n_train of the 14641 samples train (seeded by `seed`, default cfg.seed), the
     rest test: train [n_train], test [14641 - n_train], sorted."""
-    perm = torch.randperm(N_SAMPLES, generator=torch.Generator().manual_seed(cfg.seed if seed is None else seed))
-    return perm[:cfg.n_train].sort().values, perm[cfg.n_train:].sort().values
+    perm = torch.randperm(
+        N_SAMPLES, generator=torch.Generator().manual_seed(cfg.seed if seed is None else seed)
+    )
+    return perm[: cfg.n_train].sort().values, perm[cfg.n_train :].sort().values
 
 
 # ---- model --------------------------------------------------------------------------------------
 
+
 class BasicBlock(nn.Module):
-    """He et al. 2016's two-conv residual block, as torchvision's (projection shortcut on change)."""
+    """He et al. 2016's two-conv residual block, as torchvision's (projection shortcut on
+    change)."""
 
     def __init__(self, c_in: int, c_out: int, stride: int):
         super().__init__()
@@ -194,7 +288,9 @@ class BasicBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(c_out)
         self.down = None
         if stride != 1 or c_in != c_out:
-            self.down = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+            self.down = nn.Sequential(
+                nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out)
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
@@ -210,10 +306,16 @@ class ResNet(nn.Module):
         super().__init__()
         w0 = cfg.widths[0]
         if cfg.stem == "imagenet":
-            self.stem = nn.Sequential(nn.Conv2d(cfg.channels, w0, 7, 2, 3, bias=False), nn.BatchNorm2d(w0),
-                                      nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+            self.stem = nn.Sequential(
+                nn.Conv2d(cfg.channels, w0, 7, 2, 3, bias=False),
+                nn.BatchNorm2d(w0),
+                nn.ReLU(),
+                nn.MaxPool2d(3, 2, 1),
+            )
         else:
-            self.stem = nn.Sequential(nn.Conv2d(cfg.channels, w0, 3, 1, 1, bias=False), nn.BatchNorm2d(w0), nn.ReLU())
+            self.stem = nn.Sequential(
+                nn.Conv2d(cfg.channels, w0, 3, 1, 1, bias=False), nn.BatchNorm2d(w0), nn.ReLU()
+            )
         layers, c = [], w0
         for i, (w, n) in enumerate(zip(cfg.widths, cfg.blocks)):
             for j in range(n):
@@ -231,6 +333,7 @@ class ResNet(nn.Module):
 
 
 # ---- training, through grokcore's one loop -------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ImageSumTask(TaskConfig):
@@ -255,7 +358,8 @@ class ImageSumTask(TaskConfig):
 
 @dataclass(frozen=True)
 class ResNetConfig(ModelConfig):
-    """The ResNet with the images it reads drawn inside (see ImageSumNet); ImageSumConfig's fields."""
+    """The ResNet with the images it reads drawn inside (see ImageSumNet); ImageSumConfig's
+    fields."""
 
     tile: int = 112
     radius: float = 46 / 112
@@ -268,7 +372,9 @@ class ResNetConfig(ModelConfig):
 
     def build(self, run, ds, seeds, dtype) -> "ImageSumNet":
         if len(seeds) != 1:
-            raise ValueError("the ResNet does not stack: one seed per run (ImageSumConfig.stack_key)")
+            raise ValueError(
+                "the ResNet does not stack: one seed per run (ImageSumConfig.stack_key)"
+            )
         torch.manual_seed(seeds[0])  # torchvision-style init draws from the global generator (code)
         return ImageSumNet(self)
 
@@ -286,12 +392,16 @@ class ImageSumNet(nn.Module):
         self.net = ResNet(cfg)
         tiles = dictionary(cfg)  # [11, t, t]
         self.register_buffer("tiles", tiles)
-        self.register_buffer("mean", tiles.mean())  # every tile is equally common: the dataset's stats
+        self.register_buffer(
+            "mean", tiles.mean()
+        )  # every tile is equally common: the dataset's stats
         self.register_buffer("std", tiles.std())
 
     def images(self, combos: torch.Tensor) -> torch.Tensor:
         """combos [B, 4] -> normalized images [B, channels, 2t, 2t]."""
-        return ((images(self.tiles, combos) - self.mean) / self.std).expand(-1, self.cfg.channels, -1, -1)
+        return ((images(self.tiles, combos) - self.mean) / self.std).expand(
+            -1, self.cfg.channels, -1, -1
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.net.train(not torch.is_inference_mode_enabled())
@@ -320,7 +430,11 @@ class ImageSumHook(Hook):
 
     def at_eval(self, ctx) -> dict[str, torch.Tensor]:
         n = ctx.data.train_idx.shape[1]
-        running = ctx.metrics["train_acc"] if ctx.step == 0 else torch.tensor([self.hits / n], dtype=torch.float64)
+        running = (
+            ctx.metrics["train_acc"]
+            if ctx.step == 0
+            else torch.tensor([self.hits / n], dtype=torch.float64)
+        )
         return {"train_acc_running": running}
 
     def after_update(self, ctx) -> None:
@@ -350,7 +464,11 @@ def first_epoch(h: dict, key: str, level: float) -> int | None:
 
 
 def summarize(h: dict) -> dict:
-    s = {"last_epoch": h["epoch"][-1], "last_step": h["step"][-1], "max_test_acc": max(h["test_acc"])}
+    s = {
+        "last_epoch": h["epoch"][-1],
+        "last_step": h["step"][-1],
+        "max_test_acc": max(h["test_acc"]),
+    }
     for t in (50, 90, 95, 99):
         s[f"epoch_to_test_acc_{t}"] = first_epoch(h, "test_acc", t / 100)
     s["epoch_to_train_acc_99"] = mem = first_epoch(h, "train_acc", 0.99)
@@ -363,7 +481,9 @@ def train_image_sum(cfg: ImageSumConfig, device: str = "cpu", log=None) -> RunRe
     smaller) through grokcore's one loop, evaluating the whole train and test sets every
     eval_every epochs; log(step, metrics) is called at each evaluation."""
     run = cfg.run
-    rec = train_stack([run], device=device, log=log, hooks=[ImageSumHook(cfg, steps_per_epoch(run))])[0]
+    rec = train_stack(
+        [run], device=device, log=log, hooks=[ImageSumHook(cfg, steps_per_epoch(run))]
+    )[0]
     h = dict(rec.history)
     h["epoch"] = [s // steps_per_epoch(run) for s in h["step"]]
     meta = dict(rec.meta, n_params=sum(p.numel() for p in ResNet(run.model).parameters()))
@@ -375,6 +495,7 @@ def _run_unit(cfgs: list[ImageSumConfig], device: str) -> list[RunRecord]:
 
 
 # ---- what the chapter reads from a run ----------------------------------------------------------
+
 
 def rise_after_memorization(rec) -> float | None:
     """Highest test accuracy from the first evaluation with train accuracy >= 99% on, minus the test
@@ -402,10 +523,19 @@ def seed_table(recs):
     def pct(v):
         return None if v is None else 100 * v
 
-    rows = [{"seed": r.cfg.seed, "epoch train 99%": r.summary["epoch_to_train_acc_99"],
-             "test acc then (%)": pct(r.summary["test_acc_at_train_acc_99"]),
-             "max test acc (%)": pct(r.summary["max_test_acc"]), "final train acc (%)": pct(r.final["train_acc"]),
-             "final test acc (%)": pct(r.final["test_acc"]), "epoch test 90%": r.summary["epoch_to_test_acc_90"],
-             "epochs": r.summary["last_epoch"], "wall (s)": r.meta["wall_s"],
-             "train steps/s": r.meta["train_steps_per_s"]} for r in recs]
+    rows = [
+        {
+            "seed": r.cfg.seed,
+            "epoch train 99%": r.summary["epoch_to_train_acc_99"],
+            "test acc then (%)": pct(r.summary["test_acc_at_train_acc_99"]),
+            "max test acc (%)": pct(r.summary["max_test_acc"]),
+            "final train acc (%)": pct(r.final["train_acc"]),
+            "final test acc (%)": pct(r.final["test_acc"]),
+            "epoch test 90%": r.summary["epoch_to_test_acc_90"],
+            "epochs": r.summary["last_epoch"],
+            "wall (s)": r.meta["wall_s"],
+            "train steps/s": r.meta["train_steps_per_s"],
+        }
+        for r in recs
+    ]
     return pd.DataFrame(rows)

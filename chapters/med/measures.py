@@ -4,6 +4,7 @@ table that sets them beside the paper's.
 
 Speed-ups between cells are grokcore.outcomes.speedup (key "step_to_test_acc_90" here).
 """
+
 from __future__ import annotations
 
 import math
@@ -61,8 +62,9 @@ def oscillation(rec: RunRecord) -> float:
     return u_acc(rec) - l_acc(rec)
 
 
-def paired(a: Sequence[RunRecord], b: Sequence[RunRecord],
-           stat: Callable[[RunRecord], float]) -> list[float]:
+def paired(
+    a: Sequence[RunRecord], b: Sequence[RunRecord], stat: Callable[[RunRecord], float]
+) -> list[float]:
     """Per seed, stat(a_i) - stat(b_i) (cells of the same seeds share their splits)."""
     return [stat(x) - stat(y) for x, y in zip(a, b)]
 
@@ -86,11 +88,19 @@ def table1(cells: dict, p: int):
     for (layout, k), recs in cells.items():
         paper = TABLE1.get((layout, k), (None, None, None))
         task = recs[0].cfg.task
-        rows.append({"layout": layout.upper(), "k (p=97)": k, f"k (p={p})": task.hole,
-                     "held out": f"{task.n_held_out / p**2:.0%}",
-                     "rest in test": task.n_examples - task.n_held_out - task.n_train,
-                     "U-Acc paper": paper[0], "U-Acc ours": mean_sd([u_acc(r) for r in recs], 100),
-                     "L-Acc paper": paper[1], "L-Acc ours": mean_sd([l_acc(r) for r in recs], 100),
-                     "GO-Epoch paper": paper[2] if paper[0] is not None else None,
-                     "GO-Epoch ours": mean_sd([go_epoch(r) for r in recs], digits=0)})
+        rows.append(
+            {
+                "layout": layout.upper(),
+                "k (p=97)": k,
+                f"k (p={p})": task.hole,
+                "held out": f"{task.n_held_out / p**2:.0%}",
+                "rest in test": task.n_examples - task.n_held_out - task.n_train,
+                "U-Acc paper": paper[0],
+                "U-Acc ours": mean_sd([u_acc(r) for r in recs], 100),
+                "L-Acc paper": paper[1],
+                "L-Acc ours": mean_sd([l_acc(r) for r in recs], 100),
+                "GO-Epoch paper": paper[2] if paper[0] is not None else None,
+                "GO-Epoch ours": mean_sd([go_epoch(r) for r in recs], digits=0),
+            }
+        )
     return pd.DataFrame(rows)

@@ -12,6 +12,7 @@ public code (Qihuai27/Grokking-Insight) normalizes it three ways in three files 
 difference short (p - 2 per block); `med_public` reproduces each exactly, and the unit tests
 show they differ from one another by constant factors (1, 2 and 2 (p - 1)).
 """
+
 from __future__ import annotations
 
 import torch
@@ -19,13 +20,16 @@ import torch
 from grokcore.config import TransformerConfig
 from grokcore.hooks import Hook, Probe
 
-PUBLIC_VARIANTS = {"base": "transformer/base.py, MLP/*.py", "str": "transformer/str.py",
-                   "rec": "transformer/rec.py"}
+PUBLIC_VARIANTS = {
+    "base": "transformer/base.py, MLP/*.py",
+    "str": "transformer/str.py",
+    "rec": "transformer/rec.py",
+}
 
 
 def _block_mean(E: torch.Tensor, start: int, stop: int) -> torch.Tensor:
     """Mean over t in [start, stop - 1) of ||E[t+1] - E[t]||_2; E [..., V, d] -> [...]."""
-    return (E[..., start + 1:stop, :] - E[..., start:stop - 1, :]).norm(dim=-1).mean(-1)
+    return (E[..., start + 1 : stop, :] - E[..., start : stop - 1, :]).norm(dim=-1).mean(-1)
 
 
 def med(E: torch.Tensor, p: int, shift: int = 0) -> torch.Tensor:
@@ -69,6 +73,9 @@ class _MEDProbe(Hook):
 # RunConfig.probes entry: MED of the token embedding at every evaluation. The name is part of
 # every chapter-5 config key, so moving MED_PROBE means new keys (and reruns).
 MED_PROBE_NAME = "chapters.med.med:MED_PROBE"
-MED_PROBE = Probe(lambda cfg: _MEDProbe(cfg.task.p, cfg.task.shift),
-                  lambda cfg: None if isinstance(cfg.model, TransformerConfig)
-                  else "() unless the model is a TransformerConfig (MED reads its token embedding)")
+MED_PROBE = Probe(
+    lambda cfg: _MEDProbe(cfg.task.p, cfg.task.shift),
+    lambda cfg: None
+    if isinstance(cfg.model, TransformerConfig)
+    else "() unless the model is a TransformerConfig (MED reads its token embedding)",
+)

@@ -2,6 +2,7 @@
 
 Every figure function takes run records (or arrays) and returns a matplotlib Figure, closed
 except the explorer's view; explorer_epochs lists the epochs the explorer offers."""
+
 from __future__ import annotations
 
 import math
@@ -13,10 +14,18 @@ from grokcore.outcomes import time_to
 from grokcore.plotting import style
 from grokcore.train import steps_per_epoch
 
-PENALTY_NAMES = {"none": "plain", "laplacian_data": "Laplacian (from the data)",
-                 "laplacian_oracle": "Laplacian (oracle order)", "agop": "AGOP"}
-PENALTY_COLORS = {"none": "#1f77b4", "laplacian_data": "#2ca02c", "laplacian_oracle": "#9467bd",
-                  "agop": "#d62728"}
+PENALTY_NAMES = {
+    "none": "plain",
+    "laplacian_data": "Laplacian (from the data)",
+    "laplacian_oracle": "Laplacian (oracle order)",
+    "agop": "AGOP",
+}
+PENALTY_COLORS = {
+    "none": "#1f77b4",
+    "laplacian_data": "#2ca02c",
+    "laplacian_oracle": "#9467bd",
+    "agop": "#d62728",
+}
 
 
 def _bs_label(bs: int, n: int) -> str:
@@ -31,8 +40,11 @@ def _colors(keys):
 def _mean_test_curve(recs, per_epoch):
     """Epochs and mean test accuracy over seeds; a stopped run holds its last value."""
     steps = max((r.history["step"] for r in recs), key=len)
-    cols = [r.history["test_acc"] + [r.history["test_acc"][-1]] * (len(steps) - len(r.history["test_acc"]))
-            for r in recs]
+    cols = [
+        r.history["test_acc"]
+        + [r.history["test_acc"][-1]] * (len(steps) - len(r.history["test_acc"]))
+        for r in recs
+    ]
     return [s / per_epoch for s in steps], [sum(c) / len(c) for c in zip(*cols)]
 
 
@@ -52,16 +64,24 @@ def batch_figure(cells: dict[int, list], n_train: int):
         axes[0].set_ylabel("test accuracy (mean over seeds)")
         axes[0].set_xscale("symlog", linthresh=1)
         axes[0].legend(title="batch size", fontsize=7, loc="upper left")
-        for ax, scale, ylabel in ((axes[1], 1, "effective epochs to 99% test"),
-                                  (axes[2], None, "optimizer steps to 99% test")):
+        for ax, scale, ylabel in (
+            (axes[1], 1, "effective epochs to 99% test"),
+            (axes[2], None, "optimizer steps to 99% test"),
+        ):
             for bs in sizes:
                 per = steps_per_epoch(cells[bs][0].cfg)
                 f = per if scale is None else 1
                 for r in cells[bs]:
                     e = time_to(r, GROK_KEY, per_epoch(r))
                     if e is None:
-                        ax.scatter(bs, budget_epochs(r) * f, marker="^", facecolors="none",
-                                   edgecolors=col[bs], s=28)
+                        ax.scatter(
+                            bs,
+                            budget_epochs(r) * f,
+                            marker="^",
+                            facecolors="none",
+                            edgecolors=col[bs],
+                            s=28,
+                        )
                     else:
                         ax.scatter(bs, e * f, color=col[bs], s=14)
                 mean, _, censored = cell_summary(cells[bs])
@@ -93,7 +113,9 @@ def frac_figure(cells: dict[float, list]):
                     else:
                         ax.scatter(f, y, color="#1f77b4", s=14)
             ax.set_xlabel("training fraction")
-            ax.set_ylabel("optimizer steps to 99% test" if steps else "effective epochs to 99% test")
+            ax.set_ylabel(
+                "optimizer steps to 99% test" if steps else "effective epochs to 99% test"
+            )
             ax.set_yscale("log")
         axes[0].set_title("dots: seeds, ▵: censored at the budget", fontsize=8)
         fig.tight_layout()
@@ -118,9 +140,12 @@ def topo_figure(cells: dict[str, list]):
 
 
 def circle_axes(ax, xy, values, p: int, title: str = ""):
-    """Points xy [n, 2] coloured by their true integer (hue wraps around like the integers mod p)."""
+    """Points xy [n, 2] coloured by their true integer (hue wraps around like the integers
+    mod p)."""
     xs, ys = [v[0] for v in xy], [v[1] for v in xy]
-    sc = ax.scatter(xs, ys, c=values, cmap="hsv", vmin=0, vmax=p, s=18, edgecolors="k", linewidths=0.3)
+    sc = ax.scatter(
+        xs, ys, c=values, cmap="hsv", vmin=0, vmax=p, s=18, edgecolors="k", linewidths=0.3
+    )
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -136,11 +161,19 @@ def recovery_figure(rec: dict, p: int):
     with style():
         fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.4))
         circle_axes(axes[0], rec["xy"], rec["value"], p, "colour: the true integer x")
-        sc = circle_axes(axes[1], rec["xy"], [v * inv % p for v in rec["value"]], p,
-                         f"colour: x / {rec['step']} mod {p}")
+        sc = circle_axes(
+            axes[1],
+            rec["xy"],
+            [v * inv % p for v in rec["value"]],
+            p,
+            f"colour: x / {rec['step']} mod {p}",
+        )
         fig.colorbar(sc, ax=axes, fraction=0.046, label="colour value")
-        fig.suptitle(f"recovered order: {rec['agreement']:.0%} of neighbours one step of "
-                     f"{rec['step']} apart", fontsize=9)
+        fig.suptitle(
+            f"recovered order: {rec['agreement']:.0%} of neighbours one step of "
+            f"{rec['step']} apart",
+            fontsize=9,
+        )
         fig.subplots_adjust(top=0.82)
     plt.close(fig)
     return fig
@@ -153,16 +186,25 @@ def fourier_figure(rec, p: int):
     with style():
         fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.2), gridspec_kw={"width_ratios": [2, 1]})
         ks = list(range(len(h["emb_power"][0])))
-        axes[0].bar([k - 0.2 for k in ks], h["emb_power"][0], width=0.4, color="#aaaaaa", label="init")
+        axes[0].bar(
+            [k - 0.2 for k in ks], h["emb_power"][0], width=0.4, color="#aaaaaa", label="init"
+        )
         end = h["step"][-1] / steps_per_epoch(rec.cfg)
         state = "grokked" if time_to(rec, GROK_KEY) is not None else "not grokked"
-        axes[0].bar([k + 0.2 for k in ks], h["emb_power"][-1], width=0.4, color="#d62728",
-                    label=f"end: epoch {end:.0f} ({state})")
+        axes[0].bar(
+            [k + 0.2 for k in ks],
+            h["emb_power"][-1],
+            width=0.4,
+            color="#d62728",
+            label=f"end: epoch {end:.0f} ({state})",
+        )
         axes[0].set_xlabel("frequency k (cos/sin of 2πkx/p)")
         axes[0].set_ylabel("share of embedding variance")
         axes[0].legend(fontsize=8)
         k = int(h["emb_top_freq"][-1])
-        circle_axes(axes[1], h["emb_circle"][-1], list(range(p)), p, f"tokens in the plane of k = {k}")
+        circle_axes(
+            axes[1], h["emb_circle"][-1], list(range(p)), p, f"tokens in the plane of k = {k}"
+        )
         fig.tight_layout()
     plt.close(fig)
     return fig
@@ -179,8 +221,13 @@ def explorer_view(cells: dict[int, list], bs: int, epoch: float, n_train: int, p
     with style():
         fig, axes = plt.subplots(1, 2, figsize=(7.2, 2.8), gridspec_kw={"width_ratios": [1.6, 1]})
         for r in recs[1:]:
-            axes[0].plot([s / per for s in r.history["step"]], r.history["test_acc"], color="#1f77b4",
-                         alpha=0.25, lw=0.8)
+            axes[0].plot(
+                [s / per for s in r.history["step"]],
+                r.history["test_acc"],
+                color="#1f77b4",
+                alpha=0.25,
+                lw=0.8,
+            )
         axes[0].plot(ep, r0.history["test_acc"], color="#1f77b4", lw=1.5, label="test")
         axes[0].plot(ep, r0.history["train_acc"], color="#1f77b4", ls="--", lw=1.2, label="train")
         axes[0].axvline(ep[i], color="k", lw=0.8, ls=":")
@@ -190,8 +237,13 @@ def explorer_view(cells: dict[int, list], bs: int, epoch: float, n_train: int, p
         axes[0].set_title(f"batch size {_bs_label(bs, n_train)}", fontsize=9)
         axes[0].legend(fontsize=7, loc="center right")
         k = int(r0.history["emb_top_freq"][i])
-        circle_axes(axes[1], r0.history["emb_circle"][i], list(range(p)), p,
-                    f"epoch {ep[i]:.0f}: embedding, k = {k}")
+        circle_axes(
+            axes[1],
+            r0.history["emb_circle"][i],
+            list(range(p)),
+            p,
+            f"epoch {ep[i]:.0f}: embedding, k = {k}",
+        )
         fig.tight_layout()
     return fig
 

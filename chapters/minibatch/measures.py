@@ -7,6 +7,7 @@ effective epoch (samples seen / n_train, as fastgrok.py counts), None if the run
 (censored). Speed-ups and ratios between cells are outcomes.speedup and outcomes.ratio with
 per=per_epoch.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,10 @@ def budget_epochs(rec: RunRecord) -> float:
 
 def epochs_or_budget(recs: list[RunRecord]) -> list[float]:
     """Per seed, epochs to 99%, or the budget where censored (then a lower bound)."""
-    return [e if (e := time_to(r, GROK_KEY, per_epoch(r))) is not None else budget_epochs(r)
-            for r in recs]
+    return [
+        e if (e := time_to(r, GROK_KEY, per_epoch(r))) is not None else budget_epochs(r)
+        for r in recs
+    ]
 
 
 def seed_slopes(cells: dict[int, list[RunRecord]], min_points: int = 2) -> list[float | None]:
@@ -61,8 +64,11 @@ def seed_slopes(cells: dict[int, list[RunRecord]], min_points: int = 2) -> list[
     sizes = sorted(cells)
     out = []
     for i in range(min(len(cells[b]) for b in sizes)):
-        pts = [(math.log(b), math.log(e)) for b in sizes
-               if (e := time_to(cells[b][i], GROK_KEY, per_epoch(cells[b][i]))) is not None]
+        pts = [
+            (math.log(b), math.log(e))
+            for b in sizes
+            if (e := time_to(cells[b][i], GROK_KEY, per_epoch(cells[b][i]))) is not None
+        ]
         out.append(linfit(*zip(*pts))[0] if len(pts) >= min_points else None)
     return out
 
@@ -73,8 +79,11 @@ def slope_bound(cells: dict[int, list[RunRecord]], small: int, large: int) -> li
     out = []
     for a, b in zip(cells[small], cells[large]):
         ea, eb = time_to(a, GROK_KEY, per_epoch(a)), time_to(b, GROK_KEY, per_epoch(b))
-        out.append(None if ea is None
-                   else math.log((eb or budget_epochs(b)) / ea) / math.log(large / small))
+        out.append(
+            None
+            if ea is None
+            else math.log((eb or budget_epochs(b)) / ea) / math.log(large / small)
+        )
     return out
 
 
@@ -94,8 +103,11 @@ def fourier_share(rec: RunRecord, k: int = 3, at: int = -1) -> float:
 
 def censoring_note(cells: dict, n_train: int) -> str:
     """Which batch sizes had seeds that never reached 99% test accuracy within the budget."""
-    parts = [f"{'full' if k == n_train else k}: {c}/{len(v)}" for k, v in sorted(cells.items())
-             if (c := cell_summary(v)[2])]
+    parts = [
+        f"{'full' if k == n_train else k}: {c}/{len(v)}"
+        for k, v in sorted(cells.items())
+        if (c := cell_summary(v)[2])
+    ]
     return ("censored (batch: seeds) " + ", ".join(parts)) if parts else "no censored runs"
 
 
@@ -110,10 +122,17 @@ class Table:
 
     def _repr_html_(self) -> str:
         import html
+
         head = "".join(f"<th>{html.escape(str(h))}</th>" for h in self.header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
-                       for r in self.rows)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
+            for r in self.rows
+        )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _fmt(v: float) -> str:
+    return "—" if math.isnan(v) else f"{v:.1f}"
 
 
 def summary_table(cells: dict, n_train: int | None = None, key: str = GROK_KEY) -> Table:
@@ -125,8 +144,14 @@ def summary_table(cells: dict, n_train: int | None = None, key: str = GROK_KEY) 
         mean, sd, cens = cell_summary(recs, key)
         per = per_epoch(recs[0])
         label = f"full ({k})" if k == n_train and isinstance(k, int) else k
-        fmt = (lambda v: "—" if math.isnan(v) else f"{v:.1f}")
-        rows.append([label, f"{fmt(mean)} ± {fmt(sd)}", f"{fmt(mean * per)} ± {fmt(sd * per)}",
-                     f"{cens}/{len(recs)}", f"{budget_epochs(recs[0]):.0f}"])
+        rows.append(
+            [
+                label,
+                f"{_fmt(mean)} ± {_fmt(sd)}",
+                f"{_fmt(mean * per)} ± {_fmt(sd * per)}",
+                f"{cens}/{len(recs)}",
+                f"{budget_epochs(recs[0]):.0f}",
+            ]
+        )
     header = ["cell", f"epochs to {pct}%", f"steps to {pct}%", "censored", "budget (epochs)"]
     return Table(header, rows)

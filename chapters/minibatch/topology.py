@@ -14,13 +14,21 @@ bias; full batch AdamW. Penalties on the embedding E = [E_A; E_B] [2p, d]:
 lamb defaults to 1/(2 p d) as in the source. Records are grokcore RunRecords (one step = one
 full-batch epoch), so train.summarize's step_to_test_acc_99 is the epochs to grok.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import torch
 
-from grokcore.config import ConfigError, Experiment, ModelConfig, ModularTask, OptimConfig, RunConfig
+from grokcore.config import (
+    ConfigError,
+    Experiment,
+    ModelConfig,
+    ModularTask,
+    OptimConfig,
+    RunConfig,
+)
 from grokcore.data import modular_dataset
 from grokcore.hooks import Hook
 from grokcore.models import StackedModule, _stack_init
@@ -48,7 +56,9 @@ class TopoConfig(Experiment):
 
     def __post_init__(self) -> None:
         def bad(name, allowed):
-            raise ConfigError(f"TopoConfig.{name}={getattr(self, name)!r} is invalid: allowed {allowed}")
+            raise ConfigError(
+                f"TopoConfig.{name}={getattr(self, name)!r} is invalid: allowed {allowed}"
+            )
 
         if not (isinstance(self.p, int) and self.p >= 3):
             bad("p", "an integer >= 3")
@@ -76,11 +86,23 @@ class TopoConfig(Experiment):
     def run(self) -> RunConfig:
         """The run grokcore's loop trains: full-batch AdamW (torch defaults: betas (0.9, 0.999)),
         no loss L2, one step per epoch."""
-        optim = OptimConfig(name="adamw", lr=self.lr, weight_decay=self.weight_decay, betas=(0.9, 0.999),
-                            loss_l2=0.0, batch_size=None)
-        return RunConfig(task=self.task, model=QuadraticMLPConfig(d=self.d), optim=optim,
-                         num_steps=self.num_epochs, eval_every=self.eval_every,
-                         stop_at_test_acc=self.stop_at_test_acc, seed=self.seed)
+        optim = OptimConfig(
+            name="adamw",
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            betas=(0.9, 0.999),
+            loss_l2=0.0,
+            batch_size=None,
+        )
+        return RunConfig(
+            task=self.task,
+            model=QuadraticMLPConfig(d=self.d),
+            optim=optim,
+            num_steps=self.num_epochs,
+            eval_every=self.eval_every,
+            stop_at_test_acc=self.stop_at_test_acc,
+            seed=self.seed,
+        )
 
     @property
     def penalty_weight(self) -> float:
@@ -102,11 +124,14 @@ class QuadraticMLPConfig(ModelConfig):
 
 
 class QuadraticMLP(StackedModule):
-    """logits = (E_A[a] + E_B[b])^2 W_out, stacked over members: E_A, E_B [M, p, d], W_out [M, d, p]."""
+    """logits = (E_A[a] + E_B[b])^2 W_out, stacked over members: E_A, E_B [M, p, d],
+    W_out [M, d, p]."""
 
     def __init__(self, p: int, d: int, seeds, dtype=torch.float32):
         shapes = {"E_A": (p, d), "E_B": (p, d), "W_out": (d, p)}
-        super().__init__(_stack_init(seeds, shapes, {"E_A": 1.0, "E_B": 1.0, "W_out": d ** -0.5}, dtype))
+        super().__init__(
+            _stack_init(seeds, shapes, {"E_A": 1.0, "E_B": 1.0, "W_out": d**-0.5}, dtype)
+        )
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """v = E_A[a] + E_B[b]: x [M, B, 2] int64 -> [M, B, d]."""
@@ -122,6 +147,7 @@ class QuadraticMLP(StackedModule):
 
 
 # ---- graphs and penalties ------------------------------------------------------------------
+
 
 def laplacian(adj: torch.Tensor) -> torch.Tensor:
     """L = D - W of a symmetric 0/1 adjacency matrix [n, n] (float64)."""
@@ -139,8 +165,9 @@ def oracle_adjacency(p: int) -> torch.Tensor:
     return adj | adj.T
 
 
-def data_adjacency(operands: torch.Tensor, labels: torch.Tensor, p: int, a0: int = 0, a1: int = 1,
-                   rounds: int = 4) -> torch.Tensor:
+def data_adjacency(
+    operands: torch.Tensor, labels: torch.Tensor, p: int, a0: int = 0, a1: int = 1, rounds: int = 4
+) -> torch.Tensor:
     """The "same answer" graph of a training table (Hanson §2, cayley.py), [2p, 2p] bool.
 
     Rows a0 and a1 give B-edges b ~ b' wherever a0 + b and a1 + b' have the same answer: then
@@ -178,7 +205,9 @@ def agop_penalty(model: QuadraticMLP, x: torch.Tensor) -> torch.Tensor:
     """tr(E M E^T) per member [M], M = (W_out W_out^T) * Cov(g), g = 2 v (agopgrok.py)."""
     g = 2 * model.embed(x)  # [M, B, d]
     mean = g.mean(1, keepdim=True)
-    cov = torch.bmm(g.transpose(1, 2), g) / g.shape[1] - torch.bmm(mean.transpose(1, 2), mean)  # [M, d, d]
+    cov = torch.bmm(g.transpose(1, 2), g) / g.shape[1] - torch.bmm(
+        mean.transpose(1, 2), mean
+    )  # [M, d, d]
     m = torch.bmm(model.W_out, model.W_out.transpose(1, 2)) * cov  # [M, d, d]
     e = model.E  # [M, 2p, d]
     return (torch.bmm(e, m) * e).sum((1, 2))
@@ -202,8 +231,12 @@ def scrambled_table(p: int, frac_train: float, seed: int) -> dict[str, torch.Ten
     keep = torch.randperm(p * p, generator=g)[: int(frac_train * p * p)]
     operands = torch.stack([sym_a[a], sym_b[b]], dim=1)[keep]
     labels = sym_c[(a + b) % p][keep]
-    return {"operands": operands, "labels": labels, "value_a": torch.argsort(sym_a),
-            "value_b": torch.argsort(sym_b)}
+    return {
+        "operands": operands,
+        "labels": labels,
+        "value_a": torch.argsort(sym_a),
+        "value_b": torch.argsort(sym_b),
+    }
 
 
 def recover_order(p: int, frac_train: float, seed: int) -> dict:
@@ -215,7 +248,12 @@ def recover_order(p: int, frac_train: float, seed: int) -> dict:
     angles = ring_order(adj[:p, :p])
     xy = torch.stack([angles.cos(), angles.sin()], dim=1)
     agreement, step = cyclic_rank_agreement(angles, table["value_a"], p)
-    return {"xy": xy.tolist(), "value": table["value_a"].tolist(), "agreement": agreement, "step": step}
+    return {
+        "xy": xy.tolist(),
+        "value": table["value_a"].tolist(),
+        "agreement": agreement,
+        "step": step,
+    }
 
 
 def cyclic_rank_agreement(angles: torch.Tensor, truth: torch.Tensor, p: int) -> tuple[float, int]:
@@ -231,6 +269,7 @@ def cyclic_rank_agreement(angles: torch.Tensor, truth: torch.Tensor, p: int) -> 
 
 
 # ---- training ------------------------------------------------------------------------------
+
 
 class Penalty(Hook):
     """The chosen penalty: lamb * penalty per member added to the loss at every step, and the
@@ -249,8 +288,12 @@ class Penalty(Hook):
             self.lap = laplacian(oracle_adjacency(cfg.p)).float().expand(m, -1, -1)
         elif cfg.penalty == "laplacian_data":
             sets = [modular_dataset(cfg.task, s) for s in ctx.seeds]
-            self.lap = torch.stack([laplacian(data_adjacency(d.inputs[d.train_idx], d.labels[d.train_idx], cfg.p))
-                                    for d in sets]).float()
+            self.lap = torch.stack(
+                [
+                    laplacian(data_adjacency(d.inputs[d.train_idx], d.labels[d.train_idx], cfg.p))
+                    for d in sets
+                ]
+            ).float()
         self.lap = None if self.lap is None else self.lap.to(ctx.device)
         self.zero = torch.zeros(m, device=ctx.device)
 

@@ -11,6 +11,7 @@ size-1 axis gives p = 1 and an inert amplifier; `tests/test_amplifier.py` guards
 Stacked like grokcore.models: every amplifier parameter has a leading member dimension M, so
 member i is amplifier i of model i, trained on model i's data only.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,9 @@ class Amplifier(StackedModule):
     Init as torch.nn.Linear (the code leaves PyTorch's default): weight and bias
     U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn per member from its own seeded generator."""
 
-    def __init__(self, hidden: Sequence[int], seeds: Sequence[int], dtype: torch.dtype = torch.float32):
+    def __init__(
+        self, hidden: Sequence[int], seeds: Sequence[int], dtype: torch.dtype = torch.float32
+    ):
         dims = [1, *hidden, 1]
         per_member = []
         for seed in seeds:
@@ -40,16 +43,22 @@ class Amplifier(StackedModule):
             tensors = {}
             for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
                 bound = 1 / math.sqrt(a)
-                tensors[f"W{i}"] = (torch.rand(a, b, generator=g, dtype=torch.float64) * 2 - 1) * bound
+                tensors[f"W{i}"] = (
+                    torch.rand(a, b, generator=g, dtype=torch.float64) * 2 - 1
+                ) * bound
                 tensors[f"b{i}"] = (torch.rand(b, generator=g, dtype=torch.float64) * 2 - 1) * bound
             per_member.append(tensors)
         names = list(per_member[0])
-        super().__init__({n: nn.Parameter(torch.stack([t[n] for t in per_member]).to(dtype)) for n in names})
+        super().__init__(
+            {n: nn.Parameter(torch.stack([t[n] for t in per_member]).to(dtype)) for n in names}
+        )
         self.n_layers = len(dims) - 1
 
     def forward(self, g: torch.Tensor) -> torch.Tensor:
         """Scores of entries g [M, N] -> [M, N]."""
-        h = F.relu(g[..., None] * self.W0[:, None, 0] + self.b0[:, None])  # 1 -> h0 elementwise: [M, N, h0]
+        h = F.relu(
+            g[..., None] * self.W0[:, None, 0] + self.b0[:, None]
+        )  # 1 -> h0 elementwise: [M, N, h0]
         for i in range(1, self.n_layers):
             w, b = getattr(self, f"W{i}"), getattr(self, f"b{i}")
             h = torch.baddbmm(b[:, None], h, w)  # [M, N, h_i]
@@ -58,7 +67,9 @@ class Amplifier(StackedModule):
         return h.squeeze(-1)  # [M, N]
 
 
-def amplify(amp: Amplifier | Callable[[torch.Tensor], torch.Tensor], grads: Tensors, c: float) -> Tensors:
+def amplify(
+    amp: Amplifier | Callable[[torch.Tensor], torch.Tensor], grads: Tensors, c: float
+) -> Tensors:
     """g' = c (p * g) / ||p * g|| per tensor and member, p = softmax over the tensor's entries.
 
     The MLP runs once over all entries of all tensors (one batched call); the softmax and the
@@ -75,14 +86,22 @@ def amplify(amp: Amplifier | Callable[[torch.Tensor], torch.Tensor], grads: Tens
 
 
 def clip_per_member(grads: Tensors, max_norm: float) -> Tensors:
-    """torch.nn.utils.clip_grad_norm_ per member: scale by min(1, max_norm / (total norm + 1e-6))."""
+    """torch.nn.utils.clip_grad_norm_ per member: scale by
+    min(1, max_norm / (total norm + 1e-6))."""
     total = torch.sqrt(sum(g.flatten(1).pow(2).sum(1) for g in grads.values()))  # [M]
     scale = (max_norm / (total + 1e-6)).clamp_max(1.0)
     return {n: g * scale.view(-1, *(1,) * (g.ndim - 1)) for n, g in grads.items()}
 
 
-def meta_loss(model: nn.Module, amp: Amplifier, params: Tensors, grads: Tensors, c: float, lr: float,
-              outer_loss: Callable[[Callable], torch.Tensor]) -> torch.Tensor:
+def meta_loss(
+    model: nn.Module,
+    amp: Amplifier,
+    params: Tensors,
+    grads: Tensors,
+    c: float,
+    lr: float,
+    outer_loss: Callable[[Callable], torch.Tensor],
+) -> torch.Tensor:
     """Algorithm 2's objective L_outer(theta - lr * A_phi(g)) as a function of the amplifier.
 
     outer_loss(forward) -> [M] per-member losses, where forward(x) runs the model at the virtual
@@ -95,8 +114,17 @@ def meta_loss(model: nn.Module, amp: Amplifier, params: Tensors, grads: Tensors,
     return outer_loss(lambda x: functional_call(model, virtual, (x,)))
 
 
-def meta_step(model: nn.Module, amp: Amplifier, meta_opt: torch.optim.Optimizer, params: Tensors,
-              grads: Tensors, c: float, lr: float, outer_loss, norms: list | None = None) -> list[float]:
+def meta_step(
+    model: nn.Module,
+    amp: Amplifier,
+    meta_opt: torch.optim.Optimizer,
+    params: Tensors,
+    grads: Tensors,
+    c: float,
+    lr: float,
+    outer_loss,
+    norms: list | None = None,
+) -> list[float]:
     """One Adam step of the amplifier on the meta objective; returns each member's outer loss.
 
     With `norms`, appends (|dL_outer/dphi|, |weight_decay * phi|) per member, both [M] lists,

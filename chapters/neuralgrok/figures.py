@@ -4,6 +4,7 @@ the paper's, post-grok stability, final accuracies; one run's view for the explo
 Figures take `cells` (cell name -> records over seeds, chapters.neuralgrok.configs.run_plan);
 every figure but the explorer's is returned closed.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,12 @@ from grokcore.records import RunRecord
 from .configs import COMPOSITE, METHODS, NAMES
 from .measures import min_after_grok, oscillation
 
-COLORS = {"standard": "#1f77b4", "grokfast_ma": "#8c564b", "grokfast_ema": "#9467bd",
-          "neuralgrok": "#d62728"}  # one fixed color per method, in every figure and explorer view
+COLORS = {
+    "standard": "#1f77b4",
+    "grokfast_ma": "#8c564b",
+    "grokfast_ema": "#9467bd",
+    "neuralgrok": "#d62728",
+}  # one fixed color per method, in every figure and explorer view
 # NeuralGrok Table 1: minimal steps to 95% test accuracy (None: never within 10^6 steps)
 PAPER_TABLE1 = {
     "x+y": {"standard": 1650, "grokfast_ma": 1780, "grokfast_ema": 1820, "neuralgrok": 900},
@@ -31,6 +36,7 @@ PAPER_TABLE1 = {
 
 
 # ---- markdown tables -------------------------------------------------------------------------
+
 
 def mean_steps(recs: Sequence[RunRecord]) -> str:
     """'mean ± sd (k/n censored)' of steps to 95% over the seeds that got there."""
@@ -58,8 +64,11 @@ def table1_markdown(cells: dict, ops: Sequence[str], p: int = 97) -> str:
 
 def stability_markdown(cells: dict, first: str) -> str:
     """Per method on the first task: oscillation fraction and lowest test accuracy after 95%."""
-    lines = ["| method | evaluations below 90% after first 95% (per seed) | lowest test acc. after 95% |",
-             "|---|---|---|"]
+    lines = [
+        "| method | evaluations below 90% after first 95% (per seed) "
+        "| lowest test acc. after 95% |",
+        "|---|---|---|",
+    ]
     for m in ("standard", "grokfast_ma", "neuralgrok"):
         recs = cells[f"{first}/{m}"]
         osc = ", ".join("—" if v is None else f"{v:.3f}" for v in map(oscillation, recs))
@@ -70,19 +79,26 @@ def stability_markdown(cells: dict, first: str) -> str:
 
 def final_markdown(cells: dict, rows: Sequence[tuple[str, str]]) -> str:
     """Per (cell, label): train and test accuracy at the end (mean ± sd) and steps to 95% test."""
+
     def sd(v: list[float]) -> float:
         return math.sqrt(sum((x - sum(v) / len(v)) ** 2 for x in v) / max(1, len(v) - 1))
 
-    lines = ["| run | final train acc. | final test acc. | steps to 95% test |", "|---|---|---|---|"]
+    lines = [
+        "| run | final train acc. | final test acc. | steps to 95% test |",
+        "|---|---|---|---|",
+    ]
     for name, label in rows:
         recs = cells[name]
         tr, te = ([r.final[k] for r in recs] for k in ("train_acc", "test_acc"))
-        lines.append(f"| {label} | {sum(tr) / len(tr):.3f} ± {sd(tr):.3f} | "
-                     f"{sum(te) / len(te):.3f} ± {sd(te):.3f} | {mean_steps(recs)} |")
+        lines.append(
+            f"| {label} | {sum(tr) / len(tr):.3f} ± {sd(tr):.3f} | "
+            f"{sum(te) / len(te):.3f} ± {sd(te):.3f} | {mean_steps(recs)} |"
+        )
     return "\n".join(lines)
 
 
 # ---- figures ---------------------------------------------------------------------------------
+
 
 def curves_figure(cells: dict, panels: Sequence[tuple[str, str, Sequence[tuple[str, str, str]]]]):
     """One panel per (title, ylabel, [(cell name, label, color)]): test (solid, band min-max)
@@ -112,7 +128,9 @@ def entropy_figure(cells: dict, names: Sequence[tuple[str, str, str]], seed: int
             axes[0].plot(t, r.history["awe"], color=color, label=label)
             axes[1].plot(t, r.history["age_raw"], color=color, label=f"{label}: raw gradient")
             axes[1].plot(t, r.history["age_update"], color=color, ls=":", label=f"{label}: update")
-        for ax, what in zip(axes, ("absolute weight entropy (AWE)", "absolute gradient entropy (AGE)")):
+        for ax, what in zip(
+            axes, ("absolute weight entropy (AWE)", "absolute gradient entropy (AGE)")
+        ):
             ax.set_xlabel("step")
             ax.set_title(what)
             ax.set_yscale("log")

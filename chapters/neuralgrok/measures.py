@@ -5,6 +5,7 @@ rotation and its meta-gradient signal. Nothing here trains or formats.
 Times to 95% test accuracy and speed-ups with censoring are grokcore.outcomes' (time_to,
 speedup with fast_censored="budget": a censored run on either side counts its budget).
 """
+
 from __future__ import annotations
 
 import math
@@ -30,14 +31,14 @@ def oscillation(rec: RunRecord, grok: float = 0.95, low: float = 0.9) -> float |
     acc, first = rec.history["test_acc"], first_grok(rec, grok)
     if first is None or first == len(acc) - 1:
         return None
-    after = acc[first + 1:]
+    after = acc[first + 1 :]
     return sum(a < low for a in after) / len(after)
 
 
 def min_after_grok(rec: RunRecord, grok: float = 0.95) -> float | None:
     """Lowest test accuracy after the first evaluation at `grok`; None as for oscillation."""
     acc, first = rec.history["test_acc"], first_grok(rec, grok)
-    return None if first is None or first == len(acc) - 1 else min(acc[first + 1:])
+    return None if first is None or first == len(acc) - 1 else min(acc[first + 1 :])
 
 
 def entropy_at(rec: RunRecord, key: str, step: int) -> float:
@@ -47,7 +48,9 @@ def entropy_at(rec: RunRecord, key: str, step: int) -> float:
     return rec.history[key][j]
 
 
-def age_phases(rec: RunRecord, key: str = "age_raw", start_below: float = 0.1) -> tuple[float, float] | None:
+def age_phases(
+    rec: RunRecord, key: str = "age_raw", start_below: float = 0.1
+) -> tuple[float, float] | None:
     """(peak AGE up to 99% train accuracy / AGE when memorization starts, AGE at 95% test / its
     peak since then). Memorization starts at the last evaluation with train accuracy below
     `start_below` (after the warmup dip; the initial gradient is large). None if the run never
@@ -55,7 +58,11 @@ def age_phases(rec: RunRecord, key: str = "age_raw", start_below: float = 0.1) -
     t_mem, t_gen = rec.summary["step_to_train_acc_99"], rec.summary["step_to_test_acc_95"]
     if t_mem is None or t_gen is None:
         return None
-    t0 = max(s for s, a in zip(rec.history["step"], rec.history["train_acc"]) if a < start_below and s <= t_mem)
+    t0 = max(
+        s
+        for s, a in zip(rec.history["step"], rec.history["train_acc"])
+        if a < start_below and s <= t_mem
+    )
     logged = list(zip(rec.history["entropy_step"], rec.history[key]))
     peak_mem = max(v for s, v in logged if t0 <= s <= t_mem)
     peak_gen = max(v for s, v in logged if t0 <= s <= t_gen)
@@ -86,5 +93,9 @@ def roughness(series: Sequence[float]) -> float:
 def meta_signal(rec: RunRecord) -> float | None:
     """Median over the logged meta steps of |dL_outer/dphi| / |weight_decay * phi|: below 1 the
     meta Adam follows its own coupled L2 term, not the outer loss. None if nothing was logged."""
-    pairs = [(g, l2) for g, l2 in zip(rec.history.get("meta_grad", []), rec.history.get("meta_l2", [])) if l2 > 0]
+    pairs = [
+        (g, l2)
+        for g, l2 in zip(rec.history.get("meta_grad", []), rec.history.get("meta_l2", []))
+        if l2 > 0
+    ]
     return statistics.median(g / l2 for g, l2 in pairs) if pairs else None

@@ -6,6 +6,7 @@ through grokcore's one loop (grokcore.train.train_stack) with the amplifier as t
 transform and the meta step as a hook. Setup as the authors' code (neuralgrad branch, task1.sh;
 see shared/notes/peer-code.md §3).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,7 +14,14 @@ from typing import Sequence
 
 import torch
 
-from grokcore.config import ConfigError, Experiment, ModularTask, RunConfig, TransformerConfig, register_config
+from grokcore.config import (
+    ConfigError,
+    Experiment,
+    ModularTask,
+    RunConfig,
+    TransformerConfig,
+    register_config,
+)
 from grokcore.hooks import Hook
 from grokcore.records import RunRecord, load_record, new_record
 from grokcore.train import member_loss, stream_seed, train_stack
@@ -39,15 +47,30 @@ class AmplifierConfig:
     def __post_init__(self) -> None:
         w = "AmplifierConfig"
         if not self.hidden or not all(isinstance(h, int) and h > 0 for h in self.hidden):
-            raise ConfigError(f"{w}.hidden={self.hidden!r} is invalid: allowed a non-empty tuple of positive integers")
-        for name, ok, allowed in (("c", self.c > 0, "a positive number"),
-                                  ("inner_steps", isinstance(self.inner_steps, int) and self.inner_steps > 0, "a positive integer"),
-                                  ("meta_lr", self.meta_lr > 0, "a positive number"),
-                                  ("meta_weight_decay", self.meta_weight_decay >= 0, "a number >= 0"),
-                                  ("frac_outer", 0 < self.frac_outer < 1, "a number in (0, 1)"),
-                                  ("clip_norm", self.clip_norm is None or self.clip_norm > 0, "None or a positive number")):
+            raise ConfigError(
+                f"{w}.hidden={self.hidden!r} is invalid: "
+                "allowed a non-empty tuple of positive integers"
+            )
+        for name, ok, allowed in (
+            ("c", self.c > 0, "a positive number"),
+            (
+                "inner_steps",
+                isinstance(self.inner_steps, int) and self.inner_steps > 0,
+                "a positive integer",
+            ),
+            ("meta_lr", self.meta_lr > 0, "a positive number"),
+            ("meta_weight_decay", self.meta_weight_decay >= 0, "a number >= 0"),
+            ("frac_outer", 0 < self.frac_outer < 1, "a number in (0, 1)"),
+            (
+                "clip_norm",
+                self.clip_norm is None or self.clip_norm > 0,
+                "None or a positive number",
+            ),
+        ):
             if not ok:
-                raise ConfigError(f"{w}.{name}={getattr(self, name)!r} is invalid: allowed {allowed}")
+                raise ConfigError(
+                    f"{w}.{name}={getattr(self, name)!r} is invalid: allowed {allowed}"
+                )
 
 
 @dataclass(frozen=True)
@@ -58,26 +81,41 @@ class NeuralGrokConfig(Experiment):
 
     run: RunConfig = field(default_factory=RunConfig)
     amp: AmplifierConfig = field(default_factory=AmplifierConfig)
-    source: NeuralGrokConfig | None = None  # transfer (Fig. 12): start from this run's final amplifier, same seed
+    source: NeuralGrokConfig | None = (
+        None  # transfer (Fig. 12): start from this run's final amplifier, same seed
+    )
 
     def __post_init__(self) -> None:
         if self.run.method.name != "none":
-            raise ConfigError(f"NeuralGrokConfig.run.method.name={self.run.method.name!r} is invalid: allowed 'none'")
-        if not isinstance(self.run.model, TransformerConfig) or not isinstance(self.run.task, ModularTask):
-            raise ConfigError("NeuralGrokConfig.run is invalid: allowed a ModularTask with a TransformerConfig")
+            raise ConfigError(
+                f"NeuralGrokConfig.run.method.name={self.run.method.name!r} is invalid: "
+                "allowed 'none'"
+            )
+        if not isinstance(self.run.model, TransformerConfig) or not isinstance(
+            self.run.task, ModularTask
+        ):
+            raise ConfigError(
+                "NeuralGrokConfig.run is invalid: allowed a ModularTask with a TransformerConfig"
+            )
 
     @classmethod
     def train(cls, cfgs: list, device: str = "cpu") -> list[RunRecord]:
         return train_neuralgrok(cfgs, device)
 
 
-def outer_split(train_idx: torch.Tensor, frac_outer: float, seeds: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+def outer_split(
+    train_idx: torch.Tensor, frac_outer: float, seeds: Sequence[int]
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Per member, a seeded round(frac_outer * n_train) of the train indices as D_outer, the rest
     as D_inner: train_idx [M, n] -> inner [M, n - k], outer [M, k]."""
     n = train_idx.shape[1]
     k = max(1, round(frac_outer * n))
-    perms = torch.stack([torch.randperm(n, generator=torch.Generator().manual_seed(stream_seed(s, 3)))
-                         for s in seeds]).to(train_idx.device)
+    perms = torch.stack(
+        [
+            torch.randperm(n, generator=torch.Generator().manual_seed(stream_seed(s, 3)))
+            for s in seeds
+        ]
+    ).to(train_idx.device)
     shuffled = train_idx.gather(1, perms)
     return shuffled[:, k:].sort(1).values, shuffled[:, :k].sort(1).values
 
@@ -86,7 +124,9 @@ def load_amplifier(amp: Amplifier, sources: Sequence[NeuralGrokConfig]) -> None:
     """Member i of `amp` takes the final amplifier of the recorded run sources[i]."""
     recs = [load_record(c.key()) for c in sources]
     if any(r is None for r in recs):
-        raise RuntimeError("NeuralGrokConfig.source has no run record: run the source configs first")
+        raise RuntimeError(
+            "NeuralGrokConfig.source has no run record: run the source configs first"
+        )
     with torch.no_grad():
         for n, p in amp.named_parameters():
             p.copy_(torch.tensor([r.meta["amplifier"][n] for r in recs], dtype=p.dtype))
@@ -103,7 +143,10 @@ class NeuralGrok(Hook):
     first meta step's gradient norms after each evaluation, and the final amplifier (for
     transfer, Fig. 12)."""
 
-    grids = {"cos_step": ("update", ("update_cos",)), "meta_step": ("update", ("meta_grad", "meta_l2"))}
+    grids = {
+        "cos_step": ("update", ("update_cos",)),
+        "meta_step": ("update", ("meta_grad", "meta_l2")),
+    }
 
     def __init__(self, cfgs: Sequence[NeuralGrokConfig]) -> None:
         super().__init__()
@@ -114,16 +157,24 @@ class NeuralGrok(Hook):
         a, seeds = self.a, ctx.seeds
         inner, outer = outer_split(ctx.train_idx, a.frac_outer, seeds)
         ctx.train_idx = inner  # the model trains on D_inner only
-        self.amp = Amplifier(a.hidden, [stream_seed(s, 4) for s in seeds], getattr(torch, self.run.dtype)).to(ctx.device)
+        self.amp = Amplifier(
+            a.hidden, [stream_seed(s, 4) for s in seeds], getattr(torch, self.run.dtype)
+        ).to(ctx.device)
         if self.cfgs[0].source is not None:
             load_amplifier(self.amp, [self.cfgs[0].source.replace(seed=s) for s in seeds])
-        self.meta_opt = torch.optim.Adam(self.amp.parameters(), lr=a.meta_lr, betas=self.run.optim.betas,
-                                         weight_decay=a.meta_weight_decay)
+        self.meta_opt = torch.optim.Adam(
+            self.amp.parameters(),
+            lr=a.meta_lr,
+            betas=self.run.optim.betas,
+            weight_decay=a.meta_weight_decay,
+        )
         self.x_out, self.y_out = ctx.data.batch(outer)
         ctx.meta.update(n_inner=inner.shape[1], n_outer=outer.shape[1])
 
     def outer_loss(self, forward) -> torch.Tensor:
-        return member_loss(self.run, forward(self.x_out), self.y_out)  # [M]: mean CE over each D_outer
+        return member_loss(
+            self.run, forward(self.x_out), self.y_out
+        )  # [M]: mean CE over each D_outer
 
     def transform(self) -> GradientTransform:
         """g -> amplified g' (norm c per tensor), then the code's gradient clipping."""
@@ -144,19 +195,41 @@ class NeuralGrok(Hook):
     def at_update(self, ctx) -> None:
         # how far the amplifier turns the gradient: mean over tensors of cos(g', g), per member
         raw, grads = ctx.raw, ctx.grads
-        self.record("cos_step", ctx.step, {"update_cos": torch.stack(
-            [torch.cosine_similarity(grads[n].flatten(1), raw[n].flatten(1), dim=1) for n in raw]).mean(0)})
+        self.record(
+            "cos_step",
+            ctx.step,
+            {
+                "update_cos": torch.stack(
+                    [
+                        torch.cosine_similarity(grads[n].flatten(1), raw[n].flatten(1), dim=1)
+                        for n in raw
+                    ]
+                ).mean(0)
+            },
+        )
 
     def after_update(self, ctx) -> None:
         if not (self.a.meta and ctx.step % self.a.inner_steps == 0):
             return
         opt, params = ctx.optimizer, ctx.params
         opt.zero_grad(set_to_none=True)
-        member_loss(self.run, ctx.model(ctx.x), ctx.y).sum().backward()  # g at theta_{t+1}, same batch (code)
+        member_loss(
+            self.run, ctx.model(ctx.x), ctx.y
+        ).sum().backward()  # g at theta_{t+1}, same batch (code)
         g = {n: p.grad.detach() for n, p in params.items()}
         lr = self.run.optim.lr  # virtual step size = base lr (code: args.lr)
         norms: list | None = [] if self.log_meta else None
-        meta_step(ctx.model, self.amp, self.meta_opt, params, g, self.a.c, lr, self.outer_loss, norms=norms)
+        meta_step(
+            ctx.model,
+            self.amp,
+            self.meta_opt,
+            params,
+            g,
+            self.a.c,
+            lr,
+            self.outer_loss,
+            norms=norms,
+        )
         opt.zero_grad(set_to_none=True)
         if norms:  # what the meta Adam receives: the meta gradient and its coupled L2 term
             self.record("meta_step", ctx.step, {"meta_grad": norms[0][0], "meta_l2": norms[0][1]})

@@ -10,7 +10,9 @@ def test_verdicts():
     assert C.check([1.3, 1.3], scale="cpu").verdict == "partial"
     assert C.check([3.0], scale="cpu").verdict == "not reproduced"
     assert C.check([1.0, None], scale="cpu").verdict == "partial"  # a censored seed caps it
-    assert C.check([None], scale="cpu").verdict == "not reached within budget"  # runs made, all censored
+    assert (
+        C.check([None], scale="cpu").verdict == "not reached within budget"
+    )  # runs made, all censored
     assert C.check([None], scale="smoke").verdict == "not run at this scale"
     assert C.check([], scale="cpu").verdict == "not run at this scale"  # no runs at all
     assert C.check([1.0], scale="smoke").verdict == "not run at this scale"
@@ -29,5 +31,7 @@ def test_table_bundle_carries_json():
     bundle = t._repr_mimebundle_()
     rows = bundle[MIMETYPE]
     assert rows[0]["chapter"] == "01_x" and rows[0]["verdict"] == "reproduced"
-    assert {"chapter", "id", "source", "statement", "paper", "ours", "verdict", "scale"} <= set(rows[0])
+    assert {"chapter", "id", "source", "statement", "paper", "ours", "verdict", "scale"} <= set(
+        rows[0]
+    )
     assert "<table" in bundle["text/html"] and "c1" in bundle["text/plain"]

@@ -11,13 +11,16 @@ def test_docstring_example():
     assert doctest.testmod(data, raise_on_error=False).failed == 0
 
 
-@pytest.mark.parametrize("op, ref", [
-    ("x+y", lambda x, y, p: (x + y) % p),
-    ("x-y", lambda x, y, p: (x - y) % p),
-    ("x*y", lambda x, y, p: (x * y) % p),
-    ("x/y", lambda x, y, p: next(c for c in range(p) if (c * y) % p == x)),
-    ("x^2-y", lambda x, y, p: (x * x - y) % p),
-])
+@pytest.mark.parametrize(
+    "op, ref",
+    [
+        ("x+y", lambda x, y, p: (x + y) % p),
+        ("x-y", lambda x, y, p: (x - y) % p),
+        ("x*y", lambda x, y, p: (x * y) % p),
+        ("x/y", lambda x, y, p: next(c for c in range(p) if (c * y) % p == x)),
+        ("x^2-y", lambda x, y, p: (x * x - y) % p),
+    ],
+)
 def test_binary_labels_match_definition(op, ref):
     p = 11
     task = ModularTask(operation=op, p=p, min_y=1 if op == "x/y" else 0)
@@ -54,7 +57,9 @@ def test_split_is_seeded_disjoint_and_complete():
     all_idx = torch.cat([a.train_idx, a.test_idx]).sort().values
     assert torch.equal(all_idx, torch.arange(169))
     fixed = ModularTask(p=13, frac_train=0.3, split_seed=7)
-    assert torch.equal(data.modular_dataset(fixed, 0).train_idx, data.modular_dataset(fixed, 1).train_idx)
+    assert torch.equal(
+        data.modular_dataset(fixed, 0).train_idx, data.modular_dataset(fixed, 1).train_idx
+    )
 
 
 def test_split_from_mask():
@@ -71,14 +76,23 @@ def test_parity():
     ds = data.parity_dataset(task, seed=0)
     assert ds.inputs.shape == (150, 12) and set(ds.inputs.unique().tolist()) == {-1.0, 1.0}
     # exactly one 3-subset of coordinates explains every label
-    hits = [s for s in __import__("itertools").combinations(range(12), 3)
-            if torch.equal(ds.inputs[:, list(s)].prod(1), ds.labels)]
+    hits = [
+        s
+        for s in __import__("itertools").combinations(range(12), 3)
+        if torch.equal(ds.inputs[:, list(s)].prod(1), ds.labels)
+    ]
     assert len(hits) == 1
     assert torch.equal(data.parity_dataset(task, 0).inputs, ds.inputs)
 
 
-@pytest.mark.parametrize("task", [ModularTask(p=11, frac_train=0.3), ModularTask(operation="x/y", p=7, min_y=1),
-                                  ModularTask(operation="a*c+b*d-e", p=5, min_y=1, frac_train=0.7)])
+@pytest.mark.parametrize(
+    "task",
+    [
+        ModularTask(p=11, frac_train=0.3),
+        ModularTask(operation="x/y", p=7, min_y=1),
+        ModularTask(operation="a*c+b*d-e", p=5, min_y=1, frac_train=0.7),
+    ],
+)
 def test_derived_sizes_match_the_data(task):
     ds = data.modular_dataset(task, seed=0)
     assert task.n_examples == len(ds.labels) and task.n_train == len(ds.train_idx)

@@ -33,7 +33,9 @@ def test_two_axes_nest_stacks_and_link_every_stack(monkeypatch):
     assert len(set(values)) == 6  # a distinct view per grid point
     assert s_a.description == "a" and s_b.description == "b"
     assert (s_a.model_id, "index", root.model_id, "selected_index") in linked
-    assert all((s_b.model_id, "index", c.model_id, "selected_index") in linked for c in root.children)
+    assert all(
+        (s_b.model_id, "index", c.model_id, "selected_index") in linked for c in root.children
+    )
     assert len(linked) == 1 + 3
     assert plt.get_fignums() == []  # every rendered figure was closed
 
@@ -50,6 +52,7 @@ def test_bad_axes_and_render_values():
 
 def test_import_needs_no_jupyter():
     import subprocess
+
     code = "import grokcore, grokcore.explore, sys; print('ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

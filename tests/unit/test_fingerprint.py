@@ -1,4 +1,5 @@
 """Code fingerprints: which files a config's runs execute, and when the fingerprint changes."""
+
 import itertools
 import subprocess
 import sys
@@ -11,8 +12,13 @@ from grokcore import fingerprint
 from grokcore.config import MLPConfig, ModularTask, OptimConfig, RunConfig, TransformerConfig
 from grokcore.fingerprint import REPO, code_files, code_fingerprint
 
-CFG = RunConfig(task=ModularTask(p=7), model=MLPConfig(width=8), optim=OptimConfig(batch_size=None),
-                num_steps=5, eval_every=5)
+CFG = RunConfig(
+    task=ModularTask(p=7),
+    model=MLPConfig(width=8),
+    optim=OptimConfig(batch_size=None),
+    num_steps=5,
+    eval_every=5,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -24,10 +30,13 @@ def fresh_hashes():
 
 
 def edit(monkeypatch, suffix: str) -> None:
-    """Simulate an edit of the file whose path ends with `suffix` (a comment appended)."""
+    """Simulate an edit of the file whose path ends with `suffix` (a statement appended)."""
     real = fingerprint._read
-    monkeypatch.setattr(fingerprint, "_read", lambda p: real(p) + (
-        b"\n# edited\n" if p.as_posix().endswith(suffix) else b""))
+    monkeypatch.setattr(
+        fingerprint,
+        "_read",
+        lambda p: real(p) + (b"\n_edited = 1\n" if p.as_posix().endswith(suffix) else b""),
+    )
     fingerprint.clear_cache()
 
 
@@ -47,11 +56,14 @@ def test_stable_across_calls_configs_and_processes():
     fp = code_fingerprint(CFG)
     assert fp == code_fingerprint(CFG) == code_fingerprint(CFG.replace(seed=3))
     assert len(fp) == 64 and int(fp, 16) >= 0
-    code = ("from grokcore.config import *; from grokcore.fingerprint import code_fingerprint; "
-            "print(code_fingerprint(RunConfig(task=ModularTask(p=7), model=MLPConfig(width=8), "
-            "optim=OptimConfig(batch_size=None), num_steps=5, eval_every=5)))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                         check=True)
+    code = (
+        "from grokcore.config import *; from grokcore.fingerprint import code_fingerprint; "
+        "print(code_fingerprint(RunConfig(task=ModularTask(p=7), model=MLPConfig(width=8), "
+        "optim=OptimConfig(batch_size=None), num_steps=5, eval_every=5)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == fp
 
 
@@ -77,7 +89,7 @@ def test_a_chapter_probe_brings_its_package():
     assert code_fingerprint(cfg) != code_fingerprint(RunConfig(model=TransformerConfig()))
 
 
-CONFIGS = '''
+CONFIGS = """
 from dataclasses import dataclass
 from grokcore.config import Experiment, RunConfig
 from .measures import gap  # a reader a training module imports is executed by training
@@ -86,7 +98,7 @@ from .measures import gap  # a reader a training module imports is executed by t
 @dataclass(frozen=True)
 class FakeChapterRun{n}(Experiment):
     run: RunConfig = RunConfig()
-'''
+"""
 
 
 _FAKE = itertools.count()
@@ -99,9 +111,14 @@ def fake_chapter(tmp_path, monkeypatch):
     n = next(_FAKE)
     folder = tmp_path / "chapters" / f"fakechap{n}"
     (folder / "tests").mkdir(parents=True)
-    files = {"__init__.py": "", "configs.py": CONFIGS.format(n=n), "figures.py": "X = 1\n",
-             "claims.py": "Y = 1\n", "measures.py": "def gap(s):\n    return s\n",
-             "tests/test_it.py": "Z = 1\n"}
+    files = {
+        "__init__.py": "",
+        "configs.py": CONFIGS.format(n=n),
+        "figures.py": "X = 1\n",
+        "claims.py": "Y = 1\n",
+        "measures.py": "def gap(s):\n    return s\n",
+        "tests/test_it.py": "Z = 1\n",
+    }
     for name, text in files.items():
         (folder / name).write_text(textwrap.dedent(text))
     monkeypatch.setattr(chapters, "__path__", [*chapters.__path__, str(tmp_path / "chapters")])
@@ -123,6 +140,9 @@ def test_chapter_package_counts_but_not_its_figures_claims_or_tests(fake_chapter
         fingerprint.clear_cache()
         assert code_fingerprint(cfg) == fp, name
     (folder / "configs.py").write_text((folder / "configs.py").read_text() + "# edit\n")
+    fingerprint.clear_cache()
+    assert code_fingerprint(cfg) == fp  # a comment: nothing a run executes
+    (folder / "configs.py").write_text((folder / "configs.py").read_text() + "EDITED = 1\n")
     fingerprint.clear_cache()
     assert code_fingerprint(cfg) != fp
 
@@ -157,3 +177,32 @@ def test_a_thousand_configs_are_cheap():
     t0 = time.perf_counter()
     assert len({code_fingerprint(c) for c in cfgs}) == 1
     assert time.perf_counter() - t0 < 1.0  # ~0.05 s here
+
+
+def test_comments_docstrings_and_layout_do_not_count_but_code_does():
+    src = (
+        b'"""Module doc."""\nimport math\n\n\ndef f(x):\n'
+        b'    """Doc."""\n    return math.sqrt(x)  # why\n'
+    )
+    same = b"import math\ndef f(x):\n    # a comment\n    return math.sqrt(\n        x\n    )\n"
+    other = b"import math\ndef f(x):\n    return math.sqrt(x + 0)\n"
+    assert fingerprint.canonical(src) == fingerprint.canonical(same)
+    assert fingerprint.canonical(src) != fingerprint.canonical(other)
+    # a function whose body is only a docstring keeps a body (and differs from one that returns)
+    assert fingerprint.canonical(b'def g():\n    """Doc."""\n') == fingerprint.canonical(
+        b"def g():\n    pass\n"
+    )
+    assert fingerprint.canonical(b"def (") == b"def ("  # unparsable: its bytes
+
+
+def test_a_comment_edit_keeps_records_fresh(monkeypatch):
+    before = code_fingerprint(CFG)
+    real = fingerprint._read
+    monkeypatch.setattr(
+        fingerprint,
+        "_read",
+        lambda p: real(p)
+        + (b"\n# a comment\n" if p.as_posix().endswith("grokcore/train.py") else b""),
+    )
+    fingerprint.clear_cache()
+    assert code_fingerprint(CFG) == before

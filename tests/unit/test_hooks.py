@@ -1,8 +1,16 @@
 """grokcore.hooks: every extension point of the one training loop, and the probe registry."""
+
 import pytest
 import torch
 
-from grokcore.config import ConfigError, MLPConfig, ModularTask, OptimConfig, RunConfig, TransformerConfig
+from grokcore.config import (
+    ConfigError,
+    MLPConfig,
+    ModularTask,
+    OptimConfig,
+    RunConfig,
+    TransformerConfig,
+)
 from grokcore.hooks import Hook, Probe, register_probe, resolve_probe
 from grokcore.train import Batches, train_stack
 
@@ -47,7 +55,9 @@ def test_hook_call_order_logging_and_finish():
     rec = train_stack([CFG], hooks=[h])[0]
     assert h.calls[0] == ("setup", 0)
     assert h.calls[1:3] == [("before_eval", 0), ("at_eval", 0)]
-    assert [c for c in h.calls if c[0] == "after_update"] == [("after_update", s) for s in range(12)]
+    assert [c for c in h.calls if c[0] == "after_update"] == [
+        ("after_update", s) for s in range(12)
+    ]
     assert rec.history["seen"] == [1.0] * 4  # evaluations at 0, 4, 8, 12
     assert rec.history["ev_step"] == [0, 4, 8, 12] and rec.history["ev"] == [0.0, 4.0, 8.0, 12.0]
     assert rec.history["upd_step"] == [0, 4, 8]  # no update after the last evaluation
@@ -62,7 +72,12 @@ def test_member_share_cuts_each_member_at_its_last_evaluation():
     h.grids = {"e": ("eval", ("ev",)), "u": ("update", ("up",))}
     h.log = {"e": [0, 4, 8], "ev": [[0, 1], [2, 3], [4, 5]], "u": [0, 4], "up": [[6, 7], [8, 9]]}
     assert h.member_share(0, 4) == {"e": [0, 4], "ev": [0.0, 2.0], "u": [0], "up": [6.0]}
-    assert h.member_share(1, 8) == {"e": [0, 4, 8], "ev": [1.0, 3.0, 5.0], "u": [0, 4], "up": [7.0, 9.0]}
+    assert h.member_share(1, 8) == {
+        "e": [0, 4, 8],
+        "ev": [1.0, 3.0, 5.0],
+        "u": [0, 4],
+        "up": [7.0, 9.0],
+    }
 
 
 def test_a_loss_hook_changes_training_and_zero_loss_does_not():
@@ -97,13 +112,17 @@ def test_probe_registry_names_and_module_paths():
         resolve_probe("nope")
     with pytest.raises(KeyError, match="cannot be imported"):
         resolve_probe("no.such.module:probe")
-    register_probe("const", lambda cfg: type("C", (Hook,), {"at_eval": lambda self, ctx: {"c": torch.zeros(1)}})())
+    register_probe(
+        "const",
+        lambda cfg: type("C", (Hook,), {"at_eval": lambda self, ctx: {"c": torch.zeros(1)}})(),
+    )
     try:
         rec = train_stack([CFG.replace(probes=("const",))])[0]
         assert rec.history["c"] == [0.0] * 4
         assert isinstance(resolve_probe("const"), Probe)
     finally:
         from grokcore.hooks import PROBES
+
         del PROBES["const"]
     with pytest.raises(ConfigError, match="RunConfig.probes"):
         RunConfig(model=TransformerConfig(), probes=("const",))

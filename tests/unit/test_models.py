@@ -11,7 +11,9 @@ def test_mlp_gather_equals_dense_one_hot():
     p = 7
     m = MLP(MLPConfig(width=16), 2 * p, p, seeds=[0, 1], dtype=torch.float64, n_vocab=p)
     x = torch.randint(0, p, (2, 5, 2))
-    onehot = torch.cat([torch.nn.functional.one_hot(x[..., 0], p), torch.nn.functional.one_hot(x[..., 1], p)], -1)
+    onehot = torch.cat(
+        [torch.nn.functional.one_hot(x[..., 0], p), torch.nn.functional.one_hot(x[..., 1], p)], -1
+    )
     dense = torch.relu(onehot.double() @ m.W1 + m.b1[:, None]) @ m.W2
     assert torch.allclose(m(x), dense)
     assert m(x).shape == (2, 5, p)
@@ -50,10 +52,15 @@ def _full_reference(t: Transformer, tokens):
 
 
 def test_last_position_shortcut_equals_full_forward():
-    for cfg in (TransformerConfig(n_layers=2, d_model=32, n_heads=4, d_mlp=64, layer_norm=True, act="gelu"),
-                TransformerConfig(n_layers=1, d_model=16, n_heads=2, d_mlp=32)):
+    for cfg in (
+        TransformerConfig(n_layers=2, d_model=32, n_heads=4, d_mlp=64, layer_norm=True, act="gelu"),
+        TransformerConfig(n_layers=1, d_model=16, n_heads=2, d_mlp=32),
+    ):
         t = Transformer(cfg, n_vocab=13, n_ctx=4, n_classes=11, seeds=[0, 3], dtype=torch.float64)
-        for batch in (6, 40):  # 6 < 13 tokens: direct path; 40: layer 0 from (token, position) tables
+        for batch in (
+            6,
+            40,
+        ):  # 6 < 13 tokens: direct path; 40: layer 0 from (token, position) tables
             tokens = torch.randint(0, 13, (2, batch, 4))
             assert torch.allclose(t(tokens), _full_reference(t, tokens), atol=1e-12)
 
@@ -74,10 +81,18 @@ def test_layer0_tables_give_the_same_gradients():
 def test_per_token_first_is_the_same_function(n_layers, layer_norm, act):
     """TransformerConfig.per_token_first: position 0 once per token; same values, gradients and
     kept MLP activations as the plain path (float64), and the plain path when batch < vocab."""
-    cfg = TransformerConfig(n_layers=n_layers, d_model=16, n_heads=2, d_mlp=32, layer_norm=layer_norm, act=act)
+    cfg = TransformerConfig(
+        n_layers=n_layers, d_model=16, n_heads=2, d_mlp=32, layer_norm=layer_norm, act=act
+    )
     plain = Transformer(cfg, n_vocab=9, n_ctx=3, n_classes=7, seeds=[0, 1], dtype=torch.float64)
-    fast = Transformer(dataclasses.replace(cfg, per_token_first=True), n_vocab=9, n_ctx=3, n_classes=7,
-                       seeds=[0, 1], dtype=torch.float64)
+    fast = Transformer(
+        dataclasses.replace(cfg, per_token_first=True),
+        n_vocab=9,
+        n_ctx=3,
+        n_classes=7,
+        seeds=[0, 1],
+        dtype=torch.float64,
+    )
     assert all(torch.equal(a, b) for a, b in zip(plain.parameters(), fast.parameters()))
     for batch in (30, 5):  # 9 <= 30: the per-token path; 5 < 9: the plain one
         tokens = torch.randint(0, 9, (2, batch, 3))
@@ -113,7 +128,9 @@ def test_attention_is_causal():
     b = a.clone()
     b[..., 3] = 9
     x2 = t.W_E[0][b[0]][None] + t.W_pos[:, None]
-    assert torch.allclose(t._attend(0, *t._qkv(0, x2, read_out=False), causal=True)[..., :3, :], h1[..., :3, :])
+    assert torch.allclose(
+        t._attend(0, *t._qkv(0, x2, read_out=False), causal=True)[..., :3, :], h1[..., :3, :]
+    )
 
 
 def test_linear_and_weight_norm():

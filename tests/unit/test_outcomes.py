@@ -1,4 +1,5 @@
 """grokcore.outcomes: censoring-aware times, speed-ups and correlations, edge cases once."""
+
 import math
 from types import SimpleNamespace
 
@@ -39,7 +40,10 @@ def test_ratio_needs_both_times():
 def test_censoring_note_counts_and_budgets():
     groups = {"a": [rec(1), rec(None, 100)], "b": [rec(None, 200)]}
     assert O.n_censored(groups["a"]) == 1
-    assert O.censoring_note(groups) == "never reached 95% test accuracy within 100 or 200 steps in a: 1/2, b: 1/1"
+    assert (
+        O.censoring_note(groups)
+        == "never reached 95% test accuracy within 100 or 200 steps in a: 1/2, b: 1/1"
+    )
     assert O.censoring_note({"a": [rec(3)]}) == "no censored runs"
 
 

@@ -8,8 +8,13 @@ from grokcore import fingerprint, records
 from grokcore.config import MLPConfig, ModularTask, OptimConfig, RunConfig
 from grokcore.sweep import plan_units, run_or_load, unit_cost
 
-CFG = RunConfig(task=ModularTask(p=7), model=MLPConfig(width=8), optim=OptimConfig(batch_size=None),
-                num_steps=5, eval_every=5)
+CFG = RunConfig(
+    task=ModularTask(p=7),
+    model=MLPConfig(width=8),
+    optim=OptimConfig(batch_size=None),
+    num_steps=5,
+    eval_every=5,
+)
 
 
 def test_round_trip_and_cache_hit(tmp_cache):
@@ -17,7 +22,9 @@ def test_round_trip_and_cache_hit(tmp_cache):
     path = records.record_path(rec.key)
     assert path.exists() and str(path).startswith(str(tmp_cache))
     again = run_or_load([CFG])[0]
-    assert again.history == rec.history and again.meta["wall_s"] == rec.meta["wall_s"]  # loaded, not retrained
+    assert (
+        again.history == rec.history and again.meta["wall_s"] == rec.meta["wall_s"]
+    )  # loaded, not retrained
     assert records.RunRecord.from_json(path.read_text()).cfg == CFG
 
 
@@ -27,12 +34,15 @@ def test_recompute_forces_training():
     assert a.history == b.history and a.meta["wall_s"] != b.meta["wall_s"]
 
 
-@pytest.mark.parametrize("damage", [
-    lambda t: t[: len(t) // 2],  # truncated
-    lambda t: t.replace('"train_acc"', '"train_acx"', 1),  # edited
-    lambda t: json.dumps({**json.loads(t), "schema": 0}),  # old schema
-    lambda t: "",
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda t: t[: len(t) // 2],  # truncated
+        lambda t: t.replace('"train_acc"', '"train_acx"', 1),  # edited
+        lambda t: json.dumps({**json.loads(t), "schema": 0}),  # old schema
+        lambda t: "",
+    ],
+)
 def test_corrupt_record_is_detected_and_recomputed(damage):
     rec = run_or_load([CFG])[0]
     path = records.record_path(rec.key)
@@ -74,7 +84,9 @@ def test_require_cache_turns_miss_into_error(monkeypatch):
 
 
 def test_plan_units_groups_seeds_and_fills_workers():
-    cfgs = [CFG.replace(seed=s) for s in range(4)] + [CFG.replace(num_steps=6, seed=s) for s in range(2)]
+    cfgs = [CFG.replace(seed=s) for s in range(4)] + [
+        CFG.replace(num_steps=6, seed=s) for s in range(2)
+    ]
     assert sorted(len(u) for u in plan_units(cfgs, workers=1)) == [2, 4]
     assert len(plan_units(cfgs[:4], workers=2)) == 2
     assert all(len(u) <= 1 for u in plan_units(cfgs, workers=1, max_stack=1))
@@ -86,6 +98,7 @@ def test_plan_units_groups_seeds_and_fills_workers():
 
 def test_executor_is_pluggable():
     from concurrent.futures import ThreadPoolExecutor
+
     cfgs = [CFG.replace(seed=s) for s in range(3)]
     with ThreadPoolExecutor(2) as ex:
         recs = run_or_load(cfgs, executor=ex, workers=2)  # one seed per unit on CPU
@@ -101,7 +114,9 @@ def test_worker_env_is_set_while_workers_start_and_restored(monkeypatch):
     with sweep._worker_env():
         assert os.environ["THP_MEM_ALLOC_ENABLE"] == sweep.WORKER_ENV["THP_MEM_ALLOC_ENABLE"]
         assert os.environ["MALLOC_MMAP_THRESHOLD_"] == "123"
-    assert "THP_MEM_ALLOC_ENABLE" not in os.environ and os.environ["MALLOC_MMAP_THRESHOLD_"] == "123"
+    assert (
+        "THP_MEM_ALLOC_ENABLE" not in os.environ and os.environ["MALLOC_MMAP_THRESHOLD_"] == "123"
+    )
 
 
 # ---- code fingerprints: stale records, freshest record, re-stamping
@@ -116,11 +131,14 @@ def fresh_hashes():
 
 
 def edit(monkeypatch, suffix: str) -> None:
-    """Simulate an edit of the library file whose path ends with `suffix` (a comment appended):
+    """Simulate an edit of the library file whose path ends with `suffix` (a statement appended):
     the records made before it are stale."""
     real = fingerprint._read
-    monkeypatch.setattr(fingerprint, "_read", lambda p: real(p) + (
-        b"\n# edited\n" if p.as_posix().endswith(suffix) else b""))
+    monkeypatch.setattr(
+        fingerprint,
+        "_read",
+        lambda p: real(p) + (b"\n_edited = 1\n" if p.as_posix().endswith(suffix) else b""),
+    )
     fingerprint.clear_cache()
 
 

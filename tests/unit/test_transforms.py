@@ -1,4 +1,5 @@
 """Each transform against its formula, written out here (reference-equivalence tables)."""
+
 from collections import deque
 
 import pytest
@@ -9,8 +10,13 @@ from grokcore import transforms as T
 
 def grads_seq(steps=6, seed=0):
     g = torch.Generator().manual_seed(seed)
-    return [{"W1": torch.randn(2, 5, 3, generator=g, dtype=torch.float64),
-             "b1": torch.randn(2, 3, generator=g, dtype=torch.float64)} for _ in range(steps)]
+    return [
+        {
+            "W1": torch.randn(2, 5, 3, generator=g, dtype=torch.float64),
+            "b1": torch.randn(2, 3, generator=g, dtype=torch.float64),
+        }
+        for _ in range(steps)
+    ]
 
 
 def run(tx, seq):
@@ -29,11 +35,15 @@ def polar_reference(g):
     return u @ vh
 
 
-@pytest.mark.parametrize("solver, tol", [("svd", 1e-12), ("eigh", 1e-8), ("rsvd", 1e-8), ("newton_schulz", 1e-6)])
+@pytest.mark.parametrize(
+    "solver, tol", [("svd", 1e-12), ("eigh", 1e-8), ("rsvd", 1e-8), ("newton_schulz", 1e-6)]
+)
 def test_egd_is_polar_factor(solver, tol):
     g = torch.randn(2, 6, 4, dtype=torch.float64)
     g[1] *= 1e3  # scale must not matter
-    out = run(T.egd(["W1"], solver=solver, rank=4, seeds=[0, 1], ns_steps=40), [{"W1": g, "b1": g[:, 0]}])[0]
+    out = run(
+        T.egd(["W1"], solver=solver, rank=4, seeds=[0, 1], ns_steps=40), [{"W1": g, "b1": g[:, 0]}]
+    )[0]
     assert torch.allclose(out["W1"], polar_reference(g), atol=tol)
     assert torch.equal(out["b1"], g[:, 0])  # untargeted: untouched
     s = torch.linalg.svdvals(out["W1"])
@@ -100,7 +110,9 @@ def test_grokfast_ema_matches_ironjr(alpha, lamb):
     assert torch.allclose(ours[0]["W1"], (1 + lamb) * seq[0]["W1"])  # starts at the first gradient
 
 
-@pytest.mark.parametrize("window, lamb, warmup", [(3, 5.0, True), (3, 5.0, False), (1, 2.0, True), (4, 0.5, True)])
+@pytest.mark.parametrize(
+    "window, lamb, warmup", [(3, 5.0, True), (3, 5.0, False), (1, 2.0, True), (4, 0.5, True)]
+)
 def test_grokfast_ma_matches_ironjr(window, lamb, warmup):
     seq = grads_seq(steps=11)
     ours = run(T.grokfast_ma(window, lamb, warmup), seq)
@@ -117,7 +129,12 @@ def test_grokfast_ma_matches_ironjr(window, lamb, warmup):
 
 def test_identities():
     seq = grads_seq(3)
-    for tx in (T.identity(), T.grokfast_ema(0.9, 0.0), T.grokfast_ma(2, 0.0), T.rescale(1.0, targets=[])):
+    for tx in (
+        T.identity(),
+        T.grokfast_ema(0.9, 0.0),
+        T.grokfast_ma(2, 0.0),
+        T.rescale(1.0, targets=[]),
+    ):
         for g, o in zip(seq, run(tx, seq)):
             assert all(torch.allclose(g[n], o[n]) for n in g)
 
@@ -132,7 +149,15 @@ def test_chain_applies_in_order():
 
 def test_from_config_covers_every_method():
     from grokcore.config import MethodConfig
-    assert set(T.TRANSFORMS) >= {"none", "egd", "column_norm", "grokfast_ema", "grokfast_ma", "rescale"}
+
+    assert set(T.TRANSFORMS) >= {
+        "none",
+        "egd",
+        "column_norm",
+        "grokfast_ema",
+        "grokfast_ma",
+        "rescale",
+    }
     for name in T.TRANSFORMS:
         tx = T.from_config(MethodConfig(name=name))
         run(tx, grads_seq(2))
@@ -144,12 +169,21 @@ def test_a_registered_transform_is_a_valid_method_everywhere():
 
     with pytest.raises(ConfigError, match="MethodConfig.name='halve'"):
         MethodConfig(name="halve")
-    T.register_transform("halve", lambda m, seeds: T.GradientTransform(
-        lambda params: (), lambda grads, state, params: ({n: g / 2 for n, g in grads.items()}, state)))
+    T.register_transform(
+        "halve",
+        lambda m, seeds: T.GradientTransform(
+            lambda params: (),
+            lambda grads, state, params: ({n: g / 2 for n, g in grads.items()}, state),
+        ),
+    )
     try:
-        cfg = RunConfig(task=ModularTask(p=7), method=MethodConfig(name="halve"), num_steps=3, eval_every=3)
+        cfg = RunConfig(
+            task=ModularTask(p=7), method=MethodConfig(name="halve"), num_steps=3, eval_every=3
+        )
         half = train_stack([cfg])[0]
-        plain = train_stack([cfg.replace(method=MethodConfig(), optim=cfg.optim.__class__(lr=cfg.optim.lr / 2))])[0]
+        plain = train_stack(
+            [cfg.replace(method=MethodConfig(), optim=cfg.optim.__class__(lr=cfg.optim.lr / 2))]
+        )[0]
         assert half.history["train_loss"] == pytest.approx(plain.history["train_loss"], rel=1e-6)
     finally:
         del T.TRANSFORMS["halve"]

@@ -13,8 +13,14 @@ BASE = AD.base_run(7, 8, 16, 20, batch_size=8, eval_every=5).replace(dtype="floa
 
 
 def dyn(b1, wd, seed, every=10):
-    return AD.DynamicsRun(AD.variant(BASE, b1, wd, seed), agreement_batch=8, hessian_every=every,
-                          lanczos_iters=4, hessian_samples=8, rank_samples=4)
+    return AD.DynamicsRun(
+        AD.variant(BASE, b1, wd, seed),
+        agreement_batch=8,
+        hessian_every=every,
+        lanczos_iters=4,
+        hessian_samples=8,
+        rank_samples=4,
+    )
 
 
 def test_stacked_dynamics_runs_equal_their_single_runs():
@@ -34,7 +40,9 @@ def test_per_token_first_trains_and_probes_like_the_plain_model():
     torch.func, per-sample gradients through vmap) as the plain path, in float64."""
     plain = dyn(0.9, 1.0, 0)
     run = plain.run.replace(model=dataclasses.replace(plain.run.model, per_token_first=True))
-    fast = AD.DynamicsRun(run, agreement_batch=8, hessian_every=10, lanczos_iters=4, hessian_samples=8, rank_samples=4)
+    fast = AD.DynamicsRun(
+        run, agreement_batch=8, hessian_every=10, lanczos_iters=4, hessian_samples=8, rank_samples=4
+    )
     assert fast.key() != plain.key()
     a, b = AD.run_dynamics([plain])[0], AD.run_dynamics([fast])[0]
     for k, v in a.history.items():
@@ -71,9 +79,12 @@ def test_invalid_probe_settings_fail_before_training():
 
 def test_sweep_shares_runs_and_stops_only_gap_runs():
     gf = MethodConfig(name="grokfast_ema")
-    parts = AD.sweep_configs(BASE, [0.0, 0.5, 0.9], 1.0, [0.0, 1.0], 2, gf, [0.9, 0.5], diag_seeds=1, hessian_every=10)
+    parts = AD.sweep_configs(
+        BASE, [0.0, 0.5, 0.9], 1.0, [0.0, 1.0], 2, gf, [0.9, 0.5], diag_seeds=1, hessian_every=10
+    )
     every = AD.unique([c for p in parts.values() for c in p])
-    # beta1 3x2, wd 1 extra x2, grokfast 2 (with filter) x2; the plain grokfast cells are in the beta1 sweep
+    # beta1 3x2, wd 1 extra x2, grokfast 2 (with filter) x2; the plain grokfast cells are in the
+    # beta1 sweep
     assert len(every) == 6 + 2 + 4
     heavy = [c for c in every if c.hessian_every]
     assert sorted((c.run.optim.betas[0], c.seed) for c in heavy) == [(0.0, 0), (0.9, 0)]

@@ -9,7 +9,9 @@ from grokcore import outcomes
 
 
 def rec(history, train95=None, test95=None):
-    return SimpleNamespace(history=history, summary={"step_to_train_acc_95": train95, "step_to_test_acc_95": test95})
+    return SimpleNamespace(
+        history=history, summary={"step_to_train_acc_95": train95, "step_to_test_acc_95": test95}
+    )
 
 
 def test_gap_is_censored_and_can_be_negative():
@@ -60,13 +62,25 @@ def test_post_grok_measures_period_phase_and_collapses():
     assert f["period"] == pytest.approx(150, abs=10)
     assert f["corr_norm"] > 0.99 and f["collapses"] == 0
     acc2 = [a if not 1000 <= s < 1100 else 0.2 for s, a in zip(steps, acc)]
-    assert A.post_grok(rec({"step": steps, "test_acc": acc2, "weight_norm": norm}, 300, 400))["collapses"] == 1
+    assert (
+        A.post_grok(rec({"step": steps, "test_acc": acc2, "weight_norm": norm}, 300, 400))[
+            "collapses"
+        ]
+        == 1
+    )
     assert A.post_grok(rec({"step": steps, "test_acc": acc, "weight_norm": norm}, 300, None)) == {}
 
 
 def test_hessian_features_and_rank_change():
-    r = rec({"hessian_step": [0, 100, 200, 300, 400], "hessian_top": [1.0, 5.0, 20.0, 8.0, 2.0],
-             "effective_rank": [50.0, 40.0, 40.0, 30.0, 24.0]}, train95=200, test95=400)
+    r = rec(
+        {
+            "hessian_step": [0, 100, 200, 300, 400],
+            "hessian_top": [1.0, 5.0, 20.0, 8.0, 2.0],
+            "effective_rank": [50.0, 40.0, 40.0, 30.0, 24.0],
+        },
+        train95=200,
+        test95=400,
+    )
     h = A.hessian_features(r)
     assert (h["peak"], h["peak_step"], h["spike"], h["lag"]) == (20.0, 200, 20.0, 200)
     assert A.rank_change(r) == pytest.approx(24 / 40 - 1)
@@ -75,8 +89,12 @@ def test_hessian_features_and_rank_change():
 
 def test_censored_ratio_counts_the_budget_and_gives_a_bound():
     def runs(*steps):  # grok steps (None: censored within the budget of 1500 steps)
-        return [SimpleNamespace(summary={"step_to_test_acc_95": s, "last_step": 1500 if s is None else s})
-                for s in steps]
+        return [
+            SimpleNamespace(
+                summary={"step_to_test_acc_95": s, "last_step": 1500 if s is None else s}
+            )
+            for s in steps
+        ]
 
     a, b = runs(500, None, 750, None), runs(1000, 1000, None, None)
     # a lower bound where a never got there, an upper bound where b did not
@@ -87,5 +105,13 @@ def test_censored_ratio_counts_the_budget_and_gives_a_bound():
 def test_memorization_margin_is_the_largest_train_test_gap():
     from chapters.adam_dynamics.measures import memorization_margin
     from grokcore.records import RunRecord
-    r = RunRecord("k", {}, {"step": [0, 1, 2], "train_acc": [0.1, 0.9, 1.0], "test_acc": [0.1, 0.2, 0.9]}, {}, {}, {})
+
+    r = RunRecord(
+        "k",
+        {},
+        {"step": [0, 1, 2], "train_acc": [0.1, 0.9, 1.0], "test_acc": [0.1, 0.2, 0.9]},
+        {},
+        {},
+        {},
+    )
     assert memorization_margin(r) == pytest.approx(0.7)

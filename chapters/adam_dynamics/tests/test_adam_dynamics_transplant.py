@@ -16,12 +16,16 @@ def test_family_power_finds_the_frequency_of_a_pure_neuron():
     p, k = 13, 3
     a = torch.arange(p, dtype=torch.float64)
     w = 2 * math.pi * k / p
-    pure = torch.cos(w * (a[:, None] + a[None, :]))  # cos(w_k (a + b)): all power at (k, k), (-k, -k)
+    pure = torch.cos(
+        w * (a[:, None] + a[None, :])
+    )  # cos(w_k (a + b)): all power at (k, k), (-k, -k)
     mixed = torch.cos(w * a[:, None]) * torch.sin(w * a[None, :]) + 0.5 * torch.cos(w * a[None, :])
     shares = TP.family_power(torch.stack([pure, mixed]))  # [2, p // 2]
     assert shares.shape == (2, p // 2)
     assert shares[:, k - 1].tolist() == pytest.approx([1.0, 1.0])
-    noise = TP.family_power(torch.randn(50, p, p, generator=torch.Generator().manual_seed(0))).amax(-1)
+    noise = TP.family_power(torch.randn(50, p, p, generator=torch.Generator().manual_seed(0))).amax(
+        -1
+    )
     assert float(noise.mean()) < 0.25  # random activations spread their power
 
 
@@ -62,17 +66,22 @@ def test_run_transplant_changes_only_the_future_of_a_seed_that_took_it():
         steps = h["transplant_step"]
         i0, j = h["step"].index(steps[0]), steps.index(at)
         # identical training up to the memorization point, then the transplant
-        assert h["transplant_test_acc"][:j + 1] == h["test_acc"][i0:i0 + j + 1]
-        assert h["transplant_test_acc"][j + 1:] != h["test_acc"][i0 + j + 1:i0 + len(steps)]
+        assert h["transplant_test_acc"][: j + 1] == h["test_acc"][i0 : i0 + j + 1]
+        assert h["transplant_test_acc"][j + 1 :] != h["test_acc"][i0 + j + 1 : i0 + len(steps)]
         assert TP.speedup(r) == pytest.approx((s["transplant_grok"] - at) / (s["donor_grok"] - at))
         assert TP.presence(r) == pytest.approx(s["score_at"] / s["score_end"])
     assert all(TP.speedup(r) is None for r in recs if not r.summary["transplanted"])
     assert [r.key for r in recs] == [c.key() for c in cfgs]
 
 
-@pytest.mark.parametrize("kw,match", [
-    ({"fraction": 0.0}, "fraction"), ({"fraction": 2.0}, "fraction"), ({"threshold": 1.5}, "threshold"),
-])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        ({"fraction": 0.0}, "fraction"),
+        ({"fraction": 2.0}, "fraction"),
+        ({"threshold": 1.5}, "threshold"),
+    ],
+)
 def test_bad_parameters_name_themselves(kw, match):
     with pytest.raises(ConfigError, match=match):
         TP.variant_of(BASE, 0, **kw)

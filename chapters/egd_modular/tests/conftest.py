@@ -1,4 +1,5 @@
 """Fixtures of chapter 2's tests."""
+
 import pytest
 
 from grokcore.records import RunRecord, new_record

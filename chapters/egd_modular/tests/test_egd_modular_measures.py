@@ -11,8 +11,10 @@ def test_speedup_bound_and_censoring(fake):
     assert outcomes.speedup(egd, sgd) == [300 / 30, None]  # censored SGD: budget is a bound
     assert measures.accuracy_lead(egd, sgd) == pytest.approx([0.95, -0.45])
     cells = measures.by_cell(egd + sgd)
-    assert measures.censoring_note(cells, "none") == \
-        "none never reached 95% within 300 steps in x+y: 1/2"
+    assert (
+        measures.censoring_note(cells, "none")
+        == "none never reached 95% within 300 steps in x+y: 1/2"
+    )
     assert measures.per_epoch(egd[0]) == 1  # p=23: full batch, one step per epoch
     assert outcomes.time_to(egd[0], per=measures.per_epoch(egd[0])) == 30.0
     assert outcomes.time_to(egd[1], per=measures.per_epoch(egd[1])) is None
@@ -20,8 +22,9 @@ def test_speedup_bound_and_censoring(fake):
 
 def test_rsvd_runs_get_their_own_cell(fake):
     exact = configs.modular_configs(23, ["x+y"], ["egd"], seeds=1, num_steps=10)[0]
-    rsvd = configs.modular_configs(23, ["x+y"], ["egd"], seeds=1, num_steps=10, egd_solver="rsvd",
-                                   rank=64)[0]
+    rsvd = configs.modular_configs(
+        23, ["x+y"], ["egd"], seeds=1, num_steps=10, egd_solver="rsvd", rank=64
+    )[0]
     cells = measures.by_cell([fake(exact, 30, 0.95), fake(rsvd, 45, 0.95)])
     assert set(cells) == {("x+y", "egd"), ("x+y", "egd_rsvd64")}
     rsvd_cell, exact_cell = cells[("x+y", "egd_rsvd64")], cells[("x+y", "egd")]
@@ -56,10 +59,14 @@ def test_changed_edge_cases_of_the_speedup_and_the_ratio(fake):
 def test_censoring_note_lists_every_task_even_uncensored(fake):
     cfg = configs.modular_configs(23, ["x+y", "x*y"], ["none"], seeds=1, num_steps=300)
     cells = measures.by_cell([fake(cfg[0], 30, 0.95), fake(cfg[1], None, 0.2)])
-    assert measures.censoring_note(cells, "none") == \
-        "none never reached 95% within 300 steps in x+y: 0/1, x*y: 1/1"
-    assert measures.censoring_note(cells, "none", ["x+y"]) == \
-        "none never reached 95% within 300 steps in x+y: 0/1"
+    assert (
+        measures.censoring_note(cells, "none")
+        == "none never reached 95% within 300 steps in x+y: 0/1, x*y: 1/1"
+    )
+    assert (
+        measures.censoring_note(cells, "none", ["x+y"])
+        == "none never reached 95% within 300 steps in x+y: 0/1"
+    )
 
 
 def test_spectrum_extreme_reads_each_seed(fake):

@@ -22,7 +22,9 @@ def test_closed_form_equals_explicit_autograd_loop(method):
     model = Linear(2, 1, seeds=[0], dtype=torch.float64)
     with torch.no_grad():
         model.w.copy_(torch.tensor(cfg.u, dtype=torch.float64).view(1, 2, 1))
-    precond = torch.linalg.inv(x.T @ x / cfg.n) if method == "egd" else torch.eye(2, dtype=torch.float64)
+    precond = (
+        torch.linalg.inv(x.T @ x / cfg.n) if method == "egd" else torch.eye(2, dtype=torch.float64)
+    )
     steps = [0, 1, 2, 5, 50, 300]
     got = []
     for k in range(max(steps) + 1):
@@ -92,7 +94,9 @@ def test_toy_samples_follow_their_conditions():
     assert abs(x[:, 0].abs().mean().item() - m1) < 0.02
     theta = 0.6
     xt, yt = toy.toy_test(20000, 0.01, theta, g)
-    v = torch.tensor([torch.cos(torch.tensor(theta)), torch.sin(torch.tensor(theta))], dtype=torch.float64)
+    v = torch.tensor(
+        [torch.cos(torch.tensor(theta)), torch.sin(torch.tensor(theta))], dtype=torch.float64
+    )
     assert ((xt @ v) * xt[:, 0] <= 1e-12).all()
     # both halves of the double wedge are sampled
     assert 0.45 < (xt[:, 0] > 0).double().mean().item() < 0.55

@@ -5,8 +5,9 @@ SMALL = configs.ToyConfig(eps=0.01, n=4000, n_test=2000, n_train_eval=1000, num_
 
 
 def test_toy_records_cache_and_group_by_data():
-    cfgs = (configs.sweep(SMALL, [0.01], [0.01, 10.0], seeds=range(2))
-            + configs.sweep(SMALL, [0.03], [0.01, 10.0], seeds=range(2)))
+    cfgs = configs.sweep(SMALL, [0.01], [0.01, 10.0], seeds=range(2)) + configs.sweep(
+        SMALL, [0.03], [0.01, 10.0], seeds=range(2)
+    )
     assert len({c.stack_key for c in cfgs}) == 2  # one unit per data set (eps)
     recs = run_or_load(cfgs)
     assert [r.key for r in recs] == [c.key() for c in cfgs]

@@ -6,7 +6,9 @@ from grokcore.config import ConfigError, from_dict, to_dict
 from grokcore.records import RunRecord
 from grokcore.sweep import run_or_load
 
-SMALL = dict(tile=6, channels=1, widths=(4, 8), blocks=(1, 1), stem="cifar", num_epochs=2, eval_every=1)
+SMALL = dict(
+    tile=6, channels=1, widths=(4, 8), blocks=(1, 1), stem="cifar", num_epochs=2, eval_every=1
+)
 
 
 def test_samples_count_labels_and_order():
@@ -15,7 +17,12 @@ def test_samples_count_labels_and_order():
     assert combos.unique(dim=0).shape[0] == 14641  # every combination once
     assert labels.min().item() == 0 and labels.max().item() == 48
     assert labels.tolist() == [sum(I.SIDES[i] for i in row) for row in combos.tolist()]
-    assert combos[1].tolist() == [0, 0, 0, 1] and combos[11**3].tolist() == [1, 0, 0, 0]  # a slowest (code's loops)
+    assert combos[1].tolist() == [0, 0, 0, 1] and combos[11**3].tolist() == [
+        1,
+        0,
+        0,
+        0,
+    ]  # a slowest (code's loops)
     # no entry has 1 or 2 sides, so the sums 1 and 2 never occur
     assert set(labels.tolist()) == set(range(49)) - {1, 2}
 
@@ -39,7 +46,9 @@ def test_dictionary_is_deterministic_distinct_and_in_range(tile):
     dist = torch.cdist(d.view(11, -1), d.view(11, -1)) + torch.eye(11) * 1e9
     assert dist.min() > 0.05  # 11 distinct images
     ink = (1 - d).sum((1, 2))
-    assert all(a < b for a, b in zip(ink[1:].tolist(), ink[2:].tolist()))  # more sides, more strokes
+    assert all(
+        a < b for a, b in zip(ink[1:].tolist(), ink[2:].tolist())
+    )  # more sides, more strokes
 
 
 def test_polygon_options_change_the_drawing():
@@ -71,7 +80,9 @@ def test_resnet18_layout_matches_torchvision_parameter_count():
 
 @pytest.mark.parametrize("stem,size", [("imagenet", 32), ("cifar", 12)])
 def test_model_shapes_for_each_stem(stem, size):
-    cfg = I.ImageSumConfig(tile=size // 2, channels=1, widths=(4, 8, 16), blocks=(1, 2, 1), stem=stem)
+    cfg = I.ImageSumConfig(
+        tile=size // 2, channels=1, widths=(4, 8, 16), blocks=(1, 2, 1), stem=stem
+    )
     m = I.ResNet(cfg)
     assert m(torch.randn(5, 1, size, size)).shape == (5, 52)
     assert sum(isinstance(b, I.BasicBlock) for b in m.stages) == 4
@@ -84,15 +95,29 @@ def test_widths_given_as_lists_become_tuples_and_keys_agree():
     assert from_dict(to_dict(a)) == a
 
 
-@pytest.mark.parametrize("kw,field", [
-    ({"tile": 3}, "tile"), ({"tile": 8.0}, "tile"), ({"radius": 0.7}, "radius"),
-    ({"line_width": 0}, "line_width"), ({"channels": 0}, "channels"), ({"frac_train": 1.0}, "frac_train"),
-    ({"widths": (8, 16)}, "widths"), ({"widths": 8}, "widths"), ({"blocks": (1, 0, 1, 1)}, "widths"),
-    ({"stem": "vit"}, "stem"), ({"num_classes": 48}, "num_classes"), ({"optimizer": "sgd"}, "optimizer"),
-    ({"lr": 0}, "lr"), ({"weight_decay": -1}, "weight_decay"), ({"batch_size": 0}, "batch_size"),
-    ({"num_epochs": 0}, "num_epochs"), ({"eval_every": 0}, "eval_every"),
-    ({"stop_at_test_acc": 1.5}, "stop_at_test_acc"),
-])
+@pytest.mark.parametrize(
+    "kw,field",
+    [
+        ({"tile": 3}, "tile"),
+        ({"tile": 8.0}, "tile"),
+        ({"radius": 0.7}, "radius"),
+        ({"line_width": 0}, "line_width"),
+        ({"channels": 0}, "channels"),
+        ({"frac_train": 1.0}, "frac_train"),
+        ({"widths": (8, 16)}, "widths"),
+        ({"widths": 8}, "widths"),
+        ({"blocks": (1, 0, 1, 1)}, "widths"),
+        ({"stem": "vit"}, "stem"),
+        ({"num_classes": 48}, "num_classes"),
+        ({"optimizer": "sgd"}, "optimizer"),
+        ({"lr": 0}, "lr"),
+        ({"weight_decay": -1}, "weight_decay"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"num_epochs": 0}, "num_epochs"),
+        ({"eval_every": 0}, "eval_every"),
+        ({"stop_at_test_acc": 1.5}, "stop_at_test_acc"),
+    ],
+)
 def test_bad_parameters_fail_before_training(kw, field):
     with pytest.raises(ConfigError, match=rf"ImageSumConfig\.{field}=.*allowed"):
         I.ImageSumConfig(**kw)
@@ -123,10 +148,24 @@ def test_a_small_resnet_fits_a_tiny_train_set():
 def test_training_record_round_trip_and_determinism(tmp_cache):
     cfg = I.ImageSumConfig(**SMALL, batch_size=1000)
     rec = run_or_load([cfg])[0]
-    assert rec.history["epoch"] == [0, 1, 2] and rec.history["step"] == [0, 4, 8]  # 3660 / 1000 -> 4 steps
-    assert set(rec.history) == {"epoch", "step", "train_loss", "train_acc", "test_loss", "test_acc",
-                                "train_acc_running", "weight_norm"}
-    assert rec.meta["wall_s"] > 0 and rec.meta["steps_per_s"] > 0 and rec.meta["train_steps_per_s"] > 0
+    assert rec.history["epoch"] == [0, 1, 2] and rec.history["step"] == [
+        0,
+        4,
+        8,
+    ]  # 3660 / 1000 -> 4 steps
+    assert set(rec.history) == {
+        "epoch",
+        "step",
+        "train_loss",
+        "train_acc",
+        "test_loss",
+        "test_acc",
+        "train_acc_running",
+        "weight_norm",
+    }
+    assert (
+        rec.meta["wall_s"] > 0 and rec.meta["steps_per_s"] > 0 and rec.meta["train_steps_per_s"] > 0
+    )
     assert rec.summary["last_epoch"] == 2 and "epoch_to_test_acc_90" in rec.summary
     again = RunRecord.from_json(rec.to_json(), expect_key=cfg.key())
     assert again.cfg == cfg and again.history == rec.history
@@ -137,9 +176,18 @@ def test_training_record_round_trip_and_determinism(tmp_cache):
 def test_options_reach_the_training():
     base = I.ImageSumConfig(**{**SMALL, "batch_size": 1000, "num_epochs": 1})
     ref = I.train_image_sum(base).history["train_loss"][-1]
-    for change in ({"optimizer": "adamw", "weight_decay": 0.5}, {"weight_decay": 0.5}, {"lr": 1e-2},
-                   {"batch_size": 500}, {"seed": 1}, {"line_width": 1.5}, {"channels": 2}):
-        other = I.train_image_sum(I.ImageSumConfig(**{**SMALL, "batch_size": 1000, "num_epochs": 1, **change}))
+    for change in (
+        {"optimizer": "adamw", "weight_decay": 0.5},
+        {"weight_decay": 0.5},
+        {"lr": 1e-2},
+        {"batch_size": 500},
+        {"seed": 1},
+        {"line_width": 1.5},
+        {"channels": 2},
+    ):
+        other = I.train_image_sum(
+            I.ImageSumConfig(**{**SMALL, "batch_size": 1000, "num_epochs": 1, **change})
+        )
         assert other.history["train_loss"][-1] != ref, change
 
 
@@ -154,11 +202,21 @@ def test_stop_at_test_acc_and_summary():
     cfg = I.ImageSumConfig(**{**SMALL, "num_epochs": 5, "stop_at_test_acc": 1e-6})
     rec = I.train_image_sum(cfg)
     assert rec.history["epoch"][-1] < 5  # stopped at the first evaluation above the level
-    h = {"epoch": [0, 10, 20, 30], "step": [0, 1, 2, 3], "train_acc": [0, 0.995, 1, 1],
-         "test_acc": [0, 0.2, 0.6, 0.95], "train_loss": [1] * 4, "test_loss": [1] * 4}
+    h = {
+        "epoch": [0, 10, 20, 30],
+        "step": [0, 1, 2, 3],
+        "train_acc": [0, 0.995, 1, 1],
+        "test_acc": [0, 0.2, 0.6, 0.95],
+        "train_loss": [1] * 4,
+        "test_loss": [1] * 4,
+    }
     s = I.summarize(h)
     assert s["epoch_to_train_acc_99"] == 10 and s["test_acc_at_train_acc_99"] == 0.2
-    assert s["epoch_to_test_acc_50"] == 20 and s["epoch_to_test_acc_90"] == 30 and s["epoch_to_test_acc_99"] is None
+    assert (
+        s["epoch_to_test_acc_50"] == 20
+        and s["epoch_to_test_acc_90"] == 30
+        and s["epoch_to_test_acc_99"] is None
+    )
 
 
 def _reference(cfg):
@@ -184,11 +242,17 @@ def _reference(cfg):
     hits = 0
     for epoch in range(cfg.num_epochs + 1):
         if epoch % cfg.eval_every == 0 or epoch == cfg.num_epochs:
-            I.recalibrate_bn(model, lambda c: ((I.images(tiles, c) - mean) / std).expand(-1, cfg.channels, -1, -1),
-                             combos[train])
+            I.recalibrate_bn(
+                model,
+                lambda c: ((I.images(tiles, c) - mean) / std).expand(-1, cfg.channels, -1, -1),
+                combos[train],
+            )
             model.eval()
             with torch.inference_mode():
-                accs = [(model(x_of(idx)).argmax(1) == labels[idx]).double().mean().item() for idx in (train, test)]
+                accs = [
+                    (model(x_of(idx)).argmax(1) == labels[idx]).double().mean().item()
+                    for idx in (train, test)
+                ]
             model.train()
             h["train_acc"].append(accs[0])
             h["test_acc"].append(accs[1])
@@ -207,9 +271,11 @@ def _reference(cfg):
 
 
 def test_training_through_the_one_loop_equals_the_codes_plain_loop():
-    """grokcore's loop with the ResNet, its hook and last_batch='keep' trains exactly as the code's loop."""
-    cfg = I.ImageSumConfig(**{**SMALL, "batch_size": 700, "num_epochs": 2, "eval_every": 1,
-                              "bn_recalibrate": True})
+    """grokcore's loop with the ResNet, its hook and last_batch='keep' trains exactly as the
+    code's loop."""
+    cfg = I.ImageSumConfig(
+        **{**SMALL, "batch_size": 700, "num_epochs": 2, "eval_every": 1, "bn_recalibrate": True}
+    )
     ours, ref = I.train_image_sum(cfg).history, _reference(cfg)
     for k in ref:
         assert ours[k] == pytest.approx(ref[k], abs=1e-12), k

@@ -11,18 +11,26 @@ from grokcore.train import train_stack
 
 def slow_med(E, p, shift=0):
     """The definition written out: mean over i = 0..p-2 of ||E[i+1] - E[i]||, per block."""
+
     def block(d):
-        return sum(math.dist(E[d + i + 1].tolist(), E[d + i].tolist()) for i in range(p - 1)) / (p - 1)
+        return sum(math.dist(E[d + i + 1].tolist(), E[d + i].tolist()) for i in range(p - 1)) / (
+            p - 1
+        )
+
     return block(0) if shift == 0 else (block(0) + block(shift)) / 2
 
 
 @pytest.mark.parametrize("shift", [0, 3, 11])
 def test_med_matches_its_definition(shift):
     p = 7
-    E = torch.randn(p + shift + 1, 5, generator=torch.Generator().manual_seed(shift), dtype=torch.float64)
+    E = torch.randn(
+        p + shift + 1, 5, generator=torch.Generator().manual_seed(shift), dtype=torch.float64
+    )
     assert med.med(E, p, shift).item() == pytest.approx(slow_med(E, p, shift), rel=1e-12)
     stacked = torch.stack([E, 2 * E])  # [M, V, d]: one value per member, linear in the scale
-    assert med.med(stacked, p, shift).tolist() == pytest.approx([slow_med(E, p, shift), 2 * slow_med(E, p, shift)])
+    assert med.med(stacked, p, shift).tolist() == pytest.approx(
+        [slow_med(E, p, shift), 2 * slow_med(E, p, shift)]
+    )
 
 
 @pytest.mark.parametrize("shift", [0, 60])
@@ -30,10 +38,14 @@ def test_public_normalizations_differ_by_constants(shift):
     """The public code's three files: base = (m1 + m2)/2, str = 2 base, rec = 2 (p - 1) base."""
     p = 97
     for seed in range(3):
-        E = torch.randn(p + shift + 1, 16, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        E = torch.randn(
+            p + shift + 1, 16, generator=torch.Generator().manual_seed(seed), dtype=torch.float64
+        )
         base = med.med_public(E, p, shift, "base")
         assert (med.med_public(E, p, shift, "str") / base).item() == pytest.approx(2, rel=1e-12)
-        assert (med.med_public(E, p, shift, "rec") / base).item() == pytest.approx(2 * (p - 1), rel=1e-12)
+        assert (med.med_public(E, p, shift, "rec") / base).item() == pytest.approx(
+            2 * (p - 1), rel=1e-12
+        )
     with pytest.raises(ValueError, match="'base'"):
         med.med_public(E, p, shift, "sum")
 
@@ -63,8 +75,8 @@ def test_med_probe_needs_a_transformer_and_probe_names_must_resolve():
     with pytest.raises(ConfigError, match=r"RunConfig\.probes=.*TransformerConfig"):
         RunConfig(probes=(med.MED_PROBE_NAME,))  # default model is an MLP
     with pytest.raises(ConfigError, match="'embedding_fourier'"):
-        RunConfig(model=TransformerConfig(), probes=("med",))  # a chapter's probe needs its module path
+        RunConfig(
+            model=TransformerConfig(), probes=("med",)
+        )  # a chapter's probe needs its module path
     with pytest.raises(ConfigError, match="cannot be imported"):
         RunConfig(model=TransformerConfig(), probes=("chapters.med.med:NOPE",))
-
-

@@ -2,13 +2,21 @@ import pytest
 import torch
 
 from chapters.med import configs, med
-from grokcore.config import ConfigError, ModularTask, RunConfig, TransformerConfig, config_key, to_dict
+from grokcore.config import (
+    ConfigError,
+    ModularTask,
+    RunConfig,
+    TransformerConfig,
+    config_key,
+    to_dict,
+)
 from grokcore.data import layout_mask, modular_dataset
 from grokcore.models import Transformer, structured_embedding
 from grokcore.records import new_record
 
 
 # ---- layouts and tokens --------------------------------------------------------------------
+
 
 def test_square_and_strip_layouts_follow_the_code():
     p, k = 13, 4
@@ -31,11 +39,16 @@ def test_a_hole_too_big_trains_on_everything_left():
     assert layout_mask(t, 0).sum() == 2813
 
 
-@pytest.mark.parametrize("kw, field", [
-    (dict(layout="ring"), "layout"), (dict(hole=3), "hole"),
-    (dict(layout="square", hole=96), "hole"), (dict(shift=-1), "shift"),
-    (dict(layout="square", hole=2, min_y=1), "layout"),
-])
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        (dict(layout="ring"), "layout"),
+        (dict(hole=3), "hole"),
+        (dict(layout="square", hole=96), "hole"),
+        (dict(shift=-1), "shift"),
+        (dict(layout="square", hole=2, min_y=1), "layout"),
+    ],
+)
 def test_layout_fields_are_validated(kw, field):
     with pytest.raises(ConfigError, match=rf"\.{field}="):
         ModularTask(**kw)
@@ -50,9 +63,14 @@ def test_shifted_vocabulary():
         modular_dataset(t, seed=0, token_format="neuralgrok")
 
 
-@pytest.mark.parametrize("op, ref", [
-    ("x^2", lambda x, y, p: x * x % p), ("x^2+y^2", lambda x, y, p: (x * x + y * y) % p),
-    ("x^3+xy", lambda x, y, p: (x ** 3 + x * y) % p)])
+@pytest.mark.parametrize(
+    "op, ref",
+    [
+        ("x^2", lambda x, y, p: x * x % p),
+        ("x^2+y^2", lambda x, y, p: (x * x + y * y) % p),
+        ("x^3+xy", lambda x, y, p: (x**3 + x * y) % p),
+    ],
+)
 def test_new_operations(op, ref):
     ds = modular_dataset(ModularTask(operation=op, p=7), seed=0)
     assert all(lab == ref(x, y, 7) for (x, y), lab in zip(ds.inputs.tolist(), ds.labels.tolist()))
@@ -64,11 +82,17 @@ def test_new_fields_leave_old_keys_alone():
     assert "layout" not in d["task"] and "embed_init" not in d["model"] and "probes" not in d
     assert config_key(ModularTask(layout="strip", hole=3)) != config_key(ModularTask())
     from grokcore.config import from_dict
-    c = RunConfig(task=ModularTask(layout="strip", hole=3, shift=5), probes=(med.MED_PROBE_NAME,), model=TransformerConfig(embed_init="toeplitz"))
+
+    c = RunConfig(
+        task=ModularTask(layout="strip", hole=3, shift=5),
+        probes=(med.MED_PROBE_NAME,),
+        model=TransformerConfig(embed_init="toeplitz"),
+    )
     assert from_dict(to_dict(c)) == c
 
 
 # ---- structured embeddings -----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["toeplitz", "circulant"])
 def test_structured_embedding_rows_are_shifts(kind):
@@ -85,7 +109,9 @@ def test_structured_embedding_rows_are_shifts(kind):
 def test_structured_init_changes_only_the_embedding():
     cfg = TransformerConfig(d_model=8, n_heads=2, d_mlp=16)
     a = Transformer(cfg, 12, 3, 11, [0])
-    b = Transformer(TransformerConfig(d_model=8, n_heads=2, d_mlp=16, embed_init="toeplitz"), 12, 3, 11, [0])
+    b = Transformer(
+        TransformerConfig(d_model=8, n_heads=2, d_mlp=16, embed_init="toeplitz"), 12, 3, 11, [0]
+    )
     for (n, x), (_, y) in zip(a.named_parameters(), b.named_parameters()):
         assert torch.equal(x, y) == (n != "W_E"), n
     e = b.W_E[0].detach()
@@ -94,18 +120,30 @@ def test_structured_init_changes_only_the_embedding():
 
 # ---- scale presets and experiments --------------------------------------------------------
 
+
 def test_scaled_hole_keeps_the_holes_share():
     assert configs.scaled_hole(30, 97) == 30 and configs.scaled_hole(67, 97) == 67
     assert configs.scaled_hole(67, 47) == round(68 * 47 / 97) - 1
 
 
 def test_experiments_share_the_baseline_cell():
-    groups = configs.experiments(11, operations=["x+y", "x-y"], square_holes=[30], strip_holes=[40],
-                                 d_models=[16, 32], dim_layout=("square", 30), layers=[1, 2],
-                                 embed_inits=["normal", "toeplitz"], seeds=2, d_model=16, num_steps=5,
-                                 eval_every=5)
+    groups = configs.experiments(
+        11,
+        operations=["x+y", "x-y"],
+        square_holes=[30],
+        strip_holes=[40],
+        d_models=[16, 32],
+        dim_layout=("square", 30),
+        layers=[1, 2],
+        embed_inits=["normal", "toeplitz"],
+        seeds=2,
+        d_model=16,
+        num_steps=5,
+        eval_every=5,
+    )
     cfgs = configs.all_configs(groups)
-    # x+y/random/normal/1-layer is one cell in four groups; d_model 16 at the square is the square cell
+    # x+y/random/normal/1-layer is one cell in four groups; d_model 16 at the square is the
+    # square cell
     assert len(cfgs) == 2 * (2 + 2 + 1 + 1 + 1)
     assert groups["layers"][1][0].key() == groups["operations"]["x+y"][0].key()
     assert groups["d_model"][16][0].key() == groups["layouts"][("square", 30)][0].key()

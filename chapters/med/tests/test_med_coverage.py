@@ -8,6 +8,7 @@ from chapters.med import coverage
 
 # ---- coverage (Theorem 3.12) -----------------------------------------------------------------
 
+
 def test_ball_size_counts_the_manhattan_ball():
     for n in (1, 2, 3, 5):
         count = sum(abs(x) + abs(y) < n for x in range(-n, n + 1) for y in range(-n, n + 1))
@@ -32,6 +33,6 @@ def test_coverage_bound_and_monte_carlo_agree_roughly():
     assert mc["mean_uncovered"] == sorted(mc["mean_uncovered"], reverse=True)
     t = coverage.threshold_fraction(mc["frac"], mc["mean_uncovered"])
     assert 0.5 * r < t < 1.5 * r
-    assert coverage.threshold_fraction([0.1, 0.2], [5.0, 2.0]) != coverage.threshold_fraction([0.1, 0.2], [5.0, 2.0])  # nan
-
-
+    assert coverage.threshold_fraction([0.1, 0.2], [5.0, 2.0]) != coverage.threshold_fraction(
+        [0.1, 0.2], [5.0, 2.0]
+    )  # nan

@@ -9,39 +9,72 @@ from grokcore.records import new_record
 
 # ---- run statistics ------------------------------------------------------------------------
 
+
 def fake(history, tr99):
     cfg = configs.config(11, num_steps=10, eval_every=1)
-    return new_record(cfg, history, {"step_to_train_acc_99": tr99, "last_step": history["step"][-1]}, {})
+    return new_record(
+        cfg, history, {"step_to_train_acc_99": tr99, "last_step": history["step"][-1]}, {}
+    )
 
 
 def test_table1_statistics():
     acc = [0.0, 0.05, 0.3, 0.8, 0.7, 0.79, 0.6, 0.78]
-    rec = fake({"step": list(range(0, 80, 10)), "test_acc": acc, "train_acc": [1.0] * 8,
-                "test_loss": [1.0] * 8, "med": [1.0] * 8}, 10)
+    rec = fake(
+        {
+            "step": list(range(0, 80, 10)),
+            "test_acc": acc,
+            "train_acc": [1.0] * 8,
+            "test_loss": [1.0] * 8,
+            "med": [1.0] * 8,
+        },
+        10,
+    )
     assert measures.u_acc(rec) == 0.8
     assert measures.l_acc(rec) == 0.6  # lowest after first reaching 0.8 - 0.02
     assert measures.go_epoch(rec) == 30  # first >= 0.4 after memorization
-    flat = fake({"step": [0, 10, 20], "test_acc": [0.02, 0.03, 0.05], "train_acc": [0.5, 1.0, 1.0],
-                 "test_loss": [1.0] * 3, "med": [1.0] * 3}, 10)
+    flat = fake(
+        {
+            "step": [0, 10, 20],
+            "test_acc": [0.02, 0.03, 0.05],
+            "train_acc": [0.5, 1.0, 1.0],
+            "test_loss": [1.0] * 3,
+            "med": [1.0] * 3,
+        },
+        10,
+    )
     assert measures.go_epoch(flat) is None  # "disappear"
     assert measures.go_epoch(fake(flat.history, None)) is None
 
 
 def test_tracking_is_the_post_memorization_correlation():
-    h = {"step": [0, 1, 2, 3, 4], "train_acc": [0.1, 1, 1, 1, 1], "test_acc": [0] * 5,
-         "test_loss": [9.0, 4.0, 3.0, 2.0, 1.0], "med": [0.0, 8.0, 6.0, 4.0, 2.0],
-         "weight_norm": [1.0, 1.0, 3.0, 1.0, 3.0]}
+    h = {
+        "step": [0, 1, 2, 3, 4],
+        "train_acc": [0.1, 1, 1, 1, 1],
+        "test_acc": [0] * 5,
+        "test_loss": [9.0, 4.0, 3.0, 2.0, 1.0],
+        "med": [0.0, 8.0, 6.0, 4.0, 2.0],
+        "weight_norm": [1.0, 1.0, 3.0, 1.0, 3.0],
+    }
     rec = fake(h, 1)
-    assert measures.tracking(rec) == pytest.approx(1.0)  # the first point (before memorizing) is out
-    assert measures.tracking(rec, "weight_norm") == pytest.approx(outcomes.pearson([1, 3, 1, 3], [4, 3, 2, 1]))
+    assert measures.tracking(rec) == pytest.approx(
+        1.0
+    )  # the first point (before memorizing) is out
+    assert measures.tracking(rec, "weight_norm") == pytest.approx(
+        outcomes.pearson([1, 3, 1, 3], [4, 3, 2, 1])
+    )
     assert math.isnan(measures.tracking(fake(h, None)))
 
 
 def test_tracking_is_nan_where_pearson_is_undefined():
     """outcomes.pearson says None for a constant series; tracking keeps NaN (the notebook
     subtracts and averages these), the old chapter code's value there."""
-    h = {"step": [0, 1, 2, 3], "train_acc": [1.0] * 4, "test_acc": [0.0] * 4,
-         "test_loss": [4.0, 3.0, 2.0, 1.0], "med": [2.0, 2.0, 2.0, 2.0]}
+    h = {
+        "step": [0, 1, 2, 3],
+        "train_acc": [1.0] * 4,
+        "test_acc": [0.0] * 4,
+        "test_loss": [4.0, 3.0, 2.0, 1.0],
+        "med": [2.0, 2.0, 2.0, 2.0],
+    }
     assert outcomes.pearson(h["med"], h["test_loss"]) is None
     assert math.isnan(measures.tracking(fake(h, 0)))
     short = {k: v[:2] for k, v in h.items()}
@@ -52,9 +85,12 @@ def test_speedup_counts_a_censored_slow_run_at_its_budget():
     """The chapter's speed-up (Toeplitz over normal init) is outcomes.speedup with key
     step_to_test_acc_90: slow's steps over fast's, a censored slow run at its budget (lower
     bound), None where fast is censored or its time is 0."""
+
     def run(t90, last=100):
         cfg = configs.config(11, num_steps=last, eval_every=10)
-        return new_record(cfg, {"step": [0, last]}, {"step_to_test_acc_90": t90, "last_step": last}, {})
+        return new_record(
+            cfg, {"step": [0, last]}, {"step_to_test_acc_90": t90, "last_step": last}, {}
+        )
 
     fast = [run(20), run(None), run(0), run(40)]
     slow = [run(50), run(30), run(30), run(None, last=200)]

@@ -13,7 +13,11 @@ KEY = measures.GROK_KEY
 
 def rec(bs, step, n=2088, num_epochs=100, seed=0):
     cfg = configs.config(59, bs, num_epochs, seed=seed)
-    h = {"step": [0, step or cfg.num_steps], "test_acc": [0.0, 1.0 if step else 0.5], "train_acc": [0.0, 1.0]}
+    h = {
+        "step": [0, step or cfg.num_steps],
+        "test_acc": [0.0, 1.0 if step else 0.5],
+        "train_acc": [0.0, 1.0],
+    }
     return new_record(cfg, h, summarize(h), {})
 
 
@@ -23,7 +27,10 @@ def epochs(r):
 
 def test_epochs_slopes_and_censoring():
     # epochs to 99% = 10 * bs / 8 for each seed: slope 1 in log-log (a fixed number of steps)
-    cells = {bs: [rec(bs, 10 * (2088 // bs) * bs // 8, seed=s) for s in range(2)] for bs in (8, 16, 32, 64)}
+    cells = {
+        bs: [rec(bs, 10 * (2088 // bs) * bs // 8, seed=s) for s in range(2)]
+        for bs in (8, 16, 32, 64)
+    }
     slopes = measures.seed_slopes(cells)
     assert slopes == [pytest.approx(1.0, abs=0.02)] * 2
     assert epochs(cells[8][0]) == pytest.approx(10.0)
@@ -34,14 +41,20 @@ def test_epochs_slopes_and_censoring():
     assert measures.batch_of(rec(None, 5)) == 2088
     bounds = measures.slope_bound({8: [cells[8][0], cens], 32: [cells[32][0], cens]}, 8, 32)
     assert bounds[0] == pytest.approx(1.0, abs=0.02) and bounds[1] is None
-    assert measures.slope_bound({8: [cells[8][0]], 128: [cens]}, 8, 128)[0] == pytest.approx(math.log(100 / 10) / math.log(16))
-    assert outcomes.speedup([cells[8][0]], [cens], KEY)[0] == pytest.approx(cens.summary["last_step"] / cells[8][0].summary[KEY])
+    assert measures.slope_bound({8: [cells[8][0]], 128: [cens]}, 8, 128)[0] == pytest.approx(
+        math.log(100 / 10) / math.log(16)
+    )
+    assert outcomes.speedup([cells[8][0]], [cens], KEY)[0] == pytest.approx(
+        cens.summary["last_step"] / cells[8][0].summary[KEY]
+    )
 
 
 def test_tables_notes_and_helpers():
     ok, cens = rec(8, 261 * 30), rec(8, None)
     assert outcomes.ratio([ok, cens], [ok, ok], KEY, per=measures.per_epoch) == [1.0, None]
-    assert measures.censoring_note({8: [ok, cens], 16: [ok]}, 2088) == "censored (batch: seeds) 8: 1/2"
+    assert (
+        measures.censoring_note({8: [ok, cens], 16: [ok]}, 2088) == "censored (batch: seeds) 8: 1/2"
+    )
     assert measures.censoring_note({8: [ok]}, 2088) == "no censored runs"
     table = measures.summary_table({8: [ok, cens]}, 2088)
     assert table.rows == [[8, "30.0 ± 0.0", "7830.0 ± 0.0", "1/2", "100"]]
@@ -59,7 +72,9 @@ def test_speedup_takes_the_fast_cell_first_and_counts_each_runs_epochs():
     assert outcomes.speedup([small], [full], KEY, per=measures.per_epoch) == [pytest.approx(3.0)]
     assert outcomes.speedup([full], [small], KEY, per=measures.per_epoch) == [pytest.approx(1 / 3)]
     assert outcomes.speedup([small], [full], KEY) == [pytest.approx(60 / (261 * 20))]  # steps
-    assert outcomes.speedup([rec(8, None)], [full], KEY, per=measures.per_epoch) == [None]  # fast censored
+    assert outcomes.speedup([rec(8, None)], [full], KEY, per=measures.per_epoch) == [
+        None
+    ]  # fast censored
 
 
 def test_mlp_runs_count_one_step_per_epoch():
@@ -68,4 +83,6 @@ def test_mlp_runs_count_one_step_per_epoch():
     r = new_record(cfg, h, summarize(h), {})
     assert measures.per_epoch(r) == 1 and measures.budget_epochs(r) == 300
     assert epochs(r) == outcomes.time_to(r, KEY) == 120
-    assert measures.summary_table({"plain": [r]}).rows == [["plain", "120.0 ± 0.0", "120.0 ± 0.0", "0/1", "300"]]
+    assert measures.summary_table({"plain": [r]}).rows == [
+        ["plain", "120.0 ± 0.0", "120.0 ± 0.0", "0/1", "300"]
+    ]

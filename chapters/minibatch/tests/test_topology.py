@@ -50,8 +50,11 @@ def test_agop_penalty_matches_autograd_jacobians():
     for m in range(2):
         w = model.W_out[m]  # [d, p]
         v = model.embed(x)[m]  # [B, d]
-        # Jacobian of the logits wrt v at each input: J = W^T diag(2 v), so J^T J = diag(g) W W^T diag(g)
-        jac = torch.stack([torch.autograd.functional.jacobian(lambda u: u.square() @ w, vi) for vi in v])  # [B, p, d]
+        # Jacobian of the logits wrt v at each input: J = W^T diag(2 v),
+        # so J^T J = diag(g) W W^T diag(g)
+        jac = torch.stack(
+            [torch.autograd.functional.jacobian(lambda u: u.square() @ w, vi) for vi in v]
+        )  # [B, p, d]
         g = 2 * v
         uncentered = (jac.transpose(1, 2) @ jac).mean(0)  # E[J^T J]
         assert uncentered == pytest.approx((w @ w.T) * (g.T @ g / len(g)))
@@ -70,7 +73,9 @@ def test_eigenmaps_recover_the_order_of_a_scrambled_table():
     shuffled = angles[torch.randperm(p, generator=torch.Generator().manual_seed(0))]
     assert tp.cyclic_rank_agreement(shuffled, table["value_a"], p)[0] < 0.5
     rec = tp.recover_order(p, 0.8, seed=3)
-    assert rec["agreement"] == 1.0 and rec["step"] == step and sorted(rec["value"]) == list(range(p))
+    assert (
+        rec["agreement"] == 1.0 and rec["step"] == step and sorted(rec["value"]) == list(range(p))
+    )
 
 
 CFG = tp.TopoConfig(p=11, d=16, frac_train=0.75, num_epochs=30, eval_every=5, stop_at_test_acc=None)
@@ -94,11 +99,20 @@ def test_plain_mlp_fits_and_records_through_run_or_load():
     assert run_or_load([cfg], workers=1)[0].history == rec.history  # loaded from the cache
 
 
-@pytest.mark.parametrize("field,value,allowed", [
-    ("penalty", "l1", "one of 'none'"), ("p", 2, "an integer >= 3"), ("lamb", -1.0, "None or a number >= 0"),
-    ("frac_train", 1.0, "a number in (0, 1)"), ("num_epochs", 0, "a positive integer")])
+@pytest.mark.parametrize(
+    "field,value,allowed",
+    [
+        ("penalty", "l1", "one of 'none'"),
+        ("p", 2, "an integer >= 3"),
+        ("lamb", -1.0, "None or a number >= 0"),
+        ("frac_train", 1.0, "a number in (0, 1)"),
+        ("num_epochs", 0, "a positive integer"),
+    ],
+)
 def test_invalid_values_name_the_field(field, value, allowed):
-    with pytest.raises(ConfigError, match=f"TopoConfig.{field}=.* is invalid: allowed {re.escape(allowed)}"):
+    with pytest.raises(
+        ConfigError, match=f"TopoConfig.{field}=.* is invalid: allowed {re.escape(allowed)}"
+    ):
         tp.TopoConfig(**{field: value})
 
 

@@ -1,4 +1,5 @@
 """Fixtures of chapter 3's tests."""
+
 import pytest
 
 from chapters.neuralgrok.configs import base_run

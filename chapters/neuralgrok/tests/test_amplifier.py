@@ -10,8 +10,10 @@ from grokcore.train import Stack, build_model, member_loss
 
 def test_softmax_is_over_all_entries_of_each_tensor():
     """The known trap: a softmax over the size-1 axis of the [N, 1] view gives p = 1 (inert)."""
-    g = {"a": torch.tensor([[[1.0, -2.0], [0.5, 3.0]]], dtype=torch.float64),  # [M=1, 2, 2]
-         "b": torch.tensor([[0.1, 0.2, -0.3]], dtype=torch.float64)}  # [M=1, 3]
+    g = {
+        "a": torch.tensor([[[1.0, -2.0], [0.5, 3.0]]], dtype=torch.float64),  # [M=1, 2, 2]
+        "b": torch.tensor([[0.1, 0.2, -0.3]], dtype=torch.float64),
+    }  # [M=1, 3]
     c = 0.7
     out = amplify(lambda x: x, g, c)  # score of an entry = the entry itself
     for n, t in g.items():
@@ -31,10 +33,15 @@ def test_constant_scores_reduce_to_gradient_rescaling():
 
 def test_each_tensor_and_member_has_norm_c():
     amp = Amplifier((8, 8), seeds=[0, 1], dtype=torch.float64)
-    g = {"w": torch.randn(2, 6, 4, dtype=torch.float64), "b": torch.randn(2, 7, dtype=torch.float64)}
+    g = {
+        "w": torch.randn(2, 6, 4, dtype=torch.float64),
+        "b": torch.randn(2, 7, dtype=torch.float64),
+    }
     out = amplify(amp, g, 1.3)
     for n in g:
-        assert torch.allclose(out[n].flatten(1).norm(dim=1), torch.full((2,), 1.3, dtype=torch.float64))
+        assert torch.allclose(
+            out[n].flatten(1).norm(dim=1), torch.full((2,), 1.3, dtype=torch.float64)
+        )
         assert out[n].shape == g[n].shape
 
 
@@ -42,8 +49,13 @@ def test_amplifier_matches_torch_mlp_and_members_are_independent():
     amp = Amplifier((5, 3), seeds=[2, 9], dtype=torch.float64)
     x = torch.randn(2, 11, dtype=torch.float64)
     for i in range(2):
-        mlp = torch.nn.Sequential(torch.nn.Linear(1, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3),
-                                  torch.nn.ReLU(), torch.nn.Linear(3, 1)).double()
+        mlp = torch.nn.Sequential(
+            torch.nn.Linear(1, 5),
+            torch.nn.ReLU(),
+            torch.nn.Linear(5, 3),
+            torch.nn.ReLU(),
+            torch.nn.Linear(3, 1),
+        ).double()
         with torch.no_grad():
             for j, k in enumerate((0, 2, 4)):
                 mlp[k].weight.copy_(getattr(amp, f"W{j}")[i].T)
@@ -59,7 +71,10 @@ def test_init_is_pytorch_linear_default_range():
 
 
 def test_clip_matches_torch_clip_grad_norm():
-    g = {"a": torch.randn(2, 3, 4, dtype=torch.float64) * 3, "b": torch.randn(2, 5, dtype=torch.float64)}
+    g = {
+        "a": torch.randn(2, 3, 4, dtype=torch.float64) * 3,
+        "b": torch.randn(2, 5, dtype=torch.float64),
+    }
     out = clip_per_member(g, 1.0)
     for i in range(2):
         ps = [torch.nn.Parameter(g[n][i].clone()) for n in g]
@@ -71,9 +86,14 @@ def test_clip_matches_torch_clip_grad_norm():
 
 
 def _tiny():
-    cfg = RunConfig(task=ModularTask(p=5, frac_train=0.6, min_y=1, token_format="neuralgrok"),
-                    model=TransformerConfig(n_layers=2, d_model=8, n_heads=2, d_mlp=16, layer_norm=True, act="gelu"),
-                    optim=OptimConfig(name="adam", lr=1e-3, loss_l2=0.0), dtype="float64")
+    cfg = RunConfig(
+        task=ModularTask(p=5, frac_train=0.6, min_y=1, token_format="neuralgrok"),
+        model=TransformerConfig(
+            n_layers=2, d_model=8, n_heads=2, d_mlp=16, layer_norm=True, act="gelu"
+        ),
+        optim=OptimConfig(name="adam", lr=1e-3, loss_l2=0.0),
+        dtype="float64",
+    )
     data = Stack(cfg, [0], "cpu")
     model = build_model(cfg, data.first, [0])
     params = dict(model.named_parameters())
@@ -106,7 +126,8 @@ def test_meta_gradient_matches_finite_differences():
 
 
 def test_meta_loss_equals_loss_at_hand_made_virtual_parameters():
-    """The virtual step through functional_call equals editing a copy by hand; the model is untouched."""
+    """The virtual step through functional_call equals editing a copy by hand; the model is
+    untouched."""
     cfg, model, params, grads, outer = _tiny()
     before = {n: p.detach().clone() for n, p in params.items()}
     amp = Amplifier((4,), seeds=[0], dtype=torch.float64)
@@ -149,7 +170,9 @@ def test_meta_step_records_the_meta_gradient_and_the_coupled_l2_term():
     l2_ref = wd * math.sqrt(sum(p.detach().pow(2).sum().item() for p in twin.parameters()))
     norms = []
     loss = meta_step(model, amp, opt, params, grads, 1.0, 0.5, outer, norms=norms)
-    assert norms[0][0] == [pytest.approx(g_ref, rel=1e-10)] and norms[0][1] == [pytest.approx(l2_ref, rel=1e-10)]
+    assert norms[0][0] == [pytest.approx(g_ref, rel=1e-10)] and norms[0][1] == [
+        pytest.approx(l2_ref, rel=1e-10)
+    ]
     opt2.step()  # recording changes nothing: the same step as without it
     assert loss == [pytest.approx(ref.item(), rel=1e-12)]
     for a, b in zip(amp.parameters(), twin.parameters()):

@@ -1,17 +1,37 @@
 import pytest
 import torch
 
-from grokcore.config import ConfigError, MethodConfig, ModularTask, OptimConfig, RunConfig, TransformerConfig
-from chapters.neuralgrok.neuralgrok import AmplifierConfig, NeuralGrokConfig, outer_split, train_neuralgrok
+from grokcore.config import (
+    ConfigError,
+    MethodConfig,
+    ModularTask,
+    OptimConfig,
+    RunConfig,
+    TransformerConfig,
+)
+from chapters.neuralgrok.neuralgrok import (
+    AmplifierConfig,
+    NeuralGrokConfig,
+    outer_split,
+    train_neuralgrok,
+)
 from grokcore.records import RunRecord
 from grokcore.sweep import run_or_load, run_unit
 from grokcore.probes import abs_entropy
 from grokcore.train import Stack, train_stack
 
-RUN = RunConfig(task=ModularTask(operation="x-y", p=7, frac_train=0.5, min_y=1, token_format="neuralgrok"),
-                model=TransformerConfig(n_layers=2, d_model=16, n_heads=2, d_mlp=32, layer_norm=True, act="gelu"),
-                optim=OptimConfig(name="adam", lr=1e-3, weight_decay=1e-3, loss_l2=0.0, batch_size=8, warmup_steps=2),
-                num_steps=12, eval_every=4, dtype="float64")
+RUN = RunConfig(
+    task=ModularTask(operation="x-y", p=7, frac_train=0.5, min_y=1, token_format="neuralgrok"),
+    model=TransformerConfig(
+        n_layers=2, d_model=16, n_heads=2, d_mlp=32, layer_norm=True, act="gelu"
+    ),
+    optim=OptimConfig(
+        name="adam", lr=1e-3, weight_decay=1e-3, loss_l2=0.0, batch_size=8, warmup_steps=2
+    ),
+    num_steps=12,
+    eval_every=4,
+    dtype="float64",
+)
 NG = NeuralGrokConfig(run=RUN, amp=AmplifierConfig(hidden=(4, 4), inner_steps=2, frac_outer=0.2))
 
 
@@ -19,7 +39,9 @@ def test_token_format_is_a_task_field():
     data = Stack(RUN, [0], "cpu")
     assert data.x.shape[-1] == 4  # a b op =
     assert data.x[0, :, 2].eq(8).all()  # op token p + 1
-    assert Stack(RUN.replace(task=ModularTask(p=7)), [0], "cpu").x.shape[-1] == 3  # default: Nanda x y =
+    assert (
+        Stack(RUN.replace(task=ModularTask(p=7)), [0], "cpu").x.shape[-1] == 3
+    )  # default: Nanda x y =
     with pytest.raises(ConfigError, match="token_format"):
         ModularTask(token_format="power")
 
@@ -51,9 +73,13 @@ def test_stacked_member_equals_single_run():
 
 def test_meta_steps_train_the_amplifier_and_frozen_does_not():
     trained = train_neuralgrok([NG])[0]
-    frozen = train_neuralgrok([NG.replace(amp=AmplifierConfig(hidden=(4, 4), frac_outer=0.2, meta=False))])[0]
+    frozen = train_neuralgrok(
+        [NG.replace(amp=AmplifierConfig(hidden=(4, 4), frac_outer=0.2, meta=False))]
+    )[0]
     assert trained.meta["amplifier"] != frozen.meta["amplifier"]
-    assert trained.meta["n_outer"] == 4 and trained.meta["n_inner"] == 17  # 21 train examples, 1/5 outer
+    assert (
+        trained.meta["n_outer"] == 4 and trained.meta["n_inner"] == 17
+    )  # 21 train examples, 1/5 outer
     assert trained.history["cos_step"] == [0, 4, 8]
     assert all(0 < v <= 1 + 1e-9 for v in trained.history["update_cos"])
 
@@ -91,7 +117,9 @@ def test_abs_entropy_formula_and_logging():
     t = torch.tensor([[0.5, -0.25, 0.0]], dtype=torch.float64)
     ref = -(0.5 * torch.log(torch.tensor(0.5)) + 0.25 * torch.log(torch.tensor(0.25)))
     assert abs_entropy([t, t]).item() == pytest.approx(2 * ref.item())
-    rec = train_stack([RUN.replace(log_entropy=True, method=MethodConfig(name="rescale", c=0.5))])[0]
+    rec = train_stack([RUN.replace(log_entropy=True, method=MethodConfig(name="rescale", c=0.5))])[
+        0
+    ]
     assert rec.history["entropy_step"] == [0, 4, 8]
     assert len(rec.history["age_raw"]) == len(rec.history["age_update"]) == 3
     assert rec.history["age_raw"] != rec.history["age_update"]
@@ -102,8 +130,12 @@ def test_abs_entropy_formula_and_logging():
 def test_meta_norms_are_logged_at_the_first_meta_step_after_each_evaluation():
     rec = train_neuralgrok([NG])[0]  # evaluations at 0, 4, 8, 12; meta steps every 2 steps
     assert rec.history["meta_step"] == [0, 4, 8]
-    assert all(g > 0 for g in rec.history["meta_grad"]) and all(v > 0 for v in rec.history["meta_l2"])
-    frozen = train_neuralgrok([NG.replace(amp=AmplifierConfig(hidden=(4, 4), frac_outer=0.2, meta=False))])[0]
+    assert all(g > 0 for g in rec.history["meta_grad"]) and all(
+        v > 0 for v in rec.history["meta_l2"]
+    )
+    frozen = train_neuralgrok(
+        [NG.replace(amp=AmplifierConfig(hidden=(4, 4), frac_outer=0.2, meta=False))]
+    )[0]
     assert frozen.history["meta_step"] == [] and frozen.history["meta_grad"] == []
 
 
@@ -112,7 +144,10 @@ def test_run_plan_trains_transfer_runs_after_their_sources(tmp_path, monkeypatch
 
     monkeypatch.setenv("GROKCORE_CACHE", str(tmp_path))
     frozen = AmplifierConfig(hidden=(4, 4), frac_outer=0.2, meta=False)
-    plan = {"transfer": [NeuralGrokConfig(run=RUN, amp=frozen, source=NG)], "source": [NG]}  # transfer listed first
+    plan = {
+        "transfer": [NeuralGrokConfig(run=RUN, amp=frozen, source=NG)],
+        "source": [NG],
+    }  # transfer listed first
     cells = run_plan(plan, workers=1)
     assert list(cells) == ["transfer", "source"] and cells["source"][0].key == NG.key()
     assert cells["transfer"][0].meta["amplifier"] == cells["source"][0].meta["amplifier"]

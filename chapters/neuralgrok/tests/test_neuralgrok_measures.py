@@ -28,12 +28,20 @@ def test_oscillation_counts_drops_after_the_first_grok(rec):
     assert measures.oscillation(rec([0, 0.96, 0.5, 1.0, 0.04])) == pytest.approx(2 / 3)
     assert measures.min_after_grok(rec([0, 0.96, 0.5, 1.0, 0.04])) == 0.04
     assert measures.oscillation(rec([0, 0.96, 0.99])) == 0.0
-    assert measures.oscillation(rec([0, 0.5])) is None and measures.oscillation(rec([0, 0.96])) is None
+    assert (
+        measures.oscillation(rec([0, 0.5])) is None and measures.oscillation(rec([0, 0.96])) is None
+    )
 
 
 def test_entropy_phases_ratio_and_roughness(rec):
-    r = rec([0, 0.1, 0.5, 0.96], train=[0.05, 0.995, 1, 1], entropy_step=[0, 10, 20],
-            age_raw=[1.0, 2.0, 1.5], awe=[3.0, 3.0, 3.0], age_update=[1.0, 1.0, 1.0])
+    r = rec(
+        [0, 0.1, 0.5, 0.96],
+        train=[0.05, 0.995, 1, 1],
+        entropy_step=[0, 10, 20],
+        age_raw=[1.0, 2.0, 1.5],
+        awe=[3.0, 3.0, 3.0],
+        age_update=[1.0, 1.0, 1.0],
+    )
     assert measures.age_phases(r) == (2.0, 0.75)
     assert measures.entropy_at(r, "age_raw", 25) == 1.5
     assert measures.entropy_ratio([r], [r], "awe") == [1.0]
@@ -52,6 +60,14 @@ def test_meta_signal_is_the_median_ratio_and_reaches_the_rotation_note(rec):
 
 def test_meta_signal_of_a_real_run_is_small():
     """At a tiny scale too the first-order meta gradient is far below the amplifier's L2 term."""
-    run = configs.base_run("x-y", p=7, d_model=16, num_steps=12, eval_every=4, batch_size=8, warmup_steps=2)
-    r = train_neuralgrok([NeuralGrokConfig(run=run, amp=AmplifierConfig(hidden=(4, 4), inner_steps=2, frac_outer=0.2))])[0]
+    run = configs.base_run(
+        "x-y", p=7, d_model=16, num_steps=12, eval_every=4, batch_size=8, warmup_steps=2
+    )
+    r = train_neuralgrok(
+        [
+            NeuralGrokConfig(
+                run=run, amp=AmplifierConfig(hidden=(4, 4), inner_steps=2, frac_outer=0.2)
+            )
+        ]
+    )[0]
     assert 0 < measures.meta_signal(r) < 0.1

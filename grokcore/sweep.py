@@ -8,10 +8,12 @@ single-threaded worker per core (faster on CPU than one multi-threaded process).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import multiprocessing as mp
 import os
 import sys
+import warnings
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Sequence
@@ -81,8 +83,33 @@ def _worker_env():
             os.environ.pop(k, None)
 
 
-def _single_thread() -> None:
+def _single_thread(modules: Sequence[str] = ()) -> None:
+    """A worker's start: one thread, and the modules that registered transforms, optimizers or
+    probes imported (a fresh spawn process knows only grokcore's own)."""
     torch.set_num_threads(1)
+    for m in modules:
+        importlib.import_module(m)
+
+
+def _registering_modules() -> tuple[list[str], list[str]]:
+    """Modules whose registrations (transforms, optimizers, probes) workers must import, and the
+    names registered where a worker cannot import them (a notebook's or a REPL's __main__)."""
+    from .hooks import PROBES
+    from .optim import OPTIMIZERS
+    from .transforms import TRANSFORMS
+
+    entries = [*TRANSFORMS.items(), *OPTIMIZERS.items()]
+    entries += [(n, p.make) for n, p in PROBES.items() if ":" not in n]  # "m:f" imports itself
+    modules, unreachable = set(), []
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    for name, fn in entries:
+        module = getattr(fn, "__module__", None) or ""
+        if module == "__main__":
+            if main_file is None:  # spawn re-imports a script's __main__, never a kernel's
+                unreachable.append(name)
+        elif module and not module.startswith("grokcore"):
+            modules.add(module)
+    return sorted(modules), sorted(unreachable)
 
 
 def default_workers() -> int:
@@ -166,6 +193,15 @@ def _execute(
     units: list[list], executor: Executor | None, workers: int, device: str, progress: bool
 ):
     """Yield each unit's records as it completes."""
+    modules, unreachable = _registering_modules()
+    if executor is None and workers > 1 and len(units) > 1 and unreachable:
+        warnings.warn(
+            f"{unreachable} are registered in __main__ (a notebook or REPL), which worker "
+            "processes cannot import: training in this process. Register them in an importable "
+            "module to train on every core.",
+            stacklevel=3,
+        )
+        workers = 1
     if executor is None and (workers == 1 or len(units) == 1):
         for u in units:
             yield run_unit(u, device, progress)
@@ -174,7 +210,10 @@ def _execute(
     if own:
         ctx = mp.get_context("spawn")  # fork after torch has started threads can deadlock
         executor = ProcessPoolExecutor(
-            min(workers, len(units)), mp_context=ctx, initializer=_single_thread
+            min(workers, len(units)),
+            mp_context=ctx,
+            initializer=_single_thread,
+            initargs=(modules,),
         )
     bar = None
     if progress:

@@ -1,6 +1,7 @@
 import json
 import math
 import os
+import sys
 
 import pytest
 
@@ -313,3 +314,44 @@ def test_restamp_samples_every_code_change(monkeypatch, fresh_hashes):
     out = records.restamp(stale, sample=1)
     assert out.mismatch is None and len(out.rewritten) == 4
     assert len(seen) == 2 and {s < 2 for s in seen} == {True, False}
+
+
+def test_workers_see_transforms_registered_outside_grokcore(tmp_cache, tmp_path, monkeypatch):
+    """A transform registered in any importable module trains in the spawn workers too."""
+    from grokcore.config import MethodConfig
+    from grokcore.transforms import TRANSFORMS
+
+    (tmp_path / "my_sign.py").write_text(
+        "from grokcore.transforms import GradientTransform, register_transform\n"
+        "def make(method, seeds):\n"
+        "    return GradientTransform(lambda params: (),\n"
+        "        lambda grads, state, params: ({k: g.sign() for k, g in grads.items()}, state))\n"
+        "register_transform('my_sign', make)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(TRANSFORMS, "my_sign", None)  # restored (removed) after the test
+    __import__("my_sign")
+    cfgs = [CFG.replace(method=MethodConfig(name="my_sign"), seed=s) for s in range(2)]
+    pooled = run_or_load(cfgs, workers=2)  # two units: a spawn pool of two workers
+    here = run_or_load(cfgs, workers=1, recompute=True)
+    assert [r.history for r in pooled] == [r.history for r in here]
+
+
+def test_transforms_registered_in_a_notebook_train_in_this_process(tmp_cache, monkeypatch):
+    """A kernel's __main__ (no file) cannot be imported by a worker: warned, trained here."""
+    import types
+
+    from grokcore.config import MethodConfig
+    from grokcore.transforms import TRANSFORMS, identity
+
+    def make(method, seeds):
+        return identity()
+
+    make.__module__ = "__main__"
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+    monkeypatch.setitem(TRANSFORMS, "kernel_only", make)
+    cfgs = [CFG.replace(method=MethodConfig(name="kernel_only"), seed=s) for s in range(2)]
+    with pytest.warns(UserWarning, match=r"\['kernel_only'\] are registered in __main__"):
+        recs = run_or_load(cfgs, workers=2)
+    plain = run_or_load([c.replace(method=MethodConfig()) for c in cfgs], workers=1)
+    assert [r.history for r in recs] == [r.history for r in plain]

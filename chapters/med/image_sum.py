@@ -15,33 +15,36 @@ side counts (0..48). All 11^4 = 14,641 combinations exist; 25% (3660, as the cod
 We draw the images ourselves (no downloads) with a supersampled rasterizer, in gray (the code's
 RGB JPEGs have three equal channels); the model is our own ResNet (no torchvision), randomly
 initialized (the code fine-tunes an ImageNet-pretrained torchvision resnet18).
+
+This module holds the run (ImageSumConfig, its scale presets) and its training through grokcore's
+one loop; the data is chapters.med.image_data, the model chapters.med.resnet, and what the
+chapter reads from a run chapters.med.measures.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from grokcore.config import (
-    ConfigError,
-    Experiment,
-    ModelConfig,
-    OptimConfig,
-    RunConfig,
-    TaskConfig,
-    config_key,
-)
-from grokcore.data import Dataset
+from grokcore.config import ConfigError, Experiment, OptimConfig, RunConfig, config_key
 from grokcore.hooks import Hook
 from grokcore.records import RunRecord, new_record
 from grokcore.train import steps_per_epoch, train_stack
 
-SIDES = (0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)  # dictionary entries: side counts (code: valid_shapes)
-N_SAMPLES = len(SIDES) ** 4  # 14641 (MED §6.3)
+from .image_data import (  # noqa: F401  (the data, also read from here)
+    N_SAMPLES,
+    SIDES,
+    ImageSumTask,
+    dictionary,
+    images,
+    polygon,
+    samples,
+    split,
+)
+from .resnet import BasicBlock, ImageSumNet, ResNet, ResNetConfig  # noqa: F401
+
 STEMS = ("imagenet", "cifar")  # 7x7/2 conv + 3x3/2 max-pool (torchvision), or one 3x3/1 conv
 OPTIMIZERS = ("adam", "adamw")  # torch.optim.Adam: coupled L2 (the code); AdamW: decoupled
 SCALES = {  # chapter 5's resnet_* parameters left as None take these (ImageSumConfig field names)
@@ -215,206 +218,6 @@ class ImageSumConfig(Experiment):
         return _run_unit(cfgs, device)
 
 
-# ---- data ---------------------------------------------------------------------------------------
-
-
-def polygon(
-    sides: int, size: int, radius: float, line_width: float, supersample: int = 8
-) -> torch.Tensor:
-    """One dictionary image [size, size] in [0, 1], 1 = white: a regular polygon's outline and its
-    spokes (centre to each vertex), first vertex to the right as in the code; 0 sides: blank.
-
-    Each pixel is the fraction of its supersample x supersample points farther than line_width / 2
-    from every stroke (anti-aliasing)."""
-    if sides == 0:
-        return torch.ones(size, size)
-    c, r = size / 2, radius * size
-    ang = torch.arange(sides, dtype=torch.float64) * 2 * math.pi / sides
-    v = torch.stack([c + r * torch.cos(ang), c + r * torch.sin(ang)], 1)  # [sides, 2] (x, y)
-    a = torch.cat([v, torch.full_like(v, c)])  # [2 sides, 2] segment starts: edges, then spokes
-    b = torch.cat([v.roll(-1, 0), v])  # [2 sides, 2] segment ends
-    u = (torch.arange(size * supersample, dtype=torch.float64) + 0.5) / supersample
-    pts = torch.stack(torch.meshgrid(u, u, indexing="xy"), -1).view(-1, 1, 2)  # [N, 1, 2] (x, y)
-    ab = b - a  # [S, 2]
-    t = (((pts - a) * ab).sum(-1) / (ab * ab).sum(-1)).clamp(0, 1)  # [N, S] projection onto segment
-    dist = (pts - a - t[..., None] * ab).norm(dim=-1).min(-1).values  # [N] nearest stroke
-    white = (dist > line_width / 2).double().view(size, supersample, size, supersample)
-    return white.mean((1, 3)).float()  # [size, size]
-
-
-def dictionary(cfg: ImageSumConfig) -> torch.Tensor:
-    """The 11 dictionary images, row i has SIDES[i] sides: [11, tile, tile]."""
-    return torch.stack([polygon(s, cfg.tile, cfg.radius, cfg.line_width) for s in SIDES])
-
-
-def samples() -> tuple[torch.Tensor, torch.Tensor]:
-    """Every combination (a, b, c, d) of dictionary rows, a slowest as the code's loops, and its
-    label, the sum of the four side counts: combos [14641, 4] long, labels [14641] long."""
-    n = len(SIDES)
-    i = torch.arange(N_SAMPLES)
-    combos = torch.stack([i // n**3, i // n**2 % n, i // n % n, i % n], 1)  # [N, 4]
-    return combos, torch.tensor(SIDES)[combos].sum(1)
-
-
-def images(tiles: torch.Tensor, combos: torch.Tensor) -> torch.Tensor:
-    """Tile four dictionary images 2x2 (a top-left, b top-right, c bottom-left, d bottom-right):
-    tiles [11, t, t], combos [B, 4] -> [B, 1, 2t, 2t]."""
-    t = tiles.shape[-1]
-    x = tiles[combos].view(-1, 2, 2, t, t)  # [B, row, col, y, x]
-    return x.permute(0, 1, 3, 2, 4).reshape(-1, 1, 2 * t, 2 * t)  # [B, 1, row*y, col*x]
-
-
-def split(cfg, seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """A random cfg.n_train of the 14641 samples train (seeded by `seed`, default cfg.seed), the
-    rest test: train [n_train], test [14641 - n_train], sorted."""
-    perm = torch.randperm(
-        N_SAMPLES, generator=torch.Generator().manual_seed(cfg.seed if seed is None else seed)
-    )
-    return perm[: cfg.n_train].sort().values, perm[cfg.n_train :].sort().values
-
-
-# ---- model --------------------------------------------------------------------------------------
-
-
-class BasicBlock(nn.Module):
-    """He et al. 2016's two-conv residual block, as torchvision's (projection shortcut on
-    change)."""
-
-    def __init__(self, c_in: int, c_out: int, stride: int):
-        super().__init__()
-        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(c_out)
-        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(c_out)
-        self.down = None
-        if stride != 1 or c_in != c_out:
-            self.down = nn.Sequential(
-                nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out)
-            )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        return F.relu(out + (x if self.down is None else self.down(x)))
-
-
-class ResNet(nn.Module):
-    """ResNet with BasicBlocks: stem, stages (the first at stride 1, the others 2), global average
-    pool, linear head. widths (64, 128, 256, 512), blocks (2, 2, 2, 2), stem "imagenet" is
-    torchvision's resnet18 layout. Init as torchvision (Kaiming fan-out convs, BN 1 and 0)."""
-
-    def __init__(self, cfg: ImageSumConfig):
-        super().__init__()
-        w0 = cfg.widths[0]
-        if cfg.stem == "imagenet":
-            self.stem = nn.Sequential(
-                nn.Conv2d(cfg.channels, w0, 7, 2, 3, bias=False),
-                nn.BatchNorm2d(w0),
-                nn.ReLU(),
-                nn.MaxPool2d(3, 2, 1),
-            )
-        else:
-            self.stem = nn.Sequential(
-                nn.Conv2d(cfg.channels, w0, 3, 1, 1, bias=False), nn.BatchNorm2d(w0), nn.ReLU()
-            )
-        layers, c = [], w0
-        for i, (w, n) in enumerate(zip(cfg.widths, cfg.blocks)):
-            for j in range(n):
-                layers.append(BasicBlock(c, w, 2 if i > 0 and j == 0 else 1))
-                c = w
-        self.stages = nn.Sequential(*layers)
-        self.fc = nn.Linear(c, cfg.num_classes)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.stages(self.stem(x))  # [B, C, H', W']
-        return self.fc(h.mean((2, 3)))  # [B, num_classes]
-
-
-# ---- training, through grokcore's one loop -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImageSumTask(TaskConfig):
-    """The 14,641 samples as dictionary combinations (inputs [N, 4]) and their labels, split at
-    random (seeded) into n_train train samples and the rest; the model draws the images."""
-
-    frac_train: float = 0.25  # (MED §6.3: 25%; code: 3660)
-
-    @property
-    def n_train(self) -> int:
-        return int(self.frac_train * N_SAMPLES)
-
-    @property
-    def n_classes(self) -> int:
-        return 4 * max(SIDES) + 1  # labels 0..48
-
-    def dataset(self, seed: int) -> Dataset:
-        combos, labels = samples()
-        train, test = split(self, seed)
-        return Dataset(combos, None, labels, train, test, len(SIDES), self.n_classes)
-
-
-@dataclass(frozen=True)
-class ResNetConfig(ModelConfig):
-    """The ResNet with the images it reads drawn inside (see ImageSumNet); ImageSumConfig's
-    fields."""
-
-    tile: int = 112
-    radius: float = 46 / 112
-    line_width: float = 1.0
-    channels: int = 3
-    widths: tuple[int, ...] = (64, 128, 256, 512)
-    blocks: tuple[int, ...] = (2, 2, 2, 2)
-    stem: str = "imagenet"
-    num_classes: int = 52
-
-    def build(self, run, ds, seeds, dtype) -> "ImageSumNet":
-        if len(seeds) != 1:
-            raise ValueError(
-                "the ResNet does not stack: one seed per run (ImageSumConfig.stack_key)"
-            )
-        torch.manual_seed(seeds[0])  # torchvision-style init draws from the global generator (code)
-        return ImageSumNet(self)
-
-
-class ImageSumNet(nn.Module):
-    """Samples -> images -> ResNet, as a one-member stacked model: x [1, B, 4] dictionary rows ->
-    logits [1, B, num_classes] in float64 (the code takes the cross-entropy of .double() logits).
-
-    In inference mode (grokcore.train.evaluate) it runs in eval mode (BatchNorm running
-    statistics), otherwise in train mode."""
-
-    def __init__(self, cfg: ResNetConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.net = ResNet(cfg)
-        tiles = dictionary(cfg)  # [11, t, t]
-        self.register_buffer("tiles", tiles)
-        self.register_buffer(
-            "mean", tiles.mean()
-        )  # every tile is equally common: the dataset's stats
-        self.register_buffer("std", tiles.std())
-
-    def images(self, combos: torch.Tensor) -> torch.Tensor:
-        """combos [B, 4] -> normalized images [B, channels, 2t, 2t]."""
-        return ((images(self.tiles, combos) - self.mean) / self.std).expand(
-            -1, self.cfg.channels, -1, -1
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.net.train(not torch.is_inference_mode_enabled())
-        return self.net(self.images(x[0])).double()[None]  # [1, B, num_classes]
-
-    def weight_norm(self) -> torch.Tensor:
-        """L2 norm of all parameters: [1]."""
-        return torch.sqrt(sum(p.detach().double().pow(2).sum() for p in self.parameters()))[None]
-
-    def matrices(self) -> list[str]:
-        return []  # no loss-L2 term: the code's Adam adds its L2 to the gradient
-
-
 class ImageSumHook(Hook):
     """BatchNorm statistics recomputed before each evaluation (bn_recalibrate), and the code's
     running train accuracy: train-mode predictions on the last epoch's batches."""
@@ -492,50 +295,3 @@ def train_image_sum(cfg: ImageSumConfig, device: str = "cpu", log=None) -> RunRe
 
 def _run_unit(cfgs: list[ImageSumConfig], device: str) -> list[RunRecord]:
     return [train_image_sum(c, device) for c in cfgs]
-
-
-# ---- what the chapter reads from a run ----------------------------------------------------------
-
-
-def rise_after_memorization(rec) -> float | None:
-    """Highest test accuracy from the first evaluation with train accuracy >= 99% on, minus the test
-    accuracy there (MED Fig. 7's grokking: test accuracy climbs after the train set is fit);
-    None if train accuracy never reaches 99% (censored)."""
-    s, h = rec.summary, rec.history
-    if s["epoch_to_train_acc_99"] is None:
-        return None
-    i = h["epoch"].index(s["epoch_to_train_acc_99"])
-    return max(h["test_acc"][i:]) - h["test_acc"][i]
-
-
-def delay_ratio(rec, level: int = 90) -> float | None:
-    """Epochs to `level`% test accuracy over epochs to 99% train accuracy (grokking: >> 1);
-    None if either is not reached (censored)."""
-    s = rec.summary
-    mem, gen = s["epoch_to_train_acc_99"], s[f"epoch_to_test_acc_{level}"]
-    return None if not mem or gen is None else gen / mem
-
-
-def seed_table(recs):
-    """One row per seed: when the train set is fit, test accuracy then and later, speed."""
-    import pandas as pd
-
-    def pct(v):
-        return None if v is None else 100 * v
-
-    rows = [
-        {
-            "seed": r.cfg.seed,
-            "epoch train 99%": r.summary["epoch_to_train_acc_99"],
-            "test acc then (%)": pct(r.summary["test_acc_at_train_acc_99"]),
-            "max test acc (%)": pct(r.summary["max_test_acc"]),
-            "final train acc (%)": pct(r.final["train_acc"]),
-            "final test acc (%)": pct(r.final["test_acc"]),
-            "epoch test 90%": r.summary["epoch_to_test_acc_90"],
-            "epochs": r.summary["last_epoch"],
-            "wall (s)": r.meta["wall_s"],
-            "train steps/s": r.meta["train_steps_per_s"],
-        }
-        for r in recs
-    ]
-    return pd.DataFrame(rows)

@@ -104,3 +104,50 @@ def table1(cells: dict, p: int):
             }
         )
     return pd.DataFrame(rows)
+
+
+# ---- the ResNet runs (MED §6.3, chapters.med.image_sum) --------------------------------------
+
+
+def rise_after_memorization(rec) -> float | None:
+    """Highest test accuracy from the first evaluation with train accuracy >= 99% on, minus the test
+    accuracy there (MED Fig. 7's grokking: test accuracy climbs after the train set is fit);
+    None if train accuracy never reaches 99% (censored)."""
+    s, h = rec.summary, rec.history
+    if s["epoch_to_train_acc_99"] is None:
+        return None
+    i = h["epoch"].index(s["epoch_to_train_acc_99"])
+    return max(h["test_acc"][i:]) - h["test_acc"][i]
+
+
+def delay_ratio(rec, level: int = 90) -> float | None:
+    """Epochs to `level`% test accuracy over epochs to 99% train accuracy (grokking: >> 1);
+    None if either is not reached (censored)."""
+    s = rec.summary
+    mem, gen = s["epoch_to_train_acc_99"], s[f"epoch_to_test_acc_{level}"]
+    return None if not mem or gen is None else gen / mem
+
+
+def seed_table(recs):
+    """One row per seed: when the train set is fit, test accuracy then and later, speed."""
+    import pandas as pd
+
+    def pct(v):
+        return None if v is None else 100 * v
+
+    rows = [
+        {
+            "seed": r.cfg.seed,
+            "epoch train 99%": r.summary["epoch_to_train_acc_99"],
+            "test acc then (%)": pct(r.summary["test_acc_at_train_acc_99"]),
+            "max test acc (%)": pct(r.summary["max_test_acc"]),
+            "final train acc (%)": pct(r.final["train_acc"]),
+            "final test acc (%)": pct(r.final["test_acc"]),
+            "epoch test 90%": r.summary["epoch_to_test_acc_90"],
+            "epochs": r.summary["last_epoch"],
+            "wall (s)": r.meta["wall_s"],
+            "train steps/s": r.meta["train_steps_per_s"],
+        }
+        for r in recs
+    ]
+    return pd.DataFrame(rows)

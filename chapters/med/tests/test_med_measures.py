@@ -100,3 +100,22 @@ def test_speedup_counts_a_censored_slow_run_at_its_budget():
 def test_mean_sd_counts_missing_values():
     assert measures.mean_sd([0.5, 0.7, None], 100) == "60.0 ± 14.1 (1 none)"
     assert measures.mean_sd([None]) == "— (1 none)" and measures.mean_sd([3], digits=0) == "3 ± 0"
+
+
+# ---- the ResNet runs ---------------------------------------------------------------------------
+
+
+def test_resnet_rise_and_delay_read_the_summary():
+    from types import SimpleNamespace
+
+    from chapters.med.image_sum import summarize
+
+    h = {"epoch": [0, 10, 20, 30], "step": [0, 1, 2, 3], "train_acc": [0, 0.995, 1, 1]}
+    h["test_acc"] = [0, 0.2, 0.6, 0.95]
+    rec = SimpleNamespace(summary=summarize(h), history=h)
+    assert measures.rise_after_memorization(rec) == pytest.approx(0.75)  # 0.95 - 0.2
+    assert measures.delay_ratio(rec) == 3.0  # 90% at epoch 30, train 99% at epoch 10
+    assert measures.delay_ratio(rec, level=99) is None  # censored
+    h2 = dict(h, train_acc=[0, 0.5, 0.6, 0.7])
+    never = SimpleNamespace(summary=summarize(h2), history=h2)
+    assert measures.rise_after_memorization(never) is None and measures.delay_ratio(never) is None

@@ -33,12 +33,14 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from grokcore.claims import JSON_FIELDS, VERDICTS, tally
+
 BOOK = Path(__file__).resolve().parent
 ROOT = BOOK.parent
 SCALES = ("smoke", "cpu", "paper")
 CLAIMS_MIME = "application/vnd.grokbook.claims+json"
-CLAIM_KEYS = ("chapter", "id", "source", "statement", "paper", "ours", "verdict", "scale")
-SCOREBOARD_COLUMNS = ("chapter", "statement", "source", "paper", "ours", "verdict")
+CLAIM_KEYS = JSON_FIELDS  # every field of grokcore.claims.ClaimResult (README: claims.json)
+SCOREBOARD_COLUMNS = ("chapter", "statement", "source", "paper", "band", "ours", "verdict")
 SCOREBOARD = "_generated/scoreboard.md"  # relative to the staged sources; intro.md includes it
 # Staged with the book: everything in book/ except these (build outputs, scripts, run records).
 NOT_STAGED = shutil.ignore_patterns("_build", "chapters", "results", "*.py", "*.sh", "__pycache__")
@@ -186,15 +188,25 @@ def _cell(value: object) -> str:
 
 
 def scoreboard(claims: dict[str, list[dict]]) -> str:
-    """Render the intro's scoreboard from {chapter stem: claims}: one table row per claim."""
-    head = ["Chapter", "Statement", "Source", "Paper", "Ours", "Verdict"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    """Render the intro's scoreboard from {chapter stem: claims}: the verdicts tallied per
+    chapter, then one table row per claim (the band that agrees with the paper beside ours)."""
+    flat = [row for rows in claims.values() for row in rows]
+    counts = tally(flat)
+    lines = [
+        "| Chapter | Claims | " + " | ".join(VERDICTS) + " |",
+        "|" + "---|" * (2 + len(VERDICTS)),
+    ]
+    for stem, n in counts.items():
+        cells = [f"{{doc}}`{stem} </chapters/{stem}>`", str(sum(n.values()))]
+        lines.append("| " + " | ".join(cells + [str(n[v]) for v in VERDICTS]) + " |")
+    lines.append("")
+    head = ["Chapter", "Statement", "Source", "Paper", "Band (agrees)", "Ours (95% CI)", "Verdict"]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for stem, rows in claims.items():
         for row in rows:
             cells = [_cell(row[k]) for k in SCOREBOARD_COLUMNS]
             cells[0] = f"{{doc}}`{stem} </chapters/{stem}>`"
             lines.append("| " + " | ".join(cells) + " |")
-    flat = [row for rows in claims.values() for row in rows]
     scales = ", ".join(sorted({str(row["scale"]) for row in flat}))
     return "\n".join(lines) + f"\n\nClaims: {len(flat)}. Scale: {scales}.\n"
 

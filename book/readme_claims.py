@@ -36,8 +36,10 @@ def summary(claims: list[dict]) -> list[str]:
 def render(claims: list[dict], paper_scale: list[dict] | None = None) -> str:
     """A per-chapter count of verdicts, then one row per claim; with paper-scale verdicts
     recorded, a column for them too."""
-    big = {(c["chapter"], c["id"]): c for c in paper_scale or []}
-    head = ["chapter", "claim", "source", "paper", "ours (mean ± sd over seeds)", "verdict"]
+    # paper-scale rows count only when made under the same verdict rules (they carry a band)
+    big = {(c["chapter"], c["id"]): c for c in paper_scale or [] if "band_low" in c}
+    head = ["chapter", "claim", "source", "paper", "band (agrees)", "ours: estimate [95% CI]"]
+    head.append("verdict")
     if big:
         head.append("at scale paper")
     lines = summary(claims) + ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -47,6 +49,7 @@ def render(claims: list[dict], paper_scale: list[dict] | None = None) -> str:
             c["statement"],
             c["source"],
             c["paper"],
+            c["band"],
             c["ours"],
             f"**{c['verdict']}**",
         ]

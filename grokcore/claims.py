@@ -1,13 +1,26 @@
-"""Claims are data: a paper's statement, its value, ours over seeds, and a computed verdict.
+"""Claims are data: a source's statement, the band that counts as agreeing with it, and a verdict
+that follows from a confidence interval (grokcore.estimates) set against that band.
 
-    c = Claim("plateau-large", "EGD §3 Cor. 1", "plateau ~ 1/eps at large init", paper="slope 1",
-              expect=(0.8, 1.2), partial=(0.6, 1.4))
+    c = Claim("plateau-large", "EGD §3, Cor. 1A", "GD plateau grows like 1/ε at large init",
+              paper="slope 1", quantity="log-log slope of k* against 1/ε, per seed",
+              band=(0.8, 1.2), why="Cor. 1A: k* = Θ(1/ε); ±20% for the finite-ε offset",
+              estimator="mean", min_seeds=3)
     table = claims_table("01_egd_toy", [c.check(slopes, scale="cpu")])
     table   # renders as HTML in a notebook; the book build collects its JSON
 
-Verdicts: "reproduced" (our statistic in `expect`), "partial" (in `partial`), "not reproduced",
-"not reached within budget" (the runs were made but every seed was censored: none reached the
-event within the scale's step budget), and "not run at this scale" (smoke scale, or no runs).
+Each chapter declares its claims in one place (chapters/<pkg>/claims.py), before any run: the
+band, the estimator (a key of grokcore.estimates.ESTIMATORS: "mean", "median" (Kaplan-Meier, for
+times), "speedup", "proportion", "correlation") and the fewest seeds that may decide it.
+
+Verdicts, from the estimate's interval [low, high] (95%) and the band [a, b]:
+
+- "reproduced": the interval lies inside the band;
+- "contradicted": the interval lies outside it;
+- "inconclusive": the interval crosses a band edge, or fewer seeds than the claim declares;
+- "not testable at this budget": censored seeds leave the quantity only bounded (a median that
+  half the seeds or more never reached), and the bound does not decide; or runs were made but
+  the quantity is undefined in every one;
+- "not run": no runs (the scale does not run it; the reason says why).
 """
 
 from __future__ import annotations
@@ -15,115 +28,232 @@ from __future__ import annotations
 import html
 import json
 import math
-import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Sequence
+
+from .estimates import ESTIMATORS, Estimate
 
 MIMETYPE = "application/vnd.grokbook.claims+json"
 VERDICTS = (
     "reproduced",
-    "partial",
-    "not reproduced",
-    "not reached within budget",
-    "not run at this scale",
+    "contradicted",
+    "inconclusive",
+    "not testable at this budget",
+    "not run",
 )
 _COLORS = {
     "reproduced": "#d9f2d9",
-    "partial": "#fff2cc",
-    "not reproduced": "#f8d7da",
-    "not reached within budget": "#fde2c8",
-    "not run at this scale": "#eeeeee",
+    "contradicted": "#f8d7da",
+    "inconclusive": "#fff2cc",
+    "not testable at this budget": "#fde2c8",
+    "not run": "#eeeeee",
 }
+
+
+def _num(x: float, digits: int) -> str:
+    if x == math.inf:
+        return "∞"
+    if x == -math.inf:
+        return "−∞"
+    return f"{x:.{digits}f}"
 
 
 @dataclass(frozen=True)
 class Claim:
+    """One claim of a source, declared before the runs.
+
+    band: (a, b), the values of the measured quantity that agree with the paper; one side may be
+    ±inf (a one-sided claim, e.g. "at least 2x faster": (2, inf)). why: the source's wording or
+    figure that sets the band. min_seeds: fewer seeds with a value give "inconclusive"."""
+
     id: str
     source: str  # section, figure or table, e.g. "EGD §3, Fig. 6"
     statement: str
     paper: str  # the paper's value as it states it
-    expect: tuple[float, float]  # our statistic in this range: reproduced
-    partial: tuple[float, float] | None = None  # in this wider range: partial
+    quantity: str  # what is measured, per seed
+    band: tuple[float, float]
+    why: str
+    estimator: str = "mean"
+    min_seeds: int = 5
     unit: str = ""
     digits: int = 2
-    stat: str = "mean"  # "mean" or "median" over seeds
 
-    def check(self, values: Sequence[float | None], *, scale: str, note: str = "") -> "ClaimResult":
-        """Verdict from per-seed values; None marks a censored seed (never reached)."""
-        vals = [float(v) for v in values if v is not None and math.isfinite(v)]
-        censored = sum(v is None for v in values)
-        center = spread = math.nan
-        verdict = "not run at this scale"
-        if vals:
-            center = statistics.median(vals) if self.stat == "median" else statistics.fmean(vals)
-            spread = statistics.stdev(vals) if len(vals) > 1 else 0.0
-        if vals and scale != "smoke":  # smoke runs are too small to judge anything
-            verdict = _verdict(center, self.expect, self.partial)
-            if censored and verdict == "reproduced":
-                verdict = "partial"  # some seeds never got there
-        elif censored and scale != "smoke":  # runs were made, none got there within the budget
-            verdict = "not reached within budget"
-        ours = _fmt(center, spread, len(vals), censored, self.digits, self.unit, self.stat)
+    def __post_init__(self) -> None:
+        where = f"Claim {self.id!r}"
+        if not self.id or not self.statement or not self.why:
+            raise ValueError(f"{where}: id, statement and why are required")
+        a, b = self.band
+        if not (a < b) or math.isnan(a) or math.isnan(b) or (a == -math.inf and b == math.inf):
+            raise ValueError(
+                f"{where}: band={self.band!r} is invalid: allowed (a, b) with a < b, one side "
+                "at most infinite"
+            )
+        if self.estimator not in ESTIMATORS:
+            raise ValueError(
+                f"{where}: estimator={self.estimator!r} is invalid: allowed {sorted(ESTIMATORS)}"
+            )
+        if not isinstance(self.min_seeds, int) or self.min_seeds < 1:
+            raise ValueError(f"{where}: min_seeds={self.min_seeds!r} is invalid: allowed >= 1")
+
+    @property
+    def band_text(self) -> str:
+        """The band as the reader sees it: '≥ 2', '≤ 0.1' or '[0.8, 1.2]' (with the unit)."""
+        a, b = self.band
+        unit = f" {self.unit}" if self.unit else ""
+        if b == math.inf:
+            return f"≥ {_num(a, self.digits)}{unit}"
+        if a == -math.inf:
+            return f"≤ {_num(b, self.digits)}{unit}"
+        return f"[{_num(a, self.digits)}, {_num(b, self.digits)}]{unit}"
+
+    def estimate(self, *data, level: float = 0.95) -> Estimate:
+        """The claim's estimator on the per-seed data (see grokcore.estimates)."""
+        return ESTIMATORS[self.estimator](*data, level=level)
+
+    def check(self, *data, scale: str, note: str = "") -> "ClaimResult":
+        """Estimate from the per-seed data, then the verdict against the band."""
+        return self.judge(self.estimate(*data), scale=scale, note=note)
+
+    def judge(self, est: Estimate, *, scale: str, note: str = "") -> "ClaimResult":
+        """The verdict of an estimate (computed elsewhere, with this claim's estimator)."""
+        verdict, reason = verdict_of(est, self.band, self.min_seeds)
+        return self._result(est, verdict, reason, scale, note)
+
+    def not_run(self, reason: str, *, scale: str, note: str = "") -> "ClaimResult":
+        """A row for a claim this scale (or the book) does not run, saying why."""
+        empty = Estimate(None, -math.inf, math.inf, 0, method=self.estimator)
+        return self._result(empty, "not run", reason, scale, note)
+
+    def _result(self, est: Estimate, verdict: str, reason: str, scale: str, note: str):
+        a, b = self.band
         return ClaimResult(
-            "",
-            self.id,
-            self.source,
-            self.statement,
-            self.paper,
-            ours,
-            verdict,
-            scale,
-            center,
-            spread,
-            len(vals),
-            censored,
-            note,
+            chapter="",
+            id=self.id,
+            source=self.source,
+            statement=self.statement,
+            paper=self.paper,
+            quantity=self.quantity,
+            band=self.band_text,
+            why=self.why,
+            ours=describe(est, self.digits, self.unit) if verdict != "not run" else "—",
+            verdict=verdict,
+            reason=reason,
+            scale=scale,
+            n=est.n,
+            censored=est.censored,
+            diverged=est.diverged,
+            missing=est.missing,
+            estimate=est.estimate,
+            ci_low=est.low,
+            ci_high=est.high,
+            band_low=a,
+            band_high=b,
+            min_seeds=self.min_seeds,
+            estimator=self.estimator,
+            method=est.method,
+            level=est.level,
+            p=est.p,
+            note=note,
         )
 
 
-def _verdict(x: float, expect: tuple[float, float], partial: tuple[float, float] | None) -> str:
-    if expect[0] <= x <= expect[1]:
-        return "reproduced"
-    if partial and partial[0] <= x <= partial[1]:
-        return "partial"
-    return "not reproduced"
+def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tuple[str, str]:
+    """(verdict, reason) of an estimate's interval against a band (see the module docstring)."""
+    a, b = band
+    lo, hi = est.low, est.high
+    if est.n == 0 and est.missing == 0:
+        return "not run", "no runs"
+    if est.n == 0:  # runs were made, but the quantity is undefined in every one of them
+        return (
+            "not testable at this budget",
+            f"no seed has a value ({est.missing} runs without one, {est.diverged} diverged)",
+        )
+    if est.n < min_seeds:
+        return "inconclusive", f"{est.n} seeds, fewer than the {min_seeds} declared"
+    if lo >= a and hi <= b:
+        return "reproduced", "the interval lies inside the band"
+    if hi < a or lo > b:
+        return "contradicted", "the interval lies outside the band"
+    if not est.identified and est.censored:
+        return (
+            "not testable at this budget",
+            f"{est.censored} censored seeds leave only a bound, which does not decide",
+        )
+    return "inconclusive", "the interval crosses the band's edge"
 
 
-def _fmt(center, spread, n, censored, digits, unit, stat) -> str:
-    if n == 0:
-        return f"— ({censored} censored)" if censored else "—"
-    sym = "±" if stat == "mean" else "med., sd"
-    s = f"{center:.{digits}f} {sym} {spread:.{digits}f}{(' ' + unit) if unit else ''} (n={n})"
-    return s + (f", {censored} censored" if censored else "")
+def describe(est: Estimate, digits: int = 2, unit: str = "") -> str:
+    """'1.23 [0.95, 1.60] (n=5, 1 censored)'; a lower bound reads '≥ 3.10 (...)'."""
+    u = f" {unit}" if unit else ""
+    ci = f"[{_num(est.low, digits)}, {_num(est.high, digits)}]"
+    two_arms = est.method.startswith("ratio")  # n: seeds per arm; censored: in both arms
+    paired = est.method.startswith("geometric mean of paired")  # n: pairs of seeds
+    counts = [f"n={est.n} per arm" if two_arms else f"n={est.n} pairs" if paired else f"n={est.n}"]
+    two_arms = two_arms or paired
+    if est.censored:
+        counts.append(f"{est.censored} censored" + (" in all" if two_arms else ""))
+    if est.diverged:
+        counts.append(f"{est.diverged} diverged")
+    if est.missing:
+        counts.append(f"{est.missing} without a value")
+    if est.p is not None:
+        counts.append(f"p={est.p:.2g}")
+    tail = f" ({', '.join(counts)})"
+    if est.identified:
+        return f"{_num(est.estimate, digits)}{u} {ci}{tail}"
+    if est.bound == "lower":
+        return f"≥ {_num(est.low, digits)}{u}, not identified{tail}"
+    return f"not identified {ci}{tail}"
 
 
 @dataclass(frozen=True)
 class ClaimResult:
+    """One row of a chapter's claims table (and of book/_build/claims.json)."""
+
     chapter: str
     id: str
     source: str
     statement: str
     paper: str
+    quantity: str
+    band: str
+    why: str
     ours: str
     verdict: str
+    reason: str
     scale: str
-    value: float
-    spread: float
     n: int
     censored: int
+    diverged: int
+    missing: int
+    estimate: float | None
+    ci_low: float
+    ci_high: float
+    band_low: float
+    band_high: float
+    min_seeds: int
+    estimator: str
+    method: str
+    level: float
+    p: float | None
     note: str = ""
 
     def to_json(self) -> dict:
+        """Numbers as numbers; null where a field does not apply or an interval is unbounded."""
         d = asdict(self)
-        for k in ("value", "spread"):
-            d[k] = None if math.isnan(d[k]) else d[k]
+        for k, v in d.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                d[k] = None
         return d
+
+
+JSON_FIELDS = tuple(f.name for f in fields(ClaimResult))
 
 
 class ClaimsTable:
     """The computed claims table that ends every chapter (HTML, plain text and JSON)."""
 
-    columns = ("id", "source", "statement", "paper", "ours", "verdict", "note")
+    columns = ("id", "source", "statement", "paper", "band", "ours", "verdict", "note")
 
     def __init__(self, chapter: str, results: Sequence[ClaimResult]):
         from dataclasses import replace
@@ -143,9 +273,17 @@ class ClaimsTable:
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{c}</th>" for c in self.columns)
 
-        def cell(r, c):
-            style = f" style='background:{_COLORS[r.verdict]}'" if c == "verdict" else ""
-            return f"<td class='claim-{c}'{style}>{html.escape(str(getattr(r, c)))}</td>"
+        def cell(r: ClaimResult, c: str) -> str:
+            text = html.escape(str(getattr(r, c)))
+            style = ""
+            if c == "verdict":
+                style = f" style='background:{_COLORS[r.verdict]}'"
+                text += f"<br><small>{html.escape(r.reason)}</small>"
+            elif c == "band":
+                text += f"<br><small>{html.escape(r.why)}</small>"
+            elif c == "ours" and r.quantity:
+                text += f"<br><small>{html.escape(r.quantity)}; {html.escape(r.method)}</small>"
+            return f"<td class='claim-{c}'{style}>{text}</td>"
 
         body = "".join(
             "<tr>" + "".join(cell(r, c) for c in self.columns) + "</tr>" for r in self.results
@@ -162,3 +300,11 @@ class ClaimsTable:
 
 def claims_table(chapter: str, results: Sequence[ClaimResult]) -> ClaimsTable:
     return ClaimsTable(chapter, results)
+
+
+def tally(rows: Sequence[dict]) -> dict[str, dict[str, int]]:
+    """{chapter: {verdict: count}} over claims.json rows, every verdict present (0 if none)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        out.setdefault(r["chapter"], dict.fromkeys(VERDICTS, 0))[r["verdict"]] += 1
+    return out

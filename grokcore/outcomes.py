@@ -12,6 +12,8 @@ import math
 import statistics
 from typing import Any, Callable, Mapping, Sequence
 
+from .estimates import Obs
+
 Record = Any  # grokcore.records.RunRecord (anything with .summary)
 
 
@@ -32,6 +34,39 @@ def time_or_budget(
     """(time to the event, or the budget where censored; whether it was censored)."""
     t = time_to(rec, key, per)
     return (budget(rec, per), True) if t is None else (t, False)
+
+
+def budget_steps(rec: Record) -> float:
+    """The steps a run was given: its config's num_steps (a wrapping config's run.num_steps),
+    else its last evaluated step."""
+    cfg = getattr(rec, "cfg", None)
+    for c in (cfg, getattr(cfg, "run", None)):
+        n = getattr(c, "num_steps", None)
+        if isinstance(n, int):
+            return n
+    return rec.summary["last_step"]
+
+
+def times(
+    recs: Sequence[Record],
+    key: str = "step_to_test_acc_95",
+    per: Callable[[Record], float] | None = None,
+) -> list[Obs]:
+    """Per run, the time to the event `key` as an Obs for grokcore.estimates: the time where it
+    was reached; censored at the last evaluated step where the run ended first; censored at
+    its full budget and marked diverged where the run diverged before the event (a diverged
+    run never reaches it). per(rec): divide by this (e.g. the run's steps per epoch)."""
+    out = []
+    for r in recs:
+        p = per(r) if per else 1
+        t = r.summary[key]
+        if t is not None:
+            out.append(Obs(t / p))
+        elif r.summary.get("diverged_at") is not None:
+            out.append(Obs(budget_steps(r) / p, censored=True, diverged=True))
+        else:
+            out.append(Obs(r.summary["last_step"] / p, censored=True))
+    return out
 
 
 def speedup(

@@ -171,8 +171,10 @@ def first_step(steps: list[int], values: list[float], threshold: float) -> int |
     return next((s for s, v in zip(steps, values) if v >= threshold), None)
 
 
-def summarize(history: dict[str, list]) -> dict:
-    s = {"last_step": history["step"][-1]}
+def summarize(history: dict[str, list], diverged_at: int | None = None) -> dict:
+    """Steps to each accuracy threshold (None: not reached, censored at last_step), and the
+    evaluation step at which the run diverged (non-finite loss or weights; None: it did not)."""
+    s = {"last_step": history["step"][-1], "diverged_at": diverged_at}
     for t in THRESHOLDS:
         for split in ("train", "test"):
             s[f"step_to_{split}_acc_{round(t * 100)}"] = first_step(
@@ -243,6 +245,7 @@ def train_stack(
     m = len(seeds)
     switched = torch.zeros(m, dtype=torch.bool, device=device)  # fell back to plain gradients
     stop_at = [None] * m  # history length at which each member stopped
+    diverged_at = [None] * m  # evaluation step at which a member's loss or weights went non-finite
     hist: dict[str, list] = {"step": [], **{k: [] for k in METRICS}}
     bar = _progress(cfg.num_steps) if progress else None
     step = 0
@@ -288,6 +291,10 @@ def train_stack(
                     hook.edit(ctx, metrics)
             if cfg.method.switch_off_at is not None:
                 switched |= (metrics["test_acc"] > cfg.method.switch_off_at).to(device)
+            finite = torch.isfinite(metrics["train_loss"]) & torch.isfinite(metrics["weight_norm"])
+            for i in torch.nonzero(~finite).flatten().tolist():
+                if stop_at[i] is None:  # diverged: its history ends at the last finite evaluation
+                    stop_at[i], diverged_at[i] = max(1, len(hist["step"]) - 1), step
             if cfg.stop_at_test_acc is not None:
                 for i in range(m):
                     if stop_at[i] is None and metrics["test_acc"][i] >= cfg.stop_at_test_acc:
@@ -362,7 +369,7 @@ def train_stack(
         for hook in hooks:  # each hook's own grids, cut at this member's last evaluation
             h.update(hook.member_share(i, h["step"][-1]))
             hook.finish(i, h, member_meta)
-        records.append(new_record(c, h, summarize(h), member_meta))
+        records.append(new_record(c, h, summarize(h, diverged_at[i]), member_meta))
     return records
 
 

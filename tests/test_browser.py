@@ -20,7 +20,9 @@ import pytest
 
 pytestmark = pytest.mark.notebook
 
-CLAIM_KEYS = {"chapter", "id", "source", "statement", "paper", "ours", "verdict", "scale"}
+# the fields the README documents for book/_build/claims.json
+CLAIM_KEYS = {"chapter", "id", "source", "statement", "paper", "ours", "verdict", "scale", "n"}
+CLAIM_KEYS |= {"censored", "estimate", "ci_low", "ci_high", "band_low", "band_high", "min_seeds"}
 CHAPTERS = sorted(
     p.stem
     for p in (Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb")
@@ -54,13 +56,18 @@ def executed_chapters(book: Path) -> list[Path]:
 
 
 def test_claims_json(built_book: Path) -> None:
-    """claims.json is a list of claims with the 8 keys; the intro's scoreboard lists each."""
+    """claims.json is a list of claims with the documented keys, numbers as numbers and verdicts
+    from the one list; the intro's scoreboard lists each."""
+    from grokcore.claims import VERDICTS
+
     claims = json.loads((built_book / "_build" / "claims.json").read_text())
     assert isinstance(claims, list) and claims, "claims.json is empty"
     for claim in claims:
         missing = CLAIM_KEYS - set(claim)
         assert not missing, f"claim {claim.get('id')!r} lacks {sorted(missing)}"
-        assert claim["scale"] == "smoke"
+        assert claim["scale"] == "smoke" and claim["verdict"] in VERDICTS
+        for k in ("estimate", "ci_low", "ci_high", "band_low", "band_high"):
+            assert claim[k] is None or isinstance(claim[k], (int, float)), (claim["id"], k)
     assert {c["chapter"] for c in claims} == {p.stem for p in executed_chapters(built_book)}
     # as a reader sees it: entities decoded and Sphinx's smart quotes straightened
     intro = html.unescape((built_book / "_build" / "html" / "intro.html").read_text())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import math
 import os
 import re
 import shutil
@@ -128,9 +129,24 @@ def test_new_chapters_notebook_runs_and_emits_claims(new_chapter, monkeypatch):
     nb = nbformat.read(executed, as_version=4)
     build.check_no_errors(nb, executed.name)
     rows = build.read_claims(executed)
-    assert [r["id"] for r in rows] == ["faster", "no-delay"]
+    claims = importlib.import_module(f"chapters.{name}.claims").CLAIMS
+    assert (
+        [r["id"] for r in rows] == list(claims) == ["faster", "no-delay", "faster-multiplication"]
+    )
     assert {r["chapter"] for r in rows} == {f"07_{name}"}
-    assert {(r["scale"], r["verdict"]) for r in rows} == {("smoke", "not run at this scale")}
+    assert {r["scale"] for r in rows} == {"smoke"}
+    # smoke's 2 seeds are fewer than any claim declares: the rules give "inconclusive", and the
+    # claim the template does not run says so
+    assert [(r["verdict"], r["n"]) for r in rows] == [
+        ("inconclusive", 2),
+        ("inconclusive", 2),
+        ("not run", 0),
+    ]
+    assert rows[0]["reason"] == "2 seeds, fewer than the 5 declared"
+    for r in rows:  # the band the reader sees is the declared one (unbounded: null)
+        c = claims[r["id"]]
+        want = (*(None if math.isinf(x) else x for x in c.band), c.min_seeds)
+        assert (r["band_low"], r["band_high"], r["min_seeds"]) == want
 
 
 def test_template_notebook_parameters_and_imports():

@@ -94,13 +94,17 @@ def ratio(a: float | None, b: float | None) -> float | None:
 def grok_ratio(a: Sequence[RunRecord], b: Sequence[RunRecord]) -> list[float | None]:
     """Per seed, a's grok step over b's, where a censored run counts its budget: then a lower
     bound (a censored) or an upper bound (b censored) on the ratio; None if both are censored.
-    This is outcomes.speedup(b, a) with fast_censored="budget" (b is the "fast" side)."""
+    This is outcomes.speedup(b, a) with fast_censored="budget" (b is the "fast" side). For
+    tables only: the claims' verdicts use the ratio of Kaplan-Meier medians of the two arms
+    (chapters.adam_dynamics.claims), which never counts a budget as a time."""
     return outcomes.speedup(b, a, KEY, fast_censored="budget")
 
 
 def faster(a: RunRecord, b: RunRecord) -> RunRecord:
     """The run that grokked first: a censored run loses to one that grokked; a tie or two
-    censored runs give `a`."""
+    censored runs give `a`. Not used by the claims (a comparison with the faster of two arms
+    over uncensored seeds drops an arm that never grokked; chapters.adam_dynamics.claims
+    compares each arm separately)."""
     return min((a, b), key=lambda r: (grok_step(r) is None, grok_step(r) or 0))
 
 

@@ -1,19 +1,25 @@
 """What chapter 2 reads from its runs: records grouped by (task, method) and the per-seed values
 behind its claims. Nothing here trains.
 
-Times to 95% (or 99%) test accuracy, speed-ups and ratios with censored runs are
-grokcore.outcomes' (time_to, speedup, ratio); `per_epoch` turns their steps into epochs.
+Times to 95% (or 99%) test accuracy with censored runs are grokcore.outcomes' (`times` for the
+claims, as censoring-aware values; `time_to` for tables); `per_epoch` turns their steps into
+epochs. `first_task` picks the task a claim compares two methods on.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+import math
 
+from typing import Callable, Collection, Sequence
+
+from grokcore.config import OPERATIONS
 from grokcore.outcomes import n_censored
 from grokcore.records import RunRecord
 from grokcore.train import steps_per_epoch
 
-from .configs import method_label, task_label
+from .configs import method_label, parse_task, task_label
+
+MODULAR_KINDS = OPERATIONS  # task_kind of every modular task
 
 
 def by_cell(
@@ -26,6 +32,27 @@ def by_cell(
         key = (task_label(r.config, p), method_label(r.config["method"]))
         cells.setdefault(key, []).append(r)
     return cells
+
+
+def task_kind(label: str) -> str:
+    """A task label's kind: its operation for a modular task ("x+y" for "x+y mod 79"), else
+    "parity" (hinge loss) or "parity/mse" (the authors' squared loss)."""
+    task = parse_task(label)
+    if task[0] == "modular":
+        return task[1]
+    return "parity/mse" if task[3] == "mse" else "parity"
+
+
+def first_task(
+    cells: dict, methods: Sequence[str], kinds: Collection[str] | None = None
+) -> str | None:
+    """The first task (in plan order, tasks at the chapter's modulus before "op mod P" ones) of
+    one of `kinds` (None: any) where every method in `methods` has runs; None if there is none."""
+    tasks = [
+        t for t in dict.fromkeys(t for t, _ in cells) if kinds is None or task_kind(t) in kinds
+    ]
+    tasks.sort(key=lambda t: " mod " in t)  # stable: plan order within each group
+    return next((t for t in tasks if all(cells.get((t, m)) for m in methods)), None)
 
 
 def per_epoch(rec: RunRecord) -> int:
@@ -60,5 +87,15 @@ def spectrum_extreme(
     records: list[RunRecord], key: str, reduce: Callable[[list[float]], float] = max
 ) -> list[float]:
     """Per seed, the max (or min) over training of a logged spectrum series, e.g.
-    "update_cond_W1" (EGD Fig. 4)."""
-    return [reduce(r.history[key]) for r in records]
+    "update_cond_W1" (EGD Fig. 4); None where the run logged no such series, NaN where the series
+    has a non-finite value (so that an estimator counts it as missing, not as an extreme)."""
+    out: list[float | None] = []
+    for r in records:
+        series = r.history.get(key)
+        if not series:
+            out.append(None)
+        elif all(v is not None and math.isfinite(v) for v in series):
+            out.append(reduce(series))
+        else:
+            out.append(math.nan)
+    return out

@@ -290,7 +290,8 @@ def train_image_sum(cfg: ImageSumConfig, device: str = "cpu", log=None) -> RunRe
     h = dict(rec.history)
     h["epoch"] = [s // steps_per_epoch(run) for s in h["step"]]
     meta = dict(rec.meta, n_params=sum(p.numel() for p in ResNet(run.model).parameters()))
-    return new_record(cfg, h, summarize(h), meta)
+    summary = dict(summarize(h), diverged_at=rec.summary["diverged_at"])
+    return new_record(cfg, h, summary, meta)
 
 
 def _run_unit(cfgs: list[ImageSumConfig], device: str) -> list[RunRecord]:

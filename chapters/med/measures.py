@@ -1,8 +1,9 @@
 """What chapter 5 reads from a run record (MED paper): MED's correlation with test loss after
-memorization, Table 1's U-Acc, L-Acc and GO-Epoch, the oscillation after grokking, and the
+memorization, Table 1's U-Acc, L-Acc, GO-Epoch and "disappear", the oscillation after grokking,
+the ResNet's rise and delay (as censoring-aware grokcore.estimates.Obs for the claims), and the
 table that sets them beside the paper's.
 
-Speed-ups between cells are grokcore.outcomes.speedup (key "step_to_test_acc_90" here).
+Times to an event for the claims are grokcore.outcomes.times (key "step_to_test_acc_90" here).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import math
 from typing import Callable, Sequence
 
 from .configs import TABLE1
+from grokcore.estimates import Obs
 from grokcore.outcomes import pearson
 from grokcore.records import RunRecord
 
@@ -57,16 +59,67 @@ def go_epoch(rec: RunRecord, min_rise: float = 0.1) -> int | None:
     return next(s for s, a in zip(steps, acc) if a >= u_acc(rec) / 2)
 
 
+def disappears(rec: RunRecord) -> bool | None:
+    """MED Table 1's "disappear": the run fit its train set (99%) and its test accuracy never rose
+    10 points above its value then (go_epoch is None); None where the run never fit the train
+    set within its budget or diverged (not decided)."""
+    if diverged(rec) or not memorized(rec):
+        return None
+    return go_epoch(rec) is None
+
+
+def diverged(rec) -> bool:
+    """Whether the run stopped on a non-finite loss or weights (summary "diverged_at")."""
+    return rec.summary.get("diverged_at") is not None
+
+
+def memorized(rec) -> bool:
+    """Whether the run reached 99% train accuracy."""
+    return rec.summary["step_to_train_acc_99"] is not None
+
+
+def grokked(rec, key: str = "step_to_test_acc_90") -> bool:
+    """Whether the run reached the test accuracy of `key`."""
+    return rec.summary[key] is not None
+
+
 def oscillation(rec: RunRecord) -> float:
     """U-Acc - L-Acc: how far test accuracy falls back after reaching its top (MED §5, Fig. 2)."""
     return u_acc(rec) - l_acc(rec)
 
 
-def paired(
-    a: Sequence[RunRecord], b: Sequence[RunRecord], stat: Callable[[RunRecord], float]
-) -> list[float]:
-    """Per seed, stat(a_i) - stat(b_i) (cells of the same seeds share their splits)."""
-    return [stat(x) - stat(y) for x, y in zip(a, b)]
+def per_run(recs: Sequence, stat: Callable, scale: float = 1.0) -> list:
+    """stat(run) * scale per run, for grokcore.estimates; a diverged run's value is undefined:
+    Obs(nan, diverged) (counted as diverged, without a value)."""
+    return [Obs(math.nan, diverged=True) if diverged(r) else scale * stat(r) for r in recs]
+
+
+def per_seed_diff(a: Sequence, b: Sequence, stat: Callable, scale: float = 1.0) -> list:
+    """Per seed, (stat(a_i) - stat(b_i)) * scale; undefined where either run diverged."""
+    return [
+        Obs(math.nan, diverged=True) if diverged(x) or diverged(y) else scale * (stat(x) - stat(y))
+        for x, y in zip(a, b, strict=True)
+    ]
+
+
+def post_event(
+    items: Sequence,
+    stat: Callable,
+    reached: Callable,
+    runs: Callable = lambda item: (item,),
+    undefined=Obs(math.nan, diverged=True),
+) -> tuple[list, int]:
+    """Per item (a run, or a seed's pair of runs): `undefined` where one of its runs diverged,
+    None where the event the quantity needs never came within the budget (`reached(item)`
+    False: censored, with no bound on the quantity), else stat(item). Returns (values, number
+    censored)."""
+    values = [
+        undefined
+        if any(diverged(r) for r in runs(item))
+        else (stat(item) if reached(item) else None)
+        for item in items
+    ]
+    return values, sum(v is None for v in values)
 
 
 def mean_sd(values: Sequence[float | None], scale: float = 1.0, digits: int = 1) -> str:
@@ -151,3 +204,47 @@ def seed_table(recs):
         for r in recs
     ]
     return pd.DataFrame(rows)
+
+
+def _budget_epochs(rec) -> float:
+    """The epochs a ResNet run was given: its config's num_epochs, else its last evaluation."""
+    cfg = getattr(rec, "cfg", None)
+    n = getattr(cfg, "num_epochs", None)
+    return n if isinstance(n, int) else rec.summary["last_epoch"]
+
+
+def rise_obs(rec, scale: float = 100.0) -> Obs:
+    """rise_after_memorization (times `scale`: points) as an Obs for grokcore.estimates.
+
+    Exact where the run fit its train set and its test accuracy stopped climbing before the last
+    evaluation (or reached 99%); censored (a lower bound: the climb may go on) where the highest
+    test accuracy is at the last evaluation, or the run diverged after fitting; where it never fit
+    its train set the rise is unobserved and known only to be >= 0: Obs(0, censored)."""
+    div = diverged(rec)
+    rise = rise_after_memorization(rec)
+    if rise is None:
+        return Obs(0.0, censored=True, diverged=div)
+    acc = rec.history["test_acc"]
+    climbing = max(acc) == acc[-1] and acc[-1] < 0.99
+    return Obs(scale * rise, censored=div or climbing, diverged=div)
+
+
+def delay_obs(rec, level: int = 90) -> Obs | None:
+    """delay_ratio as an Obs for grokcore.estimates: epochs to `level`% test accuracy over epochs
+    to 99% train accuracy.
+
+    Both reached: the ratio. Train fit, test level not reached: at least last epoch / fit epoch
+    (censored; a diverged run never reaches it: its full budget). Neither reached: unobserved,
+    known only to be >= 0: Obs(0, censored). Test level reached before the train set was fit (or
+    fit at epoch 0): None, no lower bound (the ratio is below 1 there), counted as no value."""
+    s = rec.summary
+    div = diverged(rec)
+    mem, gen = s["epoch_to_train_acc_99"], s[f"epoch_to_test_acc_{level}"]
+    if mem and gen is not None:
+        return Obs(gen / mem)
+    if mem:
+        budget = _budget_epochs(rec) if div else s["last_epoch"]
+        return Obs(budget / mem, censored=True, diverged=div)
+    if gen is None:
+        return Obs(0.0, censored=True, diverged=div)
+    return None

@@ -2,5 +2,5 @@
 
 `configs` (scale presets, the batch-size, weight-decay and training-fraction sweeps, the quadratic
 MLP runs), `topology` (§2's quadratic MLP and its topological penalty as a loss hook),
-`measures` and `figures`.
+`measures`, `figures`, and `claims` (the claims as data and the rows of the claims table).
 """

@@ -2,8 +2,8 @@
 step, post-grok oscillation, the entropy phases and ratios of NeuralGrok §4, the amplifier's
 rotation and its meta-gradient signal. Nothing here trains or formats.
 
-Times to 95% test accuracy and speed-ups with censoring are grokcore.outcomes' (time_to,
-speedup with fast_censored="budget": a censored run on either side counts its budget).
+Times to 95% test accuracy, with censoring, are grokcore.outcomes.times'; chapters.neuralgrok.claims
+compares them by grokcore.estimates' Kaplan-Meier medians.
 """
 
 from __future__ import annotations

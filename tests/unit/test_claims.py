@@ -1,37 +1,111 @@
+import json
 import math
 
-from grokcore.claims import MIMETYPE, Claim, claims_table
+import pytest
 
-C = Claim("c1", "EGD §3", "statement", "1", expect=(0.9, 1.1), partial=(0.5, 1.5))
-
-
-def test_verdicts():
-    assert C.check([1.0, 1.05], scale="cpu").verdict == "reproduced"
-    assert C.check([1.3, 1.3], scale="cpu").verdict == "partial"
-    assert C.check([3.0], scale="cpu").verdict == "not reproduced"
-    assert C.check([1.0, None], scale="cpu").verdict == "partial"  # a censored seed caps it
-    assert (
-        C.check([None], scale="cpu").verdict == "not reached within budget"
-    )  # runs made, all censored
-    assert C.check([None], scale="smoke").verdict == "not run at this scale"
-    assert C.check([], scale="cpu").verdict == "not run at this scale"  # no runs at all
-    assert C.check([1.0], scale="smoke").verdict == "not run at this scale"
+from grokcore.claims import MIMETYPE, VERDICTS, Claim, claims_table, tally, verdict_of
+from grokcore.estimates import Estimate, Obs
 
 
-def test_ours_reports_mean_sd_n_and_censoring():
-    r = C.check([1.0, 2.0, None], scale="cpu")
-    assert r.ours == "1.50 ± 0.71 (n=2), 1 censored"
-    assert math.isclose(r.value, 1.5) and r.n == 2 and r.censored == 1
-    med = Claim("m", "s", "t", "p", expect=(0, 1), stat="median").check([1, 2, 10], scale="cpu")
-    assert med.value == 2
+def claim(**kw):
+    base = dict(
+        id="c1",
+        source="EGD §3",
+        statement="statement",
+        paper="1",
+        quantity="a ratio, per seed",
+        band=(0.9, 1.1),
+        why="the paper's Fig. 1 shows 1 ± 0.1",
+        min_seeds=3,
+    )
+    return Claim(**{**base, **kw})
 
 
-def test_table_bundle_carries_json():
-    t = claims_table("01_x", [C.check([1.0], scale="cpu")])
+def est(lo, hi, n=5, value=1.0, censored=0, bound=""):
+    return Estimate(value, lo, hi, n, censored=censored, bound=bound)
+
+
+def test_verdicts_follow_from_the_interval_and_the_band():
+    band = (0.9, 1.1)
+    assert verdict_of(est(0.95, 1.05), band, 3)[0] == "reproduced"
+    assert verdict_of(est(1.2, 1.5), band, 3)[0] == "contradicted"
+    assert verdict_of(est(0.2, 0.5), band, 3)[0] == "contradicted"
+    assert verdict_of(est(0.85, 1.05), band, 3)[0] == "inconclusive"  # straddles an edge
+    assert verdict_of(est(0.95, 1.05, n=2), band, 3) == (
+        "inconclusive",
+        "2 seeds, fewer than the 3 declared",
+    )
+    assert verdict_of(Estimate(None, -math.inf, math.inf, 0), band, 3)[0] == "not run"
+    undefined = Estimate(None, -math.inf, math.inf, 0, missing=3)  # runs made, no value
+    assert verdict_of(undefined, band, 3)[0] == "not testable at this budget"
+    # a lower bound from a censored majority: decides only when the bound does
+    lower = dict(value=None, censored=4, bound="lower")
+    assert verdict_of(est(0.5, math.inf, **lower), band, 3)[0] == "not testable at this budget"
+    assert verdict_of(est(1.5, math.inf, **lower), band, 3)[0] == "contradicted"
+    assert verdict_of(est(3.0, math.inf, **lower), (2, math.inf), 3)[0] == "reproduced"
+
+
+def test_an_interval_straddling_the_band_is_inconclusive_end_to_end():
+    noisy = claim(band=(2, math.inf))  # "at least 2x faster"
+    r = noisy.check([1.0, 3.0, 5.0], scale="cpu")  # mean 3, t interval about [-2, 8]
+    assert r.verdict == "inconclusive" and r.ci_low < 2 < r.ci_high
+    tight = noisy.check([3.0, 3.1, 2.9, 3.05], scale="cpu")
+    assert tight.verdict == "reproduced" and tight.estimate == pytest.approx(3.0125)
+
+
+def test_censored_times_go_through_kaplan_meier():
+    c = claim(estimator="median", band=(-math.inf, 100), min_seeds=3)
+    r = c.check([Obs(500, censored=True)] * 12 + [Obs(50)], scale="cpu")
+    assert r.verdict == "contradicted"  # 12 of 13 seeds still waiting at 500: the median is > 100
+    assert r.estimate is None and r.censored == 12 and r.ours.startswith("≥ 500")
+    few = c.check([Obs(500, censored=True)] * 3 + [Obs(50)], scale="cpu")
+    assert few.verdict == "not testable at this budget"  # 4 seeds: the bound is only >= 50
+
+
+def test_result_reports_interval_band_counts_and_json_numbers():
+    r = claim().check([1.0, 1.02, 0.98, Obs(1.0, censored=True, diverged=True), None], scale="cpu")
+    assert r.n == 4 and r.censored == 1 and r.diverged == 1 and r.missing == 1
+    assert "1 diverged" in r.ours and "1 without a value" in r.ours and r.band == "[0.90, 1.10]"
+    d = r.to_json()
+    assert d["band_low"] == 0.9 and d["band_high"] == 1.1 and d["min_seeds"] == 3
+    assert d["ci_high"] is None  # unbounded: a censored value makes the mean a lower bound
+    json.dumps(d, allow_nan=False)  # numbers as numbers, no NaN or Infinity
+
+
+def test_not_run_says_why():
+    r = claim().not_run("needs the paper's 10^5 steps", scale="cpu")
+    assert r.verdict == "not run" and r.reason == "needs the paper's 10^5 steps" and r.n == 0
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(band=(1, 1)), "band"),
+        (dict(band=(-math.inf, math.inf)), "band"),
+        (dict(estimator="mode"), "estimator"),
+        (dict(min_seeds=0), "min_seeds"),
+        (dict(why=""), "why"),
+    ],
+)
+def test_claims_are_checked_when_declared(kw, match):
+    with pytest.raises(ValueError, match=match):
+        claim(**kw)
+
+
+def test_band_text_is_one_or_two_sided():
+    assert claim(band=(2, math.inf), unit="x").band_text == "≥ 2.00 x"
+    assert claim(band=(-math.inf, 0.1)).band_text == "≤ 0.10"
+
+
+def test_table_bundle_carries_json_and_tally_counts_every_verdict():
+    t = claims_table("01_x", [claim().check([1.0, 1.0, 1.0], scale="cpu")])
     bundle = t._repr_mimebundle_()
     rows = bundle[MIMETYPE]
     assert rows[0]["chapter"] == "01_x" and rows[0]["verdict"] == "reproduced"
-    assert {"chapter", "id", "source", "statement", "paper", "ours", "verdict", "scale"} <= set(
-        rows[0]
-    )
+    need = {"chapter", "id", "source", "statement", "paper", "ours", "verdict", "scale", "n"}
+    need |= {"censored", "estimate", "ci_low", "ci_high", "band_low", "band_high"}
+    assert need <= set(rows[0])
     assert "<table" in bundle["text/html"] and "c1" in bundle["text/plain"]
+    assert "the paper&#x27;s Fig. 1" in bundle["text/html"]  # the band's why is shown
+    counts = tally(rows)
+    assert list(counts["01_x"]) == list(VERDICTS) and counts["01_x"]["reproduced"] == 1

@@ -264,3 +264,22 @@ def test_eval_test_draws_a_fixed_random_subset_per_seed():
     assert all(v * 5 == round(v * 5) for v in rec.history["test_acc"])  # accuracy over 5 examples
     with pytest.raises(ConfigError, match="eval_test"):
         TF_CFG.replace(eval_test=0)
+
+
+def test_a_diverged_run_stops_and_is_recorded_as_diverged():
+    import math
+
+    from grokcore import outcomes
+
+    cfg = MLP_CFG.replace(optim=OptimConfig(lr=1e12, batch_size=16), num_steps=200, eval_every=10)
+    recs = train_stack([cfg.replace(seed=s) for s in range(2)])
+    for r in recs:
+        s, h = r.summary, r.history
+        assert s["diverged_at"] is not None and s["diverged_at"] < 200
+        assert all(math.isfinite(v) for v in h["train_loss"])  # ends at the last finite evaluation
+        assert h["step"][-1] < s["diverged_at"]
+        (obs,) = outcomes.times([r])
+        assert obs.diverged and obs.censored and obs.value == 200  # censored at the full budget
+    assert recs[0].meta["steps"] < 200  # the loop stops once every member has
+    fine = train_stack([MLP_CFG])[0]
+    assert fine.summary["diverged_at"] is None

@@ -11,3 +11,10 @@ def test_cost_rows_time_every_variant_and_read_the_runs(fake):
     eigh = rows[2]
     assert (eigh["runs"], eigh["reached_95"], eigh["epochs_to_95"]) == (2, 1, 30.0)
     assert rows[1]["runs"] == 0 and rows[1]["epochs_to_95"] is None  # svd: not the plan's solver
+    # the egd-cost claim's values: one ratio to SGD per timing round (SGD's own: exactly 1)
+    assert rows[0]["x_sgd_repeats"] == [1.0] * 5
+    assert len(eigh["x_sgd_repeats"]) == 5 and all(x > 0 for x in eigh["x_sgd_repeats"])
+    assert (
+        cost.own_variant("eigh") == eigh["variant"]
+        and cost.own_variant("svd") == rows[1]["variant"]
+    )

@@ -76,3 +76,28 @@ def test_spectrum_extreme_reads_each_seed(fake):
     recs[1].history["grad_cond_W1"] = [50.0, 60.0]
     assert measures.spectrum_extreme(recs, "grad_cond_W1", min) == [12.0, 50.0]
     assert measures.spectrum_extreme(recs, "grad_cond_W1") == [40.0, 60.0]
+
+
+def test_spectrum_extreme_counts_a_missing_or_non_finite_series(fake):
+    cfg = configs.modular_configs(23, ["x+y"], ["none"], seeds=1, num_steps=300)[0]
+    recs = [fake(cfg, None, 0.5), fake(cfg.replace(seed=1), None, 0.5)]
+    recs[0].history["grad_cond_W1"] = [40.0, float("nan"), 30.0]
+    got = measures.spectrum_extreme(recs, "grad_cond_W1", min)
+    assert got[1] is None and got[0] != got[0]  # no series: None; a NaN in it: NaN
+
+
+def test_first_task_prefers_the_chapters_modulus_then_plan_order(fake):
+    plan = {"x+y mod 79": ["none", "egd"], "x*y": ["none"], "x+y": ["none", "egd"],
+            "parity(400,2)/mse": ["none", "egd"]}  # fmt: skip
+    cfgs = configs.plan_configs(plan, p=23, seeds=1, num_steps=10, parity_epochs=1)
+    cells = measures.by_cell([fake(c, None, 0.5) for c in cfgs], 23)
+    assert measures.first_task(cells, ("none", "egd")) == "x+y"
+    assert measures.first_task(cells, ("none",), ("x*y",)) == "x*y"
+    assert measures.first_task(cells, ("none", "egd"), ("x*y",)) is None
+    assert measures.first_task(cells, ("egd",), ("parity/mse",)) == "parity(400,2)/mse"
+    del cells[("x+y", "egd")]
+    assert measures.first_task(cells, ("none", "egd"), measures.MODULAR_KINDS) == "x+y mod 79"
+    kinds = [
+        measures.task_kind(t) for t in ("x+y mod 79", "x*y", "parity(50,4)", "parity(50,4)/mse")
+    ]
+    assert kinds == ["x+y", "x*y", "parity", "parity/mse"]

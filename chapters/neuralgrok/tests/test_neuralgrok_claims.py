@@ -1,101 +1,232 @@
+"""Chapter 3's claims: each rule of chapters.neuralgrok.claims on synthetic records with known
+answers (records from the `rec` fixture: test accuracy at steps 0, 10, 20, ...; p = 5)."""
+
+import math
+
 import pytest
 
 from chapters.neuralgrok import claims as ngc
+from chapters.neuralgrok.claims import CLAIMS, UNTESTABLE
 from chapters.neuralgrok.configs import COMPOSITE
-from grokcore.claims import Claim
+from grokcore.estimates import mean
 
-IDS = (
-    "table1-fastest",
-    "table1-vs-ma",
-    "table1-vs-ema",
-    "wd-large-fails",
-    "adamw-differs",
-    "oscillation-standard",
-    "stable-neuralgrok",
-    "stable-ma",
-    "rescale-composite",
-    "neuralgrok-c-robust",
-    "neuralgrok-c2-slower",
-    "transfer-keeps-delay",
-    "amplifier-rotates",
+GROK = [0.0, 0.1, 0.5, 0.96, 1.0]  # reaches 95% at step 30, one evaluation after it
+FAST = [0.0, 0.96, 1.0, 1.0, 1.0]  # reaches 95% at step 10
+CHANCE = [0.0, 0.02, 0.02, 0.02, 0.02]  # never leaves chance: censored at step 40
+ENTROPY = dict(
+    entropy_step=[0, 10, 20, 30, 40],
+    awe=[5.0, 5.0, 5.0, 5.0, 5.0],
+    age_raw=[1.0, 3.0, 2.0, 0.5, 0.4],
+    age_update=[1.0, 1.0, 1.0, 1.0, 1.0],
 )
-CLAIMS = {k: Claim(k, "s", "t", "p", expect=(0, 100)) for k in IDS}
 
 
-def test_table1_and_stability_claims(rec):
+def long(rec, test, neuralgrok=False, **kw):
+    """A first-task run that goes on after 95% and logs entropies (as the plan's)."""
+    train = kw.pop("train", ([0.0, 0.5] + [1.0] * len(test))[: len(test)])
+    extra = dict(ENTROPY)
+    if neuralgrok:
+        extra |= dict(update_cos=[1.0, 0.9], meta_grad=[1.0], meta_l2=[2.0])
+    return rec(test, train, neuralgrok=neuralgrok, stop=None, **extra, **kw)
+
+
+def plan(rec, n=3, *, rescaled=CHANCE, standard=GROK):
+    """The cells of a cpu-like plan over n seeds: one task (x+y), rescaling at c = 0.01, 0.5, 2
+    (curve `rescaled`), NeuralGrok at c = 0.2 (the Table 1 run), 1 and 2, weight decay 1e-2 and
+    AdamW at 1e-2, and the transfer runs."""
+    seeds = range(n)
     cells = {
-        "x+y/neuralgrok": [rec([0, 0.96, 1.0])],
-        "x+y/standard": [rec([0, 0.5, 0.96, 0.5])],
-        "x+y/grokfast_ma": [rec([0, 0.5, 0.96, 1.0])],
-        "x+y/grokfast_ema": [rec([0, 0.1, 0.2])],
+        "x+y/standard": [long(rec, standard) for _ in seeds],
+        "x+y/grokfast_ma": [long(rec, GROK) for _ in seeds],
+        "x+y/grokfast_ema": [rec(CHANCE) for _ in seeds],
+        "x+y/neuralgrok": [long(rec, CHANCE, neuralgrok=True) for _ in seeds],
+        "adam_wd_large": [rec(CHANCE, [0.0, 0.05, 0.05, 0.05, 0.05], stop=None) for _ in seeds],
+        "adamw/0.01": [rec(CHANCE, [0.0, 0.3, 0.6, 0.8, 0.9]) for _ in seeds],
+        "transfer_standard": [rec(CHANCE) for _ in seeds],
+        "transfer": [rec(CHANCE, neuralgrok=True) for _ in seeds],
     }
-    out = ngc.table1_claims(CLAIMS, cells, ["x+y"], "cpu")
-    assert [r.value for r in out] == [2.0, 2.0, 2.0]
-    assert "Grokfast-EMA censored (no 95% within 20 steps): x+y: 1/1" == out[2].note
-    st = ngc.stability_claims(CLAIMS, cells, "x+y", "cpu")
-    assert [r.value for r in st] == [1.0, 0.0, 0.0]
+    for c in ("0.01", "0.5", "2"):
+        cells[f"rescale/{c}"] = [rec(rescaled if c != "0.01" else CHANCE) for _ in seeds]
+    for c in ("1", "2"):
+        cells[f"neuralgrok_c/{c}"] = [rec(CHANCE, neuralgrok=True) for _ in seeds]
+    return cells
 
 
-def test_weight_decay_claims_compare_adamw_with_adam(rec):
-    cells = {
-        "adam_wd_large": [rec([0, 0.01], train=[0, 0.05])],
-        "adamw/0.01": [rec([0, 0.1], train=[0, 0.75])],
+def rows(cells, ops=("x+y",)):
+    out = ngc.results(cells, list(ops), "cpu", c=0.2, large_weight_decay=0.01, composite_c=1.0)
+    return {r.id: r for r in out}
+
+
+# ---- the declarations --------------------------------------------------------------------------
+
+
+def test_claims_are_declared_with_bands_reasons_and_enough_seeds():
+    assert all(k == c.id for k, c in CLAIMS.items())
+    for c in CLAIMS.values():
+        assert c.why and c.paper and c.quantity and c.min_seeds >= 3
+        if c.estimator == "paired_speedup":  # seeds paired: a t interval on log ratios
+            assert c.min_seeds >= 3 and c.unit == "x"
+    # Table 1: one row per task and baseline; the paper's numbers stated as it states them
+    assert {cid for cid in CLAIMS if cid.startswith("table1-")} == {
+        f"table1-vs-{b}-{t}"
+        for b in ("standard", "ma", "ema")
+        for t in ("add", "sub", "mul", "sqsub", "composite")
     }
-    wd, adamw = ngc.weight_decay_claims(CLAIMS, cells, 0.01, [0.01], "cpu")
-    assert wd.value == 0.05 and adamw.value == pytest.approx(0.7)
-    assert ngc.weight_decay_claims(CLAIMS, cells, 0.01, [], "cpu")[1].note == ngc.NOT_RUN
+    assert CLAIMS["table1-vs-standard-sub"].paper == "4330 vs 1467 steps (2.95x)"
+    assert CLAIMS["table1-vs-ema-sub"].paper == "1340 vs 1467 steps (0.91x)"
+    assert "fails within 10^6 steps" in CLAIMS["table1-vs-standard-composite"].paper
 
 
-def test_composite_and_transfer_not_planned_read_not_run(rec):
-    (comp,) = ngc.composite_claim(CLAIMS, {}, "cpu")
-    (tr,) = ngc.transfer_claim(CLAIMS, {}, "x+y", "cpu")
-    assert (
-        comp.verdict == tr.verdict == "not run at this scale"
-        and comp.note == tr.note == ngc.NOT_RUN
+def test_every_claim_yields_exactly_one_row_in_claims_order(rec):
+    out = ngc.results(plan(rec), ["x+y"], "cpu", c=0.2, large_weight_decay=0.01, composite_c=1.0)
+    assert [r.id for r in out] == list(CLAIMS)
+
+
+# ---- times and speed-ups -----------------------------------------------------------------------
+
+
+def test_a_censored_arm_gives_a_bound_not_a_value(rec):
+    # 8 seeds: NeuralGrok at 95% by steps 10, 20, ..., 80; standard never within its 400 steps
+    cells = plan(rec, 8)
+    cells["x+y/neuralgrok"] = [
+        long(rec, [0.0] * i + [0.96], neuralgrok=True, step=10) for i in range(1, 9)
+    ]
+    cells["x+y/standard"] = [long(rec, CHANCE, step=100) for _ in range(8)]
+    r = rows(cells)["table1-vs-standard-add"]
+    assert r.estimate is None and r.ci_high == math.inf and r.censored == 8
+    # per seed at least standard's budget over NeuralGrok's time (10..80): the t lower limit
+    bounds = [math.log(400 / (10 * i)) for i in range(1, 9)]
+    assert r.ci_low == pytest.approx(math.exp(mean(bounds).low))
+    assert r.ours.startswith("≥ ") and r.verdict == "reproduced"  # the bound clears 1.3
+    assert r.ci_low > 1.3
+    assert "standard: 8/8 never reached 95% test accuracy (budget 400 steps)" in r.note
+
+
+def test_paired_seeds_decide_a_consistent_speedup_and_two_seeds_cannot(rec):
+    cells = plan(rec)
+    cells["x+y/neuralgrok"] = [long(rec, FAST, neuralgrok=True) for _ in range(3)]
+    r = rows(cells)["table1-vs-ma-add"]  # MA at step 30, NeuralGrok at step 10 in every seed
+    assert r.estimate == pytest.approx(3.0) and r.verdict == "reproduced"  # [3, 3]: above 1.2
+    two = {k: v[:2] for k, v in cells.items()}
+    r = rows(two)["table1-vs-ma-add"]
+    assert r.verdict == "inconclusive" and r.reason == "2 seeds, fewer than the 3 declared"
+
+
+def test_a_comparison_where_no_run_reached_95_is_not_testable(rec):
+    r = rows(plan(rec))  # EMA and NeuralGrok both at chance on x+y
+    assert r["table1-vs-ema-add"].verdict == UNTESTABLE
+    assert "no run of either arm reached 95%" in r["table1-vs-ema-add"].reason
+    # standard reached it, NeuralGrok (the fast arm) never did: nothing bounds the speed-up
+    # from below
+    assert r["table1-vs-standard-add"].verdict == UNTESTABLE
+
+
+# ---- the rescaling rows (the rule bug: arms all at chance) ---------------------------------------
+
+
+def test_rescaling_rows_with_every_arm_at_chance_are_not_verdicts(rec):
+    r = rows(plan(rec, rescaled=CHANCE, standard=CHANCE))
+    for cid in ("rescale-05-vs-2", "rescale-vs-standard", "rescale-001-collapses"):
+        assert r[cid].verdict == UNTESTABLE, cid
+    assert "no run of either arm reached 95%" in r["rescale-05-vs-2"].reason
+    collapse = r["rescale-001-collapses"]
+    assert "in no seed did another c (c = 0.5, c = 2) get above 0.5" in collapse.reason
+    assert collapse.estimate == pytest.approx(0.02)  # the value is shown, not judged
+    assert r["rescale-05-vs-1"].verdict == "not run" and "rescale/1" in r["rescale-05-vs-1"].reason
+
+
+def test_collapse_is_judged_where_another_c_learned(rec):
+    cells = plan(rec, rescaled=FAST)
+    cells["rescale/2"][0] = rec(CHANCE)  # seed 0: c = 2 at chance, c = 0.5 learned
+    cells["rescale/0.5"][1] = rec(CHANCE)  # seed 1: c = 0.5 at chance, c = 2 learned
+    cells["rescale/0.5"][2] = rec(CHANCE)  # seed 2: no other c learned: no value
+    cells["rescale/2"][2] = rec(CHANCE)
+    r = rows(cells)["rescale-001-collapses"]
+    assert (r.n, r.missing) == (2, 1) and r.estimate == pytest.approx(0.02)
+    assert r.verdict == "inconclusive"  # 2 seeds with a value, 3 declared
+    assert "2/3 seeds where another c (c = 0.5, c = 2) got above 0.5" in r.note
+
+
+# ---- weight decay, AdamW, stability ------------------------------------------------------------
+
+
+def test_weight_decay_has_two_rows_each_against_the_default_at_the_same_step(rec):
+    r = rows(plan(rec))
+    train, test = r["wd-large-fails-train"], r["wd-large-fails-test"]
+    assert train.verdict == "reproduced" and train.estimate == pytest.approx(0.05)
+    # the default got to 0.5 test accuracy at step 20 <= 40: the test row is judged too
+    assert test.verdict == "reproduced"
+    slow = rows(plan(rec, standard=[0.0, 0.1, 0.2, 0.3, 0.4, 0.96]))["wd-large-fails-test"]
+    assert slow.verdict == UNTESTABLE and "default weight decay" in slow.reason
+
+
+def test_adamw_difference_needs_an_arm_that_left_chance(rec):
+    r = rows(plan(rec))["adamw-differs"]
+    assert r.estimate == pytest.approx(0.9 - 0.05) and r.verdict == "reproduced"
+    cells = plan(rec)
+    cells["adamw/0.01"] = [rec(CHANCE, [0.0, 0.1, 0.1, 0.1, 0.1]) for _ in range(3)]
+    r = rows(cells)["adamw-differs"]  # p = 5: chance 0.2, left at 0.5
+    assert r.verdict == UNTESTABLE and "neither AdamW nor Adam left chance" in r.reason
+    none = ngc.results(
+        {k: v for k, v in plan(rec).items() if k != "adamw/0.01"},
+        ["x+y"],
+        "cpu",
+        c=0.2,
+        large_weight_decay=0.01,
+        composite_c=1.0,
     )
-    cells = {"composite_rescale": [rec([0, 0.99])], f"{COMPOSITE}/standard": [rec([0, 0.1])]}
-    assert ngc.composite_claim(CLAIMS, cells, "cpu")[0].value == 0.99
+    assert next(x for x in none if x.id == "adamw-differs").verdict == "not run"
 
 
-def test_transfer_claim_is_transfer_steps_over_standard_steps(rec):
-    cells = {
-        "transfer": [rec([0, 0.5, 0.96], neuralgrok=True), rec([0, 0.1, 0.2], neuralgrok=True)],
-        "transfer_standard": [rec([0, 0.96, 1.0]), rec([0, 0.1, 0.3])],
-    }
-    (r,) = ngc.transfer_claim(CLAIMS, cells, "x+y", "cpu")
-    assert r.value == 2.0 and r.n == 1 and r.censored == 1  # seed 1: both censored
-    assert (
-        "transfer: 1/2 censored" in r.note
-        and "at step 20" in r.note
-        and "transfer 1.00/0.58, standard 1.00/0.65" in r.note
-    )
+def test_stability_rows_say_why_they_have_no_value(rec):
+    r = rows(plan(rec))
+    assert r["oscillation-standard"].estimate == 0.0 and r["stable-ma"].n == 3
+    assert r["oscillation-standard"].note == "evaluations after the first 95% per seed: 1, 1, 1"
+    assert r["stable-neuralgrok"].verdict == UNTESTABLE  # NeuralGrok never reached 95%
+    assert "no NeuralGrok run has an evaluation after" in r["stable-neuralgrok"].reason
+    ema = r["oscillation-ema"]
+    assert ema.verdict == "not run" and "stops Grokfast-EMA at 95%" in ema.reason
 
 
-def test_c_claims_note_reads_every_c_at_the_sweep_budget(rec):
-    long = [rec([0, 0.1, 0.2, 0.3], neuralgrok=True)]
-    cells = {
-        "x+y/neuralgrok": long,
-        "neuralgrok_c/1": [rec([0, 0.1, 0.25], neuralgrok=True)],
-        "neuralgrok_c/2": [rec([0, 0.1, 0.96], neuralgrok=True)],
-    }
-    robust, slower = ngc.neuralgrok_c_claims(CLAIMS, cells, "x+y", 0.2, [1.0, 2.0], "cpu")
-    assert robust.verdict == "not reached within budget" and slower.value == pytest.approx(20 / 20)
-    assert "at step 20 (mean): c = 0.2 1.00/0.20, c = 1 1.00/0.25, c = 2 1.00/0.96" in robust.note
-    none = ngc.neuralgrok_c_claims(CLAIMS, {"x+y/neuralgrok": long}, "x+y", 0.2, [], "cpu")
-    assert all(r.note == ngc.NOT_RUN for r in none)
+# ---- rows not run ------------------------------------------------------------------------------
 
 
-def test_rescale_claims_read_accuracy_at_the_budget(rec):
-    claims = {
-        k: Claim(k, "s", "t", "p", expect=(0, 1))
-        for k in ("rescale-05-fastest", "rescale-vs-standard", "rescale-001-collapses")
-    }
-    cells = {
-        "rescale/0.5": [rec([0, 0.5, 0.8])],
-        "rescale/0.01": [rec([0, 0.01, 0.02])],
-        "x+y/standard": [rec([0, 0.1, 0.6, 1.0])],
-    }
-    out = ngc.rescale_claims(claims, cells, "x+y", [0.01, 0.5], "cpu")
-    assert [r.value for r in out] == [pytest.approx(0.78), pytest.approx(0.2), pytest.approx(0.02)]
-    none = ngc.rescale_claims(claims, cells, "x+y", [2.0], "cpu")
-    assert all(r.verdict == "not run at this scale" and r.note == ngc.NOT_RUN for r in none)
+def test_rows_whose_runs_are_not_planned_say_why(rec):
+    r = rows(plan(rec))
+    assert r["table1-vs-ma-sub"].verdict == "not run"
+    assert r["table1-vs-ma-sub"].reason == "(x-y) is not among this scale's tasks"
+    assert r["rescale-composite"].verdict == "not run"
+    assert COMPOSITE in r["rescale-composite"].reason
+    c05 = r["neuralgrok-c05-like-c02"]
+    assert c05.verdict == "not run" and "c = 0.5" in c05.reason
+    cells = {k: v for k, v in plan(rec).items() if not k.startswith("transfer")}
+    assert rows(cells)["transfer-keeps-delay"].verdict == "not run"
+
+
+def test_composite_and_subtraction_rows_where_planned(rec):
+    cells = plan(rec)
+    cells["composite_rescale"] = [rec([0.0, 0.5, 0.99]) for _ in range(3)]
+    cells[f"{COMPOSITE}/standard"] = [rec(CHANCE) for _ in range(3)]
+    comp = rows(cells)["rescale-composite"]
+    assert comp.estimate == pytest.approx(0.99) and comp.verdict == "reproduced"
+    assert "without rescaling: standard: 3/3 never reached 95%" in comp.note
+    sub = rows(plan(rec))["subtraction-slower"]  # x-y: the transfer baseline, at chance
+    # a−b never within the budget (40), a+b at 30 in every seed: each ratio at least 4/3
+    assert sub.verdict == "reproduced" and sub.ci_low == pytest.approx(40 / 30)
+    assert "x-y: 3/3 never reached" in sub.note
+
+
+# ---- entropies and the amplifier ---------------------------------------------------------------
+
+
+def test_entropy_rows_read_the_phases_and_ratios(rec):
+    r = rows(plan(rec))
+    assert r["age-rises-memorization"].estimate == pytest.approx(3.0)  # peak 3 over 1 at the start
+    assert r["age-falls-generalization"].estimate == pytest.approx(0.5 / 3)
+    assert r["neuralgrok-lower-awe"].estimate == pytest.approx(1.0)
+    assert r["neuralgrok-lower-awe"].verdict == "contradicted"
+    assert r["amplified-age-smoother"].estimate == pytest.approx(0.0)
+    assert r["amplifier-rotates"].estimate == pytest.approx(0.1)
+    assert "median per seed): 5.0e-01" in r["amplifier-rotates"].note
+    never = rows(plan(rec, standard=CHANCE))["age-rises-memorization"]
+    assert never.verdict == UNTESTABLE and "no standard run reached" in never.reason

@@ -1,0 +1,156 @@
+"""The rules of chapter 2's claims table on synthetic records with known answers."""
+
+import math
+import statistics
+
+import pytest
+
+from chapters.egd_modular import claims, configs, cost, measures
+from grokcore.claims import VERDICTS
+from grokcore.config import to_dict
+
+P = 23  # full batch: one step per epoch, so steps read as epochs
+
+
+def cells_of(fake, plan, seeds, times, final=0.5, **summary):
+    """Records of every (task, method, seed) of `plan`: times[(task, method)] is a list of steps
+    to 95% per seed (None: censored at the 300-step budget), a number for every seed, or missing
+    (censored)."""
+    recs = []
+    for c in configs.plan_configs(plan, p=P, seeds=seeds, num_steps=300, parity_epochs=3):
+        d = to_dict(c)
+        key = (configs.task_label(d, P), configs.method_label(d["method"]))
+        t = times.get(key)
+        t = t[c.seed] if isinstance(t, list) else t
+        s = {"step_to_test_acc_99": t, **summary}
+        recs.append(fake(c, t, 0.95 if t is not None else final, **s))
+    return measures.by_cell(recs, P)
+
+
+def row(rows, cid):
+    (r,) = [r for r in rows if r.id == cid]
+    return r
+
+
+def test_every_claim_gives_exactly_one_row_in_order_even_without_runs():
+    rows = claims.results({}, p=P, scale="cpu")
+    assert [r.id for r in rows] == list(claims.CLAIMS)
+    assert all(r.verdict == "not run" and r.reason for r in rows)
+    assert "scale='paper' runs it" in row(rows, "rsvd64-works").reason
+
+
+def test_the_cpu_plan_gives_a_row_per_claim_and_says_why_a_claim_is_not_run(fake):
+    plan = configs.SCALES["cpu"]["plan"]
+    cells = cells_of(fake, plan, 2, {})
+    rows = claims.results(cells, p=P, scale="cpu")
+    assert [r.id for r in rows] == list(claims.CLAIMS)
+    assert all(r.verdict in VERDICTS for r in rows)
+    not_run = {r.id: r.reason for r in rows if r.verdict == "not run"}
+    # the rule bugs: both used to give no row at all
+    assert not_run["rsvd64-works"].startswith(
+        "the plan runs no task with EGD and EGD through a rank-64"
+    )
+    assert "Grokfast-EMA" in not_run["egd-vs-grokfast_ema-parity"]
+    assert "does not run EGD on x+y mod 79" in not_run["egd-few-epochs-x+y-p79"]
+    assert "cost_steps = 0" in not_run["egd-cost"]
+    assert "stop at 95%" in not_run["egd-final-accuracy"]
+    ran = {r.id for r in rows} - set(not_run)
+    assert {"egd-few-epochs-x+y", "egd-few-epochs-parity(400,2)/mse", "rsvd128-works"} <= ran
+    assert {"egd-vs-sgd-add", "egd-vs-sgd-mult", "switch-back", "colnorm-vs-sgd"} <= ran
+
+
+def paired_lower(budget, fast):
+    """Student's t lower limit (95%) of log(budget / fast) per seed, exponentiated: the paired
+    speed-up's lower bound when every slow seed is censored at `budget` (a trusted formula)."""
+    from scipy import stats
+
+    logs = [math.log(budget / t) for t in fast]
+    n, sd = len(logs), statistics.stdev(logs)
+    return math.exp(statistics.fmean(logs) - stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n))
+
+
+def test_few_epochs_is_a_kaplan_meier_median_against_its_band(fake):
+    plan = {"x+y": ["egd"]}
+    fast = claims.results(cells_of(fake, plan, 8, {("x+y", "egd"): list(range(8, 16))}), p=P,
+                          scale="cpu")  # fmt: skip
+    slow = claims.results(cells_of(fake, plan, 8, {("x+y", "egd"): list(range(100, 108))}), p=P,
+                          scale="cpu")  # fmt: skip
+    few = claims.results(cells_of(fake, plan, 4, {("x+y", "egd"): list(range(100, 104))}), p=P,
+                         scale="cpu")  # fmt: skip
+    r = row(fast, "egd-few-epochs-x+y")
+    assert (r.verdict, r.estimate, r.n, r.estimator) == ("reproduced", 11.0, 8, "median")
+    assert r.ci_high == 14.0  # 8 seeds bound the median above (5 would not)
+    assert row(slow, "egd-few-epochs-x+y").verdict == "contradicted"
+    r = row(few, "egd-few-epochs-x+y")  # 4 seeds: fewer than the 5 declared
+    assert r.verdict == "inconclusive" and "fewer than the 5 declared" in r.reason
+    assert r.note == f"x+y, p = {P}"
+
+
+def test_censored_seeds_are_kept_and_never_count_the_budget(fake):
+    plan = {"x+y": ["egd"]}
+    t = [10, 11, 12, None, None, None, None, None]  # most seeds never reach 95% in 300 steps
+    r = row(claims.results(cells_of(fake, plan, 8, {("x+y", "egd"): t}), p=P, scale="cpu"),
+            "egd-few-epochs-x+y")  # fmt: skip
+    assert (r.n, r.censored, r.estimate, r.ci_low, r.ci_high) == (8, 5, None, 10.0, math.inf)
+    assert r.ours.startswith("≥ 10.0 epochs, not identified")  # a bound, not the budget as a value
+    assert r.verdict == "not testable at this budget"
+    r = row(claims.results(cells_of(fake, plan, 8, {}), p=P, scale="cpu"), "egd-few-epochs-x+y")
+    assert (r.censored, r.ci_low) == (8, 300.0)  # no seed got there: beyond the budget
+    assert r.verdict == "contradicted"  # a bound that decides: beyond 20 epochs
+
+
+def test_a_censored_slow_arm_gives_a_lower_bound_not_a_value(fake):
+    plan = {"x+y": ["none", "egd"], "x*y": ["none", "egd"]}
+    times = {("x+y", "egd"): list(range(10, 20)), ("x*y", "egd"): list(range(150, 160))}
+    rows = claims.results(cells_of(fake, plan, 10, times), p=P, scale="cpu")
+    add, mult = row(rows, "egd-vs-sgd-add"), row(rows, "egd-vs-sgd-mult")
+    assert add.estimate is None and add.ours.startswith("≥") and add.censored == 10
+    assert add.ci_low == pytest.approx(paired_lower(300, range(10, 20))) and add.ci_high == math.inf
+    assert add.verdict == "reproduced"  # at least 300 / 18 > 3 with every SGD seed censored
+    # the old pooled "egd-vs-sgd" is two rows, each on its own task
+    assert add.note.startswith(f"x+y, p = {P}") and mult.note.startswith(f"x*y, p = {P}")
+    assert "none never reached 95% within 300 steps in x*y: 10/10" in mult.note
+    assert mult.ci_low == pytest.approx(paired_lower(300, range(150, 160)))  # < 3x: no decision
+    assert 1.8 < mult.ci_low < 3
+    assert mult.verdict == "not testable at this budget"
+
+
+def test_ratio_claims_put_the_right_arm_on_top(fake):
+    plan = {"x+y": ["egd", "egd_rsvd128"], "parity(400,2)": ["egd", "egd_noswitch"]}
+    rsvd = {("x+y", "egd"): list(range(100, 108)), ("x+y", "egd_rsvd128"): list(range(200, 208))}
+    r = row(claims.results(cells_of(fake, plan, 8, rsvd), p=P, scale="cpu"), "rsvd128-works")
+    logs = [math.log((200 + i) / (100 + i)) for i in range(8)]
+    assert r.estimate == pytest.approx(math.exp(statistics.fmean(logs)))  # geometric mean
+    assert r.ci_low < r.estimate < r.ci_high and r.ci_low > 1.25
+    assert r.verdict == "contradicted"
+    # switch-back reads the time to 99%, which the 95% times above leave unset here
+    recs = cells_of(fake, plan, 8, {}, step_to_test_acc_99=40)
+    r = row(claims.results(recs, p=P, scale="cpu"), "switch-back")
+    assert r.estimate == pytest.approx(1.0) and r.note == "parity(400,2)"
+
+
+def test_a_diverged_run_is_counted_as_diverged(fake):
+    plan = {"x*y": ["none", "egd", "column_norm"]}
+    cells = cells_of(fake, plan, 5, {("x*y", "egd"): 50})
+    cells[("x*y", "column_norm")][0].summary["diverged_at"] = 20
+    for r in cells[("x*y", "none")]:
+        r.history["grad_cond_W1"] = [300.0, 200.0]
+    for r in cells[("x*y", "egd")]:
+        r.history["update_cond_W1"] = [1.0, 1.0 + 1e-9]
+    rows = claims.results(cells, p=P, scale="cpu")
+    lead = row(rows, "colnorm-vs-sgd")
+    assert (lead.n, lead.diverged, lead.missing) == (4, 1, 1)
+    assert row(rows, "sgd-ill-conditioned").verdict == "reproduced"  # 200 every seed
+    assert row(rows, "egd-equal-singular-values").verdict == "reproduced"
+    cens = row(rows, "egd-vs-column_norm-mult")
+    assert (cens.diverged, cens.censored) == (1, 5)  # column norm: 5/5 censored, 1 diverged
+
+
+def test_the_cost_claim_reads_the_timing_rounds():
+    rows_cost = [
+        {"variant": n, "x_sgd_repeats": [1.2, 1.3, 1.25, 1.2, 1.3]}
+        for n, _, _ in cost.COST_VARIANTS
+    ]
+    r = row(claims.results({}, p=P, scale="cpu", cost_rows=rows_cost, cost_task="x+y"), "egd-cost")
+    assert (r.n, r.verdict) == (5, "reproduced") and r.estimate == pytest.approx(1.25)
+    assert r.note == f"egd_solver='eigh'; x+y, p = {P}; this machine"

@@ -1,0 +1,209 @@
+"""Chapter 1's claim rules (chapters.egd_toy.claims) on synthetic cells with known answers."""
+
+import math
+from dataclasses import dataclass, field
+
+import pytest
+
+from chapters.egd_toy import claims as TC
+from chapters.egd_toy import measures
+from grokcore.claims import VERDICTS
+from grokcore.estimates import Obs
+
+LARGE, SMALL, LR = 10.0, 0.01, 0.5
+EPS = [0.1, 0.01, 0.001]
+BUDGET = 100_000
+
+
+@dataclass
+class Rec:
+    """What the rules read of a toy record: its config, summary and train-error history."""
+
+    config: dict
+    summary: dict
+    history: dict = field(default_factory=dict)
+
+
+def rec(method, zeta, eps, seed, plateau, *, budget=BUDGET, gap=0.01, train_err=0.0):
+    """A run whose plateau ends at `plateau` (None: never within `budget`); train error 0.4 at
+    iteration 0, then `train_err` from iteration 1 on."""
+    steps = [0, 1, budget]
+    return Rec(
+        {"method": method, "init_scale": zeta, "eps": eps, "seed": seed},
+        {"plateau": plateau, "last_step": budget, "max_gap_theory": gap},
+        {"step": steps, "train_err": [0.4, train_err, train_err]},
+    )
+
+
+def gd_large(e):  # Cor. 1A's law: k* proportional to 1/eps
+    return round(5 / e)
+
+
+def gd_small(e):  # Cor. 1B's law: (1/eta) ln(1/eps) + const
+    return round(3 + math.log(1 / e) / LR)
+
+
+def cells(seeds=3, gd=None, egd=None, zetas=(SMALL, 1.0, LARGE), eps_values=EPS, **kw):
+    """Every (method, ζ, ε) cell of a sweep; gd(ζ, ε, seed) and egd(ζ, ε, seed) give plateaus
+    (defaults: the paper's laws for GD, 3 + log10 ζ iterations for EGD)."""
+    gd = gd or (lambda z, e, s: gd_large(e) if z >= 1 else gd_small(e))
+    egd = egd or (lambda z, e, s: round(3 + math.log10(z)))
+    recs = [
+        rec(m, z, e, s, (gd if m == "gd" else egd)(z, e, s), **kw)
+        for m in ("gd", "egd")
+        for z in zetas
+        for e in eps_values
+        for s in range(seeds)
+    ]
+    return measures.by_cell(recs)
+
+
+def rows_of(c, eps=0.001, eps_values=EPS, **kw):
+    rows = TC.results(
+        c, eps=eps, eps_values=eps_values, large=LARGE, small=SMALL, lr=LR, scale="cpu", **kw
+    )
+    return {r.id: r for r in rows}, rows
+
+
+# ---- the claims as data ------------------------------------------------------------------------
+
+
+def test_claims_are_declared_once_with_fixed_text():
+    assert list(TC.CLAIMS) == [c.id for c in TC.CLAIMS.values()]
+    for c in TC.CLAIMS.values():
+        assert c.min_seeds >= 3 and c.estimator == "mean"
+        assert "ζ =" not in c.statement and "ε =" not in c.statement  # parameters go in notes
+    assert set(TC.NOT_RUN) <= set(TC.CLAIMS)
+
+
+def test_every_claim_yields_exactly_one_row_in_order():
+    by_id, rows = rows_of(cells())
+    assert [r.id for r in rows] == list(TC.CLAIMS)
+    assert all(r.verdict in VERDICTS for r in rows)
+
+
+def test_the_claim_the_book_does_not_run_says_why():
+    by_id, _ = rows_of(cells())
+    r = by_id["sgd-extension"]
+    assert r.verdict == "not run" and "SGD" in r.reason and r.n == 0
+
+
+# ---- known answers ---------------------------------------------------------------------------
+
+
+def test_the_papers_laws_reproduce():
+    """Plateaus that follow Cor. 1A and 1B exactly, a small theory gap, a memorized train set and
+    EGD plateaus of a few iterations give 'reproduced' everywhere (at 5 seeds: the most any
+    claim declares)."""
+    by_id, rows = rows_of(cells(seeds=5))
+    for r in rows:
+        if r.id != "sgd-extension":
+            assert r.verdict == "reproduced", (r.id, r.ours, r.reason)
+    assert by_id["gd-plateau-large-init"].estimate == pytest.approx(1.0, abs=0.01)
+    assert by_id["gd-plateau-small-init"].estimate == pytest.approx(1.0, abs=0.05)
+    assert by_id["egd-few-iterations"].estimate == 4  # 3 + log10(10)
+    assert by_id["egd-insensitive-to-init"].estimate == 3  # round(3 + 1) - round(3 - 2)
+
+
+def test_a_plateau_that_does_not_grow_contradicts_the_log_law():
+    flat = cells(gd=lambda z, e, s: gd_large(e) if z >= 1 else 1)
+    r = rows_of(flat)[0]["gd-plateau-small-init"]
+    assert r.estimate == 0 and r.verdict == "contradicted"
+    assert "log-log slope" in r.note
+
+
+def test_deterministic_values_give_a_zero_width_interval():
+    r = rows_of(cells())[0]["egd-few-iterations"]
+    assert r.ci_low == r.ci_high == r.estimate and r.verdict == "reproduced"
+
+
+def test_fewer_seeds_than_declared_are_inconclusive():
+    by_id, _ = rows_of(cells(seeds=2))
+    assert by_id["gd-plateau-large-init"].verdict == "inconclusive"
+    assert "fewer than the 3 declared" in by_id["gd-plateau-large-init"].reason
+    by_id, _ = rows_of(cells(seeds=4))
+    assert by_id["theory-matches-simulation"].verdict == "inconclusive"  # declares 5
+    assert rows_of(cells(seeds=5))[0]["theory-matches-simulation"].verdict == "reproduced"
+
+
+def test_a_large_theory_gap_contradicts():
+    r = rows_of(cells(seeds=5, gap=0.2))[0]["theory-matches-simulation"]
+    assert r.verdict == "contradicted"
+
+
+# ---- censoring: a bound stays a bound --------------------------------------------------------
+
+
+def censored_at_smallest_eps(z, e, s):
+    """GD at large ζ never ends its plateau at ε = 0.001 within the budget."""
+    if z >= 1:
+        return None if e == 0.001 else gd_large(e)
+    return gd_small(e)
+
+
+def test_a_censored_plateau_makes_the_slope_a_lower_bound():
+    """k* = 5/ε at ε = 0.1 and 0.01; at 0.001 the plateau outlasts the budget (2e4), so the
+    data only say k* >= 2e4 there and the slope is at least the fit through that bound."""
+    c = cells(gd=censored_at_smallest_eps, budget=20_000)
+    r = rows_of(c)[0]["gd-plateau-large-init"]
+    assert r.censored == 3 and r.estimate is None  # a bound, not a value
+    slope = measures.loglog_slope([10, 100, 1000], [50, 500, 20_000])
+    assert r.ci_low == pytest.approx(slope) and r.ci_high == math.inf
+    assert r.verdict == "contradicted"  # the bound alone lies above the band's top (1.15)
+
+
+def test_a_censored_plateau_whose_bound_does_not_decide_is_not_testable():
+    c = cells(gd=censored_at_smallest_eps, budget=4_000)  # bound below the true 5e3
+    r = rows_of(c)[0]["gd-plateau-large-init"]
+    assert r.estimate is None and r.verdict == "not testable at this budget"
+
+
+def test_a_censored_plateau_below_the_mean_of_x_leaves_no_value():
+    """Censored at the largest ε (the smallest 1/ε): the slope is not bounded either way, so the
+    seed has no value, and it is counted."""
+    unb = measures.fit_obs([1, 2, 3], [Obs(5, True), Obs(2), Obs(3)], lambda x, y: 1.0)
+    assert measures.unbounded(unb)
+    got = measures.fit_obs([1, 2, 3], [Obs(1), Obs(2), Obs(9, True)], lambda x, y: 1.0)
+    assert got == Obs(1.0, censored=True)
+    gd = lambda z, e, s: (None if (e == 0.1 and s == 0) else gd_large(e)) if z >= 1 else 1  # noqa: E731
+    r = rows_of(cells(gd=gd, seeds=4))[0]["gd-plateau-large-init"]
+    assert r.missing == 1 and r.n == 3 and "1 seed without a value" in r.note
+
+
+def test_attenuation_with_censored_plateaus():
+    assert measures.attenuation(Obs(1), Obs(100)) == Obs(0.99)
+    assert measures.attenuation(Obs(0), Obs(100)) == Obs(1.0)  # no plateau at all: a value
+    assert measures.attenuation(Obs(1), Obs(100, censored=True)) == Obs(0.99, censored=True)
+    assert measures.unbounded(measures.attenuation(Obs(100, censored=True), Obs(50)))
+    assert measures.attenuation(Obs(0), Obs(0)) is None  # no large-init plateau: undefined
+    c = cells(gd=censored_at_smallest_eps, budget=20_000)
+    r = rows_of(c)[0]["small-init-attenuates"]
+    # small ζ: k* = 3 + 2 ln 1000 = 17; large ζ: at least the budget 2e4 -> at least 1 - 17/2e4
+    assert r.estimate is None and r.censored == 3
+    assert r.ci_low == pytest.approx(1 - 17 / 20_000) and r.verdict == "reproduced"
+
+
+def test_train_error_of_a_censored_plateau_is_no_value_not_the_budget():
+    c = cells(gd=censored_at_smallest_eps, budget=20_000)
+    r = rows_of(c)[0]["gd-memorizes-first"]
+    assert r.verdict == "not testable at this budget" and r.censored == 3 and r.missing == 0
+    assert "3 seeds without a value" in r.note
+    r = rows_of(cells(train_err=0.3))[0]["gd-memorizes-first"]
+    assert r.estimate == pytest.approx(0.3) and r.verdict == "contradicted"
+
+
+def test_a_censored_egd_plateau_is_a_lower_bound():
+    egd = lambda z, e, s: None if (z == LARGE and e == 0.001) else 2  # noqa: E731
+    by_id, _ = rows_of(cells(egd=egd, budget=50))
+    few, spread = by_id["egd-few-iterations"], by_id["egd-insensitive-to-init"]
+    assert few.estimate is None and few.ci_low == 50 and few.verdict == "contradicted"
+    assert spread.estimate is None and spread.ci_low == 48 and spread.verdict == "contradicted"
+    assert measures.unbounded(measures.spread([Obs(5, True), Obs(5, True)]))
+
+
+def test_a_single_eps_leaves_the_slopes_not_run_with_the_reason():
+    by_id, rows = rows_of(cells(eps_values=[0.001]), eps_values=[0.001])
+    assert len(rows) == len(TC.CLAIMS)
+    for cid in ("gd-plateau-large-init", "gd-plateau-small-init"):
+        assert by_id[cid].verdict == "not run" and "one ε" in by_id[cid].reason
+    assert by_id["egd-few-iterations"].verdict == "reproduced"

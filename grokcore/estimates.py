@@ -1,0 +1,323 @@
+"""Estimates with confidence intervals, from maintained libraries (SciPy), for the claims' verdicts.
+
+Every estimator takes one value per seed and returns an `Estimate`: the point estimate, a
+two-sided interval at `level` (95% by default) and the counts behind it. A seed's value is a
+float, an `Obs` (a value that may be censored, or a run that diverged) or None (no value: the
+quantity is undefined for that seed); none is dropped without being counted.
+
+- Times to an event (steps or epochs to a test-accuracy level) are censored data: a run that
+  ended before the event is known only to take longer than its budget. `median` is the
+  Kaplan-Meier median with the Brookmeyer-Crowley interval from the log-log pointwise band
+  (scipy.stats.ecdf); the budget never stands in for the event time. When half the seeds or more
+  are censored the median is not identified: the estimate is a lower bound and the interval is
+  open above.
+- `speedup`: the ratio of two arms' Kaplan-Meier medians (slow over fast), its interval from the
+  two medians' intervals at level 1 - (1 - level) / 2 each (Bonferroni: joint coverage >= level);
+  a censored median keeps its side of the ratio a bound.
+- `paired_speedup`: when both arms run the same seeds (same split and init), the geometric
+  mean of the per-seed ratios with a t interval on their logs: it decides with a handful of
+  seeds where the ratio of medians cannot. A censored slow run makes its ratio a lower bound; a
+  censored fast run leaves nothing identified from below.
+- `mean`: Student's t interval (scipy.stats.ttest_1samp). Not the bootstrap: at 3-10 seeds the
+  percentile bootstrap of a mean covers well below its nominal level (tests/unit/
+  test_estimates.py measures both); t is exact for normal data. With censored values the mean
+  is only bounded below.
+- `bootstrap`: any other statistic, BCa (scipy.stats.bootstrap, seeded: deterministic).
+- `proportion`: Clopper-Pearson (scipy.stats.binomtest). `correlation`: Pearson's r with its
+  Fisher-z interval and p (scipy.stats.pearsonr).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Obs:
+    """One seed's value. censored: the true value is at least `value` (the run ended first);
+    diverged: the run stopped on a non-finite loss (its time counts as censored at `value`, the
+    budget; its other quantities are undefined)."""
+
+    value: float
+    censored: bool = False
+    diverged: bool = False
+
+
+Value = "float | Obs | None"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate and its interval [low, high] (+-inf: open on that side).
+
+    estimate None: not identified (see `bound`); bound "lower": the data only say the quantity
+    is at least `low` (e.g. a median that half the seeds or more never reached); n counts seeds
+    with a value (censored ones included), missing those without one."""
+
+    estimate: float | None
+    low: float
+    high: float
+    n: int
+    censored: int = 0
+    diverged: int = 0
+    missing: int = 0
+    method: str = ""
+    level: float = LEVEL
+    bound: str = ""  # "" or "lower"
+    p: float | None = None  # correlation: two-sided p of r = 0
+
+    @property
+    def identified(self) -> bool:
+        return self.estimate is not None
+
+
+def _split(values: Sequence) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """(values [k], censored [k] bool, missing count, diverged count) from mixed values; a
+    non-finite float counts as missing."""
+    vals, cens, missing, diverged = [], [], 0, 0
+    for v in values:
+        if v is None:
+            missing += 1
+            continue
+        if isinstance(v, Obs):
+            diverged += v.diverged
+            v, c = v.value, v.censored or v.diverged
+        else:
+            c = False
+        if v is None or not math.isfinite(v):
+            missing += 1
+            continue
+        vals.append(float(v))
+        cens.append(bool(c))
+    return np.array(vals, dtype=float), np.array(cens, dtype=bool), missing, diverged
+
+
+def _empty(method: str, missing: int, diverged: int, level: float) -> Estimate:
+    return Estimate(None, -math.inf, math.inf, 0, 0, diverged, missing, method, level)
+
+
+# ---- medians of (censored) values: Kaplan-Meier ------------------------------------------------
+
+
+def _first_at_or_below(times: np.ndarray, surv: np.ndarray, q: float) -> float:
+    """inf{t : S(t) <= q} on a step function given at its jump times; inf where never (a NaN
+    band value is undefined there: never)."""
+    hit = np.nonzero(surv <= q)[0]
+    return float(times[hit[0]]) if hit.size else math.inf
+
+
+def median(values: Sequence, level: float = LEVEL) -> Estimate:
+    """Kaplan-Meier median of right-censored values with the Brookmeyer-Crowley interval
+    (log-log pointwise band, scipy.stats.ecdf); uncensored values give the sample median's
+    distribution-free interval the same way."""
+    from scipy import stats
+
+    method = "Kaplan-Meier median, log-log interval"
+    x, c, missing, diverged = _split(values)
+    if x.size == 0:
+        return _empty(method, missing, diverged, level)
+    n, n_cens = int(x.size), int(c.sum())
+    if n_cens == n:  # nothing observed: only that the median exceeds the smallest budget
+        lo = float(x.min())
+        return Estimate(None, lo, math.inf, n, n_cens, diverged, missing, method, level, "lower")
+    data = stats.CensoredData(uncensored=x[~c], right=x[c])
+    sf = stats.ecdf(data).sf
+    times, surv = sf.quantiles, sf.probabilities
+    with warnings.catch_warnings():  # undefined at S = 0 or 1: a feature of the formula (SciPy)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = sf.confidence_interval(level, method="log-log")
+    # where the band is undefined (S = 0 at the last event), widen: the lower curve to 0, the
+    # upper to 1 (R's survfit leaves the limit undefined there too)
+    low_s = np.nan_to_num(band.low.probabilities, nan=0.0)
+    high_s = np.nan_to_num(band.high.probabilities, nan=1.0)
+    est = _first_at_or_below(times, surv, 0.5)
+    lo = _first_at_or_below(times, low_s, 0.5)
+    hi = _first_at_or_below(times, high_s, 0.5)
+    if not math.isfinite(lo):  # even the lower curve stays above 1/2: beyond the last time
+        lo = float(times[-1])
+    if math.isfinite(est):
+        return Estimate(est, lo, hi, n, n_cens, diverged, missing, method, level)
+    return Estimate(None, lo, math.inf, n, n_cens, diverged, missing, method, level, "lower")
+
+
+def speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Estimate:
+    """Slow's median time over fast's (> 1: `fast` is faster), each a Kaplan-Meier median.
+
+    The interval joins the two medians' intervals at level 1 - (1 - level) / 2 each, so it
+    covers with probability >= level: [slow low / fast high, slow high / fast low]. A slow
+    median that is not identified makes the ratio a lower bound (estimate None, bound "lower");
+    a fast one that is not identified leaves the ratio unknown above zero."""
+    each = 1 - (1 - level) / 2
+    f, s = median(fast, each), median(slow, each)
+    n = min(f.n, s.n)  # seeds per arm (what a claim's min_seeds counts); the other counts: both
+    counts = dict(
+        censored=f.censored + s.censored,
+        diverged=f.diverged + s.diverged,
+        missing=f.missing + s.missing,
+    )
+    method = "ratio of Kaplan-Meier medians, Bonferroni-joined intervals"
+    if f.n == 0 or s.n == 0:
+        return Estimate(None, -math.inf, math.inf, n, method=method, level=level, **counts)
+    lo = s.low / f.high if f.high > 0 else 0.0
+    hi = s.high / f.low if f.low > 0 else math.inf
+    if f.identified and s.identified and f.estimate > 0:
+        return Estimate(s.estimate / f.estimate, lo, hi, n, method=method, level=level, **counts)
+    if f.identified and f.estimate > 0:  # slow censored: at least its bound over fast's median
+        return Estimate(None, lo, math.inf, n, method=method, level=level, bound="lower", **counts)
+    return Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
+
+
+def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Estimate:
+    """Geometric mean of per-seed ratios slow / fast, seeds paired in order (the same seed: the
+    same split and init in both arms), with Student's t interval on the log ratios.
+
+    A seed whose slow run was censored (its fast one reached the event) has a ratio of at least
+    budget / fast time: a lower bound, so the estimate is a lower bound (interval open above).
+    A seed whose fast run was censored has a ratio bounded only from above: nothing is
+    identified from below, the interval is (0, inf). A seed missing in either arm is missing."""
+    method = "geometric mean of paired ratios, t interval on logs"
+    logs: list = []
+    counts = dict(censored=0, diverged=0, missing=0)
+    upper_only = 0
+    for f, s in zip(fast, slow, strict=True):
+        f, s = (v if isinstance(v, Obs) or v is None else Obs(float(v)) for v in (f, s))
+        if f is None or s is None or not (math.isfinite(f.value) and math.isfinite(s.value)):
+            counts["missing"] += 1
+            continue
+        counts["diverged"] += f.diverged + s.diverged
+        f_cens, s_cens = f.censored or f.diverged, s.censored or s.diverged
+        counts["censored"] += f_cens + s_cens
+        if f_cens:
+            upper_only += 1
+        elif f.value <= 0:  # reached at step 0: no finite ratio
+            counts["missing"] += 1
+        else:
+            logs.append(Obs(math.log(s.value / f.value), censored=s_cens))
+    n = len(logs) + upper_only
+    if n == 0:
+        return Estimate(None, -math.inf, math.inf, 0, method=method, level=level, **counts)
+    if upper_only:
+        return Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
+    e = mean(logs, level)
+    lo = math.exp(e.low) if e.low > -math.inf else 0.0
+    hi = math.exp(e.high) if e.high < math.inf else math.inf
+    est = math.exp(e.estimate) if e.identified else None
+    return Estimate(est, lo, hi, n, method=method, level=level, bound=e.bound, **counts)
+
+
+# ---- means and other statistics ----------------------------------------------------------------
+
+
+def mean(values: Sequence, level: float = LEVEL) -> Estimate:
+    """Mean with Student's t interval. Censored values (known only from below) make the mean a
+    lower bound: the t interval's lower limit of the values as they stand, open above."""
+    from scipy import stats
+
+    method = "mean, Student's t interval"
+    x, c, missing, diverged = _split(values)
+    n, n_cens = int(x.size), int(c.sum())
+    if n == 0:
+        return _empty(method, missing, diverged, level)
+    m = float(x.mean())
+    if n == 1 or np.ptp(x) == 0:
+        lo, hi = (-math.inf, math.inf) if n == 1 else (m, m)
+    else:
+        ci = stats.ttest_1samp(x, m).confidence_interval(level)
+        lo, hi = float(ci.low), float(ci.high)
+    if n_cens:
+        return Estimate(None, lo, math.inf, n, n_cens, diverged, missing, method, level, "lower")
+    return Estimate(m, lo, hi, n, 0, diverged, missing, method, level)
+
+
+def bootstrap(
+    values: Sequence, statistic: Callable[[np.ndarray], float], level: float = LEVEL
+) -> Estimate:
+    """statistic(values) with a BCa bootstrap interval (scipy.stats.bootstrap, 9999 resamples,
+    seeded). Censored values are not allowed here (the statistic would treat bounds as values)."""
+    from scipy import stats
+
+    method = "BCa bootstrap"
+    x, c, missing, diverged = _split(values)
+    if c.any():
+        raise ValueError("bootstrap got censored values: use median() for censored data")
+    n = int(x.size)
+    if n == 0:
+        return _empty(method, missing, diverged, level)
+    est = float(statistic(x))
+    if n < 3 or np.ptp(x) == 0:
+        lo, hi = (-math.inf, math.inf) if n < 3 else (est, est)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # degenerate resamples at few seeds
+            res = stats.bootstrap(
+                (x,),
+                lambda s, axis=-1: np.apply_along_axis(statistic, axis, s),
+                confidence_level=level,
+                method="BCa",
+                n_resamples=9999,
+                rng=np.random.default_rng(0),
+            )
+        lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            lo, hi = -math.inf, math.inf
+    return Estimate(est, lo, hi, n, 0, diverged, missing, method, level)
+
+
+def proportion(successes: Sequence[bool | None], level: float = LEVEL) -> Estimate:
+    """Share of seeds where something happened, with the Clopper-Pearson interval."""
+    from scipy import stats
+
+    method = "proportion, Clopper-Pearson interval"
+    k_n = [bool(s) for s in successes if s is not None]
+    missing = len(successes) - len(k_n)
+    if not k_n:
+        return _empty(method, missing, 0, level)
+    k, n = sum(k_n), len(k_n)
+    ci = stats.binomtest(k, n).proportion_ci(level, method="exact")
+    return Estimate(k / n, float(ci.low), float(ci.high), n, missing=missing, method=method)
+
+
+def correlation(x: Sequence[float], y: Sequence[float], level: float = LEVEL) -> Estimate:
+    """Pearson's r with the Fisher-z interval and the two-sided p of r = 0 (scipy.stats.pearsonr);
+    not identified with fewer than 4 points or a constant series."""
+    from scipy import stats
+
+    method = "Pearson r, Fisher-z interval"
+    pairs = [
+        (float(a), float(b))
+        for a, b in zip(x, y, strict=True)
+        if a is not None and b is not None and math.isfinite(a) and math.isfinite(b)
+    ]
+    missing = len(x) - len(pairs)
+    n = len(pairs)
+    if n < 4 or len({a for a, _ in pairs}) < 2 or len({b for _, b in pairs}) < 2:
+        return Estimate(None, -1.0, 1.0, n, missing=missing, method=method, level=level)
+    res = stats.pearsonr(*zip(*pairs))
+    ci = res.confidence_interval(level)
+    return Estimate(
+        float(res.statistic),
+        float(ci.low),
+        float(ci.high),
+        n,
+        missing=missing,
+        method=method,
+        level=level,
+        p=float(res.pvalue),
+    )
+
+
+ESTIMATORS: dict[str, Callable[..., Estimate]] = {
+    "mean": mean,
+    "median": median,
+    "speedup": speedup,
+    "paired_speedup": paired_speedup,
+    "proportion": proportion,
+    "correlation": correlation,
+}

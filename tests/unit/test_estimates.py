@@ -1,0 +1,140 @@
+"""The estimators against simulated data with known answers: coverage at the nominal level,
+censoring kept as bounds, and the edge cases (few seeds, all censored, diverged, missing)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from grokcore import estimates as E
+from grokcore.estimates import Obs
+
+
+def _censored_exponential(rng, n, scale=100.0):
+    """Exponential event times with random censoring (budgets uniform on [50, 400])."""
+    t, c = rng.exponential(scale, n), rng.uniform(50, 400, n)
+    return [Obs(float(min(a, b)), censored=bool(a > b)) for a, b in zip(t, c)]
+
+
+@pytest.mark.parametrize("n", [20, 40])
+def test_kaplan_meier_median_interval_covers_at_its_nominal_rate(n):
+    rng = np.random.default_rng(n)
+    true = 100 * math.log(2)
+    studies = [E.median(_censored_exponential(rng, n)) for _ in range(400)]
+    cover = np.mean([e.low <= true <= e.high for e in studies])
+    assert 0.90 <= cover <= 0.99, cover  # nominal 0.95; 400 studies: sd ~0.011
+
+
+def test_median_without_censoring_is_the_sample_median_and_five_seeds_leave_it_open():
+    e = E.median([3.0, 5.0, 7.0, 8.0, 9.0, 11.0, 12.0, 15.0, 18.0, 30.0, 31.0])
+    assert e.estimate == 11.0 and e.low < 11.0 < e.high < math.inf
+    few = E.median([3.0, 5.0, 7.0, 8.0, 9.0])  # 5 seeds cannot bound a median's upper side at 95%
+    assert few.estimate == 7.0 and few.high == math.inf and few.bound == ""
+
+
+def test_a_censored_majority_leaves_only_a_lower_bound_never_the_budget_as_a_time():
+    e = E.median([Obs(100, censored=True)] * 3 + [10.0, 20.0])
+    assert e.estimate is None and e.bound == "lower" and e.high == math.inf
+    assert e.censored == 3 and e.n == 5
+    all_censored = E.median([Obs(100, censored=True), Obs(80, censored=True)])
+    assert (
+        all_censored.estimate is None and all_censored.low == 80 and all_censored.high == math.inf
+    )
+
+
+def test_mean_t_interval_covers_at_few_seeds_where_the_percentile_bootstrap_does_not():
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    t_cover, boot_cover = [], []
+    for _ in range(300):
+        x = rng.normal(1.0, 1.0, 5)
+        e = E.mean(list(x))
+        t_cover.append(e.low <= 1.0 <= e.high)
+        ci = stats.bootstrap((x,), np.mean, method="percentile", n_resamples=999, rng=rng)
+        boot_cover.append(ci.confidence_interval.low <= 1.0 <= ci.confidence_interval.high)
+    assert 0.92 <= np.mean(t_cover) <= 0.98
+    assert np.mean(boot_cover) < 0.91  # why the mean uses t (grokcore.estimates docstring)
+
+
+def test_mean_counts_censored_missing_and_diverged_and_censoring_makes_a_lower_bound():
+    e = E.mean([1.0, 2.0, None, float("nan"), Obs(5.0, censored=True, diverged=True)])
+    assert e.n == 3 and e.missing == 2 and e.diverged == 1 and e.censored == 1
+    assert e.estimate is None and e.bound == "lower" and e.high == math.inf
+    one = E.mean([2.0])
+    assert one.estimate == 2.0 and (one.low, one.high) == (-math.inf, math.inf)
+    assert E.mean([]).n == 0 and E.mean([None]).missing == 1
+
+
+def test_speedup_is_a_ratio_of_medians_and_a_censored_slow_arm_keeps_a_bound():
+    rng = np.random.default_rng(3)
+    fast = [float(v) for v in rng.normal(100, 5, 12)]
+    slow = [float(v) for v in rng.normal(400, 20, 12)]
+    e = E.speedup(fast, slow)
+    assert e.estimate == pytest.approx(np.median(slow) / np.median(fast), rel=0.1)
+    assert e.low < e.estimate < e.high and e.low > 2
+    bound = E.speedup(fast, [Obs(1000, censored=True)] * 12)
+    assert bound.estimate is None and bound.bound == "lower" and bound.low > 5
+    assert bound.high == math.inf
+    unknown = E.speedup([Obs(1000, censored=True)] * 12, slow)
+    assert unknown.estimate is None and unknown.low == 0 and unknown.high == math.inf
+
+
+def test_speedup_interval_covers_the_true_ratio():
+    rng = np.random.default_rng(5)
+    cover = []
+    for _ in range(200):
+        fast = _censored_exponential(rng, 30, 50.0)
+        slow = _censored_exponential(rng, 30, 100.0)
+        e = E.speedup(fast, slow)
+        cover.append(e.low <= 2.0 <= e.high)
+    assert np.mean(cover) >= 0.93  # Bonferroni: at least the nominal 0.95, up to sampling
+
+
+def test_proportion_and_correlation():
+    p = E.proportion([True, True, False, None])
+    assert p.estimate == pytest.approx(2 / 3) and p.missing == 1 and 0 < p.low < p.high < 1
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=50)
+    r = E.correlation(x, 0.8 * x + 0.6 * rng.normal(size=50))
+    assert 0.6 < r.estimate < 0.95 and r.low < r.estimate < r.high and r.p < 1e-6
+    assert E.correlation([1, 2, 3], [1, 2, 3]).estimate is None  # n < 4
+    assert E.correlation([1, 1, 1, 1], [1, 2, 3, 4]).estimate is None  # constant
+
+
+def test_bootstrap_is_deterministic_and_refuses_censored_values():
+    x = [1.0, 2.0, 4.0, 3.0, 5.0, 2.5]
+    a, b = E.bootstrap(x, np.median), E.bootstrap(x, np.median)
+    assert a == b and a.low <= a.estimate <= a.high
+    with pytest.raises(ValueError, match="censored"):
+        E.bootstrap([1.0, Obs(2.0, censored=True)], np.median)
+
+
+def test_paired_speedup_covers_the_true_ratio_and_decides_with_few_seeds():
+    rng = np.random.default_rng(11)
+    cover = []
+    for _ in range(300):
+        base = rng.lognormal(5, 0.5, 5)  # per seed: how hard its split is, shared by both arms
+        fast = base * rng.lognormal(0, 0.2, 5)
+        slow = 3 * base * rng.lognormal(0, 0.2, 5)  # true geometric-mean ratio: 3
+        e = E.paired_speedup(list(fast), list(slow))
+        cover.append(e.low <= 3.0 <= e.high)
+    assert 0.92 <= np.mean(cover) <= 0.98
+    assert e.low > 1.5  # 5 paired seeds bound a 3x speed-up away from 1.5x; the KM ratio cannot
+    assert E.speedup(list(fast), list(slow)).low < 1.5
+
+
+def test_paired_speedup_keeps_bounds_as_bounds():
+    fast, slow = [10.0, 12.0, 11.0], [40.0, Obs(100, censored=True), 44.0]
+    e = E.paired_speedup(fast, slow)
+    assert e.estimate is None and e.bound == "lower" and e.high == math.inf and e.censored == 1
+    unknown = E.paired_speedup([Obs(100, censored=True), 10.0], [50.0, 40.0])
+    assert unknown.estimate is None and (unknown.low, unknown.high) == (0.0, math.inf)
+    missing = E.paired_speedup([None, 10.0, 10.0, 10.0], [5.0, 20.0, 30.0, 40.0])
+    assert (
+        missing.missing == 1
+        and missing.n == 3
+        and missing.estimate == pytest.approx((2 * 3 * 4) ** (1 / 3))
+    )
+    with pytest.raises(ValueError):
+        E.paired_speedup([1.0], [1.0, 2.0])  # unpaired lengths

@@ -72,7 +72,11 @@ def test_claims_json(built_book: Path) -> None:
     # as a reader sees it: entities decoded and Sphinx's smart quotes straightened
     intro = html.unescape((built_book / "_build" / "html" / "intro.html").read_text())
     intro = " ".join(
-        intro.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"').split()
+        intro.replace("\u2018", "'")
+        .replace("\u2019", "'")
+        .replace("\u201c", '"')
+        .replace("\u201d", '"')
+        .split()
     )
     for claim in claims:
         statement = " ".join(str(claim["statement"]).split())

@@ -8,6 +8,7 @@ import pytest
 from chapters.egd_modular import claims, configs, cost, measures
 from grokcore.claims import VERDICTS
 from grokcore.config import to_dict
+from grokcore.testing import paired_lower
 
 P = 23  # full batch: one step per epoch, so steps read as epochs
 
@@ -57,16 +58,6 @@ def test_the_cpu_plan_gives_a_row_per_claim_and_says_why_a_claim_is_not_run(fake
     ran = {r.id for r in rows} - set(not_run)
     assert {"egd-few-epochs-x+y", "egd-few-epochs-parity(400,2)/mse", "rsvd128-works"} <= ran
     assert {"egd-vs-sgd-add", "egd-vs-sgd-mult", "switch-back", "colnorm-vs-sgd"} <= ran
-
-
-def paired_lower(budget, fast):
-    """Student's t lower limit (95%) of log(budget / fast) per seed, exponentiated: the paired
-    speed-up's lower bound when every slow seed is censored at `budget` (a trusted formula)."""
-    from scipy import stats
-
-    logs = [math.log(budget / t) for t in fast]
-    n, sd = len(logs), statistics.stdev(logs)
-    return math.exp(statistics.fmean(logs) - stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n))
 
 
 def test_few_epochs_is_a_kaplan_meier_median_against_its_band(fake):

@@ -1,7 +1,6 @@
 """chapters.minibatch.claims on synthetic records with known answers."""
 
 import math
-import statistics
 
 import pytest
 
@@ -12,6 +11,7 @@ from grokcore.claims import VERDICTS
 from grokcore.estimates import Estimate
 from grokcore.records import new_record
 from grokcore.train import summarize
+from grokcore.testing import paired_lower
 
 P, N_TRAIN, BUDGET = 59, 2088, 100  # the cpu scale's transformer: n_train 2088, 100 epochs
 MLP_KEY = "step_to_test_acc_95"
@@ -84,17 +84,6 @@ def book():
         mlp_cells=mlp,
         recovery=recovery,
     )
-
-
-def paired_lower(budget, fast):
-    """The paired speed-up's lower limit when every slow seed is censored at `budget`: Student's
-    t lower limit (95%, two-sided) of log(budget / fast time), exponentiated (a trusted formula)."""
-    from scipy import stats
-
-    logs = [math.log(budget / t) for t in fast]
-    n = len(logs)
-    m, sd = sum(logs) / n, statistics.stdev(logs)
-    return math.exp(m - stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n))
 
 
 def rows_of(book, **changes):

@@ -6,7 +6,6 @@ censored arm gives a bound, a claim not run says why), and its configs' sources.
 """
 
 import math
-import statistics
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from chapters.template import claims, configs, measures
 from grokcore.config import resolve_scale
 from grokcore.estimates import Obs
+from grokcore.testing import paired_lower
 
 
 def rec(test95, train99, last=100, diverged_at=None, num_steps=100):
@@ -81,16 +81,6 @@ def test_a_claim_not_run_says_why():
     rows = claims.results(runs([(10, 5)] * 8, [(90, 5)] * 8), "egd", 7, scale="cpu")
     (row,) = [r for r in rows if r.id == "faster-multiplication"]
     assert row.verdict == "not run" and "(x+y) mod p only" in row.reason and row.n == 0
-
-
-def paired_lower(budget, fast):
-    """Student's t lower limit (95%) of log(budget / fast) per seed, exponentiated: the paired
-    speed-up's lower bound when every slow seed is censored at `budget` (a trusted formula)."""
-    from scipy import stats
-
-    logs = [math.log(budget / t) for t in fast]
-    n, sd = len(logs), statistics.stdev(logs)
-    return math.exp(statistics.fmean(logs) - stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n))
 
 
 def test_a_censored_standard_arm_gives_a_bound_that_decides():

@@ -14,6 +14,9 @@ from .config import (  # noqa: E402
     RunConfig,
     TransformerConfig,
 )
+from .decoder import DecoderConfig  # noqa: E402
+from .fastgrok import FastgrokConfig  # noqa: E402
+from .presets import PRESETS, preset  # noqa: E402
 from .records import RunRecord  # noqa: E402
 from .sweep import run_or_load  # noqa: E402
 from .train import train_stack  # noqa: E402
@@ -23,10 +26,14 @@ __all__ = [
     "ClaimsTable",
     "claims_table",
     "ConfigError",
+    "DecoderConfig",
+    "FastgrokConfig",
     "MethodConfig",
     "MLPConfig",
     "ModularTask",
     "OptimConfig",
+    "PRESETS",
+    "preset",
     "ParityTask",
     "RunConfig",
     "TransformerConfig",

@@ -25,7 +25,7 @@ SAMPLINGS = ("epoch", "iid")
 # Field metadata of a field added after records existed: its default is left out of the key,
 # so the keys (and cached records) of configs that do not use it stay what they were.
 KEY_OMITS_DEFAULT = {"key_omits_default": True}
-TOKEN_FORMATS = ("nanda", "neuralgrok")
+TOKEN_FORMATS = ("nanda", "neuralgrok", "grokfast")
 LAYOUTS = ("random", "square", "strip")  # train-set layouts (MED paper §6.1, Table 1)
 EMBED_INITS = ("normal", "toeplitz", "circulant")  # token-embedding init (MED paper App. E)
 
@@ -86,7 +86,8 @@ class ModularTask(TaskConfig):
     frac_train: float = 0.5  # fraction of all pairs used for training (EGD App. B "DR")
     min_y: int = 0  # smallest second operand; NeuralGrok/Grokfast code use 1 (b in 1..p-1)
     split_seed: int | None = None  # seed of the train/test split; None: the run's seed
-    # transformer tokens: "nanda" x y = ; "neuralgrok" a b op = (NeuralGrok code)
+    # transformer tokens: "nanda" x y = ; "neuralgrok" a b op = (NeuralGrok code);
+    # "grokfast" x op y = (Grokfast code)
     token_format: str = field(default="nanda", metadata=KEY_OMITS_DEFAULT)
     layout: str = field(
         default="random", metadata=KEY_OMITS_DEFAULT
@@ -260,9 +261,16 @@ class TransformerConfig(ModelConfig):
     # ours, for speed: position 0 computed once per token and short-context attention elementwise
     # (models.Transformer._forward_per_token_first); the same function with other float rounding
     per_token_first: bool = field(default=False, metadata=KEY_OMITS_DEFAULT)
+    # logits over "classes" (the p answers) or the whole token "vocab" (Nanda's code: p + 1,
+    # '=' included)
+    readout: str = field(default="classes", metadata=KEY_OMITS_DEFAULT)
+    # W_U std: 1/sqrt("outputs") (Nanda's code: d_vocab) or 1/sqrt("d_model") (the MED code)
+    unembed_scale: str = field(default="outputs", metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "TransformerConfig"
+        _choice(w, "readout", self.readout, ("classes", "vocab"))
+        _choice(w, "unembed_scale", self.unembed_scale, ("outputs", "d_model"))
         _positive_int(
             w, n_layers=self.n_layers, d_model=self.d_model, n_heads=self.n_heads, d_mlp=self.d_mlp
         )
@@ -292,7 +300,8 @@ class TransformerConfig(ModelConfig):
     def build(self, run: "RunConfig", ds: Any, seeds: Any, dtype: Any) -> Any:
         from .models import Transformer
 
-        return Transformer(self, ds.n_vocab, ds.tokens.shape[1], ds.n_classes, seeds, dtype)
+        n_out = ds.n_vocab if self.readout == "vocab" else ds.n_classes
+        return Transformer(self, ds.n_vocab, ds.tokens.shape[1], n_out, seeds, dtype)
 
 
 @dataclass(frozen=True)
@@ -318,9 +327,29 @@ class OptimConfig:
     # "drop": n_train // batch_size batches per epoch (EGD code); "keep": the last, smaller batch
     # too (torch.split, as the MED ResNet and Grokfast code)
     last_batch: str = field(default="drop", metadata=KEY_OMITS_DEFAULT)
+    eps: float = field(default=1e-8, metadata=KEY_OMITS_DEFAULT)  # adam/adamw (fastgrok: 1e-5)
+    amsgrad: bool = field(default=False, metadata=KEY_OMITS_DEFAULT)  # adam/adamw (fastgrok)
+    # clip each member's gradient to this global L2 norm after the method's transform, as
+    # torch.nn.utils.clip_grad_norm_ (the NeuralGrok code: 1.0, baseline too); None = off
+    clip_norm: float | None = field(default=None, metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "OptimConfig"
+        _check(self.eps > 0, w, "eps", self.eps, "a positive number")
+        _check(
+            not self.amsgrad or self.name in ("adam", "adamw"),
+            w,
+            "amsgrad",
+            self.amsgrad,
+            "False unless name is 'adam' or 'adamw'",
+        )
+        _check(
+            self.clip_norm is None or self.clip_norm > 0,
+            w,
+            "clip_norm",
+            self.clip_norm,
+            "None or a positive number",
+        )
         _choice(w, "sampling", self.sampling, SAMPLINGS)
         _choice(w, "last_batch", self.last_batch, ("drop", "keep"))
         from .optim import OPTIMIZERS  # the registry: grokcore.optim.register_optimizer

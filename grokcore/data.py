@@ -115,6 +115,7 @@ def modular_tokens(task: ModularTask, operands: torch.Tensor, fmt: str = "nanda"
     """Token sequences, [N, T]; the answer is read at the last position.
 
     "nanda": x y = (vocab p + 1, '=' is p).  "neuralgrok": a b op = (op tokens p+1.., '=' is p).
+    "grokfast": x op y = ('=' is p, op is p + 1; vocab p + 2; two operands only).
     With task.shift = d > 0 ("nanda" only), the tokens are x, y + d, '=' = p + d (MED code)."""
     n = operands.shape[0]
     eq = torch.full((n, 1), task.p + task.shift, dtype=torch.int64)
@@ -128,7 +129,12 @@ def modular_tokens(task: ModularTask, operands: torch.Tensor, fmt: str = "nanda"
         n_ops = _NEURALGROK_OPS.get(task.operation, 1)
         ops = torch.arange(task.p + 1, task.p + 1 + n_ops).expand(n, n_ops)
         return torch.cat([operands, ops, eq], dim=1)
-    raise ValueError(f"fmt={fmt!r} is invalid: allowed 'nanda', 'neuralgrok'")
+    if fmt == "grokfast":
+        if task.shift or operands.shape[1] != 2:
+            raise ValueError("token format 'grokfast' needs two operands and ModularTask.shift 0")
+        op = torch.full((n, 1), task.p + 1, dtype=torch.int64)
+        return torch.cat([operands[:, :1], op, operands[:, 1:], eq], dim=1)
+    raise ValueError(f"fmt={fmt!r} is invalid: allowed 'nanda', 'neuralgrok', 'grokfast'")
 
 
 def token_vocab(task: ModularTask, fmt: str = "nanda") -> int:
@@ -137,6 +143,7 @@ def token_vocab(task: ModularTask, fmt: str = "nanda") -> int:
         + 1
         + task.shift
         + (_NEURALGROK_OPS.get(task.operation, 1) if fmt == "neuralgrok" else 0)
+        + (1 if fmt == "grokfast" else 0)
     )
 
 

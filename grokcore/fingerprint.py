@@ -9,7 +9,8 @@ execute does.
 The files are
 
 - the library: every grokcore/*.py except the modules that only read records (LIBRARY_READERS:
-  plotting, claims, widgets, test fixtures, statistics);
+  plotting, claims, widgets, test fixtures, statistics) or only build configs (presets,
+  baselines: a config's values are in its key);
 - for every config class in the config tree (dataclass fields, walked) that lives in a chapter
   package ``chapters.<name>``: that package's modules except its readers (CHAPTER_READERS:
   figures.py, claims.py, measures.py) and tests/. A reader that a training module of the package
@@ -38,9 +39,19 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 LIBRARY = REPO / "grokcore"
-# library modules that never run during training: they read records (or are test fixtures)
+# library modules that never run during training: they read records (or are test fixtures), or
+# build configs whose every value the record's key already holds (presets, baselines)
 LIBRARY_READERS = frozenset(
-    {"plotting.py", "claims.py", "explore.py", "testing.py", "outcomes.py", "estimates.py"}
+    {
+        "plotting.py",
+        "claims.py",
+        "explore.py",
+        "testing.py",
+        "outcomes.py",
+        "estimates.py",
+        "presets.py",
+        "baselines.py",
+    }
 )
 # a chapter's modules that read records: figures, claim checks, per-seed measurements
 CHAPTER_READERS = frozenset({"figures.py", "claims.py", "measures.py"})

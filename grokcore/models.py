@@ -18,21 +18,28 @@ from .config import MLPConfig, TransformerConfig
 
 
 def _stack_init(
-    seeds: Sequence[int], shapes: dict[str, tuple], init: dict[str, float], dtype: torch.dtype
+    seeds: Sequence[int],
+    shapes: dict[str, tuple],
+    init: dict[str, float | tuple],
+    dtype: torch.dtype,
 ) -> dict[str, nn.Parameter]:
     """Draw each member's tensors from its own generator, in a fixed name order.
 
-    init[name] is the std of a normal draw; 0 means zeros and a negative value means ones."""
+    init[name] is the std of a normal draw; 0 means zeros and a negative value means ones; a
+    pair ("uniform", b) draws U(-b, b) (PyTorch's default Linear and xavier inits)."""
     per_member = []
     for seed in seeds:
         g = torch.Generator().manual_seed(seed)
         tensors = {}
         for name, shape in shapes.items():
-            std = init[name]
-            if std > 0:
-                tensors[name] = torch.randn(shape, generator=g, dtype=torch.float64) * std
+            spec = init[name]
+            if isinstance(spec, tuple):  # ("uniform", bound)
+                u = torch.rand(shape, generator=g, dtype=torch.float64)
+                tensors[name] = (2 * u - 1) * spec[1]
+            elif spec > 0:
+                tensors[name] = torch.randn(shape, generator=g, dtype=torch.float64) * spec
             else:
-                tensors[name] = torch.full(shape, 0.0 if std == 0 else 1.0, dtype=torch.float64)
+                tensors[name] = torch.full(shape, 0.0 if spec == 0 else 1.0, dtype=torch.float64)
         per_member.append(tensors)
     return {n: nn.Parameter(torch.stack([t[n] for t in per_member]).to(dtype)) for n in shapes}
 
@@ -179,7 +186,8 @@ class Transformer(StackedModule):
             )
             for n in shapes
         }
-        init["W_U"] = 1 / math.sqrt(n_classes)
+        # Nanda's code: W_U / sqrt(d_vocab) (its logits span the vocabulary); MED's: / sqrt(d_model)
+        init["W_U"] = s if cfg.unembed_scale == "d_model" else 1 / math.sqrt(n_classes)
         params = _stack_init(seeds, shapes, init, dtype)
         if cfg.embed_init != "normal":  # the other tensors stay those of the "normal" init
             params["W_E"] = nn.Parameter(

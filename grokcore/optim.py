@@ -25,13 +25,20 @@ def register_optimizer(name: str, build: Callable) -> None:
 
 def _adamw(o, params, members):
     if len({(m.betas, m.weight_decay) for m in members}) > 1:  # per-member β and decay
+        if o.amsgrad:
+            raise ValueError(
+                "OptimConfig.amsgrad=True needs one betas and weight_decay for the whole stack"
+            )
         return StackedAdamW(
             params,
             lr=o.lr,
             betas=[m.betas for m in members],
             weight_decay=[m.weight_decay for m in members],
+            eps=o.eps,
         )
-    return torch.optim.AdamW(params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
+    return torch.optim.AdamW(
+        params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay, eps=o.eps, amsgrad=o.amsgrad
+    )
 
 
 register_optimizer(
@@ -43,7 +50,7 @@ register_optimizer(
 register_optimizer(
     "adam",
     lambda o, params, members: torch.optim.Adam(
-        params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay
+        params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay, eps=o.eps, amsgrad=o.amsgrad
     ),
 )
 register_optimizer("adamw", _adamw)

@@ -27,7 +27,7 @@ from .models import StackedModule
 from .optim import make_optimizer  # noqa: F401  (re-exported: the one optimizer factory)
 from .probes import config_hooks
 from .records import RunRecord, new_record
-from .transforms import GradientTransform, from_config
+from .transforms import GradientTransform, clip_by_global_norm, from_config
 
 THRESHOLDS = (0.5, 0.9, 0.95, 0.99)
 METRICS = ("train_loss", "test_loss", "train_acc", "test_acc", "weight_norm")
@@ -234,6 +234,7 @@ def train_stack(
     tx = transform or from_config(cfg.method, seeds)
     transformed = transform is not None or cfg.method.name != "none"
     tx_state = tx.init({n: p.detach() for n, p in params.items()})
+    clip = None if cfg.optim.clip_norm is None else clip_by_global_norm(cfg.optim.clip_norm)
     hooks = config_hooks(cfg) + list(hooks)
     ctx = Context(list(cfgs), seeds, device, data, model, params, opt, data.train_idx)
     for hook in hooks:
@@ -327,6 +328,9 @@ def train_stack(
                     for n, g in new.items()
                 }
             grads = new
+        if clip is not None:  # after the method, as the NeuralGrok code's clip_grad_norm_
+            with torch.no_grad():
+                grads, _ = clip.update(grads, (), params)
         if step % cfg.eval_every == 0:
             ctx.raw, ctx.grads = raw, grads
             for hook in hooks:

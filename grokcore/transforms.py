@@ -182,6 +182,18 @@ def rescale(c: float, targets: Sequence[str] | None = None) -> GradientTransform
     return GradientTransform(lambda params: (), update)
 
 
+def clip_by_global_norm(max_norm: float) -> GradientTransform:
+    """torch.nn.utils.clip_grad_norm_ per member: scale every tensor of a member by
+    min(1, max_norm / (its global L2 norm + 1e-6)) (OptimConfig.clip_norm; NeuralGrok code)."""
+
+    def update(grads, state, params):
+        total = torch.sqrt(sum(g.flatten(1).pow(2).sum(1) for g in grads.values()))  # [M]
+        scale = (max_norm / (total + 1e-6)).clamp_max(1.0)
+        return {n: g * scale.view(-1, *(1,) * (g.ndim - 1)) for n, g in grads.items()}, state
+
+    return GradientTransform(lambda params: (), update)
+
+
 # ---- Grokfast (Lee et al. 2024), exactly as ironjr/grokfast's grokfast.py ------------------
 
 

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "book"))
 from build import chapter_packages  # noqa: E402
 
+from grokcore.baselines import BASELINES  # noqa: E402
 from grokcore.claims import VERDICTS, Claim  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -21,8 +22,11 @@ RECORDED = json.loads((ROOT / "book" / "results" / "claims-cpu.json").read_text(
 
 
 def declared(notebook: Path) -> dict[str, Claim]:
+    """The chapter's CLAIMS and its "baseline first" claims (grokcore.baselines)."""
     (package,) = chapter_packages(notebook)
-    return importlib.import_module(f"chapters.{package}.claims").CLAIMS
+    module = importlib.import_module(f"chapters.{package}.claims")
+    base = {BASELINES[b].claim.id: BASELINES[b].claim for b in getattr(module, "BASELINE_IDS", ())}
+    return {**base, **module.CLAIMS}
 
 
 def _num(x):

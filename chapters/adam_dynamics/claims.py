@@ -927,3 +927,9 @@ def describe_correlation(s: dict) -> str:
         f"Pearson r = {s['r']:.3f}, 95% CI [{s['lo']:.3f}, {s['hi']:.3f}] (Fisher z), "
         f"p = {s['p']:.2g} (normal approximation), n = {s['n']} runs"
     )
+
+
+# Baseline first (grokcore.baselines): Nanda et al.'s transformer and run (the modular-addition
+# setup the blog starts from), rerun at the source's own setup (grokcore.presets) from shipped
+# records; the notebook puts these rows first in its table.
+BASELINE_IDS = ("nanda",)

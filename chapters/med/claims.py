@@ -502,3 +502,9 @@ def _resnet_rows(out: _Rows, resnet: Sequence) -> None:
             for r in resnet
         ),
     )
+
+
+# Baseline first (grokcore.baselines): the MED paper's §6.1 random-split run, rerun at the
+# source's own setup (grokcore.presets) from shipped records; the notebook puts these rows first
+# in its table.
+BASELINE_IDS = ("med",)

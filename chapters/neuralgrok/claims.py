@@ -778,3 +778,9 @@ def results(
     if set(rows) != set(CLAIMS):
         raise RuntimeError(f"rows {sorted(rows)} do not match CLAIMS {sorted(CLAIMS)}")
     return [rows[cid] for cid in CLAIMS]
+
+
+# Baseline first (grokcore.baselines): NeuralGrok's standard run and Grokfast's README runs (x*y
+# mod 97), rerun at the source's own setup (grokcore.presets) from shipped records; the notebook
+# puts these rows first in its table.
+BASELINE_IDS = ("neuralgrok", "grokfast_ema", "grokfast_ma")

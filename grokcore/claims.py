@@ -157,6 +157,10 @@ class Claim:
         )
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tuple[str, str]:
     """(verdict, reason) of an estimate's interval against a band (see the module docstring)."""
     a, b = band
@@ -169,7 +173,7 @@ def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tupl
             f"no seed has a value ({est.missing} runs without one, {est.diverged} diverged)",
         )
     if est.n < min_seeds:
-        return "inconclusive", f"{est.n} seeds, fewer than the {min_seeds} declared"
+        return "inconclusive", f"{_count(est.n, 'seed')}, fewer than the {min_seeds} declared"
     if lo >= a and hi <= b:
         return "reproduced", "the interval lies inside the band"
     if hi < a or lo > b:
@@ -177,7 +181,8 @@ def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tupl
     if not est.identified and est.censored:
         return (
             "not testable at this budget",
-            f"{est.censored} censored seeds leave only a bound, which does not decide",
+            f"{_count(est.censored, 'censored seed')} "
+            f"{'leaves' if est.censored == 1 else 'leave'} only a bound, which does not decide",
         )
     return "inconclusive", "the interval crosses the band's edge"
 

@@ -109,3 +109,15 @@ def test_table_bundle_carries_json_and_tally_counts_every_verdict():
     assert "the paper&#x27;s Fig. 1" in bundle["text/html"]  # the band's why is shown
     counts = tally(rows)
     assert list(counts["01_x"]) == list(VERDICTS) and counts["01_x"]["reproduced"] == 1
+
+
+def test_reasons_count_one_seed_in_the_singular():
+    from grokcore.claims import verdict_of
+    from grokcore.estimates import Estimate
+
+    one = Estimate(1.0, 0.5, 2.0, n=1)
+    assert verdict_of(one, (0.0, 3.0), 5)[1] == "1 seed, fewer than the 5 declared"
+    bound = Estimate(None, 4.0, math.inf, n=6, censored=1, bound="lower")
+    assert verdict_of(bound, (1.0, 5.0), 5)[1].startswith("1 censored seed leaves only a bound")
+    bound = Estimate(None, 4.0, math.inf, n=6, censored=3, bound="lower")
+    assert verdict_of(bound, (1.0, 5.0), 5)[1].startswith("3 censored seeds leave only a bound")

@@ -215,6 +215,7 @@ def figure(runs: dict[str, list[RunRecord]]):
     if not runs:
         axes[0].set_axis_off()
     fig.tight_layout()
+    plt.close(fig)  # the caller displays it (once)
     return fig
 
 

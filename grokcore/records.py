@@ -284,19 +284,61 @@ class Restamp:
     rewritten: list[Path]  # records rewritten with the current fingerprint (empty on a mismatch)
 
 
+def _stack_of(s: Stale, stale: Sequence[Stale]) -> list[Stale] | None:
+    """The stale records trained in one stack with s (same stack key, same stack wall time:
+    members share their meta), in the stack's order (meta "stack_seeds"; seed order for records
+    made before it was recorded); None if they are not all stale here."""
+    size = s.record.meta.get("stack_size", 1)
+    if size == 1:
+        return [s]
+    key, wall = s.record.cfg.stack_key, s.record.meta.get("wall_s")
+    members = {
+        t.record.key: t
+        for t in stale
+        if t.record.meta.get("wall_s") == wall and t.record.cfg.stack_key == key
+    }
+    if len(members) != size:
+        return None
+    order = s.record.meta.get("stack_seeds")  # recorded since 2026-12; older stacks: seed order
+    if order is not None and sorted(order) != sorted(t.record.cfg.seed for t in members.values()):
+        return None
+    rank = {
+        seed: i
+        for i, seed in enumerate(order or sorted(t.record.cfg.seed for t in members.values()))
+    }
+    return sorted(members.values(), key=lambda t: rank[t.record.cfg.seed])
+
+
+def _retrain(members: list[Stale], device: str) -> list[RunRecord]:
+    """Train the members as one unit, as they were trained: one stack, the recorded thread count
+    (float sums group by thread, so another count moves the last bits)."""
+    import torch
+
+    from .sweep import run_unit
+
+    threads = members[0].record.meta.get("threads")
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        return run_unit([m.record.cfg for m in members], device)
+    finally:
+        torch.set_num_threads(before)
+
+
 def restamp(
     stale: Sequence[Stale], sample: int | None = None, seed: int = 0, device: str = "cpu"
 ) -> Restamp:
-    """Retrain a seeded random sample of the stale records with the current code, one run per
-    unit; if every history equals its record bit for bit, rewrite every stale record with the
-    current code's stamp, else change nothing.
+    """Retrain a seeded random sample of the stale records with the current code, each as it
+    was trained (its whole stack, its thread count); if every retrained history equals its
+    record bit for bit, rewrite every stale record with the current code's stamp, else change
+    nothing.
 
     The sample has `sample` records (default: default_sample), at least one, and at least one of
     each code change (records with the same old and new fingerprint: e.g. one per chapter whose
-    package changed). A record trained in a stack or on another device may not reproduce here
-    bit for bit: restamp where it was made (a mismatch refuses, it never passes wrongly)."""
-    from .sweep import run_unit
-
+    package changed). A record whose stack-mates are not all stale here cannot be retrained as it
+    was and is not picked. A record trained on another device may not reproduce here bit for
+    bit: restamp where it was made (a mismatch refuses, it never passes wrongly)."""
     if not stale:
         return Restamp([], None, [])
     n = len(stale)
@@ -304,18 +346,24 @@ def restamp(
     rng = random.Random(seed)
     groups: dict[tuple[str, str], list[Stale]] = {}
     for s in sorted(stale, key=lambda s: (s.record.key, str(s.path))):
-        groups.setdefault((s.record.code, code_of(s.record.cfg).fingerprint), []).append(s)
+        if _stack_of(s, stale) is not None:
+            groups.setdefault((s.record.code, code_of(s.record.cfg).fingerprint), []).append(s)
     picked = [rng.choice(g) for _, g in sorted(groups.items())]
     taken = {id(s) for s in picked}
     rest = [s for g in groups.values() for s in g if id(s) not in taken]
     picked += rng.sample(rest, max(0, min(k - len(picked), len(rest))))
-    checked = []
+    checked: list[str] = []
+    done: set[str] = set()
     for s in picked:
-        fresh = run_unit([s.record.cfg], device)[0]
-        checked.append(s.record.key)
-        diff = first_difference(s.record.history, json.loads(json.dumps(fresh.history)))
-        if diff is not None:
-            return Restamp(checked, f"{s.record.key} ({s.path}): {diff}", [])
+        if s.record.key in done:  # retrained with an earlier pick's stack
+            continue
+        members = _stack_of(s, stale) or [s]
+        for m, fresh in zip(members, _retrain(members, device)):
+            checked.append(m.record.key)
+            done.add(m.record.key)
+            diff = first_difference(m.record.history, json.loads(json.dumps(fresh.history)))
+            if diff is not None:
+                return Restamp(checked, f"{m.record.key} ({m.path}): {diff}", [])
     rewritten = []
     for s in stale:
         rec = s.record

@@ -356,6 +356,7 @@ def train_stack(
         "steps_per_s": (step - start) / wall,
         "train_steps_per_s": (step - start) / max(wall - eval_s - setup_s, 1e-9),
         "stack_size": m,
+        "stack_seeds": seeds,  # the members' order: a stack retrains bit for bit only in it
         "member_steps_per_s": m * (step - start) / wall,
         "torch": torch.__version__,
         "device": _device_name(device),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import matplotlib
+import matplotlib.pyplot as plt
 
 from grokcore import baselines
 from grokcore.baselines import BASELINES, Baseline
@@ -53,5 +54,6 @@ def test_cpu_scale_runs_each_seed_and_judges_the_median(monkeypatch):
     assert again[0].estimate == row.estimate or (again[0].estimate is None is row.estimate)
     fig = baselines.figure(runs)
     assert len(fig.axes) == 1 and fig.axes[0].get_xscale() == "log"
+    assert plt.get_fignums() == []  # closed: the notebook displays it once
     frame = baselines.table(rows)
     assert list(frame.index) == ["tiny"] and frame.loc["tiny", "verdict"] == row.verdict

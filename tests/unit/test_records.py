@@ -355,3 +355,44 @@ def test_transforms_registered_in_a_notebook_train_in_this_process(tmp_cache, mo
         recs = run_or_load(cfgs, workers=2)
     plain = run_or_load([c.replace(method=MethodConfig()) for c in cfgs], workers=1)
     assert [r.history for r in recs] == [r.history for r in plain]
+
+
+def test_restamp_retrains_a_stacked_record_with_its_stack_and_threads(monkeypatch, fresh_hashes):
+    """A record trained in a stack is retrained in that stack, in its order (the members'
+    numbers depend on it), at the thread count it was trained with; every member is compared."""
+    import torch
+
+    from grokcore import sweep
+
+    cfgs = [CFG.replace(seed=s) for s in (4, 2, 7)]
+    old = run_or_load(cfgs, workers=1, max_stack=3)
+    assert {r.meta["stack_size"] for r in old} == {3}
+    edit(monkeypatch, "grokcore/train.py")
+    stale, _ = records.find_stale()
+    units, threads = [], []
+    real = sweep.run_unit
+
+    def spy(unit, device="cpu"):
+        units.append([c.seed for c in unit])
+        threads.append(torch.get_num_threads())
+        return real(unit, device)
+
+    monkeypatch.setattr(sweep, "run_unit", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, old[0].meta["threads"] + 1))  # restamp sets the recorded one
+    try:
+        out = records.restamp(stale, sample=3)
+    finally:
+        torch.set_num_threads(before)
+    assert units == [[4, 2, 7]] and threads == [old[0].meta["threads"]]  # as it was trained
+    assert out.mismatch is None and sorted(out.checked) == sorted(r.key for r in old)
+    assert len(out.rewritten) == 3
+
+
+def test_restamp_skips_a_stack_whose_mates_are_not_all_stale(monkeypatch, fresh_hashes):
+    cfgs = [CFG.replace(seed=s) for s in range(2)]
+    run_or_load(cfgs, workers=1, max_stack=2)
+    edit(monkeypatch, "grokcore/train.py")
+    stale, _ = records.find_stale()
+    out = records.restamp(stale[:1], sample=1)  # its stack-mate is not among the stale
+    assert out.checked == [] and out.mismatch is None and len(out.rewritten) == 1

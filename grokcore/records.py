@@ -116,12 +116,38 @@ def record_path(key: str, root: Path | None = None) -> Path:
     return (root or cache_dir()) / key[:2] / f"{key}.json"
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def clean_temp(root: Path | None = None) -> list[Path]:
+    """Remove the temp files of record writes whose writer is gone (killed mid-write): they are
+    never read, but they would pile up. A temp file of a live process is left alone."""
+    removed = []
+    for tmp in (root or cache_dir()).glob("*/.*.tmp"):
+        parts = tmp.name.split(".")  # "", key, pid, random, "tmp"
+        if len(parts) >= 4 and parts[2].isdigit() and _alive(int(parts[2])):
+            continue
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    return removed
+
+
 def write_record(rec: RunRecord, root: Path | None = None, path: Path | None = None) -> Path:
     """Atomic write to `path` (default: the key's place under root or the cache): a temp file
     in the same folder, fsync, then rename over the target."""
     path = path or record_path(rec.key, root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    # the writer's pid in the name: a temp file a kill left behind is recognised and removed
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.{os.getpid()}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(fd, "w") as f:
             f.write(rec.to_json())

@@ -21,7 +21,17 @@ from typing import Any, Sequence
 import torch
 
 from .config import RunConfig
-from .records import CacheMiss, RunRecord, Stale, StaleRecords, lookup, record_path, write_record
+from .records import (
+    CacheMiss,
+    RunRecord,
+    Stale,
+    StaleRecords,
+    cache_dir,
+    clean_temp,
+    lookup,
+    record_path,
+    write_record,
+)
 
 # Allocator settings for the worker processes (no effect on results). Freshly mapped memory is
 # slow to touch on the CPU machines here: an elementwise op writing a new 10 MB tensor ran at
@@ -112,6 +122,11 @@ def _registering_modules() -> tuple[list[str], list[str]]:
     return sorted(modules), sorted(unreachable)
 
 
+def _failed(unit: list, e: BaseException) -> UnitFailed:
+    more = f" (and {len(unit) - 1} more seeds of its stack)" if len(unit) > 1 else ""
+    return UnitFailed(f"training failed for {unit[0]!r}{more}: {type(e).__name__}: {e}")
+
+
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -153,13 +168,92 @@ def run_or_load(
         workers = 1 if on_gpu else (workers or default_workers())
         if max_stack is None and not on_gpu:
             max_stack = 1
+        clean_temp()
         units = plan_units(todo, workers, max_stack)
-        for recs in _execute(units, executor, workers, device, progress):
+        locks = KeyLocks()
+        mine, theirs = [], []  # units this process trains; units another process is training
+        for u in units:
+            (mine if locks.try_take([c.key() for c in u]) else theirs).append(u)
+
+        def keep(recs: list[RunRecord]) -> None:
             for rec in recs:
                 for path in _targets(rec.key, stale.get(rec.key, [])):
                     write_record(rec, path=path)
                 found[rec.key] = rec
+            locks.release([r.key for r in recs])
+
+        try:
+            for recs in _execute(mine, executor, workers, device, progress):
+                keep(recs)
+            for u in theirs:  # wait for the other process, then read what it wrote
+                locks.take([c.key() for c in u])
+                left = []
+                for c in u:
+                    hit = lookup(c.key(), c)
+                    if hit.record is not None:
+                        found[c.key()] = hit.record
+                    else:  # it stopped without a record (killed or failed): train it here
+                        left.append(c)
+                for recs in _execute([left] if left else [], executor, 1, device, progress):
+                    keep(recs)
+        finally:
+            locks.release_all()
     return [found[c.key()] for c in cfgs]
+
+
+class UnitFailed(RuntimeError):
+    """A unit's training raised: the error names its configs; finished units were kept."""
+
+
+class KeyLocks:
+    """One lock file per record key (filelock, released by the OS if this process dies), so
+    that two processes sharing a cache never train the same config twice: the second waits
+    for the first and reads its record."""
+
+    def __init__(self, root: Path | None = None):
+        from filelock import FileLock
+
+        self._make = FileLock
+        self.root = (root or cache_dir()) / ".locks"
+        self.held: dict[str, Any] = {}
+
+    def _lock(self, key: str) -> Any:
+        path = self.root / key[:2] / f"{key}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return self._make(str(path))
+
+    def try_take(self, keys: Sequence[str]) -> bool:
+        """Take every key's lock now, or none of them (False: another process holds one)."""
+        from filelock import Timeout
+
+        taken = []
+        for key in keys:
+            lock = self._lock(key)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                for k, held in taken:
+                    held.release()
+                return False
+            taken.append((key, lock))
+        self.held.update(taken)
+        return True
+
+    def take(self, keys: Sequence[str]) -> None:
+        """Take every key's lock, waiting for the process that holds it."""
+        for key in keys:
+            lock = self._lock(key)
+            lock.acquire()
+            self.held[key] = lock
+
+    def release(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            lock = self.held.pop(key, None)
+            if lock is not None:
+                lock.release()
+
+    def release_all(self) -> None:
+        self.release(list(self.held))
 
 
 def _targets(key: str, stale: list[Stale]) -> list[Path]:
@@ -203,8 +297,12 @@ def _execute(
         )
         workers = 1
     if executor is None and (workers == 1 or len(units) == 1):
-        for u in units:
-            yield run_unit(u, device, progress)
+        for u in units:  # a failure ends the loop: the units after it are not started
+            try:
+                recs = run_unit(u, device, progress)
+            except Exception as e:
+                raise _failed(u, e) from e
+            yield recs
         return
     own = executor is None
     if own:
@@ -220,13 +318,27 @@ def _execute(
         from tqdm import tqdm
 
         bar = tqdm(total=len(units), unit="unit", file=sys.stderr, leave=False)
+    failed = None
     try:
         with _worker_env() if own else contextlib.nullcontext():  # workers start during the submits
-            futures = [executor.submit(run_unit, u, device) for u in units]
+            futures = {executor.submit(run_unit, u, device): u for u in units}
         for f in as_completed(futures):
-            yield f.result()
+            if f.cancelled():
+                continue
+            try:
+                recs = f.result()
+            except Exception as e:
+                if failed is None:  # cancel what has not started; running units finish, kept
+                    failed = _failed(futures[f], e)
+                    failed.__cause__ = e
+                    for g in futures:
+                        g.cancel()
+                continue
+            yield recs
             if bar is not None:
                 bar.update(1)
+        if failed is not None:
+            raise failed
     finally:
         if bar is not None:
             bar.close()

@@ -24,7 +24,7 @@ from grokcore.testing import (
     rope_ref,
     rope_vectorized,
 )
-from grokcore.train import build_model, steps_per_epoch
+from grokcore.train import build_model, steps_per_epoch, stream_seed, train_stack
 
 
 def small(name: str, **model):
@@ -311,3 +311,74 @@ def test_baselines_are_the_presets_stopped_at_the_sources_threshold():
     for b in BASELINES.values():  # room to see the source's time twice over
         per = steps_per_epoch(b.run()) if b.unit == "epochs" else 1
         assert b.budget >= 2 * b.reported * per, b.id
+
+
+def _final_state(run):
+    snaps = {-1: None}
+    train_stack([run], snapshots=snaps)
+    return {n: t[0] for n, t in snaps[-1].model.items()}
+
+
+def test_grokfast_training_loop_equals_the_codes_loop():
+    """The whole path of preset("grokfast") through train_stack (per-epoch shuffles, torch.split
+    batches with the last one kept, Adam with coupled L2, warmup) against the code's loop on the
+    reference decoder, float64, 3 epochs."""
+    run = small("grokfast", n_layers=1, d_model=8, n_heads=2, d_mlp=32)
+    run = dataclasses.replace(
+        run,
+        optim=dataclasses.replace(run.optim, batch_size=8, weight_decay=0.01, lr=1e-2),
+        num_steps=9,
+        eval_every=9,
+    )
+    ds = run.task.dataset(run.seed)
+    ref = RefDecoder(8, 1, 2, ds.n_vocab, ds.tokens.shape[1] + 1).double()
+    load_decoder(ref, build_model(run, ds, [run.seed]))  # train_stack's init
+    opt = torch.optim.Adam(ref.parameters(), lr=1e-2, betas=(0.9, 0.98), weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda u: 1 if u > 10 else u / 10)
+    g = torch.Generator().manual_seed(stream_seed(run.seed, 1))  # grokcore's batch stream
+    assert len(ds.train_idx) == 21  # 3 batches per epoch: 8, 8, 5
+    for _ in range(3):
+        order = ds.train_idx[torch.randperm(len(ds.train_idx), generator=g)]
+        for idx in torch.split(order, 8):
+            loss = F.cross_entropy(ref(ds.tokens[idx].T)[-1], ds.labels[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    ours = _final_state(run)
+    torch.testing.assert_close(ours["W_E"], ref.token_embeddings.weight.detach())
+    torch.testing.assert_close(ours["0_W_in"], ref.layers[0].mlp[0].weight.detach().T)
+    torch.testing.assert_close(ours["W_U"], ref.head.weight.detach().T)
+
+
+def test_egd_mlp_training_loop_equals_a_plain_sgd_loop():
+    """preset("egd_mlp") through train_stack against plain SGD on f(x) = ReLU(x W1 + b1) W2 with
+    the code's L2 term in the loss (0.5 * 1e-4 * (|W1|^2 + |W2|^2)), batches of n // bs."""
+    run = preset("egd_mlp", dtype="float64", num_steps=6, eval_every=6)
+    run = dataclasses.replace(
+        run,
+        task=dataclasses.replace(run.task, p=7),
+        optim=dataclasses.replace(run.optim, batch_size=8),
+    )
+    ds = run.task.dataset(run.seed)
+    init = {
+        n: t[0].detach().clone() for n, t in build_model(run, ds, [run.seed]).named_parameters()
+    }
+    w1, b1, w2 = (init[n].requires_grad_() for n in ("W1", "b1", "W2"))
+    x = F.one_hot(ds.inputs, 7).flatten(1).double()  # [N, 2p] concatenated one-hot
+    g = torch.Generator().manual_seed(stream_seed(run.seed, 1))
+    n = len(ds.train_idx)  # 24: 3 batches of 8 per epoch, none left over
+    for _ in range(2):
+        order = ds.train_idx[torch.randperm(n, generator=g)]
+        for j in range(n // 8):
+            idx = order[j * 8 : (j + 1) * 8]
+            out = F.relu(x[idx] @ w1 + b1) @ w2
+            loss = F.cross_entropy(out, ds.labels[idx])
+            loss = loss + 0.5 * 1e-4 * (w1.pow(2).sum() + w2.pow(2).sum())
+            gw1, gb1, gw2 = torch.autograd.grad(loss, (w1, b1, w2))
+            with torch.no_grad():
+                for p, gp in ((w1, gw1), (b1, gb1), (w2, gw2)):
+                    p -= 0.7 * gp
+    ours = _final_state(run)
+    for name, want in (("W1", w1), ("b1", b1), ("W2", w2)):
+        torch.testing.assert_close(ours[name], want.detach(), msg=name)

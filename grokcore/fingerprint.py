@@ -9,8 +9,9 @@ execute does.
 The files are
 
 - the library: every grokcore/*.py except the modules that only read records (LIBRARY_READERS:
-  plotting, claims, widgets, test fixtures, statistics) or only build configs (presets,
-  baselines: a config's values are in its key);
+  plotting, claims, widgets, test fixtures, statistics), only build configs (presets,
+  baselines: a config's values are in its key) or only move records and steer sweeps (store:
+  shipped stores; cluster: the Dask executor; campaign: budgets, progress, recompute);
 - for every config class in the config tree (dataclass fields, walked) that lives in a chapter
   package ``chapters.<name>``: that package's modules except its readers (CHAPTER_READERS:
   figures.py, claims.py, measures.py) and tests/. A reader that a training module of the package
@@ -51,6 +52,9 @@ LIBRARY_READERS = frozenset(
         "estimates.py",
         "presets.py",
         "baselines.py",
+        "store.py",
+        "cluster.py",
+        "campaign.py",
     }
 )
 # a chapter's modules that read records: figures, claim checks, per-seed measurements

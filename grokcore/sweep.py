@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 import torch
 
+from . import campaign, cluster, store
 from .config import RunConfig
 from .records import (
     CacheMiss,
@@ -149,14 +150,21 @@ def run_or_load(
     GROKCORE_REQUIRE_CACHE=1 raises CacheMiss instead of training (StaleRecords, naming them,
     when records are stale). On CPU each seed is its own unit unless max_stack says otherwise:
     stacking barely pays on a CPU, and a single run's float32 numbers then never depend on which
-    sweep it was part of. On a GPU, seeds stack (max_stack=None)."""
+    sweep it was part of. On a GPU, seeds stack (max_stack=None).
+
+    The environment steers a whole build (book/build.py, grokcore.campaign) without touching
+    the notebooks: GROKCORE_EXECUTOR (a dask.distributed scheduler, grokcore.cluster) is the
+    executor when none is given; GROKCORE_RECOMPUTE_SINCE (an ISO time) retrains records created
+    before it, once each; GROKCORE_DEADLINE stops cleanly (BudgetSpent) once it has passed;
+    GROKCORE_TRACE names the file each served key is appended to (grokcore.store)."""
     cfgs = list(cfgs)
     found: dict[str, RunRecord] = {}
     stale: dict[str, list[Stale]] = {}
+    since = campaign.recompute_since()
     if not recompute:
         for c in {c.key(): c for c in cfgs}.values():
             hit = lookup(c.key(), c)
-            if hit.record is not None:
+            if hit.record is not None and not campaign.older(hit.record, since):
                 found[c.key()] = hit.record
             elif hit.stale:
                 stale[c.key()] = hit.stale
@@ -165,11 +173,13 @@ def run_or_load(
         raise _require_cache_error(todo, stale)
     if todo:
         on_gpu = device != "cpu"
-        workers = 1 if on_gpu else (workers or default_workers())
+        executor = executor or cluster.from_env()
+        workers = 1 if on_gpu else (workers or cluster.workers(executor) or default_workers())
         if max_stack is None and not on_gpu:
             max_stack = 1
         clean_temp()
         units = plan_units(todo, workers, max_stack)
+        campaign.planned(units)
         locks = KeyLocks()
         mine, theirs = [], []  # units this process trains; units another process is training
         for u in units:
@@ -181,6 +191,7 @@ def run_or_load(
                     write_record(rec, path=path)
                 found[rec.key] = rec
             locks.release([r.key for r in recs])
+            campaign.finished(recs)
 
         try:
             for recs in _execute(mine, executor, workers, device, progress):
@@ -190,7 +201,7 @@ def run_or_load(
                 left = []
                 for c in u:
                     hit = lookup(c.key(), c)
-                    if hit.record is not None:
+                    if hit.record is not None and not campaign.older(hit.record, since):
                         found[c.key()] = hit.record
                     else:  # it stopped without a record (killed or failed): train it here
                         left.append(c)
@@ -198,6 +209,7 @@ def run_or_load(
                     keep(recs)
         finally:
             locks.release_all()
+    store.note_use(found)
     return [found[c.key()] for c in cfgs]
 
 
@@ -298,6 +310,7 @@ def _execute(
         workers = 1
     if executor is None and (workers == 1 or len(units) == 1):
         for u in units:  # a failure ends the loop: the units after it are not started
+            campaign.check_budget()
             try:
                 recs = run_unit(u, device, progress)
             except Exception as e:
@@ -337,6 +350,10 @@ def _execute(
             yield recs
             if bar is not None:
                 bar.update(1)
+            if failed is None and campaign.past_deadline():  # stop cleanly: as for a failure
+                failed = campaign.BudgetSpent("the time budget (GROKCORE_DEADLINE) is spent")
+                for g in futures:
+                    g.cancel()
         if failed is not None:
             raise failed
     finally:

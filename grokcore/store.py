@@ -1,0 +1,243 @@
+"""Shipped stores: the run records a chapter's verdicts come from, committed in compact form.
+
+A store is one xz-compressed JSON-lines file per chapter and scale,
+``book/results/store/<scale>/<name>.jsonl.xz``: a header line, then one record per line (the
+record's own JSON with its checksum), sorted by key. xz writes no timestamp, so packing the same
+records gives the same bytes and an unchanged store never dirties a checkout.
+
+How the book uses them (book/build.py):
+
+- ``unpack(scale)`` copies each shipped record into the cache where the cache has no current
+  record of that key, so that a fresh clone renders from them and trains only what is missing
+  or stale (a stale shipped record is unpacked as it is: run_or_load retrains it);
+- while a chapter executes, ``GROKCORE_TRACE`` names a file that ``note_use`` (called by
+  grokcore.sweep.run_or_load) appends every record key it serves to;
+- after a cpu or paper execution, ``pack(name, scale, keys)`` writes the traced records into the
+  chapter's store (rewritten only when its bytes change).
+
+    python -m grokcore.store list   [--scale S]            # stores, records, sizes, stale count
+    python -m grokcore.store unpack [--scale S]            # shipped records -> the cache
+    python -m grokcore.store verify [--scale S]            # as list: every line is read and checked
+
+This module moves records and never computes one: it is outside the code fingerprint
+(grokcore.fingerprint.LIBRARY_READERS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .records import (
+    RESULTS_DIR,
+    CorruptRecord,
+    RunRecord,
+    _import_code_of,
+    cache_dir,
+    lookup,
+    record_path,
+    staleness,
+    write_record,
+)
+
+STORE_DIR = RESULTS_DIR / "store"
+FORMAT = 1  # the header's "format": bump when the layout changes
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be read or written as asked (the message names the file)."""
+
+
+def store_path(name: str, scale: str, root: Path | None = None) -> Path:
+    return (root or STORE_DIR) / scale / f"{name}.jsonl.xz"
+
+
+def stores(scale: str | None = None, root: Path | None = None) -> list[Path]:
+    """The store files of a scale (every scale: None), sorted."""
+    base = root or STORE_DIR
+    return sorted(base.glob(f"{scale or '*'}/*.jsonl.xz"))
+
+
+# ---- reading and writing
+
+
+def read_store(path: Path) -> list[RunRecord]:
+    """Every record of a store, each validated (schema, checksum, key); a store with a bad line
+    raises StoreError naming the file and line: a shipped store is never half used."""
+    try:
+        lines = lzma.decompress(path.read_bytes()).decode().splitlines()
+    except (OSError, lzma.LZMAError, UnicodeDecodeError) as e:
+        raise StoreError(f"{path}: not a readable xz store ({e})") from None
+    if not lines:
+        raise StoreError(f"{path}: empty (no header)")
+    try:
+        header = json.loads(lines[0])
+    except json.JSONDecodeError:
+        header = None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise StoreError(f"{path}: header is not a format-{FORMAT} store header: {lines[0][:80]}")
+    records = []
+    for i, line in enumerate(lines[1:], start=2):
+        try:
+            _import_code_of(json.loads(line))  # chapter config classes for from_dict
+            records.append(RunRecord.from_json(line))
+        except (CorruptRecord, json.JSONDecodeError, ImportError) as e:
+            raise StoreError(f"{path}: line {i} is not a valid record ({e})") from None
+    if header.get("records") != len(records):
+        raise StoreError(f"{path}: header says {header.get('records')} records, has {len(records)}")
+    return records
+
+
+def encode(name: str, scale: str, records: Iterable[RunRecord]) -> bytes:
+    """A store's bytes: deterministic for the same records (sorted by key, no timestamps)."""
+    recs = sorted({r.key: r for r in records}.values(), key=lambda r: r.key)
+    header = {"format": FORMAT, "name": name, "scale": scale, "records": len(recs)}
+    text = "\n".join([json.dumps(header, sort_keys=True)] + [r.to_json() for r in recs]) + "\n"
+    return lzma.compress(text.encode(), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=9)
+
+
+def write_store(path: Path, data: bytes) -> bool:
+    """Atomically replace path with data unless it already holds them; True if written."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+# ---- which records a chapter used
+
+
+def note_use(keys: Iterable[str]) -> None:
+    """Append keys to the file GROKCORE_TRACE names (nothing when it is unset). One write per
+    call in append mode: concurrent writers do not interleave within a line."""
+    path = os.environ.get("GROKCORE_TRACE")
+    if not path:
+        return
+    text = "".join(f"{k}\n" for k in keys)
+    if text:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as f:
+            f.write(text)
+
+
+def traced(path: Path) -> list[str]:
+    """The distinct keys a trace file lists, in first-use order (none if it does not exist)."""
+    if not path.exists():
+        return []
+    return list(dict.fromkeys(line for line in path.read_text().split() if line))
+
+
+def pack(name: str, scale: str, keys: Iterable[str], root: Path | None = None) -> tuple[Path, bool]:
+    """Write the current records of keys into the store name/scale; (its path, whether its bytes
+    changed). A key with no current record (none, or only stale ones) is an error that names it:
+    a store never ships records older code made."""
+    records, missing = [], []
+    for key in dict.fromkeys(keys):
+        hit = lookup(key)
+        if hit.record is None:
+            missing.append(key)
+        else:
+            records.append(hit.record)
+    if missing:
+        raise StoreError(
+            f"store {scale}/{name}: {len(missing)} keys have no current record, e.g. {missing[:3]}"
+        )
+    path = store_path(name, scale, root)
+    return path, write_store(path, encode(name, scale, records))
+
+
+@dataclass
+class Unpacked:
+    """What unpack did: records copied into the cache, kept (the cache had a current one), and
+    copied stale (made by older code: run_or_load retrains them)."""
+
+    copied: int = 0
+    kept: int = 0
+    stale: int = 0
+    stores: int = 0
+
+
+def unpack(scale: str, names: Iterable[str] | None = None, root: Path | None = None) -> Unpacked:
+    """Copy a scale's shipped records into the cache (GROKCORE_CACHE), each unless the cache
+    already holds a current record of its key (a run made here is never replaced)."""
+    out = Unpacked()
+    wanted = set(names) if names is not None else None
+    for path in stores(scale, root):
+        if wanted is not None and path.name.removesuffix(".jsonl.xz") not in wanted:
+            continue
+        out.stores += 1
+        for rec in read_store(path):
+            target = record_path(rec.key)
+            if target.exists():
+                try:
+                    have = RunRecord.from_json(target.read_text(), expect_key=rec.key)
+                except CorruptRecord:
+                    have = None
+                if have is not None and (
+                    have.to_json() == rec.to_json() or staleness(have) is None
+                ):
+                    out.kept += 1
+                    continue
+            write_record(rec, path=target)
+            if staleness(rec) is None:
+                out.copied += 1
+            else:
+                out.stale += 1
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m grokcore.store", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument("command", choices=("list", "unpack", "verify"))
+    p.add_argument("--scale", help="one scale (default: every scale; unpack: cpu)")
+    args = p.parse_args(argv)
+    repo = str(RESULTS_DIR.parents[1])
+    if repo not in sys.path:  # chapters/ (the records' config classes) importable
+        sys.path.insert(0, repo)
+    if args.command == "unpack":
+        scale = args.scale or "cpu"
+        u = unpack(scale)
+        print(
+            f"{u.stores} stores ({scale}) -> {cache_dir()}: {u.copied} copied, "
+            f"{u.kept} kept, {u.stale} stale"
+        )
+        return 0
+    total = 0
+    for path in stores(args.scale):
+        recs = read_store(path)
+        n_stale = sum(staleness(r) is not None for r in recs)
+        size = path.stat().st_size
+        total += size
+        print(
+            f"{path.relative_to(STORE_DIR)}: {len(recs)} records, {size / 1e6:.2f} MB, "
+            f"{n_stale} stale"
+        )
+    print(f"total {total / 1e6:.2f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    from grokcore import store as _store  # one module object, not a __main__ copy
+
+    sys.exit(_store.main())

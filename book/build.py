@@ -15,6 +15,18 @@ in ``<out>/_build/src`` and runs ``jupyter-book build`` with warnings as errors 
 A cpu or paper build into ``book/`` records the verdicts in ``book/results/claims-<scale>.json``
 (the README's table); with ``--only`` it replaces just that chapter's rows there (the other
 chapters must have been executed into ``book/chapters`` before, at any scale).
+
+Run records come from the shipped stores (grokcore.store): before executing, the scale's stores
+are unpacked into the cache, so a fresh clone renders from them and trains only what is missing
+or stale. While a chapter executes, every record key it uses is traced; after a cpu or paper
+execution into ``book/`` the chapter's store ``book/results/store/<scale>/<stem>.jsonl.xz`` is
+rewritten from them (only when its bytes change).
+
+``--recompute`` retrains every run of the executed chapters (each once; a killed recompute
+resumes with ``--recompute-since`` and the time it printed), leaves the shipped stores and
+verdicts as they are, and ends with a table of every verdict and estimate that moved against
+the shipped ones and how many run histories are bit for bit the shipped ones. ``--executor
+tcp://host:8786`` trains on a dask.distributed cluster (grokcore.cluster).
 """
 
 from __future__ import annotations
@@ -28,11 +40,13 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 import yaml
 
+from grokcore import store
 from grokcore.claims import JSON_FIELDS, VERDICTS, tally
 
 BOOK = Path(__file__).resolve().parent
@@ -107,8 +121,16 @@ def read_meta(executed: Path) -> dict:
         return {}
 
 
-def execute(source: Path, executed: Path, scale: str) -> tuple[float, bool]:
-    """Run ``source`` with papermill into ``executed`` unless the cached copy is current.
+def trace_path(scale: str, stem: str) -> Path:
+    """Where the record keys a chapter's execution used are listed (gitignored)."""
+    return ROOT / ".cache" / "trace" / scale / f"{stem}.keys"
+
+
+def execute(
+    source: Path, executed: Path, scale: str, trace: Path | None = None
+) -> tuple[float, bool]:
+    """Run ``source`` with papermill into ``executed`` unless the cached copy is current,
+    listing the record keys it uses in ``trace`` (grokcore.store.note_use).
 
     Returns (wall seconds, reused). Raises BuildError naming the notebook on any error output.
     """
@@ -121,6 +143,10 @@ def execute(source: Path, executed: Path, scale: str) -> tuple[float, bool]:
 
     executed.parent.mkdir(parents=True, exist_ok=True)
     print(f"executing {source.name} (scale={scale}) ...", flush=True)
+    if trace is not None:
+        trace.parent.mkdir(parents=True, exist_ok=True)
+        trace.write_text("")
+        os.environ["GROKCORE_TRACE"] = str(trace)  # the kernel inherits it
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
@@ -137,6 +163,8 @@ def execute(source: Path, executed: Path, scale: str) -> tuple[float, bool]:
             f"{source.name}: cell In [{err.exec_count}] raised {err.ename}: "
             f"{err.evalue}\n  (the executed copy shows the traceback: {executed})"
         ) from None
+    finally:
+        os.environ.pop("GROKCORE_TRACE", None)
     wall = round(time.perf_counter() - start, 1)
 
     nb = nbformat.read(executed, as_version=4)
@@ -285,6 +313,62 @@ def build_html(src: Path, out: Path) -> None:
         )
 
 
+def pack_chapter(stem: str, scale: str) -> str:
+    """Write the records a chapter's execution used into its shipped store; a summary."""
+    keys = store.traced(trace_path(scale, stem))
+    if not keys:
+        return "no run records"
+    path, changed = store.pack(stem, scale, keys)
+    size = path.stat().st_size / 1e6
+    return f"{len(keys)} records, {size:.2f} MB, {'rewritten' if changed else 'unchanged'}"
+
+
+MOVED_FIELDS = ("verdict", "estimate", "ci_low", "ci_high", "n", "censored")
+
+
+def recompute_report(new: list[dict], shipped: list[dict], stems: list[str], scale: str) -> str:
+    """Markdown: every claim row whose verdict or estimate moved against the shipped verdicts,
+    and how many retrained run histories equal the shipped records bit for bit."""
+    from grokcore.records import first_difference, lookup
+
+    old = {(r["chapter"], r["id"]): r for r in shipped}
+    lines = ["| chapter | claim | field | shipped | recomputed |", "|---|---|---|---|---|"]
+    moved = same = 0
+    for row in new:
+        ref = old.get((row["chapter"], row["id"]))
+        if ref is None:
+            lines.append(f"| {row['chapter']} | {row['id']} | (new row) | | {row['verdict']} |")
+            moved += 1
+            continue
+        diffs = [f for f in MOVED_FIELDS if ref.get(f) != row.get(f)]
+        for f in diffs:
+            lines.append(f"| {row['chapter']} | {row['id']} | {f} | {ref.get(f)} | {row.get(f)} |")
+        moved += bool(diffs)
+        same += not diffs
+    out = [f"Claims: {same} rows unchanged, {moved} moved (of {len(new)}).", ""]
+    out += lines if moved else []
+    identical, differ = 0, []
+    for stem in stems:
+        path = store.store_path(stem, scale)
+        if not path.exists():
+            continue
+        for rec in store.read_store(path):
+            now = lookup(rec.key).record
+            diff = None if now is None else first_difference(rec.history, now.history)
+            if now is not None and diff is None:
+                identical += 1
+            else:
+                differ.append(f"{stem} {rec.key}: {diff or 'no current record'}")
+    out += [
+        "",
+        f"Run histories: {identical} bit for bit equal to the shipped ones, {len(differ)} differ.",
+    ]
+    out += [f"- {d}" for d in differ[:20]] + (
+        [f"- ... {len(differ) - 20} more"] if len(differ) > 20 else []
+    )
+    return "\n".join(out) + "\n"
+
+
 def print_times(rows: list[tuple[str, str]]) -> None:
     """Print the wall-time table at the end of a build."""
     width = max(len(name) for name, _ in rows)
@@ -300,6 +384,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--only", metavar="STEM", help="execute only this notebook, e.g. 01_egd_toy")
     p.add_argument("--force", action="store_true", help="re-execute even if cached")
     p.add_argument("--out", type=Path, default=BOOK, help="output folder (default book/)")
+    p.add_argument(
+        "--recompute",
+        action="store_true",
+        help="retrain every run and compare the verdicts and histories with the shipped ones",
+    )
+    p.add_argument(
+        "--recompute-since",
+        metavar="ISO",
+        help="resume a recompute: retrain only records created before this time",
+    )
+    p.add_argument(
+        "--executor",
+        metavar="ADDRESS",
+        help="train on a dask.distributed scheduler (tcp://host:8786) or local:N workers",
+    )
     p.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -310,6 +409,13 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     t0 = time.perf_counter()
     subprocess.run(["bash", str(BOOK / "fetch_assets.sh")], check=True)
+    if args.executor:
+        os.environ["GROKCORE_EXECUTOR"] = args.executor
+    recompute = args.recompute or bool(args.recompute_since)
+    if recompute:
+        since = args.recompute_since or datetime.now(timezone.utc).isoformat()
+        os.environ["GROKCORE_RECOMPUTE_SINCE"] = since
+        print(f"recomputing every run created before {since} (resume: --recompute-since {since})")
     # Kernels inherit this environment: grokcore importable without an install, and matplotlib's
     # inline backend (not a GUI one). Not MPLBACKEND=Agg: the kernel would then drop its figures.
     pythonpath = [str(ROOT), os.environ.get("PYTHONPATH", "")]
@@ -327,6 +433,17 @@ def main(argv: list[str] | None = None) -> int:
         raise BuildError(f"--only {args.only}: no such notebook (have {stems})")
 
     rows = []
+    t_unpack = time.perf_counter()
+    u = store.unpack(args.scale)
+    if u.stores:
+        rows.append(
+            (
+                "unpack stores",
+                f"{time.perf_counter() - t_unpack:.1f} s ({u.copied} records copied, "
+                f"{u.kept} kept, {u.stale} stale: retrained when used)",
+            )
+        )
+    ship = out == BOOK.resolve() and args.scale != "smoke" and not recompute
     for source in sources:
         executed = out / "chapters" / f"{source.stem}.ipynb"
         if args.only and source.stem != args.only:
@@ -334,19 +451,32 @@ def main(argv: list[str] | None = None) -> int:
                 raise BuildError(f"{source.stem} was never executed: build it without --only")
             rows.append((source.stem, "kept (--only)"))
             continue
-        if args.force and executed.exists():
+        if (args.force or recompute) and executed.exists():
             executed.unlink()
-        wall, reused = execute(source, executed, args.scale)
+        wall, reused = execute(source, executed, args.scale, trace_path(args.scale, source.stem))
         rows.append(
             (source.stem, f"cached ({wall:.1f} s when executed)" if reused else f"{wall:.1f} s")
         )
+        if ship and not reused:
+            rows.append((f"  store {source.stem}", pack_chapter(source.stem, args.scale)))
 
     claims = {stem: read_claims(out / "chapters" / f"{stem}.ipynb") for stem in stems}
     flat = [row for rows in claims.values() for row in rows]
     (out / "_build").mkdir(parents=True, exist_ok=True)
     (out / "_build" / "claims.json").write_text(json.dumps(flat, indent=1) + "\n")
-    if out == BOOK.resolve() and args.scale != "smoke":
-        path = BOOK / "results" / f"claims-{args.scale}.json"
+    path = BOOK / "results" / f"claims-{args.scale}.json"
+    if recompute:
+        shipped = json.loads(path.read_text()) if path.exists() else []
+        done = [args.only] if args.only else stems
+        report = recompute_report(
+            [r for r in flat if r["chapter"] in done],
+            [r for r in shipped if r["chapter"] in done],
+            done,
+            args.scale,
+        )
+        (out / "_build" / "recompute.md").write_text(report)
+        print("\n" + report + f"(also in {out / '_build' / 'recompute.md'})")
+    elif out == BOOK.resolve() and args.scale != "smoke":
         if args.only:  # replace this chapter's rows, keep the others' recorded verdicts
             flat = merge_chapter(path, claims[args.only], args.only, stems)
         snapshot(flat, path)

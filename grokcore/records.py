@@ -15,17 +15,26 @@ A change that keeps the numbers (a refactor) keeps its records by proving it:
 
 restamp retrains a seeded sample of the stale records and, only if every history matches bit for
 bit, rewrites all of them with the current fingerprint (atomically).
+
+Float sums are bit-exact only on one kind of CPU (a record's meta "cpu" says which: AVX2 and
+AVX-512 kernels group sums differently). Where the records were made on another kind,
+``restamp --against REV`` asks the question restamp is for on this machine: it retrains the
+sample with the code at git revision REV (checked to be the code that made the records: same
+fingerprint) and with the current code, and re-stamps only if the two agree bit for bit.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import importlib
 import json
 import math
 import os
+import platform
 import random
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -228,7 +237,11 @@ def new_record(cfg: Any, history: dict, summary: dict, meta: dict) -> RunRecord:
     and its creation time (kept from meta when a chapter re-keys a record it trained)."""
     final = {k: v[-1] for k, v in history.items() if k != "step" and v}
     code = code_of(cfg)
-    meta = {**meta, "created": meta.get("created") or datetime.now(timezone.utc).isoformat()}
+    meta = {
+        **meta,
+        "created": meta.get("created") or datetime.now(timezone.utc).isoformat(),
+        "cpu": meta.get("cpu") or cpu_kind(),
+    }
     return RunRecord(
         config_key(cfg),
         to_dict(cfg),
@@ -239,6 +252,25 @@ def new_record(cfg: Any, history: dict, summary: dict, meta: dict) -> RunRecord:
         code.fingerprint,
         dict(code.hashes),
         git_state(),
+    )
+
+
+@functools.cache
+def cpu_kind() -> str:
+    """The host CPU as far as float results go: architecture, the vector ISA PyTorch's kernels
+    use, and the model name (e.g. "x86_64 AVX2 AMD EPYC")."""
+    import torch
+
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.partition(":")[2].strip()
+                break
+    except OSError:
+        pass
+    return " ".join(
+        filter(None, [platform.machine(), torch.backends.cpu.get_cpu_capability(), model])
     )
 
 
@@ -352,8 +384,91 @@ def _retrain(members: list[Stale], device: str) -> list[RunRecord]:
         torch.set_num_threads(before)
 
 
+_AT_REV = """
+import importlib, json, sys
+from pathlib import Path
+import torch
+from grokcore.config import from_dict
+from grokcore.fingerprint import code_of
+from grokcore.sweep import run_unit
+job = json.load(sys.stdin)
+for label in job["labels"]:
+    parts = Path(label).with_suffix("").parts
+    if label.endswith(".py") and parts[0] == "chapters":
+        try:
+            importlib.import_module(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+        except ModuleNotFoundError:
+            pass
+if job["threads"]:
+    torch.set_num_threads(job["threads"])
+cfgs = [from_dict(d) for d in job["configs"]]
+recs = run_unit(cfgs, job["device"])
+out = [
+    {"key": r.key, "code": code_of(c).fingerprint, "history": r.history}
+    for r, c in zip(recs, cfgs)
+]
+sys.stdout.write(json.dumps(out))
+"""
+
+
+@functools.cache
+def _worktree(rev: str) -> Path:
+    """A detached checkout of git revision rev (removed when this process exits)."""
+    import atexit
+    import shutil
+
+    path = Path(tempfile.mkdtemp(prefix="grokcore-rev-"))
+    try:
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", "--force", str(path), rev],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    except subprocess.CalledProcessError as e:
+        raise ValueError(f"--against {rev}: not a revision git can check out ({e.stderr.strip()})")
+
+    def remove() -> None:
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", str(path)],
+            capture_output=True,
+        )
+        shutil.rmtree(path, ignore_errors=True)
+
+    atexit.register(remove)
+    return path
+
+
+def _retrain_at(rev: str, members: list[Stale], device: str) -> list[dict]:
+    """Train the members as one unit with the code at git revision rev, in a subprocess run in
+    a checkout of it: [{key, code (that code's fingerprint), history}] per member."""
+    tree = _worktree(rev)
+    job = {
+        "configs": [m.record.config for m in members],
+        "labels": sorted({label for m in members for label in m.record.code_files}),
+        "threads": members[0].record.meta.get("threads"),
+        "device": device,
+    }
+    env = {**os.environ, "PYTHONPATH": str(tree), "GROKCORE_CACHE": str(tree / ".cache")}
+    run = subprocess.run(
+        [sys.executable, "-c", _AT_REV],
+        input=json.dumps(job),
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if run.returncode != 0:
+        raise RuntimeError(f"retraining at {rev} failed:\n{run.stderr[-2000:]}")
+    return json.loads(run.stdout)
+
+
 def restamp(
-    stale: Sequence[Stale], sample: int | None = None, seed: int = 0, device: str = "cpu"
+    stale: Sequence[Stale],
+    sample: int | None = None,
+    seed: int = 0,
+    device: str = "cpu",
+    against: str | None = None,
 ) -> Restamp:
     """Retrain a seeded random sample of the stale records with the current code, each as it
     was trained (its whole stack, its thread count); if every retrained history equals its
@@ -364,7 +479,9 @@ def restamp(
     each code change (records with the same old and new fingerprint: e.g. one per chapter whose
     package changed). A record whose stack-mates are not all stale here cannot be retrained as it
     was and is not picked. A record trained on another device may not reproduce here bit for
-    bit: restamp where it was made (a mismatch refuses, it never passes wrongly)."""
+    bit: restamp where it was made, or pass `against`, a git revision whose code made the
+    records: the sample is then retrained with that code and with the current one, here, and
+    the two must agree bit for bit (a mismatch refuses, it never passes wrongly)."""
     if not stale:
         return Restamp([], None, [])
     n = len(stale)
@@ -384,12 +501,26 @@ def restamp(
         if s.record.key in done:  # retrained with an earlier pick's stack
             continue
         members = _stack_of(s, stale) or [s]
-        for m, fresh in zip(members, _retrain(members, device)):
+        if against is None:
+            refs = [m.record.history for m in members]
+        else:
+            at = _retrain_at(against, members, device)
+            for m, ref in zip(members, at):
+                if ref["code"] != m.record.code:
+                    return Restamp(
+                        checked,
+                        f"{m.record.key} ({m.path}): the code at {against} is not the code that "
+                        f"made it (fingerprint {ref['code'][:12]}, recorded {m.record.code[:12]})",
+                        [],
+                    )
+            refs = [ref["history"] for ref in at]
+        for m, ref, fresh in zip(members, refs, _retrain(members, device)):
             checked.append(m.record.key)
             done.add(m.record.key)
-            diff = first_difference(m.record.history, json.loads(json.dumps(fresh.history)))
+            diff = first_difference(ref, json.loads(json.dumps(fresh.history)))
             if diff is not None:
-                return Restamp(checked, f"{m.record.key} ({m.path}): {diff}", [])
+                where = f"the code at {against}" if against else "recorded"
+                return Restamp(checked, f"{m.record.key} ({m.path}, against {where}): {diff}", [])
     rewritten = []
     for s in stale:
         rec = s.record
@@ -408,6 +539,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sample", type=int, help="records to retrain (default 5%%, at least 3)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
     p.add_argument("--device", default="cpu", help="device to retrain on (default cpu)")
+    p.add_argument(
+        "--against",
+        metavar="REV",
+        help="compare with a retrain by the code at git revision REV (records made on another CPU)",
+    )
     args = p.parse_args(argv)
     if str(REPO) not in sys.path:  # chapters/ (the records' config classes) importable
         sys.path.insert(0, str(REPO))
@@ -419,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         for s in stale:
             print("  " + s.describe())
         return 0
-    out = restamp(stale, args.sample, args.seed, args.device)
+    out = restamp(stale, args.sample, args.seed, args.device, args.against)
     if out.mismatch:
         print(f"retrained {len(out.checked)}; a history differs, nothing changed: {out.mismatch}")
         return 1

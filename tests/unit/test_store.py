@@ -1,0 +1,164 @@
+"""Shipped stores (grokcore.store): deterministic packing, validation on read, unpacking into
+the cache without replacing a current local run, and the trace of used keys."""
+
+from __future__ import annotations
+
+import lzma
+import os
+
+import pytest
+
+from grokcore import campaign, fingerprint, records, store
+from grokcore.config import MLPConfig, ModularTask, OptimConfig, RunConfig
+from grokcore.sweep import run_or_load
+
+CFG = RunConfig(
+    task=ModularTask(p=7),
+    model=MLPConfig(width=8),
+    optim=OptimConfig(batch_size=None),
+    num_steps=5,
+    eval_every=5,
+)
+
+
+@pytest.fixture
+def recs():
+    return run_or_load([CFG.replace(seed=s) for s in range(3)], workers=1)
+
+
+def test_pack_read_roundtrip_is_deterministic(recs, tmp_path):
+    keys = [r.key for r in recs]
+    path, changed = store.pack("ch", "cpu", keys[::-1] + keys[:1], root=tmp_path)  # dups ok
+    assert changed and path == tmp_path / "cpu" / "ch.jsonl.xz"
+    again = store.read_store(path)
+    assert [r.key for r in again] == sorted(keys)
+    assert {r.key: r.to_json() for r in again} == {r.key: r.to_json() for r in recs}
+    # the same records give the same bytes: an unchanged store is not rewritten
+    assert store.pack("ch", "cpu", keys, root=tmp_path) == (path, False)
+    assert store.stores("cpu", tmp_path) == [path] and store.stores("paper", tmp_path) == []
+
+
+def test_pack_refuses_a_key_without_a_current_record(recs, tmp_path):
+    with pytest.raises(store.StoreError, match="1 keys have no current record"):
+        store.pack("ch", "cpu", [recs[0].key, "0" * 20], root=tmp_path)
+    assert not (tmp_path / "cpu" / "ch.jsonl.xz").exists()
+
+
+def _rewrite(path, edit):
+    text = lzma.decompress(path.read_bytes()).decode()
+    path.write_bytes(lzma.compress(edit(text).encode()))
+
+
+def _edit_line_3(text: str) -> str:
+    lines = text.split("\n")
+    lines[2] = lines[2].replace('"num_steps":5', '"num_steps":6', 1)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda p: p.write_bytes(b"not xz"), "not a readable xz store"),
+        (lambda p: _rewrite(p, lambda t: t.replace('"format": 1', '"format": 9', 1)), "header"),
+        (lambda p: _rewrite(p, _edit_line_3), "line 3"),
+        (lambda p: _rewrite(p, lambda t: t.rsplit("\n", 2)[0] + "\n"), "header says 3"),
+    ],
+)
+def test_a_damaged_store_is_refused_whole(recs, tmp_path, damage, message):
+    path, _ = store.pack("ch", "cpu", [r.key for r in recs], root=tmp_path)
+    damage(path)
+    with pytest.raises(store.StoreError, match=message):
+        store.read_store(path)
+
+
+def test_unpack_fills_the_cache_and_keeps_a_current_local_run(recs, tmp_path, monkeypatch):
+    store.pack("ch", "cpu", [r.key for r in recs], root=tmp_path)
+    cache = tmp_path / "fresh"
+    monkeypatch.setenv("GROKCORE_CACHE", str(cache))
+    u = store.unpack("cpu", root=tmp_path)
+    assert (u.stores, u.copied, u.kept, u.stale) == (1, 3, 0, 0)
+    assert records.load_record(recs[0].key).to_json() == recs[0].to_json()
+    # a local record of the same key (e.g. a recompute) is kept; a corrupt one is replaced
+    local = records.load_record(recs[1].key)
+    local.meta = {**local.meta, "created": "2099-01-01T00:00:00+00:00"}
+    records.write_record(local)
+    records.record_path(recs[2].key).write_text("{")
+    u = store.unpack("cpu", root=tmp_path)
+    assert (u.copied, u.kept) == (1, 2)  # recs[0] already there, recs[1] the local run
+    assert records.load_record(recs[1].key).meta["created"].startswith("2099")
+    assert store.unpack("cpu", ["other"], root=tmp_path).stores == 0
+
+
+def test_unpack_copies_stale_records_as_they_are(recs, tmp_path, monkeypatch):
+    store.pack("ch", "cpu", [r.key for r in recs], root=tmp_path)
+    real = fingerprint._read
+    monkeypatch.setattr(
+        fingerprint,
+        "_read",
+        lambda p: real(p) + (b"\n_edited = 1\n" if p.as_posix().endswith("train.py") else b""),
+    )
+    fingerprint.clear_cache()
+    try:
+        monkeypatch.setenv("GROKCORE_CACHE", str(tmp_path / "fresh"))
+        u = store.unpack("cpu", root=tmp_path)
+        assert (u.copied, u.stale) == (0, 3)
+        assert records.lookup(recs[0].key).stale  # run_or_load will retrain it
+    finally:
+        fingerprint.clear_cache()
+
+
+def test_trace_lists_every_served_key_once(recs, tmp_path, monkeypatch):
+    trace = tmp_path / "t" / "ch.keys"
+    assert store.traced(trace) == []
+    monkeypatch.setenv("GROKCORE_TRACE", str(trace))
+    run_or_load([CFG.replace(seed=2), CFG.replace(seed=0)])  # loaded
+    run_or_load([CFG.replace(seed=0), CFG.replace(seed=4)], workers=1)  # one trained
+    assert store.traced(trace) == [recs[2].key, recs[0].key, CFG.replace(seed=4).key()]
+    monkeypatch.delenv("GROKCORE_TRACE")
+    store.note_use(["x"])  # unset: nothing written
+    assert len(store.traced(trace)) == 3
+
+
+def test_recompute_since_retrains_older_records_once(recs, monkeypatch):
+    since = "2999-01-01T00:00:00+00:00"
+    monkeypatch.setenv(campaign.RECOMPUTE_SINCE, since)
+    assert campaign.older(recs[0], since)
+    cfgs = [CFG.replace(seed=s) for s in range(2)]
+    again = run_or_load(cfgs, workers=1)
+    assert [a.meta["created"] for a in again] != [r.meta["created"] for r in recs[:2]]
+    assert all(a.history == r.history for a, r in zip(again, recs))  # deterministic
+    monkeypatch.setenv(campaign.RECOMPUTE_SINCE, "2000-01-01T00:00:00+00:00")
+    assert [r.meta["created"] for r in run_or_load(cfgs)] == [a.meta["created"] for a in again]
+    monkeypatch.setenv(campaign.RECOMPUTE_SINCE, "yesterday")
+    with pytest.raises(ValueError, match="GROKCORE_RECOMPUTE_SINCE"):
+        run_or_load(cfgs)
+
+
+def test_a_deadline_stops_a_sweep_cleanly_and_keeps_what_finished(monkeypatch):
+    monkeypatch.setenv(campaign.DEADLINE, "0")  # long past: no unit starts
+    with pytest.raises(campaign.BudgetSpent, match="rerun to resume"):
+        run_or_load([CFG.replace(seed=9)], workers=1)
+    assert records.load_record(CFG.replace(seed=9).key()) is None
+    monkeypatch.setenv(campaign.DEADLINE, "soon")
+    with pytest.raises(ValueError, match="GROKCORE_DEADLINE"):
+        run_or_load([CFG.replace(seed=9)], workers=1)
+    monkeypatch.delenv(campaign.DEADLINE)
+    assert run_or_load([CFG.replace(seed=9)], workers=1)[0].key == CFG.replace(seed=9).key()
+
+
+def test_status_file_counts_units(tmp_path, monkeypatch):
+    import json
+
+    status = tmp_path / "status.json"
+    monkeypatch.setenv(campaign.STATUS, str(status))
+    monkeypatch.setattr(campaign, "_state", {})
+    run_or_load([CFG.replace(seed=s) for s in (20, 21)], workers=1)
+    state = json.loads(status.read_text())
+    assert state["units_planned"] == 2 and state["units_finished"] == 2
+    assert state["runs_finished"] == 2 and state["cost_finished"] == 2 * CFG.num_steps
+    assert not list(tmp_path.glob(".*.tmp")) and os.path.getsize(status) > 0
+
+
+def test_records_name_their_cpu(recs):
+    assert recs[0].meta["cpu"] == records.cpu_kind()
+    assert records.cpu_kind().split()[0] in ("x86_64", "aarch64", "arm64", "AMD64")

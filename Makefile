@@ -1,10 +1,14 @@
 # The two commands:  make book [SCALE=smoke|cpu|paper]   and   make test
+#   make book RECOMPUTE=1        retrain every run, then a table of what moved against the shipped
+#   make book EXECUTOR=tcp://host:8786   train on a dask.distributed cluster (or EXECUTOR=local:2)
+#   make campaign SCALE=paper [CHAPTERS=03,04] [HOURS=6]   fill a scale's runs, resumably
 SCALE ?= cpu
+BOOK_FLAGS = $(if $(filter 1,$(RECOMPUTE)),--recompute) $(if $(EXECUTOR),--executor $(EXECUTOR))
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test install assets clean nbval-refs
+.PHONY: book test install assets clean nbval-refs campaign
 
 # Create .venv if missing and install the pinned project; redone only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -21,7 +25,11 @@ assets:
 	bash book/fetch_assets.sh
 
 book: install assets
-	$(PY) book/build.py --scale $(SCALE)
+	$(PY) book/build.py --scale $(SCALE) $(BOOK_FLAGS)
+
+campaign: install assets
+	$(PY) -m grokcore.campaign --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS)) \
+		$(if $(HOURS),--hours $(HOURS)) $(if $(EXECUTOR),--executor $(EXECUTOR))
 
 test: install assets
 	bash tests/ensure_chromium.sh

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -123,3 +124,133 @@ def finished(recs: Sequence[Any]) -> None:
     _state["train_s"] = round(_state.get("train_s", 0.0) + float(recs[0].meta.get("wall_s", 0)), 1)
     _state["last"] = recs[0].key
     _write_status()
+
+
+# ---- the campaign command
+
+
+def _known_todo(scale: str, chapters: Sequence[str] | None) -> list[tuple[Any, float]]:
+    """The runs the scale's stores list whose current record is missing or stale, with the
+    wall seconds their shipped record took (the ETA's weight)."""
+    from . import store
+    from .records import lookup
+
+    todo = []
+    for path in store.stores(scale):
+        name = path.name.removesuffix(".jsonl.xz")
+        if chapters and not any(name.startswith(c) for c in chapters):
+            continue
+        for rec in store.read_store(path):
+            if lookup(rec.key, rec.cfg).record is None:
+                todo.append((rec.cfg, float(rec.meta.get("wall_s") or 0.0)))
+    return todo
+
+
+def _status(path: Path, **fields: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump({**fields, "updated": datetime.now(timezone.utc).isoformat()}, f, indent=1)
+    os.replace(tmp, path)
+
+
+def _train_known(todo: list[tuple[Any, float]], status: Path) -> None:
+    """Phase 1: retrain the known runs, longest first, one unit per run_or_load call so that
+    the bar advances by recorded seconds (its ETA is then the recorded time left)."""
+    from tqdm import tqdm
+
+    from .sweep import run_or_load
+
+    todo = sorted(todo, key=lambda t: -t[1])
+    total = sum(w for _, w in todo)
+    with tqdm(total=round(total), unit="s", desc="known runs", file=sys.stderr) as bar:
+        for i, (cfg, wall) in enumerate(todo):
+            run_or_load([cfg])
+            bar.update(round(wall))
+            _status(status, phase="known runs", done=i + 1, of=len(todo), seconds_left=total)
+            total -= wall
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train a scale's missing and stale runs within a budget; 0 done, 3 budget spent."""
+    import argparse
+    import importlib.util
+
+    p = argparse.ArgumentParser(
+        prog="python -m grokcore.campaign", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument("--scale", choices=("cpu", "paper"), default="paper")
+    p.add_argument("--chapters", help="comma-separated chapter prefixes, e.g. 03,04 (default all)")
+    p.add_argument("--hours", type=float, help="time budget in hours (default none)")
+    p.add_argument("--status", type=Path, help="status file (default .cache/campaign-<scale>.json)")
+    p.add_argument("--executor", help="a dask.distributed scheduler (tcp://host:8786) or local:N")
+    p.add_argument("--plan", action="store_true", help="list what phase 1 would train, and stop")
+    args = p.parse_args(argv)
+    if args.hours is not None and args.hours <= 0:
+        p.error(f"--hours must be > 0, got {args.hours}")
+    root = Path(__file__).resolve().parents[1]
+    chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
+    stems = sorted(q.stem for q in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if chapters:
+        unknown = [c for c in chapters if not any(s.startswith(c) for s in stems)]
+        if unknown:
+            p.error(f"--chapters {unknown}: no notebook starts so (have {stems})")
+        stems = [s for s in stems if any(s.startswith(c) for c in chapters)]
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    status = args.status or root / ".cache" / f"campaign-{args.scale}.json"
+    status.parent.mkdir(parents=True, exist_ok=True)
+    if args.hours is not None:
+        os.environ[DEADLINE] = str(time.time() + 3600 * args.hours)
+    if args.executor:
+        os.environ["GROKCORE_EXECUTOR"] = args.executor
+
+    from . import store
+
+    store.unpack(args.scale)
+    todo = _known_todo(args.scale, chapters)
+    hours = sum(w for _, w in todo) / 3600
+    print(
+        f"phase 1: {len(todo)} shipped {args.scale} runs missing or stale here "
+        f"(~{hours:.1f} CPU-hours as recorded)",
+        file=sys.stderr,
+    )
+    if args.plan:
+        for cfg, wall in sorted(todo, key=lambda t: -t[1]):
+            print(f"{wall:8.0f} s  {cfg!r}"[:160])
+        return 0
+    spec = importlib.util.spec_from_file_location("grokbook_build", root / "book" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    units = status.with_suffix(".units.json")
+    os.environ[STATUS] = str(units)  # the kernels' run_or_load counts units here
+    try:
+        _train_known(todo, status)
+        for stem in stems:  # phase 2: what the stores do not know yet
+            _status(status, phase="chapters", chapter=stem, units=str(units))
+            print(f"phase 2: executing {stem} at {args.scale} (units: {units})", file=sys.stderr)
+            source = root / "notebooks" / f"{stem}.ipynb"
+            executed = root / "book" / "chapters" / f"{stem}.ipynb"
+            build.execute(source, executed, args.scale, build.trace_path(args.scale, stem))
+            print(f"  store: {build.pack_chapter(stem, args.scale)}", file=sys.stderr)
+    except (BudgetSpent, build.BuildError) as e:
+        if "BudgetSpent" not in str(e) and not isinstance(e, BudgetSpent):
+            raise
+        _status(status, phase="budget spent", error=str(e))
+        print(
+            "budget spent: finished runs are kept; rerun the same command to resume",
+            file=sys.stderr,
+        )
+        return 3
+    _status(status, phase="done", chapters=stems)
+    print(
+        f"campaign done: {', '.join(stems)} at {args.scale}; "
+        f"`make book SCALE={args.scale}` renders them",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    from grokcore import campaign as _campaign  # one module object, not a __main__ copy
+
+    sys.exit(_campaign.main())

@@ -3,8 +3,8 @@ Kaplan-Meier median time-to-grok against the number the source reports.
 
     .venv/bin/python bench/baselines.py                      # every baseline, 5 seeds each
     .venv/bin/python bench/baselines.py --only neuralgrok fastgrok --seeds 8
-    .venv/bin/python bench/baselines.py --ship               # also copy the records into
-                                                             # book/results/baselines/ (served)
+    .venv/bin/python bench/baselines.py --ship               # also add the records to the
+                                                             # shipped store (grokcore.store)
 
 Runs go through grokcore.sweep.run_or_load (one single-threaded worker per core; a finished run
 is written at once, so a kill loses only the runs in flight and a rerun resumes). The table and
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from grokcore.baselines import BASELINES  # noqa: E402
 from grokcore.estimates import median  # noqa: E402
 from grokcore.outcomes import times  # noqa: E402
-from grokcore.records import record_path  # noqa: E402
+from grokcore import store  # noqa: E402
 from grokcore.sweep import run_or_load  # noqa: E402
 
 
@@ -39,9 +38,10 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default: each's own)")
     ap.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
     ap.add_argument("--json", type=Path, default=None, help="write the results here (atomic)")
-    ap.add_argument("--ship", action="store_true", help="copy records to book/results/baselines")
+    ap.add_argument("--ship", action="store_true", help="add the records to store cpu/baselines")
     args = ap.parse_args()
-    rows = []
+    store.unpack("cpu", ["baselines"])  # the shipped runs serve; only missing or stale ones train
+    rows, shipped = [], []
     for bid in args.only or list(BASELINES):
         b = BASELINES[bid]
         t0 = time.perf_counter()
@@ -90,11 +90,10 @@ def main() -> None:
             ),
             flush=True,
         )
-        if args.ship:
-            dest = ROOT / "book" / "results" / "baselines" / bid
-            dest.mkdir(parents=True, exist_ok=True)
-            for r in recs:
-                shutil.copyfile(record_path(r.key), dest / f"{r.key}.json")
+        shipped += [r.key for r in recs]
+    if args.ship:
+        path, changed = store.add("baselines", "cpu", shipped)
+        print(f"{path}: {'updated' if changed else 'unchanged'}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=args.json.parent, suffix=".tmp")

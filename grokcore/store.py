@@ -165,6 +165,13 @@ def pack(name: str, scale: str, keys: Iterable[str], root: Path | None = None) -
     return path, write_store(path, encode(name, scale, records))
 
 
+def add(name: str, scale: str, keys: Iterable[str], root: Path | None = None) -> tuple[Path, bool]:
+    """pack() with the store's own keys kept: keys are added to (or refreshed in) the store."""
+    path = store_path(name, scale, root)
+    have = [r.key for r in read_store(path)] if path.exists() else []
+    return pack(name, scale, [*have, *keys], root)
+
+
 @dataclass
 class Unpacked:
     """What unpack did: records copied into the cache, kept (the cache had a current one), and

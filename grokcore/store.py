@@ -112,6 +112,7 @@ def write_store(path: Path, data: bytes) -> bool:
         dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
     )
     try:
+        os.fchmod(fd, 0o644)  # a committed file: readable by all, as git checks it out
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -457,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(
             (source.stem, f"cached ({wall:.1f} s when executed)" if reused else f"{wall:.1f} s")
         )
-        if ship and not reused:
+        if ship and (not reused or not store.store_path(source.stem, args.scale).exists()):
             rows.append((f"  store {source.stem}", pack_chapter(source.stem, args.scale)))
 
     claims = {stem: read_claims(out / "chapters" / f"{stem}.ipynb") for stem in stems}

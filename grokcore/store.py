@@ -147,12 +147,23 @@ def traced(path: Path) -> list[str]:
     return list(dict.fromkeys(line for line in path.read_text().split() if line))
 
 
+def _import_classes(key: str) -> None:
+    """Import the chapter modules the stored records of key list, so that their config classes
+    exist in this process (a build process imports no chapter)."""
+    for path in [*RESULTS_DIR.glob(f"**/{key}.json"), record_path(key)]:
+        try:
+            _import_code_of(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            continue
+
+
 def pack(name: str, scale: str, keys: Iterable[str], root: Path | None = None) -> tuple[Path, bool]:
     """Write the current records of keys into the store name/scale; (its path, whether its bytes
     changed). A key with no current record (none, or only stale ones) is an error that names it:
     a store never ships records older code made."""
     records, missing = [], []
     for key in dict.fromkeys(keys):
+        _import_classes(key)
         hit = lookup(key)
         if hit.record is None:
             missing.append(key)

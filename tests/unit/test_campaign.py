@@ -1,0 +1,86 @@
+"""Campaigns (grokcore.campaign): the shipped runs missing or stale here are found and retrained
+longest first, the plan is printed, bad options are refused, and a spent budget stops cleanly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from grokcore import campaign, records, store, sweep
+from grokcore.config import MLPConfig, ModularTask, OptimConfig, RunConfig
+from grokcore.sweep import run_or_load
+
+CFG = RunConfig(
+    task=ModularTask(p=7),
+    model=MLPConfig(width=8),
+    optim=OptimConfig(batch_size=None),
+    num_steps=5,
+    eval_every=5,
+)
+
+
+@pytest.fixture
+def shipped(tmp_path, monkeypatch):
+    """A store 05_x/cpu of 3 runs made elsewhere (their records then leave this cache)."""
+    monkeypatch.setattr(store, "STORE_DIR", tmp_path / "store")
+    recs = run_or_load([CFG.replace(seed=s, num_steps=5 * (s + 1)) for s in range(3)], workers=1)
+    store.pack("05_x", "cpu", [r.key for r in recs])
+    for r in recs:
+        records.record_path(r.key).unlink()
+    return recs
+
+
+def test_known_runs_missing_here_are_found_and_retrained_longest_first(
+    shipped, tmp_path, monkeypatch
+):
+    todo = campaign._known_todo("cpu", None)
+    assert sorted(c.key() for c, _ in todo) == sorted(r.key for r in shipped)
+    assert campaign._known_todo("cpu", ["06"]) == [] and campaign._known_todo("paper", None) == []
+    order = []
+
+    def spy(cfgs, **kw):
+        order.append(cfgs[0].num_steps)
+        return run_or_load(cfgs, **kw)
+
+    status = tmp_path / "status.json"
+    monkeypatch.setattr(sweep, "run_or_load", spy)  # _train_known imports it when called
+    campaign._train_known([(c, float(c.num_steps)) for c, _ in todo], status)
+    assert order == [15, 10, 5]  # longest first by recorded wall time
+    assert json.loads(status.read_text())["done"] == 3
+    assert campaign._known_todo("cpu", None) == []  # all current now
+    for r in shipped:  # the same numbers as the shipped records
+        assert records.load_record(r.key).history == r.history
+
+
+def test_plan_lists_the_known_runs(shipped, capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "unpack", lambda scale: store.Unpacked())  # keep them missing
+    assert campaign.main(["--scale", "cpu", "--plan", "--status", str(tmp_path / "s.json")]) == 0
+    out = capsys.readouterr()
+    assert "phase 1: 3 shipped cpu runs missing or stale here" in out.err
+    assert len(out.out.strip().splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--hours", "0"], "--hours must be > 0"),
+        (["--chapters", "99"], "no notebook starts so"),
+        (["--scale", "huge"], "invalid choice"),
+    ],
+)
+def test_bad_options_are_refused(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        campaign.main(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_a_spent_budget_exits_3_and_trains_nothing_after_it(shipped, tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "unpack", lambda scale: store.Unpacked())
+    for var in (campaign.DEADLINE, campaign.STATUS):  # main sets them: restored after the test
+        monkeypatch.setenv(var, "")
+    status = tmp_path / "s.json"
+    code = campaign.main(["--scale", "cpu", "--hours", "1e-9", "--status", str(status)])
+    assert code == 3  # the deadline passed before the first unit could start
+    assert json.loads(status.read_text())["phase"] == "budget spent"
+    assert all(records.load_record(r.key) is None for r in shipped)

@@ -215,18 +215,23 @@ def dip_rates(records: Sequence[RunRecord], threshold: float) -> tuple[list[floa
 
 
 def _detrend(x: torch.Tensor) -> torch.Tensor:
-    """x minus its least-squares line."""
-    t = torch.arange(len(x), dtype=torch.float64)
-    a = torch.stack([torch.ones_like(t), t], 1)
-    coef = torch.linalg.lstsq(a, x[:, None]).solution
-    return x - (a @ coef)[:, 0]
+    """x minus its least-squares line, in closed form: the same bits on every execution (LAPACK's
+    lstsq under a multi-threaded BLAS gave last-digit differences between two renders of the
+    same records)."""
+    xc = x - x.mean()
+    if len(x) < 2:
+        return xc
+    tc = torch.arange(len(x), dtype=torch.float64)
+    tc = tc - tc.mean()
+    return xc - tc * ((tc * xc).sum() / (tc * tc).sum())
 
 
 def autocorrelation(x: Sequence[float]) -> list[float]:
     """Normalized autocorrelation of a detrended series at lags 0..len-1."""
-    v = _detrend(torch.tensor(list(x), dtype=torch.float64))
+    raw = torch.tensor(list(x), dtype=torch.float64)
+    v = _detrend(raw)
     n, den = len(v), float((v * v).sum())
-    if den == 0:
+    if den <= 1e-20 * float((raw * raw).sum()):  # a line detrends to rounding noise: no cycle
         return [1.0] + [0.0] * (n - 1)
     return [float((v[: n - k] * v[k:]).sum()) / den for k in range(n)]
 

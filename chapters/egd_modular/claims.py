@@ -218,7 +218,7 @@ def _declare() -> dict[str, Claim]:
         "EGD costs little per step",
         "'a lightweight, drop-in modification ... with a closed-form, per-step rescaling'",
         "time per step of the chapter's exact EGD over SGD's on the first modular task, one ratio "
-        "per timing round (this machine, one thread)",
+        "per timing round (the timing record's machine, one thread)",
         (-INF, 1.5),
         "§4.2, not quantified: the chapter's earlier range, at most 1.5 SGD steps, kept; an EGD "
         "step does an SGD step's work and more, so the band is open below",
@@ -385,5 +385,7 @@ def _cost_row(cost_rows: list[dict] | None, egd_solver: str, scale: str, task: s
         )
     row = next(r for r in cost_rows if r["variant"] == own_variant(egd_solver))
     return claim.check(
-        row["x_sgd_repeats"], scale=scale, note=f"egd_solver={egd_solver!r}; {task}; this machine"
+        row["x_sgd_repeats"],
+        scale=scale,
+        note=f"egd_solver={egd_solver!r}; {task}; timed on {row.get('cpu') or 'this machine'}",
     )

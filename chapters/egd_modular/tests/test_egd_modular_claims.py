@@ -144,4 +144,7 @@ def test_the_cost_claim_reads_the_timing_rounds():
     ]
     r = row(claims.results({}, p=P, scale="cpu", cost_rows=rows_cost, cost_task="x+y"), "egd-cost")
     assert (r.n, r.verdict) == (5, "reproduced") and r.estimate == pytest.approx(1.25)
-    assert r.note == f"egd_solver='eigh'; x+y, p = {P}; this machine"
+    assert r.note == f"egd_solver='eigh'; x+y, p = {P}; timed on this machine"
+    rows_cost[2]["cpu"] = "x86_64 AVX2 Some CPU"  # the timing record's machine, when it says
+    r = row(claims.results({}, p=P, scale="cpu", cost_rows=rows_cost, cost_task="x+y"), "egd-cost")
+    assert r.note.endswith("; timed on x86_64 AVX2 Some CPU")

@@ -1,4 +1,5 @@
 from chapters.egd_modular import configs, cost
+from grokcore import records
 
 
 def test_cost_rows_time_every_variant_and_read_the_runs(fake):
@@ -18,3 +19,11 @@ def test_cost_rows_time_every_variant_and_read_the_runs(fake):
         cost.own_variant("eigh") == eigh["variant"]
         and cost.own_variant("svd") == rows[1]["variant"]
     )
+    # the timing is a run record: timed once, then served (a render is deterministic)
+    assert cost.cost_rows(base, 3, cells, "x+y", "eigh") == rows
+    assert rows[0]["cpu"] == records.cpu_kind()
+    timing = records.load_record(cost.CostTiming(base, 3, 5).key())
+    assert timing.history["step"] == [0, 1, 2, 3, 4] and set(timing.history) == {
+        "step",
+        *(n for n, _, _ in cost.COST_VARIANTS),
+    }

@@ -112,7 +112,11 @@ def planned(units: Sequence[list]) -> None:
 
 
 def finished(recs: Sequence[Any]) -> None:
-    """run_or_load has written a unit's records."""
+    """run_or_load has written a unit's records: trace them at once (a campaign stopped by its
+    budget mid-sweep still ships what finished) and count them in the status file."""
+    from . import store
+
+    store.note_use(r.key for r in recs)
     if not os.environ.get(STATUS) or not recs:
         return
     from .sweep import unit_cost
@@ -223,9 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     spec.loader.exec_module(build)
     units = status.with_suffix(".units.json")
     os.environ[STATUS] = str(units)  # the kernels' run_or_load counts units here
+    phase_stem = None
     try:
         _train_known(todo, status)
         for stem in stems:  # phase 2: what the stores do not know yet
+            phase_stem = stem
             _status(status, phase="chapters", chapter=stem, units=str(units))
             print(f"phase 2: executing {stem} at {args.scale} (units: {units})", file=sys.stderr)
             source = root / "notebooks" / f"{stem}.ipynb"
@@ -235,6 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     except (BudgetSpent, build.BuildError) as e:
         if "BudgetSpent" not in str(e) and not isinstance(e, BudgetSpent):
             raise
+        if phase_stem is not None:  # ship what finished in the chapter it stopped in
+            keys = store.traced(build.trace_path(args.scale, phase_stem))
+            if keys:
+                path, _ = store.add(phase_stem, args.scale, keys)
+                print(f"kept {len(keys)} finished runs in {path}", file=sys.stderr)
         _status(status, phase="budget spent", error=str(e))
         print(
             "budget spent: finished runs are kept; rerun the same command to resume",

@@ -84,3 +84,21 @@ def test_a_spent_budget_exits_3_and_trains_nothing_after_it(shipped, tmp_path, m
     assert code == 3  # the deadline passed before the first unit could start
     assert json.loads(status.read_text())["phase"] == "budget spent"
     assert all(records.load_record(r.key) is None for r in shipped)
+
+
+def test_finished_runs_are_traced_at_once(tmp_path, monkeypatch):
+    """A chapter stopped by its budget mid-sweep ships what finished: each unit's keys reach
+    the trace when it finishes, before run_or_load returns."""
+    trace = tmp_path / "t.keys"
+    monkeypatch.setenv("GROKCORE_TRACE", str(trace))
+    cfgs = [CFG.replace(seed=s) for s in (30, 31)]
+    seen = []
+    real = campaign.finished
+
+    def spy(recs):
+        real(recs)
+        seen.append(store.traced(trace))
+
+    monkeypatch.setattr(campaign, "finished", spy)
+    run_or_load(cfgs, workers=1)
+    assert seen == [[cfgs[0].key()], [cfgs[0].key(), cfgs[1].key()]]

@@ -174,6 +174,42 @@ def _train_known(todo: list[tuple[Any, float]], status: Path) -> None:
             total -= wall
 
 
+class _Watch:
+    """Phase 2's progress bar: a thread that reads the kernel's units status file every few
+    seconds and shows member-steps finished out of those planned so far, with tqdm's rate-based
+    ETA (a chapter plans sweep after sweep, so the total grows as it goes)."""
+
+    def __init__(self, units: Path, desc: str, every: float = 5.0):
+        import threading
+
+        from tqdm import tqdm
+
+        self.units, self.every = units, every
+        self.bar = tqdm(total=0, unit="step", desc=desc, file=sys.stderr, unit_scale=True)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def poll(self) -> None:
+        try:
+            state = json.loads(self.units.read_text())
+        except (OSError, ValueError):
+            return
+        self.bar.total = max(int(state.get("cost_planned", 0)), self.bar.total or 0)
+        self.bar.n = int(state.get("cost_finished", 0))
+        self.bar.refresh()
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.every):
+            self.poll()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.poll()
+        self.bar.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Train a scale's missing and stale runs within a budget; 0 done, 3 budget spent."""
     import argparse
@@ -236,7 +272,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"phase 2: executing {stem} at {args.scale} (units: {units})", file=sys.stderr)
             source = root / "notebooks" / f"{stem}.ipynb"
             executed = root / "book" / "chapters" / f"{stem}.ipynb"
-            build.execute(source, executed, args.scale, build.trace_path(args.scale, stem))
+            units.unlink(missing_ok=True)  # the kernel counts this chapter's units afresh
+            watch = _Watch(units, stem)
+            try:
+                build.execute(source, executed, args.scale, build.trace_path(args.scale, stem))
+            finally:
+                watch.close()
             print(f"  store: {build.pack_chapter(stem, args.scale)}", file=sys.stderr)
     except (BudgetSpent, build.BuildError) as e:
         if "BudgetSpent" not in str(e) and not isinstance(e, BudgetSpent):

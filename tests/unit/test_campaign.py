@@ -102,3 +102,19 @@ def test_finished_runs_are_traced_at_once(tmp_path, monkeypatch):
     monkeypatch.setattr(campaign, "finished", spy)
     run_or_load(cfgs, workers=1)
     assert seen == [[cfgs[0].key()], [cfgs[0].key(), cfgs[1].key()]]
+
+
+def test_the_phase_2_bar_follows_the_units_status_file(tmp_path):
+    units = tmp_path / "u.json"
+    watch = campaign._Watch(units, "06_x", every=0.01)
+    try:
+        watch.poll()  # no file yet: nothing shown, no error
+        assert (watch.bar.n, watch.bar.total) == (0, 0)
+        units.write_text(json.dumps({"cost_planned": 1000, "cost_finished": 250}))
+        watch.poll()
+        assert (watch.bar.n, watch.bar.total) == (250, 1000)
+        units.write_text("{")  # a torn read is skipped
+        watch.poll()
+        assert watch.bar.n == 250
+    finally:
+        watch.close()

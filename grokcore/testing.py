@@ -22,6 +22,20 @@ def tmp_cache(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
+def tiny_run():
+    """A run that trains in milliseconds (x+y mod 7, an 8-wide MLP, 5 full-batch steps): the
+    record-plumbing tests' config (stores, campaigns, builds); vary its seed for more runs."""
+    from .config import MLPConfig, ModularTask, OptimConfig, RunConfig
+
+    return RunConfig(
+        task=ModularTask(p=7),
+        model=MLPConfig(width=8),
+        optim=OptimConfig(batch_size=None),
+        num_steps=5,
+        eval_every=5,
+    )
+
+
 def paired_lower(budget: float, fast) -> float:
     """A trusted formula for the chapters' claim tests: the paired speed-up's lower limit when
     every slow seed is censored at `budget`, i.e. Student's t lower limit (95%, two-sided) of

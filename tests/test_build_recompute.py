@@ -9,18 +9,11 @@ from pathlib import Path
 import pytest
 
 from grokcore import records, store
-from grokcore.config import MLPConfig, ModularTask, OptimConfig, RunConfig
 from grokcore.sweep import run_or_load
-from grokcore.testing import tmp_cache  # noqa: F401  (autouse: a temporary run cache per test)
+from grokcore.testing import tiny_run, tmp_cache  # noqa: F401  (autouse: a temporary run cache per test)
 
 ROOT = Path(__file__).resolve().parents[1]
-CFG = RunConfig(
-    task=ModularTask(p=7),
-    model=MLPConfig(width=8),
-    optim=OptimConfig(batch_size=None),
-    num_steps=5,
-    eval_every=5,
-)
+CFG = tiny_run()
 
 
 @pytest.fixture

@@ -8,16 +8,10 @@ import json
 import pytest
 
 from grokcore import campaign, records, store, sweep
-from grokcore.config import MLPConfig, ModularTask, OptimConfig, RunConfig
 from grokcore.sweep import run_or_load
+from grokcore.testing import tiny_run
 
-CFG = RunConfig(
-    task=ModularTask(p=7),
-    model=MLPConfig(width=8),
-    optim=OptimConfig(batch_size=None),
-    num_steps=5,
-    eval_every=5,
-)
+CFG = tiny_run()
 
 
 @pytest.fixture

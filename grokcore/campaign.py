@@ -25,11 +25,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
+
+from .records import atomic_write
 
 DEADLINE = "GROKCORE_DEADLINE"  # unix time after which no new unit starts
 STATUS = "GROKCORE_STATUS"  # JSON status file, rewritten after each unit
@@ -90,13 +91,8 @@ def _write_status() -> None:
     path = os.environ.get(STATUS)
     if not path:
         return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     state = {**_state, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(state, f, indent=1)
-    os.replace(tmp, target)
+    atomic_write(Path(path), json.dumps(state, indent=1).encode())
 
 
 def planned(units: Sequence[list]) -> None:
@@ -151,10 +147,8 @@ def _known_todo(scale: str, chapters: Sequence[str] | None) -> list[tuple[Any, f
 
 
 def _status(path: Path, **fields: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump({**fields, "updated": datetime.now(timezone.utc).isoformat()}, f, indent=1)
-    os.replace(tmp, path)
+    fields = {**fields, "updated": datetime.now(timezone.utc).isoformat()}
+    atomic_write(path, json.dumps(fields, indent=1).encode())
 
 
 def _train_known(todo: list[tuple[Any, float]], status: Path) -> None:

@@ -7,6 +7,7 @@ before anything trains, with a message naming the field and the allowed values.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -146,6 +147,16 @@ class ModularTask(TaskConfig):
                 self.hole,
                 f"an integer in [0, {self.p - 1}) (the hole must leave pairs to train on)",
             )
+
+        n_test = self.n_examples - self.n_train
+        _check(
+            self.n_train >= 1 and n_test >= 1,
+            w,
+            "frac_train",
+            self.frac_train,
+            f"a fraction leaving at least one training and one test example of the "
+            f"{self.n_examples} (here {self.n_train} train, {n_test} test)",
+        )
 
     def dataset(self, seed: int) -> Any:
         from .data import modular_dataset
@@ -572,13 +583,32 @@ class WrapsRun(Experiment):
         return config_key({"probes": own, "run": self.run.stack_key})
 
 
+@functools.cache
+def _float_fields(cls: type) -> frozenset[str]:
+    """Fields declared `float` (or `float | None`): an int there means the same number."""
+    return frozenset(
+        f.name for f in dataclasses.fields(cls) if str(f.type).replace(" ", "") in _FLOAT_TYPES
+    )
+
+
+_FLOAT_TYPES = {"float", "float|None", "Optional[float]", "<class 'float'>"}
+
+
+def _as_float(value: Any, is_float: bool) -> Any:
+    """1 and 1.0 in a float field are one config (one key, one record): ints become floats."""
+    if is_float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
 def to_dict(cfg: Any, *, for_key: bool = False) -> dict:
     """Canonical dict with a `_type` tag on every nested config (so it can be rebuilt).
 
     for_key: leave out fields marked KEY_OMITS_DEFAULT that hold their default."""
     if dataclasses.is_dataclass(cfg):
+        floats = _float_fields(type(cfg))
         d = {
-            f.name: to_dict(getattr(cfg, f.name), for_key=for_key)
+            f.name: to_dict(_as_float(getattr(cfg, f.name), f.name in floats), for_key=for_key)
             for f in dataclasses.fields(cfg)
             if not (
                 for_key

@@ -11,12 +11,13 @@ The files are
 - the library: every grokcore/*.py except the modules that only read records (LIBRARY_READERS:
   plotting, claims, widgets, test fixtures, statistics), only build configs (presets,
   baselines: a config's values are in its key) or only move records and steer sweeps (store:
-  shipped stores; cluster: the Dask executor; campaign: budgets, progress, recompute);
+  shipped stores; cluster: the Dask executor; campaign: budgets, progress, recompute) or only
+  check a notebook's parameters before anything runs (params);
 - for every config class in the config tree (dataclass fields, walked) that lives in a chapter
   package ``chapters.<name>``: that package's modules except its readers (CHAPTER_READERS:
-  figures.py, claims.py, measures.py) and tests/. A reader that a training module of the package
-  imports is executed by the training, so it counts (chapter 4's configs.py stores
-  measures.gap in its summaries);
+  figures.py, claims.py, measures.py, parameters.py) and tests/. A reader that a training
+  module of the package imports is executed by the training, so it counts (chapter 4's
+  configs.py stores measures.gap in its summaries);
 - for every probe named "package.module:attr" in a RunConfig.probes anywhere in the tree: that
   module's chapter package (or the module's own file outside chapters/ and grokcore/).
 
@@ -55,10 +56,11 @@ LIBRARY_READERS = frozenset(
         "store.py",
         "cluster.py",
         "campaign.py",
+        "params.py",
     }
 )
 # a chapter's modules that read records: figures, claim checks, per-seed measurements
-CHAPTER_READERS = frozenset({"figures.py", "claims.py", "measures.py"})
+CHAPTER_READERS = frozenset({"figures.py", "claims.py", "measures.py", "parameters.py"})
 
 
 @dataclass(frozen=True)

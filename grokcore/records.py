@@ -148,24 +148,32 @@ def clean_temp(root: Path | None = None) -> list[Path]:
     return removed
 
 
-def write_record(rec: RunRecord, root: Path | None = None, path: Path | None = None) -> Path:
-    """Atomic write to `path` (default: the key's place under root or the cache): a temp file
-    in the same folder, fsync, then rename over the target."""
-    path = path or record_path(rec.key, root)
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace `path` with `data` so that a reader or a kill never sees a partial file: a temp
+    file in the same folder (the writer's pid in its name, so one a kill left behind is
+    recognised), fsync, then rename over the target. `mode`: the file's permissions (a
+    committed file: 0o644, as git checks it out); default the temp file's (owner only)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # the writer's pid in the name: a temp file a kill left behind is recognised and removed
     fd, tmp = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.stem}.{os.getpid()}.", suffix=".tmp"
     )
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(rec.to_json())
+        if mode is not None:
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_record(rec: RunRecord, root: Path | None = None, path: Path | None = None) -> Path:
+    """Atomic write (atomic_write) to `path`, default the key's place under root or the cache."""
+    path = path or record_path(rec.key, root)
+    atomic_write(path, rec.to_json().encode())
     return path
 
 

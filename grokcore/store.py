@@ -30,12 +30,12 @@ import json
 import lzma
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from .records import (
+    atomic_write,
     RESULTS_DIR,
     CorruptRecord,
     RunRecord,
@@ -107,20 +107,7 @@ def write_store(path: Path, data: bytes) -> bool:
     """Atomically replace path with data unless it already holds them; True if written."""
     if path.exists() and path.read_bytes() == data:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
-    )
-    try:
-        os.fchmod(fd, 0o644)  # a committed file: readable by all, as git checks it out
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data, mode=0o644)  # a committed file: readable by all
     return True
 
 

@@ -437,6 +437,10 @@ class Experiment:
     train as one stack). A subclass without a `seed` field wraps a RunConfig in a field `run`
     (see WrapsRun) and takes the run's seed."""
 
+    # whether training the config again gives its record's history bit for bit (on the same
+    # CPU kind); a timing measures the machine and sets False (records.restamp skips it)
+    reproducible = True
+
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
         _TYPES[cls.__name__] = cls

@@ -348,6 +348,7 @@ class Restamp:
     checked: list[str]  # keys retrained
     mismatch: str | None  # first difference found ("key: where"); None: all matched
     rewritten: list[Path]  # records rewritten with the current fingerprint (empty on a mismatch)
+    skipped: list[str] = field(default_factory=list)  # not reproducible (timings): left stale
 
 
 def _stack_of(s: Stale, stale: Sequence[Stale]) -> list[Stale] | None:
@@ -471,6 +472,11 @@ def _retrain_at(rev: str, members: list[Stale], device: str) -> list[dict]:
     return json.loads(run.stdout)
 
 
+def _reproducible(cfg: Any) -> bool:
+    """Whether a retrain gives the record's history bit for bit (a timing does not)."""
+    return getattr(type(cfg), "reproducible", True)
+
+
 def restamp(
     stale: Sequence[Stale],
     sample: int | None = None,
@@ -489,9 +495,12 @@ def restamp(
     was and is not picked. A record trained on another device may not reproduce here bit for
     bit: restamp where it was made, or pass `against`, a git revision whose code made the
     records: the sample is then retrained with that code and with the current one, here, and
-    the two must agree bit for bit (a mismatch refuses, it never passes wrongly)."""
+    the two must agree bit for bit (a mismatch refuses, it never passes wrongly). Records of a
+    config class with `reproducible = False` (timings) are never re-stamped (`skipped`)."""
+    skipped = [s.record.key for s in stale if not _reproducible(s.record.cfg)]
+    stale = [s for s in stale if _reproducible(s.record.cfg)]
     if not stale:
-        return Restamp([], None, [])
+        return Restamp([], None, [], skipped)
     n = len(stale)
     k = default_sample(n) if sample is None else max(1, min(sample, n))
     rng = random.Random(seed)
@@ -520,6 +529,7 @@ def restamp(
                         f"{m.record.key} ({m.path}): the code at {against} is not the code that "
                         f"made it (fingerprint {ref['code'][:12]}, recorded {m.record.code[:12]})",
                         [],
+                        skipped,
                     )
             refs = [ref["history"] for ref in at]
         for m, ref, fresh in zip(members, refs, _retrain(members, device)):
@@ -528,7 +538,8 @@ def restamp(
             diff = first_difference(ref, json.loads(json.dumps(fresh.history)))
             if diff is not None:
                 where = f"the code at {against}" if against else "recorded"
-                return Restamp(checked, f"{m.record.key} ({m.path}, against {where}): {diff}", [])
+                problem = f"{m.record.key} ({m.path}, against {where}): {diff}"
+                return Restamp(checked, problem, [], skipped)
     rewritten = []
     for s in stale:
         rec = s.record
@@ -536,7 +547,7 @@ def restamp(
         rec.meta = {**rec.meta, "restamped_from": rec.code}
         rec.code, rec.code_files, rec.git = code.fingerprint, dict(code.hashes), git_state()
         rewritten.append(write_record(rec, path=s.path))
-    return Restamp(checked, None, rewritten)
+    return Restamp(checked, None, rewritten, skipped)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -568,6 +579,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"retrained {len(out.checked)}; a history differs, nothing changed: {out.mismatch}")
         return 1
     print(f"retrained {len(out.checked)}, all bit for bit equal; re-stamped {len(out.rewritten)}")
+    if out.skipped:
+        print(
+            f"{len(out.skipped)} not re-stamped, not reproducible by nature (timings): they stay "
+            f"stale and are measured again where a chapter needs them: {', '.join(out.skipped)}"
+        )
     return 0
 
 

@@ -65,6 +65,8 @@ class CostTiming(WrapsRun):
     deterministic), and retimed by a recompute (`make book RECOMPUTE=1`) on the machine at
     hand. Its history holds, per round, each variant's seconds per step."""
 
+    reproducible = False  # a timing of this machine: never re-stamped, measured again
+
     run: RunConfig
     steps: int = 300  # the cpu scale's cost_steps
     repeats: int = 5

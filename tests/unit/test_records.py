@@ -396,3 +396,17 @@ def test_restamp_skips_a_stack_whose_mates_are_not_all_stale(monkeypatch, fresh_
     stale, _ = records.find_stale()
     out = records.restamp(stale[:1], sample=1)  # its stack-mate is not among the stale
     assert out.checked == [] and out.mismatch is None and len(out.rewritten) == 1
+
+
+def test_restamp_never_restamps_a_timing(monkeypatch, fresh_hashes, capsys):
+    from grokcore.config import RunConfig
+
+    cfgs = [CFG.replace(seed=s) for s in range(2)]
+    old = run_or_load(cfgs, workers=1)
+    edit(monkeypatch, "grokcore/train.py")
+    monkeypatch.setattr(RunConfig, "reproducible", False)  # as a timing's class says
+    stale, _ = records.find_stale()
+    out = records.restamp(stale, sample=2)
+    assert out.checked == [] and out.rewritten == [] and out.mismatch is None
+    assert sorted(out.skipped) == sorted(r.key for r in old)
+    assert len(records.find_stale()[0]) == 2  # they stay stale: measured again where needed

@@ -7,14 +7,25 @@ BOOK_FLAGS = $(if $(filter 1,$(RECOMPUTE)),--recompute) $(if $(EXECUTOR),--execu
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Python 3.11: the pinned torch (2.13.0, CPU build) and every shipped run record were made with
+# it. The first of python3.11 and python3 that is 3.11; `make PYTHON=/path/to/python3.11` to choose.
+PYTHON ?= $(shell for p in python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1 \
+	&& { command -v $$p; break; }; done)
 
-.PHONY: book test install assets clean nbval-refs campaign
+.PHONY: book test install assets clean nbval-refs campaign serve lock
 
-# Create .venv if missing and install the pinned project; redone only when pyproject.toml changes.
-$(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[book,test]"
+# Create .venv if missing and install requirements.lock (every dependency, exact and hashed),
+# then the project itself; redone only when pyproject.toml or the lock changes.
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || test -n "$(PYTHON)" || { \
+	  echo "make: grokbook needs Python 3.11 (python3.11, or python3 being 3.11); found none:" \
+	       "python3 is $$(python3 --version 2>&1 || echo missing)." \
+	       "Install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check "pip==26.3"
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -44,3 +55,16 @@ clean:
 nbval-refs: install assets
 	$(PY) book/build.py --scale smoke --out .cache/nbval-refs
 	cp .cache/nbval-refs/chapters/*.ipynb tests/nbval/
+
+# Serve the built book on http://localhost:8000 (after make book).
+serve:
+	@test -f book/_build/html/index.html || { echo "make: no built book: run make book first" >&2; exit 1; }
+	$(PY) -m http.server --directory book/_build/html --bind 127.0.0.1 8000
+
+# Regenerate requirements.lock from pyproject.toml, keeping the locked versions where they still
+# fit (pip-tools in a throwaway venv; add --upgrade-package NAME to move one package).
+lock:
+	$(PYTHON) -m venv .cache/piptools && .cache/piptools/bin/pip install -q pip-tools==7.6.2
+	.cache/piptools/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --extra book --extra test --extra cluster --no-emit-index-url --no-emit-find-links \
+	  --output-file requirements.lock pyproject.toml

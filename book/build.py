@@ -54,7 +54,6 @@ ROOT = BOOK.parent
 SCALES = ("smoke", "cpu", "paper")
 CLAIMS_MIME = "application/vnd.grokbook.claims+json"
 CLAIM_KEYS = JSON_FIELDS  # every field of grokcore.claims.ClaimResult (README: claims.json)
-SCOREBOARD_COLUMNS = ("chapter", "statement", "source", "paper", "band", "ours", "verdict")
 SCOREBOARD = "_generated/scoreboard.md"  # relative to the staged sources; intro.md includes it
 # Staged with the book: everything in book/ except these (build outputs, scripts, run records).
 NOT_STAGED = shutil.ignore_patterns("_build", "chapters", "results", "*.py", "*.sh", "__pycache__")
@@ -147,6 +146,13 @@ def execute(
         trace.parent.mkdir(parents=True, exist_ok=True)
         trace.write_text("")
         os.environ["GROKCORE_TRACE"] = str(trace)  # the kernel inherits it
+    from grokcore.campaign import STATUS, Watch
+
+    units = ROOT / ".cache" / "progress" / scale / f"{source.stem}.json"
+    units.parent.mkdir(parents=True, exist_ok=True)
+    units.unlink(missing_ok=True)
+    os.environ[STATUS] = str(units)  # the kernel's run_or_load counts its units there
+    watch = Watch(units, f"  {source.stem}")
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
@@ -165,10 +171,16 @@ def execute(
         ) from None
     finally:
         os.environ.pop("GROKCORE_TRACE", None)
+        os.environ.pop(STATUS, None)
+        watch.close()
     wall = round(time.perf_counter() - start, 1)
 
     nb = nbformat.read(executed, as_version=4)
     check_no_errors(nb, source.name)
+    for cell in nb.cells:  # the reader sees the parameters used behind a "show" toggle
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags and "hide-input" not in tags:
+            tags.append("hide-input")
     nb.metadata["grokbook"] = {"key": key, "scale": scale, "wall_s": wall}
     nbformat.write(nb, executed)
     return wall, False
@@ -217,7 +229,9 @@ def _cell(value: object) -> str:
 
 def scoreboard(claims: dict[str, list[dict]]) -> str:
     """Render the intro's scoreboard from {chapter stem: claims}: the verdicts tallied per
-    chapter, then one table row per claim (the band that agrees with the paper beside ours)."""
+    chapter, then per chapter a table narrow enough to read without scrolling (statement, the
+    paper's value, ours, the verdict); the band and source of each row are in the chapter's own
+    claim table."""
     flat = [row for rows in claims.values() for row in rows]
     counts = tally(flat)
     lines = [
@@ -227,14 +241,13 @@ def scoreboard(claims: dict[str, list[dict]]) -> str:
     for stem, n in counts.items():
         cells = [f"{{doc}}`{stem} </chapters/{stem}>`", str(sum(n.values()))]
         lines.append("| " + " | ".join(cells + [str(n[v]) for v in VERDICTS]) + " |")
-    lines.append("")
-    head = ["Chapter", "Statement", "Source", "Paper", "Band (agrees)", "Ours (95% CI)", "Verdict"]
-    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    head = ["Statement", "Paper", "Ours (95% CI)", "Verdict"]
     for stem, rows in claims.items():
+        lines += ["", f"**{{doc}}`/chapters/{stem}`** ({stem}; bands and sources there)", ""]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for row in rows:
-            cells = [_cell(row[k]) for k in SCOREBOARD_COLUMNS]
-            cells[0] = f"{{doc}}`{stem} </chapters/{stem}>`"
-            lines.append("| " + " | ".join(cells) + " |")
+            cells = [_cell(row[k]) for k in ("statement", "paper", "ours")]
+            lines.append("| " + " | ".join(cells + [f"**{_cell(row['verdict'])}**"]) + " |")
     scales = ", ".join(sorted({str(row["scale"]) for row in flat}))
     return "\n".join(lines) + f"\n\nClaims: {len(flat)}. Scale: {scales}.\n"
 

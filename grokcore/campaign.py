@@ -168,18 +168,23 @@ def _train_known(todo: list[tuple[Any, float]], status: Path) -> None:
             total -= wall
 
 
-class _Watch:
-    """Phase 2's progress bar: a thread that reads the kernel's units status file every few
-    seconds and shows member-steps finished out of those planned so far, with tqdm's rate-based
-    ETA (a chapter plans sweep after sweep, so the total grows as it goes)."""
+class Watch:
+    """A chapter's progress bar (campaign phase 2, book/build.py): a thread that reads the
+    kernel's units status file (GROKCORE_STATUS) every few seconds and shows member-steps
+    finished out of those planned so far, with tqdm's rate-based ETA (a chapter plans sweep
+    after sweep, so the total grows as it goes). `every`: seconds between reads (default 5 on a
+    terminal, 60 in a log, where each read prints a line)."""
 
-    def __init__(self, units: Path, desc: str, every: float = 5.0):
+    def __init__(self, units: Path, desc: str, every: float | None = None):
         import threading
 
         from tqdm import tqdm
 
-        self.units, self.every = units, every
-        self.bar = tqdm(total=0, unit="step", desc=desc, file=sys.stderr, unit_scale=True)
+        if every is None:
+            every = 5.0 if sys.stderr.isatty() else 60.0
+        self.units, self.every, self.desc = units, every, desc
+        self.bar: Any = None  # made at the first planned unit: a chapter served whole shows none
+        self._tqdm = tqdm
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -189,7 +194,14 @@ class _Watch:
             state = json.loads(self.units.read_text())
         except (OSError, ValueError):
             return
-        self.bar.total = max(int(state.get("cost_planned", 0)), self.bar.total or 0)
+        planned = int(state.get("cost_planned", 0))
+        if self.bar is None:
+            if planned <= 0:
+                return
+            self.bar = self._tqdm(
+                total=0, unit="step", desc=self.desc, file=sys.stderr, unit_scale=True
+            )
+        self.bar.total = max(planned, self.bar.total or 0)
         self.bar.n = int(state.get("cost_finished", 0))
         self.bar.refresh()
 
@@ -201,7 +213,8 @@ class _Watch:
         self.stop.set()
         self.thread.join()
         self.poll()
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             source = root / "notebooks" / f"{stem}.ipynb"
             executed = root / "book" / "chapters" / f"{stem}.ipynb"
             units.unlink(missing_ok=True)  # the kernel counts this chapter's units afresh
-            watch = _Watch(units, stem)
+            watch = Watch(units, stem)
             try:
                 build.execute(source, executed, args.scale, build.trace_path(args.scale, stem))
             finally:

@@ -43,6 +43,7 @@ class Spec:
     prime: bool = False  # an int that must be prime
     item: Spec | None = None  # a list's items, a dict's values
     key: Spec | None = None  # a dict's keys
+    items: tuple = ()  # a tuple's specs, one per position
     min_len: int = 1  # a list's or dict's fewest items
     max_len: int | None = None
     unique: bool = False  # a list without repeats
@@ -79,6 +80,8 @@ class Spec:
             return f"a list of {n} items{rep}, each {self.item.allowed()}"
         if self.kind == "dict":
             return f"a mapping of {self.key.allowed()} to {self.item.allowed()}"
+        if self.kind == "tuple":
+            return "a list [" + ", ".join(s.allowed() for s in self.items) + "]"
         return "a string"
 
     def _range(self) -> str:
@@ -154,6 +157,14 @@ class Spec:
             raise ValueError("repeated items")
         return out
 
+    def _tuple(self, v: Any) -> list:
+        v = _parsed(v)
+        if not isinstance(v, (list, tuple)):
+            raise ValueError(f"not a list ({type(v).__name__}); pass lists with -y 'name: [...]'")
+        if len(v) != len(self.items):
+            raise ValueError(f"{len(v)} items, not {len(self.items)}")
+        return [_item(s, x, f"item {i}") for i, (s, x) in enumerate(zip(self.items, v))]
+
     def _dict(self, v: Any) -> dict:
         v = _parsed(v)
         if not isinstance(v, dict):
@@ -169,7 +180,15 @@ class Spec:
 
     def bad_values(self) -> list[Any]:
         """[a value of a wrong type, a value of the right type out of range (if one exists)]."""
-        wrong = {"int": "abc", "float": "abc", "bool": 2, "str": 3, "list": 5, "dict": 5}
+        wrong = {
+            "int": "abc",
+            "float": "abc",
+            "bool": 2,
+            "str": 3,
+            "list": 5,
+            "dict": 5,
+            "tuple": 5,
+        }
         out: list[Any] = [wrong[self.kind]]
         if self.kind == "int":
             out.append(next(v for v in _int_candidates(self) if not _accepts(self, v)))
@@ -185,7 +204,19 @@ class Spec:
             out.append([bad_item] * max(self.min_len, 1))
         elif self.kind == "dict":
             out.append({})
+        elif self.kind == "tuple":
+            first = self.items[0].bad_values()[-1]
+            out.append([first] + [_example(s) for s in self.items[1:]])
         return out
+
+
+def _example(spec: Spec) -> Any:
+    """Some value the spec allows (for building bad tuples around one bad item)."""
+    if spec.choices:
+        return spec.choices[0]
+    return {"int": int(spec.lo or 0) + (1 if spec.lo_open else 0), "bool": True}.get(
+        spec.kind, spec.lo if spec.lo is not None else ""
+    )
 
 
 def _fmt(x: float) -> str:
@@ -256,10 +287,14 @@ def Float(
     lo_open: bool = False,
     hi_open: bool = False,
     none: str = "",
+    choices: tuple = (),
     rule: Callable[[Any], str] | None = None,
     rule_text: str = "",
 ) -> Spec:
-    return Spec("float", lo, hi, lo_open, hi_open, none=none, rule=rule, rule_text=rule_text)
+    return Spec(
+        "float", lo, hi, lo_open, hi_open, choices=tuple(map(float, choices)), none=none,
+        rule=rule, rule_text=rule_text,
+    )  # fmt: skip
 
 
 def Bool(*, none: str = "") -> Spec:
@@ -290,6 +325,13 @@ def List(
         rule=rule,
         rule_text=rule_text,
     )
+
+
+def Tuple(
+    *items: Spec, none: str = "", rule: Callable[[Any], str] | None = None, rule_text: str = ""
+) -> Spec:
+    """A list of fixed length whose positions have their own specs, e.g. [layout, k]."""
+    return Spec("tuple", items=tuple(items), none=none, rule=rule, rule_text=rule_text)
 
 
 def Dict(key: Spec, value: Spec, min_len: int = 1, *, none: str = "") -> Spec:

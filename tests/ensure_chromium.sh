@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make headless Chromium + chromedriver available for tests/test_browser.py (called by `make test`).
 # Installs them with apt-get when they are missing and we are root; otherwise says why not.
-# Never fails: without a browser the browser tests skip, and say so.
+# Never fails itself: without a browser the browser tests skip and say so, except in CI (CI=true),
+# where tests/test_browser.py fails instead.
 have() { command -v "$1" >/dev/null 2>&1; }
 
 if have chromium && have chromedriver; then

@@ -2,7 +2,8 @@
 
 All tests share one smoke-scale build (``built_book`` in conftest.py). The browser test serves the
 HTML on loopback and drives headless Chromium: the explorer widget must render and respond with
-no kernel and no network. Without chromium/chromedriver it skips and says how to enable it.
+no kernel and no network. Without chromium/chromedriver it skips and says how to enable it;
+in CI (CI=true) it fails instead, so a green CI run always includes the browser test.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import functools
 import http.server
 import html
 import json
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -118,8 +120,14 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
     if not chromium or not Path(driver_path).is_file():
-        pytest.skip(f"chromium or chromedriver not found; to enable browser tests, {HOW_TO_ENABLE}")
-    webdriver = pytest.importorskip("selenium.webdriver")
+        missing = f"chromium or chromedriver not found; to enable browser tests, {HOW_TO_ENABLE}"
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(f"CI=true: {missing}")
+        pytest.skip(missing)
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        import selenium.webdriver as webdriver  # CI: an ImportError fails, it does not skip
+    else:
+        webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()

@@ -26,7 +26,6 @@ THIRD_PARTY = {
     "nbformat",
     "papermill",
     "yaml",
-    "seaborn",
 }
 
 

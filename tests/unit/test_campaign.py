@@ -100,10 +100,13 @@ def test_finished_runs_are_traced_at_once(tmp_path, monkeypatch):
 
 def test_the_phase_2_bar_follows_the_units_status_file(tmp_path):
     units = tmp_path / "u.json"
-    watch = campaign._Watch(units, "06_x", every=0.01)
+    watch = campaign.Watch(units, "06_x", every=0.01)
     try:
         watch.poll()  # no file yet: nothing shown, no error
-        assert (watch.bar.n, watch.bar.total) == (0, 0)
+        assert watch.bar is None
+        units.write_text(json.dumps({"cost_planned": 0, "cost_finished": 0}))
+        watch.poll()
+        assert watch.bar is None  # nothing to train (all served from records): no bar
         units.write_text(json.dumps({"cost_planned": 1000, "cost_finished": 250}))
         watch.poll()
         assert (watch.bar.n, watch.bar.total) == (250, 1000)

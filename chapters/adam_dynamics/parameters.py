@@ -1,0 +1,184 @@
+"""What each parameter of notebooks/04_adam_dynamics.ipynb may hold, checked before anything runs
+(grokcore.params)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grokcore.config import MethodConfig, ModularTask, resolve_scale
+from grokcore.params import (
+    RECOMPUTE,
+    SCALE,
+    SCALE_VALUE,
+    Bool,
+    Float,
+    Int,
+    List,
+    check,
+    config_problems,
+)
+
+from . import configs, transplant
+
+BETA = Float(0, 1, hi_open=True)  # an Adam β: [0, 1)
+DIAG_BETA1S = (0.0, 0.9)  # the β1 whose diagnostic seeds log the Hessian (configs.sweep_configs)
+SHOWN_WEIGHT_DECAYS = (0.25, 1.0, 2.0)  # the oscillation figure's panels (the notebook)
+
+
+def _has_diagnostics(beta1s: list[float]) -> str:
+    """The diagnostics figure needs a β1 whose runs log the Hessian and rank probes."""
+    return "" if any(b in DIAG_BETA1S for b in beta1s) else "no β1 0 or 0.9"
+
+
+def _has_shown(weight_decays: list[float]) -> str:
+    """The oscillation figure needs a panel."""
+    return "" if any(w in SHOWN_WEIGHT_DECAYS for w in weight_decays) else "no 0.25, 1 or 2"
+
+
+SPECS = {
+    "p": Int(3, prime=True, none=SCALE_VALUE),
+    "frac_train": Float(0, 1, lo_open=True, hi_open=True),
+    "d_model": Int(1, none=SCALE_VALUE),
+    "d_mlp": Int(1, none=SCALE_VALUE),
+    "n_layers": Int(1),
+    "n_heads": Int(1),
+    "lr": Float(0, lo_open=True),
+    "beta2": BETA,
+    "batch_size": Int(1, none="full batch"),
+    "warmup_steps": Int(0),
+    "eval_every": Int(1),
+    "eval_test": Int(0, none=SCALE_VALUE),
+    "per_token_first": Bool(),
+    "weight_decay": Float(0),
+    "beta1s": List(
+        BETA,
+        1,
+        none=SCALE_VALUE,
+        unique=True,
+        rule=_has_diagnostics,
+        rule_text="with 0 or 0.9 among them (the runs whose diagnostics are shown)",
+    ),
+    "weight_decays": List(
+        Float(0),
+        1,
+        none=SCALE_VALUE,
+        unique=True,
+        rule=_has_shown,
+        rule_text="with 0.25, 1 or 2 among them (the oscillation figure's panels)",
+    ),
+    "grokfast_beta1s": List(BETA, 2, 2, unique=True),
+    "grokfast_alpha": BETA,
+    "grokfast_lamb": Float(0, lo_open=True),
+    "transplant_fraction": Float(0, 1, lo_open=True),
+    "transplant_seeds": Int(0, none=SCALE_VALUE),
+    "dip_threshold": Float(0, 2, lo_open=True, hi_open=True),
+    "num_steps": Int(1, none=SCALE_VALUE),
+    "seeds": Int(1, none=SCALE_VALUE),
+    "diag_seeds": Int(1, none=SCALE_VALUE),
+    "hessian_every": Int(1, none=SCALE_VALUE),
+    "lanczos_iters": Int(1),
+    "max_stack": Int(1, none=SCALE_VALUE),
+    "scale": SCALE,
+    "recompute": RECOMPUTE,
+}
+
+
+def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
+    P = resolve_scale(
+        configs.SCALES,
+        v["scale"],
+        p=v["p"],
+        d_model=v["d_model"],
+        d_mlp=v["d_mlp"],
+        beta1s=v["beta1s"],
+        weight_decays=v["weight_decays"],
+        num_steps=v["num_steps"],
+        seeds=v["seeds"],
+        diag_seeds=v["diag_seeds"],
+        hessian_every=v["hessian_every"],
+        max_stack=v["max_stack"],
+        transplant_seeds=v["transplant_seeds"],
+        eval_test=v["eval_test"],
+    )
+    problems = []
+    d_model, heads = P["d_model"], v["n_heads"]
+    if d_model % heads:
+        problems.append(
+            ("d_model", f"not a multiple of n_heads={heads}")
+            if v["d_model"] is not None
+            else ("n_heads", f"not a divisor of the scale's d_model={d_model}")
+        )
+    h, every = P["hessian_every"], v["eval_every"]
+    if h % every:  # the Hessian probe runs at evaluations
+        problems.append(
+            ("hessian_every", f"not a multiple of eval_every={every}")
+            if v["hessian_every"] is not None
+            else ("eval_every", f"not a divisor of the scale's hessian_every={h}")
+        )
+    if h > P["num_steps"]:  # no Hessian probe: the diagnostics figure has nothing to show
+        problems.append(
+            ("hessian_every", f"more than num_steps={P['num_steps']}: no Hessian probe")
+        )
+    if problems:
+        return problems
+
+    def build() -> None:
+        base = configs.base_run(
+            P["p"],
+            P["d_model"],
+            P["d_mlp"],
+            P["num_steps"],
+            frac_train=v["frac_train"],
+            n_layers=v["n_layers"],
+            n_heads=v["n_heads"],
+            lr=v["lr"],
+            beta2=v["beta2"],
+            batch_size=v["batch_size"],
+            warmup_steps=v["warmup_steps"],
+            eval_every=v["eval_every"],
+            eval_test=P["eval_test"] or None,
+            per_token_first=v["per_token_first"],
+        )
+        grokfast = MethodConfig(
+            name="grokfast_ema", alpha=v["grokfast_alpha"], lamb=v["grokfast_lamb"]
+        )
+        configs.sweep_configs(
+            base,
+            P["beta1s"],
+            v["weight_decay"],
+            P["weight_decays"],
+            P["seeds"],
+            grokfast,
+            v["grokfast_beta1s"],
+            diag_seeds=P["diag_seeds"],
+            hessian_every=P["hessian_every"],
+            lanczos_iters=v["lanczos_iters"],
+        )
+        for s in range(P["transplant_seeds"]):
+            transplant.variant_of(
+                base,
+                s,
+                beta1=v["grokfast_beta1s"][0],
+                weight_decay=v["weight_decay"],
+                fraction=v["transplant_fraction"],
+            )
+
+    problems = config_problems(
+        build,
+        fields={
+            "alpha": "grokfast_alpha",
+            "lamb": "grokfast_lamb",
+            "fraction": "transplant_fraction",
+        },
+    )
+    if problems:
+        return problems
+    n_train = ModularTask(p=P["p"], frac_train=v["frac_train"]).n_train
+    if n_train < 2:  # the agreement probe splits a batch of training examples in two halves
+        return [("frac_train", f"{n_train} training pair of the {P['p']}² (the probes need 2)")]
+    return []
+
+
+def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The notebook's parameters, normalized; ParameterError naming every bad one."""
+    return check(SPECS, namespace, _cross)

@@ -1,0 +1,132 @@
+"""What each parameter of notebooks/02_egd_modular.ipynb may hold, checked before anything runs
+(grokcore.params)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grokcore.config import OPERATIONS, ConfigError, is_prime, resolve_scale
+from grokcore.params import (
+    RECOMPUTE,
+    SCALE,
+    SCALE_VALUE,
+    Dict,
+    Float,
+    Int,
+    List,
+    Spec,
+    Str,
+    check,
+    config_problems,
+)
+
+from . import configs
+
+# x/y needs y != 0, and this chapter's modular tasks take every y in 0..p-1 (ModularTask.min_y 0)
+_OPS = tuple(op for op in OPERATIONS if op != "x/y")
+
+
+def _task_problem(label: str) -> str:
+    """The problem with a plan task label (configs.parse_task); "" where this chapter runs it."""
+    try:
+        task = configs.parse_task(label)
+    except ConfigError:
+        return "not a task label"
+    if task[0] == "modular":
+        if task[1] not in _OPS:
+            return f"{task[1]} needs y ≠ 0; this chapter's modular tasks take every y mod p"
+        mod = label.partition(" mod ")[2]
+        if mod and (mod != str(task[2]) or task[2] < 3 or not is_prime(task[2])):
+            return f"the modulus {mod} is not a prime ≥ 3 written plainly"
+    return ""
+
+
+_TASK = Spec(
+    "str",
+    rule=_task_problem,
+    rule_text="a task label: "
+    + ", ".join(_OPS)
+    + " (at p, or followed by ' mod P' for a prime P ≥ 3), or "
+    + ", ".join(f"parity({n},{k})" for n, k in configs.PARITY)
+    + " (hinge loss; '/mse' after it: squared loss)",
+)
+
+SPECS = {
+    "plan": Dict(_TASK, List(Str(*configs.METHODS), 1, unique=True), none=SCALE_VALUE),
+    "p": Int(3, prime=True, none=SCALE_VALUE),
+    "frac_train": Float(0, 1, lo_open=True, hi_open=True),
+    "width": Int(1),
+    "lr": Float(0, lo_open=True),
+    "batch_size": Int(1),
+    "loss_l2": Float(0),
+    "egd_solver": Str("svd", "eigh"),
+    "switch_off_at": Float(0, 1, lo_open=True),
+    "ablation_stop_at": Float(
+        0, 1, lo_open=True, rule_text="≥ switch_off_at where the plan has egd_noswitch"
+    ),
+    "num_steps": Int(1, none=SCALE_VALUE),
+    "parity_epochs": Int(1, none=SCALE_VALUE + "; at paper scale, the authors' budget per task"),
+    "seeds": Int(1, none=SCALE_VALUE),
+    "cost_steps": Int(0, none=SCALE_VALUE),
+    "scale": SCALE,
+    "recompute": RECOMPUTE,
+}
+
+
+def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
+    P = resolve_scale(
+        configs.SCALES,
+        v["scale"],
+        p=v["p"],
+        seeds=v["seeds"],
+        num_steps=v["num_steps"],
+        parity_epochs=v["parity_epochs"],
+        plan=v["plan"],
+        cost_steps=v["cost_steps"],
+    )
+    problems = []
+    # a label "op mod P" at the chapter's p reads back as "op" (configs.task_label): the notebook
+    # would not find its runs
+    same = [t for t in P["plan"] if t.partition(" mod ")[2] == str(P["p"])]
+    if same:
+        problems.append(
+            (
+                "plan" if v["plan"] is not None else "p",
+                f"plan tasks {same} are at the chapter's p = {P['p']}: write them without ' mod P'",
+            )
+        )
+    if v["ablation_stop_at"] < v["switch_off_at"] and any(
+        "egd_noswitch" in methods for methods in P["plan"].values()
+    ):
+        problems.append(
+            (
+                "ablation_stop_at",
+                f"the switch-back ablation's EGD arm would stop before it switches back to SGD "
+                f"at switch_off_at={v['switch_off_at']!r}: allowed a value ≥ switch_off_at",
+            )
+        )
+
+    def build() -> None:
+        configs.plan_configs(
+            P["plan"],
+            p=P["p"],
+            seeds=P["seeds"],
+            num_steps=P["num_steps"],
+            parity_epochs=P["parity_epochs"],
+            egd_solver=v["egd_solver"],
+            switch_off_at=v["switch_off_at"],
+            ablation_stop_at=v["ablation_stop_at"],
+            frac_train=v["frac_train"],
+            width=v["width"],
+            lr=v["lr"],
+            batch_size=v["batch_size"],
+            loss_l2=v["loss_l2"],
+        )
+
+    fields = {"stop_at_test_acc": "ablation_stop_at", "operation": "plan", "min_y": "plan"}
+    return problems + config_problems(build, fields)
+
+
+def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The notebook's parameters, normalized; ParameterError naming every bad one."""
+    return check(SPECS, namespace, _cross)

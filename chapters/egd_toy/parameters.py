@@ -1,0 +1,64 @@
+"""What each parameter of notebooks/01_egd_toy.ipynb may hold, checked before anything runs
+(grokcore.params)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grokcore.config import resolve_scale
+from grokcore.params import (
+    RECOMPUTE,
+    SCALE,
+    SCALE_VALUE,
+    Float,
+    Int,
+    List,
+    check,
+    config_problems,
+)
+
+from . import configs
+
+SPECS = {
+    "eps": Float(0, 1, lo_open=True),
+    "theta_deg": Float(0, 90, lo_open=True, hi_open=True),
+    "s": Float(0),
+    "lr": Float(0, lo_open=True, rule_text="with lr · m2 < 2 (GD stable)"),
+    "init_scale": Float(0, lo_open=True),
+    "init_scale_small": Float(0, lo_open=True),
+    "init_angle_deg": Float(-360, 360),
+    "n": Int(2, none=SCALE_VALUE),
+    "n_test": Int(1, none=SCALE_VALUE),
+    "num_steps": Int(1, none=SCALE_VALUE),
+    "seeds": Int(1, none=SCALE_VALUE),
+    "eps_sweep": List(Float(0, 1, lo_open=True), 2, none=SCALE_VALUE, unique=True),
+    "init_scales": List(Float(0, lo_open=True), 1, none=SCALE_VALUE, unique=True),
+    "scale": SCALE,
+    "recompute": RECOMPUTE,
+}
+
+
+def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
+    P = resolve_scale(
+        configs.SCALES, v["scale"], n=v["n"], n_test=v["n_test"], num_steps=v["num_steps"]
+    )
+
+    def build() -> None:
+        configs.ToyConfig(
+            eps=v["eps"],
+            theta_deg=v["theta_deg"],
+            s=v["s"],
+            lr=v["lr"],
+            init_scale=v["init_scale"],
+            init_angle_deg=v["init_angle_deg"],
+            n=P["n"],
+            n_test=P["n_test"],
+            num_steps=P["num_steps"],
+        )
+
+    return config_problems(build)
+
+
+def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The notebook's parameters, normalized; ParameterError naming every bad one."""
+    return check(SPECS, namespace, _cross)

@@ -1,0 +1,198 @@
+"""What each parameter of notebooks/05_med.ipynb may hold, checked before anything runs
+(grokcore.params)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from grokcore.config import EMBED_INITS, LAYOUTS, OPERATIONS, resolve_scale
+from grokcore.params import (
+    RECOMPUTE,
+    SCALE,
+    SCALE_VALUE,
+    Bool,
+    Float,
+    Int,
+    List,
+    Str,
+    Tuple,
+    check,
+    config_problems,
+)
+
+from . import configs, image_sum
+
+# the operations a run of this chapter can have: two operands (a layout is a grid of pairs) and
+# any second operand (configs.config keeps min_y = 0, which x/y forbids)
+CHAPTER_OPERATIONS = tuple(op for op in OPERATIONS if op not in ("a*c+b*d-e", "x/y"))
+N_HEADS = 4  # configs.config: 4 heads
+
+
+def _heads_divide(d: int) -> str:
+    return "" if d % N_HEADS == 0 else f"not a multiple of {N_HEADS} (the 4 heads)"
+
+
+WIDTH = Int(N_HEADS, rule=_heads_divide, rule_text=f"a multiple of {N_HEADS} (4 heads)")
+HOLE = Int(0, configs.PAPER_P - 2)  # a hole k at p = 97 leaves pairs to train on (k < 96)
+
+
+def _layout_and_hole(v: list) -> str:
+    """dim_layout is [layout, k]: k is 0 for the random layout."""
+    layout, k = v
+    return "" if layout != "random" or k == 0 else "k must be 0 for the 'random' layout"
+
+
+SPECS = {
+    "p": Int(3, prime=True, none=SCALE_VALUE),
+    "d_model": dataclasses.replace(WIDTH, none=SCALE_VALUE),
+    "lr": Float(0, lo_open=True, none=SCALE_VALUE),
+    "weight_decay": Float(0),
+    "frac_train": Float(0, 1, lo_open=True, hi_open=True, none=SCALE_VALUE),
+    "shift": Int(0),
+    "operations": List(Str(*CHAPTER_OPERATIONS), 1, unique=True),
+    "square_holes": List(HOLE, 1, none=SCALE_VALUE, unique=True),
+    "strip_holes": List(HOLE, 1, none=SCALE_VALUE, unique=True),
+    "d_models": List(WIDTH, 1, none=SCALE_VALUE, unique=True),
+    "dim_layout": Tuple(
+        Str(*LAYOUTS),
+        HOLE,
+        rule=_layout_and_hole,
+        rule_text="as [layout, k]: k the hole at p 97 (0 for 'random')",
+    ),
+    "layers": List(Int(1), 1, none=SCALE_VALUE, unique=True),
+    "embed_inits": List(Str(*EMBED_INITS), 1, unique=True),
+    "coverage_n": List(Int(1, 49), 1, unique=True),
+    "mc_trials": Int(1, none=SCALE_VALUE),
+    "num_steps": Int(1, none=SCALE_VALUE),
+    "eval_every": Int(1, none=SCALE_VALUE),
+    "seeds": Int(1, none=SCALE_VALUE),
+    "resnet_tile": Int(4, none=SCALE_VALUE),
+    "resnet_channels": Int(1, none=SCALE_VALUE),
+    "resnet_widths": List(Int(1), 1, none=SCALE_VALUE),
+    "resnet_blocks": List(Int(1), 1, none=SCALE_VALUE),
+    "resnet_stem": Str(*image_sum.STEMS, none=SCALE_VALUE),
+    "resnet_optimizer": Str(*image_sum.OPTIMIZERS),
+    "resnet_lr": Float(0, lo_open=True),
+    "resnet_weight_decay": Float(0),
+    "resnet_batch_size": Int(1),
+    "resnet_epochs": Int(1, none=SCALE_VALUE),
+    "resnet_eval_every": Int(1, none=SCALE_VALUE),
+    "resnet_bn_recalibrate": Bool(none=SCALE_VALUE),
+    "scale": SCALE,
+    "recompute": RECOMPUTE,
+}
+
+# ImageSumConfig field -> the notebook parameter that sets it
+RESNET_FIELDS = {
+    "tile": "resnet_tile",
+    "channels": "resnet_channels",
+    "widths": "resnet_widths",
+    "blocks": "resnet_blocks",
+    "stem": "resnet_stem",
+    "optimizer": "resnet_optimizer",
+    "lr": "resnet_lr",
+    "weight_decay": "resnet_weight_decay",
+    "batch_size": "resnet_batch_size",
+    "num_epochs": "resnet_epochs",
+    "eval_every": "resnet_eval_every",
+    "bn_recalibrate": "resnet_bn_recalibrate",
+}
+
+
+def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
+    P = resolve_scale(
+        configs.SCALES,
+        v["scale"],
+        p=v["p"],
+        d_model=v["d_model"],
+        lr=v["lr"],
+        frac_train=v["frac_train"],
+        square_holes=v["square_holes"],
+        strip_holes=v["strip_holes"],
+        d_models=v["d_models"],
+        layers=v["layers"],
+        mc_trials=v["mc_trials"],
+        num_steps=v["num_steps"],
+        eval_every=v["eval_every"],
+        seeds=v["seeds"],
+    )
+    RN = resolve_scale(
+        image_sum.SCALES,
+        v["scale"],
+        tile=v["resnet_tile"],
+        channels=v["resnet_channels"],
+        widths=v["resnet_widths"],
+        blocks=v["resnet_blocks"],
+        stem=v["resnet_stem"],
+        num_epochs=v["resnet_epochs"],
+        eval_every=v["resnet_eval_every"],
+        bn_recalibrate=v["resnet_bn_recalibrate"],
+    )
+    p = P["p"]
+    problems = []
+    # the holes are given at p = 97 and scaled to p (configs.scaled_hole): each must leave pairs
+    # to train on at this p
+    holes = {
+        "square_holes": P["square_holes"],
+        "strip_holes": P["strip_holes"],
+        "dim_layout": [v["dim_layout"][1]] if v["dim_layout"][0] != "random" else [],
+    }
+    for name, ks in holes.items():
+        big = [k for k in ks if configs.scaled_hole(k, p) >= p - 1]
+        if big:
+            problems.append((name, f"holes {big} scaled to p={p} leave no pair to train on"))
+    if len(RN["widths"]) != len(RN["blocks"]):  # one number of blocks per stage
+        problems.append(
+            ("resnet_blocks", f"not one per stage of resnet_widths={list(RN['widths'])}")
+            if v["resnet_blocks"] is not None
+            else ("resnet_widths", f"not one per stage of the scale's blocks {RN['blocks']}")
+        )
+    if problems:
+        return problems
+
+    def build_transformers() -> None:
+        configs.experiments(
+            p,
+            operations=v["operations"],
+            square_holes=P["square_holes"],
+            strip_holes=P["strip_holes"],
+            d_models=P["d_models"],
+            dim_layout=tuple(v["dim_layout"]),
+            layers=P["layers"],
+            embed_inits=v["embed_inits"],
+            seeds=P["seeds"],
+            d_model=P["d_model"],
+            lr=P["lr"],
+            weight_decay=v["weight_decay"],
+            frac_train=P["frac_train"],
+            shift=v["shift"],
+            num_steps=P["num_steps"],
+            eval_every=P["eval_every"],
+        )
+
+    def build_resnets() -> None:
+        for s in range(P["seeds"]):
+            image_sum.ImageSumConfig(
+                **RN,
+                optimizer=v["resnet_optimizer"],
+                lr=v["resnet_lr"],
+                weight_decay=v["resnet_weight_decay"],
+                batch_size=v["resnet_batch_size"],
+                seed=s,
+            )
+
+    transformer_fields = {
+        "operation": "operations",
+        "n_layers": "layers",
+        "embed_init": "embed_inits",
+        "hole": "dim_layout",
+    }
+    return config_problems(build_transformers, transformer_fields) + config_problems(
+        build_resnets, RESNET_FIELDS
+    )
+
+
+def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The notebook's parameters, normalized; ParameterError naming every bad one."""
+    return check(SPECS, namespace, _cross)

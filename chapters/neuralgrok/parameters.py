@@ -1,0 +1,209 @@
+"""What each parameter of notebooks/03_neuralgrok.ipynb may hold, checked before anything runs
+(grokcore.params)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grokcore.config import OPERATIONS, resolve_scale
+from grokcore.params import (
+    RECOMPUTE,
+    SCALE,
+    SCALE_VALUE,
+    Bool,
+    Float,
+    Int,
+    List,
+    Str,
+    check,
+    config_problems,
+)
+
+from . import configs
+from .neuralgrok import AmplifierConfig, NeuralGrokConfig
+
+
+def _distinct_names(values: list) -> str:
+    """ "" if the values name distinct plan cells (the notebook names a cell f"{v:g}")."""
+    names = [f"{x:g}" for x in values]
+    return "" if len(set(names)) == len(names) else f"values that print alike ({names})"
+
+
+_CELL_NAMES = "printing distinctly with :g (they name the plan's cells)"
+
+SPECS = {
+    "operations": List(Str(*OPERATIONS), 1, none=SCALE_VALUE, unique=True),
+    "p": Int(3, prime=True, none=SCALE_VALUE),
+    "frac_train": Float(0, 1, lo_open=True, hi_open=True, none=SCALE_VALUE),
+    "d_model": Int(1, none=SCALE_VALUE),
+    "n_layers": Int(1),
+    "n_heads": Int(1, rule_text="dividing d_model"),
+    "lr": Float(0, lo_open=True),
+    "weight_decay": Float(0),
+    "betas": List(Float(0, 1, hi_open=True), 2, 2),
+    "warmup_steps": Int(0),
+    "batch_size": Int(1),
+    "window_size": Int(1),
+    "lamb_ma": Float(0),
+    "alpha": Float(0, 1, hi_open=True),
+    "lamb_ema": Float(0),
+    "amp_hidden": List(Int(1), 1, none=SCALE_VALUE),
+    "c": Float(0, lo_open=True),
+    "inner_steps": Int(1),
+    "meta_lr": Float(0, lo_open=True),
+    "frac_outer": Float(0, 1, lo_open=True, hi_open=True),
+    "clip_norm": Float(0),
+    "rescale_cs": List(
+        Float(0, lo_open=True),
+        0,
+        none=SCALE_VALUE,
+        unique=True,
+        rule=_distinct_names,
+        rule_text=_CELL_NAMES,
+    ),
+    "neuralgrok_cs": List(
+        Float(0, lo_open=True),
+        0,
+        none=SCALE_VALUE,
+        unique=True,
+        rule=_distinct_names,
+        rule_text=_CELL_NAMES,
+    ),
+    "large_weight_decay": Float(0),
+    "composite_c": Float(0, lo_open=True),
+    # the weight-decay figure draws three AdamW lines (cell "adamw/{v:g}" each)
+    "adamw_weight_decays": List(
+        Float(0), 0, 3, none=SCALE_VALUE, unique=True, rule=_distinct_names, rule_text=_CELL_NAMES
+    ),
+    "transfer": Bool(none=SCALE_VALUE),
+    "num_steps": Int(1, none=SCALE_VALUE),
+    "ablation_steps": Int(1, none=SCALE_VALUE),
+    "eval_every": Int(1, none=SCALE_VALUE),
+    "seeds": Int(1, none=SCALE_VALUE),
+    "scale": SCALE,
+    "recompute": RECOMPUTE,
+}
+
+
+def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
+    P = resolve_scale(
+        configs.SCALES,
+        v["scale"],
+        operations=v["operations"],
+        p=v["p"],
+        frac_train=v["frac_train"],
+        d_model=v["d_model"],
+        amp_hidden=v["amp_hidden"],
+        seeds=v["seeds"],
+        num_steps=v["num_steps"],
+        ablation_steps=v["ablation_steps"],
+        eval_every=v["eval_every"],
+        rescale_cs=v["rescale_cs"],
+        neuralgrok_cs=v["neuralgrok_cs"],
+        adamw_weight_decays=v["adamw_weight_decays"],
+        transfer=v["transfer"],
+    )
+    ops, first = P["operations"], P["operations"][0]
+    built: list = []  # the NeuralGrok configs, for the outer-set check below
+
+    def run(op: str, **kw: Any) -> Any:  # the notebook's `run`
+        composite = op == configs.COMPOSITE
+        return configs.base_run(
+            op,
+            **{
+                "p": 7 if composite else P["p"],
+                "n_layers": 4 if composite else v["n_layers"],
+                "d_model": P["d_model"],
+                "num_steps": P["num_steps"],
+                "eval_every": P["eval_every"],
+                "n_heads": v["n_heads"],
+                "lr": v["lr"],
+                "weight_decay": v["weight_decay"],
+                "betas": tuple(v["betas"]),
+                "warmup_steps": v["warmup_steps"],
+                "batch_size": v["batch_size"],
+                "frac_train": P["frac_train"],
+                **kw,
+            },
+        )
+
+    def amp(c_value: float, op: str = first, **kw: Any) -> AmplifierConfig:  # the notebook's `amp`
+        return AmplifierConfig(
+            hidden=tuple(P["amp_hidden"]),
+            c=c_value,
+            inner_steps=1 if op == configs.COMPOSITE else v["inner_steps"],
+            meta_lr=v["meta_lr"],
+            meta_weight_decay=v["weight_decay"],
+            frac_outer=v["frac_outer"],
+            clip_norm=v["clip_norm"] or None,
+            **kw,
+        )
+
+    def build() -> None:  # one config per plan cell of the notebook (seed 0)
+        short = {"num_steps": P["ablation_steps"]}
+        for op in ops:
+            for m in configs.METHODS:
+                long = op == first and m in ("standard", "grokfast_ma", "neuralgrok")
+                built.append(
+                    configs.method_config(
+                        m,
+                        run(op, stop_at_test_acc=None if long else 0.95, log_entropy=long),
+                        window_size=v["window_size"],
+                        lamb_ma=v["lamb_ma"],
+                        alpha=v["alpha"],
+                        lamb_ema=v["lamb_ema"],
+                        amp=amp(v["c"], op),
+                    )
+                )
+        for c in P["rescale_cs"]:
+            configs.method_config("rescale", run(first, **short), rescale_c=c)
+        for c in P["neuralgrok_cs"]:
+            built.append(NeuralGrokConfig(run=run(first, **short), amp=amp(c)))
+        run(first, weight_decay=v["large_weight_decay"], stop_at_test_acc=None, **short)
+        for wd in P["adamw_weight_decays"]:
+            run(first, optimizer="adamw", weight_decay=wd, **short)
+        if configs.COMPOSITE in ops:
+            run_c = run(configs.COMPOSITE)
+            configs.method_config("rescale", run_c, rescale_c=v["composite_c"])
+        if P["transfer"] and first != configs.TRANSFER_TO:
+            built.append(
+                NeuralGrokConfig(
+                    run=run(configs.TRANSFER_TO, **short),
+                    amp=amp(v["c"], meta=False),
+                    source=next(c for c in built if isinstance(c, NeuralGrokConfig)),
+                )
+            )
+
+    fields = {"hidden": "amp_hidden", "meta_weight_decay": "weight_decay"}
+    problems = config_problems(build, fields)
+    if problems:
+        return problems
+    # NeuralGrok trains on the train set less its outer set (neuralgrok.outer_split: at least
+    # one example): it must keep at least one example
+    for cfg in built:
+        if isinstance(cfg, NeuralGrokConfig):
+            n = cfg.run.task.n_train
+            if n - max(1, round(v["frac_outer"] * n)) < 1:
+                task = cfg.run.task
+                where = f"({task.operation}) mod {task.p}"
+                if n == 1:  # no frac_outer helps: the outer set takes at least one example
+                    return [
+                        (
+                            "frac_train" if v["frac_train"] is not None else "p",
+                            f"NeuralGrok needs 2 or more training examples (one for the outer "
+                            f"set); {where} has {n}",
+                        )
+                    ]
+                return [
+                    (
+                        "frac_outer",
+                        f"the outer set takes all {n} training examples of {where}, leaving "
+                        f"none for the model's own steps",
+                    )
+                ]
+    return []
+
+
+def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The notebook's parameters, normalized; ParameterError naming every bad one."""
+    return check(SPECS, namespace, _cross)

@@ -1,9 +1,9 @@
 """`python -m grokcore COMMAND ...`: the library's command line.
 
-  stale | restamp ...    stale run records, or re-stamp them after proving on a sample that the
-                         current code reproduces them bit for bit (grokcore.records)
-  store list|unpack|verify ...   the shipped run-record stores (grokcore.store)
-  campaign --scale S ... fill a scale's runs, resumably (grokcore.campaign)
+stale | restamp ...    stale run records, or re-stamp them after proving on a sample that the
+                       current code reproduces them bit for bit (grokcore.records)
+store list|unpack|verify ...   the shipped run-record stores (grokcore.store)
+campaign --scale S ... fill a scale's runs, resumably (grokcore.campaign)
 """
 
 import sys

@@ -55,6 +55,7 @@ SCALES = ("smoke", "cpu", "paper")
 CLAIMS_MIME = "application/vnd.grokbook.claims+json"
 CLAIM_KEYS = JSON_FIELDS  # every field of grokcore.claims.ClaimResult (README: claims.json)
 SCOREBOARD = "_generated/scoreboard.md"  # relative to the staged sources; intro.md includes it
+TIMES = "_generated/times.md"  # the chapters' training times, from the shipped records
 # Staged with the book: everything in book/ except these (build outputs, scripts, run records).
 NOT_STAGED = shutil.ignore_patterns("_build", "chapters", "results", "*.py", "*.sh", "__pycache__")
 
@@ -299,7 +300,15 @@ def stage(out: Path, claims: dict[str, list[dict]]) -> Path:
         nbformat.write(nb, src / "chapters" / f"{stem}.ipynb")
     (src / SCOREBOARD).parent.mkdir()
     (src / SCOREBOARD).write_text(scoreboard(claims))
+    (src / TIMES).write_text(chapter_times())
     return src
+
+
+def chapter_times() -> str:
+    """The intro's table of what each chapter's runs cost to train, from the shipped records
+    (grokcore.store.times_table: the README prints the same)."""
+    parts = [store.times_table(scale) for scale in ("cpu", "paper") if store.stores(scale)]
+    return "\n".join(parts)
 
 
 def build_html(src: Path, out: Path) -> None:

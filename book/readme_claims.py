@@ -1,4 +1,5 @@
-"""Write the README's "What is reproduced" table from the verdicts a cpu-scale build recorded.
+"""Write the README's "What is reproduced" table from the verdicts a cpu-scale build recorded, and
+its table of chapter times from the shipped records (grokcore.store.times_table).
 
 python book/readme_claims.py           # rewrite the table in README.md
 python book/readme_claims.py --check   # exit 1 if README.md disagrees (a test runs this)
@@ -12,10 +13,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from grokcore import store
 from grokcore.claims import VERDICTS  # the one list of verdicts
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
+TIMES_START, TIMES_END = "<!-- times:start -->", "<!-- times:end -->"
 
 
 def summary(claims: list[dict]) -> list[str]:
@@ -76,11 +79,15 @@ def main() -> int:
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
     new = f"{head}{START}\n{render(claims, paper_scale)}\n{END}{tail}"
+    head, rest = new.split(TIMES_START, 1)
+    _, tail = rest.split(TIMES_END, 1)
+    times = "\n".join(store.times_table(s) for s in ("cpu", "paper") if store.stores(s))
+    new = f"{head}{TIMES_START}\n{times}{TIMES_END}{tail}"
     if args.check:
         if new != readme:
             print(
-                "README.md's claims table differs from book/results/claims-cpu.json: "
-                "run `python book/readme_claims.py`",
+                "README.md's claims or times table differs from book/results/claims-cpu.json "
+                "or the shipped stores: run `python book/readme_claims.py`",
                 file=sys.stderr,
             )
             return 1

@@ -199,7 +199,7 @@ class Watch:
             if planned <= 0:
                 return
             self.bar = self._tqdm(
-                total=0, unit="step", desc=self.desc, file=sys.stderr, unit_scale=True
+                total=planned, unit="step", desc=self.desc, file=sys.stderr, unit_scale=True
             )
         self.bar.total = max(planned, self.bar.total or 0)
         self.bar.n = int(state.get("cost_finished", 0))

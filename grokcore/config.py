@@ -450,6 +450,11 @@ class Experiment:
         """Train configs that share a stack key; one RunRecord per config, in order."""
         raise NotImplementedError(f"{cls.__name__}.train")
 
+    def requires(self) -> tuple:
+        """Configs whose run records training this one reads (e.g. a trained amplifier to start
+        from); their records must exist first. Default: none."""
+        return ()
+
     def key(self) -> str:
         """Stable hex key: SHA-256 of canonical JSON of the config and RECORD_SCHEMA."""
         return config_key(self)

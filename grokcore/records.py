@@ -492,7 +492,8 @@ def restamp(
     The sample has `sample` records (default: default_sample), at least one, and at least one of
     each code change (records with the same old and new fingerprint: e.g. one per chapter whose
     package changed). A record whose stack-mates are not all stale here cannot be retrained as it
-    was and is not picked. A record trained on another device may not reproduce here bit for
+    was and is not picked, nor is one whose training reads other records (`cfg.requires()`).
+    A record trained on another device may not reproduce here bit for
     bit: restamp where it was made, or pass `against`, a git revision whose code made the
     records: the sample is then retrained with that code and with the current one, here, and
     the two must agree bit for bit (a mismatch refuses, it never passes wrongly). Records of a
@@ -506,7 +507,9 @@ def restamp(
     rng = random.Random(seed)
     groups: dict[tuple[str, str], list[Stale]] = {}
     for s in sorted(stale, key=lambda s: (s.record.key, str(s.path))):
-        if _stack_of(s, stale) is not None:
+        # a run that reads other records (cfg.requires()) cannot be retrained while they are
+        # stale: it is re-stamped with the rest when the sample passes, never picked
+        if _stack_of(s, stale) is not None and not getattr(s.record.cfg, "requires", tuple)():
             groups.setdefault((s.record.code, code_of(s.record.cfg).fingerprint), []).append(s)
     picked = [rng.choice(g) for _, g in sorted(groups.items())]
     taken = {id(s) for s in picked}

@@ -111,6 +111,56 @@ def write_store(path: Path, data: bytes) -> bool:
     return True
 
 
+# ---- what the shipped runs cost
+
+
+@dataclass(frozen=True)
+class TrainingTime:
+    """What training a store's runs from scratch costs, from the records' own timings."""
+
+    name: str
+    records: int
+    cpu_s: float  # one worker's seconds: each record's share of its stack's wall time
+    cpus: tuple[str, ...]  # the CPU kinds the records were trained on
+
+    def wall_s(self, workers: int) -> float:
+        """Estimated wall time with `workers` single-threaded workers (no overheads)."""
+        return self.cpu_s / max(1, workers)
+
+
+def training_times(scale: str, root: Path | None = None) -> list[TrainingTime]:
+    """Per store of `scale`, the summed training time of its records (wall_s / stack_size: the
+    stack trained as one, on one single-threaded worker). The one source of the chapter times
+    that the README and the intro print."""
+    out = []
+    for path in stores(scale, root):
+        recs = read_store(path)
+        cpu_s = sum(
+            float(r.meta.get("wall_s") or 0.0) / max(1, int(r.meta.get("stack_size") or 1))
+            for r in recs
+        )
+        cpus = tuple(sorted({str(r.meta.get("cpu") or "not recorded") for r in recs}))
+        out.append(TrainingTime(path.name.removesuffix(".jsonl.xz"), len(recs), cpu_s, cpus))
+    return out
+
+
+def times_table(scale: str, workers: int = 2, root: Path | None = None) -> str:
+    """A markdown table of training_times: runs, CPU minutes, and minutes on `workers` cores."""
+    rows = training_times(scale, root)
+    lines = [
+        f"| store ({scale}) | runs | training, CPU-min | ≈ min on {workers} cores |",
+        "|---|---|---|---|",
+    ]
+    for t in rows:
+        lines.append(
+            f"| {t.name} | {t.records} | {t.cpu_s / 60:.1f} | {t.wall_s(workers) / 60:.1f} |"
+        )
+    total = sum(t.cpu_s for t in rows)
+    lines.append(f"| all | {sum(t.records for t in rows)} | {total / 60:.1f} | "
+                 f"{total / max(1, workers) / 60:.1f} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 # ---- which records a chapter used
 
 

@@ -102,6 +102,10 @@ class NeuralGrokConfig(Experiment):
     def train(cls, cfgs: list, device: str = "cpu") -> list[RunRecord]:
         return train_neuralgrok(cfgs, device)
 
+    def requires(self) -> tuple:
+        """A transfer run reads its source's final amplifier (same seed)."""
+        return () if self.source is None else (self.source.replace(seed=self.seed),)
+
 
 def outer_split(
     train_idx: torch.Tensor, frac_outer: float, seeds: Sequence[int]

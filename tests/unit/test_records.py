@@ -410,3 +410,17 @@ def test_restamp_never_restamps_a_timing(monkeypatch, fresh_hashes, capsys):
     assert out.checked == [] and out.rewritten == [] and out.mismatch is None
     assert sorted(out.skipped) == sorted(r.key for r in old)
     assert len(records.find_stale()[0]) == 2  # they stay stale: measured again where needed
+
+
+def test_restamp_never_picks_a_run_that_reads_other_records(monkeypatch, fresh_hashes):
+    from grokcore.config import RunConfig
+
+    cfgs = [CFG.replace(seed=s) for s in range(3)]
+    old = run_or_load(cfgs, workers=1)
+    edit(monkeypatch, "grokcore/train.py")
+    # seed 0 reads another record (as a NeuralGrok transfer run reads its source's amplifier)
+    monkeypatch.setattr(RunConfig, "requires", lambda self: (self,) if self.seed == 0 else ())
+    stale, _ = records.find_stale()
+    out = records.restamp(stale, sample=3)
+    assert out.mismatch is None and old[0].key not in out.checked and len(out.checked) == 2
+    assert len(out.rewritten) == 3  # re-stamped with the rest once the sample passes

@@ -156,3 +156,18 @@ def test_status_file_counts_units(tmp_path, monkeypatch):
 def test_records_name_their_cpu(recs):
     assert recs[0].meta["cpu"] == records.cpu_kind()
     assert records.cpu_kind().split()[0] in ("x86_64", "aarch64", "arm64", "AMD64")
+
+
+def test_training_times_sum_each_records_share_of_its_stack(recs, tmp_path):
+    keys = [r.key for r in recs]
+    store.pack("ch", "cpu", keys, root=tmp_path)
+    [t] = store.training_times("cpu", tmp_path)
+    # tiny_run records train one per stack (stack_size 1) or as one stack: either way each
+    # record counts wall_s / stack_size
+    want = sum(r.meta["wall_s"] / r.meta.get("stack_size", 1) for r in recs)
+    assert (t.name, t.records) == ("ch", 3) and t.cpu_s == pytest.approx(want)
+    assert t.wall_s(2) == pytest.approx(want / 2) and t.cpus == (records.cpu_kind(),)
+    table = store.times_table("cpu", workers=2, root=tmp_path)
+    assert table.splitlines()[0] == "| store (cpu) | runs | training, CPU-min | ≈ min on 2 cores |"
+    assert f"| ch | 3 | {want / 60:.1f} | {want / 120:.1f} |" in table
+    assert store.training_times("paper", tmp_path) == []

@@ -18,6 +18,8 @@ How the book uses them (book/build.py):
     python -m grokcore.store list   [--scale S]            # stores, records, sizes, stale count
     python -m grokcore.store unpack [--scale S]            # shipped records -> the cache
     python -m grokcore.store verify [--scale S]            # as list: every line is read and checked
+    python -m grokcore.store repack [--scale S]            # each store again, from current records
+                                                           # (after a restamp; keys a store has)
 
 This module moves records and never computes one: it is outside the code fingerprint
 (grokcore.fingerprint.LIBRARY_READERS).
@@ -265,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m grokcore.store", description=__doc__.split("\n\n")[0]
     )
-    p.add_argument("command", choices=("list", "unpack", "verify"))
+    p.add_argument("command", choices=("list", "unpack", "verify", "repack"))
     p.add_argument("--scale", help="one scale (default: every scale; unpack: cpu)")
     args = p.parse_args(argv)
     repo = str(RESULTS_DIR.parents[1])
@@ -278,6 +280,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{u.stores} stores ({scale}) -> {cache_dir()}: {u.copied} copied, "
             f"{u.kept} kept, {u.stale} stale"
         )
+        return 0
+    if args.command == "repack":  # after a restamp: each store again, from the current records
+        for path in stores(args.scale):
+            name, scale = path.name.removesuffix(".jsonl.xz"), path.parent.name
+            _, changed = add(name, scale, [])
+            print(f"{scale}/{name}: {'rewritten' if changed else 'unchanged'}")
         return 0
     total = 0
     for path in stores(args.scale):

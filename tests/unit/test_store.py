@@ -171,3 +171,17 @@ def test_training_times_sum_each_records_share_of_its_stack(recs, tmp_path):
     assert table.splitlines()[0] == "| store (cpu) | runs | training, CPU-min | ≈ min on 2 cores |"
     assert f"| ch | 3 | {want / 60:.1f} | {want / 120:.1f} |" in table
     assert store.training_times("paper", tmp_path) == []
+
+
+def test_repack_rewrites_each_store_from_the_current_records(recs, tmp_path, monkeypatch):
+    keys = [r.key for r in recs]
+    path, _ = store.pack("ch", "cpu", keys, root=tmp_path)
+    monkeypatch.setattr(store, "STORE_DIR", tmp_path)
+    before = path.read_bytes()
+    assert store.main(["repack", "--scale", "cpu"]) == 0
+    assert path.read_bytes() == before  # the same records: the same bytes, not rewritten
+    rec = records.load_record(keys[0])
+    rec.meta["restamped_from"] = "x" * 64  # as a restamp leaves it
+    records.write_record(rec)
+    assert store.main(["repack", "--scale", "cpu"]) == 0
+    assert [r.meta.get("restamped_from") for r in store.read_store(path)].count("x" * 64) == 1

@@ -1,15 +1,19 @@
 """Chapter 2's figures (EGD Figs. 1-4): accuracy curves per method and the hidden layer's
-gradient spectrum, in grokcore.plotting's house style.
+gradient spectrum, and each method's epochs to 95% as survival curves, in grokcore.plotting's
+house style.
 
 They read the cells of chapters.egd_modular.measures.by_cell: (task, method) -> records.
-methods_figure and spectrum_figure return a closed Figure (show it with IPython's display);
-run_panel is the explorer's view, rendered by grokcore.explore.figure_png."""
+methods_figure, survival_figure and spectrum_figure return a closed Figure (show it with
+IPython's display); run_panel is the explorer's view, rendered by grokcore.explore.figure_png."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from grokcore.plotting import COLORS, accuracy_curves, style
+from grokcore.outcomes import times
+from grokcore.plotting import COLORS, accuracy_curves, style, survival_panel
+
+from . import measures
 
 
 def methods_figure(cells, operations, methods, names: dict[str, str], per_epoch, titles=None):
@@ -29,6 +33,27 @@ def methods_figure(cells, operations, methods, names: dict[str, str], per_epoch,
             ax.set_title((titles or {}).get(op, f"({op}) mod p") + ": test (solid), train (dashed)")
             ax.set_ylabel("accuracy")
             ax.legend(loc="center right", fontsize=7)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def survival_figure(cells, tasks, methods, names: dict[str, str], titles=None):
+    """Per task, each method's Kaplan-Meier curve of the seeds not yet at 95% test accuracy
+    against epochs: the times behind the claims' speed-ups (grokcore.outcomes.times, in epochs as
+    the claims count them), with the runs that never got there within the budget as ticks.
+
+    A (task, method) absent from `cells` is left out; titles: {task: panel title}."""
+    with style():
+        fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 3.4), squeeze=False)
+        for ax, task in zip(axes[0], tasks):
+            groups = {
+                names[m]: times(cells[(task, m)], per=measures.per_epoch)
+                for m in methods
+                if (task, m) in cells
+            }
+            survival_panel(ax, groups, {names[m]: COLORS[m] for m in methods}, xlabel="epoch")
+            ax.set_title((titles or {}).get(task, f"({task}) mod p"))
         fig.tight_layout()
     plt.close(fig)
     return fig

@@ -10,8 +10,8 @@ import math
 import matplotlib.pyplot as plt
 
 from .measures import GROK_KEY, budget_epochs, cell_summary, per_epoch
-from grokcore.outcomes import time_to
-from grokcore.plotting import style
+from grokcore.outcomes import time_to, times
+from grokcore.plotting import style, survival_panel
 from grokcore.train import steps_per_epoch
 
 PENALTY_NAMES = {
@@ -92,6 +92,29 @@ def batch_figure(cells: dict[int, list], n_train: int):
             ax.set_xlabel("batch size")
             ax.set_ylabel(ylabel)
         axes[1].set_title("dots: seeds, black bar: mean, ▵: censored", fontsize=8)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def batch_survival_figure(cells: dict[int, list], n_train: int):
+    """Per batch size, the Kaplan-Meier curve of the seeds not yet at 99% test accuracy against
+    effective epochs (the times the slope rows pair, censored runs as ticks): with a budget of
+    epochs, larger batches get fewer steps, and their curves show how many the budget cut off."""
+    sizes = sorted(cells)
+    col = _colors(sizes)
+    label = {bs: _bs_label(bs, n_train) for bs in sizes}
+    groups = {label[bs]: times(cells[bs], GROK_KEY, per=per_epoch) for bs in sizes}
+    with style():
+        fig, ax = plt.subplots(figsize=(6, 3.6))
+        survival_panel(
+            ax,
+            groups,
+            {label[bs]: col[bs] for bs in sizes},
+            xlabel="effective epochs (samples seen / n_train)",
+            ylabel="fraction not yet at 99% test accuracy",
+        )
+        ax.legend(title="batch size", fontsize=7, title_fontsize=7)
         fig.tight_layout()
     plt.close(fig)
     return fig

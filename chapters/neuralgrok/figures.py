@@ -1,5 +1,6 @@
 """Chapter 3's figures (grokcore.plotting's house style) and its markdown tables: Table 1 beside
-the paper's, post-grok stability, final accuracies; one run's view for the explorer.
+the paper's and as survival curves, post-grok stability, final accuracies; one run's view for
+the explorer.
 
 Figures take `cells` (cell name -> records over seeds, chapters.neuralgrok.configs.run_plan);
 every figure but the explorer's is returned closed.
@@ -13,7 +14,7 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 
 from grokcore import outcomes
-from grokcore.plotting import accuracy_curves, style
+from grokcore.plotting import accuracy_curves, style, survival_panel
 from grokcore.records import RunRecord
 
 from .configs import COMPOSITE, METHODS, NAMES
@@ -112,6 +113,21 @@ def curves_figure(cells: dict, panels: Sequence[tuple[str, str, Sequence[tuple[s
             ax.set_ylabel(ylabel)
             ax.set_title(title)
             ax.legend(fontsize=7, loc="center right")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def survival_figure(cells: dict, ops: Sequence[str], p: int = 97):
+    """Table 1 as censored times: per task, each method's Kaplan-Meier curve of the seeds not
+    yet at 95% test accuracy against steps (the times the speed rows pair), runs that never got
+    there within the budget as ticks. A mean of the seeds that got there hides those."""
+    with style():
+        fig, axes = plt.subplots(1, len(ops), figsize=(4.4 * len(ops), 3.3), squeeze=False)
+        for ax, op in zip(axes[0], ops):
+            groups = {NAMES[m]: outcomes.times(cells[f"{op}/{m}"]) for m in METHODS}
+            survival_panel(ax, groups, {NAMES[m]: COLORS[m] for m in METHODS}, xlabel="step")
+            ax.set_title(f"({op}) mod {7 if op == COMPOSITE else p}")
         fig.tight_layout()
     plt.close(fig)
     return fig

@@ -197,3 +197,22 @@ def test_math_renders_offline(browser, book_url: str) -> None:
     scripts = [s.get_attribute("src") or "" for s in browser.find_elements(By.TAG_NAME, "script")]
     assert any("tex-mml-chtml.js" in src and src.startswith(book_url) for src in scripts)
     assert browser.execute_script(NON_LOCAL_JS) == []
+
+
+OVERFLOW_JS = """
+const out = [];
+for (const el of document.querySelectorAll('.cell_output pre, .cell_output .output')) {
+  if (el.scrollWidth > el.clientWidth + 2) out.push(el.className + ': ' + el.scrollWidth + ' > '
+    + el.clientWidth + ': ' + (el.innerText || '').slice(0, 60));
+}
+return out;
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page", ["intro", *(f"chapters/{c}" for c in CHAPTERS)])
+def test_no_output_is_wider_than_the_page(browser, book_url: str, page: str) -> None:
+    """Printed results and tables wrap at the page's edge (book/widget_assets/grokbook.css): no
+    output hides a column, such as a claim's verdict, behind a horizontal scroll bar."""
+    browser.get(book_url + f"{page}.html")
+    assert browser.execute_script(OVERFLOW_JS) == []

@@ -34,7 +34,7 @@ SPECS = {
     "d_model": Int(1),
     "lr": Float(0, lo_open=True),
     # the variant runs set it against weight decay 0: it must differ from 0
-    "weight_decay": Float(0, lo_open=True),
+    "weight_decay": Float(0, lo_open=True, rule_text="set against 0 by the variant runs"),
     "layer_norm": Bool(),
     "variant_batch_size": Int(0, none=SCALE_VALUE),
     "fracs": List(FRACTION, 1, none=SCALE_VALUE, unique=True),

@@ -16,6 +16,9 @@ Verdicts, from the estimate's interval [low, high] (95%) and the band [a, b]:
 
 - "reproduced": the interval lies inside the band;
 - "contradicted": the interval lies outside it;
+- "inconsistent in the source": the source's own result (a theorem's formula, say), evaluated by
+  the chapter, contradicts the statement, so no run could reproduce both (Claim.inconsistent:
+  the chapter passes the evidence, computed, never typed);
 - "inconclusive": the interval crosses a band edge, or fewer seeds than the claim declares;
 - "not testable at this budget": censored seeds leave the quantity only bounded (a median that
   half the seeds or more never reached), and the bound does not decide; or runs were made but
@@ -37,6 +40,7 @@ MIMETYPE = "application/vnd.grokbook.claims+json"
 VERDICTS = (
     "reproduced",
     "contradicted",
+    "inconsistent in the source",
     "inconclusive",
     "not testable at this budget",
     "not run",
@@ -44,6 +48,7 @@ VERDICTS = (
 _COLORS = {
     "reproduced": "#d9f2d9",
     "contradicted": "#f8d7da",
+    "inconsistent in the source": "#e4d7f5",
     "inconclusive": "#fff2cc",
     "not testable at this budget": "#fde2c8",
     "not run": "#eeeeee",
@@ -118,6 +123,14 @@ class Claim:
         """The verdict of an estimate (computed elsewhere, with this claim's estimator)."""
         verdict, reason = verdict_of(est, self.band, self.min_seeds)
         return self._result(est, verdict, reason, scale, note)
+
+    def inconsistent(
+        self, est: Estimate, evidence: str, *, scale: str, note: str = ""
+    ) -> "ClaimResult":
+        """A row whose statement the source's own result contradicts (`evidence`: what the
+        chapter computed from it). Our estimate is still shown; the verdict says that the source
+        disagrees with itself, rather than that our runs failed to reproduce it."""
+        return self._result(est, "inconsistent in the source", evidence, scale, note)
 
     def not_run(self, reason: str, *, scale: str, note: str = "") -> "ClaimResult":
         """A row for a claim this scale (or the book) does not run, saying why."""

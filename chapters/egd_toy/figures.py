@@ -101,3 +101,54 @@ def toy_panel(cells, eps: float, init_scale: float):
         ax.legend(loc="lower left")
         fig.tight_layout()
     return fig
+
+
+def theorem_figure(theorem: dict, show: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0)):
+    """Theorem 1 against Corollary 1, from measures.theorem_sweep (no runs).
+
+    Left: Theorem 1's plateau against 1/eps (solid) and Cor. 1's formulas (dashed): 1B's
+    (1/eta) ln(1/(tau eps)) below the corollary's threshold tau = m1, 1A's ln(tau)/(eta eps)
+    above it, for the init scales in `show` (the grid's nearest). Right: the plateau at the
+    smallest eps against zeta, the theorem over the whole grid, the corollary's two regimes."""
+    rows = theorem["rows"]
+    eps_values, lr = theorem["eps_values"], theorem["lr"]
+    tan_m2 = theorem["tau_per_zeta"]  # tau = tan_m2 * zeta
+
+    def corollary(z: float, e: float) -> float:
+        tau = z * tan_m2  # tau = |u2| tan(theta) m2, |u2| = zeta |sin(init angle)|
+        if tau > theorem["m1"]:
+            return math.log(tau) / (lr * e)  # Cor. 1A
+        return max(math.log(1 / (tau * e)), 0.0) / lr  # Cor. 1B
+
+    inv = [1 / e for e in eps_values]
+    with style():
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+        cmap = plt.get_cmap("viridis")
+        for j, z in enumerate(show):
+            row = min(rows, key=lambda r: abs(math.log(r["zeta"] / z)))
+            c = cmap(j / max(1, len(show) - 1))
+            ks = [math.nan if k is None else k for k in row["plateaus"]]
+            left.plot(inv, ks, marker="o", ms=3, color=c, label=f"ζ = {row['zeta']:.3g}")
+            left.plot(inv, [corollary(row["zeta"], e) for e in eps_values], ls="--", color=c)
+        left.set_xscale("log")
+        left.set_yscale("log")
+        left.set_xlabel("1/ε")
+        left.set_ylabel("plateau k*")
+        left.set_title("Theorem 1 (solid) and Cor. 1 (dashed)")
+        left.legend(fontsize=7)
+        e_min = min(eps_values)
+        zs = [r["zeta"] for r in rows]
+        j_min = eps_values.index(e_min)
+        theo = [math.nan if r["plateaus"][j_min] is None else r["plateaus"][j_min] for r in rows]
+        right.plot(zs, theo, color="k", lw=1.6, label="Theorem 1")
+        right.plot(zs, [corollary(z, e_min) for z in zs], color="C3", ls="--", label="Cor. 1")
+        right.axvline(theorem["m1"] / tan_m2, color="grey", lw=0.8, ls=":", label="τ = m₁")
+        right.set_xscale("log")
+        right.set_yscale("log")
+        right.set_xlabel("init scale ζ")
+        right.set_ylabel(f"plateau k* at ε = {e_min:g}")
+        right.set_title("the plateau at the smallest ε, against ζ")
+        right.legend(fontsize=7)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -11,7 +11,8 @@ bound it from below, UNBOUNDED where a censored plateau leaves it without a boun
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from dataclasses import replace
+from typing import Any, Callable, Sequence
 
 from grokcore.estimates import Obs
 from grokcore.outcomes import linfit, loglog_slope, times
@@ -147,3 +148,80 @@ def measurements(cells, eps: float, eps_values, large: float, small: float) -> d
         spreads.append(UNBOUNDED if any(map(unbounded, per_eps)) else largest(per_eps))
     out["egd_init_spread"] = spreads
     return out
+
+
+def log_tau_slope(cells, eps_values, lr: float, m1: float, tau_per_zeta: float) -> list:
+    """Per seed, Cor. 1A's log tau factor: the least-squares slope of eta eps k* against ln zeta
+    at the smallest eps, over the sweep's zeta with tau = tau_per_zeta * zeta > m1 (the
+    corollary's large-initialization condition; tau = |u2| tan(theta) m2). Obs (censored: a
+    lower bound), UNBOUNDED or None (fit_obs); None for every seed when fewer than two zeta
+    qualify."""
+    e_min = min(eps_values)
+    zetas = sorted({z for (m, z, e) in cells if m == "gd" and e == e_min})
+    large = [z for z in zetas if tau_per_zeta * z > m1]
+    n_seeds = len(cells[("gd", zetas[0], e_min)])
+    if len(large) < 2:
+        return [None] * n_seeds
+    per_z = [plateaus(cells[("gd", z, e_min)]) for z in large]  # [zeta][seed]
+    x = [math.log(z) for z in large]
+    f = lr * e_min  # eta eps
+    return [
+        fit_obs(
+            x, [Obs(o.value * f, censored=o.censored) for o in ks], lambda a, b: linfit(a, b)[0]
+        )
+        for ks in zip(*per_z)
+    ]
+
+
+# ---- Theorem 1 alone: its plateau over a grid of initializations (nothing sampled or trained)
+
+THEOREM_ZETAS = tuple(10 ** (i / 8) for i in range(-24, 25))  # 1e-3 .. 1e3, 8 per decade
+
+
+def theorem_plateau(cfg: Any) -> int | None:
+    """Theorem 1's plateau for a ToyConfig: the first iteration at which its test error is at
+    most 1/2 (None: not within cfg.num_steps), found as the runs find theirs."""
+    from . import toy
+
+    steps = toy.step_grid(cfg.num_steps)
+    theory = toy.theory_error(cfg, steps).tolist()
+    return toy.first_below(lambda k: toy.theory_error(cfg, [k]).item(), steps, theory)
+
+
+def theorem_sweep(base: Any, eps_values: Sequence[float], zetas=THEOREM_ZETAS) -> dict:
+    """Theorem 1's own k*(zeta, eps) for GD at base's settings, over a grid of init scales zeta
+    and the eps sweep: per zeta the plateaus, eta times their least-squares slope against
+    ln(1/eps) (Cor. 1B's law gives 1) and their log-log slope against 1/eps (Cor. 1A's gives
+    1); None where a plateau outlasts the budget. A fraction of a second: closed forms only."""
+    rows = []
+    inv = [1 / e for e in eps_values]
+    for z in zetas:
+        ks = [theorem_plateau(replace(base, method="gd", init_scale=z, eps=e)) for e in eps_values]
+        row = {"zeta": z, "plateaus": ks, "per_efold": None, "loglog": None}
+        if None not in ks and len(ks) >= 2:
+            row["per_efold"] = base.lr * linfit([math.log(v) for v in inv], ks)[0]
+            row["loglog"] = loglog_slope(inv, ks)
+        rows.append(row)
+    tau_per_zeta = (
+        abs(math.sin(math.radians(base.init_angle_deg)))
+        * math.tan(math.radians(base.theta_deg))
+        * base.m2
+    )  # tau = |u2| tan(theta) m2 = tau_per_zeta * zeta
+    return {
+        "lr": base.lr,
+        "eps_values": list(eps_values),
+        "rows": rows,
+        "m1": base.m1,
+        "tau_per_zeta": tau_per_zeta,
+    }
+
+
+def log_law(row: dict, band: tuple[float, float], power_below: float = 0.5) -> bool:
+    """Whether a theorem_sweep row follows Cor. 1B's law: eta x (iterations per e-fold of 1/eps)
+    inside `band`, while the log-log slope stays below `power_below` (a logarithm, not a
+    power of 1/eps)."""
+    return (
+        row["per_efold"] is not None
+        and band[0] <= row["per_efold"] <= band[1]
+        and row["loglog"] < power_below
+    )

@@ -121,3 +121,14 @@ def test_reasons_count_one_seed_in_the_singular():
     assert verdict_of(bound, (1.0, 5.0), 5)[1].startswith("1 censored seed leaves only a bound")
     bound = Estimate(None, 4.0, math.inf, n=6, censored=3, bound="lower")
     assert verdict_of(bound, (1.0, 5.0), 5)[1].startswith("3 censored seeds leave only a bound")
+
+
+def test_a_claim_the_source_contradicts_keeps_our_estimate_and_the_evidence():
+    c = claim()
+    est = c.estimate([0.0, 0.0, 0.0])
+    row = c.inconsistent(est, "Theorem 1 gives no such law at any ζ", scale="cpu", note="ζ grid")
+    assert row.verdict == "inconsistent in the source" and row.verdict in VERDICTS
+    assert row.reason == "Theorem 1 gives no such law at any ζ" and row.note == "ζ grid"
+    assert row.estimate == est.estimate and row.n == 3 and row.ours.startswith("0.00")
+    html = claims_table("01_x", [row])._repr_html_()
+    assert "inconsistent in the source" in html and "Theorem 1 gives no such law" in html

@@ -97,7 +97,7 @@ def test_the_papers_laws_reproduce():
     claim declares)."""
     by_id, rows = rows_of(cells(seeds=5))
     for r in rows:
-        if r.id != "sgd-extension":
+        if r.id not in ("sgd-extension", "gd-plateau-log-tau"):  # the latter: see its own test
             assert r.verdict == "reproduced", (r.id, r.ours, r.reason)
     assert by_id["gd-plateau-large-init"].estimate == pytest.approx(1.0, abs=0.01)
     assert by_id["gd-plateau-small-init"].estimate == pytest.approx(1.0, abs=0.05)
@@ -207,3 +207,67 @@ def test_a_single_eps_leaves_the_slopes_not_run_with_the_reason():
     for cid in ("gd-plateau-large-init", "gd-plateau-small-init"):
         assert by_id[cid].verdict == "not run" and "one ε" in by_id[cid].reason
     assert by_id["egd-few-iterations"].verdict == "reproduced"
+
+
+# ---- Theorem 1 against Corollary 1 (measures.theorem_sweep) -------------------------------------
+
+
+def theorem_dict(per_efold, loglog, plateaus=(1, 1, 1)):
+    """A theorem_sweep result with one row per (per_efold, loglog) pair."""
+    rows = [
+        {"zeta": 10.0**i, "plateaus": list(plateaus), "per_efold": a, "loglog": b}
+        for i, (a, b) in enumerate(zip(per_efold, loglog))
+    ]
+    return {"lr": LR, "eps_values": EPS, "rows": rows, "m1": 1.14, "tau_per_zeta": 1.57}
+
+
+def test_theorem_1_gives_no_log_law_at_any_init_scale():
+    """The real formula: one or two iterations below the corollary's threshold, ∝ 1/ε above it,
+    and Cor. 1B's law nowhere on the grid."""
+    from chapters.egd_toy.configs import ToyConfig
+
+    base = ToyConfig(eps=0.01, lr=LR, num_steps=BUDGET)
+    sweep = measures.theorem_sweep(base, EPS)
+    rows = sweep["rows"]
+    assert len(rows) == len(measures.THEOREM_ZETAS)
+    small = [r for r in rows if r["zeta"] <= 0.3]
+    large = [r for r in rows if r["zeta"] >= 1.0]
+    assert all(max(r["plateaus"]) <= 2 for r in small)
+    assert all(r["loglog"] > 0.95 for r in large)
+    assert not any(measures.log_law(r, TC.SMALL_INIT_BAND_VALUE) for r in rows)
+    assert sweep["tau_per_zeta"] == pytest.approx(base.m2)  # init angle 90°, θ 45°
+
+
+def test_a_source_that_contradicts_itself_gets_that_verdict_with_its_evidence():
+    th = theorem_dict([0.0, 0.0, 300.0], [0.0, 0.0, 1.0])
+    by_id, _ = rows_of(cells(), theorem=th)
+    r = by_id["gd-plateau-small-init"]
+    assert r.verdict == "inconsistent in the source"
+    assert "at none of them" in r.reason and "does not follow" in r.reason
+    assert r.estimate == pytest.approx(1.0, abs=0.05)  # our runs (Cor. 1B's law) still shown
+    # a grid where some ζ follows the law: the runs decide, as before
+    th_law = theorem_dict([0.0, 1.0, 300.0], [0.0, 0.2, 1.0])
+    by_id, _ = rows_of(cells(), theorem=th_law)
+    assert by_id["gd-plateau-small-init"].verdict == "reproduced"
+
+
+def test_the_log_tau_row_measures_eta_eps_kstar_against_ln_zeta():
+    th = theorem_dict([0.0], [0.0])
+
+    def gd(z, e, s):  # Cor. 1A with its log τ factor: k* = ln(τ)/(η ε), τ = 1.57 ζ
+        return round(math.log(1.57 * z) / (LR * e)) if z >= 1 else gd_small(e)
+
+    by_id, _ = rows_of(cells(gd=gd, zetas=(SMALL, 1.0, LARGE, 100.0)), theorem=th)
+    r = by_id["gd-plateau-log-tau"]
+    assert r.verdict == "reproduced" and r.estimate == pytest.approx(1.0, abs=0.01)
+    by_id, _ = rows_of(cells(), theorem=th)  # k* = 5/ε whatever ζ: no log τ factor
+    assert by_id["gd-plateau-log-tau"].verdict == "contradicted"
+    by_id, _ = rows_of(cells())  # without the toy's settings the row is not run
+    assert by_id["gd-plateau-log-tau"].verdict == "not run"
+
+
+def test_the_log_tau_row_needs_two_large_init_scales():
+    th = theorem_dict([0.0], [0.0])
+    by_id, _ = rows_of(cells(zetas=(SMALL, LARGE)), theorem=th)
+    r = by_id["gd-plateau-log-tau"]
+    assert r.verdict == "not run" and "1 of the sweep's ζ have τ > m₁" in r.reason

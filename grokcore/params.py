@@ -383,6 +383,16 @@ def describe(specs: Mapping[str, Spec]) -> list[tuple[str, str]]:
     return [(name, spec.allowed()) for name, spec in specs.items()]
 
 
+def at_scale(presets: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any]) -> dict:
+    """The scale's preset (presets[values["scale"]]) with the notebook's own values where it set
+    them: grokcore.config.resolve_scale given every parameter the preset names, as the
+    notebook's own call gives them (a cross check sees what the notebook will run)."""
+    from .config import resolve_scale
+
+    scale = values["scale"]
+    return resolve_scale(presets, scale, **{k: values[k] for k in presets[scale] if k in values})
+
+
 def config_problems(
     build: Callable[[], Any], fields: Mapping[str, str] | None = None
 ) -> list[tuple[str, str]]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from grokcore.config import MethodConfig, ModularTask, resolve_scale
+from grokcore.config import MethodConfig, ModularTask
 from grokcore.params import (
+    at_scale,
     RECOMPUTE,
     SCALE,
     SCALE_VALUE,
@@ -84,22 +85,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = resolve_scale(
-        configs.SCALES,
-        v["scale"],
-        p=v["p"],
-        d_model=v["d_model"],
-        d_mlp=v["d_mlp"],
-        beta1s=v["beta1s"],
-        weight_decays=v["weight_decays"],
-        num_steps=v["num_steps"],
-        seeds=v["seeds"],
-        diag_seeds=v["diag_seeds"],
-        hessian_every=v["hessian_every"],
-        max_stack=v["max_stack"],
-        transplant_seeds=v["transplant_seeds"],
-        eval_test=v["eval_test"],
-    )
+    P = at_scale(configs.SCALES, v)
     problems = []
     d_model, heads = P["d_model"], v["n_heads"]
     if d_model % heads:

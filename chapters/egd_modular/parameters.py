@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from grokcore.config import OPERATIONS, ConfigError, is_prime, resolve_scale
+from grokcore.config import OPERATIONS, ConfigError, is_prime
 from grokcore.params import (
+    at_scale,
     RECOMPUTE,
     SCALE,
     SCALE_VALUE,
@@ -74,16 +75,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = resolve_scale(
-        configs.SCALES,
-        v["scale"],
-        p=v["p"],
-        seeds=v["seeds"],
-        num_steps=v["num_steps"],
-        parity_epochs=v["parity_epochs"],
-        plan=v["plan"],
-        cost_steps=v["cost_steps"],
-    )
+    P = at_scale(configs.SCALES, v)
     problems = []
     # a label "op mod P" at the chapter's p reads back as "op" (configs.task_label): the notebook
     # would not find its runs

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from grokcore.config import resolve_scale
 from grokcore.params import (
+    at_scale,
     RECOMPUTE,
     SCALE,
     SCALE_VALUE,
@@ -39,9 +39,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = resolve_scale(
-        configs.SCALES, v["scale"], n=v["n"], n_test=v["n_test"], num_steps=v["num_steps"]
-    )
+    P = at_scale(configs.SCALES, v)
 
     def build() -> None:
         configs.ToyConfig(

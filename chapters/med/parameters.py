@@ -8,6 +8,7 @@ from typing import Any
 
 from grokcore.config import EMBED_INITS, LAYOUTS, OPERATIONS, resolve_scale
 from grokcore.params import (
+    at_scale,
     RECOMPUTE,
     SCALE,
     SCALE_VALUE,
@@ -101,22 +102,7 @@ RESNET_FIELDS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = resolve_scale(
-        configs.SCALES,
-        v["scale"],
-        p=v["p"],
-        d_model=v["d_model"],
-        lr=v["lr"],
-        frac_train=v["frac_train"],
-        square_holes=v["square_holes"],
-        strip_holes=v["strip_holes"],
-        d_models=v["d_models"],
-        layers=v["layers"],
-        mc_trials=v["mc_trials"],
-        num_steps=v["num_steps"],
-        eval_every=v["eval_every"],
-        seeds=v["seeds"],
-    )
+    P = at_scale(configs.SCALES, v)
     RN = resolve_scale(
         image_sum.SCALES,
         v["scale"],

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from grokcore.config import resolve_scale
 from grokcore.params import (
+    at_scale,
     RECOMPUTE,
     SCALE,
     SCALE_VALUE,
@@ -52,19 +52,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = resolve_scale(
-        configs.SCALES,
-        v["scale"],
-        p=v["p"],
-        seeds=v["seeds"],
-        batch_sizes=v["batch_sizes"],
-        num_epochs=v["num_epochs"],
-        fracs=v["fracs"],
-        frac_batch_size=v["frac_batch_size"],
-        mlp_p=v["mlp_p"],
-        mlp_epochs=v["mlp_epochs"],
-        variant_batch_size=v["variant_batch_size"],
-    )
+    P = at_scale(configs.SCALES, v)
     common = dict(d_model=v["d_model"], lr=v["lr"], layer_norm=v["layer_norm"])
     sweep: list = []
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from grokcore.config import OPERATIONS, resolve_scale
+from grokcore.config import OPERATIONS
 from grokcore.params import (
+    at_scale,
     RECOMPUTE,
     SCALE,
     SCALE_VALUE,
@@ -86,23 +87,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = resolve_scale(
-        configs.SCALES,
-        v["scale"],
-        operations=v["operations"],
-        p=v["p"],
-        frac_train=v["frac_train"],
-        d_model=v["d_model"],
-        amp_hidden=v["amp_hidden"],
-        seeds=v["seeds"],
-        num_steps=v["num_steps"],
-        ablation_steps=v["ablation_steps"],
-        eval_every=v["eval_every"],
-        rescale_cs=v["rescale_cs"],
-        neuralgrok_cs=v["neuralgrok_cs"],
-        adamw_weight_decays=v["adamw_weight_decays"],
-        transfer=v["transfer"],
-    )
+    P = at_scale(configs.SCALES, v)
     ops, first = P["operations"], P["operations"][0]
     built: list = []  # the NeuralGrok configs, for the outer-set check below
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from grokcore.config import resolve_scale
 from grokcore.params import (
+    at_scale,
     RECOMPUTE,
     SCALE,
     SCALE_VALUE,
@@ -44,10 +44,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = resolve_scale(
-        configs.SCALES, v["scale"], p=v["p"], width=v["width"], num_steps=v["num_steps"],
-        seeds=v["seeds"],
-    )  # fmt: skip
+    P = at_scale(configs.SCALES, v)
     build = lambda: configs.make_configs(  # noqa: E731
         **P, method=v["method"], frac_train=v["frac_train"], lr=v["lr"],
         batch_size=v["batch_size"], loss_l2=v["loss_l2"],

@@ -178,3 +178,11 @@ def test_a_float_among_choices():
     for bad in [0.8, *spec["threshold"].bad_values()]:
         with pytest.raises(ParameterError, match="parameter threshold="):
             check(spec, {"threshold": bad})
+
+
+def test_at_scale_fills_what_the_notebook_left_none_from_the_scale():
+    from grokcore.params import at_scale
+
+    presets = {"cpu": {"p": 97, "seeds": 5}, "paper": {"p": 113, "seeds": 30}}
+    values = {"scale": "paper", "p": None, "seeds": 3, "lr": 0.1}
+    assert at_scale(presets, values) == {"p": 113, "seeds": 3}  # lr: not a preset key

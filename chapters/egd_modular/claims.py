@@ -39,6 +39,8 @@ NAMES = {
     "egd_rsvd64": "EGD through a rank-64 randomized SVD",
     "egd_noswitch": "EGD without the switch back to SGD",
 }
+LR_SWEEP = (0.35, 1.4)  # EGD learning rates around the code's 0.7 that get a row (the cpu plan's)
+NAMES.update({f"egd@lr={lr:g}": f"EGD at lr {lr:g}" for lr in LR_SWEEP})
 KINDS = {"add": ("x+y",), "mult": ("x*y",), "modular": measures.MODULAR_KINDS}
 KINDS.update({"parity": ("parity",), "parity-mse": ("parity/mse",), "any": None})
 _PAPER = " (scale='paper' runs it)"
@@ -134,17 +136,27 @@ def _declare() -> dict[str, Claim]:
             f"{'Figs. 1-2' if kind in ('add', 'mult') else 'Fig. 3'}: EGD 'groks after only a few "
             f"epochs' while SGD stagnates; {why}",
         )  # fmt: skip
-    claims["colnorm-vs-sgd"] = Claim(
+    claims["colnorm-vs-sgd"] = _faster(
         "colnorm-vs-sgd",
         "EGD §5.2, Fig. 1",
-        "Column normalization is much faster than SGD (on the first modular task where both run, "
-        "addition first)",
-        "'Even this simplification seems to grok much faster than the baseline'",
-        "column normalization's test accuracy minus SGD's at the end of the budget (a run that "
-        "reached 95% stopped there and keeps that value), per seed",
-        (0.5, INF),
-        "Fig. 1 caption; not quantified: the chapter's earlier range, a lead of 0.5 to 1, kept, "
-        "open above since a lead cannot exceed 1",
+        "Column normalization is much faster than SGD on addition",
+        "'Even this simplification seems to grok much faster than the baseline, vanilla (S)GD'",
+        "column_norm",
+        "none",
+        (3.0, INF),
+        f"Fig. 1 caption (addition); {_MUCH}",
+    )
+    claims["mult-others-stagnate"] = Claim(
+        "mult-others-stagnate",
+        "EGD §5.2, Fig. 2",
+        "On multiplication column normalization stagnates while EGD groks",
+        "'all the other methods stagnate a long period before eventually grokking'",
+        "column normalization's test accuracy at the end of EGD's budget on multiplication "
+        "(num_steps at p: by then EGD has grokked), per seed",
+        (-INF, 0.5),
+        "Fig. 2 caption: the other methods 'stagnate a long period' while EGD groks; a method "
+        "that stagnates has not left its plateau: the book reads that as below 50% test accuracy "
+        "when EGD's budget ends (halfway between chance and grokked), open below",
         estimator="mean",
         min_seeds=5,
     )
@@ -162,8 +174,9 @@ def _declare() -> dict[str, Claim]:
              "'our method (EGD) groks significantly faster than other methods'"),
         ):  # fmt: skip
             cid = f"egd-vs-{other}-{kind}"
+            ours = "" if other == "column_norm" else " (the book's addition, not a paper comparison)"
             claims[cid] = _faster(
-                cid, src, f"On {what} EGD is faster than {NAMES[other]}", paper, "egd", other,
+                cid, src, f"On {what} EGD is faster than {NAMES[other]}{ours}", paper, "egd", other,
                 (1.5, INF), f"{src.split(', ')[-1]} caption; {_SOME}{added}",
             )  # fmt: skip
     for rank in (128, 64):
@@ -182,6 +195,22 @@ def _declare() -> dict[str, Claim]:
             estimator="paired_speedup",
             min_seeds=5,
             unit="x exact EGD",
+        )
+    for lr in LR_SWEEP:
+        cid = f"egd-vs-sgd-add-lr{lr:g}"
+        claims[cid] = _faster(
+            cid,
+            "EGD §4.2 ('Simple and Hyperparameter-free'), Fig. 1",
+            f"EGD is still much faster than SGD on addition with its learning rate at {lr:g} "
+            "instead of the code's 0.7 (SGD keeps 0.7)",
+            "'EGD introduces no extra tuning knobs ... avoids the task-dependent, time-consuming "
+            "hyperparameter sweeps'",
+            f"egd@lr={lr:g}",
+            "none",
+            (3.0, INF),
+            "§4.2 sells EGD as needing no sweep; the learning rate is SGD's own knob, so the test "
+            f"is whether the speed-up survives a {'halved' if lr < 0.7 else 'doubled'} one: "
+            + _MUCH,
         )
     claims["sgd-ill-conditioned"] = Claim(
         "sgd-ill-conditioned",
@@ -241,17 +270,26 @@ def _declare() -> dict[str, Claim]:
         min_seeds=5,
         unit="x",
     )
-    claims["egd-final-accuracy"] = Claim(
-        "egd-final-accuracy",
-        "EGD §1, §6",
-        "EGD shortens the plateau without degrading final performance",
-        "'consistently shortens the test-accuracy plateau without degrading final performance'",
-        "EGD's test accuracy at the end of the full budget minus SGD's, per seed",
-        (-0.01, INF),
-        "§6: 'without degrading final performance': at most 1 point below SGD",
-        estimator="mean",
-        min_seeds=5,
-    )
+    for cid, arm, statement in (
+        ("egd-final-accuracy", "EGD (switching back to SGD at 95%, as the code)",
+         "EGD shortens the plateau without degrading final performance"),
+        ("egd-noswitch-final-accuracy", "EGD without the switch back to SGD",
+         "EGD without the switch back to SGD keeps its final performance (the book's ablation)"),
+    ):  # fmt: skip
+        claims[cid] = Claim(
+            cid,
+            "EGD §1, §6",
+            statement,
+            "'consistently shortens the test-accuracy plateau without degrading final "
+            "performance'",
+            f"{arm}: test accuracy at the end of its whole budget, per seed",
+            (0.99, INF),
+            "§6: 'without degrading final performance'; every method in Figs. 1-3 ends at about "
+            "100% test accuracy, so the book reads it as at least 99% at the end of the budget "
+            "(open above: an accuracy is at most 1)",
+            estimator="mean",
+            min_seeds=5,
+        )
     return claims
 
 
@@ -331,16 +369,8 @@ def results(
     for kind, fast, slow, *_ in _COMPARISONS:
         cid = f"egd-vs-sgd-{kind}"
         rows[cid] = _compare(cid, cells, kind, fast, slow, p, scale)
-    task = measures.first_task(cells, ("column_norm", "none"), KINDS["modular"])
-    if task is None:
-        rows["colnorm-vs-sgd"] = CLAIMS["colnorm-vs-sgd"].not_run(
-            _missing("modular", ("column_norm", "none"), scale), scale=scale
-        )
-    else:
-        a, b = cells[(task, "column_norm")], cells[(task, "none")]
-        lead = [_value(x, _value(y, v)) for x, y, v in zip(a, b, measures.accuracy_lead(a, b))]
-        note = f"{_where(task, p)}; " + measures.censoring_note(cells, "column_norm", [task])
-        rows["colnorm-vs-sgd"] = CLAIMS["colnorm-vs-sgd"].check(lead, scale=scale, note=note)
+    rows["colnorm-vs-sgd"] = _compare("colnorm-vs-sgd", cells, "add", "column_norm", "none", p, scale)
+    rows["mult-others-stagnate"] = _stagnate_row(cells, p, scale)
     for other in ("column_norm", "grokfast_ema"):
         for kind in ("mult", "parity"):
             cid = f"egd-vs-{other}-{kind}"
@@ -348,17 +378,58 @@ def results(
     for rank in (128, 64):
         cid = f"rsvd{rank}-works"
         rows[cid] = _compare(cid, cells, "any", "egd", f"egd_rsvd{rank}", p, scale)
+    for lr in LR_SWEEP:
+        cid = f"egd-vs-sgd-add-lr{lr:g}"
+        rows[cid] = _compare(cid, cells, "add", f"egd@lr={lr:g}", "none", p, scale)
     rows.update(_spectrum_rows(cells, p, scale))
     rows["egd-cost"] = _cost_row(cost_rows, egd_solver, scale, cost_task and _where(cost_task, p))
     rows["switch-back"] = _compare(
         "switch-back", cells, "any", "egd_noswitch", "egd", p, scale, "step_to_test_acc_99"
     )
-    rows["egd-final-accuracy"] = CLAIMS["egd-final-accuracy"].not_run(
-        "the chapter's runs stop at 95% test accuracy (the switch-back ablation's EGD arms at "
-        "99%), so no EGD run reaches the end of its budget",
-        scale=scale,
+    rows["egd-final-accuracy"] = _final_row("egd-final-accuracy", cells, "egd", p, scale)
+    rows["egd-noswitch-final-accuracy"] = _final_row(
+        "egd-noswitch-final-accuracy", cells, "egd_noswitch", p, scale
     )
     return [rows[cid] for cid in CLAIMS]
+
+
+def _stagnate_row(cells: dict, p: int, scale: str) -> ClaimResult:
+    claim = CLAIMS["mult-others-stagnate"]
+    task = measures.first_task(cells, ("column_norm", "egd"), KINDS["mult"])
+    if task is None:
+        return claim.not_run(_missing("mult", ("column_norm", "egd"), scale), scale=scale)
+    end = max(r.cfg.num_steps for r in cells[(task, "egd")])  # EGD's budget, in steps
+    recs = cells[(task, "column_norm")]
+    vals = [_value(r, measures.test_acc_at(r, end)) for r in recs]
+    epochs = end / measures.per_epoch(recs[0])
+    return claim.check(
+        vals,
+        scale=scale,
+        note=f"{_where(task, p)}; at epoch {epochs:.0f}; "
+        + measures.censoring_note(cells, "egd", [task]),
+    )
+
+
+def _final_row(cid: str, cells: dict, method: str, p: int, scale: str) -> ClaimResult:
+    """Final test accuracy of `method`'s runs that ran their whole budget (no stop at an
+    accuracy), on the first task where they did."""
+    claim = CLAIMS[cid]
+    whole = {
+        t: recs
+        for (t, m), recs in cells.items()
+        if m == method and all(r.cfg.stop_at_test_acc is None for r in recs)
+    }
+    task = next(iter(whole), None)
+    if task is None:
+        return claim.not_run(
+            f"no {NAMES[method]} run goes on to the end of its budget (they stop at a test "
+            "accuracy: set ablation_stop_at=None where the plan has egd_noswitch)",
+            scale=scale,
+        )
+    recs = whole[task]
+    vals = [_value(r, r.final["test_acc"]) for r in recs]
+    epochs = recs[0].cfg.num_steps / measures.per_epoch(recs[0])
+    return claim.check(vals, scale=scale, note=f"{_where(task, p)}; after {epochs:.0f} epochs")
 
 
 def _spectrum_rows(cells: dict, p: int, scale: str) -> dict[str, ClaimResult]:

@@ -6,14 +6,23 @@ training, concatenated one-hot input, width 512, SGD lr 0.7, batch 512 (remainde
 EGD acts on the hidden layer's gradient only.
 
 A chapter's runs are a *plan*: task label -> method labels, e.g.
-{"x+y": ["none", "egd", "egd_rsvd128"], "parity(400,2)": ["egd", "egd_noswitch"]}.
-Task labels: an operation of grokcore.data ("x+y", "x*y"), or "parity(n,k)" with the hinge loss
-(EGD §5.1) or "parity(n,k)/mse" with the authors' squared loss. Method labels: see METHODS.
-task_label and method_label read these labels back from a run's config.
+{"x+y": ["none", "egd", "egd@lr=0.35"], "parity(400,2)": ["egd", "egd_noswitch"]}.
+Task labels: an operation of grokcore.data ("x+y", "x*y"), optionally " mod P" for a modulus
+other than the chapter's, or "parity(n,k)" with the hinge loss (EGD §5.1) or "parity(n,k)/mse"
+with the authors' squared loss. Method labels: a key of METHODS, optionally "@lr=" and a learning
+rate other than the task's (an EGD learning-rate sweep). task_label and method_label read these
+labels back from a run's config.
+
+Budgets: a modular task at the chapter's p runs `num_steps` steps; at another modulus P it runs
+the same number of epochs (steps per epoch grow with P). Methods in `long_methods` run the
+authors' budget instead (EGD code: 15,000 epochs on the modular tasks), so that a method that
+stagnates is seen through its plateau rather than censored after a few hundred epochs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
 from typing import Sequence
 
@@ -51,13 +60,28 @@ METHODS = {
     "egd_noswitch": {"name": "egd", "switch_off_at": None},  # EGD without the switch back to SGD
 }
 _PARITY_LABEL = re.compile(r"parity\((\d+),(\d+)\)(/mse)?")
+_LR_LABEL = re.compile(r"([a-z0-9_]+)@lr=([0-9.eE+-]+)")
+MODULAR_LR = 0.7  # the EGD code's SGD learning rate (mod_add.py, mod_mult.py)
+AUTHORS_EPOCHS = 15_000  # the EGD code's modular budget (mod_add.py: epochs = 15000)
 
-_PLAN = {
-    "x+y": ["none", "egd", "egd_rsvd128"],
+_SMOKE_PLAN = {
+    "x+y": ["none", "egd", "column_norm", "egd_rsvd128", "egd_noswitch"],
     "x*y": ["none", "egd", "column_norm", "grokfast_ema"],
     "parity(400,2)": ["none", "egd", "column_norm", "egd_noswitch"],
     "parity(400,2)/mse": ["none", "egd"],
 }
+_PLAN = {  # Fig. 1 (addition: column normalization, both rSVD ranks, the switch-back ablation and
+    # an EGD learning-rate sweep around the code's 0.7), Fig. 2 (multiplication), Fig. 3 (parity)
+    "x+y": [
+        "none", "egd", "column_norm", "egd_rsvd128", "egd_rsvd64", "egd_noswitch",
+        "egd@lr=0.35", "egd@lr=1.4",
+    ],
+    "x*y": ["none", "egd", "column_norm", "grokfast_ema"],
+    "x+y mod 79": ["egd"],  # Fig. 1's other moduli
+    "x+y mod 127": ["egd"],
+    "parity(400,2)": ["none", "egd", "column_norm", "egd_noswitch"],
+    "parity(400,2)/mse": ["none", "egd"],
+}  # fmt: skip
 _PAPER_PLAN = {
     **{
         op if p == 97 else f"{op} mod {p}": list(METHODS)  # EGD Figs. 1-2: p = 79, 97, 127
@@ -76,8 +100,10 @@ SCALES = {  # a notebook parameter left as None takes these
         "seeds": 2,
         "num_steps": 300,
         "parity_epochs": 3,
-        "plan": _PLAN,
+        "plan": _SMOKE_PLAN,
         "cost_steps": 0,
+        "long_methods": [],
+        "long_epochs": None,
     },  # no timing: nbval compares the smoke claims table (cost_rows has a unit test)
     "cpu": {
         "p": 97,
@@ -86,6 +112,10 @@ SCALES = {  # a notebook parameter left as None takes these
         "parity_epochs": 100,
         "plan": _PLAN,
         "cost_steps": 100,
+        # SGD and column normalization at the authors' 15,000 epochs (stopping at 95%): the
+        # plateau of Figs. 1-2 observed, not censored at 222 epochs (parity keeps parity_epochs)
+        "long_methods": ["none", "column_norm"],
+        "long_epochs": None,
     },
     # 15000 epochs as the EGD code; parity: the code's budgets (PARITY_EPOCHS)
     "paper": {
@@ -95,6 +125,8 @@ SCALES = {  # a notebook parameter left as None takes these
         "parity_epochs": None,
         "plan": _PAPER_PLAN,
         "cost_steps": 300,
+        "long_methods": [],  # num_steps is already the authors' budget
+        "long_epochs": None,
     },
 }
 
@@ -116,6 +148,30 @@ def parse_task(label: str) -> tuple:
     raise ConfigError(f"plan task {label!r} is invalid: allowed {allowed}")
 
 
+def parse_method(label: str) -> tuple[str, float | None]:
+    """(METHODS key, learning rate or None for the task's own): "egd@lr=0.35" -> ("egd", 0.35).
+    ConfigError names the allowed labels."""
+    m = _LR_LABEL.fullmatch(label)
+    name, lr = (m[1], m[2]) if m else (label, None)
+    if name in METHODS:
+        try:
+            rate = None if lr is None else float(lr)
+        except ValueError:
+            rate = -1.0
+        if rate is None or (math.isfinite(rate) and rate > 0):
+            return name, rate
+    raise ConfigError(
+        f"method {label!r} is invalid: allowed {', '.join(METHODS)}, each optionally "
+        "followed by '@lr=' and a positive learning rate (e.g. 'egd@lr=0.35')"
+    )
+
+
+def authors_budget(task: tuple) -> int:
+    """The authors' budget in epochs for a parsed task (parse_task): 15,000 on the modular tasks
+    (EGD code), parity.py's per task (PARITY_EPOCHS)."""
+    return AUTHORS_EPOCHS if task[0] == "modular" else PARITY_EPOCHS[task[1:3]]
+
+
 def plan_configs(
     plan: dict[str, Sequence[str]],
     *,
@@ -126,54 +182,91 @@ def plan_configs(
     egd_solver: str = "eigh",
     switch_off_at: float | None = 0.95,
     stop_at_test_acc: float = 0.95,
-    ablation_stop_at: float = 0.99,
+    ablation_stop_at: float | None = 0.99,
+    long_methods: Sequence[str] = (),
+    long_epochs: int | None = None,
     **modular,
 ) -> list[RunConfig]:
     """Every (task, method, seed) run of a plan. Where a task's methods include "egd_noswitch",
-    its "egd" and "egd_noswitch" runs stop at `ablation_stop_at` instead, so the switch back to
-    SGD has time to act. parity_epochs None: the authors' budget per task (PARITY_EPOCHS).
+    its "egd" and "egd_noswitch" runs stop at `ablation_stop_at` instead (None: they run their
+    whole budget), so the switch back to SGD has time to act and the final accuracy with and
+    without it can be read. parity_epochs None: the authors' budget per task (PARITY_EPOCHS).
+    A modular task at a modulus other than p runs num_steps' number of epochs at p.
+    `long_methods`: method labels that run `long_epochs` epochs on the modular tasks instead
+    (None: the authors' 15,000), evaluated every LONG_EVALS-th of it. Parity keeps
+    parity_epochs: its authors' budgets (2,000 to 10,100 epochs of 62 steps) would cost about
+    30-40 minutes per stacked cell on the project's CPU.
     `modular`: keyword arguments of modular_configs (frac_train, width, lr, ...)."""
     if switch_off_at is None:
         raise ConfigError(
             "switch_off_at=None is invalid: allowed a number in (0, 1]; the method "
             "'egd_noswitch' runs EGD without the switch back to SGD"
         )
+    for m in long_methods:
+        _in("long_methods", parse_method, m)
     out = []
     for label, methods in plan.items():
         task = parse_task(label)
-        bad = sorted(set(methods) - set(METHODS))
-        if bad:
-            raise ConfigError(
-                f"plan[{label!r}] methods {bad} are invalid: allowed {', '.join(METHODS)}"
-            )
-        for m in methods:
+        parsed = [_in(f"plan[{label!r}]", parse_method, m) for m in methods]
+        for m, (name, lr) in zip(methods, parsed):
             fields = {
                 "targets": ("W1",),
                 "egd_solver": egd_solver,
                 "switch_off_at": switch_off_at,
-                **METHODS[m],
+                **METHODS[name],
             }
             stop = (
                 ablation_stop_at
                 if m in ("egd", "egd_noswitch") and "egd_noswitch" in methods
                 else stop_at_test_acc
             )
+            long = m in long_methods and task[0] == "modular"  # parity keeps parity_epochs
+            epochs = (long_epochs or authors_budget(task)) if long else None
             if task[0] == "modular":
+                at = task[2] or p
+                kw = dict(modular, **({"lr": lr} if lr is not None else {}))
+                if epochs:
+                    steps, every = epochs * modular_epoch(at, **kw), max(3, epochs // LONG_EVALS)
+                else:  # the same number of epochs as num_steps is at the chapter's p
+                    steps = round(num_steps * modular_epoch(at, **kw) / modular_epoch(p, **kw))
+                    every = 3
                 base = modular_configs(
-                    task[2] or p,
+                    at,
                     [task[1]],
                     ["none"],
                     1,
-                    num_steps,
+                    max(1, steps),
                     stop_at_test_acc=stop,
-                    **modular,
+                    eval_epochs=every,
+                    **kw,
                 )[0]
             else:
-                epochs = parity_epochs or PARITY_EPOCHS[task[1:3]]
-                base = parity_config(*task[1:], epochs=epochs, stop_at_test_acc=stop)
+                budget = parity_epochs or authors_budget(task)
+                base = parity_config(*task[1:], epochs=budget, stop_at_test_acc=stop)
+                if lr is not None:
+                    base = base.replace(optim=dataclasses.replace(base.optim, lr=lr))
             base = base.replace(method=MethodConfig(**fields))
             out += [base.replace(seed=s) for s in range(seeds)]
     return out
+
+
+def _in(where: str, parse, label: str):
+    """parse(label), with a ConfigError saying where the label came from."""
+    try:
+        return parse(label)
+    except ConfigError as e:
+        raise ConfigError(f"{where} {e}") from None
+
+
+LONG_EVALS = 1000  # a long run evaluates about this many times (every 15 epochs of 15,000)
+
+
+def modular_epoch(
+    p: int, frac_train: float = 0.5, batch_size: int = 512, **_: object
+) -> int:
+    """Steps per epoch of a modular task at modulus p (the remainder batch dropped, EGD code)."""
+    n_train = ModularTask(operation="x+y", p=p, frac_train=frac_train).n_train
+    return max(1, n_train // min(batch_size, n_train))
 
 
 def parity_config(
@@ -210,7 +303,7 @@ def modular_configs(
     *,
     frac_train: float = 0.5,
     width: int = 512,
-    lr: float = 0.7,
+    lr: float = MODULAR_LR,
     batch_size: int = 512,
     loss_l2: float = 1e-4,
     egd_solver: str = "eigh",
@@ -263,17 +356,27 @@ def task_label(cfg: dict, p: int | None = None) -> str:
     return f"parity({t['n']},{t['k']})" + ("/mse" if cfg["loss"] == "mse" else "")
 
 
-def method_label(method: dict) -> str:
-    """The METHODS label of a record's method: "egd_rsvd64" for EGD through a rank-64
-    randomized SVD, "egd_noswitch" without the switch back to SGD; otherwise the method's name."""
+def method_label(cfg: dict, lr: float | None = None) -> str:
+    """The plan's method label of a record's config: "egd_rsvd64" for EGD through a rank-64
+    randomized SVD, "egd_noswitch" without the switch back to SGD, otherwise the method's name;
+    followed by "@lr=..." where the learning rate is not the task's own: `lr` (the notebook's, by
+    default MODULAR_LR) on modular tasks, Table 1's on parity. A bare method dict (no task) gives
+    the label without the learning rate."""
+    method = cfg.get("method", cfg)
+    label = method["name"]
     if method["name"] == "egd":
         if method["egd_solver"] == "rsvd":
-            return f"egd_rsvd{method['rank']}"
-        if method["egd_solver"] == "newton_schulz":
-            return "egd_newton_schulz"
-        if method["switch_off_at"] is None:
-            return "egd_noswitch"
-    return method["name"]
+            label = f"egd_rsvd{method['rank']}"
+        elif method["egd_solver"] == "newton_schulz":
+            label = "egd_newton_schulz"
+        elif method["switch_off_at"] is None:
+            label = "egd_noswitch"
+    if "task" not in cfg:
+        return label
+    t = cfg["task"]
+    own = (lr or MODULAR_LR) if t["_type"] == "ModularTask" else PARITY[(t["n"], t["k"])][1]
+    rate = cfg["optim"]["lr"]
+    return label if rate == own else f"{label}@lr={rate:g}"
 
 
 def run(

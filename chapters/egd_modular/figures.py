@@ -15,21 +15,38 @@ from grokcore.plotting import COLORS, accuracy_curves, style, survival_panel
 
 from . import measures
 
+LOG_FROM = 1000  # epochs: a panel whose runs go on longer gets a log epoch axis, so that EGD's
+# first hundred epochs and SGD's 15,000-epoch plateau both show
+
+
+def _epoch_axis(ax, longest: float) -> None:
+    """A log epoch axis from epoch 1 where the longest run exceeds LOG_FROM epochs."""
+    if longest > LOG_FROM:
+        ax.set_xscale("log")
+        ax.set_xlim(left=1)
+
+
+def _last_epoch(recs, per_epoch: int) -> float:
+    return max(r.history["step"][-1] for r in recs) / per_epoch
+
 
 def methods_figure(cells, operations, methods, names: dict[str, str], per_epoch, titles=None):
     """EGD Figs. 1-3: accuracy against epochs, one panel per task, one color per method.
 
     per_epoch: steps per epoch, an int or {task: int}; a (task, method) absent from `cells` is
-    left out; titles: {task: panel title} (default "(task) mod p")."""
+    left out; titles: {task: panel title} (default "(task) mod p"). A panel with a run longer
+    than LOG_FROM epochs has a log epoch axis."""
     with style():
         fig, axes = plt.subplots(
             1, len(operations), figsize=(4.6 * len(operations), 3.4), squeeze=False
         )
         for ax, op in zip(axes[0], operations):
             epoch = per_epoch[op] if isinstance(per_epoch, dict) else per_epoch
-            for m in methods:
-                if (op, m) in cells:
-                    accuracy_curves(ax, cells[(op, m)], COLORS[m], names[m], epoch)
+            shown = [m for m in methods if (op, m) in cells]
+            for m in shown:
+                accuracy_curves(ax, cells[(op, m)], COLORS[m], names[m], epoch)
+            if shown:
+                _epoch_axis(ax, max(_last_epoch(cells[(op, m)], epoch) for m in shown))
             ax.set_title((titles or {}).get(op, f"({op}) mod p") + ": test (solid), train (dashed)")
             ax.set_ylabel("accuracy")
             ax.legend(loc="center right", fontsize=7)
@@ -53,6 +70,8 @@ def survival_figure(cells, tasks, methods, names: dict[str, str], titles=None):
                 if (task, m) in cells
             }
             survival_panel(ax, groups, {names[m]: COLORS[m] for m in methods}, xlabel="epoch")
+            longest = [o.value for obs in groups.values() for o in obs if o.value == o.value]
+            _epoch_axis(ax, max(longest, default=0))
             ax.set_title((titles or {}).get(task, f"({task}) mod p"))
         fig.tight_layout()
     plt.close(fig)
@@ -95,6 +114,7 @@ def spectrum_figure(cells, op: str, per_epoch: int, name: str = "W1"):
                     label=f"{label}: {'largest' if stat == 'smax' else 'smallest nonzero'} s",
                 )
         ax.set_yscale("log")
+        _epoch_axis(ax, max(_last_epoch(cells[(op, m)], per_epoch) for m in ("none", "egd")))
         ax.set_xlabel("epoch")
         ax.set_ylabel("singular value")
         ax.set_title(f"({op}) mod p: spectrum of the hidden layer's gradient")

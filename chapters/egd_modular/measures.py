@@ -23,13 +23,14 @@ MODULAR_KINDS = OPERATIONS  # task_kind of every modular task
 
 
 def by_cell(
-    records: list[RunRecord], p: int | None = None
+    records: list[RunRecord], p: int | None = None, lr: float | None = None
 ) -> dict[tuple[str, str], list[RunRecord]]:
     """Group records by (task label, method label); each list ordered by seed. Modular tasks at
-    a modulus other than `p` are labelled "op mod P"."""
+    a modulus other than `p` are labelled "op mod P", runs at a learning rate other than `lr`
+    (the notebook's; None: the EGD code's 0.7) "method@lr=..."."""
     cells: dict[tuple, list] = {}
     for r in sorted(records, key=lambda r: r.config["seed"]):
-        key = (task_label(r.config, p), method_label(r.config["method"]))
+        key = (task_label(r.config, p), method_label(r.config, lr))
         cells.setdefault(key, []).append(r)
     return cells
 
@@ -99,3 +100,55 @@ def spectrum_extreme(
         else:
             out.append(math.nan)
     return out
+
+
+def test_acc_at(rec: RunRecord, step: int) -> float:
+    """Test accuracy at the last evaluation at or before `step`; a run that stopped earlier keeps
+    its last value (it stopped at its stopping accuracy)."""
+    hist = rec.history
+    j = max((i for i, s in enumerate(hist["step"]) if s <= step), default=0)
+    return hist["test_acc"][j]
+
+
+LEVELS = (50, 90, 95)  # onset, 90% and 95% test accuracy (EGD §5 reports grokking at 95%)
+
+
+def method_name(label: str, names: dict[str, str]) -> str:
+    """A method label's display name: names[label], or for "egd@lr=0.35" names["egd"] + ", lr
+    0.35"."""
+    base, _, lr = label.partition("@lr=")
+    return names.get(label) or (f"{names.get(base, base)}, lr {lr}" if lr else label)
+
+
+def times_table(cells: dict, names: dict[str, str], levels: Sequence[int] = LEVELS) -> list[dict]:
+    """Per (task, method), methods in `names`' order and then any others (e.g. a learning-rate
+    sweep's "egd@lr=0.35"): the Kaplan-Meier median epochs and steps to each test-accuracy level
+    with its 95% interval (grokcore.estimates.median on censored times: "≥ x" where half the
+    seeds or more never got there), and how many seeds never reached it. Rows are dicts."""
+    from grokcore.estimates import median
+    from grokcore.outcomes import times
+
+    def cell(est, per: float) -> str:
+        def num(x: float) -> str:
+            return "∞" if math.isinf(x) else f"{x / per:,.0f}"
+
+        centre = "≥ " + num(est.low) if est.estimate is None else num(est.estimate)
+        return f"{centre} [{num(est.low)}, {num(est.high)}]"
+
+    rows = []
+    order = list(names) + [m for _, m in cells if m not in names]
+    for task in dict.fromkeys(t for t, _ in cells):
+        for m in dict.fromkeys(order):
+            recs = cells.get((task, m))
+            if not recs:
+                continue
+            row = {"task": task, "method": method_name(m, names), "seeds": len(recs)}
+            per = per_epoch(recs[0])
+            for lv in levels:
+                key = f"step_to_test_acc_{lv}"
+                est = median(times(recs, key))  # in steps; shown in epochs and steps
+                row[f"epochs to {lv}%"] = cell(est, per)
+                row[f"steps to {lv}%"] = cell(est, 1)
+                row[f"not at {lv}%"] = n_censored(recs, key)
+            rows.append(row)
+    return rows

@@ -52,8 +52,25 @@ _TASK = Spec(
     + " (hinge loss; '/mse' after it: squared loss)",
 )
 
+def _method_problem(label: str) -> str:
+    """The problem with a plan method label (configs.parse_method); "" where it is one."""
+    try:
+        configs.parse_method(label)
+    except ConfigError:
+        return "not a method label"
+    return ""
+
+
+_METHOD = Spec(
+    "str",
+    rule=_method_problem,
+    rule_text="a method label: "
+    + ", ".join(configs.METHODS)
+    + " (optionally followed by '@lr=' and a positive learning rate, e.g. 'egd@lr=0.35')",
+)
+
 SPECS = {
-    "plan": Dict(_TASK, List(Str(*configs.METHODS), 1, unique=True), none=SCALE_VALUE),
+    "plan": Dict(_TASK, List(_METHOD, 1, unique=True), none=SCALE_VALUE),
     "p": Int(3, prime=True, none=SCALE_VALUE),
     "frac_train": Float(0, 1, lo_open=True, hi_open=True),
     "width": Int(1),
@@ -63,9 +80,15 @@ SPECS = {
     "egd_solver": Str("svd", "eigh"),
     "switch_off_at": Float(0, 1, lo_open=True),
     "ablation_stop_at": Float(
-        0, 1, lo_open=True, rule_text="≥ switch_off_at where the plan has egd_noswitch"
+        0,
+        1,
+        lo_open=True,
+        rule_text="≥ switch_off_at where the plan has egd_noswitch",
+        none="the ablation's EGD arms run their whole budget",
     ),
     "num_steps": Int(1, none=SCALE_VALUE),
+    "long_methods": List(_METHOD, 0, unique=True, none=SCALE_VALUE),
+    "long_epochs": Int(1, none="the authors' 15,000"),
     "parity_epochs": Int(1, none=SCALE_VALUE + "; at paper scale, the authors' budget per task"),
     "seeds": Int(1, none=SCALE_VALUE),
     "cost_steps": Int(0, none=SCALE_VALUE),
@@ -87,7 +110,8 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
                 f"plan tasks {same} are at the chapter's p = {P['p']}: write them without ' mod P'",
             )
         )
-    if v["ablation_stop_at"] < v["switch_off_at"] and any(
+    stop = v["ablation_stop_at"]
+    if stop is not None and stop < v["switch_off_at"] and any(
         "egd_noswitch" in methods for methods in P["plan"].values()
     ):
         problems.append(
@@ -108,6 +132,8 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
             egd_solver=v["egd_solver"],
             switch_off_at=v["switch_off_at"],
             ablation_stop_at=v["ablation_stop_at"],
+            long_methods=P["long_methods"],
+            long_epochs=v["long_epochs"],
             frac_train=v["frac_train"],
             width=v["width"],
             lr=v["lr"],

@@ -13,14 +13,15 @@ from grokcore.testing import paired_lower
 P = 23  # full batch: one step per epoch, so steps read as epochs
 
 
-def cells_of(fake, plan, seeds, times, final=0.5, **summary):
+def cells_of(fake, plan, seeds, times, final=0.5, plan_kw=None, **summary):
     """Records of every (task, method, seed) of `plan`: times[(task, method)] is a list of steps
     to 95% per seed (None: censored at the 300-step budget), a number for every seed, or missing
-    (censored)."""
+    (censored). plan_kw: more keyword arguments of configs.plan_configs."""
     recs = []
-    for c in configs.plan_configs(plan, p=P, seeds=seeds, num_steps=300, parity_epochs=3):
+    kw = {"num_steps": 300, "parity_epochs": 3, **(plan_kw or {})}
+    for c in configs.plan_configs(plan, p=P, seeds=seeds, **kw):
         d = to_dict(c)
-        key = (configs.task_label(d, P), configs.method_label(d["method"]))
+        key = (configs.task_label(d, P), configs.method_label(d))
         t = times.get(key)
         t = t[c.seed] if isinstance(t, list) else t
         s = {"step_to_test_acc_99": t, **summary}
@@ -47,17 +48,21 @@ def test_the_cpu_plan_gives_a_row_per_claim_and_says_why_a_claim_is_not_run(fake
     assert [r.id for r in rows] == list(claims.CLAIMS)
     assert all(r.verdict in VERDICTS for r in rows)
     not_run = {r.id: r.reason for r in rows if r.verdict == "not run"}
-    # the rule bugs: both used to give no row at all
-    assert not_run["rsvd64-works"].startswith(
-        "the plan runs no task with EGD and EGD through a rank-64"
-    )
+    # the rule bugs: both used to give no row at all (rsvd64 runs at cpu scale now)
     assert "Grokfast-EMA" in not_run["egd-vs-grokfast_ema-parity"]
-    assert "does not run EGD on x+y mod 79" in not_run["egd-few-epochs-x+y-p79"]
+    assert "does not run EGD on x*y mod 79" in not_run["egd-few-epochs-x*y-p79"]
     assert "cost_steps = 0" in not_run["egd-cost"]
-    assert "stop at 95%" in not_run["egd-final-accuracy"]
+    # the plan_configs default stops the ablation's EGD arms at 99%: no final accuracy
+    assert "set ablation_stop_at=None" in not_run["egd-final-accuracy"]
     ran = {r.id for r in rows} - set(not_run)
     assert {"egd-few-epochs-x+y", "egd-few-epochs-parity(400,2)/mse", "rsvd128-works"} <= ran
     assert {"egd-vs-sgd-add", "egd-vs-sgd-mult", "switch-back", "colnorm-vs-sgd"} <= ran
+    assert {"rsvd64-works", "egd-few-epochs-x+y-p79", "egd-few-epochs-x+y-p127"} <= ran
+    assert {"egd-vs-sgd-add-lr0.35", "egd-vs-sgd-add-lr1.4", "mult-others-stagnate"} <= ran
+    smoke = claims.results(cells_of(fake, configs.SCALES["smoke"]["plan"], 2, {}), p=P,
+                           scale="smoke")  # fmt: skip
+    reason = row(smoke, "egd-vs-sgd-add-lr0.35").reason
+    assert reason.startswith("the plan runs no addition task with EGD at lr 0.35 and SGD")
 
 
 def test_few_epochs_is_a_kaplan_meier_median_against_its_band(fake):
@@ -129,8 +134,8 @@ def test_a_diverged_run_is_counted_as_diverged(fake):
     for r in cells[("x*y", "egd")]:
         r.history["update_cond_W1"] = [1.0, 1.0 + 1e-9]
     rows = claims.results(cells, p=P, scale="cpu")
-    lead = row(rows, "colnorm-vs-sgd")
-    assert (lead.n, lead.diverged, lead.missing) == (4, 1, 1)
+    stag = row(rows, "mult-others-stagnate")
+    assert (stag.n, stag.diverged, stag.missing) == (4, 1, 1)
     assert row(rows, "sgd-ill-conditioned").verdict == "reproduced"  # 200 every seed
     assert row(rows, "egd-equal-singular-values").verdict == "reproduced"
     cens = row(rows, "egd-vs-column_norm-mult")
@@ -148,3 +153,47 @@ def test_the_cost_claim_reads_the_timing_rounds():
     rows_cost[2]["cpu"] = "x86_64 AVX2 Some CPU"  # the timing record's machine, when it says
     r = row(claims.results({}, p=P, scale="cpu", cost_rows=rows_cost, cost_task="x+y"), "egd-cost")
     assert r.note.endswith("; timed on x86_64 AVX2 Some CPU")
+
+
+def test_column_norm_on_multiplication_is_judged_at_the_end_of_egds_budget(fake):
+    plan = {"x*y": ["egd", "column_norm"]}
+    cells = cells_of(fake, plan, 5, {("x*y", "egd"): 50}, plan_kw={"long_methods": ["column_norm"],
+                                                                   "long_epochs": 1000})
+    for i, r in enumerate(cells[("x*y", "column_norm")]):  # runs 1000 epochs; 0.8 by step 300
+        r.history.update(step=[0, 150, 300, 600], test_acc=[0.0, 0.3, 0.8 + i / 100, 0.99])
+    r = row(claims.results(cells, p=P, scale="cpu"), "mult-others-stagnate")
+    assert r.estimate == pytest.approx(0.82) and r.verdict == "contradicted"
+    assert r.note.startswith(f"x*y, p = {P}; at epoch 300")
+    for rec in cells[("x*y", "column_norm")]:
+        rec.history["test_acc"][2] = 0.1
+    r = row(claims.results(cells, p=P, scale="cpu"), "mult-others-stagnate")
+    assert r.estimate == pytest.approx(0.1) and r.verdict == "reproduced"
+
+
+def test_final_accuracy_reads_runs_that_went_on_to_their_budget(fake):
+    plan = {"x+y": ["egd", "egd_noswitch"]}
+    kw = {"ablation_stop_at": None}
+    cells = cells_of(fake, plan, 5, {("x+y", "egd"): 40}, final=0.995, plan_kw=kw)
+    for r in cells[("x+y", "egd")]:
+        r.final["test_acc"] = 0.999
+    rows = claims.results(cells, p=P, scale="cpu")
+    (yes, no) = (row(rows, "egd-final-accuracy"), row(rows, "egd-noswitch-final-accuracy"))
+    assert yes.estimate == pytest.approx(0.999) and yes.verdict == "reproduced"
+    assert no.estimate == pytest.approx(0.995) and no.note == f"x+y, p = {P}; after 300 epochs"
+    for r in cells[("x+y", "egd_noswitch")]:
+        r.final["test_acc"] = 0.9
+    assert row(claims.results(cells, p=P, scale="cpu"), "egd-noswitch-final-accuracy").verdict == (
+        "contradicted"
+    )
+
+
+def test_the_learning_rate_rows_compare_egd_at_that_rate_with_sgd_at_the_codes(fake):
+    plan = {"x+y": ["none", "egd", "egd@lr=0.35", "egd@lr=1.4"]}
+    times = {("x+y", "none"): list(range(200, 205)), ("x+y", "egd@lr=0.35"): 100,
+             ("x+y", "egd@lr=1.4"): 10}  # fmt: skip
+    rows = claims.results(cells_of(fake, plan, 5, times), p=P, scale="cpu")
+    slow, fast = row(rows, "egd-vs-sgd-add-lr0.35"), row(rows, "egd-vs-sgd-add-lr1.4")
+    assert slow.estimate == pytest.approx(math.exp(statistics.fmean(
+        math.log(t / 100) for t in range(200, 205))))  # fmt: skip
+    assert slow.verdict == "contradicted" and fast.verdict == "reproduced"
+    assert "EGD at lr 1.4" in fast.quantity

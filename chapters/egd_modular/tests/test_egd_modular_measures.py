@@ -101,3 +101,28 @@ def test_first_task_prefers_the_chapters_modulus_then_plan_order(fake):
         measures.task_kind(t) for t in ("x+y mod 79", "x*y", "parity(50,4)", "parity(50,4)/mse")
     ]
     assert kinds == ["x+y", "x*y", "parity", "parity/mse"]
+
+
+def test_test_acc_at_reads_the_last_evaluation_up_to_a_step(fake):
+    cfg = configs.modular_configs(23, ["x+y"], ["none"], seeds=1, num_steps=300)[0]
+    r = fake(cfg, None, 0.5)
+    r.history.update(step=[0, 100, 200], test_acc=[0.0, 0.4, 0.7])
+    assert [measures.test_acc_at(r, s) for s in (0, 99, 100, 250, 10_000)] == [
+        0.0, 0.0, 0.4, 0.7, 0.7,
+    ]  # fmt: skip
+
+
+def test_times_table_gives_km_medians_in_epochs_and_steps_per_level(fake):
+    plan = {"x+y": ["egd", "egd@lr=1.4"]}
+    cfgs = configs.plan_configs(plan, p=97, seeds=5, num_steps=2000, parity_epochs=1)
+    recs = []
+    for c in cfgs:  # 9 steps per epoch at p = 97; seed s: 50% at 90+9s, 95% at 900+90s or never
+        s = c.seed
+        t95 = 900 + 90 * s if c.optim.lr == 0.7 or s < 2 else None
+        recs.append(fake(c, t95, 0.5, step_to_test_acc_50=90 + 9 * s, step_to_test_acc_90=t95))
+    rows = measures.times_table(measures.by_cell(recs, 97), {"egd": "EGD"})
+    assert [r["method"] for r in rows] == ["EGD", "EGD, lr 1.4"]
+    egd, fast = rows
+    assert egd["epochs to 50%"].startswith("12 [") and egd["steps to 50%"].startswith("108 [")
+    assert egd["epochs to 95%"].startswith("120 [") and egd["not at 95%"] == 0
+    assert fast["not at 95%"] == 3 and fast["epochs to 95%"].startswith("≥ ")  # 3 of 5 censored

@@ -174,7 +174,9 @@ def _declare() -> dict[str, Claim]:
              "'our method (EGD) groks significantly faster than other methods'"),
         ):  # fmt: skip
             cid = f"egd-vs-{other}-{kind}"
-            ours = "" if other == "column_norm" else " (the book's addition, not a paper comparison)"
+            ours = (
+                "" if other == "column_norm" else " (the book's addition, not a paper comparison)"
+            )
             claims[cid] = _faster(
                 cid, src, f"On {what} EGD is faster than {NAMES[other]}{ours}", paper, "egd", other,
                 (1.5, INF), f"{src.split(', ')[-1]} caption; {_SOME}{added}",
@@ -280,8 +282,7 @@ def _declare() -> dict[str, Claim]:
             cid,
             "EGD §1, §6",
             statement,
-            "'consistently shortens the test-accuracy plateau without degrading final "
-            "performance'",
+            "'consistently shortens the test-accuracy plateau without degrading final performance'",
             f"{arm}: test accuracy at the end of its whole budget, per seed",
             (0.99, INF),
             "§6: 'without degrading final performance'; every method in Figs. 1-3 ends at about "
@@ -369,7 +370,9 @@ def results(
     for kind, fast, slow, *_ in _COMPARISONS:
         cid = f"egd-vs-sgd-{kind}"
         rows[cid] = _compare(cid, cells, kind, fast, slow, p, scale)
-    rows["colnorm-vs-sgd"] = _compare("colnorm-vs-sgd", cells, "add", "column_norm", "none", p, scale)
+    rows["colnorm-vs-sgd"] = _compare(
+        "colnorm-vs-sgd", cells, "add", "column_norm", "none", p, scale
+    )
     rows["mult-others-stagnate"] = _stagnate_row(cells, p, scale)
     for other in ("column_norm", "grokfast_ema"):
         for kind in ("mult", "parity"):

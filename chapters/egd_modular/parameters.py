@@ -52,6 +52,7 @@ _TASK = Spec(
     + " (hinge loss; '/mse' after it: squared loss)",
 )
 
+
 def _method_problem(label: str) -> str:
     """The problem with a plan method label (configs.parse_method); "" where it is one."""
     try:
@@ -111,8 +112,10 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
             )
         )
     stop = v["ablation_stop_at"]
-    if stop is not None and stop < v["switch_off_at"] and any(
-        "egd_noswitch" in methods for methods in P["plan"].values()
+    if (
+        stop is not None
+        and stop < v["switch_off_at"]
+        and any("egd_noswitch" in methods for methods in P["plan"].values())
     ):
         problems.append(
             (

@@ -113,6 +113,23 @@ def largest(ks: Sequence[Obs]) -> Obs:
     return Obs(max(o.value for o in ks), censored=any(o.censored for o in ks))
 
 
+def largest_per_seed(cells, method: str) -> list[Obs]:
+    """Per seed, the largest plateau of `method` over every (ζ, ε) cell it ran: a lower bound
+    where any is censored."""
+    per_cell = [plateaus(c) for (m, _, _), c in cells.items() if m == method]  # [cell][seed]
+    return [largest(ks) for ks in zip(*per_cell)]
+
+
+def init_effect(cells, method: str, eps: float, small: float, large: float) -> list:
+    """Per seed, k*(ζ = large) − k*(ζ = small) of `method` at eps, in iterations (signed): a
+    lower bound where the large-ζ plateau is censored; UNBOUNDED where the small-ζ one is (the
+    difference is then bounded above only)."""
+    out = []
+    for lo, hi in zip(plateaus(cells[(method, small, eps)]), plateaus(cells[(method, large, eps)])):
+        out.append(UNBOUNDED if lo.censored else Obs(hi.value - lo.value, censored=hi.censored))
+    return out
+
+
 def measurements(cells, eps: float, eps_values, large: float, small: float) -> dict[str, list]:
     """Per-seed values behind chapter 1's claims (chapters.egd_toy.claims), one list entry per
     seed: floats, Obs (censored: a lower bound), UNBOUNDED or None (no value).
@@ -188,11 +205,15 @@ def theorem_plateau(cfg: Any) -> int | None:
     return toy.first_below(lambda k: toy.theory_error(cfg, [k]).item(), steps, theory)
 
 
-def theorem_sweep(base: Any, eps_values: Sequence[float], zetas=THEOREM_ZETAS) -> dict:
+def theorem_sweep(
+    base: Any, eps_values: Sequence[float], zetas=THEOREM_ZETAS, egd_zetas: Sequence[float] = ()
+) -> dict:
     """Theorem 1's own k*(zeta, eps) for GD at base's settings, over a grid of init scales zeta
     and the eps sweep: per zeta the plateaus, eta times their least-squares slope against
     ln(1/eps) (Cor. 1B's law gives 1) and their log-log slope against 1/eps (Cor. 1A's gives
-    1); None where a plateau outlasts the budget. A fraction of a second: closed forms only."""
+    1); None where a plateau outlasts the budget. "egd": the theorem with eq. 10's iterates
+    (EGD, eq. 9) at base.eps, {zeta: k*} for zeta in egd_zetas (the runs' init scales). A
+    fraction of a second: closed forms only."""
     rows = []
     inv = [1 / e for e in eps_values]
     for z in zetas:
@@ -213,6 +234,11 @@ def theorem_sweep(base: Any, eps_values: Sequence[float], zetas=THEOREM_ZETAS) -
         "rows": rows,
         "m1": base.m1,
         "tau_per_zeta": tau_per_zeta,
+        "eps": base.eps,
+        "egd": {
+            float(z): theorem_plateau(replace(base, method="egd", init_scale=float(z)))
+            for z in egd_zetas
+        },
     }
 
 

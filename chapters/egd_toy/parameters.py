@@ -13,6 +13,7 @@ from grokcore.params import (
     Float,
     Int,
     List,
+    Str,
     check,
     config_problems,
 )
@@ -33,6 +34,15 @@ SPECS = {
     "seeds": Int(1, none=SCALE_VALUE),
     "eps_sweep": List(Float(0, 1, lo_open=True), 2, none=SCALE_VALUE, unique=True),
     "init_scales": List(Float(0, lo_open=True), 1, none=SCALE_VALUE, unique=True),
+    "methods": List(
+        Str(*configs.METHODS),
+        2,
+        none=SCALE_VALUE,
+        unique=True,
+        rule=lambda v: "" if {"gd", "egd"} <= set(v) else "'gd' or 'egd' missing",
+        rule_text="including 'gd' and 'egd' (the figures and most rows read them)",
+    ),
+    "batch_size": Int(1),
     "scale": SCALE,
     "recompute": RECOMPUTE,
 }
@@ -53,6 +63,8 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
             n_test=P["n_test"],
             num_steps=P["num_steps"],
         )
+        if "sgd" in P["methods"]:  # batch_size is SGD's only, at most n
+            configs.ToyConfig(n=P["n"], method="sgd", batch_size=v["batch_size"])
 
     return config_problems(build)
 

@@ -2,15 +2,19 @@
 
 Gradient descent on l(w) = |Xw - Y|^2 / n follows eq. (2), w(k) = A w(k-1) + b with
 A = I - eta Sigma_hat and b = eta X^T Y / n, whose solution (eq. 4) is
-w(k) = A^k w(0) + (I - A^k) w_ols. EGD in the toy (eq. 9) preconditions by Sigma_hat^{-1}:
-w(k) = a^k w(0) + (1 - a^k) w_ols with a = 1 - eta. We evaluate these exact iterates at any k
-from the sufficient statistics (Sigma_hat, X^T Y / n) of a sampled training set; a unit test
-checks them against an explicit autograd loop. Test error is measured on a sampled test set.
-The runs' configuration is chapters.egd_toy.configs.ToyConfig.
+w(k) = A^k w(0) + (I - A^k) w_ols. The paper's toy analysis of EGD (eq. 9) preconditions by
+Sigma_hat^{-1}: w(k) = a^k w(0) + (1 - a^k) w_ols with a = 1 - eta (method "egd", the chapter's
+"EGD"). We evaluate these exact iterates at any k from the sufficient statistics
+(Sigma_hat, X^T Y / n) of a sampled training set; a unit test checks them against an explicit
+autograd loop. Test error is measured on a sampled test set. Two more methods have no closed
+form and are iterated (chapters.egd_toy.iterated): EGD as eq. 11 defines it ("egd11": normalized
+GD on the toy's 1x2 gradient) and minibatch SGD ("sgd"). The runs' configuration is
+chapters.egd_toy.configs.ToyConfig.
 
-This is the one model that does not train through grokcore.train.train_stack, because it takes
-no gradient steps: iteration k of eq. (2) or (9) is evaluated in closed form, so a run of 10^5
-iterations at n = 10^7 samples costs one pass over the data (a loop would cost 10^5 passes).
+This is the one model that does not train through grokcore.train.train_stack: iteration k of
+eq. (2) or (9) is evaluated in closed form, so a run of 10^5 iterations at n = 10^7 samples costs
+one pass over the data (a loop would cost 10^5 passes); eq. 11 needs only the sufficient
+statistics per step, and SGD a minibatch.
 """
 
 from __future__ import annotations
@@ -25,8 +29,12 @@ import torch
 from grokcore import __version__
 from grokcore.records import RunRecord, new_record
 
+from . import iterated
+
 if TYPE_CHECKING:
     from .configs import ToyConfig
+
+CLOSED_FORM = ("gd", "egd")  # methods with exact iterates at any k (eq. 4 and 10)
 
 
 # ---- data -----------------------------------------------------------------------------------
@@ -80,18 +88,22 @@ def step_grid(num_steps: int, n_linear: int = 100, n_log: int = 400) -> list[int
 def theory_error(cfg: ToyConfig, steps) -> torch.Tensor:
     """Test error of w(k) by Theorem 1 (large n), for k in steps: float64 [len(steps)].
 
-    Uses the orthant formula of the theorem's proof, E = (1 - (acos r_wv - acos r_we) / acos r) / 2
-    with w(k) ~ (mu_k, nu_k) from Lemma 2. It equals the theorem's min(1, acos r_k / acos r)
-    when w(k) lies on v's side of e1 (as with our default init), and is also right on the other
-    side."""
+    For GD, for eq. 9 (eq. 10's contraction at 1 - eta in both directions) and for SGD, whose
+    mean iterate E[w(k)] is GD's (each step's minibatch map is unbiased and independent of
+    w(k-1)); the theorem does not cover eq. 11 (ValueError). Uses the orthant formula of the
+    theorem's proof, E = (1 - (acos r_wv - acos r_we) / acos r) / 2 with w(k) ~ (mu_k, nu_k)
+    from Lemma 2. It equals the theorem's min(1, acos r_k / acos r) when w(k) lies on v's side
+    of e1 (as with our default init), and is also right on the other side."""
     k = torch.as_tensor(steps, dtype=torch.float64)
     eps, th = cfg.eps, math.radians(cfg.theta_deg)
     u1, u2 = cfg.u
     ratio = cfg.m1 / cfg.m2  # w_ols ~ (m1 / m2, 0) (Lemma 1)
-    if cfg.method == "gd":
+    if cfg.method in ("gd", "sgd"):
         alpha, beta = 1 - cfg.lr * cfg.m2, 1 - cfg.lr * eps
-    else:  # eq. (10): both directions contract at a = 1 - eta
+    elif cfg.method == "egd":  # eq. (10): both directions contract at a = 1 - eta
         alpha = beta = 1 - cfg.lr
+    else:
+        raise ValueError(f"Theorem 1 does not cover method={cfg.method!r} (eq. 11)")
     mu = alpha**k * u1 + (1 - alpha**k) * ratio
     nu = beta**k * u2
     # angles in whitened coordinates (w -> Sigma^{1/2} w), by atan2: acos loses precision near 1
@@ -124,8 +136,27 @@ def _sample(eps, theta_deg, s, n, n_test, n_train_eval, seed) -> dict[str, torch
     }
 
 
+def train_set(cfg: ToyConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """The run's whole training set, x [n, 2] and y [n]: the draw sample() summarizes (the train
+    set comes first from the seed's generator), drawn again for SGD's minibatches."""
+    return toy_train(cfg.n, cfg.eps, cfg.s, torch.Generator().manual_seed(cfg.seed))
+
+
+def trajectory(cfg: ToyConfig, stats: dict[str, torch.Tensor], num_steps: int) -> torch.Tensor:
+    """Every iterate w(0) .. w(num_steps) of an iterated method (egd11, sgd): [num_steps + 1, 2]."""
+    if cfg.method == "egd11":
+        return iterated.egd11_path(cfg.u, stats["sigma"], stats["xty"], cfg.lr, num_steps)
+    if cfg.method == "sgd":
+        x, y = train_set(cfg)
+        return iterated.sgd_path(cfg.u, x, y, cfg.lr, cfg.batch_size, num_steps, cfg.seed)
+    raise ValueError(f"method={cfg.method!r} has closed-form iterates (iterates)")
+
+
 def iterates(cfg: ToyConfig, stats: dict[str, torch.Tensor], steps) -> torch.Tensor:
-    """Exact w(k) of eq. (2) (gd) or eq. (9) (egd) for k in steps: [len(steps), 2] float64."""
+    """w(k) for k in steps: [len(steps), 2] float64. Exact closed forms for eq. (2) (gd) and
+    eq. (9) (egd); for egd11 and sgd the iterates of a run up to max(steps)."""
+    if cfg.method not in CLOSED_FORM:
+        return trajectory(cfg, stats, max(steps))[list(steps)]
     k = torch.as_tensor(steps, dtype=torch.float64)[:, None]  # [K, 1]
     u = torch.tensor(cfg.u, dtype=torch.float64)
     sigma, xty = stats["sigma"], stats["xty"]
@@ -151,7 +182,8 @@ def first_below(
     """First iteration k with err_at(k) <= level, exact to one step: the first grid point below
     the level, then bisection back to the previous grid point. None if never reached.
 
-    A run's plateau (EGD §3: test error down to 1/2), stored in its summary by simulate."""
+    A run's plateau (EGD §3: test error down to 1/2), stored in its summary by simulate, for the
+    closed-form methods (their test error falls through 1/2 once: see first_along)."""
     j = next((i for i, e in enumerate(errs) if e <= level), None)
     if j is None:
         return None
@@ -162,39 +194,94 @@ def first_below(
     return hi
 
 
+def first_along(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    ws: torch.Tensor,
+    steps: list[int],
+    errs: list[float],
+    level: float = 0.5,
+) -> int | None:
+    """First iteration k with error(x, y, ws[k]) <= level, every iterate scanned: ws [K, 2] holds
+    them all (an iterated method's trajectory), errs their errors at the grid steps. None if
+    never reached.
+
+    The iterated methods' test error oscillates around 1/2 before it settles (see
+    chapters.egd_toy.iterated), so no grid point and bisection can find its first crossing. The
+    scan runs to the first grid step at or below the level (or the end) by
+    iterated.errors_along, and its answer is checked with error() at k and k - 1; where the
+    two counts disagree (a point within rounding of a boundary), error() scans every iterate."""
+    j = next((i for i, e in enumerate(errs) if e <= level), None)
+    stop = steps[j] if j is not None else ws.shape[0] - 1
+    hits = (iterated.errors_along(x, y, ws[: stop + 1]) <= level).nonzero()
+    k = int(hits[0]) if len(hits) else None
+
+    def exact_at(i: int) -> float:
+        return error(x, y, ws[i : i + 1]).item()
+
+    if k is None and j is None:
+        return None
+    if k is not None and exact_at(k) <= level and (k == 0 or exact_at(k - 1) > level):
+        return k
+    chunk = max(1, 2**22 // x.shape[0])  # [n, chunk] products at a time: 32 MB
+    for start in range(0, stop + 1, chunk):
+        e = error(x, y, ws[start : min(stop + 1, start + chunk)])
+        below = (e <= level).nonzero()
+        if len(below):
+            return start + int(below[0])
+    return None
+
+
 def simulate(cfg: ToyConfig) -> RunRecord:
-    """One toy run: test and train error on the step grid, plateau lengths, Theorem 1's plateau."""
+    """One toy run: test and train error on the step grid, the plateau, Theorem 1's plateau
+    (GD and SGD: GD's; eq. 9: eq. 10's; none for eq. 11, which the theorem does not cover)."""
     t0 = time.perf_counter()
     stats = sample(cfg)
     steps = step_grid(cfg.num_steps)
-    w = iterates(cfg, stats, steps)
+    if cfg.method in CLOSED_FORM:
+        w = iterates(cfg, stats, steps)
+
+        def sim_at(k: int) -> float:
+            return error(stats["x_test"], stats["y_test"], iterates(cfg, stats, [k])).item()
+
+        def plateau_of(errs: list[float]) -> int | None:
+            return first_below(sim_at, steps, errs)
+    else:
+        ws = trajectory(cfg, stats, cfg.num_steps)  # [num_steps + 1, 2]: every iterate
+        w = ws[steps]
+
+        def plateau_of(errs: list[float]) -> int | None:
+            return first_along(stats["x_test"], stats["y_test"], ws, steps, errs)
+
     test_err = error(stats["x_test"], stats["y_test"], w).tolist()
     train_err = error(stats["x_eval"], stats["y_eval"], w).tolist()
-    theory = theory_error(cfg, steps).tolist()
-
-    def sim_at(k: int) -> float:
-        return error(stats["x_test"], stats["y_test"], iterates(cfg, stats, [k])).item()
+    theory = None if cfg.method == "egd11" else theory_error(cfg, steps).tolist()
 
     summary = {
         "last_step": cfg.num_steps,
-        "plateau": first_below(sim_at, steps, test_err),
-        "plateau_theory": first_below(lambda k: theory_error(cfg, [k]).item(), steps, theory),
-        "max_gap_theory": max(abs(a - b) for a, b in zip(test_err, theory)),
+        "plateau": plateau_of(test_err),
+        "plateau_theory": None,
+        "max_gap_theory": None,
     }
+    if theory is not None:
+        summary["plateau_theory"] = first_below(
+            lambda k: theory_error(cfg, [k]).item(), steps, theory
+        )
+        summary["max_gap_theory"] = max(abs(a - b) for a, b in zip(test_err, theory))
     wall = time.perf_counter() - t0
     history = {
         "step": steps,
         "test_err": test_err,
         "train_err": train_err,
-        "theory_err": theory,
+        **({"theory_err": theory} if theory is not None else {}),
         "w1": w[:, 0].tolist(),
         "w2": w[:, 1].tolist(),
     }
-    # iterates are exact closed forms, so "steps" are iterations covered, not loop turns
+    # closed forms: "steps" are iterations covered, not loop turns
     meta = {
         "wall_s": wall,
         "steps_per_s": cfg.num_steps / wall,
-        "closed_form": True,
+        "closed_form": cfg.method in CLOSED_FORM,
         "torch": torch.__version__,
         "device": "cpu",
         "grokcore": __version__,

@@ -157,8 +157,13 @@ def test_the_cost_claim_reads_the_timing_rounds():
 
 def test_column_norm_on_multiplication_is_judged_at_the_end_of_egds_budget(fake):
     plan = {"x*y": ["egd", "column_norm"]}
-    cells = cells_of(fake, plan, 5, {("x*y", "egd"): 50}, plan_kw={"long_methods": ["column_norm"],
-                                                                   "long_epochs": 1000})
+    cells = cells_of(
+        fake,
+        plan,
+        5,
+        {("x*y", "egd"): 50},
+        plan_kw={"long_methods": ["column_norm"], "long_epochs": 1000},
+    )
     for i, r in enumerate(cells[("x*y", "column_norm")]):  # runs 1000 epochs; 0.8 by step 300
         r.history.update(step=[0, 150, 300, 600], test_acc=[0.0, 0.3, 0.8 + i / 100, 0.99])
     r = row(claims.results(cells, p=P, scale="cpu"), "mult-others-stagnate")

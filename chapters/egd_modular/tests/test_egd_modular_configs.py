@@ -128,8 +128,10 @@ def test_budgets_count_epochs_across_moduli_and_long_methods_run_the_authors():
     assert by[("x+y", "none")].eval_every == 15 * 9  # every 15th epoch: ~1000 evaluations
     assert by[("x+y", "egd")].eval_every == 3 * 9
     assert by[("parity(400,2)", "none")].num_steps == 100 * 62  # parity keeps parity_epochs
-    short = configs.plan_configs({"x+y": ["none"]}, p=97, seeds=1, num_steps=2000,
-                                 parity_epochs=1, long_methods=["none"], long_epochs=600)  # fmt: skip
+    short = configs.plan_configs(
+        {"x+y": ["none"]}, p=97, seeds=1, num_steps=2000, parity_epochs=1,
+        long_methods=["none"], long_epochs=600,
+    )  # fmt: skip
     assert (short[0].num_steps, short[0].eval_every) == (600 * 9, 3 * 9)
 
 

@@ -4,8 +4,9 @@ from dataclasses import replace
 import pytest
 import torch
 
-from chapters.egd_toy import toy
+from chapters.egd_toy import iterated, toy
 from chapters.egd_toy.configs import ToyConfig
+from grokcore.config import from_dict, to_dict
 from grokcore.models import Linear
 from grokcore.sweep import run_or_load
 
@@ -100,3 +101,148 @@ def test_toy_samples_follow_their_conditions():
     assert ((xt @ v) * xt[:, 0] <= 1e-12).all()
     # both halves of the double wedge are sampled
     assert 0.45 < (xt[:, 0] > 0).double().mean().item() < 0.55
+
+
+# ---- the iterated methods: EGD as eq. 11 and SGD (chapters.egd_toy.iterated) ------------------
+
+
+def test_egd11_equals_an_explicit_loop_of_eq_11():
+    """Eq. 11 written out: the gradient matrix G of the linear layer (autograd on the loss (1)),
+    replaced by (G Gᵀ)^(-1/2) G = U Vᵀ from its SVD (eq. 12), then a step of size η."""
+    cfg = replace(SMALL, method="egd11", n=2000)
+    g = torch.Generator().manual_seed(cfg.seed)
+    x, y = toy.toy_train(cfg.n, cfg.eps, cfg.s, g)
+    w = torch.tensor(cfg.u, dtype=torch.float64).view(1, 2).requires_grad_()  # [1 output, 2 inputs]
+    steps = [0, 1, 2, 3, 10, 100, 400]
+    got = []
+    for k in range(max(steps) + 1):
+        if k in steps:
+            got.append(w.detach()[0].clone())
+        loss = (x @ w[0] - y).pow(2).mean() / 2  # eq. (2)'s gradient, without the paper's 2
+        (grad,) = torch.autograd.grad(loss, w)  # G [1, 2]
+        u, _, vh = torch.linalg.svd(grad, full_matrices=False)
+        with torch.no_grad():
+            w -= cfg.lr * u @ vh  # eq. (11)-(12): U Vᵀ
+    ours = toy.iterates(cfg, toy.sample(cfg), steps)
+    assert torch.allclose(torch.stack(got), ours, atol=1e-9)
+    assert torch.allclose((ours[1:] - ours[:-1]).norm(dim=1)[:2], torch.tensor(cfg.lr).double())
+
+
+def test_egd11_takes_no_step_where_the_gradient_vanishes():
+    sigma = torch.eye(2, dtype=torch.float64)
+    xty = torch.tensor([0.3, -0.2], dtype=torch.float64)  # w_ols = (0.3, -0.2)
+    path = iterated.egd11_path((0.3, -0.2), sigma, xty, 0.5, 5)
+    assert torch.equal(path, torch.tensor([[0.3, -0.2]] * 6, dtype=torch.float64))
+
+
+def test_sgd_equals_an_explicit_minibatch_loop_over_the_same_batches():
+    """Minibatch GD step by step (autograd on the batch's loss) over the batches the run draws."""
+    cfg = replace(SMALL, method="sgd", n=500, batch_size=8, num_steps=300)
+    x, y = toy.train_set(cfg)
+    w = torch.tensor(cfg.u, dtype=torch.float64).requires_grad_()
+    got = [w.detach().clone()]
+    # drawn in chunks of 64 here, of 10^4 in the run: one stream, the same batches
+    batches = torch.cat(list(iterated.sgd_indices(cfg.seed, cfg.n, 8, cfg.num_steps, chunk=64)))
+    assert batches.shape == (cfg.num_steps, 8)  # [step, batch]
+    for idx in batches:
+        loss = (x[idx] @ w - y[idx]).pow(2).mean() / 2
+        (grad,) = torch.autograd.grad(loss, w)
+        with torch.no_grad():
+            w -= cfg.lr * grad
+        got.append(w.detach().clone())
+    ours = iterated.sgd_path(cfg.u, x, y, cfg.lr, 8, cfg.num_steps, cfg.seed)
+    assert ours.shape == (cfg.num_steps + 1, 2)
+    assert torch.allclose(torch.stack(got), ours, atol=1e-12)
+
+
+def test_sgd_batches_come_from_their_own_stream():
+    """The data's generator (seeded by seed) is untouched by the batches, and the batches differ
+    from a draw of the data's stream."""
+    cfg = replace(SMALL, method="sgd", n=500)
+    x0, _ = toy.train_set(cfg)
+    first = next(iterated.sgd_indices(cfg.seed, cfg.n, 32, 10))
+    data_stream = torch.randint(cfg.n, (10, 32), generator=torch.Generator().manual_seed(cfg.seed))
+    assert not torch.equal(first, data_stream)
+    assert torch.equal(toy.train_set(cfg)[0], x0)
+    assert torch.equal(toy.train_set(cfg)[0].T @ x0 / cfg.n, toy.sample(cfg)["sigma"])
+
+
+@pytest.mark.parametrize("method", ["egd11", "sgd"])
+def test_iterated_runs_are_deterministic(method):
+    cfg = replace(SMALL, method=method, n=2000, num_steps=2000)
+    a, b = toy.simulate(cfg), toy.simulate(cfg)
+    assert a.key == b.key and a.history == b.history and a.summary == b.summary
+    assert toy.simulate(replace(cfg, seed=1)).history != a.history
+
+
+def test_iterated_records_have_no_theorem_for_eq_11_and_gds_for_sgd():
+    e11 = toy.simulate(replace(SMALL, method="egd11", n=2000, num_steps=2000))
+    assert "theory_err" not in e11.history and e11.summary["max_gap_theory"] is None
+    with pytest.raises(ValueError, match="does not cover"):
+        toy.theory_error(replace(SMALL, method="egd11"), [1])
+    sgd_cfg = replace(SMALL, method="sgd", n=2000, num_steps=2000)
+    sgd = toy.simulate(sgd_cfg)
+    gd = toy.theory_error(replace(sgd_cfg, method="gd"), sgd.history["step"]).tolist()
+    assert sgd.history["theory_err"] == gd  # E[w(k)] of SGD is GD's iterate
+
+
+def test_an_eq_11_path_holds_every_iterate_and_steps_by_eta():
+    stats = toy.sample(SMALL)
+    path = iterated.egd11_path(SMALL.u, stats["sigma"], stats["xty"], SMALL.lr, 10_000)
+    assert path.shape == (10_001, 2) and path[0].tolist() == list(SMALL.u)
+    step = (path[1:] - path[:-1]).norm(dim=1)  # normalized GD: every step has length eta
+    assert torch.allclose(step, torch.full_like(step, SMALL.lr))
+
+
+def test_errors_along_equals_error():
+    stats = toy.sample(SMALL)
+    g = torch.Generator().manual_seed(3)
+    ws = torch.randn(3000, 2, generator=g, dtype=torch.float64)
+    ws[:8] = torch.tensor([[1, 0], [-1, 0], [0, 1], [0, -1], [0, 0], [1, 1], [-1, -1], [1, -1]])
+    x, y = stats["x_test"], stats["y_test"]
+    assert torch.equal(iterated.errors_along(x, y, ws), toy.error(x, y, ws))
+
+
+def oscillating_path(k_cross: int, length: int = 400) -> torch.Tensor:
+    """w(k) whose error against the points p = (1, ±0.3) swings: 1/2 only from k_cross on, on even
+    iterations (odd ones point the other way)."""
+    ws = torch.tensor([[-1.0, 0.0]] * length, dtype=torch.float64)  # misclassifies both
+    for k in range(k_cross, length, 2):
+        ws[k] = torch.tensor([0.3, 1.0])  # right on (1, 0.3) only: error 1/2
+    return ws
+
+
+def test_first_along_finds_the_first_crossing_of_an_oscillating_error():
+    x = torch.tensor([[1.0, 0.3], [1.0, -0.3]], dtype=torch.float64)
+    y = torch.ones(2, dtype=torch.float64)
+    ws = oscillating_path(101)
+    steps = [0, 50, 100, 200, 300, 399]  # the grid hits no crossing before 200 (odd 101..199: no)
+    errs = toy.error(x, y, ws[steps]).tolist()
+    assert toy.first_below(lambda k: toy.error(x, y, ws[k : k + 1]).item(), steps, errs) != 101
+    assert toy.first_along(x, y, ws, steps, errs) == 101
+    never = torch.tensor([[-1.0, 0.0]] * 50, dtype=torch.float64)
+    assert toy.first_along(x, y, never, [0, 49], [1.0, 1.0]) is None
+
+
+def test_first_along_falls_back_to_exact_products(monkeypatch):
+    """Where the angle count and error() disagree, error() over every iterate decides."""
+    x = torch.tensor([[1.0, 0.3], [1.0, -0.3]], dtype=torch.float64)
+    y = torch.ones(2, dtype=torch.float64)
+    ws = oscillating_path(101)
+    steps = [0, 50, 100, 101, 399]
+    errs = toy.error(x, y, ws[steps]).tolist()
+    monkeypatch.setattr(iterated, "errors_along", lambda x, y, w: torch.zeros(w.shape[0]).double())
+    assert toy.first_along(x, y, ws, steps, errs) == 101
+
+
+def test_adding_methods_keeps_the_keys_and_records_of_gd_and_egd():
+    """Keys of configs made before egd11, sgd and batch_size existed (these two are in the
+    shipped cpu store), and a record that leaves batch_size out rebuilds the same config."""
+    assert ToyConfig().key() == "d85e7df667bac7b5f7b4"
+    egd = ToyConfig(method="egd", eps=0.0003, init_scale=100.0, seed=4)
+    assert egd.key() == "e0436d5a430698738c0c"
+    small = ToyConfig(eps=0.1, n=20_000, n_test=2_000, n_train_eval=2_000, init_scale=0.01)
+    assert replace(small, num_steps=20_000).key() == "db777fe4c4b5b331c387"
+    old = {k: v for k, v in to_dict(egd).items() if k != "batch_size"}
+    assert from_dict(old) == egd
+    assert ToyConfig(method="sgd").key() != ToyConfig(method="sgd", batch_size=16).key()

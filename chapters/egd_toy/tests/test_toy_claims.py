@@ -29,7 +29,7 @@ def rec(method, zeta, eps, seed, plateau, *, budget=BUDGET, gap=0.01, train_err=
     iteration 0, then `train_err` from iteration 1 on."""
     steps = [0, 1, budget]
     return Rec(
-        {"method": method, "init_scale": zeta, "eps": eps, "seed": seed},
+        {"method": method, "init_scale": zeta, "eps": eps, "seed": seed, "batch_size": 32},
         {"plateau": plateau, "last_step": budget, "max_gap_theory": gap},
         {"step": steps, "train_err": [0.4, train_err, train_err]},
     )
@@ -43,15 +43,30 @@ def gd_small(e):  # Cor. 1B's law: (1/eta) ln(1/eps) + const
     return round(3 + math.log(1 / e) / LR)
 
 
-def cells(seeds=3, gd=None, egd=None, zetas=(SMALL, 1.0, LARGE), eps_values=EPS, **kw):
-    """Every (method, ζ, ε) cell of a sweep; gd(ζ, ε, seed) and egd(ζ, ε, seed) give plateaus
-    (defaults: the paper's laws for GD, 3 + log10 ζ iterations for EGD)."""
-    gd = gd or (lambda z, e, s: gd_large(e) if z >= 1 else gd_small(e))
-    egd = egd or (lambda z, e, s: round(3 + math.log10(z)))
+def cells(
+    seeds=3,
+    gd=None,
+    egd=None,
+    egd11=None,
+    sgd=None,
+    zetas=(SMALL, 1.0, LARGE),
+    eps_values=EPS,
+    methods=("gd", "egd", "egd11", "sgd"),
+    **kw,
+):
+    """Every (method, ζ, ε) cell of a sweep (SGD at ζ = LARGE only, as the chapter runs it);
+    gd, egd, egd11 and sgd (ζ, ε, seed) give plateaus (defaults: the paper's laws for GD, 3 +
+    log10 ζ iterations for EGD, the paper's claims for eq. 11 (2 iterations) and SGD (GD's))."""
+    laws = {
+        "gd": gd or (lambda z, e, s: gd_large(e) if z >= 1 else gd_small(e)),
+        "egd": egd or (lambda z, e, s: round(3 + math.log10(z))),
+        "egd11": egd11 or (lambda z, e, s: 2),
+        "sgd": sgd or (lambda z, e, s: gd_large(e)),
+    }
     recs = [
-        rec(m, z, e, s, (gd if m == "gd" else egd)(z, e, s), **kw)
-        for m in ("gd", "egd")
-        for z in zetas
+        rec(m, z, e, s, laws[m](z, e, s), **kw)
+        for m in methods
+        for z in ((LARGE,) if m == "sgd" else zetas)
         for e in eps_values
         for s in range(seeds)
     ]
@@ -74,6 +89,9 @@ def test_claims_are_declared_once_with_fixed_text():
         assert c.min_seeds >= 3 and c.estimator == "mean"
         assert "ζ =" not in c.statement and "ε =" not in c.statement  # parameters go in notes
     assert set(TC.NOT_RUN) <= set(TC.CLAIMS)
+    for cid in ("egd11-few-iterations", "egd11-plateau-slope"):  # why the verdict is not
+        assert "not 'inconsistent in the source'" in TC.CLAIMS[cid].why  # "inconsistent"
+    assert TC.CLAIMS["sgd-plateau-large-init"].band == TC.CLAIMS["gd-plateau-large-init"].band
 
 
 def test_every_claim_yields_exactly_one_row_in_order():
@@ -82,10 +100,16 @@ def test_every_claim_yields_exactly_one_row_in_order():
     assert all(r.verdict in VERDICTS for r in rows)
 
 
-def test_the_claim_the_book_does_not_run_says_why():
-    by_id, _ = rows_of(cells())
-    r = by_id["sgd-extension"]
-    assert r.verdict == "not run" and "SGD" in r.reason and r.n == 0
+def test_a_sweep_without_egd11_or_sgd_leaves_their_rows_not_run_with_the_reason():
+    by_id, _ = rows_of(cells(methods=("gd", "egd")))
+    for cid, method in (
+        ("sgd-plateau-large-init", "sgd"),
+        ("egd11-plateau-slope", "egd11"),
+        ("egd11-few-iterations", "egd11"),
+    ):
+        r = by_id[cid]
+        assert r.verdict == "not run" and f"runs no {method}" in r.reason and r.n == 0
+    assert by_id["egd-few-iterations"].verdict == "reproduced"
 
 
 # ---- known answers ---------------------------------------------------------------------------
@@ -97,7 +121,7 @@ def test_the_papers_laws_reproduce():
     claim declares)."""
     by_id, rows = rows_of(cells(seeds=5))
     for r in rows:
-        if r.id not in ("sgd-extension", "gd-plateau-log-tau"):  # the latter: see its own test
+        if r.id not in ("gd-plateau-log-tau", "egd-init-effect"):  # see their own tests
             assert r.verdict == "reproduced", (r.id, r.ours, r.reason)
     assert by_id["gd-plateau-large-init"].estimate == pytest.approx(1.0, abs=0.01)
     assert by_id["gd-plateau-small-init"].estimate == pytest.approx(1.0, abs=0.05)
@@ -206,6 +230,8 @@ def test_a_single_eps_leaves_the_slopes_not_run_with_the_reason():
     assert len(rows) == len(TC.CLAIMS)
     for cid in ("gd-plateau-large-init", "gd-plateau-small-init"):
         assert by_id[cid].verdict == "not run" and "one ε" in by_id[cid].reason
+    for cid in ("sgd-plateau-large-init", "egd11-plateau-slope"):
+        assert by_id[cid].verdict == "not run" and "a slope needs two" in by_id[cid].reason
     assert by_id["egd-few-iterations"].verdict == "reproduced"
 
 
@@ -271,3 +297,95 @@ def test_the_log_tau_row_needs_two_large_init_scales():
     by_id, _ = rows_of(cells(zetas=(SMALL, LARGE)), theorem=th)
     r = by_id["gd-plateau-log-tau"]
     assert r.verdict == "not run" and "1 of the sweep's ζ have τ > m₁" in r.reason
+
+
+# ---- EGD against the init scale, strictly (egd-init-effect) ----------------------------------
+
+
+def test_the_init_effect_is_largest_minus_smallest_zeta_signed():
+    by_id, _ = rows_of(cells())  # 3 + log10 ζ: 4 at ζ = 10, 1 at ζ = 0.01
+    r = by_id["egd-init-effect"]
+    assert r.estimate == 3 and r.verdict == "contradicted" and "ζ = 10 against ζ = 0.01" in r.note
+    flat = rows_of(cells(egd=lambda z, e, s: 4))[0]["egd-init-effect"]
+    assert flat.estimate == 0 and flat.verdict == "reproduced"
+    shorter = rows_of(cells(egd=lambda z, e, s: 5 if z < 1 else 4))[0]["egd-init-effect"]
+    assert shorter.estimate == -1 and shorter.verdict == "reproduced"  # within ±2 either way
+
+
+def test_a_noisy_init_effect_across_the_band_edge_is_inconclusive():
+    # effects 0, 4, 1
+    egd = lambda z, e, s: (1 + (0, 4, 1)[s]) if z >= LARGE else 1  # noqa: E731
+    r = rows_of(cells(egd=egd))[0]["egd-init-effect"]
+    assert r.ci_low < 2 < r.ci_high and r.verdict == "inconclusive"
+
+
+def test_a_censored_init_effect_is_a_bound_either_way():
+    # large ζ never groks
+    egd = lambda z, e, s: None if z == LARGE else 1  # noqa: E731
+    r = rows_of(cells(egd=egd, budget=50))[0]["egd-init-effect"]
+    assert r.estimate is None and r.ci_low == 49 and r.verdict == "contradicted"
+    # small ζ never groks
+    egd = lambda z, e, s: None if z == SMALL else 1  # noqa: E731
+    r = rows_of(cells(egd=egd, budget=50))[0]["egd-init-effect"]
+    assert r.verdict == "not testable at this budget" and "3 seeds without a value" in r.note
+
+
+def test_the_init_effect_note_gives_eq_10s_expectation_from_the_theorem():
+    from chapters.egd_toy.configs import ToyConfig
+
+    base = ToyConfig(eps=0.001, lr=LR, num_steps=BUDGET)
+    th = measures.theorem_sweep(base, EPS, zetas=(1.0,), egd_zetas=(SMALL, 1.0, LARGE))
+    assert th["egd"] == {SMALL: 1, 1.0: 2, LARGE: 5}  # k* = ⌈log2(1 + 2ζ/(w_ols,1 tan θ))⌉
+    r = rows_of(cells(), theorem=th)[0]["egd-init-effect"]
+    assert "expects k* = 1 and 5, an effect of 4 iterations" in r.note
+
+
+# ---- SGD (sgd-plateau-large-init) and EGD as eq. 11 (egd11-*) --------------------------------
+
+
+def test_sgd_follows_the_rules_of_gds_slope():
+    by_id, _ = rows_of(cells())
+    r = by_id["sgd-plateau-large-init"]
+    assert r.estimate == pytest.approx(1.0, abs=0.01) and r.verdict == "reproduced"
+    assert "batch 32" in r.note and "(sgd) against" in r.note
+    flat = rows_of(cells(sgd=lambda z, e, s: 50))[0]["sgd-plateau-large-init"]
+    assert flat.estimate == 0 and flat.verdict == "contradicted"
+    assert rows_of(cells(seeds=2))[0]["sgd-plateau-large-init"].verdict == "inconclusive"
+    noisy = lambda z, e, s: round(gd_large(e) * (1, 1.6, 0.7)[s] ** math.log10(1 / e))  # noqa: E731
+    r = rows_of(cells(sgd=noisy))[0]["sgd-plateau-large-init"]
+    assert r.ci_low < 1.15 < r.ci_high and r.verdict == "inconclusive"
+
+
+def test_sgd_plateaus_past_the_budget_bound_the_slope():
+    sgd = lambda z, e, s: None if e == 0.001 else gd_large(e)  # noqa: E731
+    r = rows_of(cells(sgd=sgd, budget=20_000))[0]["sgd-plateau-large-init"]
+    assert r.estimate is None and r.censored == 3 and r.verdict == "contradicted"
+
+
+def test_eq_11_that_groks_at_once_reproduces_and_one_with_gds_law_contradicts():
+    by_id, _ = rows_of(cells())  # 2 iterations everywhere: the paper's claim
+    few, slope = by_id["egd11-few-iterations"], by_id["egd11-plateau-slope"]
+    assert few.estimate == 2 and few.verdict == "reproduced"
+    assert slope.estimate == 0 and slope.verdict == "reproduced"
+    assert "toy analysis is of eq. 9 (egd-few-iterations: reproduced)" in few.note
+    # ∝ 1/ε, as we measure it
+    law = lambda z, e, s: round(2 / e) if z >= 1 else 1  # noqa: E731
+    by_id, _ = rows_of(cells(egd11=law))
+    few, slope = by_id["egd11-few-iterations"], by_id["egd11-plateau-slope"]
+    assert few.estimate == 2000 and few.verdict == "contradicted"
+    assert slope.estimate == pytest.approx(1.0, abs=0.01) and slope.verdict == "contradicted"
+    assert "k* = 2000 (egd11) against 5000 (GD)" in slope.note
+
+
+def test_eq_11_rows_with_too_few_seeds_or_a_censored_plateau():
+    by_id, _ = rows_of(cells(seeds=2))
+    assert by_id["egd11-few-iterations"].verdict == "inconclusive"
+    egd11 = lambda z, e, s: None if (z == LARGE and e == 0.001) else 2  # noqa: E731
+    by_id, _ = rows_of(cells(egd11=egd11, budget=50))
+    few = by_id["egd11-few-iterations"]
+    assert few.estimate is None and few.ci_low == 50 and few.verdict == "contradicted"
+    slope = by_id["egd11-plateau-slope"]  # 2, 2, ≥ 50: at least the fit through the bound
+    assert slope.censored == 3 and slope.ci_low == pytest.approx(
+        measures.loglog_slope([10, 100, 1000], [2, 2, 50])
+    )
+    assert slope.verdict == "contradicted"

@@ -124,7 +124,8 @@ def times_table(cells: dict, names: dict[str, str], levels: Sequence[int] = LEVE
     """Per (task, method), methods in `names`' order and then any others (e.g. a learning-rate
     sweep's "egd@lr=0.35"): the Kaplan-Meier median epochs and steps to each test-accuracy level
     with its 95% interval (grokcore.estimates.median on censored times: "≥ x" where half the
-    seeds or more never got there), and how many seeds never reached it. Rows are dicts."""
+    seeds or more never got there), and how many seeds never reached it; first, the epochs to
+    95% train accuracy, where the plateau starts. Rows are dicts."""
     from grokcore.estimates import median
     from grokcore.outcomes import times
 
@@ -144,6 +145,8 @@ def times_table(cells: dict, names: dict[str, str], levels: Sequence[int] = LEVE
                 continue
             row = {"task": task, "method": method_name(m, names), "seeds": len(recs)}
             per = per_epoch(recs[0])
+            est = median(times(recs, "step_to_train_acc_95"))  # memorized: the plateau's start
+            row["epochs to 95% train"] = cell(est, per)
             for lv in levels:
                 key = f"step_to_test_acc_{lv}"
                 est = median(times(recs, key))  # in steps; shown in epochs and steps

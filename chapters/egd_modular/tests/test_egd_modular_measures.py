@@ -119,10 +119,14 @@ def test_times_table_gives_km_medians_in_epochs_and_steps_per_level(fake):
     for c in cfgs:  # 9 steps per epoch at p = 97; seed s: 50% at 90+9s, 95% at 900+90s or never
         s = c.seed
         t95 = 900 + 90 * s if c.optim.lr == 0.7 or s < 2 else None
-        recs.append(fake(c, t95, 0.5, step_to_test_acc_50=90 + 9 * s, step_to_test_acc_90=t95))
+        recs.append(
+            fake(c, t95, 0.5, step_to_test_acc_50=90 + 9 * s, step_to_test_acc_90=t95,
+                 step_to_train_acc_95=18 * s)
+        )  # fmt: skip
     rows = measures.times_table(measures.by_cell(recs, 97), {"egd": "EGD"})
     assert [r["method"] for r in rows] == ["EGD", "EGD, lr 1.4"]
     egd, fast = rows
     assert egd["epochs to 50%"].startswith("12 [") and egd["steps to 50%"].startswith("108 [")
     assert egd["epochs to 95%"].startswith("120 [") and egd["not at 95%"] == 0
+    assert egd["epochs to 95% train"].startswith("4 [")  # 36 steps
     assert fast["not at 95%"] == 3 and fast["epochs to 95%"].startswith("≥ ")  # 3 of 5 censored

@@ -122,36 +122,42 @@ def method_name(label: str, names: dict[str, str]) -> str:
 
 def times_table(cells: dict, names: dict[str, str], levels: Sequence[int] = LEVELS) -> list[dict]:
     """Per (task, method), methods in `names`' order and then any others (e.g. a learning-rate
-    sweep's "egd@lr=0.35"): the Kaplan-Meier median epochs and steps to each test-accuracy level
-    with its 95% interval (grokcore.estimates.median on censored times: "≥ x" where half the
-    seeds or more never got there), and how many seeds never reached it; first, the epochs to
-    95% train accuracy, where the plateau starts. Rows are dicts."""
+    sweep's "egd@lr=0.35"): the epochs to 95% train accuracy (where the plateau starts) and to
+    each test-accuracy level: the Kaplan-Meier median with its 95% interval
+    (grokcore.estimates.median on censored times: "≥ x" where half the seeds or more never got
+    there), then the median in optimizer steps; and how many seeds never reached 95% test
+    accuracy. On parity, chance is 50%: that level reads "chance". Rows are dicts."""
     from grokcore.estimates import median
     from grokcore.outcomes import times
 
-    def cell(est, per: float) -> str:
-        def num(x: float) -> str:
-            return "∞" if math.isinf(x) else f"{x / per:,.0f}"
+    def cell(recs, key: str, per: float) -> str:
+        est = median(times(recs, key))  # in steps
 
-        centre = "≥ " + num(est.low) if est.estimate is None else num(est.estimate)
-        return f"{centre} [{num(est.low)}, {num(est.high)}]"
+        def num(x: float, by: float = per) -> str:
+            return "∞" if math.isinf(x) else f"{x / by:,.0f}"
+
+        if est.estimate is None:
+            return f"≥ {num(est.low)} [{num(est.low)}, ∞]; ≥ {num(est.low, 1)} steps"
+        return (
+            f"{num(est.estimate)} [{num(est.low)}, {num(est.high)}]; {num(est.estimate, 1)} steps"
+        )
 
     rows = []
     order = list(names) + [m for _, m in cells if m not in names]
     for task in dict.fromkeys(t for t, _ in cells):
+        parity = task_kind(task).startswith("parity")
         for m in dict.fromkeys(order):
             recs = cells.get((task, m))
             if not recs:
                 continue
-            row = {"task": task, "method": method_name(m, names), "seeds": len(recs)}
             per = per_epoch(recs[0])
-            est = median(times(recs, "step_to_train_acc_95"))  # memorized: the plateau's start
-            row["epochs to 95% train"] = cell(est, per)
+            row = {"task": task, "method": method_name(m, names), "seeds": len(recs)}
+            row["epochs to 95% train"] = cell(recs, "step_to_train_acc_95", per)
             for lv in levels:
-                key = f"step_to_test_acc_{lv}"
-                est = median(times(recs, key))  # in steps; shown in epochs and steps
-                row[f"epochs to {lv}%"] = cell(est, per)
-                row[f"steps to {lv}%"] = cell(est, 1)
-                row[f"not at {lv}%"] = n_censored(recs, key)
+                chance = parity and lv <= 50
+                row[f"epochs to {lv}%"] = (
+                    "chance" if chance else cell(recs, f"step_to_test_acc_{lv}", per)
+                )
+            row[f"never at {levels[-1]}%"] = n_censored(recs, f"step_to_test_acc_{levels[-1]}")
             rows.append(row)
     return rows

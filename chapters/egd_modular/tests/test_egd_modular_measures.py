@@ -126,7 +126,19 @@ def test_times_table_gives_km_medians_in_epochs_and_steps_per_level(fake):
     rows = measures.times_table(measures.by_cell(recs, 97), {"egd": "EGD"})
     assert [r["method"] for r in rows] == ["EGD", "EGD, lr 1.4"]
     egd, fast = rows
-    assert egd["epochs to 50%"].startswith("12 [") and egd["steps to 50%"].startswith("108 [")
-    assert egd["epochs to 95%"].startswith("120 [") and egd["not at 95%"] == 0
+    assert egd["epochs to 50%"].startswith("12 [") and egd["epochs to 50%"].endswith("; 108 steps")
+    assert egd["epochs to 95%"].startswith("120 [") and egd["never at 95%"] == 0
     assert egd["epochs to 95% train"].startswith("4 [")  # 36 steps
-    assert fast["not at 95%"] == 3 and fast["epochs to 95%"].startswith("≥ ")  # 3 of 5 censored
+    assert fast["never at 95%"] == 3 and fast["epochs to 95%"].startswith("≥ ")  # 3 of 5 censored
+    parity = configs.plan_configs({"parity(400,2)": ["egd"]}, p=97, seeds=2, num_steps=1,
+                                  parity_epochs=1)  # fmt: skip
+    row = measures.times_table(
+        measures.by_cell(
+            [
+                fake(c, None, 0.5, step_to_train_acc_95=None, step_to_test_acc_90=None)
+                for c in parity
+            ]
+        ),
+        {"egd": "EGD"},
+    )[0]
+    assert row["epochs to 50%"] == "chance"  # parity's chance level is 50%

@@ -7,17 +7,21 @@ it (grokcore.claims). `results(...)` gives one row per claim, in CLAIMS order; a
 does not cover (a hole, operation or width left out at this scale, or one the book never runs)
 gives a "not run" row that says why.
 
-Rules (tests: chapters/med/tests/test_med_claims.py):
+Rules (tests: chapters/med/tests/test_med_claims.py, test_med_issue21_rows.py):
 - a per-seed value of a diverged run is undefined: counted as diverged, without a value;
 - times to 90% test accuracy are grokcore.outcomes.times (censored at the budget, never the
   budget as the time); the Toeplitz speed-up pairs each seed's two inits (estimator
   "paired_speedup": a censored normal run makes its ratio a lower bound);
 - the ResNet's rise and delay are grokcore.estimates.Obs: a seed that never reached an event is a
   lower bound, never dropped (chapters.med.measures.rise_obs, delay_obs);
-- a quantity that exists only after an event (MED's correlation and "disappear" after 99% train
-  accuracy, the oscillation after both runs of a seed reached 90% test accuracy) has no value in a
-  seed that never reached it (censored, no bound): counted, and when they are half the seeds or
-  more the quantity is not testable at this budget.
+- a quantity that exists only after an event ("disappear" after 99% train accuracy; MED's
+  correlations with the test loss in a run that grokked, measures.grokked_late; the oscillation
+  on a plateau window after 90% test accuracy in both runs of a seed, measures.plateau_window)
+  has no value in a seed that never reached it (censored, no bound): counted, and when they are
+  half the seeds or more the quantity is not testable at this budget;
+- a claim whose quantity the records do not log (the accuracies on the hole and on the rest of
+  the test set; the spread of the embedding's consecutive differences, with and without weight
+  decay) gives "not run" naming what must be logged; its rows are computed once records have it.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from .configs import PAPER_P, TABLE1
 from .coverage import ball_size, coverage_bound
 
 INF = math.inf
-GROK_KEY = "step_to_test_acc_90"  # grokking, for the Toeplitz speed-up and the oscillation
+GROK_KEY = M.GROK_KEY  # grokking (90% test accuracy), for the Toeplitz speed-up and the oscillation
 
 # App. D.2 names further operations; the book knows these (the notebook's `operations`).
 MED_OPERATIONS = ("x+y", "x-y", "x^2+y^2", "x^2", "x^3+xy")
@@ -48,17 +52,43 @@ _MED_WHY = (
     "Remark 4.3: 'nearly identical changes'. The paper gives no number: r >= 0.9 is the range the "
     "chapter set before its runs (r <= 1, so the band is open above)"
 )
+_GROK_RUNS = (
+    "per seed that grokked (99% train accuracy, then 90% test accuracy at a later evaluation; "
+    "measures.grokked_late)"
+)
+# loss scale -> (claim id, what is correlated, why beyond _MED_WHY)
+_MED_SCALES = {
+    "raw": ("med-tracks-loss-{op}", "Pearson r of MED with the test loss", ""),
+    "log": (
+        "med-tracks-log-loss-{op}",
+        "Pearson r of MED with the log of the test loss",
+        "; on the log loss (issue 21: r on the raw loss is dominated by the loss's scale, which "
+        "falls by orders of magnitude during grokking), with the raw-loss row's band",
+    ),
+    "rank": (
+        "med-tracks-loss-rank-{op}",
+        "Spearman's rho of MED with the test loss (Pearson r of their ranks)",
+        "; as a rank correlation (issue 21: free of the loss's scale, any monotone relation "
+        "counts), with the raw-loss row's band",
+    ),
+}
+_RESTRICTED = (
+    "; only runs that grokked count (issue 21; the paper's curves are of runs that grok), set "
+    "after the cpu runs"
+)
 
 
-def _med_claim(op: str) -> Claim:
+def _med_claim(op: str, loss: str) -> Claim:
+    cid, what, why = _MED_SCALES[loss]
     return Claim(
-        f"med-tracks-loss-{op}",
+        cid.format(op=op),
         "MED §6.2, Fig. 5; App. D.2",
-        f"MED moves with the test loss after memorization ({op})",
+        f"MED moves with the test loss during grokking ({op}"
+        + {"raw": ")", "log": "; log loss)", "rank": "; ranks)"}[loss],
         "curves closely match",
-        "Pearson r of MED with test loss over the evaluations from 99% train accuracy on, per seed",
+        f"{what} over the evaluations from 99% train accuracy on, {_GROK_RUNS}",
         (0.9, INF),
-        _MED_WHY,
+        _MED_WHY + why + _RESTRICTED,
         min_seeds=3,
         digits=3,
     )
@@ -101,19 +131,22 @@ def _coverage_claim(n: int) -> Claim:
 
 
 _ALL = [
-    *(_med_claim(op) for op in MED_OPERATIONS),
+    *(_med_claim(op, loss) for op in MED_OPERATIONS for loss in _MED_SCALES),
     Claim(
         "med-beats-weight-norm",
-        "MED abstract, §4",
-        "MED traces the test loss more closely than a simple control, the total weight norm",
-        "traces the changes in test loss more accurately",
-        "r(MED, test loss) - r(weight norm, test loss) after memorization, per run (every "
-        "operation and seed)",
+        "the book's control (MED abstract, §4)",
+        "The book's addition, not a claim of the paper: MED traces the test loss more closely "
+        "than a simple control, the total weight norm",
+        "traces the changes in test loss more accurately (against other measures)",
+        "r(MED, test loss) - r(weight norm, test loss) from 99% train accuracy on, per run that "
+        "grokked (measures.grokked_late), pooled over the operations where more than half the "
+        "seeds grokked (those whose med-tracks rows are testable)",
         (0.0, INF),
         "Abstract: MED 'could trace the changes in test loss more accurately'; the paper compares "
-        "with Fourier and local-complexity measures, not the weight norm: any positive difference "
-        "counts (the chapter's range set before its runs; a difference of correlations is at most "
-        "2, so the band is open above)",
+        "with Fourier and local-complexity measures, not the weight norm: this control is the "
+        "book's own addition (issue 21), any positive difference counts (the chapter's range set "
+        "before its runs; a difference of correlations is at most 2, so the band is open above); "
+        "only runs that grokked count, as in the med-tracks rows (set after the cpu runs)",
         min_seeds=3,
         digits=3,
     ),
@@ -129,6 +162,24 @@ _ALL = [
         "in test loss more accurately'",
         min_seeds=3,
         digits=3,
+    ),
+    Claim(
+        "wd-uniform-spacing",
+        "MED abstract (i), Thm. 3.8",
+        "Weight decay makes the token embedding uniform: consecutive tokens end more equally "
+        "spaced with weight decay than without",
+        "weight decay 'encourages uniformity across all tokens'",
+        "spread of the consecutive differences ||E[t+1] - E[t]|| (their sd over their mean, "
+        "MED) at the last evaluation, with weight decay over without, per seed (same split and "
+        "init)",
+        (0.0, 0.8),
+        "Abstract (i): 'The weight decay term encourages uniformity across all tokens in the "
+        "embedding space when it is minimized' (Thm. 3.8). MED is the mean spacing and cannot "
+        "show equal spacing; the spread can (issue 21). No number in the paper: at most 0.8 of the "
+        "spread without weight decay, the range the chapter set before any such run",
+        min_seeds=3,
+        digits=2,
+        unit="x",
     ),
     Claim(
         "random-layout-full",
@@ -185,6 +236,41 @@ _ALL = [
         digits=1,
         unit="points",
     ),
+    Claim(
+        "u-acc-rest-full",
+        "MED §6.1, Table 1",
+        "Outside a SQUARE or STRIP hole the training pairs are a random sample, so the test pairs "
+        "outside the hole reach accuracy 1 and the hole alone caps U-Acc (the book's reading)",
+        "100% (as the random layout)",
+        "highest accuracy on the test pairs outside the hole, per run (every hole and seed; a run "
+        "whose test set is the hole alone has no value)",
+        (99.0, INF),
+        "§6.1: 'when the training set is randomly sampled, the test accuracy ... eventually "
+        "reaches 1' and 'by constructing a dataset with a particular distribution, it is "
+        "possible to modify the upper limit of test accuracy'; our U-Acc mixes the two parts "
+        "(issue 21); >= 99% as the random-layout row",
+        min_seeds=3,
+        digits=1,
+        unit="%",
+    ),
+    Claim(
+        "u-acc-paper-test-set",
+        "MED §6.1, Table 1",
+        "U-Acc on Table 1's own test set (the hole plus the pairs left after 30% train at "
+        "p = 97) agrees with Table 1",
+        "Table 1's U-Acc",
+        "per run, the highest over evaluations of our hole and rest accuracies weighted by the "
+        "paper's counts of hole and rest test pairs for that hole, minus Table 1's U-Acc, in "
+        "points (every Table 1 hole and seed)",
+        (-10.0, 10.0),
+        "Table 1 records 'the upper limit of accuracy achievable through grokking as U-Acc' on "
+        "its test set; at our fraction and p the rest is another share of the test set, so the "
+        "u-acc rows compare different test sets (issue 21). Table 1 ± 10 points, as the u-acc "
+        "rows",
+        min_seeds=3,
+        digits=1,
+        unit="points",
+    ),
     *(_coverage_claim(n) for n in COVERAGE_N),
     Claim(
         "wider-embedding-raises-accuracy",
@@ -220,11 +306,17 @@ _ALL = [
         "MED §5, Fig. 2",
         "Deeper transformers oscillate more in test accuracy after grokking",
         "oscillates sharply in a large range",
-        "U-Acc - L-Acc of the deepest model minus that of the 1-layer model, per seed, in points "
-        "(a seed counts when both runs reached 90% test accuracy)",
+        "range of test accuracy (highest - lowest; Table 1's U-Acc - L-Acc) over the plateau "
+        "window of the deepest model minus that of the 1-layer model, per seed, in points. The "
+        f"plateau window: the last {M.PLATEAU_SPAN:.0%} of the run's evaluations (at least "
+        f"{M.PLATEAU_MIN}), all after 90% test accuracy, whose second half's highest test "
+        f"accuracy is at most {100 * M.PLATEAU_RISE:g} point above its first half's (the "
+        "accuracy no longer rises); a seed counts when both its runs have one",
         (2.0, INF),
         "§5, Fig. 2: 'As the number of layers increases ... the test accuracy rate oscillating "
-        "sharply in a large range'; >= 2 points is the range the chapter set before its runs",
+        "sharply in a large range'; >= 2 points is the range the chapter set before its runs. "
+        "The plateau window was added after the cpu runs (issue 21: L-Acc was read from runs "
+        "still rising, which biases the range); the band is unchanged",
         min_seeds=3,
         digits=1,
         unit="points",
@@ -297,6 +389,17 @@ class _Rows:
             note += "accuracy (no post-memorization window)"
         self.judge(cid, after_event(CLAIMS[cid], values, n_cens), note=note)
 
+    def after_grokking(self, cid: str, recs: Sequence, stat: Callable, note: str = "") -> None:
+        """stat per run that grokked (M.grokked_late); a run that did not is censored (no
+        value, counted; the note says how each one ended)."""
+        values, n_cens = M.post_event(recs, stat, M.grokked_late)
+        if n_cens:
+            ended = [M.grok_status(r) for r in recs if not M.diverged(r) and not M.grokked_late(r)]
+            how = ", ".join(f"{ended.count(s)} {s}" for s in dict.fromkeys(ended))
+            note += f"{'; ' if note else ''}{n_cens}/{len(recs)} runs did not grok within the "
+            note += f"budget ({how})"
+        self.judge(cid, after_event(CLAIMS[cid], values, n_cens), note=note)
+
     def in_order(self) -> list[ClaimResult]:
         return [
             self.rows[cid] if cid in self.rows else c.not_run(self.reasons[cid], scale=self.scale)
@@ -346,27 +449,88 @@ def results(
     p, frac_train, mc_trials: this run's parameters (for the notes)."""
     out = _Rows(scale)
     _med_rows(out, R.get("operations", {}))
+    _spread_row(out, R.get("weight_decay", {}))
     _layout_rows(out, R.get("layouts", {}), p, frac_train)
+    _hole_rows(out, R.get("layouts", {}))
     _coverage_rows(out, mc_ratios, mc_trials)
     _comparison_rows(out, R, p)
     _resnet_rows(out, resnet)
     return out.in_order()
 
 
+def _per_seed_r(recs: Sequence, loss: str) -> str:
+    """Each grokked run's r with its per-run interval and p (measures.tracking_estimate)."""
+
+    def one(r) -> str:
+        e = M.tracking_estimate(r, loss=loss)
+        if not M.grokked_late(r) or not e.identified:
+            return "—"
+        return f"{e.estimate:.3f} [{e.low:.3f}, {e.high:.3f}] p={e.p:.1g}"
+
+    head = "per seed, r [95% interval] p (a run's evaluations are serially dependent: its "
+    head += "interval is too narrow; the verdict rests on the seeds): "
+    return head + "; ".join(map(one, recs))
+
+
 def _med_rows(out: _Rows, ops: Mapping[str, Sequence]) -> None:
     for op in MED_OPERATIONS:
-        if op in ops:
-            out.after_memorization(f"med-tracks-loss-{op}", ops[op], M.tracking)
-        else:
-            out.skip(f"med-tracks-loss-{op}", f"{op} is not among this run's operations")
+        for loss, (cid, _, _) in _MED_SCALES.items():
+            cid = cid.format(op=op)
+            if op not in ops:
+                out.skip(cid, f"{op} is not among this run's operations")
+                continue
+            note = _per_seed_r(ops[op], loss) if any(map(M.grokked_late, ops[op])) else ""
+            out.after_grokking(cid, ops[op], lambda r, s=loss: M.tracking(r, loss=s), note=note)
     if not ops:
         out.skip("med-beats-weight-norm", "no operations were run")
         return
-    out.after_memorization(
+    testable = [op for op, recs in ops.items() if 2 * _n_not_grokked(recs) < len(recs)]
+    left_out = [op for op in ops if op not in testable]
+    note = f"operations {', '.join(testable or ops)}"
+    if left_out and testable:
+        note += f" (left out, too few seeds grokked: {', '.join(left_out)})"
+    out.after_grokking(
         "med-beats-weight-norm",
-        [r for recs in ops.values() for r in recs],
+        [r for op in testable or ops for r in ops[op]],
         lambda r: M.tracking(r) - M.tracking(r, "weight_norm"),
-        note=f"operations {', '.join(ops)}",
+        note=note,
+    )
+
+
+def _n_not_grokked(recs: Sequence) -> int:
+    """Runs that neither grokked nor diverged (censored in the after_grokking rows)."""
+    return sum(not M.diverged(r) and not M.grokked_late(r) for r in recs)
+
+
+def _spread_row(out: _Rows, W: Mapping[float, Sequence]) -> None:
+    """Weight decay and the spacing spread; "not run" naming what the records lack."""
+    cid = "wd-uniform-spacing"
+    recs = [r for rs in W.values() for r in rs]
+    lacks = []
+    if not (0 in W and any(wd > 0 for wd in W)):
+        lacks.append(
+            "a 'weight_decay' group of runs at weight decay 0 beside weight decay 1, the same "
+            "seeds (configs.experiments; the chapter runs weight decay 1 only)"
+        )
+    if not recs or not all(M.SPREAD_KEY in r.history for r in recs):
+        lacks.append(
+            f"the spread of the consecutive differences at every evaluation (history key "
+            f"'{M.SPREAD_KEY}': their sd, logged by the MED probe in chapters/med/med.py beside "
+            "'med', their mean; the records hold neither it nor the embedding matrices)"
+        )
+    if lacks:
+        out.skip(cid, "needs " + " and ".join(lacks) + ", then new runs")
+        return
+    with_wd = W[max(W)]
+    out.check(
+        cid,
+        [
+            Obs(math.nan, diverged=True)
+            if M.diverged(a) or M.diverged(b)
+            else M.end_spread(a) / M.end_spread(b)
+            for a, b in zip(with_wd, W[0], strict=True)
+        ],
+        note=f"weight decay {max(W):g} vs 0",
     )
 
 
@@ -410,6 +574,50 @@ def _layout_rows(out: _Rows, L: Mapping[tuple, Sequence], p: int, frac_train: fl
             M.per_seed_diff(L[(lay, ks[0])], L[(lay, ks[-1])], M.u_acc, 100),
             note=f"k = {ks[0]} vs {ks[-1]} (at p = {PAPER_P})",
         )
+
+
+def _hole_rows(out: _Rows, L: Mapping[tuple, Sequence]) -> None:
+    """Accuracy on the hole and on the rest of the test set, where the records log them."""
+    cids = ("u-acc-rest-full", "u-acc-paper-test-set")
+    holes = {c: recs for c, recs in L.items() if c[0] != "random"}
+    recs = [r for rs in holes.values() for r in rs]
+    if not recs:
+        for cid in cids:
+            out.skip(cid, "no SQUARE or STRIP hole was run")
+        return
+    if not all(M.logs_hole_split(r) for r in recs):
+        logged = ", ".join(sorted(set.intersection(*(set(r.history) for r in recs))))
+        reason = (
+            f"the records log test accuracy over the whole test set only (history: {logged}); "
+            "needs, at every evaluation, the accuracy on the held-out hole and on the rest of "
+            "the test set separately (history keys 'hole_acc' and 'rest_acc': the test indices "
+            "split by the layout's hole, logged by a probe beside MED's), then new runs"
+        )
+        for cid in cids:
+            out.skip(cid, reason)
+        return
+    out.check(
+        "u-acc-rest-full",
+        M.per_run(recs, lambda r: M.u_acc(r, "rest_acc"), 100),
+        note="holes " + ", ".join(f"{lay.upper()} k = {k}" for lay, k in holes),
+    )
+    cells = [c for c in holes if c in TABLE1]
+    if not cells:
+        out.skip("u-acc-paper-test-set", "none of this run's holes is in Table 1")
+        return
+    values = [
+        Obs(math.nan, diverged=True)
+        if M.diverged(r)
+        else 100 * M.u_acc_paper_test_set(r, *c) - TABLE1[c][0]
+        for c in cells
+        for r in holes[c]
+    ]
+    out.check(
+        "u-acc-paper-test-set",
+        values,
+        note="paper's test pairs (hole, rest) at p = 97: "
+        + ", ".join(f"{lay.upper()} k = {k}: {M.paper_test_counts(lay, k)}" for lay, k in cells),
+    )
 
 
 def _coverage_rows(out: _Rows, mc_ratios: Mapping[int, Sequence[float]], mc_trials: int) -> None:
@@ -463,14 +671,20 @@ def _comparison_rows(out: _Rows, R: Mapping[str, Mapping], p: int) -> None:
     values, n_cens = M.post_event(
         pairs,
         lambda ab: 100 * (M.oscillation(ab[0]) - M.oscillation(ab[1])),
-        lambda ab: M.grokked(ab[0], GROK_KEY) and M.grokked(ab[1], GROK_KEY),
+        lambda ab: all(M.oscillation(r) is not None for r in ab),
         runs=lambda ab: ab,
     )
+
+    def without(recs) -> str:
+        return f"{sum(M.oscillation(r) is None for r in recs)}/{len(recs)}"
+
     out.judge(
         "deeper-oscillates-more",
         after_event(CLAIMS["deeper-oscillates-more"], values, n_cens),
-        note=f"{deep} layers vs 1; {n_cens}/{len(pairs)} seeds where a run never reached 90% "
-        "test accuracy (no oscillation after grokking to measure)",
+        note=f"{deep} layers vs 1; {n_cens}/{len(pairs)} seeds where a run has no plateau window "
+        "after 90% test accuracy (never reached it, reached it within the window, or still "
+        f"rising there): runs without one, {deep} layers {without(Ly[deep])}, 1 layer "
+        f"{without(Ly[1])}",
     )
 
 

@@ -1,51 +1,137 @@
 """What chapter 5 reads from a run record (MED paper): MED's correlation with test loss after
-memorization, Table 1's U-Acc, L-Acc, GO-Epoch and "disappear", the oscillation after grokking,
-the ResNet's rise and delay (as censoring-aware grokcore.estimates.Obs for the claims), and the
-table that sets them beside the paper's.
+memorization (on the loss, its log and its ranks), whether a run grokked, Table 1's U-Acc, L-Acc
+(over a plateau window), GO-Epoch and "disappear", the oscillation on the plateau, the
+accuracies on the hole and the rest of the test set and the embedding's spacing spread (where the
+records log them), the ResNet's rise and delay (as censoring-aware grokcore.estimates.Obs for the
+claims), and the tables that set them beside the paper's.
 
 Times to an event for the claims are grokcore.outcomes.times (key "step_to_test_acc_90" here).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Callable, Sequence
 
-from .configs import TABLE1
-from grokcore.estimates import Obs
+from .configs import PAPER_P, TABLE1
+from grokcore.estimates import Estimate, Obs, correlation
 from grokcore.outcomes import pearson
 from grokcore.records import RunRecord
+
+GROK_KEY = "step_to_test_acc_90"  # grokking: 90% test accuracy
+MEM_KEY = "step_to_train_acc_99"  # memorization: 99% train accuracy
+PLATEAU_SPAN = 0.25  # the plateau window: the last quarter of a run's evaluations
+PLATEAU_RISE = 0.01  # ... where the top test accuracy rises at most 1 point from half to half
+PLATEAU_MIN = 4  # ... and which holds at least 4 evaluations (2 per half)
+HOLE_KEYS = ("hole_acc", "rest_acc")  # per-evaluation accuracies on the hole / the rest of test
+SPREAD_KEY = "med_sd"  # per-evaluation sd of the consecutive differences ||E[t+1] - E[t]||
 
 
 def post_memorization(rec: RunRecord) -> slice:
     """Evaluations from the first with train accuracy >= 99% to the end (MED §6.2's window:
     "after training accuracy reaches 1"); empty if the run never memorizes."""
-    step = rec.summary["step_to_train_acc_99"]
+    step = rec.summary[MEM_KEY]
     if step is None:
         return slice(0, 0)
     return slice(rec.history["step"].index(step), None)
 
 
-def tracking(rec: RunRecord, key: str = "med") -> float:
-    """Pearson correlation of a history metric (MED, or weight_norm as a control) with test loss
-    over the post-memorization window; NaN (not None: the notebook subtracts and averages these)
-    if the window has fewer than 3 evaluations or a constant series."""
+LOSS_SCALES = ("raw", "log", "rank")  # test loss as it is, its log, the ranks of both series
+
+
+def _ranks(x: Sequence[float]) -> list[float]:
+    """Ranks 1..n, ties the mean of their ranks (Pearson's r of ranks is Spearman's rho)."""
+    from scipy.stats import rankdata
+
+    return rankdata(x).tolist()
+
+
+def _series(rec: RunRecord, key: str, loss: str) -> tuple[list[float], list[float]]:
+    """(metric, test loss) over the post-memorization window, on the scale `loss`."""
+    if loss not in LOSS_SCALES:
+        raise ValueError(f"loss={loss!r} is invalid: allowed {', '.join(LOSS_SCALES)}")
     w = post_memorization(rec)
-    r = pearson(rec.history[key][w], rec.history["test_loss"][w])
+    x, y = list(rec.history[key][w]), list(rec.history["test_loss"][w])
+    if loss == "log":
+        y = [math.log(v) if v > 0 else math.nan for v in y]
+    elif loss == "rank":
+        x, y = _ranks(x), _ranks(y)
+    return x, y
+
+
+def tracking(rec: RunRecord, key: str = "med", loss: str = "raw") -> float:
+    """Pearson correlation of a history metric (MED, or weight_norm as a control) with test loss
+    over the post-memorization window: with the loss as it is ("raw"), with its log ("log"), or
+    of the two series' ranks ("rank": Spearman's rho). NaN (not None: the notebook subtracts and
+    averages these) if the window has fewer than 3 evaluations or a constant series."""
+    x, y = _series(rec, key, loss)
+    if any(math.isnan(v) for v in y):
+        return math.nan
+    r = pearson(x, y)
     return math.nan if r is None else r
 
 
-def u_acc(rec: RunRecord) -> float:
-    """U-Acc (MED Table 1): the highest test accuracy reached."""
-    return max(rec.history["test_acc"])
+def tracking_estimate(rec: RunRecord, key: str = "med", loss: str = "raw") -> Estimate:
+    """tracking's correlation with its 95% interval and p (grokcore.estimates.correlation:
+    Fisher z). The evaluations of one run are serially dependent, so this interval is narrower
+    than its nominal level: the claims decide over seeds, this only describes one run."""
+    est = correlation(*_series(rec, key, loss))
+    if loss == "rank":
+        return dataclasses.replace(
+            est, method="Spearman rho (Pearson r of ranks), Fisher-z interval"
+        )
+    return est
 
 
-def l_acc(rec: RunRecord, tol: float = 0.02) -> float:
-    """L-Acc (MED Table 1): the lowest test accuracy after first coming within `tol` of U-Acc."""
-    acc = rec.history["test_acc"]
-    top = u_acc(rec)
-    first = next(i for i, a in enumerate(acc) if a >= top - tol)
-    return min(acc[first:])
+def grokked_late(rec) -> bool:
+    """Whether the run grokked: it reached 99% train accuracy and, at a later evaluation, 90%
+    test accuracy (delayed generalization). False for a run that never reached 90%, or reached it
+    at or before memorization (generalized with it: no delay)."""
+    mem, gen = rec.summary[MEM_KEY], rec.summary[GROK_KEY]
+    return mem is not None and gen is not None and gen > mem
+
+
+def grok_status(rec) -> str:
+    """'grokked', 'generalized with memorization' (90% test accuracy no later than 99% train),
+    'memorized only' or 'not memorized' (within the budget), for notes and tables."""
+    mem, gen = rec.summary[MEM_KEY], rec.summary[GROK_KEY]
+    if grokked_late(rec):
+        return "grokked"
+    if gen is not None:
+        return "generalized with memorization"
+    return "memorized only" if mem is not None else "not memorized"
+
+
+def u_acc(rec: RunRecord, key: str = "test_acc") -> float:
+    """U-Acc (MED Table 1): the highest test accuracy reached (or of another accuracy `key`:
+    on the hole, on the rest; NaN where it is undefined at every evaluation)."""
+    return _finite_max(rec.history[key])
+
+
+def plateau_window(rec: RunRecord, after: str = MEM_KEY) -> slice | None:
+    """The evaluations where test accuracy has plateaued, or None: the last PLATEAU_SPAN of the
+    run's evaluations (at least PLATEAU_MIN), every one at or after the step of summary[after]
+    (99% train accuracy by default; 90% test accuracy for the oscillation after grokking), in
+    which the highest test accuracy of the second half is at most PLATEAU_RISE above that of the
+    first half (the top no longer rises). None where the run is still rising there, or the event
+    came later than the window's start or never (a run without a window gives no L-Acc)."""
+    steps, acc = rec.history["step"], rec.history["test_acc"]
+    n = max(PLATEAU_MIN, math.ceil(PLATEAU_SPAN * len(steps)))
+    event = rec.summary[after]
+    if len(steps) < n or event is None or event > steps[-n]:
+        return None
+    w = acc[-n:]
+    if max(w[n // 2 :]) > max(w[: n // 2]) + PLATEAU_RISE:
+        return None
+    return slice(len(steps) - n, None)
+
+
+def l_acc(rec: RunRecord, after: str = MEM_KEY) -> float | None:
+    """L-Acc (MED Table 1, "the lowest accuracy observed after reaching this upper limit"): the
+    lowest test accuracy over the plateau window; None where the run has none."""
+    w = plateau_window(rec, after)
+    return None if w is None else min(rec.history["test_acc"][w])
 
 
 def go_epoch(rec: RunRecord, min_rise: float = 0.1) -> int | None:
@@ -83,9 +169,15 @@ def grokked(rec, key: str = "step_to_test_acc_90") -> bool:
     return rec.summary[key] is not None
 
 
-def oscillation(rec: RunRecord) -> float:
-    """U-Acc - L-Acc: how far test accuracy falls back after reaching its top (MED §5, Fig. 2)."""
-    return u_acc(rec) - l_acc(rec)
+def oscillation(rec: RunRecord, after: str = GROK_KEY) -> float | None:
+    """The range of test accuracy (highest - lowest) over the plateau window after the event
+    `after` (90% test accuracy: after grokking): how far it swings once it no longer rises (MED
+    §5, Fig. 2; Table 1's U-Acc - L-Acc on the plateau); None where the run has no such window."""
+    w = plateau_window(rec, after)
+    if w is None:
+        return None
+    acc = rec.history["test_acc"][w]
+    return max(acc) - min(acc)
 
 
 def per_run(recs: Sequence, stat: Callable, scale: float = 1.0) -> list:
@@ -134,29 +226,116 @@ def mean_sd(values: Sequence[float | None], scale: float = 1.0, digits: int = 1)
 
 
 def table1(cells: dict, p: int):
-    """MED Table 1 beside ours: one row per layout, paper values at p = 97, ours mean ± sd."""
+    """MED Table 1 beside ours: one row per layout, paper values at p = 97, ours mean ± sd; L-Acc
+    over the plateau window (runs without one counted as none). Where the records log them, our
+    highest accuracies on the hole and on the rest of the test set too."""
     import pandas as pd
 
     rows = []
     for (layout, k), recs in cells.items():
         paper = TABLE1.get((layout, k), (None, None, None))
         task = recs[0].cfg.task
-        rows.append(
-            {
-                "layout": layout.upper(),
-                "k (p=97)": k,
-                f"k (p={p})": task.hole,
-                "held out": f"{task.n_held_out / p**2:.0%}",
-                "rest in test": task.n_examples - task.n_held_out - task.n_train,
-                "U-Acc paper": paper[0],
-                "U-Acc ours": mean_sd([u_acc(r) for r in recs], 100),
-                "L-Acc paper": paper[1],
-                "L-Acc ours": mean_sd([l_acc(r) for r in recs], 100),
-                "GO-Epoch paper": paper[2] if paper[0] is not None else None,
-                "GO-Epoch ours": mean_sd([go_epoch(r) for r in recs], digits=0),
-            }
-        )
+        row = {
+            "layout": layout.upper(),
+            "k (p=97)": k,
+            f"k (p={p})": task.hole,
+            "held out": f"{task.n_held_out / p**2:.0%}",
+            "rest in test": task.n_examples - task.n_held_out - task.n_train,
+            "U-Acc paper": paper[0],
+            "U-Acc ours": mean_sd([u_acc(r) for r in recs], 100),
+            "L-Acc paper": paper[1],
+            "L-Acc ours (plateau)": mean_sd([l_acc(r) for r in recs], 100),
+            "GO-Epoch paper": paper[2] if paper[0] is not None else None,
+            "GO-Epoch ours": mean_sd([go_epoch(r) for r in recs], digits=0),
+        }
+        if layout != "random" and all(logs_hole_split(r) for r in recs):
+            row["hole acc ours"] = mean_sd([u_acc(r, "hole_acc") for r in recs], 100)
+            row["rest acc ours"] = mean_sd([u_acc(r, "rest_acc") for r in recs], 100)
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _r_text(est: Estimate) -> str:
+    """'0.95 [0.91, 0.97], p=3e-08', or '—' where r is undefined."""
+    if not est.identified:
+        return "—"
+    return f"{est.estimate:.3f} [{est.low:.3f}, {est.high:.3f}], p={est.p:.2g}"
+
+
+def tracking_table(ops: dict):
+    """One row per operation and seed: whether the run grokked, and MED's correlation with the
+    test loss after memorization (r on the loss, r on its log, Spearman's rho) and the weight
+    norm's, each with its per-run interval and p (tracking_estimate), and the final test
+    accuracy."""
+    import pandas as pd
+
+    rows = [
+        {
+            "operation": op,
+            "seed": r.cfg.seed,
+            "run": grok_status(r),
+            "r(MED, loss)": _r_text(tracking_estimate(r)),
+            "r(MED, log loss)": _r_text(tracking_estimate(r, loss="log")),
+            "rho(MED, loss)": _r_text(tracking_estimate(r, loss="rank")),
+            "r(weight norm, loss)": _r_text(tracking_estimate(r, "weight_norm")),
+            "final test acc (%)": 100 * r.final["test_acc"],
+        }
+        for op, recs in ops.items()
+        for r in recs
+    ]
+    return pd.DataFrame(rows)
+
+
+# ---- what the records would need to log (issue 21) -------------------------------------------
+
+
+def logs_hole_split(rec) -> bool:
+    """Whether the record logs the accuracy on the hole and on the rest of the test set."""
+    return all(k in rec.history for k in HOLE_KEYS)
+
+
+def paper_test_counts(layout: str, k: int, p: int = PAPER_P, frac: float = 0.3) -> tuple:
+    """(pairs in the hole, other test pairs) of Table 1's test set: a SQUARE hole i, j <= k or a
+    STRIP i <= k, then frac of all p^2 pairs train from the rest (all of it when fewer remain)."""
+    hole = (k + 1) ** 2 if layout == "square" else (k + 1) * p
+    others = p * p - hole
+    return hole, others - min(int(frac * p * p), others)
+
+
+def u_acc_paper_test_set(rec, layout: str, k: int) -> float:
+    """U-Acc as Table 1 measures it: the highest, over evaluations, of our hole and rest
+    accuracies weighted by the paper's hole and rest test counts for (layout, k) at p = 97."""
+    n_hole, n_rest = paper_test_counts(layout, k)
+    h = rec.history
+    mixed = [
+        (n_hole * a + n_rest * b) / (n_hole + n_rest) if n_rest else a
+        for a, b in zip(h["hole_acc"], h["rest_acc"])
+    ]
+    return _finite_max(mixed)
+
+
+def _finite_max(values: Sequence[float]) -> float:
+    """The largest finite value; NaN if none (an accuracy over no pairs is undefined)."""
+    return max((v for v in values if v is not None and math.isfinite(v)), default=math.nan)
+
+
+def spacing_spread(E, p: int, shift: int = 0):
+    """The spread of the consecutive differences MED averages: sd / mean of ||E[t+1] - E[t]||
+    over both operand blocks (MED is their mean, this their coefficient of variation; 0 when
+    the tokens are equally spaced). E [..., V, d] -> [...]."""
+    import torch
+
+    d = (E[..., 1:p, :] - E[..., : p - 1, :]).norm(dim=-1)
+    if shift:
+        d2 = E[..., shift + 1 : shift + p, :] - E[..., shift : shift + p - 1, :]
+        d = torch.cat([d, d2.norm(dim=-1)], dim=-1)
+    return d.std(dim=-1, unbiased=False) / d.mean(dim=-1)
+
+
+def end_spread(rec) -> float:
+    """The spread (SPREAD_KEY, the sd of the consecutive differences, over MED, their mean) at
+    the run's last evaluation."""
+    return rec.history[SPREAD_KEY][-1] / rec.history["med"][-1]
 
 
 # ---- the ResNet runs (MED §6.3, chapters.med.image_sum) --------------------------------------

@@ -153,6 +153,7 @@ def test_med_tracking_counts_undefined_correlations():
     r = by_id["med-tracks-loss-x+y"]
     assert r.n == 2 and r.missing == 1 and "1 without a value" in r.ours
     assert r.estimate == pytest.approx(1.0)  # MED is linear in the test loss here
+    assert "1/3 runs did not grok within the budget (1 not memorized)" in r.note
     # MED tracks exactly (r = 1), the alternating weight norm less so: the difference is positive
     norm = by_id["med-beats-weight-norm"]
     assert norm.n == 2 and 0 < norm.estimate < 1
@@ -184,8 +185,10 @@ def test_toeplitz_speedup_uses_times_and_keeps_a_censored_arm_a_bound():
 
 
 def test_oscillation_needs_both_runs_to_have_grokked():
-    wobble = [0.0, 0.95, 0.6, 0.95, 0.95]  # U-Acc 0.95, L-Acc 0.6
-    R = {"layers": {1: [run(GROKS, seed=s) for s in range(3)], 2: [run(STUCK)] * 3}}
+    # 90% at step 100, then a plateau over the last quarter (4 of 8 evaluations)
+    settled = [0.0, 0.95, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]  # range 0 on the plateau
+    wobble = [0.0, 0.95, 0.95, 0.95, 0.95, 0.6, 0.95, 0.95]  # range 35 points on the plateau
+    R = {"layers": {1: [run(settled, seed=s) for s in range(3)], 2: [run(STUCK)] * 3}}
     r = rows_of(R)[0]["deeper-oscillates-more"]
     assert r.verdict == "not testable at this budget" and r.censored == 3 and r.n == 3
     assert "3/3 seeds" in r.note
@@ -241,7 +244,7 @@ def test_med_tracking_without_memorization_is_not_testable_not_not_run():
     never = [run(STUCK, train_acc=[0.1] * 5, seed=s) for s in range(3)]
     r = rows_of({"operations": {"x+y": never}})[0]["med-tracks-loss-x+y"]
     assert r.verdict == "not testable at this budget" and r.censored == 3 and r.n == 3
-    assert "3/3 runs never reached 99% train accuracy" in r.note
+    assert "3/3 runs did not grok within the budget (3 not memorized)" in r.note
 
 
 def test_a_diverged_run_has_no_share_value():

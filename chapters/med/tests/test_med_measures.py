@@ -30,7 +30,11 @@ def test_table1_statistics():
         10,
     )
     assert measures.u_acc(rec) == 0.8
-    assert measures.l_acc(rec) == 0.6  # lowest after first reaching 0.8 - 0.02
+    # L-Acc over the plateau window: the last 4 evaluations (a quarter, at least 4), after
+    # memorization (step 10); their halves' tops 0.8 and 0.79 (no rise): the lowest there
+    assert measures.plateau_window(rec) == slice(4, None)
+    assert measures.l_acc(rec) == 0.6
+    assert measures.oscillation(rec, "step_to_train_acc_99") == pytest.approx(0.19)  # 0.79 - 0.6
     assert measures.go_epoch(rec) == 30  # first >= 0.4 after memorization
     flat = fake(
         {

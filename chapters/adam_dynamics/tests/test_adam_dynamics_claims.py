@@ -224,7 +224,9 @@ def test_a_cell_where_no_run_grokked_is_not_testable_and_a_missing_cell_is_not_r
     for cid in ("osc-collapse", "osc-hover"):
         assert rows[cid].verdict == "not testable at this budget", cid
         assert rows[cid].censored == 5
-    assert rows["wd2-rate"].estimate == 0 and rows["wd2-rate"].verdict == "contradicted"
+    # 0/5 within 1500 steps: a rate that can only grow by the blog's 3000 decides nothing
+    assert rows["wd2-rate"].estimate == 0
+    assert rows["wd2-rate"].verdict == "not testable at this budget"
     # a scale without weight decay 5: the row says why
     part["wd"] = [r for r in part["wd"] if r.config["run"]["optim"]["weight_decay"] != 5.0]
     rows, _ = rows_of(part)
@@ -275,3 +277,272 @@ def test_transplant_rows_count_seeds_without_a_transplant():
     none_took = [transplanted(s, took=False) for s in range(5)]
     rows, _ = rows_of(book(), none_took)
     assert rows["transplant"].verdict == "not testable at this budget"
+
+
+# ---- issue 20: wd2-no-memo on generalized seeds, dips per β1, the blog's untested statements ---
+
+
+def replace_cell(part, b1, wd, runs):
+    """`part` with the runs of (β1 0, weight decay wd) in the "wd" part (or of β1 b1 at weight
+    decay 1 in the "beta1" part, wd None) replaced by `runs`."""
+
+    def keep(r):
+        o = r.config["run"]["optim"]
+        return o["weight_decay"] != wd if wd is not None else o["betas"][0] != b1
+
+    name = "wd" if wd is not None else "beta1"
+    part[name] = [r for r in part[name] if keep(r)] + list(runs)
+    return part
+
+
+def test_wd2_no_memo_reads_only_seeds_that_generalized():
+    # 1 of 5 generalized (after memorizing at 200): not testable, never a verdict from 1 seed
+    runs = [run(0.0, 2.0, 0, 400, 200)] + [run(0.0, 2.0, s, None, 200) for s in range(1, 5)]
+    rows, _ = rows_of(replace_cell(book(), 0.0, 2.0, runs))
+    r = rows["wd2-no-memo"]
+    assert r.verdict == "not testable at this budget" and r.n == 1 and r.missing == 4
+    assert r.reason.startswith("1 of 5 seeds generalized within 1500 steps (blog: 3000)")
+    assert r.estimate == pytest.approx(1.0 - 0.05)  # its margin, shown, not judged
+    # 5 of 5 generalize with train and test accuracy rising together: margin 0.1 - 0.05
+    runs = [run(0.0, 2.0, s, 400 + 20 * s, 400 + 20 * s) for s in range(5)]
+    rows, _ = rows_of(replace_cell(book(), 0.0, 2.0, runs))
+    r = rows["wd2-no-memo"]
+    assert r.estimate == pytest.approx(0.05) and r.n == 5 and r.verdict == "reproduced"
+    # 5 of 5 generalize after memorizing first: margin 0.95, contradicted
+    runs = [run(0.0, 2.0, s, 600, 200) for s in range(5)]
+    rows, _ = rows_of(replace_cell(book(), 0.0, 2.0, runs))
+    assert rows["wd2-no-memo"].verdict == "contradicted"
+    # the margin is read up to the grokking step: a run whose test accuracy falls after it
+    # (train accuracy 1) does not count as memorizing first
+    late = run(0.0, 2.0, 0, 400, 400)
+    late.history["test_acc"][-1] = 0.0
+    assert C.margin_before_grok(late) == pytest.approx(0.05)
+    # only 3 seeds, all generalized: too few seeds run, inconclusive (not the budget's doing)
+    runs = [run(0.0, 2.0, s, 400, 400) for s in range(3)]
+    rows, _ = rows_of(replace_cell(book(), 0.0, 2.0, runs))
+    assert rows["wd2-no-memo"].verdict == "inconclusive"
+
+
+def test_wd0_memorizes_at_once_against_the_same_seeds_at_weight_decay_1():
+    part = book(seeds=5)  # weight decay 1: 95% train accuracy at step 200 in every seed
+    rows, _ = rows_of(replace_cell(part, 0.0, 0.0, [run(0.0, 0.0, s, None, 100) for s in range(5)]))
+    r = rows["wd0-memo-fast"]
+    assert r.estimate == pytest.approx(0.5) and r.verdict == "reproduced"  # 100 / 200
+    part = book(seeds=5)
+    rows, _ = rows_of(replace_cell(part, 0.0, 0.0, [run(0.0, 0.0, s, None, 200) for s in range(5)]))
+    assert rows["wd0-memo-fast"].estimate == pytest.approx(1.0)
+    assert rows["wd0-memo-fast"].verdict == "contradicted"
+    # never memorized at weight decay 0: at least 1500 / 200, a bound that contradicts
+    part = book(seeds=5)
+    rows, _ = rows_of(
+        replace_cell(part, 0.0, 0.0, [run(0.0, 0.0, s, None, None) for s in range(5)])
+    )
+    r = rows["wd0-memo-fast"]
+    assert r.estimate is None and r.ci_low == pytest.approx(7.5) and r.verdict == "contradicted"
+
+
+def test_wd0_stuck_is_the_share_of_memorized_seeds_whose_test_accuracy_stays():
+    def wd0(seeds, grok=None, train=200):
+        rows, _ = rows_of(
+            replace_cell(book(), 0.0, 0.0, [run(0.0, 0.0, s, grok, train) for s in range(seeds)])
+        )
+        return rows["wd0-stuck"]
+
+    assert C.stuck_flags([run(0.0, 0.0, 0, None, 200), run(0.0, 0.0, 1, 400, 200)]) == [
+        True,
+        False,
+    ]
+    r = wd0(5)  # 5/5 stuck: Clopper-Pearson [0.48, 1], crosses 0.6
+    assert r.estimate == 1.0 and r.verdict == "not testable at this budget"
+    # stuck within the book's 1500 steps says nothing of the blog's 3000: only "not stuck" counts
+    assert wd0(8).verdict == "not testable at this budget"
+    assert wd0(5, grok=400).verdict == "contradicted"  # every seed generalized: none stuck
+    r = wd0(5, train=None)  # never memorized: the statement has no case
+    assert r.verdict == "not testable at this budget" and r.missing == 5
+
+
+def test_wd025_lowest_test_accuracy_after_grokking():
+    def collapsing(s, low):
+        r = run(0.0, 0.25, s, 400, 200)
+        i = r.history["step"].index(1000)
+        r.history["test_acc"][i : i + 3] = [low, low, low]
+        return r
+
+    rows, _ = rows_of(replace_cell(book(), 0.0, 0.25, [collapsing(s, 0.25) for s in range(5)]))
+    r = rows["osc-drop"]
+    assert r.estimate == pytest.approx(0.25) and r.verdict == "reproduced"
+    assert rows["osc-collapse"].estimate == 1.0  # one fall below 50% each
+    rows, _ = rows_of(book())  # no collapse: the lowest is the cycle's 0.97 - 0.02
+    assert rows["osc-drop"].estimate == pytest.approx(0.95, abs=0.01)
+    assert rows["osc-drop"].verdict == "contradicted"
+    never = [run(0.0, 0.25, s, None, 200) for s in range(5)]
+    rows, _ = rows_of(replace_cell(book(), 0.0, 0.25, never))
+    assert rows["osc-drop"].verdict == "not testable at this budget"
+
+
+def diag_runs(hessian=None, rank=None, grok=400, train=200, seeds=3):
+    """Diagnostic runs of β1 0 and 0.9 (`seeds` each): their Hessian or rank series replaced by
+    hessian(step) / rank(step, test accuracy) where given."""
+    out = []
+    for b1 in (0.0, 0.9):
+        for s in range(seeds):
+            r = run(b1, 1.0, s, grok, train, diag=True)
+            acc = dict(zip(r.history["step"], r.history["test_acc"]))
+            hs = r.history["hessian_step"]
+            if hessian:
+                r.history["hessian_top"] = [hessian(t) for t in hs]
+            if rank:
+                r.history["effective_rank"] = [rank(t, acc[t]) for t in hs]
+            out.append(r)
+    return out
+
+
+def diag_rows(runs):
+    part = book(seeds=5, diag=0)
+    for b1 in (0.0, 0.9):
+        keep = [r for r in part["beta1"] if r.config["run"]["optim"]["betas"][0] == b1]
+        mine = [r for r in runs if r.config["run"]["optim"]["betas"][0] == b1]
+        replace_cell(part, b1, None, mine + keep[len(mine) :])
+    return rows_of(part)[0]
+
+
+def test_curvature_decline_starts_at_the_peak():
+    # peak at step 600 (before grokking at 800), falling after: 600, inside [300, 1200]
+    rows = diag_rows(diag_runs(lambda t: 10 - abs(t - 600) / 100, grok=800, train=500))
+    r = rows["hess-decline"]
+    assert r.n == 6 and r.estimate == 600 and r.verdict == "reproduced"
+    # peak at the first probes (the synthetic default: at step 200): contradicted
+    assert diag_rows(diag_runs())["hess-decline"].verdict == "contradicted"
+    # rising all along: no decline seen, censored at the last probe (1500): a bound above 1200
+    never = diag_rows(diag_runs(lambda t: 1 + t / 100, grok=None))["hess-decline"]
+    assert never.censored == 6 and never.estimate is None and never.verdict == "contradicted"
+
+
+def test_a_jump_is_not_smooth_and_a_ramp_is():
+    # a linear ramp: 10 probes in the window [0, 900] around grokking at 400, 9 equal steps
+    ramp = diag_rows(diag_runs(lambda t: 1 + t / 100))["hess-smooth"]
+    assert ramp.estimate == pytest.approx(1 / 9) and ramp.verdict == "reproduced"
+    # a step at 400: all of the change in one interval
+    step = diag_rows(diag_runs(lambda t: 1.0 if t < 400 else 30.0))["hess-smooth"]
+    assert step.estimate == pytest.approx(1.0) and step.verdict == "contradicted"
+    # never grokked: no transition seen, censored at 0, only a bound
+    never = diag_rows(diag_runs(lambda t: 1 + t / 100, grok=None))["hess-smooth"]
+    assert never.censored == 6 and never.verdict == "not testable at this budget"
+
+
+def test_rank_in_step_with_the_cycle():
+    # rank a falling linear function of test accuracy: r = -1 in every seed
+    anti = diag_rows(diag_runs(rank=lambda t, a: 100 - 500 * a))["rank-cycle"]
+    assert anti.estimate == pytest.approx(-1.0) and anti.verdict == "reproduced"
+    with_acc = diag_rows(diag_runs(rank=lambda t, a: 100 + 500 * a))["rank-cycle"]
+    assert with_acc.estimate == pytest.approx(1.0) and with_acc.verdict == "contradicted"
+    # grokking at 1200: 4 probes after it, fewer than 5: censored at -1
+    late = diag_rows(diag_runs(rank=lambda t, a: 100 - 500 * a, grok=1200))["rank-cycle"]
+    assert late.censored == 6 and late.verdict == "not testable at this budget"
+    (r,) = C.rank_cycles([run(0.0, 1.0, 0, 400, 200)])  # no probes: no value
+    assert r is None
+
+
+def test_a_scale_without_the_cells_says_why():
+    part = book(seeds=5, diag=0)
+    part["wd"] = [r for r in part["wd"] if r.config["run"]["optim"]["weight_decay"] == 1.0]
+    rows, _ = rows_of(part)
+    for cid in ("wd0-memo-fast", "wd0-stuck", "wd2-no-memo", "osc-drop"):
+        assert rows[cid].verdict == "not run" and "weight decays are [1.0]" in rows[cid].reason
+    for cid in ("hess-decline", "hess-smooth", "rank-cycle"):
+        assert rows[cid].verdict == "not run" and "diag_seeds" in rows[cid].reason
+
+
+def with_dips(r, k):
+    """Agreement flat at 0.5 with k single-probe drops to 0.2 (6 probes apart, from step 120)."""
+    n = len(r.history["probe_step"])
+    r.history["agreement"] = [0.2 if i in range(6, 6 * k + 1, 6) else 0.5 for i in range(n)]
+    return r
+
+
+def test_dips_and_gaps_per_beta1_and_pooled():
+    import statistics
+
+    # β1 0: gaps 200..280 with dips rising; β1 0.9: gaps 800..880 with dips falling
+    d0, d9 = [0, 1, 1, 3, 4], [4, 3, 1, 1, 0]
+    g0 = [run(0.0, 1.0, s, 400 + 20 * s) for s in range(5)]
+    g9 = [run(0.9, 1.0, s, 1000 + 20 * s) for s in range(5)]
+    runs = [with_dips(r, k) for r, k in zip(g0 + g9, d0 + d9)]
+    gaps = [200 + 20 * s for s in range(5)] + [800 + 20 * s for s in range(5)]
+    table = {row["β1"]: row for row in C.dips_by_beta1(runs, 0.1)}
+    assert list(table) == ["0", "0.9", "pooled"]
+    for name, dips, gap in (("0", d0, gaps[:5]), ("0.9", d9, gaps[5:]), ("pooled", d0 + d9, gaps)):
+        want = statistics.correlation(dips, gap)
+        assert table[name]["r"] == pytest.approx(want, abs=5e-4), name
+        est = C.dip_correlations(runs, 0.1)[name]
+        assert (
+            est.low < want < est.high
+            and table[name]["95% CI"] == f"[{est.low:.2f}, {est.high:.2f}]"
+        )
+        assert table[name]["with a gap"] == len(dips)
+    assert table["0"]["against [0.70, 1.00]"].startswith("inconclusive: 5 seeds, fewer than")
+    # the pooled row of the claims table is the table's pooled r
+    part = book(seeds=5)
+    part["beta1"] = runs
+    rows, _ = rows_of(part)
+    assert rows["dips-gap"].estimate == pytest.approx(statistics.correlation(d0 + d9, gaps))
+    assert "each β1 alone: β1 0: " in rows["dips-gap"].note
+    # too few runs with a gap, or no spread in the dips: r undefined, said so
+    three = {row["β1"]: row for row in C.dips_by_beta1(runs[:3], 0.1)}
+    assert three["0"]["r"] == "undefined: fewer than 4 runs with a gap"
+    flat = {row["β1"]: row for row in C.dips_by_beta1([with_dips(r, 1) for r in g0], 0.1)}
+    assert flat["0"]["r"] == "undefined: a constant series"
+
+
+def test_the_notebooks_stated_readings_are_the_declared_ones():
+    """The numbers the notebook gives for its readings ("The claims") are the declarations."""
+    import json
+    from pathlib import Path
+
+    nb = Path(__file__).resolve().parents[3] / "notebooks" / "04_adam_dynamics.ipynb"
+    cells = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
+    text = " ".join(next(c for c in cells if "Untested wordings" in c).split())
+    assert "at weight decay 1 (at most 0.8)" in text and C.CLAIMS["wd0-memo-fast"].band[1] == 0.8
+    assert "no more than 0.1 above" in text and C.STUCK_RISE == 0.1
+    assert "within 500 steps of the grokking step" in text and C.SMOOTH_WINDOW == 500
+    assert "carrying half of" in text and C.CLAIMS["hess-smooth"].band[1] == 0.5
+    assert "at most −0.5" in text and C.CLAIMS["rank-cycle"].band[1] == -0.5
+    assert "within a factor 2 of 0.25" in text and C.CLAIMS["osc-drop"].band == (0.125, 0.5)
+    assert "`dip_threshold` (0.1)" in text
+    assert "dip_threshold: float = 0.1" in next(c for c in cells if "dip_threshold: float" in c)
+
+
+@pytest.mark.parametrize(
+    "cid, direction, values, face, bounded",
+    [
+        # a grokking rate of 1/5 within 1500 steps: the blog's rate within 3000 is only >= 0.01
+        ("wd2-rate", "up", [True, False, False, False, False], "contradicted",
+         "not testable at this budget"),
+        # 5/5 within 1500: the lower limit 0.48 counts; more seeds could lift it above 0.8
+        ("wd1-rate", "up", [True] * 5, "inconclusive", "inconclusive"),
+        # 0/5 within 1500 cannot show "almost never within 3000"
+        ("wd0-rate", "up", [False] * 5, "inconclusive", "not testable at this budget"),
+        # 20/20 within 1500 already contradicts "almost never": the lower limit is above 0.4
+        ("wd0-rate", "up", [True] * 20, "contradicted", "contradicted"),
+        # stuck at 1500 steps is not stuck at 3000
+        ("wd0-stuck", "down", [True] * 5, "inconclusive", "not testable at this budget"),
+        # 0/20 stuck at 1500 steps: none can be stuck at 3000 either
+        ("wd0-stuck", "down", [False] * 20, "contradicted", "contradicted"),
+    ],
+)  # fmt: skip
+def test_a_shorter_budget_than_the_blogs_bounds_the_value_on_one_side(
+    cid, direction, values, face, bounded
+):
+    row = C.CLAIMS[cid].judge(C.CLAIMS[cid].estimate(values), scale="cpu")
+    assert row.verdict == face
+    out = C.budget_bound(row, direction, 1500)
+    assert out.verdict == bounded
+    if bounded != face:
+        assert "fewer than the blog's 3000" in out.reason
+    assert C.budget_bound(row, direction, 3000) is row  # the blog's budget: face value
+
+
+def test_wd5_dead_within_a_short_budget_is_not_testable():
+    row = C.CLAIMS["wd5-dead"].judge(C.CLAIMS["wd5-dead"].estimate([0.02] * 5), scale="cpu")
+    assert row.verdict == "reproduced"
+    assert C.budget_bound(row, "up", 1500).verdict == "not testable at this budget"

@@ -17,6 +17,7 @@ arms ran, at the chapter's modulus p first (measures.first_task); the row's note
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Sequence
 
@@ -25,7 +26,7 @@ from grokcore.estimates import Obs
 from grokcore.outcomes import times
 
 from . import measures
-from .configs import PARITY
+from .configs import PARITY, authors_budget, parse_task
 from .cost import own_variant
 
 INF = math.inf
@@ -432,7 +433,18 @@ def _final_row(cid: str, cells: dict, method: str, p: int, scale: str) -> ClaimR
     recs = whole[task]
     vals = [_value(r, r.final["test_acc"]) for r in recs]
     epochs = recs[0].cfg.num_steps / measures.per_epoch(recs[0])
-    return claim.check(vals, scale=scale, note=f"{_where(task, p)}; after {epochs:.0f} epochs")
+    row = claim.check(vals, scale=scale, note=f"{_where(task, p)}; after {epochs:.0f} epochs")
+    authors = authors_budget(parse_task(task))
+    if epochs < authors and row.verdict in ("reproduced", "contradicted", "inconclusive"):
+        # "final" is the end of the authors' training: an accuracy read earlier (still moving
+        # after the switch back to SGD, in either direction) cannot decide it
+        return dataclasses.replace(
+            row,
+            verdict="not testable at this budget",
+            reason=f"read after {epochs:.0f} epochs, not at the end of the authors' {authors:,}: "
+            "test accuracy after grokking can still rise or fall, so this is not the final one",
+        )
+    return row
 
 
 def _spectrum_rows(cells: dict, p: int, scale: str) -> dict[str, ClaimResult]:

@@ -458,9 +458,34 @@ def _spectrum_rows(cells: dict, p: int, scale: str) -> dict[str, ClaimResult]:
             out[cid] = CLAIMS[cid].not_run(_missing("modular", ("none", "egd"), scale), scale=scale)
             continue
         recs = cells[(task, method)]
+        if method == "egd":  # EGD's own updates: after the switch back to SGD they are SGD's
+            recs = [_until_switch(r) for r in recs]
         vals = [_value(r, v) for r, v in zip(recs, measures.spectrum_extreme(recs, key, reduce))]
-        out[cid] = CLAIMS[cid].check(vals, scale=scale, note=_where(task, p))
+        note = _where(task, p) + (
+            "; EGD's updates before the switch back to SGD" * (method == "egd")
+        )
+        out[cid] = CLAIMS[cid].check(vals, scale=scale, note=note)
     return out
+
+
+def _until_switch(rec):
+    """A view of `rec` whose spectrum series hold only the updates taken before the switch back
+    to SGD: the switch acts from the first evaluation with test accuracy above switch_off_at, at
+    that very step's update (grokcore.train), so a spectrum logged at that step or later is of an
+    SGD update. A run without the switch keeps every entry."""
+    h, off = rec.history, rec.cfg.method.switch_off_at
+    if "spectrum_step" not in h:
+        return rec
+    switch = next(
+        (s for s, a in zip(h["step"], h["test_acc"]) if off is not None and a > off), math.inf
+    )
+    keep = [i for i, s in enumerate(h["spectrum_step"]) if s < switch]
+    cut = {
+        k: [v[i] for i in keep]
+        for k, v in h.items()
+        if k == "spectrum_step" or k.startswith(("grad_", "update_"))
+    }
+    return dataclasses.replace(rec, history={**h, **cut})
 
 
 def _cost_row(cost_rows: list[dict] | None, egd_solver: str, scale: str, task: str) -> ClaimResult:

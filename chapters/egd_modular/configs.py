@@ -261,9 +261,7 @@ def _in(where: str, parse, label: str):
 LONG_EVALS = 1000  # a long run evaluates about this many times (every 15 epochs of 15,000)
 
 
-def modular_epoch(
-    p: int, frac_train: float = 0.5, batch_size: int = 512, **_: object
-) -> int:
+def modular_epoch(p: int, frac_train: float = 0.5, batch_size: int = 512, **_: object) -> int:
     """Steps per epoch of a modular task at modulus p (the remainder batch dropped, EGD code)."""
     n_train = ModularTask(operation="x+y", p=p, frac_train=frac_train).n_train
     return max(1, n_train // min(batch_size, n_train))

@@ -207,3 +207,23 @@ def test_the_learning_rate_rows_compare_egd_at_that_rate_with_sgd_at_the_codes(f
         math.log(t / 100) for t in range(200, 205))))  # fmt: skip
     assert slow.verdict == "contradicted" and fast.verdict == "reproduced"
     assert "EGD at lr 1.4" in fast.quantity
+
+
+def test_egds_update_spectrum_is_read_before_the_switch_back_to_sgd(fake):
+    plan = {"x+y": ["none", "egd"]}
+    cells = cells_of(fake, plan, 5, {("x+y", "egd"): 10})
+    for r in cells[("x+y", "egd")]:  # test accuracy passes 95% at step 10: SGD updates from there
+        r.history.update(step=[0, 10, 20], test_acc=[0.5, 0.96, 0.97])
+        r.history.update(spectrum_step=[0, 10, 20], update_cond_W1=[1.0, 50.0, 60.0])
+    for r in cells[("x+y", "none")]:
+        r.history.update(spectrum_step=[0, 10, 20], grad_cond_W1=[300.0, 200.0, 250.0])
+    rows = claims.results(cells, p=P, scale="cpu")
+    r = row(rows, "egd-equal-singular-values")
+    assert r.estimate == pytest.approx(1.0) and r.verdict == "reproduced"
+    assert r.note.endswith("EGD's updates before the switch back to SGD")
+    for rec in cells[("x+y", "egd")]:  # EGD's own update ill-conditioned: no longer U Vᵀ
+        rec.history["update_cond_W1"][0] = 5.0
+    assert row(claims.results(cells, p=P, scale="cpu"), "egd-equal-singular-values").verdict == (
+        "contradicted"
+    )
+    assert row(rows, "sgd-ill-conditioned").estimate == pytest.approx(200.0)  # SGD: every entry

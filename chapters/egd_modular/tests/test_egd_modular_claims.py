@@ -57,6 +57,7 @@ def test_the_cpu_plan_gives_a_row_per_claim_and_says_why_a_claim_is_not_run(fake
     ran = {r.id for r in rows} - set(not_run)
     assert {"egd-few-epochs-x+y", "egd-few-epochs-parity(400,2)/mse", "rsvd128-works"} <= ran
     assert {"egd-vs-sgd-add", "egd-vs-sgd-mult", "switch-back", "colnorm-vs-sgd"} <= ran
+    assert "switch-back-add" in ran  # the ablation also runs on addition
     assert {"rsvd64-works", "egd-few-epochs-x+y-p79", "egd-few-epochs-x+y-p127"} <= ran
     assert {"egd-vs-sgd-add-lr0.35", "egd-vs-sgd-add-lr1.4", "mult-others-stagnate"} <= ran
     smoke = claims.results(cells_of(fake, configs.SCALES["smoke"]["plan"], 2, {}), p=P,

@@ -77,10 +77,14 @@ _PLAN = {  # Fig. 1 (addition: column normalization, both rSVD ranks, the switch
         "egd@lr=0.35", "egd@lr=1.4",
     ],
     "x*y": ["none", "egd", "column_norm", "grokfast_ema"],
-    "x+y mod 79": ["egd"],  # Fig. 1's other moduli
+    "x+y mod 79": ["egd"],  # Figs. 1-2's other moduli
     "x+y mod 127": ["egd"],
+    "x*y mod 79": ["egd"],
+    "x*y mod 127": ["egd"],
     "parity(400,2)": ["none", "egd", "column_norm", "egd_noswitch"],
     "parity(400,2)/mse": ["none", "egd"],
+    "parity(100,3)": ["none", "egd"],  # Fig. 3's other two problems (hinge loss)
+    "parity(50,4)": ["none", "egd"],
 }  # fmt: skip
 _PAPER_PLAN = {
     **{

@@ -26,21 +26,34 @@ def _epoch_axis(ax, longest: float) -> None:
         ax.set_xlim(left=1)
 
 
+PER_ROW = 4  # panels per row: a plan with more tasks wraps onto more rows
+
+
+def _panels(n: int):
+    """A figure with n panels, PER_ROW to a row; returns (fig, the n axes in order). Unused
+    slots of the last row are removed."""
+    cols, rows = min(n, PER_ROW), -(-n // PER_ROW)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.4 * rows), squeeze=False)
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[n:]:
+        ax.remove()
+    return fig, flat[:n]
+
+
 def _last_epoch(recs, per_epoch: int) -> float:
     return max(r.history["step"][-1] for r in recs) / per_epoch
 
 
 def methods_figure(cells, operations, methods, names: dict[str, str], per_epoch, titles=None):
-    """EGD Figs. 1-3: accuracy against epochs, one panel per task, one color per method.
+    """EGD Figs. 1-3: accuracy against epochs, one panel per task (PER_ROW to a row), one color
+    per method.
 
     per_epoch: steps per epoch, an int or {task: int}; a (task, method) absent from `cells` is
     left out; titles: {task: panel title} (default "(task) mod p"). A panel with a run longer
     than LOG_FROM epochs has a log epoch axis."""
     with style():
-        fig, axes = plt.subplots(
-            1, len(operations), figsize=(4.6 * len(operations), 3.4), squeeze=False
-        )
-        for ax, op in zip(axes[0], operations):
+        fig, axes = _panels(len(operations))
+        for ax, op in zip(axes, operations):
             epoch = per_epoch[op] if isinstance(per_epoch, dict) else per_epoch
             shown = [m for m in methods if (op, m) in cells]
             for m in shown:
@@ -62,8 +75,8 @@ def survival_figure(cells, tasks, methods, names: dict[str, str], titles=None):
 
     A (task, method) absent from `cells` is left out; titles: {task: panel title}."""
     with style():
-        fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 3.4), squeeze=False)
-        for ax, task in zip(axes[0], tasks):
+        fig, axes = _panels(len(tasks))
+        for ax, task in zip(axes, tasks):
             groups = {
                 names[m]: times(cells[(task, m)], per=measures.per_epoch)
                 for m in methods

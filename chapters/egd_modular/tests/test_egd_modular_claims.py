@@ -50,7 +50,7 @@ def test_the_cpu_plan_gives_a_row_per_claim_and_says_why_a_claim_is_not_run(fake
     not_run = {r.id: r.reason for r in rows if r.verdict == "not run"}
     # the rule bugs: both used to give no row at all (rsvd64 runs at cpu scale now)
     assert "Grokfast-EMA" in not_run["egd-vs-grokfast_ema-parity"]
-    assert "does not run EGD on x*y mod 79" in not_run["egd-few-epochs-x*y-p79"]
+    assert "does not run EGD on parity(100,3)/mse" in not_run["egd-few-epochs-parity(100,3)/mse"]
     assert "cost_steps = 0" in not_run["egd-cost"]
     # the plan_configs default stops the ablation's EGD arms at 99%: no final accuracy
     assert "set ablation_stop_at=None" in not_run["egd-final-accuracy"]

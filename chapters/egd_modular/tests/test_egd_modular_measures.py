@@ -142,3 +142,19 @@ def test_times_table_gives_km_medians_in_epochs_and_steps_per_level(fake):
         {"egd": "EGD"},
     )[0]
     assert row["epochs to 50%"] == "chance"  # parity's chance level is 50%
+
+
+def test_figures_wrap_many_tasks_onto_rows_of_four(fake):
+    from chapters.egd_modular import figures
+
+    plan = {f"x+y mod {q}": ["egd"] for q in (29, 31, 37, 41, 43)}
+    cfgs = configs.plan_configs(plan, p=23, seeds=1, num_steps=30, parity_epochs=1)
+    recs = [fake(c, None, 0.5) for c in cfgs]
+    for r in recs:
+        r.history["train_acc"] = [0.5, 1.0]
+    cells = measures.by_cell(recs, 23)
+    fig = figures.methods_figure(cells, list(plan), ["egd"], {"egd": "EGD"}, 1)
+    assert len(fig.axes) == 5
+    assert len({round(ax.get_position().y0, 2) for ax in fig.axes}) == 2  # two rows
+    fig = figures.survival_figure(cells, list(plan), ["egd"], {"egd": "EGD"})
+    assert len(fig.axes) == 5

@@ -228,3 +228,16 @@ def test_egds_update_spectrum_is_read_before_the_switch_back_to_sgd(fake):
         "contradicted"
     )
     assert row(rows, "sgd-ill-conditioned").estimate == pytest.approx(200.0)  # SGD: every entry
+
+
+def test_the_sgd_baseline_must_grok_within_the_authors_budget(fake):
+    plan = {"x+y": ["none", "egd"], "x*y": ["none"]}
+    rows = claims.results(cells_of(fake, plan, 5, {("x+y", "none"): list(range(200, 205))}),
+                          p=P, scale="cpu")  # fmt: skip
+    add, mult = row(rows, "sgd-groks-add"), row(rows, "sgd-groks-mult")
+    assert add.estimate == pytest.approx(202) and add.verdict == "reproduced"
+    assert [r.id for r in rows][:2] == ["sgd-groks-add", "sgd-groks-mult"]  # the baseline first
+    # every seed censored at 300 epochs, far short of 15,000: the budget cannot tell
+    assert mult.censored == 5 and mult.verdict == "not testable at this budget"
+    assert "none never reached 95% within 300 steps in x*y: 5/5" in mult.note
+    assert row(claims.results({}, p=P, scale="cpu"), "sgd-groks-add").verdict == "not run"

@@ -1,10 +1,11 @@
-"""Chapter 3 at its cpu width: steps/s of standard training and NeuralGrok, and the meta signal.
+"""Chapter 3 at its cpu preset: steps/s of standard training and NeuralGrok, and the meta signal.
 
     .venv/bin/python bench/neuralgrok_speed.py                 # ~1-2 min, one thread
     .venv/bin/python bench/neuralgrok_speed.py --steps 200 --diagnose
 
 Times `--steps` steps of each method (1 seed, 1 thread, evaluation every 50 steps as the
-chapter) at the chapter's cpu preset (x+y mod 97, 70% train, width 64, amplifier 32, 32).
+chapter) at the chapter's cpu preset (x+y mod 97, 50% train, the NeuralGrok code's decoder at
+width 128, amplifier 8, 8; `--amp-hidden 128 128` is the code's amplifier).
 With --diagnose it also prints, for the NeuralGrok run, what the amplifier's Adam receives at
 each meta step: the norm of the meta gradient dL_outer/dphi against the norm of the coupled L2
 term weight_decay * phi that torch.optim.Adam adds to it, how far phi moved, and how far the
@@ -53,17 +54,20 @@ class Trace:
     def __init__(self):
         self.rows, self.phi0 = [], None
 
-    def __call__(self, model, amp, meta_opt, params, grads, c, lr, outer_loss):
+    def __call__(
+        self, model, amp, meta_opt, params, grads, c, lr, outer_loss, norms=None, groups=None
+    ):
         if self.phi0 is None:
             self.phi0 = {n: p.detach().clone() for n, p in amp.named_parameters()}
         meta_opt.zero_grad(set_to_none=True)
-        loss = meta_loss(model, amp, params, grads, c, lr, outer_loss)
+        loss = meta_loss(model, amp, params, grads, c, lr, outer_loss, groups)
         loss.sum().backward()
         wd = meta_opt.param_groups[0]["weight_decay"]
         g = torch.sqrt(sum(p.grad.pow(2).sum() for p in amp.parameters())).item()
         l2 = wd * torch.sqrt(sum(p.detach().pow(2).sum() for p in amp.parameters())).item()
         with torch.no_grad():
-            flat = [v.flatten(1) for v in grads.values()]
+            groups = groups or [[n] for n in grads]
+            flat = [torch.cat([grads[n].flatten(1) for n in g], 1) for g in groups]
             scores = amp(torch.cat(flat, 1)).split([f.shape[1] for f in flat], 1)
             spread = max((s.softmax(1).max(1).values * s.shape[1] - 1).max().item() for s in scores)
         meta_opt.step()

@@ -67,22 +67,51 @@ class Amplifier(StackedModule):
         return h.squeeze(-1)  # [M, N]
 
 
+def code_tensors(names: Sequence[str]) -> list[list[str]]:
+    """The parameter tensors as the code's model holds them, as groups of our names.
+
+    The code's decoder keeps attention's query, key and value projections in one
+    nn.MultiheadAttention `in_proj_weight` [3d, d] and one `in_proj_bias` [3d]; grokcore.decoder
+    holds them as `{layer}_W_Q`, `_W_K`, `_W_V` (and `_b_Q`, ...). The code's amplifier scores
+    and normalizes each of its tensors as a whole, so each such triple is one group: 29 groups
+    for the 2-layer decoder (37 of our tensors). Every other name is a group of its own."""
+    groups: list[list[str]] = []
+    seen: dict[str, list[str]] = {}
+    for n in names:
+        layer, _, rest = n.partition("_")
+        if rest in ("W_Q", "W_K", "W_V", "b_Q", "b_K", "b_V") and layer.isdigit():
+            key = f"{layer}_{rest[0]}_in_proj"
+            if key not in seen:
+                seen[key] = []
+                groups.append(seen[key])
+            seen[key].append(n)
+        else:
+            groups.append([n])
+    return groups
+
+
 def amplify(
-    amp: Amplifier | Callable[[torch.Tensor], torch.Tensor], grads: Tensors, c: float
+    amp: Amplifier | Callable[[torch.Tensor], torch.Tensor],
+    grads: Tensors,
+    c: float,
+    groups: Sequence[Sequence[str]] | None = None,
 ) -> Tensors:
     """g' = c (p * g) / ||p * g|| per tensor and member, p = softmax over the tensor's entries.
 
-    The MLP runs once over all entries of all tensors (one batched call); the softmax and the
-    norm are taken per tensor."""
-    names = list(grads)
-    flat = [grads[n].flatten(1) for n in names]  # each [M, N_n]
+    `groups` (code_tensors) says which of our tensors are one tensor of the code's model (the
+    softmax and the norm are then taken over their entries together); default: each its own.
+    The MLP runs once over all entries of all tensors (one batched call)."""
+    groups = [[n] for n in grads] if groups is None else groups
+    flat = [torch.cat([grads[n].flatten(1) for n in g], dim=1) for g in groups]  # [M, N_group]
     scores = amp(torch.cat(flat, dim=1)).split([f.shape[1] for f in flat], dim=1)
     out = {}
-    for n, g, s in zip(names, flat, scores):
-        pg = s.softmax(dim=1) * g  # softmax over the N entries, not a size-1 axis
+    for names, g, s in zip(groups, flat, scores):
+        pg = s.softmax(dim=1) * g  # softmax over the group's N entries, not a size-1 axis
         norm = pg.norm(dim=1, keepdim=True).clamp_min(1e-30)
-        out[n] = (c * pg / norm).view_as(grads[n])
-    return out
+        pieces = (c * pg / norm).split([grads[n][0].numel() for n in names], dim=1)
+        for n, piece in zip(names, pieces):
+            out[n] = piece.view_as(grads[n])
+    return {n: out[n] for n in grads}
 
 
 def clip_per_member(grads: Tensors, max_norm: float) -> Tensors:
@@ -101,6 +130,7 @@ def meta_loss(
     c: float,
     lr: float,
     outer_loss: Callable[[Callable], torch.Tensor],
+    groups: Sequence[Sequence[str]] | None = None,
 ) -> torch.Tensor:
     """Algorithm 2's objective L_outer(theta - lr * A_phi(g)) as a function of the amplifier.
 
@@ -109,7 +139,7 @@ def meta_loss(
     params (theta) and grads (g) are constants (detached): only the amplifier carries a graph,
     so backward() gives the first-order meta gradient of the authors' code. The virtual SGD step
     goes through torch.func.functional_call; the model itself is never edited."""
-    new = amplify(amp, {n: g.detach() for n, g in grads.items()}, c)
+    new = amplify(amp, {n: g.detach() for n, g in grads.items()}, c, groups)
     virtual = {n: p.detach() - lr * new[n] for n, p in params.items()}
     return outer_loss(lambda x: functional_call(model, virtual, (x,)))
 
@@ -124,6 +154,7 @@ def meta_step(
     lr: float,
     outer_loss,
     norms: list | None = None,
+    groups: Sequence[Sequence[str]] | None = None,
 ) -> list[float]:
     """One Adam step of the amplifier on the meta objective; returns each member's outer loss.
 
@@ -131,7 +162,7 @@ def meta_step(
     taken before the step: the meta gradient and the coupled L2 term torch.optim.Adam adds to it
     (the code passes the base weight decay to the meta Adam)."""
     meta_opt.zero_grad(set_to_none=True)
-    loss = meta_loss(model, amp, params, grads, c, lr, outer_loss)  # [M]
+    loss = meta_loss(model, amp, params, grads, c, lr, outer_loss, groups)  # [M]
     loss.sum().backward()
     if norms is not None:
         wd = meta_opt.param_groups[0]["weight_decay"]

@@ -10,9 +10,12 @@ runs are NeuralGrokConfigs (chapters.neuralgrok.neuralgrok).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
-from grokcore.config import MethodConfig, ModularTask, OptimConfig, RunConfig, TransformerConfig
+from grokcore.config import MethodConfig, ModularTask, RunConfig
+from grokcore.decoder import DecoderConfig
+from grokcore.presets import preset
 from grokcore.records import RunRecord
 from grokcore.sweep import run_or_load
 
@@ -26,6 +29,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "d_model": 16,
         "amp_hidden": [8, 8],
         "seeds": 2,
+        "ablation_seeds": 2,
         "num_steps": 40,
         "ablation_steps": 40,
         "eval_every": 10,
@@ -34,23 +38,29 @@ SCALES = {  # a notebook parameter left as None takes these
         "adamw_weight_decays": [1e-3, 1e-2],
         "transfer": True,
     },
-    # 2 idle cores, 7 minutes: one task, width 64, 70% train (50% does not grok in 3000 steps
-    # at width 64);
-    # the amplifier's width does not matter here (it stays uniform) and 8, 8 costs less than 32, 32
+    # The code's own setup (grokcore.presets.neuralgrok: its decoder at width 128, 50% train,
+    # batch 512 with the last one kept, clip 1) on a+b mod 97, where its standard run groks in
+    # about 1000 steps (the baseline-neuralgrok row). Two idle cores, about 45 minutes per phase:
+    # - Table 1 at 5 seeds and 2000 steps, every arm run past 95% (post-grok evaluations);
+    # - the ablations at 3 seeds (the fewest any row declares) and 1500 steps.
+    # An amplifier of hidden widths 8, 8 (code: 128, 128, whose MLP over the 422,784 gradient
+    # entries costs 10x a model step on this CPU); evaluations every 50 steps (code: every epoch,
+    # 10 steps), which would cost 60% more time.
     "cpu": {
         "operations": ["x+y"],
         "p": 97,
-        "frac_train": 0.7,
-        "d_model": 64,
+        "frac_train": 0.5,
+        "d_model": 128,
         "amp_hidden": [8, 8],
-        "seeds": 3,
-        "num_steps": 900,
-        "ablation_steps": 400,
-        "eval_every": 100,
-        "rescale_cs": [0.01, 0.5, 2.0],
+        "seeds": 5,
+        "ablation_seeds": 3,
+        "num_steps": 2000,
+        "ablation_steps": 1500,
+        "eval_every": 50,
+        "rescale_cs": [0.01, 0.5, 1.0, 2.0],
         "neuralgrok_cs": [1.0, 2.0],
         "adamw_weight_decays": [1e-2],
-        "transfer": True,
+        "transfer": False,
     },
     "paper": {
         "operations": ["x+y", "x-y", "x*y", "x^2-y", "a*c+b*d-e"],
@@ -58,10 +68,11 @@ SCALES = {  # a notebook parameter left as None takes these
         "frac_train": 0.5,
         "d_model": 128,
         "amp_hidden": [128, 128],
-        "seeds": 3,
+        "seeds": 5,
+        "ablation_seeds": 5,
         "num_steps": 10000,
         "ablation_steps": 10000,
-        "eval_every": 9,
+        "eval_every": 10,
         "rescale_cs": [0.01, 0.5, 1.0, 2.0],
         "neuralgrok_cs": [0.5, 1.0, 2.0],
         "adamw_weight_decays": [1e-3, 1e-2],
@@ -71,6 +82,12 @@ SCALES = {  # a notebook parameter left as None takes these
 TRANSFER_TO = "x-y"  # Fig. 12: the task an amplifier is reused on
 COMPOSITE = "a*c+b*d-e"  # NeuralGrok's 5-operand task: mod 7, 4 layers, T = 1 (code task1.sh)
 METHODS = ("standard", "grokfast_ma", "grokfast_ema", "neuralgrok")  # Table 1's columns
+LONG_METHODS = (
+    "standard",
+    "grokfast_ma",
+    "grokfast_ema",
+    "neuralgrok",
+)  # run past 95% (first task)
 NAMES = {
     "standard": "standard",
     "grokfast_ma": "Grokfast-MA",
@@ -95,28 +112,27 @@ def base_run(
     warmup_steps: int = 10,
     batch_size: int = 512,
     frac_train: float = 0.5,
+    clip_norm: float | None = 1.0,
     stop_at_test_acc: float | None = 0.95,
     log_entropy: bool = False,
     method: MethodConfig = MethodConfig(),
 ) -> RunConfig:
-    """One run of the code's setup; the composite task (p = 7 in the paper) is the caller's p."""
+    """One run of the NeuralGrok code's setup (grokcore.presets.neuralgrok: the code's decoder,
+    tokens `a b op =`, batches by torch.split with the last one kept, clip_grad_norm_ every
+    step) with the given task and settings; the composite task (p = 7 in the paper) is the
+    caller's p."""
+    base = preset("neuralgrok")
     task = ModularTask(operation=op, p=p, frac_train=frac_train, min_y=1, token_format="neuralgrok")
-    model = TransformerConfig(
-        n_layers=n_layers,
-        d_model=d_model,
-        n_heads=n_heads,
-        d_mlp=4 * d_model,
-        layer_norm=True,
-        act="gelu",
-    )
-    optim = OptimConfig(
+    model = DecoderConfig(n_layers=n_layers, d_model=d_model, n_heads=n_heads, d_mlp=4 * d_model)
+    optim = replace(
+        base.optim,
         name=optimizer,
         lr=lr,
         weight_decay=weight_decay,
-        loss_l2=0.0,
-        betas=betas,
+        betas=tuple(betas),
         warmup_steps=warmup_steps,
         batch_size=batch_size,
+        clip_norm=clip_norm,
     )
     return RunConfig(
         task=task,
@@ -127,6 +143,16 @@ def base_run(
         eval_every=eval_every,
         stop_at_test_acc=stop_at_test_acc,
         log_entropy=log_entropy,
+    )
+
+
+def neuralgrok_run(run: RunConfig, amp: AmplifierConfig, **kw) -> NeuralGrokConfig:
+    """NeuralGrok on `run`'s setup. The code clips the amplified gradient (clip_grad_norm_ after
+    transform_grads), so the run's clip moves into the amplifier's step."""
+    return NeuralGrokConfig(
+        run=run.replace(optim=replace(run.optim, clip_norm=None)),
+        amp=replace(amp, clip_norm=run.optim.clip_norm),
+        **kw,
     )
 
 
@@ -153,8 +179,88 @@ def method_config(
     if method == "rescale":
         return run.replace(method=MethodConfig(name="rescale", c=rescale_c))
     if method == "neuralgrok":
-        return NeuralGrokConfig(run=run, amp=amp or AmplifierConfig())
+        return neuralgrok_run(run, amp or AmplifierConfig())
     raise ValueError(f"method={method!r} is invalid: allowed {METHODS + ('rescale',)}")
+
+
+def plan(P: dict, v: dict) -> dict[str, list]:
+    """The chapter's cells (name -> configs over seeds) from the scale's values `P`
+    (grokcore.params.at_scale) and the notebook's parameters `v`; the notebook trains exactly
+    this and parameters.py checks exactly this.
+
+    Table 1 (`op/method`, P["seeds"] each): the first task's standard, Grokfast-MA/EMA and
+    NeuralGrok runs go on past 95% (post-grok stability, entropy); the rest stop there. The
+    ablations (P["ablation_seeds"] each, P["ablation_steps"] budget) are on the first task."""
+    ops, first, S, A = P["operations"], P["operations"][0], P["seeds"], P["ablation_seeds"]
+
+    def run(op: str, **kw) -> RunConfig:  # the composite task: mod 7, 4 layers (code task1.sh)
+        composite = op == COMPOSITE
+        settings = {
+            "p": 7 if composite else P["p"],
+            "n_layers": 4 if composite else v["n_layers"],
+            "d_model": P["d_model"],
+            "num_steps": P["num_steps"],
+            "eval_every": P["eval_every"],
+            "n_heads": v["n_heads"],
+            "lr": v["lr"],
+            "weight_decay": v["weight_decay"],
+            "betas": tuple(v["betas"]),
+            "warmup_steps": v["warmup_steps"],
+            "batch_size": v["batch_size"],
+            "frac_train": P["frac_train"],
+            "clip_norm": v["clip_norm"] or None,
+        }
+        return base_run(op, **{**settings, **kw})
+
+    def amp(c_value: float, op: str = first, **kw) -> AmplifierConfig:
+        return AmplifierConfig(
+            hidden=tuple(P["amp_hidden"]),
+            c=c_value,
+            inner_steps=1 if op == COMPOSITE else v["inner_steps"],
+            meta_lr=v["meta_lr"],
+            meta_weight_decay=v["weight_decay"],
+            frac_outer=v["frac_outer"],
+            **kw,
+        )
+
+    def method(m: str, op: str):
+        long = op == first and m in LONG_METHODS
+        cfg = run(op, stop_at_test_acc=None if long else 0.95, log_entropy=long)
+        return method_config(
+            m,
+            cfg,
+            window_size=v["window_size"],
+            lamb_ma=v["lamb_ma"],
+            alpha=v["alpha"],
+            lamb_ema=v["lamb_ema"],
+            amp=amp(v["c"], op),
+        )
+
+    short = {"num_steps": P["ablation_steps"]}
+    cells = {f"{op}/{m}": seeds_of(method(m, op), S) for op in ops for m in METHODS}
+    for c in P["rescale_cs"]:
+        cfg = method_config("rescale", run(first, **short), rescale_c=c)
+        cells[f"rescale/{c:g}"] = seeds_of(cfg, A)
+    for c in P["neuralgrok_cs"]:
+        cells[f"neuralgrok_c/{c:g}"] = seeds_of(neuralgrok_run(run(first, **short), amp(c)), A)
+    wd = v["large_weight_decay"]
+    cells["adam_wd_large"] = seeds_of(
+        run(first, weight_decay=wd, stop_at_test_acc=None, **short), A
+    )
+    for wd in P["adamw_weight_decays"]:
+        cells[f"adamw/{wd:g}"] = seeds_of(
+            run(first, optimizer="adamw", weight_decay=wd, **short), A
+        )
+    if COMPOSITE in ops:  # Fig. 3: standard training of the composite task, rescaled
+        cfg = method_config("rescale", run(COMPOSITE), rescale_c=v["composite_c"])
+        cells["composite_rescale"] = seeds_of(cfg, A)
+    if P["transfer"] and first != TRANSFER_TO:
+        # the first task's NeuralGrok amplifier (same seed), frozen, on x-y; standard x-y beside it
+        cells["transfer_standard"] = seeds_of(run(TRANSFER_TO, **short), A)
+        source = cells[f"{first}/neuralgrok"][0]
+        cfg = neuralgrok_run(run(TRANSFER_TO, **short), amp(v["c"], meta=False), source=source)
+        cells["transfer"] = seeds_of(cfg, A)
+    return cells
 
 
 def seeds_of(cfg, seeds: int) -> list:

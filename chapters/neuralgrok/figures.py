@@ -50,6 +50,33 @@ def mean_steps(recs: Sequence[RunRecord]) -> str:
     return f"{m:.0f} ± {sd:.0f}" + (f" ({cens}/{len(recs)} censored)" if cens else "")
 
 
+def same_seed_markdown(base: Sequence[RunRecord], ours: Sequence[RunRecord]) -> str:
+    """The baseline's runs (evaluated every few steps) against Table 1's standard runs of the
+    same seeds (the same training, evaluated less often): per seed, both times to 95% and the
+    largest test accuracy gap at the steps both evaluated, up to the baseline's stop."""
+    lines = [
+        "| seed | steps to 95%: baseline | Table 1 standard | largest test accuracy gap |",
+        "|---|---|---|---|",
+    ]
+    by_seed = {_seed(r): r for r in base}
+    for r in ours:
+        b = by_seed.get(_seed(r))
+        if b is None:
+            continue
+        acc = dict(zip(b.history["step"], b.history["test_acc"]))
+        gaps = [
+            abs(acc[s] - a) for s, a in zip(r.history["step"], r.history["test_acc"]) if s in acc
+        ]
+        gap = f"{max(gaps):.1e} over {len(gaps)} steps" if gaps else "—"
+        t_b, t_o = outcomes.time_to(b), outcomes.time_to(r)
+        lines.append(f"| {_seed(r)} | {t_b or '—'} | {t_o or '—'} | {gap} |")
+    return "\n".join(lines)
+
+
+def _seed(rec: RunRecord) -> int:
+    return getattr(rec.cfg, "run", rec.cfg).seed
+
+
 def table1_markdown(cells: dict, ops: Sequence[str], p: int = 97) -> str:
     """Table 1 side by side: ours (mean ± sd of steps to 95%, censored counted) | paper."""
     head = "| task | " + " | ".join(f"{NAMES[m]}: ours | paper" for m in METHODS) + " |"

@@ -25,11 +25,19 @@ def first_grok(rec: RunRecord, grok: float = 0.95) -> int | None:
     return next((i for i, a in enumerate(rec.history["test_acc"]) if a >= grok), None)
 
 
-def oscillation(rec: RunRecord, grok: float = 0.95, low: float = 0.9) -> float | None:
+def evals_after_grok(rec: RunRecord, grok: float = 0.95) -> int | None:
+    """Evaluations after the first one at `grok` test accuracy; None if there is none."""
+    first = first_grok(rec, grok)
+    return None if first is None else len(rec.history["test_acc"]) - 1 - first
+
+
+def oscillation(
+    rec: RunRecord, grok: float = 0.95, low: float = 0.9, min_after: int = 1
+) -> float | None:
     """Fraction of the evaluations after the first one at `grok` test accuracy that fall below
-    `low`; None if the run never got there or stopped there."""
+    `low`; None if the run never got there or has fewer than `min_after` evaluations after it."""
     acc, first = rec.history["test_acc"], first_grok(rec, grok)
-    if first is None or first == len(acc) - 1:
+    if first is None or len(acc) - 1 - first < max(min_after, 1):
         return None
     after = acc[first + 1 :]
     return sum(a < low for a in after) / len(after)
@@ -99,3 +107,23 @@ def meta_signal(rec: RunRecord) -> float | None:
         if l2 > 0
     ]
     return statistics.median(g / l2 for g, l2 in pairs) if pairs else None
+
+
+def max_gap(a: RunRecord, b: RunRecord, key: str = "test_acc") -> float | None:
+    """Largest |a - b| of a history metric over the evaluation steps both runs logged; None
+    where they share none."""
+    xa = dict(zip(a.history["step"], a.history[key]))
+    common = [(v, xa[s]) for s, v in zip(b.history["step"], b.history[key]) if s in xa]
+    return max(abs(u - v) for u, v in common) if common else None
+
+
+def n_tensors(run) -> int:
+    """Tensors of a run's model as the code holds them (amplifier.code_tensors): the amplifier
+    normalizes each to norm c, so its update has total norm c * sqrt(n_tensors)."""
+    from grokcore.data import make_dataset
+    from grokcore.train import build_model
+
+    from .amplifier import code_tensors
+
+    model = build_model(run, make_dataset(run.task, 0), [0])
+    return len(code_tensors([n for n, _ in model.named_parameters()]))

@@ -22,12 +22,13 @@ from grokcore.config import (
     TransformerConfig,
     register_config,
 )
+from grokcore.decoder import DecoderConfig
 from grokcore.hooks import Hook
 from grokcore.records import RunRecord, load_record, new_record
 from grokcore.train import member_loss, stream_seed, train_stack
 from grokcore.transforms import GradientTransform
 
-from .amplifier import Amplifier, amplify, clip_per_member, meta_step
+from .amplifier import Amplifier, amplify, clip_per_member, code_tensors, meta_step
 
 
 @register_config
@@ -91,11 +92,18 @@ class NeuralGrokConfig(Experiment):
                 f"NeuralGrokConfig.run.method.name={self.run.method.name!r} is invalid: "
                 "allowed 'none'"
             )
-        if not isinstance(self.run.model, TransformerConfig) or not isinstance(
+        if not isinstance(self.run.model, (TransformerConfig, DecoderConfig)) or not isinstance(
             self.run.task, ModularTask
         ):
             raise ConfigError(
-                "NeuralGrokConfig.run is invalid: allowed a ModularTask with a TransformerConfig"
+                "NeuralGrokConfig.run is invalid: allowed a ModularTask with a DecoderConfig "
+                "or a TransformerConfig"
+            )
+        if self.run.optim.clip_norm is not None:
+            raise ConfigError(
+                f"NeuralGrokConfig.run.optim.clip_norm={self.run.optim.clip_norm!r} is invalid: "
+                "allowed None (the code clips after the amplifier: set AmplifierConfig.clip_norm; "
+                "configs.neuralgrok_run moves it there)"
             )
 
     @classmethod
@@ -173,6 +181,7 @@ class NeuralGrok(Hook):
             weight_decay=a.meta_weight_decay,
         )
         self.x_out, self.y_out = ctx.data.batch(outer)
+        self.groups = code_tensors(list(ctx.params))  # the code's tensors (one in_proj each)
         ctx.meta.update(n_inner=inner.shape[1], n_outer=outer.shape[1])
 
     def outer_loss(self, forward) -> torch.Tensor:
@@ -184,7 +193,7 @@ class NeuralGrok(Hook):
         """g -> amplified g' (norm c per tensor), then the code's gradient clipping."""
 
         def update(grads, state, params):
-            out = amplify(self.amp, grads, self.a.c)
+            out = amplify(self.amp, grads, self.a.c, self.groups)
             if self.a.clip_norm is not None:
                 out = clip_per_member(out, self.a.clip_norm)
             return out, state
@@ -233,6 +242,7 @@ class NeuralGrok(Hook):
             lr,
             self.outer_loss,
             norms=norms,
+            groups=self.groups,
         )
         opt.zero_grad(set_to_none=True)
         if norms:  # what the meta Adam receives: the meta gradient and its coupled L2 term

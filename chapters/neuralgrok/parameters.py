@@ -21,7 +21,7 @@ from grokcore.params import (
 )
 
 from . import configs
-from .neuralgrok import AmplifierConfig, NeuralGrokConfig
+from .neuralgrok import NeuralGrokConfig
 
 
 def _distinct_names(values: list) -> str:
@@ -81,6 +81,7 @@ SPECS = {
     "ablation_steps": Int(1, none=SCALE_VALUE),
     "eval_every": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
+    "ablation_seeds": Int(1, none=SCALE_VALUE),
     "scale": SCALE,
     "recompute": RECOMPUTE,
 }
@@ -88,76 +89,10 @@ SPECS = {
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     P = at_scale(configs.SCALES, v)
-    ops, first = P["operations"], P["operations"][0]
-    built: list = []  # the NeuralGrok configs, for the outer-set check below
+    built: list = []  # every config of the notebook's plan (nothing is trained)
 
-    def run(op: str, **kw: Any) -> Any:  # the notebook's `run`
-        composite = op == configs.COMPOSITE
-        return configs.base_run(
-            op,
-            **{
-                "p": 7 if composite else P["p"],
-                "n_layers": 4 if composite else v["n_layers"],
-                "d_model": P["d_model"],
-                "num_steps": P["num_steps"],
-                "eval_every": P["eval_every"],
-                "n_heads": v["n_heads"],
-                "lr": v["lr"],
-                "weight_decay": v["weight_decay"],
-                "betas": tuple(v["betas"]),
-                "warmup_steps": v["warmup_steps"],
-                "batch_size": v["batch_size"],
-                "frac_train": P["frac_train"],
-                **kw,
-            },
-        )
-
-    def amp(c_value: float, op: str = first, **kw: Any) -> AmplifierConfig:  # the notebook's `amp`
-        return AmplifierConfig(
-            hidden=tuple(P["amp_hidden"]),
-            c=c_value,
-            inner_steps=1 if op == configs.COMPOSITE else v["inner_steps"],
-            meta_lr=v["meta_lr"],
-            meta_weight_decay=v["weight_decay"],
-            frac_outer=v["frac_outer"],
-            clip_norm=v["clip_norm"] or None,
-            **kw,
-        )
-
-    def build() -> None:  # one config per plan cell of the notebook (seed 0)
-        short = {"num_steps": P["ablation_steps"]}
-        for op in ops:
-            for m in configs.METHODS:
-                long = op == first and m in ("standard", "grokfast_ma", "neuralgrok")
-                built.append(
-                    configs.method_config(
-                        m,
-                        run(op, stop_at_test_acc=None if long else 0.95, log_entropy=long),
-                        window_size=v["window_size"],
-                        lamb_ma=v["lamb_ma"],
-                        alpha=v["alpha"],
-                        lamb_ema=v["lamb_ema"],
-                        amp=amp(v["c"], op),
-                    )
-                )
-        for c in P["rescale_cs"]:
-            configs.method_config("rescale", run(first, **short), rescale_c=c)
-        for c in P["neuralgrok_cs"]:
-            built.append(NeuralGrokConfig(run=run(first, **short), amp=amp(c)))
-        run(first, weight_decay=v["large_weight_decay"], stop_at_test_acc=None, **short)
-        for wd in P["adamw_weight_decays"]:
-            run(first, optimizer="adamw", weight_decay=wd, **short)
-        if configs.COMPOSITE in ops:
-            run_c = run(configs.COMPOSITE)
-            configs.method_config("rescale", run_c, rescale_c=v["composite_c"])
-        if P["transfer"] and first != configs.TRANSFER_TO:
-            built.append(
-                NeuralGrokConfig(
-                    run=run(configs.TRANSFER_TO, **short),
-                    amp=amp(v["c"], meta=False),
-                    source=next(c for c in built if isinstance(c, NeuralGrokConfig)),
-                )
-            )
+    def build() -> None:
+        built.extend(c for cfgs in configs.plan(P, v).values() for c in cfgs)
 
     fields = {"hidden": "amp_hidden", "meta_weight_decay": "weight_decay"}
     problems = config_problems(build, fields)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from chapters.neuralgrok.configs import base_run
-from chapters.neuralgrok.neuralgrok import NeuralGrokConfig
+from chapters.neuralgrok.configs import base_run, neuralgrok_run
+from chapters.neuralgrok.neuralgrok import AmplifierConfig
 from grokcore.records import RunRecord, new_record
 from grokcore.train import summarize
 
@@ -18,7 +18,9 @@ def _rec(test, train=None, step=10, neuralgrok=False, stop=0.95, p=5, **extra) -
     cfg = base_run(
         "x+y", p=p, d_model=8, num_steps=steps[-1] or 1, eval_every=step, stop_at_test_acc=stop
     )
-    return new_record(NeuralGrokConfig(run=cfg) if neuralgrok else cfg, h, summarize(h), {})
+    return new_record(
+        neuralgrok_run(cfg, AmplifierConfig()) if neuralgrok else cfg, h, summarize(h), {}
+    )
 
 
 @pytest.fixture

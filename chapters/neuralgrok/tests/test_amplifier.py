@@ -3,7 +3,14 @@ import math
 import pytest
 import torch
 
-from chapters.neuralgrok.amplifier import Amplifier, amplify, clip_per_member, meta_loss, meta_step
+from chapters.neuralgrok.amplifier import (
+    Amplifier,
+    amplify,
+    clip_per_member,
+    code_tensors,
+    meta_loss,
+    meta_step,
+)
 from grokcore.config import ModularTask, OptimConfig, RunConfig, TransformerConfig
 from grokcore.train import Stack, build_model, member_loss
 
@@ -177,3 +184,42 @@ def test_meta_step_records_the_meta_gradient_and_the_coupled_l2_term():
     assert loss == [pytest.approx(ref.item(), rel=1e-12)]
     for a, b in zip(amp.parameters(), twin.parameters()):
         assert torch.equal(a.detach(), b.detach())
+
+
+def _decoder_grads(seed=0):
+    """Random gradients shaped as the 2-layer code decoder's parameters (p = 7, width 16)."""
+    from chapters.neuralgrok.configs import base_run
+
+    run = base_run("x+y", p=7, d_model=16, num_steps=1, eval_every=1)
+    model = build_model(run, Stack(run, [0], "cpu").first, [0])
+    gen = torch.Generator().manual_seed(seed)
+    return {
+        n: torch.randn(p.shape, generator=gen, dtype=torch.float64)
+        for n, p in model.named_parameters()
+    }
+
+
+def test_code_tensors_join_the_attention_in_projection_as_the_code_holds_it():
+    groups = code_tensors(list(_decoder_grads()))
+    assert len(groups) == 29  # the code's Decoder: 2 x 12 + embeddings, positions, ln_f, head
+    assert ["0_W_Q", "0_W_K", "0_W_V"] in groups and ["1_b_Q", "1_b_K", "1_b_V"] in groups
+    assert ["W_E"] in groups and sum(map(len, groups)) == 37
+    assert code_tensors(["W_in", "W_out"]) == [["W_in"], ["W_out"]]  # nothing to join
+
+
+def test_a_group_is_amplified_as_one_tensor():
+    """Joined Q, K, V equal the amplifier applied to the code's in_proj_weight (their entries
+    concatenated): one softmax and one norm c over the three."""
+    g = _decoder_grads()
+    amp = Amplifier((4, 4), seeds=[3], dtype=torch.float64)
+    groups = code_tensors(list(g))
+    out = amplify(amp, g, 0.2, groups)
+    qkv = ["0_W_Q", "0_W_K", "0_W_V"]
+    in_proj = {"in_proj": torch.cat([g[n].flatten(1) for n in qkv], dim=1)}
+    ref = amplify(amp, in_proj, 0.2)["in_proj"]
+    assert torch.allclose(torch.cat([out[n].flatten(1) for n in qkv], 1), ref, atol=1e-14)
+    assert out["0_W_Q"].norm() < 0.2 - 1e-3  # a share of c, not c
+    assert torch.allclose(out["W_E"], amplify(amp, {"W_E": g["W_E"]}, 0.2)["W_E"], atol=1e-14)
+    total = torch.sqrt(sum(t.pow(2).sum() for t in out.values()))
+    assert total.item() == pytest.approx(0.2 * math.sqrt(29))  # > 1: the code's clip binds
+    assert list(out) == list(g)

@@ -151,3 +151,24 @@ def test_run_plan_trains_transfer_runs_after_their_sources(tmp_path, monkeypatch
     cells = run_plan(plan, workers=1)
     assert list(cells) == ["transfer", "source"] and cells["source"][0].key == NG.key()
     assert cells["transfer"][0].meta["amplifier"] == cells["source"][0].meta["amplifier"]
+
+
+def test_the_hook_amplifies_the_code_decoders_tensors():
+    """On the code's decoder the optimizer receives the attention in-projection with norm c as
+    one tensor (the code's in_proj_weight), not c per query, key and value."""
+    from chapters.neuralgrok.configs import base_run, neuralgrok_run
+    from chapters.neuralgrok.neuralgrok import NeuralGrok
+    from grokcore.hooks import Hook
+
+    class Capture(Hook):
+        def at_update(self, ctx):
+            self.grads = {n: g.clone() for n, g in ctx.grads.items()}
+
+    run = base_run("x+y", p=7, d_model=16, num_steps=1, eval_every=1, clip_norm=None)
+    cfg = neuralgrok_run(run.replace(dtype="float64"), AmplifierConfig(hidden=(4, 4), c=0.2))
+    ng, seen = NeuralGrok([cfg]), Capture()
+    train_stack([cfg.run], hooks=[ng, seen], transform=ng.transform())
+    assert len(ng.groups) == 29 and ["1_W_Q", "1_W_K", "1_W_V"] in ng.groups
+    qkv = torch.cat([seen.grads[n].flatten() for n in ("0_W_Q", "0_W_K", "0_W_V")])
+    assert qkv.norm().item() == pytest.approx(0.2)
+    assert seen.grads["0_W_Q"].norm().item() < 0.2 - 1e-3

@@ -179,13 +179,42 @@ def test_adamw_difference_needs_an_arm_that_left_chance(rec):
 
 
 def test_stability_rows_say_why_they_have_no_value(rec):
-    r = rows(plan(rec))
-    assert r["oscillation-standard"].estimate == 0.0 and r["stable-ma"].n == 3
+    r = rows(plan(rec))  # one evaluation after 95% per seed: fewer than MIN_AFTER
+    assert r["oscillation-standard"].verdict == UNTESTABLE and r["oscillation-standard"].n == 0
     assert r["oscillation-standard"].note == "evaluations after the first 95% per seed: 1, 1, 1"
+    assert f"no standard run has {ngc.MIN_AFTER} evaluations after" in r[
+        "stable-ma"
+    ].reason.replace("Grokfast-MA", "standard")
     assert r["stable-neuralgrok"].verdict == UNTESTABLE  # NeuralGrok never reached 95%
-    assert "no NeuralGrok run has an evaluation after" in r["stable-neuralgrok"].reason
     ema = r["oscillation-ema"]
     assert ema.verdict == "not run" and "stops Grokfast-EMA at 95%" in ema.reason
+
+
+def test_stability_rows_count_drops_after_grokking(rec):
+    """Seeds with MIN_AFTER evaluations after 95% have a value: the share of them below 90%."""
+    after = ngc.MIN_AFTER
+    cells = plan(rec)
+    drop = [0.0, 0.96] + [0.5] * 2 + [1.0] * (after - 2)  # 2 of `after` below 90%
+    cells["x+y/standard"] = [long(rec, drop) for _ in range(3)]
+    steady = [0.0, 0.96] + [0.99] * after
+    cells["x+y/grokfast_ma"] = [long(rec, steady) for _ in range(2)] + [long(rec, GROK)]
+    r = rows(cells)
+    assert r["oscillation-standard"].estimate == pytest.approx(2 / after)
+    assert r["oscillation-standard"].n == 3
+    ma = r["stable-ma"]  # the third seed has one evaluation after 95%: no value
+    assert ma.estimate == 0.0 and ma.n == 2 and ma.verdict == "inconclusive"
+
+
+def test_clip_finding_compares_c2_with_c02(rec):
+    cells = plan(rec)
+    fast = [0.0, 0.5, 0.96, 1.0, 1.0]
+    cells["x+y/neuralgrok"] = [long(rec, fast, neuralgrok=True) for _ in range(3)]
+    cells["neuralgrok_c/2"] = [rec(fast, neuralgrok=True) for _ in range(3)]
+    r = rows(cells)["clip-equalizes-c"]
+    assert r.estimate == pytest.approx(1.0) and r.verdict == "reproduced"
+    assert "√29" in r.note or "no clip" in r.note
+    del cells["neuralgrok_c/2"]
+    assert rows(cells)["clip-equalizes-c"].verdict == "not run"
 
 
 # ---- rows not run ------------------------------------------------------------------------------
@@ -220,7 +249,13 @@ def test_composite_and_subtraction_rows_where_planned(rec):
 
 
 def test_entropy_rows_read_the_phases_and_ratios(rec):
-    r = rows(plan(rec))
+    never = rows(plan(rec))  # NeuralGrok never reached 95%: its entropies are not compared
+    awe = never["neuralgrok-lower-awe"]
+    assert awe.verdict == UNTESTABLE and "no seed in which both runs reached" in awe.reason
+    assert "0/3 seeds" in awe.note and never["amplified-age-smoother"].verdict == UNTESTABLE
+    cells = plan(rec)
+    cells["x+y/neuralgrok"] = [long(rec, GROK, neuralgrok=True) for _ in range(3)]
+    r = rows(cells)
     assert r["age-rises-memorization"].estimate == pytest.approx(3.0)  # peak 3 over 1 at the start
     assert r["age-falls-generalization"].estimate == pytest.approx(0.5 / 3)
     assert r["neuralgrok-lower-awe"].estimate == pytest.approx(1.0)

@@ -3,6 +3,8 @@ import pytest
 from chapters.neuralgrok import configs
 from chapters.neuralgrok.neuralgrok import NeuralGrokConfig
 from grokcore.config import ConfigError
+from grokcore.decoder import DecoderConfig
+from grokcore.presets import preset
 
 
 def test_base_run_is_the_code_setup_and_methods_map_to_configs():
@@ -13,14 +15,59 @@ def test_base_run_is_the_code_setup_and_methods_map_to_configs():
     assert (
         run.optim.name == "adam" and run.optim.weight_decay == 1e-3 and run.optim.warmup_steps == 10
     )
-    assert run.model.layer_norm and run.model.act == "gelu" and run.model.d_mlp == 512
+    # the code's decoder and batching (grokcore.presets.neuralgrok), at the given task
+    assert run.model == preset("neuralgrok").model == DecoderConfig()
+    assert run.optim == preset("neuralgrok").optim
+    assert run.optim.last_batch == "keep" and run.optim.clip_norm == 1.0
     assert configs.method_config("standard", run) == run
     assert configs.method_config("grokfast_ma", run).method.lamb == 5.0
     assert configs.method_config("grokfast_ema", run).method.alpha == 0.98
     assert configs.method_config("rescale", run, rescale_c=0.5).method.c == 0.5
-    assert isinstance(configs.method_config("neuralgrok", run), NeuralGrokConfig)
+    ng = configs.method_config("neuralgrok", run)
+    assert isinstance(ng, NeuralGrokConfig)
+    # the code clips the amplified gradient: the run's clip moves into the amplifier's step
+    assert ng.run.optim.clip_norm is None and ng.amp.clip_norm == 1.0
+    assert ng.run.replace(optim=run.optim) == run
+    with pytest.raises(ConfigError, match="clip_norm"):
+        NeuralGrokConfig(run=run)
     with pytest.raises(ValueError, match="method"):
         configs.method_config("sam", run)
     with pytest.raises(ConfigError):
         configs.base_run("x+y", p=97, d_model=128, num_steps=100, eval_every=10, optimizer="lion")
     assert configs.seeds_of(run, 3)[2].seed == 2
+
+
+def test_plan_cells_and_seeds_follow_the_scale():
+    v = dict(
+        n_layers=2,
+        n_heads=4,
+        lr=1e-3,
+        weight_decay=1e-3,
+        betas=[0.9, 0.98],
+        warmup_steps=10,
+        batch_size=512,
+        window_size=100,
+        lamb_ma=5.0,
+        alpha=0.98,
+        lamb_ema=2.0,
+        c=0.2,
+        inner_steps=4,
+        meta_lr=1e-4,
+        frac_outer=0.02,
+        clip_norm=1.0,
+        large_weight_decay=1e-2,
+        composite_c=1.0,
+    )
+    P = dict(configs.SCALES["cpu"])
+    cells = configs.plan(P, v)
+    assert len(cells["x+y/neuralgrok"]) == P["seeds"] and len(cells["rescale/0.5"]) == 3
+    # Table 1's arms run past 95% on the first task; the ablations stop there
+    assert all(cells[f"x+y/{m}"][0].stop_at_test_acc is None for m in ("standard", "grokfast_ema"))
+    assert cells["rescale/0.5"][0].num_steps == P["ablation_steps"]
+    assert cells["x+y/grokfast_ma"][0].optim.clip_norm == 1.0  # the code clips every method
+    assert "transfer" not in cells and "x-y/standard" not in cells
+    paper = configs.plan(dict(configs.SCALES["paper"]), v)
+    assert paper["transfer"][0].source == paper["x+y/neuralgrok"][0]
+    assert paper["a*c+b*d-e/neuralgrok"][0].amp.inner_steps == 1
+    assert paper["a*c+b*d-e/standard"][0].model.n_layers == 4
+    assert configs.plan(P, dict(v, clip_norm=0))["x+y/standard"][0].optim.clip_norm is None

@@ -4,7 +4,7 @@ import pytest
 
 from chapters.neuralgrok import claims, configs, measures
 from chapters.neuralgrok.figures import mean_steps
-from chapters.neuralgrok.neuralgrok import AmplifierConfig, NeuralGrokConfig, train_neuralgrok
+from chapters.neuralgrok.neuralgrok import AmplifierConfig, train_neuralgrok
 from grokcore import outcomes
 
 
@@ -64,10 +64,6 @@ def test_meta_signal_of_a_real_run_is_small():
         "x-y", p=7, d_model=16, num_steps=12, eval_every=4, batch_size=8, warmup_steps=2
     )
     r = train_neuralgrok(
-        [
-            NeuralGrokConfig(
-                run=run, amp=AmplifierConfig(hidden=(4, 4), inner_steps=2, frac_outer=0.2)
-            )
-        ]
+        [configs.neuralgrok_run(run, AmplifierConfig(hidden=(4, 4), inner_steps=2, frac_outer=0.2))]
     )[0]
     assert 0 < measures.meta_signal(r) < 0.1

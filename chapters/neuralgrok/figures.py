@@ -68,8 +68,9 @@ def same_seed_markdown(base: Sequence[RunRecord], ours: Sequence[RunRecord]) -> 
             abs(acc[s] - a) for s, a in zip(r.history["step"], r.history["test_acc"]) if s in acc
         ]
         gap = f"{max(gaps):.1e} over {len(gaps)} steps" if gaps else "—"
-        t_b, t_o = outcomes.time_to(b), outcomes.time_to(r)
-        lines.append(f"| {_seed(r)} | {t_b or '—'} | {t_o or '—'} | {gap} |")
+        t_b, t_o = (outcomes.time_to(x) for x in (b, r))
+        t_b, t_o = ("—" if t is None else f"{t:.0f}" for t in (t_b, t_o))
+        lines.append(f"| {_seed(r)} | {t_b} | {t_o} | {gap} |")
     return "\n".join(lines)
 
 

@@ -35,6 +35,7 @@ from .measures import (
     acc_at,
     age_phases,
     entropy_ratio,
+    evals_after_grok,
     first_grok,
     meta_signal,
     n_tensors,
@@ -511,10 +512,7 @@ def acc_note(cells: dict, labels: dict[str, str], step: int) -> str:
 
 def after_grok_note(recs: Sequence[RunRecord], grok: float = 0.95) -> str:
     """How many evaluations each seed had after its first one at `grok` test accuracy."""
-    counts = []
-    for r in recs:
-        first = first_grok(r, grok)
-        counts.append("—" if first is None else str(len(r.history["test_acc"]) - 1 - first))
+    counts = ["—" if n is None else str(n) for n in (evals_after_grok(r, grok) for r in recs)]
     return "evaluations after the first 95% per seed: " + ", ".join(counts)
 
 

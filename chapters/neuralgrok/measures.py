@@ -109,14 +109,6 @@ def meta_signal(rec: RunRecord) -> float | None:
     return statistics.median(g / l2 for g, l2 in pairs) if pairs else None
 
 
-def max_gap(a: RunRecord, b: RunRecord, key: str = "test_acc") -> float | None:
-    """Largest |a - b| of a history metric over the evaluation steps both runs logged; None
-    where they share none."""
-    xa = dict(zip(a.history["step"], a.history[key]))
-    common = [(v, xa[s]) for s, v in zip(b.history["step"], b.history[key]) if s in xa]
-    return max(abs(u - v) for u, v in common) if common else None
-
-
 def n_tensors(run) -> int:
     """Tensors of a run's model as the code holds them (amplifier.code_tensors): the amplifier
     normalizes each to norm c, so its update has total norm c * sqrt(n_tensors)."""

@@ -1,56 +1,86 @@
-"""Chapter 6's runs (Hanson 2026): scale presets, the fastgrok-style transformer runs of the
-batch-size, weight-decay and training-fraction sweeps (§3), and the quadratic-MLP runs (§2).
+"""Chapter 6's runs (Hanson 2026): scale presets and every cell the notebook trains (`plan`).
 
-Transformer configs follow fastgrok.py where grokcore's transformer allows (peer notes): 1 layer,
-1 head, d_model 64, a 4x ReLU MLP, untied embedding and unembedding, (a + b) mod p with inputs
-"a b =", AdamW lr 1e-3 betas (0.9, 0.995), every step a fresh random minibatch, a budget of
-effective epochs (samples seen / n_train), runs stopped at 99% test accuracy. The MLP runs are
-`topology.TopoConfig`s (topogrok.py, agopgrok.py).
+The transformer runs are fastgrok.py's own (`grokcore.presets.fastgrok`, peer-code.md §5):
+its GrokkingTransformer (d 64, 1 head, rotary positions, embeddings N(0, 0.02^2), the MLP
+reading ln2(context), W_o unused), (a + b) mod p with tokens [a, b, =], AdamW lr 1e-3 with
+amsgrad, betas (0.9, 0.995), eps 1e-5 and decoupled weight decay 0.02, every step a fresh
+minibatch, a budget of effective epochs (n_train // B steps each), validation every
+max(1, 256 // B) steps below batch 256 and once per effective epoch above, and a stop at
+validation accuracy 1.0. The MLP runs are `topology.TopoConfig`s (topogrok.py, agopgrok.py).
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import replace
+from typing import Any, Sequence
 
+from .embedding import NAME as FOURIER
+from .progress import NAME as NANDA
+from .schedule import NAME as HALVE_WEIGHT_DECAY
 from .topology import TopoConfig
-from grokcore.config import ModularTask, OptimConfig, RunConfig, TransformerConfig
+from grokcore.config import RunConfig
+from grokcore.presets import preset
 from grokcore.train import steps_per_epoch
 
 SCALES = {  # a notebook parameter left as None takes these; batch size 0 = full batch
     "smoke": {
         "p": 23,
         "seeds": 2,
-        "batch_sizes": [16, 64, 0],
+        "batch_sizes": [8, 32, 0],
         "num_epochs": 20,
+        "full_epochs": 60,
+        "conditions_batch_size": 16,
+        "frac_p": 23,
         "fracs": [0.5, 0.8],
-        "frac_batch_size": 64,
+        "frac_batch_size": 16,
+        "frac_epochs": 30,
+        "progress_epochs": 20,
         "mlp_p": 23,
         "mlp_epochs": 60,
-        "variant_batch_size": 16,
     },
+    # fastgrok.py's batch sizes 2 to 64 (batch 1: its 8 seeds had not all reached 100% after
+    # 22 min on this CPU, where 250 epochs are 522,000 steps; the paper scale runs it), full
+    # batch given 2000 epochs (the code: 250) so that its own time is measured
     "cpu": {
         "p": 59,
-        "seeds": 5,
-        "batch_sizes": [8, 16, 32, 64, 0],
-        "num_epochs": 100,
-        "fracs": [0.45, 0.6, 0.75],
+        "seeds": 8,
+        "batch_sizes": [2, 4, 8, 16, 32, 64, 0],
+        "num_epochs": 250,
+        "full_epochs": 2000,
+        "conditions_batch_size": 64,
+        "frac_p": 113,
+        "fracs": [0.3, 0.5, 0.7],
         "frac_batch_size": 8,
+        "frac_epochs": 60,
+        "progress_epochs": 150,
         "mlp_p": 59,
         "mlp_epochs": 1500,
-        "variant_batch_size": 8,
     },
-    # fastgrok.py run_experiment_batch_size: 1, 2, ..., 1024 and full batch, 250 effective epochs
+    # fastgrok.py run_experiment_batch_size: 1, 2, ..., 1024 and full batch, 250 effective
+    # epochs; run_experiment_train_frac: p 113, batch 8, fractions 0.3-0.7, 250 epochs
     "paper": {
         "p": 59,
-        "seeds": 5,
+        "seeds": 8,
         "batch_sizes": [2**k for k in range(11)] + [0],
         "num_epochs": 250,
-        "fracs": [0.3, 0.4, 0.5, 0.6, 0.7],
+        "full_epochs": 5000,
+        "conditions_batch_size": 64,
+        "frac_p": 113,
+        "fracs": [0.3, 0.4, 0.5, 0.7],
         "frac_batch_size": 8,
+        "frac_epochs": 250,
+        "progress_epochs": 250,
         "mlp_p": 59,
         "mlp_epochs": 2500,
-        "variant_batch_size": 64,
-    },  # fastgrok.py run_experiment: batch 64
+    },
+}
+
+# fastgrok.py run_experiment(): its four conditions at BATCH_SIZE 64 (name -> model and decay)
+CONDITIONS: dict[str, dict[str, Any]] = {
+    "no LayerNorm": dict(layer_norm=False, mlp_bias=True),
+    "LayerNorm": dict(layer_norm=True, mlp_bias=True),
+    "LayerNorm, no MLP bias": dict(layer_norm=True, mlp_bias=False),
+    "LayerNorm, no bias, no decay": dict(layer_norm=True, mlp_bias=False, weight_decay=0.0),
 }
 
 
@@ -61,51 +91,44 @@ def config(
     *,
     frac_train: float = 0.6,
     d_model: int = 64,
-    layer_norm: bool = False,
+    layer_norm: bool = True,
+    mlp_bias: bool = False,
     weight_decay: float = 0.02,
     lr: float = 1e-3,
-    betas: tuple[float, float] = (0.9, 0.995),
-    evals_per_epoch: int = 1,
-    stop_at_test_acc: float | None = 0.99,
-    probes: tuple[str, ...] = ("embedding_fourier",),
+    schedule_wd: bool = False,
+    stop_at_test_acc: float | None = 1.0,
+    probes: tuple[str, ...] = (FOURIER,),
     seed: int = 0,
 ) -> RunConfig:
-    """One fastgrok-style run; the budget is num_epochs effective epochs (n_train // bs steps
-    each, as fastgrok.py counts them), evaluated evals_per_epoch times per epoch (at most
-    every step). batch_size 0 or None: full batch."""
-    task = ModularTask(operation="x+y", p=p, frac_train=frac_train)
-    model = TransformerConfig(
-        n_layers=1, d_model=d_model, n_heads=1, d_mlp=4 * d_model, layer_norm=layer_norm, act="relu"
-    )
-    optim = OptimConfig(
-        name="adamw",
-        lr=lr,
-        weight_decay=weight_decay,
-        loss_l2=0.0,
-        betas=betas,
-        batch_size=batch_size or None,
-        sampling="iid",
-    )
-    cfg = RunConfig(
-        task=task,
-        model=model,
-        optim=optim,
+    """One fastgrok.py `train_model` run: num_epochs effective epochs of n_train // B steps
+    (one step per epoch at full batch: batch_size 0 or None, or B >= n_train), validation as the
+    code logs it, a stop at stop_at_test_acc. schedule_wd: the code's weight-decay halving
+    (chapters.minibatch.schedule). The defaults are run_experiment_batch_size()'s."""
+    run = preset("fastgrok")
+    cfg = replace(
+        run,
+        task=replace(run.task, p=p, frac_train=frac_train),
+        model=replace(run.model, d_model=d_model, layer_norm=layer_norm, mlp_bias=mlp_bias),
+        optim=replace(run.optim, lr=lr, weight_decay=weight_decay, batch_size=batch_size or None),
         num_steps=1,
         seed=seed,
         stop_at_test_acc=stop_at_test_acc,
-        probes=probes,
+        probes=probes + ((HALVE_WEIGHT_DECAY,) if schedule_wd else ()),
     )
-    per_epoch = steps_per_epoch(cfg)
-    return cfg.replace(
-        num_steps=num_epochs * per_epoch, eval_every=max(1, per_epoch // evals_per_epoch)
-    )
+    per = steps_per_epoch(cfg)
+    bs = cfg.optim.batch_size
+    minibatch = bs is not None and bs < cfg.task.n_train
+    every = max(1, 256 // bs) if minibatch and bs < 256 else per  # fastgrok.py log_every
+    return cfg.replace(num_steps=num_epochs * per, eval_every=every)
 
 
-def grid(
-    p: int, batch_sizes: Sequence[int | None], seeds: int, num_epochs: int, **kw
-) -> list[RunConfig]:
+def seeds_of(cfg: Any, n: int) -> list:
+    return [cfg.replace(seed=s) for s in range(n)]
+
+
+def grid(p: int, batch_sizes: Sequence[int | None], seeds: int, num_epochs: int, **kw) -> list:
     """Every (batch size, seed) run at a fixed budget of effective epochs."""
-    return [config(p, bs, num_epochs, seed=s, **kw) for bs in batch_sizes for s in range(seeds)]
+    return [r for bs in batch_sizes for r in seeds_of(config(p, bs, num_epochs, **kw), seeds)]
 
 
 def topo_grid(
@@ -119,10 +142,91 @@ def topo_grid(
     ]
 
 
-def chunks(records: list, sizes: Sequence[int]) -> list[list]:
-    """Split records (returned in config order) into consecutive groups of the given sizes."""
-    out, i = [], 0
-    for n in sizes:
-        out.append(records[i : i + n])
-        i += n
+def plan(P: dict, v: dict) -> dict[str, dict]:
+    """Every cell the chapter trains, from the scale's values `P` (grokcore.params.at_scale)
+    and the notebook's parameters `v`; the notebook trains exactly this and parameters.py
+    checks exactly this. Returns {"batch": {batch size -> runs} (full batch keyed 0, given
+    P["full_epochs"]), "conditions": {name -> runs} (CONDITIONS at P["conditions_batch_size"]),
+    "fracs": {fraction -> runs} (p = P["frac_p"]), "progress": {batch size -> runs} (Nanda's
+    progress measures, P["progress_epochs"] without a stop), "mlp": {penalty -> runs}}, each
+    over P["seeds"] seeds."""
+    S = P["seeds"]
+    common = dict(
+        frac_train=v["frac_train"],
+        d_model=v["d_model"],
+        lr=v["lr"],
+        weight_decay=v["weight_decay"],
+        layer_norm=v["layer_norm"],
+        mlp_bias=v["mlp_bias"],
+    )
+    batch = {
+        bs: seeds_of(
+            config(P["p"], bs, P["full_epochs"] if bs == 0 else P["num_epochs"], **common), S
+        )
+        for bs in P["batch_sizes"]
+    }
+    conditions = {
+        name: seeds_of(
+            config(P["p"], P["conditions_batch_size"], P["num_epochs"], **{**common, **kw}), S
+        )
+        for name, kw in CONDITIONS.items()
+    }
+    fracs = {
+        f: seeds_of(
+            config(
+                P["frac_p"],
+                P["frac_batch_size"],
+                P["frac_epochs"],
+                **{**common, "frac_train": f},
+                schedule_wd=v["schedule_wd"],
+            ),
+            S,
+        )
+        for f in P["fracs"]
+    }
+    cbs = P["conditions_batch_size"]
+    progress = {
+        cbs: seeds_of(
+            config(
+                P["p"],
+                cbs,
+                P["progress_epochs"],
+                **common,
+                stop_at_test_acc=None,
+                probes=(FOURIER, NANDA),
+            ),
+            S,
+        )
+    }
+    mlp = {
+        pen: topo_grid(P["mlp_p"], [pen], S, P["mlp_epochs"], stop_at_test_acc=v["mlp_threshold"])
+        for pen in v["mlp_penalties"]
+    }
+    return {
+        "batch": batch,
+        "conditions": conditions,
+        "fracs": fracs,
+        "progress": progress,
+        "mlp": mlp,
+    }
+
+
+def flat(cells: dict) -> list:
+    """The configs of a plan's group (name -> runs), in order."""
+    return [c for runs in cells.values() for c in runs]
+
+
+def flat_plan(plan: dict) -> list:
+    """Every config of a plan, group by group, cell by cell (one run_or_load trains them all)."""
+    return [c for cells in plan.values() for c in flat(cells)]
+
+
+def regroup_plan(plan: dict, records: list) -> dict:
+    """Records returned in flat_plan(plan) order, in the plan's shape (group -> cell -> runs)."""
+    out: dict = {}
+    i = 0
+    for group, cells in plan.items():
+        out[group] = {}
+        for k, runs in cells.items():
+            out[group][k], i = records[i : i + len(runs)], i + len(runs)
     return out

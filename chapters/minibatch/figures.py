@@ -5,11 +5,10 @@ except the explorer's view; explorer_epochs lists the epochs the explorer offers
 
 from __future__ import annotations
 
-import math
 
 import matplotlib.pyplot as plt
 
-from .measures import GROK_KEY, budget_epochs, cell_summary, per_epoch
+from .measures import GROK_KEY, budget_epochs, per_epoch
 from grokcore.outcomes import time_to, times
 from grokcore.plotting import style, survival_panel
 from grokcore.train import steps_per_epoch
@@ -49,13 +48,14 @@ def _mean_test_curve(recs, per_epoch):
 
 
 def batch_figure(cells: dict[int, list], n_train: int):
-    """Left: mean test accuracy against effective epochs per batch size. Middle and right:
-    epochs and optimizer steps to 99% test accuracy against batch size (dots: seeds; open
-    triangles: censored at the budget)."""
+    """Left: mean test accuracy against effective epochs per batch size. Then effective
+    epochs, optimizer steps and seconds of training to 99% test accuracy against batch size
+    (dots: seeds; open triangles: censored at the budget; black bar: the mean where no seed was
+    censored)."""
     sizes = sorted(cells)
     col = _colors(sizes)
     with style():
-        fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+        fig, axes = plt.subplots(1, 4, figsize=(15, 3.5))
         for bs in sizes:
             per = steps_per_epoch(cells[bs][0].cfg)
             ep, acc = _mean_test_curve(cells[bs], per)
@@ -64,34 +64,87 @@ def batch_figure(cells: dict[int, list], n_train: int):
         axes[0].set_ylabel("test accuracy (mean over seeds)")
         axes[0].set_xscale("symlog", linthresh=1)
         axes[0].legend(title="batch size", fontsize=7, loc="upper left")
-        for ax, scale, ylabel in (
-            (axes[1], 1, "effective epochs to 99% test"),
-            (axes[2], None, "optimizer steps to 99% test"),
-        ):
+        units = {  # an epoch in each panel's unit, per run
+            "effective epochs to 99% test": lambda r: 1.0,
+            "optimizer steps to 99% test": per_epoch,
+            "seconds of training to 99% test": lambda r: per_epoch(r) / r.meta["train_steps_per_s"],
+        }
+        for ax, (ylabel, unit) in zip(axes[1:], units.items()):
             for bs in sizes:
-                per = steps_per_epoch(cells[bs][0].cfg)
-                f = per if scale is None else 1
+                ys = []
                 for r in cells[bs]:
                     e = time_to(r, GROK_KEY, per_epoch(r))
                     if e is None:
-                        ax.scatter(
-                            bs,
-                            budget_epochs(r) * f,
-                            marker="^",
-                            facecolors="none",
-                            edgecolors=col[bs],
-                            s=28,
-                        )
+                        y = budget_epochs(r) * unit(r)
+                        ax.scatter(bs, y, marker="^", facecolors="none", edgecolors=col[bs], s=28)
                     else:
-                        ax.scatter(bs, e * f, color=col[bs], s=14)
-                mean, _, censored = cell_summary(cells[bs])
-                if not math.isnan(mean) and not censored:
-                    ax.scatter(bs, mean * f, marker="_", color="k", s=200)
+                        ys.append(e * unit(r))
+                        ax.scatter(bs, ys[-1], color=col[bs], s=14)
+                if ys and len(ys) == len(cells[bs]):
+                    ax.scatter(bs, sum(ys) / len(ys), marker="_", color="k", s=200)
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
             ax.set_xlabel("batch size")
             ax.set_ylabel(ylabel)
         axes[1].set_title("dots: seeds, black bar: mean, ▵: censored", fontsize=8)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def conditions_figure(conditions: dict[str, list]):
+    """fastgrok.py run_experiment's conditions: every seed's test accuracy against effective
+    epochs, one colour per condition (its figure's left panel)."""
+    colors = dict(zip(conditions, ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")))
+    with style():
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        for name, recs in conditions.items():
+            for j, r in enumerate(recs):
+                per = per_epoch(r)
+                ax.plot(
+                    [s / per for s in r.history["step"]],
+                    r.history["test_acc"],
+                    color=colors.get(name, "k"),
+                    alpha=0.55,
+                    lw=1,
+                    label=name if j == 0 else None,
+                )
+        ax.set_xlabel("effective epochs")
+        ax.set_ylabel("test accuracy")
+        ax.set_ylim(-0.02, 1.02)
+        ax.legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def progress_figure(progress: list):
+    """Nanda et al.'s progress measures per seed against effective epochs: train and test loss,
+    and the restricted (key frequencies only, every pair) and excluded (key frequencies removed,
+    training pairs) losses, on a log scale."""
+    with style():
+        fig, ax = plt.subplots(figsize=(6.8, 3.6))
+        lines = (
+            ("train_loss", "step", "#1f77b4", "train"),
+            ("test_loss", "step", "#ff7f0e", "test"),
+            ("restricted_loss", "progress_step", "#2ca02c", "restricted"),
+            ("excluded_loss", "progress_step", "#d62728", "excluded"),
+        )
+        for j, r in enumerate(progress):
+            per = per_epoch(r)
+            for key, grid, color, label in lines:
+                ax.plot(
+                    [s / per for s in r.history[grid]],
+                    r.history[key],
+                    color=color,
+                    alpha=0.5,
+                    lw=1,
+                    label=label if j == 0 else None,
+                )
+        ax.set_yscale("log")
+        ax.set_xlabel("effective epochs")
+        ax.set_ylabel("cross-entropy loss")
+        ax.legend(fontsize=7)
         fig.tight_layout()
     plt.close(fig)
     return fig
@@ -259,13 +312,15 @@ def explorer_view(cells: dict[int, list], bs: int, epoch: float, n_train: int, p
         axes[0].set_xlabel("effective epochs")
         axes[0].set_title(f"batch size {_bs_label(bs, n_train)}", fontsize=9)
         axes[0].legend(fontsize=7, loc="center right")
-        k = int(r0.history["emb_top_freq"][i])
+        views = [s / per for s in r0.history["fourier_step"]]  # the embedding's logged views
+        j = min(range(len(views)), key=lambda j: abs(views[j] - ep[i]))
+        k = int(r0.history["emb_top_freq"][j])
         circle_axes(
             axes[1],
-            r0.history["emb_circle"][i],
+            r0.history["emb_circle"][j],
             list(range(p)),
             p,
-            f"epoch {ep[i]:.0f}: embedding, k = {k}",
+            f"epoch {views[j]:.0f}: embedding, k = {k}",
         )
         fig.tight_layout()
     return fig

@@ -1,25 +1,87 @@
-"""What chapter 6 reads from its run records (Hanson 2026): effective epochs to 99% test
-accuracy per batch size, with censored runs counted, the embedding's Fourier concentration, and
-the notebook's summary tables.
+"""What chapter 6 reads from its run records (Hanson 2026): effective epochs (and seconds) to
+99% and 100% test accuracy per cell, with censored runs counted, per-seed batch-size slopes,
+the embedding's Fourier concentration, and the notebook's summary tables.
 
 Times are grokcore.outcomes.time_to(rec, key, per=per_epoch(rec)): steps over steps per
 effective epoch (samples seen / n_train, as fastgrok.py counts), None if the run never got there
-(censored). The claims (chapters.minibatch.claims) take times as grokcore.outcomes.times, where
-a censored run stays a bound.
+(censored). 100% (fastgrok.py's stop) is not one of grokcore's summary thresholds: `with_full`
+adds it from the history. The claims (chapters.minibatch.claims) take times as
+grokcore.outcomes.times, where a censored run stays a bound.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from typing import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
-from grokcore.estimates import Estimate, median
+from grokcore.estimates import Estimate, Obs, median
 from grokcore.outcomes import time_to, times
 from grokcore.records import RunRecord
-from grokcore.train import steps_per_epoch
+from grokcore.train import first_step, steps_per_epoch
 
-GROK_KEY = "step_to_test_acc_99"  # the chapter's event: 99% test accuracy (fastgrok.py stops there)
+GROK_KEY = "step_to_test_acc_99"  # the chapter's event: 99% test accuracy
+FULL_KEY = "step_to_test_acc_100"  # fastgrok.py's stop: validation accuracy 1.0 (with_full)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run record seen with FULL_KEY in its summary (the first evaluation at 100% test
+    accuracy, None if never); everything else is the record's."""
+
+    rec: Any
+    summary: dict
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rec, name)
+
+
+def with_full(recs: Sequence[RunRecord]) -> list[Run]:
+    """Records with summary[FULL_KEY] added from their history."""
+    return [
+        Run(r, {**r.summary, FULL_KEY: first_step(r.history["step"], r.history["test_acc"], 1.0)})
+        for r in recs
+    ]
+
+
+def seconds(recs: Sequence[RunRecord], key: str = GROK_KEY) -> list[Obs]:
+    """Per run, seconds of training to `key` (steps over the run's own training steps per
+    second, evaluations and setup left out; censored at its last evaluated step)."""
+    return times(recs, key, per=lambda r: r.meta["train_steps_per_s"])
+
+
+def grokking_sizes(cells: dict[int, list], key: str = GROK_KEY) -> list[int]:
+    """The minibatch sizes, from the smallest up, whose every seed reached `key`; the first cell
+    with a censored seed (or the full-batch cell) ends the run of sizes."""
+    out = []
+    for bs in sorted(cells):
+        recs = cells[bs]
+        if recs[0].config["optim"]["batch_size"] is None or any(
+            time_to(r, key) is None for r in recs
+        ):
+            break
+        out.append(bs)
+    return out
+
+
+def seed_slopes(cells: dict[int, list], sizes: Sequence[int], key: str = GROK_KEY) -> list:
+    """Per seed (the cells' i-th runs: the same seed), the least-squares slope of log(effective
+    epochs to `key`) on log(batch size) over `sizes`; None where a seed lacks a time."""
+    xs = [math.log(b) for b in sizes]
+    mx = statistics.fmean(xs)
+    out = []
+    for runs in zip(*(cells[b] for b in sizes)):
+        ts = [time_to(r, key, per_epoch(r)) for r in runs]
+        if any(t is None or t <= 0 for t in ts):
+            out.append(None)
+            continue
+        ys = [math.log(t) for t in ts]
+        my = statistics.fmean(ys)
+        out.append(
+            sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+        )
+    return out
 
 
 def per_epoch(rec: RunRecord) -> int:
@@ -50,16 +112,10 @@ def budget_epochs(rec: RunRecord) -> float:
     return rec.cfg.num_steps / steps_per_epoch(rec.cfg)
 
 
-def cell_summary(recs: list[RunRecord], key: str = GROK_KEY) -> tuple[float, float, int]:
-    """Mean and sd of epochs to a threshold over the seeds that got there, and how many did not."""
-    vals = [e for r in recs if (e := time_to(r, key, per_epoch(r))) is not None]
-    mean = statistics.fmean(vals) if vals else math.nan
-    sd = statistics.stdev(vals) if len(vals) > 1 else 0.0 if vals else math.nan
-    return mean, sd, len(recs) - len(vals)
-
-
 def fourier_share(rec: RunRecord, k: int = 3, at: int = -1) -> float:
-    """Share of the token embedding's variance in its k strongest frequencies at evaluation `at`."""
+    """Share of the token embedding's variance in its k strongest frequencies at the `at`-th
+    logged view (chapters.minibatch.embedding: the first is at initialization, the last at the
+    run's end)."""
     power = sorted(rec.history["emb_power"][at], reverse=True)
     return sum(power[:k])
 
@@ -96,30 +152,41 @@ def median_text(m: Estimate, scale: float = 1) -> str:
     return f"{f(m.estimate)} [{f(m.low)}, {f(m.high)}]" if m.identified else f"≥ {f(m.low)}"
 
 
-def summary_table(cells: dict, n_train: int | None = None, key: str = GROK_KEY) -> Table:
-    """Per cell: epochs and steps to a threshold (default 99% test accuracy), the Kaplan-Meier
-    median over seeds with its 95% interval (censored seeds kept as bounds), how many seeds were
-    censored (and diverged), and the budget."""
+def summary_table(
+    cells: dict,
+    n_train: int | None = None,
+    keys: Sequence[str] = (GROK_KEY, FULL_KEY),
+    wall: bool = True,
+) -> Table:
+    """Per cell: effective epochs to each threshold in `keys` (default 99% and 100% test
+    accuracy), the Kaplan-Meier median over seeds with its 95% interval (censored seeds kept as
+    bounds) and how many seeds were censored (and diverged); then optimizer steps and (wall)
+    seconds of training to the first threshold, and the budget."""
     rows = []
-    pct = key.rsplit("_", 1)[-1]
-    for k, recs in cells.items():
-        m = median(times(recs, key, per=per_epoch))
-        label = f"full ({k})" if k == n_train and isinstance(k, int) else k
-        div = f" ({m.diverged} diverged)" if m.diverged else ""
-        rows.append(
-            [
-                label,
-                median_text(m),
-                median_text(m, per_epoch(recs[0])),
-                f"{m.censored}/{len(recs)}{div}",
-                f"{budget_epochs(recs[0]):.0f}",
-            ]
-        )
-    header = [
-        "cell",
-        f"epochs to {pct}% (median [95% CI])",
-        f"steps to {pct}%",
-        "censored",
-        "budget (epochs)",
-    ]
+    pcts = [k.rsplit("_", 1)[-1] for k in keys]
+    for label, recs in cells.items():
+        runs = with_full(recs)
+        row = [f"full ({label})" if label == n_train and isinstance(label, int) else label]
+        for k in keys:
+            m = median(times(runs, k, per=per_epoch))
+            div = f", {m.diverged} diverged" if m.diverged else ""
+            row.append(f"{median_text(m)} ({m.censored}/{len(recs)} censored{div})")
+        row.append(median_text(median(times(runs, keys[0]))))
+        if wall:
+            row.append(median_text(median(seconds(runs, keys[0]))))
+        row.append(f"{budget_epochs(recs[0]):.0f}")
+        rows.append(row)
+    header = (
+        ["cell"]
+        + [f"epochs to {p}% (median [95% CI])" for p in pcts]
+        + [f"steps to {pcts[0]}%"]
+        + ([f"seconds to {pcts[0]}%"] if wall else [])
+        + ["budget (epochs)"]
+    )
     return Table(header, rows)
+
+
+def by_batch(cells: dict[int, list]) -> dict[int, list]:
+    """A plan's batch cells (batch size -> runs, 0 = full batch) keyed by the batch used
+    (batch_of: full batch as n_train), in increasing order."""
+    return dict(sorted((batch_of(recs[0]), recs) for recs in cells.values()))

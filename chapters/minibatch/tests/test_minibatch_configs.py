@@ -4,9 +4,26 @@ import pytest
 import torch
 
 from chapters.minibatch import configs
+from chapters.minibatch.embedding import GROWTH
+from chapters.minibatch.schedule import NAME as HALVE_WEIGHT_DECAY, halvings
 from grokcore.config import ConfigError, MLPConfig, OptimConfig, RunConfig, TransformerConfig
+from grokcore.fastgrok import FastgrokConfig
 from grokcore.fourier import circle, embedding_power, top_share
-from grokcore.train import Batches, train_stack
+from grokcore.params import at_scale
+from grokcore.presets import preset
+from grokcore.train import Batches, steps_per_epoch, train_stack
+
+PARAMS = dict(  # the notebook's defaults
+    frac_train=0.6,
+    d_model=64,
+    lr=1e-3,
+    weight_decay=0.02,
+    layer_norm=True,
+    mlp_bias=False,
+    schedule_wd=True,
+    mlp_threshold=0.95,
+    mlp_penalties=["none", "laplacian_data", "laplacian_oracle", "agop"],
+)
 
 
 def test_new_fields_leave_existing_keys_unchanged():
@@ -53,40 +70,143 @@ def test_iid_batches_draw_fresh_distinct_examples_every_step():
     )
 
 
-TINY = configs.config(7, 4, 3, d_model=8, evals_per_epoch=1)
-
-
 def test_config_follows_fastgrok():
     cfg = configs.config(59, 64, 250)
-    assert cfg.model == TransformerConfig(
-        n_layers=1, d_model=64, n_heads=1, d_mlp=256, layer_norm=False, act="relu"
-    )
-    assert cfg.optim.name == "adamw" and cfg.optim.lr == 1e-3 and cfg.optim.betas == (0.9, 0.995)
-    assert cfg.optim.sampling == "iid" and cfg.optim.loss_l2 == 0
-    assert cfg.task.n_train == 2088 and cfg.num_steps == 250 * (2088 // 64)
-    assert (
-        configs.config(59, None, 10).num_steps == 10
-        and configs.config(59, 0, 10).optim.batch_size is None
-    )
+    base = preset("fastgrok")
+    assert cfg.model == base.model == FastgrokConfig(layer_norm=True, mlp_bias=False)
+    assert cfg.optim == base.optim and cfg.task == base.task
+    assert (cfg.num_steps, cfg.eval_every, cfg.stop_at_test_acc) == (250 * 32, 4, 1.0)
+    # fastgrok.py log_every: 256 // B below batch 256, once per effective epoch above
+    assert configs.config(59, 1, 2).eval_every == 256 and configs.config(59, 1, 2).num_steps == 4176
+    assert configs.config(59, 512, 10).eval_every == 2088 // 512
+    full = configs.config(59, 0, 10)
+    assert full.optim.batch_size is None and (full.num_steps, full.eval_every) == (10, 1)
+    assert configs.config(59, 4096, 10).eval_every == 1  # a batch past n_train is full batch
+    cond = configs.config(59, 64, 250, layer_norm=False, mlp_bias=True, weight_decay=0.0)
+    assert cond.model == FastgrokConfig(layer_norm=False, mlp_bias=True)
+    assert cond.optim.weight_decay == 0.0 and cond.optim.amsgrad and cond.optim.eps == 1e-5
+    sched = configs.config(113, 8, 250, frac_train=0.3, schedule_wd=True)
+    assert sched.probes == (configs.FOURIER, HALVE_WEIGHT_DECAY) and sched.task.n_train == 3830
 
 
-def test_stacked_iid_member_equals_single_run_and_probe_is_logged():
-    cfg = TINY.replace(dtype="float64")
+def test_plan_has_every_cell_of_the_three_experiments():
+    P = at_scale(configs.SCALES, {**PARAMS, "scale": "cpu"})
+    plan = configs.plan(P, PARAMS)
+    assert list(plan) == ["batch", "conditions", "fracs", "progress", "mlp"]
+    assert list(plan["batch"]) == P["batch_sizes"] and all(
+        len(r) == 8 for r in plan["batch"].values()
+    )
+    assert plan["batch"][0][0].num_steps == P["full_epochs"]
+    assert list(plan["conditions"]) == list(configs.CONDITIONS)
+    # the batch sweep's model at batch 64 is the third condition: one config, trained once
+    assert plan["conditions"]["LayerNorm, no MLP bias"] == plan["batch"][64]
+    no_decay = plan["conditions"]["LayerNorm, no bias, no decay"][0]
+    assert no_decay.optim.weight_decay == 0 and not no_decay.model.mlp_bias
+    assert all(
+        r[0].task.p == 113 and HALVE_WEIGHT_DECAY in r[0].probes for r in plan["fracs"].values()
+    )
+    (prog,) = plan["progress"].values()
+    assert prog[0].stop_at_test_acc is None and prog[0].probes == (configs.FOURIER, configs.NANDA)
+    records = list(range(len(configs.flat_plan(plan))))
+    back = configs.regroup_plan(plan, records)
+    assert [len(r) for c in back.values() for r in c.values()] == [
+        len(r) for c in plan.values() for r in c.values()
+    ]
+    assert back["batch"][2] == list(range(8))
+
+
+def test_halvings_follow_the_codes_loop():
+    """fastgrok.py: at each step, epoch = step // spe; halve when epoch >= 24, (epoch - 24) % 8
+    == 0 and epoch is not the last epoch halved."""
+    spe, last, n, expected = 3, -1, 0, []
+    for step in range(3 * 70):
+        epoch = step // spe
+        if epoch >= 24 and (epoch - 24) % 8 == 0 and epoch != last:
+            n, last = n + 1, epoch
+        expected.append(n)
+    assert [halvings(s, spe) for s in range(3 * 70)] == expected
+
+
+def test_the_schedule_sets_adamws_decay_before_each_step_and_logs_it():
+    cfg = configs.config(7, 4, 40, d_model=8, stop_at_test_acc=None, schedule_wd=True)
+    per = cfg.task.n_train // 4
+    (rec,) = train_stack([cfg.replace(dtype="float64")])
+    h = rec.history
+    assert h["weight_decay"] == [0.02 * 0.5 ** halvings(s, per) for s in h["step"]]
+    # the same run as a plain loop that sets the decay itself: equal in float64
+    ref = reference_run(
+        cfg.replace(dtype="float64"), lambda step: 0.02 * 0.5 ** halvings(step, per)
+    )
+    assert rec.history["train_loss"] == pytest.approx(ref, rel=1e-10, abs=1e-12)
+    with pytest.raises(ConfigError, match="RunConfig.probes"):
+        RunConfig(
+            task=cfg.task,
+            model=cfg.model,
+            optim=OptimConfig(name="adam"),
+            probes=(HALVE_WEIGHT_DECAY,),
+        )
+
+
+def reference_run(cfg, wd_at) -> list[float]:
+    """train_stack's run of one seed with a plain loop: grokcore's model and batches, one
+    torch.optim.AdamW whose weight_decay is set to wd_at(step) before each step; the train loss
+    at each evaluation."""
+    from grokcore.train import Stack, build_model, evaluate
+
+    data = Stack(cfg, [cfg.seed], "cpu")
+    model = build_model(cfg, data.first, [cfg.seed])
+    o = cfg.optim
+    opt = torch.optim.AdamW(
+        model.parameters(),
+        lr=o.lr,
+        betas=o.betas,
+        eps=o.eps,
+        weight_decay=o.weight_decay,
+        amsgrad=True,
+    )
+    batches = Batches(data.train_idx, o.batch_size, [cfg.seed], o.sampling)
+    losses = []
+    for step in range(cfg.num_steps + 1):
+        if step % cfg.eval_every == 0 or step == cfg.num_steps:
+            losses.append(float(evaluate(cfg, model, data)["train_loss"][0]))
+        if step == cfg.num_steps:
+            break
+        for g in opt.param_groups:
+            g["weight_decay"] = wd_at(step)
+        x, y = data.batch(batches.next())
+        loss = torch.nn.functional.cross_entropy(model(x)[0], y[0])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+
+
+def test_stacked_member_equals_single_run_and_the_fourier_views_are_thinned():
+    cfg = configs.config(7, 0, 30, d_model=8, stop_at_test_acc=None).replace(dtype="float64")
     stacked = train_stack([cfg.replace(seed=s) for s in (0, 2)])
     single = train_stack([cfg.replace(seed=2)])[0]
     for k in ("test_acc", "train_loss"):
         assert stacked[1].history[k] == pytest.approx(single.history[k], rel=1e-9, abs=1e-12), k
+    h, per = single.history, steps_per_epoch(cfg)
+    assert h["fourier_step"][0] == 0 and h["fourier_step"][-1] == h["step"][-1] == cfg.num_steps
+    epochs = [s / per for s in h["fourier_step"]]
+    assert all(b >= max(a * GROWTH, a + 1) for a, b in zip(epochs[:-2], epochs[1:-1]))
+    assert len(h["fourier_step"]) < len(h["step"])
     assert torch.tensor(stacked[1].history["emb_power"]) == pytest.approx(
-        torch.tensor(single.history["emb_power"])
+        torch.tensor(h["emb_power"])
     )
-    h = single.history
-    assert len(h["emb_power"]) == len(h["step"]) and len(h["emb_power"][0]) == 7 // 2 + 1
+    assert len(h["emb_power"]) == len(h["fourier_step"]) and len(h["emb_power"][0]) == 7 // 2 + 1
     assert len(h["emb_circle"][0]) == 7 and len(h["emb_circle"][0][0]) == 2
-    # untied: the embedding and the unembedding are separate parameters
-    from grokcore.train import build_model, Stack
 
-    model = build_model(cfg, Stack(cfg, [0], "cpu").first, [0])
-    assert model.W_E.data_ptr() != model.W_U.data_ptr() and model.W_E.shape[1:] == (8, 8)
+
+def test_a_stopping_member_logs_its_last_view():
+    cfg = configs.config(7, 4, 200, d_model=8, stop_at_test_acc=0.5)
+    recs = train_stack([cfg.replace(seed=s) for s in (0, 1)])
+    for r in recs:
+        h = r.history
+        assert h["fourier_step"][-1] == h["step"][-1]  # the stop's evaluation is logged
+        if h["step"][-1] < cfg.num_steps:
+            assert h["test_acc"][-1] >= 0.5
 
 
 def test_fourier_power_and_circle_of_a_pure_frequency():
@@ -107,10 +227,6 @@ def test_fourier_power_and_circle_of_a_pure_frequency():
     )
     noise = embedding_power(torch.randn(59, 64, generator=torch.Generator().manual_seed(0)))
     assert top_share(noise, 3) < 0.3  # a random embedding spreads over all 29 frequencies
-
-
-def test_chunks_split_records_in_config_order():
-    assert configs.chunks(list(range(6)), [1, 3, 2]) == [[0], [1, 2, 3], [4, 5]]
 
 
 def test_topo_grid_is_every_penalty_and_seed():

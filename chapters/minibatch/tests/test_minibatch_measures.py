@@ -10,14 +10,14 @@ from grokcore.train import summarize
 KEY = measures.GROK_KEY
 
 
-def rec(bs, step, n=2088, num_epochs=100, seed=0):
+def rec(bs, step, n=2088, num_epochs=100, seed=0, steps_per_s=261.0):
     cfg = configs.config(59, bs, num_epochs, seed=seed)
     h = {
         "step": [0, step or cfg.num_steps],
         "test_acc": [0.0, 1.0 if step else 0.5],
         "train_acc": [0.0, 1.0],
     }
-    return new_record(cfg, h, summarize(h), {})
+    return new_record(cfg, h, summarize(h), {"train_steps_per_s": steps_per_s})
 
 
 def epochs(r):
@@ -29,7 +29,8 @@ def test_epochs_per_run_budget_and_batch_size():
     assert measures.per_epoch(ok) == 2088 // 8 == 261 and epochs(ok) == 30
     assert epochs(cens) is None and measures.budget_epochs(cens) == 100
     assert measures.batch_of(rec(None, 5)) == 2088 and measures.per_epoch(rec(None, 5)) == 1
-    assert measures.cell_summary([ok, cens]) == (30.0, 0.0, 1)  # the figure's mean: grokked only
+    assert [o.value for o in measures.seconds([ok, cens])] == [30.0, 100 * 16 / 261]
+    assert [o.censored for o in measures.seconds([ok, cens])] == [False, True]
 
 
 def test_summary_table_gives_kaplan_meier_medians_and_keeps_censored_seeds_as_bounds():
@@ -38,11 +39,14 @@ def test_summary_table_gives_kaplan_meier_medians_and_keeps_censored_seeds_as_bo
     table = measures.summary_table({8: ok + cens}, 2088)
     m = median(outcomes.times(ok + cens, KEY, per=measures.per_epoch))
     assert m.estimate == 50 and m.censored == 2  # not the mean 40 of the three that grokked
-    assert table.rows[0][0] == 8 and table.rows[0][3] == "2/5" and table.rows[0][4] == "100"
-    assert table.rows[0][1].startswith("50.0 [30.0, ") and table.rows[0][2].startswith("13050.0")
+    row = table.rows[0]
+    assert row[0] == 8 and row[1].startswith("50.0 [30.0, ") and row[1].endswith("(2/5 censored)")
+    assert row[2].startswith("50.0 [30.0, ")  # the runs reach 100% at the same evaluation
+    assert row[3].startswith("13050.0") and row[4].startswith("50.0") and row[5] == "100"
     most = measures.summary_table({"wd 0": [ok[0]] + cens})
-    assert most.rows[0][1] == "≥ 30.0"  # a censored majority: only a bound (its lowest time)
+    assert most.rows[0][1] == "≥ 30.0 (2/3 censored)"  # a censored majority: only a bound
     assert "<table>" in most._repr_html_() and "epochs to 99% (median [95% CI])" in repr(most)
+    assert "epochs to 100% (median [95% CI])" in repr(most) and "seconds to 99%" in repr(most)
 
 
 def test_median_text_of_an_open_interval_and_of_no_runs():
@@ -59,6 +63,10 @@ def test_mlp_runs_count_one_step_per_epoch():
     r = new_record(cfg, h, summarize(h), {})
     assert measures.per_epoch(r) == 1 and measures.budget_epochs(r) == 300
     assert epochs(r) == outcomes.time_to(r, KEY) == 120
-    assert measures.summary_table({"plain": [r]}).rows == [
-        ["plain", "120.0 [120.0, ∞]", "120.0 [120.0, ∞]", "0/1", "300"]
-    ]
+    table = measures.summary_table({"plain": [r]}, keys=(KEY,), wall=False)
+    assert table.rows == [["plain", "120.0 [120.0, ∞] (0/1 censored)", "120.0 [120.0, ∞]", "300"]]
+
+
+def test_cells_are_keyed_by_the_batch_used():
+    cells = {0: [rec(None, 5)], 64: [rec(64, 32)], 8: [rec(8, 261)]}
+    assert list(measures.by_batch(cells)) == [8, 64, 2088]

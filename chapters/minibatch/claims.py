@@ -169,7 +169,7 @@ CLAIMS: dict[str, Claim] = {
             "no-weight-decay",
             "Hanson §3; fastgrok.py run_experiment",
             "Without weight decay the transformer still groks about as fast (LayerNorm on, no "
-            "MLP bias, batch 64: fastgrok.py's third and fourth conditions)",
+            "MLP bias, batch 64: the code's third and fourth conditions)",
             paper="you don't need L2 regularization (weight decay)",
             quantity=_speedup_qty(
                 "effective epochs", "99% test accuracy", "weight decay 0", "weight decay 0.02"
@@ -184,7 +184,7 @@ CLAIMS: dict[str, Claim] = {
             "no-layernorm",
             "Hanson §3; fastgrok.py run_experiment",
             "Without LayerNorm the transformer still groks about as fast (MLP bias on, weight "
-            "decay 0.02, batch 64: fastgrok.py's first and second conditions)",
+            "decay 0.02, batch 64: the code's first and second conditions)",
             paper="or even layer norm",
             quantity=_speedup_qty(
                 "effective epochs", "99% test accuracy", "without LayerNorm", "with LayerNorm"

@@ -313,8 +313,36 @@ def correlation(x: Sequence[float], y: Sequence[float], level: float = LEVEL) ->
     )
 
 
+def geomean(values: Sequence, level: float = LEVEL) -> Estimate:
+    """Geometric mean of positive per-seed values (factors, ratios) with Student's t interval on
+    their logs; None (a seed without a value) is missing. Censored values are refused: a factor
+    known only from one side needs its own estimator (paired_speedup for ratios of times)."""
+    method = "geometric mean, t interval on logs"
+    x, c, missing, diverged = _split(values)
+    if c.any():
+        raise ValueError("geomean takes uncensored values")
+    if (x <= 0).any():
+        raise ValueError(f"geomean takes positive values, got {x[x <= 0].tolist()}")
+    if x.size == 0:
+        return _empty(method, missing, diverged, level)
+    e = mean(np.log(x).tolist(), level)
+    lo = math.exp(e.low) if e.low > -math.inf else 0.0
+    hi = math.exp(e.high) if e.high < math.inf else math.inf
+    return Estimate(math.exp(e.estimate), lo, hi, e.n, 0, diverged, missing, method, level)
+
+
+def slope(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Least-squares slope of ys on xs (at least two distinct xs)."""
+    x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    dx = x - x.mean()
+    if x.size != y.size or not (dx**2).sum() > 0:
+        raise ValueError("slope needs as many ys as xs and at least two distinct xs")
+    return float((dx * (y - y.mean())).sum() / (dx**2).sum())
+
+
 ESTIMATORS: dict[str, Callable[..., Estimate]] = {
     "mean": mean,
+    "geomean": geomean,
     "median": median,
     "speedup": speedup,
     "paired_speedup": paired_speedup,

@@ -74,6 +74,15 @@ TABLE1 = {
 PAPER_P = 97  # the modulus of Table 1; holes k are given at this p
 
 
+CODE_SHIFT = 60  # transformer/str.py: the second operand's tokens are j + 60 at p = 97
+
+
+def scaled_shift(p: int) -> int:
+    """The STRIP code's second-operand offset d = 60 at p = 97 scaled to modulus p, so that the
+    share of first-operand tokens that never appear as a second operand is kept."""
+    return round(CODE_SHIFT * p / PAPER_P)
+
+
 def scaled_hole(k: int, p: int) -> int:
     """The paper's hole k at p = 97 scaled to modulus p so that the hole's side k + 1 keeps its
     share of p: round((k + 1) p / 97) - 1."""
@@ -137,17 +146,26 @@ def experiments(
     layers: Sequence[int],
     embed_inits: Sequence[str],
     seeds: int,
+    strip_shift: int | None = None,
+    random_fracs: Sequence[float] = (),
+    compare_weight_decays: Sequence[float] = (),
     **kw,
 ) -> dict:
     """Every run of the chapter, grouped: name -> {cell label: [configs, one per seed]}.
 
-    kw goes to `config` (d_model, lr, weight_decay, frac_train, num_steps, eval_every). Holes are
-    given at the paper's p = 97 and scaled to p (`scaled_hole`). Runs equal across groups (x+y,
-    random layout, 1 layer, normal init) share one config key, so they train once."""
+    kw goes to `config` (d_model, lr, weight_decay, frac_train, shift, num_steps, eval_every).
+    Holes are given at the paper's p = 97 and scaled to p (`scaled_hole`). "strip_vocab" repeats
+    the STRIP holes with the second operand on its own tokens j + strip_shift (the code's
+    str.py; None: `scaled_shift(p)`), "random_frac" the random layout at each training fraction of
+    `random_fracs`, "weight_decay" the random layout at weight_decay and at each of
+    `compare_weight_decays`. Runs equal across groups (x+y, random layout, 1 layer, normal init)
+    share one config key, so they train once."""
 
     def cell(**c) -> list[RunConfig]:
         return [config(p, **{**kw, **c}, seed=s) for s in range(seeds)]
 
+    vocab_shift = scaled_shift(p) if strip_shift is None else strip_shift
+    wd = kw.get("weight_decay", 1.0)
     return {
         "operations": {op: cell(operation=op) for op in operations},
         "layouts": {
@@ -155,6 +173,11 @@ def experiments(
             **{("square", k): cell(layout="square", hole=scaled_hole(k, p)) for k in square_holes},
             **{("strip", k): cell(layout="strip", hole=scaled_hole(k, p)) for k in strip_holes},
         },
+        "strip_vocab": {
+            k: cell(layout="strip", hole=scaled_hole(k, p), shift=vocab_shift) for k in strip_holes
+        },
+        "random_frac": {f: cell(frac_train=f) for f in random_fracs},
+        "weight_decay": {w: cell(weight_decay=w) for w in sorted({wd, *compare_weight_decays})},
         "d_model": {
             d: cell(d_model=d, layout=dim_layout[0], hole=scaled_hole(dim_layout[1], p))
             for d in d_models
@@ -162,6 +185,33 @@ def experiments(
         "embed_init": {e: cell(embed_init=e) for e in embed_inits},
         "layers": {n: cell(n_layers=n) for n in layers},
     }
+
+
+def plan(P: dict, v: dict) -> dict:
+    """The chapter's transformer runs (experiments' groups) from the scale's values `P`
+    (resolve_scale) and the notebook's parameters `v`: the notebook trains exactly these and
+    parameters.py builds them to check the parameters before anything runs."""
+    return experiments(
+        P["p"],
+        operations=v["operations"],
+        square_holes=P["square_holes"],
+        strip_holes=P["strip_holes"],
+        d_models=P["d_models"],
+        dim_layout=tuple(v["dim_layout"]),
+        layers=P["layers"],
+        embed_inits=v["embed_inits"],
+        seeds=P["seeds"],
+        strip_shift=v["strip_shift"],
+        random_fracs=v["random_fracs"],
+        compare_weight_decays=v["compare_weight_decays"],
+        d_model=P["d_model"],
+        lr=P["lr"],
+        weight_decay=v["weight_decay"],
+        frac_train=P["frac_train"],
+        shift=v["shift"],
+        num_steps=P["num_steps"],
+        eval_every=P["eval_every"],
+    )
 
 
 def all_configs(groups: dict) -> list[RunConfig]:

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from .coverage import coverage_bound
+from . import measures as M
 from .measures import tracking, u_acc
 from grokcore.plotting import style
 
@@ -212,4 +213,28 @@ def image_sum_figure(recs, title: str = ""):
         ax.legend(fontsize=7, loc="lower right")
         fig.tight_layout()
     plt.close(fig)
+    return fig
+
+
+def spread_figure(by_wd: dict):
+    """The spread of the consecutive embedding differences (sd over mean) over training, one line
+    per seed, one colour per weight decay (measures.spread_curves)."""
+    with style():
+        fig, ax = plt.subplots(figsize=(5.2, 2.6))
+        for j, (wd, recs) in enumerate(sorted(by_wd.items())):
+            colour = plt.get_cmap("viridis")(j / max(1, len(by_wd) - 1))
+            for i, (steps, spread) in enumerate(M.spread_curves(recs)):
+                ax.plot(
+                    steps,
+                    spread,
+                    color=colour,
+                    lw=1,
+                    label=f"weight decay {wd:g}" if i == 0 else None,
+                )
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("spread (sd / mean)")
+        ax.set_title("spacing of consecutive token embeddings", fontsize=9)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        plt.close(fig)
     return fig

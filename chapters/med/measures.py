@@ -186,6 +186,16 @@ def per_run(recs: Sequence, stat: Callable, scale: float = 1.0) -> list:
     return [Obs(math.nan, diverged=True) if diverged(r) else scale * stat(r) for r in recs]
 
 
+def per_run_capped(recs: Sequence, stat: Callable, scale: float = 1.0) -> list:
+    """per_run for a highest accuracy reached (U-Acc and its parts), which more epochs can only
+    raise: a run whose test accuracy has plateaued (plateau_window) gives its value; one still
+    rising, or that never memorized, gives it censored (at least that: a lower bound)."""
+    return [
+        v if isinstance(v, Obs) else Obs(v, censored=plateau_window(r) is None)
+        for r, v in zip(recs, per_run(recs, stat, scale))
+    ]
+
+
 def per_seed_diff(a: Sequence, b: Sequence, stat: Callable, scale: float = 1.0) -> list:
     """Per seed, (stat(a_i) - stat(b_i)) * scale; undefined where either run diverged."""
     return [
@@ -215,8 +225,9 @@ def post_event(
 
 
 def mean_sd(values: Sequence[float | None], scale: float = 1.0, digits: int = 1) -> str:
-    """'mean ± sd' of the values that are not None, times scale; '—' if none; '(k none)'."""
-    vals = [v * scale for v in values if v is not None]
+    """'mean ± sd' of the values that are not None or NaN (undefined, e.g. an accuracy over no
+    pairs), times scale; '—' if none; '(k none)'."""
+    vals = [v * scale for v in values if v is not None and not math.isnan(v)]
     miss = len(values) - len(vals)
     if not vals:
         return "—" + (f" ({miss} none)" if miss else "")
@@ -253,6 +264,55 @@ def table1(cells: dict, p: int):
             row["rest acc ours"] = mean_sd([u_acc(r, "rest_acc") for r in recs], 100)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def vocab_table(shared: dict, separate: dict, p: int):
+    """The STRIP holes with a shared vocabulary (layouts ("strip", k)) beside the same holes with
+    the second operand on its own tokens (strip_vocab k): our U-Acc, highest hole and rest
+    accuracies and U-Acc on Table 1's test set (mean ± sd), Table 1's U-Acc, and the U-Acc that
+    Table 1's test set allows when the hole is never learned (its rest share: rest accuracy 1,
+    hole accuracy 0)."""
+    import pandas as pd
+
+    rows = []
+    for k in sorted(separate):
+        n_hole, n_rest = paper_test_counts("strip", k)
+        for vocab, recs in (("shared", shared.get(("strip", k))), ("separate", separate[k])):
+            if not recs:
+                continue
+            split = all(logs_hole_split(r) for r in recs)
+            rows.append(
+                {
+                    "STRIP k (p=97)": k,
+                    f"k (p={p})": recs[0].cfg.task.hole,
+                    "vocabulary": vocab
+                    + (f" (j + {recs[0].cfg.task.shift})" if vocab == "separate" else ""),
+                    "U-Acc ours": mean_sd([u_acc(r) for r in recs], 100),
+                    "hole acc": mean_sd([u_acc(r, "hole_acc") for r in recs], 100)
+                    if split
+                    else "—",
+                    "rest acc": mean_sd([u_acc(r, "rest_acc") for r in recs], 100)
+                    if split
+                    else "—",
+                    "U-Acc on Table 1's test set": mean_sd(
+                        [u_acc_paper_test_set(r, "strip", k) for r in recs], 100
+                    )
+                    if split
+                    else "—",
+                    "U-Acc paper": TABLE1[("strip", k)][0],
+                    "paper's test set, hole unlearned": round(100 * n_rest / (n_hole + n_rest), 1),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def spread_curves(recs: Sequence) -> list[tuple[list[int], list[float]]]:
+    """Per run, (steps, spread): the sd of the consecutive embedding differences over their
+    mean (MED) at every evaluation."""
+    return [
+        (r.history["step"], [sd / m for sd, m in zip(r.history[SPREAD_KEY], r.history["med"])])
+        for r in recs
+    ]
 
 
 def _r_text(est: Estimate) -> str:

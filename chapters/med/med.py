@@ -20,6 +20,8 @@ import torch
 from grokcore.config import TransformerConfig
 from grokcore.hooks import Hook, Probe
 
+EVAL_CHUNK = 2048  # test pairs per member per forward pass of the hole/rest accuracies
+
 PUBLIC_VARIANTS = {
     "base": "transformer/base.py, MLP/*.py",
     "str": "transformer/str.py",
@@ -59,22 +61,55 @@ def med_public(E: torch.Tensor, p: int, shift: int = 0, variant: str = "base") -
 
 
 class _MEDProbe(Hook):
-    """Logs "med", the MED of the token embedding, per member at every evaluation."""
+    """Logs per member at every evaluation: "med", the MED of the token embedding; "med_sd", the
+    sd of the consecutive differences MED averages (their spread: equal spacing gives 0); and
+    for a SQUARE or STRIP layout "hole_acc" and "rest_acc", the accuracy on the held-out hole
+    and on the other test pairs (NaN where a part is empty)."""
 
-    def __init__(self, p: int, shift: int) -> None:
+    def __init__(self, task) -> None:
         super().__init__()
-        self.p, self.shift = p, shift
+        self.p, self.shift, self.task = task.p, task.shift, task
+        self.hole = None  # [M, n_test] bool: which test pairs lie in the hole (layouts only)
+
+    def setup(self, ctx) -> None:
+        if self.task.layout == "random":
+            return
+        x, y = ctx.data.first.inputs.unbind(1)  # [N] operands: the same for every member
+        k = self.task.hole
+        in_hole = (x <= k) & (y <= k) if self.task.layout == "square" else x <= k
+        self.hole = in_hole.to(ctx.data.test_idx.device)[ctx.data.test_idx]  # [M, n_test]
 
     @torch.inference_mode()
     def at_eval(self, ctx) -> dict[str, torch.Tensor]:
-        return {"med": med(ctx.model.W_E.detach().double().cpu(), self.p, self.shift)}  # [M]
+        E = ctx.model.W_E.detach().double().cpu()  # [M, V, d]
+        d = (E[:, 1 : self.p] - E[:, : self.p - 1]).norm(dim=-1)  # [M, p - 1]
+        if self.shift:
+            s, p = self.shift, self.p
+            d = torch.cat([d, (E[:, s + 1 : s + p] - E[:, s : s + p - 1]).norm(dim=-1)], dim=-1)
+        out = {"med": med(E, self.p, self.shift), "med_sd": d.std(dim=-1, unbiased=False)}
+        if self.hole is not None:
+            idx = ctx.data.test_idx
+            right = torch.cat(
+                [
+                    (ctx.model(x).argmax(-1) == y).double().cpu()  # [M, chunk]
+                    for x, y in (
+                        ctx.data.batch(idx[:, j : j + EVAL_CHUNK])
+                        for j in range(0, idx.shape[1], EVAL_CHUNK)
+                    )
+                ],
+                dim=1,
+            )  # [M, n_test]
+            hole = self.hole.cpu().double()
+            out["hole_acc"] = (right * hole).sum(1) / hole.sum(1)  # NaN: no hole pair
+            out["rest_acc"] = (right * (1 - hole)).sum(1) / (1 - hole).sum(1)
+        return out
 
 
 # RunConfig.probes entry: MED of the token embedding at every evaluation. The name is part of
 # every chapter-5 config key, so moving MED_PROBE means new keys (and reruns).
 MED_PROBE_NAME = "chapters.med.med:MED_PROBE"
 MED_PROBE = Probe(
-    lambda cfg: _MEDProbe(cfg.task.p, cfg.task.shift),
+    lambda cfg: _MEDProbe(cfg.task),
     lambda cfg: None
     if isinstance(cfg.model, TransformerConfig)
     else "() unless the model is a TransformerConfig (MED reads its token embedding)",

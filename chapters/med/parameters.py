@@ -51,6 +51,9 @@ SPECS = {
     "weight_decay": Float(0),
     "frac_train": Float(0, 1, lo_open=True, hi_open=True, none=SCALE_VALUE),
     "shift": Int(0),
+    "strip_shift": Int(0, none="the STRIP code's 60 scaled to p"),
+    "random_fracs": List(Float(0, 1, lo_open=True, hi_open=True), 0, unique=True),
+    "compare_weight_decays": List(Float(0), 0, unique=True),
     "operations": List(Str(*CHAPTER_OPERATIONS), 1, unique=True),
     "square_holes": List(HOLE, 1, none=SCALE_VALUE, unique=True),
     "strip_holes": List(HOLE, 1, none=SCALE_VALUE, unique=True),
@@ -138,24 +141,7 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
         return problems
 
     def build_transformers() -> None:
-        configs.experiments(
-            p,
-            operations=v["operations"],
-            square_holes=P["square_holes"],
-            strip_holes=P["strip_holes"],
-            d_models=P["d_models"],
-            dim_layout=tuple(v["dim_layout"]),
-            layers=P["layers"],
-            embed_inits=v["embed_inits"],
-            seeds=P["seeds"],
-            d_model=P["d_model"],
-            lr=P["lr"],
-            weight_decay=v["weight_decay"],
-            frac_train=P["frac_train"],
-            shift=v["shift"],
-            num_steps=P["num_steps"],
-            eval_every=P["eval_every"],
-        )
+        configs.plan(P, v)
 
     def build_resnets() -> None:
         for s in range(P["seeds"]):

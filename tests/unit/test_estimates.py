@@ -138,3 +138,28 @@ def test_paired_speedup_keeps_bounds_as_bounds():
     )
     with pytest.raises(ValueError):
         E.paired_speedup([1.0], [1.0, 2.0])  # unpaired lengths
+
+
+def test_geomean_covers_the_true_factor_and_counts_missing():
+    rng = np.random.default_rng(5)
+    cover = [
+        (lambda e: e.low <= 2.0 <= e.high)(E.geomean(list(2.0 * rng.lognormal(0, 0.4, 8))))
+        for _ in range(400)
+    ]
+    assert 0.92 <= np.mean(cover) <= 0.98
+    e = E.geomean([2.0, None, 8.0])
+    assert e.estimate == pytest.approx(4.0) and e.n == 2 and e.missing == 1
+    assert E.geomean([None]).estimate is None
+    with pytest.raises(ValueError):
+        E.geomean([1.0, -1.0])  # a factor is positive
+    with pytest.raises(ValueError):
+        E.geomean([1.0, Obs(3.0, censored=True)])  # a bound is not a factor
+
+
+def test_slope_is_least_squares_and_refuses_one_x():
+    assert E.slope([0, 1, 2, 3], [1, 3, 5, 7]) == pytest.approx(2.0)
+    xs = np.linspace(0, 1, 7)
+    ys = 0.5 - 1.5 * xs + np.sin(9 * xs) * 0.01
+    assert E.slope(xs, ys) == pytest.approx(np.polyfit(xs, ys, 1)[0])
+    with pytest.raises(ValueError):
+        E.slope([1, 1], [2, 3])

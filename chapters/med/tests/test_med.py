@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from chapters.med import configs, med
+from chapters.med import configs, med, measures
 from grokcore.config import ConfigError, RunConfig, TransformerConfig
 from grokcore.models import Transformer
 from grokcore.train import train_stack
@@ -80,3 +80,41 @@ def test_med_probe_needs_a_transformer_and_probe_names_must_resolve():
         )  # a chapter's probe needs its module path
     with pytest.raises(ConfigError, match="cannot be imported"):
         RunConfig(model=TransformerConfig(), probes=("chapters.med.med:NOPE",))
+
+
+@pytest.mark.parametrize("shift", [0, 5])
+def test_the_probes_spread_at_init_is_the_spacing_spread_of_the_embedding(shift):
+    cfg = configs.config(11, d_model=16, num_steps=3, eval_every=3, seed=2, shift=shift)
+    rec = train_stack([cfg])[0]
+    E = Transformer(cfg.model, 12 + shift, 3, 11, [2], torch.float32).W_E.detach().double()
+    want = measures.spacing_spread(E, 11, shift) * med.med(E, 11, shift)  # sd = spread * mean
+    assert rec.history["med_sd"][0] == pytest.approx(want.item(), rel=1e-12)
+    assert measures.end_spread(rec) == pytest.approx(
+        rec.history["med_sd"][-1] / rec.history["med"][-1]
+    )
+
+
+@pytest.mark.parametrize(
+    "layout, hole, shift", [("square", 4, 0), ("strip", 3, 0), ("strip", 5, 6)]
+)
+def test_hole_and_rest_accuracies_split_the_test_accuracy(layout, hole, shift):
+    """The probe's hole/rest accuracies, weighted by the test pairs in each part, give the
+    loop's test accuracy at every evaluation, and the hole is the layout's."""
+    cfgs = [
+        configs.config(
+            13, d_model=16, layout=layout, hole=hole, shift=shift, frac_train=0.4, num_steps=40,
+            eval_every=20, lr=3e-3, seed=s,
+        )
+        for s in range(2)
+    ]  # fmt: skip
+    for cfg, rec in zip(cfgs, train_stack(cfgs)):
+        ds = cfg.task.dataset(cfg.seed)
+        x, y = ds.inputs[ds.test_idx].unbind(1)
+        in_hole = (x <= hole) & (y <= hole) if layout == "square" else x <= hole
+        n_h, n_r = int(in_hole.sum()), int((~in_hole).sum())
+        assert n_h == (hole + 1) ** 2 if layout == "square" else n_h == (hole + 1) * 13
+        h = rec.history
+        for t, a, b in zip(h["test_acc"], h["hole_acc"], h["rest_acc"]):
+            assert t == pytest.approx((a * n_h + b * n_r) / (n_h + n_r), abs=1e-12)
+    random = train_stack([configs.config(13, d_model=16, num_steps=20, eval_every=10)])[0]
+    assert "hole_acc" not in random.history and "med_sd" in random.history

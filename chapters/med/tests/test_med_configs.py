@@ -126,6 +126,23 @@ def test_scaled_hole_keeps_the_holes_share():
     assert configs.scaled_hole(67, 47) == round(68 * 47 / 97) - 1
 
 
+def test_scaled_shift_keeps_the_codes_share_of_unseen_tokens():
+    assert configs.scaled_shift(97) == 60 and configs.scaled_shift(41) == 25
+
+
+def test_extra_groups_add_a_fraction_a_weight_decay_and_a_vocabulary():
+    kw = dict(operations=["x+y"], square_holes=[], strip_holes=[67], d_models=[], layers=[1])
+    groups = configs.experiments(
+        41, dim_layout=("square", 30), embed_inits=["normal"], seeds=2, d_model=16,
+        strip_shift=7, random_fracs=[0.3], compare_weight_decays=[0.0], **kw,
+    )  # fmt: skip
+    assert [c.task.frac_train for c in groups["random_frac"][0.3]] == [0.3, 0.3]
+    assert sorted(groups["weight_decay"]) == [0.0, 1.0]
+    assert groups["weight_decay"][0.0][1].optim.weight_decay == 0.0
+    assert groups["strip_vocab"][67][0].task.shift == 7
+    assert groups["layouts"][("strip", 67)][0].task.shift == 0  # the shared vocabulary
+
+
 def test_experiments_share_the_baseline_cell():
     groups = configs.experiments(
         11,
@@ -142,9 +159,13 @@ def test_experiments_share_the_baseline_cell():
         eval_every=5,
     )
     cfgs = configs.all_configs(groups)
-    # x+y/random/normal/1-layer is one cell in four groups; d_model 16 at the square is the
-    # square cell
-    assert len(cfgs) == 2 * (2 + 2 + 1 + 1 + 1)
+    # x+y/random/normal/1-layer is one cell in five groups (weight decay 1 too); d_model 16 at
+    # the square is the square cell; the STRIP hole once more with a separate vocabulary
+    assert len(cfgs) == 2 * (2 + 2 + 1 + 1 + 1 + 1)
+    assert groups["weight_decay"][1.0][0].key() == groups["operations"]["x+y"][0].key()
+    assert groups["random_frac"] == {}
+    own = groups["strip_vocab"][40][0].task
+    assert own.shift == configs.scaled_shift(11) == round(60 * 11 / 97) and own.layout == "strip"
     assert groups["layers"][1][0].key() == groups["operations"]["x+y"][0].key()
     assert groups["d_model"][16][0].key() == groups["layouts"][("square", 30)][0].key()
     recs = [new_record(c, {"step": [0], "test_acc": [0.0]}, {"last_step": 0}, {}) for c in cfgs]

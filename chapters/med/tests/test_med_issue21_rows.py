@@ -176,7 +176,7 @@ def test_weight_norm_control_is_the_books_and_pools_operations_that_grok():
 
 
 def layouts(extra=None):
-    acc = [0.0, 0.5, 0.8, 0.8]
+    acc = [0.0, 0.5, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]  # plateaued: the last quarter is flat
     return {
         ("random", 0): seeds(acc, extra=None),
         ("square", 30): seeds(acc, layout="square", hole=3, extra=extra),
@@ -202,11 +202,11 @@ def test_paper_test_counts_are_table1s():
 @pytest.mark.parametrize("rest, verdict", [(1.0, "reproduced"), (0.9, "contradicted")])
 def test_hole_rows_from_logged_accuracies(rest, verdict):
     hole = 0.5
-    extra = {"hole_acc": [0.0, hole, hole, hole], "rest_acc": [0.0, rest, rest, rest]}
+    extra = {"hole_acc": [0.0] + [hole] * 7, "rest_acc": [0.0] + [rest] * 7}
     L = layouts(extra)
     # STRIP k = 67 at this p leaves no rest in test: its rest accuracy is undefined
     for r in L[("strip", 67)]:
-        r.history["rest_acc"] = [math.nan] * 4
+        r.history["rest_acc"] = [math.nan] * 8
     by_id = rows({"layouts": L})
     r = by_id["u-acc-rest-full"]
     assert r.verdict == verdict and r.estimate == pytest.approx(100 * rest)
@@ -267,3 +267,70 @@ def test_the_notebooks_numbers_for_these_rows_are_the_codes():
     E = torch.randn(4, 2001, d, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     got = measures.spacing_spread(E, 2001).tolist()
     assert got == pytest.approx([1 / math.sqrt(2 * d)] * 4, rel=0.1)
+
+
+# ---- the STRIP vocabulary and the random layout at 30% ----------------------------------------
+
+
+def test_strip_rows_with_a_separate_vocabulary():
+    """U-Acc per STRIP hole run with its own tokens, and the hole accuracy at chance."""
+    hole = [0.0, 0.01, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02]
+    strip = {
+        67: seeds(
+            [0.0, 0.05, 0.07, 0.08, 0.08, 0.08, 0.08, 0.08],
+            layout="strip", hole=5, shift=4,
+            extra={"hole_acc": hole, "rest_acc": [0.0] + [1.0] * 7},
+        )
+    }  # fmt: skip
+    got = rows({"strip_vocab": strip})
+    r = got["u-acc-strip-67-separate"]
+    assert r.estimate == pytest.approx(8.0) and r.verdict == "reproduced"  # Table 1: 7.56 ± 10
+    assert "j + 4" in r.note
+    assert got["u-acc-strip-40-separate"].verdict == "not run"
+    un = got["strip-separate-hole-unlearned"]
+    assert un.estimate == pytest.approx(2.0) and un.verdict == "reproduced"
+    learned = {40: seeds(SETTLED, layout="strip", hole=3, shift=4,
+                         extra={"hole_acc": SETTLED, "rest_acc": SETTLED})}  # fmt: skip
+    assert rows({"strip_vocab": learned})["strip-separate-hole-unlearned"].verdict == "contradicted"
+    assert rows({})["strip-separate-hole-unlearned"].verdict == "not run"
+
+
+def test_the_random_layout_row_reads_the_papers_fraction_where_it_was_run():
+    at_half = seeds(SETTLED)
+    at_30 = seeds([0.0, 0.5, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9], frac_train=0.3)
+    r = rows({"layouts": {("random", 0): at_half}, "random_frac": {0.3: at_30}})
+    assert r["random-layout-full"].estimate == pytest.approx(90.0)
+    assert r["random-layout-full"].verdict == "contradicted"  # plateaued at 90%
+    assert r["random-layout-full"].note.startswith("30% of the pairs")
+    # still rising at the end: the highest accuracy so far is only a lower bound, never a refutation
+    rising = seeds([0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5], frac_train=0.3)
+    r = rows({"layouts": {("random", 0): at_half}, "random_frac": {0.3: rising}})
+    assert r["random-layout-full"].verdict == "not testable at this budget"
+    assert r["random-layout-full"].censored == 3 and r["random-layout-full"].estimate is None
+    # a lower bound already inside the band decides: 99% reached while still rising
+    r = rows({"layouts": {("random", 0): at_half}, "random_frac": {0.3: seeds(RISING)}})
+    assert r["random-layout-full"].verdict == "reproduced"
+    r = rows({"layouts": {("random", 0): at_half}})
+    assert r["random-layout-full"].estimate == pytest.approx(100.0)
+    assert r["random-layout-full"].note.startswith("50% of the pairs")
+
+
+def test_vocab_table_sets_the_two_vocabularies_beside_table1_and_its_ceiling():
+    h = {"hole_acc": [0.0, 0.02, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03], "rest_acc": [0.0] + [1.0] * 7}
+    shared = {
+        ("strip", 40): seeds(SETTLED, layout="strip", hole=3, extra=dict(h, hole_acc=SETTLED))
+    }
+    own = {40: seeds(SETTLED, layout="strip", hole=3, shift=4, extra=h)}
+    t = measures.vocab_table(shared, own, P)
+    assert list(t["vocabulary"]) == ["shared", "separate (j + 4)"]
+    assert list(t["hole acc"]) == ["100.0 ± 0.0", "3.0 ± 0.0"]
+    n_hole, n_rest = measures.paper_test_counts("strip", 40)
+    assert t["paper's test set, hole unlearned"][0] == round(100 * n_rest / (n_hole + n_rest), 1)
+    assert 39 < t["paper's test set, hole unlearned"][0] < 40  # the issue's "about 40%"
+    assert t["U-Acc paper"][0] == configs.TABLE1[("strip", 40)][0]
+
+
+def test_spread_curves_are_sd_over_mean_per_evaluation():
+    r = run(SETTLED, med=[2.0] * 8, extra={"med_sd": [0.4, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.0]})
+    ((steps, spread),) = measures.spread_curves([r])
+    assert steps == r.history["step"] and spread == pytest.approx([0.2, 0.1] + [0.05] * 5 + [0])

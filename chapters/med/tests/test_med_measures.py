@@ -104,6 +104,7 @@ def test_speedup_counts_a_censored_slow_run_at_its_budget():
 def test_mean_sd_counts_missing_values():
     assert measures.mean_sd([0.5, 0.7, None], 100) == "60.0 ± 14.1 (1 none)"
     assert measures.mean_sd([None]) == "— (1 none)" and measures.mean_sd([3], digits=0) == "3 ± 0"
+    assert measures.mean_sd([math.nan, 0.5], 100) == "50.0 ± 0.0 (1 none)"  # NaN: undefined
 
 
 # ---- the ResNet runs ---------------------------------------------------------------------------

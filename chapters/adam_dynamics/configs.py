@@ -36,12 +36,30 @@ from grokcore.train import stream_seed, train_stack
 from . import diagnostics as dynamics
 from .measures import gap
 
+# the blog's β1 sweep: "390 jobs = 13 beta1 values x 30 seeds" from 0 to 0.95 (its figure's points)
+BLOG_BETA1S = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+# Optimizer settings at which the Grokfast 2x2 is also run, besides the chapter's own AdamW (lr,
+# weight_decay): name -> (optimizer, lr factor, weight-decay factor, fixed lr, fixed weight
+# decay). A factor multiplies the chapter's value; `lamb` stands for Grokfast's 1 + λ.
+GROKFAST_SETTINGS = {
+    # lucidrains/grokfast-pytorch GrokFastAdamW (normalize_lr=True): lr / (1 + λ) undoes the
+    # filter's (1 + λ)-fold gradient; the decoupled decay per step (lr * wd) falls with it
+    "lr-scaled": ("adamw", "1/lamb", 1.0, None, None),
+    # the same smaller step with the chapter's decay per step (lr * wd unchanged)
+    "lr-scaled-same-decay": ("adamw", "1/lamb", "lamb", None, None),
+    # Grokfast's README run of EMA (main.py: torch.optim.Adam, coupled L2 0.005, lr 1e-3)
+    "grokfast-code": ("adam", 1.0, 1.0, 1e-3, 0.005),
+    # the blog says "Adam": torch.optim.Adam with the same numbers, its weight decay a coupled L2
+    "adam-l2": ("adam", 1.0, 1.0, None, None),
+}
+
 SCALES = {  # a notebook parameter left as None takes these
     "smoke": {
         "p": 23,
         "d_model": 16,
         "d_mlp": 64,
         "seeds": 2,
+        "beta1_seeds": 2,
         "num_steps": 100,
         "beta1s": [0.0, 0.9],
         "weight_decays": [0.0, 1.0],
@@ -50,28 +68,33 @@ SCALES = {  # a notebook parameter left as None takes these
         "max_stack": 16,
         "transplant_seeds": 2,
         "eval_test": 0,
+        "grokfast_settings": ["grokfast-code"],
     },
     "cpu": {
         "p": 113,
         "d_model": 64,
         "d_mlp": 256,
         "seeds": 5,
-        "num_steps": 1500,
-        "beta1s": [0.0, 0.4, 0.5, 0.9, 0.95],
+        "beta1_seeds": 10,
+        "num_steps": 3000,  # the blog's budget: rates and what comes first are read within it
+        "beta1s": BLOG_BETA1S,
         "weight_decays": [0.0, 0.25, 1.0, 2.0, 5.0],
-        "diag_seeds": 2,
+        "diag_seeds": 5,
         "hessian_every": 100,
         "max_stack": 6,
-        "transplant_seeds": 5,
+        "transplant_seeds": 10,
         "eval_test": 2000,
+        # the authors' own setting only: the other three cost about 45 CPU-minutes more
+        "grokfast_settings": ["grokfast-code"],
     },  # eval_test: held-out pairs for the test metrics (0: all)
     "paper": {
         "p": 113,
         "d_model": 64,
         "d_mlp": 256,
         "seeds": 30,
+        "beta1_seeds": 30,
         "num_steps": 3000,  # blog: 30 seeds, 3000 steps
-        "beta1s": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95],  # 13 values
+        "beta1s": BLOG_BETA1S,
         "weight_decays": [
             0.0,
             0.1,
@@ -88,6 +111,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "max_stack": None,  # None: stacked on a GPU
         "transplant_seeds": 30,
         "eval_test": 0,
+        "grokfast_settings": list(GROKFAST_SETTINGS),
     },
 }
 
@@ -190,6 +214,23 @@ def variant(
     return base.replace(optim=optim, seed=seed, method=method or base.method)
 
 
+def setting_optim(base: RunConfig, setting: str, weight_decay: float, lamb: float) -> RunConfig:
+    """`base` with the optimizer of GROKFAST_SETTINGS[setting] (β1 and seed unchanged): the
+    chapter's lr and `weight_decay` scaled by the setting's factors, or its fixed values."""
+    name, lr_f, wd_f, lr, wd = GROKFAST_SETTINGS[setting]
+
+    def factor(f):
+        return {"1/lamb": 1 / (1 + lamb), "lamb": 1 + lamb}.get(f, f)
+
+    optim = dataclasses.replace(
+        base.optim,
+        name=name,
+        lr=lr if lr is not None else base.optim.lr * factor(lr_f),
+        weight_decay=wd if wd is not None else weight_decay * factor(wd_f),
+    )
+    return base.replace(optim=optim)
+
+
 def sweep_configs(
     base: RunConfig,
     beta1s: Sequence[float],
@@ -199,16 +240,21 @@ def sweep_configs(
     grokfast: MethodConfig,
     grokfast_beta1s: Sequence[float],
     *,
+    beta1_seeds: int | None = None,
+    grokfast_settings: Sequence[str] = (),
     diag_seeds: int = 0,
     hessian_every: int = 0,
     diag_beta1s: Sequence[float] = (0.0, 0.9),
     **probe,
-) -> dict[str, list[DynamicsRun]]:
-    """The chapter's runs by part: "beta1" (β1 sweep at `weight_decay`), "wd" (weight-decay
-    sweep at β1 = 0), "grokfast" (without and with Grokfast-EMA at each of `grokfast_beta1s`;
-    a run two parts share is one config, trained once). Runs at β1 > 0 stop at 95% test accuracy
-    (only their gap is read), except those with the Hessian probes. Seeds below
-    `diag_seeds` of β1 in `diag_beta1s` at `weight_decay` also log the Hessian and rank probes."""
+) -> dict:
+    """The chapter's runs by part: "beta1" (β1 sweep at `weight_decay`, `beta1_seeds` seeds per
+    value, default `seeds`), "wd" (weight-decay sweep at β1 = 0), "grokfast" (without and with
+    Grokfast-EMA at each of `grokfast_beta1s`; a run two parts share is one config, trained
+    once) and "settings" (setting -> runs: the same 2x2 plus β1 0 without Grokfast, at each
+    optimizer setting of `grokfast_settings`, GROKFAST_SETTINGS). Runs at β1 > 0 stop at 95%
+    test accuracy (only their gap is read), except those with the Hessian probes; so do all
+    runs of "settings". Seeds below `diag_seeds` of β1 in `diag_beta1s` at `weight_decay` also
+    log the Hessian and rank probes."""
 
     def run(b1, wd, s, method=None):
         heavy = (
@@ -221,8 +267,25 @@ def sweep_configs(
             cfg = cfg.replace(stop_at_test_acc=0.95)
         return DynamicsRun(cfg, hessian_every=heavy, **probe)
 
+    def setting_runs(name: str) -> list[DynamicsRun]:
+        at = setting_optim(base, name, weight_decay, grokfast.lamb)
+        cells = [(0.0, None)] + [(b, m) for b in grokfast_beta1s for m in (None, grokfast)]
+        return [
+            DynamicsRun(
+                at.replace(
+                    optim=dataclasses.replace(at.optim, betas=(b, at.optim.betas[1])),
+                    seed=s,
+                    method=m or at.method,
+                    stop_at_test_acc=0.95,
+                ),
+                **probe,
+            )
+            for b, m in cells
+            for s in range(seeds)
+        ]
+
     return {
-        "beta1": [run(b, weight_decay, s) for b in beta1s for s in range(seeds)],
+        "beta1": [run(b, weight_decay, s) for b in beta1s for s in range(beta1_seeds or seeds)],
         "wd": [run(0.0, wd, s) for wd in weight_decays for s in range(seeds)],
         "grokfast": [
             run(b, weight_decay, s, m)
@@ -230,7 +293,63 @@ def sweep_configs(
             for b in grokfast_beta1s
             for s in range(seeds)
         ],
+        "settings": {name: setting_runs(name) for name in grokfast_settings},
     }
+
+
+def plan(P: dict, v: dict) -> tuple[dict, list[DynamicsRun], list]:
+    """Every run of the chapter from the scale's values `P` (resolve_scale) and the notebook's
+    parameters `v`: (parts as sweep_configs names them, every config once, the Fourier
+    transplant's configs). The notebook trains exactly these; parameters.py builds them to
+    check the parameters before anything runs."""
+    from . import transplant  # transplant imports this module
+
+    base = base_run(
+        P["p"],
+        P["d_model"],
+        P["d_mlp"],
+        P["num_steps"],
+        frac_train=v["frac_train"],
+        n_layers=v["n_layers"],
+        n_heads=v["n_heads"],
+        lr=v["lr"],
+        beta2=v["beta2"],
+        batch_size=v["batch_size"],
+        warmup_steps=v["warmup_steps"],
+        eval_every=v["eval_every"],
+        eval_test=P["eval_test"] or None,
+        per_token_first=v["per_token_first"],
+    )
+    grokfast = MethodConfig(name="grokfast_ema", alpha=v["grokfast_alpha"], lamb=v["grokfast_lamb"])
+    parts = sweep_configs(
+        base,
+        P["beta1s"],
+        v["weight_decay"],
+        P["weight_decays"],
+        P["seeds"],
+        grokfast,
+        v["grokfast_beta1s"],
+        beta1_seeds=P["beta1_seeds"],
+        grokfast_settings=P["grokfast_settings"],
+        diag_seeds=P["diag_seeds"],
+        hessian_every=P["hessian_every"],
+        lanczos_iters=v["lanczos_iters"],
+    )
+    every = unique(
+        [c for name, part in parts.items() if name != "settings" for c in part]
+        + [c for runs in parts["settings"].values() for c in runs]
+    )
+    moved = [
+        transplant.variant_of(
+            base,
+            s,
+            beta1=v["grokfast_beta1s"][0],
+            weight_decay=v["weight_decay"],
+            fraction=v["transplant_fraction"],
+        )
+        for s in range(P["transplant_seeds"])
+    ]
+    return parts, every, moved
 
 
 def unique(cfgs: Sequence[DynamicsRun]) -> list[DynamicsRun]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grokcore.config import MethodConfig, ModularTask
+from grokcore.config import ModularTask
 from grokcore.params import (
     at_scale,
     RECOMPUTE,
@@ -15,11 +15,12 @@ from grokcore.params import (
     Float,
     Int,
     List,
+    Str,
     check,
     config_problems,
 )
 
-from . import configs, transplant
+from . import configs
 
 BETA = Float(0, 1, hi_open=True)  # an Adam β: [0, 1)
 DIAG_BETA1S = (0.0, 0.9)  # the β1 whose diagnostic seeds log the Hessian (configs.sweep_configs)
@@ -70,11 +71,13 @@ SPECS = {
     "grokfast_beta1s": List(BETA, 2, 2, unique=True),
     "grokfast_alpha": BETA,
     "grokfast_lamb": Float(0, lo_open=True),
+    "grokfast_settings": List(Str(*configs.GROKFAST_SETTINGS), 0, none=SCALE_VALUE, unique=True),
     "transplant_fraction": Float(0, 1, lo_open=True),
     "transplant_seeds": Int(0, none=SCALE_VALUE),
     "dip_threshold": Float(0, 2, lo_open=True, hi_open=True),
     "num_steps": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
+    "beta1_seeds": Int(1, none=SCALE_VALUE),
     "diag_seeds": Int(1, none=SCALE_VALUE),
     "hessian_every": Int(1, none=SCALE_VALUE),
     "lanczos_iters": Int(1),
@@ -109,45 +112,7 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
         return problems
 
     def build() -> None:
-        base = configs.base_run(
-            P["p"],
-            P["d_model"],
-            P["d_mlp"],
-            P["num_steps"],
-            frac_train=v["frac_train"],
-            n_layers=v["n_layers"],
-            n_heads=v["n_heads"],
-            lr=v["lr"],
-            beta2=v["beta2"],
-            batch_size=v["batch_size"],
-            warmup_steps=v["warmup_steps"],
-            eval_every=v["eval_every"],
-            eval_test=P["eval_test"] or None,
-            per_token_first=v["per_token_first"],
-        )
-        grokfast = MethodConfig(
-            name="grokfast_ema", alpha=v["grokfast_alpha"], lamb=v["grokfast_lamb"]
-        )
-        configs.sweep_configs(
-            base,
-            P["beta1s"],
-            v["weight_decay"],
-            P["weight_decays"],
-            P["seeds"],
-            grokfast,
-            v["grokfast_beta1s"],
-            diag_seeds=P["diag_seeds"],
-            hessian_every=P["hessian_every"],
-            lanczos_iters=v["lanczos_iters"],
-        )
-        for s in range(P["transplant_seeds"]):
-            transplant.variant_of(
-                base,
-                s,
-                beta1=v["grokfast_beta1s"][0],
-                weight_decay=v["weight_decay"],
-                fraction=v["transplant_fraction"],
-            )
+        configs.plan(P, v)
 
     problems = config_problems(
         build,

@@ -97,7 +97,8 @@ def book(seeds=5, **over):
         return [run(b1, wd, s, g, method=method, diag=s < diag_seeds) for s, g in enumerate(groks)]
 
     zero = cell(0.0, 1.0, diag_seeds=over.get("diag", 2))
-    beta1 = zero + cell(0.4, 1.0) + cell(0.9, 1.0, diag_seeds=over.get("diag", 2))
+    flat = [r for b in (0.1, 0.2, 0.3, 0.4) for r in cell(b, 1.0)]
+    beta1 = zero + flat + cell(0.9, 1.0, diag_seeds=over.get("diag", 2))
     wd = [r for w in (0.0, 0.25, 2.0, 5.0) for r in cell(0.0, w)]
     wd = wd[:seeds] + zero + wd[seeds:]  # in order 0, 0.25, 1, 2, 5
     gf = [r for m in ("none", C.GROKFAST) for b in (0.9, 0.5) for r in cell(b, 1.0, m)]
@@ -148,8 +149,10 @@ def test_min_seeds_are_the_fewest_that_can_decide():
     assert E.paired_speedup(xs[:5], [3 * x for x in xs[:5]]).low == pytest.approx(3.0)
     assert all(
         C.CLAIMS[c].min_seeds == 5 and C.CLAIMS[c].estimator == "paired_speedup"
-        for c in ("gf-default", "b05-default", "gf-b05-worse-than-gf", "b1-flat", "b1-rise")
+        for c in ("gf-default", "b05-default", "gf-b05-worse-than-gf", "b1-rise")
     )
+    # b1-flat: per-seed trend factors (uncensored by construction): a geometric mean, 5 seeds
+    assert C.CLAIMS["b1-flat"].min_seeds == 5 and C.CLAIMS["b1-flat"].estimator == "geomean"
     # rates: 17/17 is the fewest above 0.8, but 1 of 5 already lies below it
     assert E.proportion([True] * 16).low < 0.8 <= E.proportion([True] * 17).low
     assert E.proportion([True] + [False] * 4).high < 0.8
@@ -210,11 +213,11 @@ def test_too_few_seeds_read_inconclusive_whatever_the_values():
         assert rows[cid].n == n and rows[cid].verdict == "inconclusive", cid
         assert "fewer than the 5 declared" in rows[cid].reason
     assert rows["hess-spike"].estimate == pytest.approx(20.5)  # the value would agree
-    # four pairs of gaps: fewer than the 5 declared
+    # four seeds' trends: fewer than the 5 declared
     rows4, _ = rows_of(book(seeds=4, diag=2))
     assert rows4["b1-flat"].verdict == "inconclusive" and rows4["b1-flat"].n == 4
-    # 15 grokked runs of the β1 sweep: n counts runs with a gap
-    assert rows["dips-gap"].n == 15 and rows["dips-gap"].estimator == "correlation"
+    # 30 grokked runs of the β1 sweep (6 values x 5 seeds): n counts runs with a gap
+    assert rows["dips-gap"].n == 30 and rows["dips-gap"].estimator == "correlation"
 
 
 def test_a_cell_where_no_run_grokked_is_not_testable_and_a_missing_cell_is_not_run():
@@ -546,3 +549,53 @@ def test_wd5_dead_within_a_short_budget_is_not_testable():
     row = C.CLAIMS["wd5-dead"].judge(C.CLAIMS["wd5-dead"].estimate([0.02] * 5), scale="cpu")
     assert row.verdict == "reproduced"
     assert C.budget_bound(row, "up", 1500).verdict == "not testable at this budget"
+
+
+def test_flatness_is_each_seeds_fitted_trend_across_the_range():
+    """Gaps that grow by exp(k β1) per seed fit the factor exp(0.4 k) from β1 0 to 0.4; a seed
+    with a censored gap has no trend; a gap of 0 counts as one evaluation interval."""
+    k = math.log(2) / 0.4  # a doubling over the range
+
+    def cells(first=None):
+        out = {}
+        for b in (0.0, 0.1, 0.2, 0.3, 0.4):
+            out[b] = [
+                run(b, 1.0, s, 200 + round(100 * (1 + s) * math.exp(k * b))) for s in range(5)
+            ]
+        return out
+
+    got = C.flat_factors(cells())
+    assert got == pytest.approx([2.0] * 5, rel=0.02)
+    c = cells()
+    c[0.2][1] = run(0.2, 1.0, 1, None)  # never grokked: censored gap
+    c[0.0][2] = run(0.0, 1.0, 2, 200)  # gap 0: within one evaluation (20 steps)
+    got = C.flat_factors(c)
+    assert got[1] is None and got[2] > 2.0
+    flat = {b: [run(b, 1.0, s, 500 + 10 * s) for s in range(6)] for b in (0.0, 0.1, 0.2, 0.3, 0.4)}
+    assert C.flat_factors(flat) == pytest.approx([1.0] * 6)
+
+
+def test_the_flat_row_reproduces_a_flat_sweep_and_contradicts_a_doubling_one():
+    part = book(seeds=6)
+    rows, _ = rows_of(part)
+    assert rows["b1-flat"].verdict == "reproduced" and rows["b1-flat"].estimate == pytest.approx(1)
+    double = {(b, 1.0, "none"): [200 + round(200 * 2 ** (b / 0.4)) + s for s in range(6)]
+              for b in (0.0, 0.1, 0.2, 0.3, 0.4)}  # fmt: skip
+    rows, _ = rows_of(book(seeds=6, cells=double))
+    assert rows["b1-flat"].verdict == "contradicted" and rows["b1-flat"].estimate > 1.8
+
+
+def test_the_grokfast_rows_repeat_at_each_optimizer_setting():
+    part = book(seeds=5)
+    fast = [run(b, 1.0, s, g, method=m) for b, m, g in
+            [(0.0, "none", 500), (0.9, "none", 1500), (0.9, C.GROKFAST, 500),
+             (0.5, "none", 700), (0.5, C.GROKFAST, 900)] for s in range(5)]  # fmt: skip
+    rows, out = rows_of(part, settings={"grokfast-code": fast})
+    assert [r.id for r in out] == list(C.CLAIMS)
+    gf = rows["gf-default-grokfast-code"]
+    assert gf.estimate == pytest.approx(1 / 3) and gf.verdict == "reproduced"
+    assert rows["gf-b05-worse-than-gf-grokfast-code"].verdict == "reproduced"  # 900 over 500
+    assert "Grokfast's code" in gf.statement and "Adam with coupled L2" in gf.note
+    for cid in C.GROKFAST_IDS:  # settings this build did not run
+        assert rows[f"{cid}-lr-scaled"].verdict == "not run"
+        assert "lr-scaled" in rows[f"{cid}-lr-scaled"].reason

@@ -102,3 +102,59 @@ def test_train_stack_calls_the_probe_at_every_evaluation():
 
     train_stack([BASE], hooks=[Seen()])
     assert seen == [(s, "AdamW") for s in (0, 5, 10, 15, 20)]
+
+
+def test_grokfast_settings_scale_the_chapters_optimizer_as_declared():
+    gf = MethodConfig(name="grokfast_ema", lamb=2.0)
+    parts = AD.sweep_configs(
+        BASE,
+        [0.0, 0.9],
+        1.0,
+        [1.0],
+        2,
+        gf,
+        [0.9, 0.5],
+        beta1_seeds=3,
+        grokfast_settings=list(AD.GROKFAST_SETTINGS),
+    )
+    assert len(parts["beta1"]) == 2 * 3 and len(parts["wd"]) == 2  # beta1_seeds, seeds
+    lr = BASE.optim.lr
+    want = {  # (optimizer, lr, weight decay) per setting, λ = 2
+        "lr-scaled": ("adamw", lr / 3, 1.0),
+        "lr-scaled-same-decay": ("adamw", lr / 3, 3.0),
+        "grokfast-code": ("adam", 1e-3, 0.005),  # Grokfast README: Adam, coupled L2 0.005
+        "adam-l2": ("adam", lr, 1.0),  # torch.optim.Adam: weight_decay is a coupled L2
+    }
+    for name, runs in parts["settings"].items():
+        o = runs[0].run.optim
+        assert (o.name, o.lr, o.weight_decay) == pytest.approx(want[name]), name
+        # β1 0 without Grokfast, then the 2x2, each at `seeds` seeds; every run stops at 95%
+        cells = [(c.run.optim.betas[0], c.run.method.name, c.seed) for c in runs]
+        assert cells == [
+            (b, m, s)
+            for b, m in [(0.0, "none")] + [(b, m) for b in (0.9, 0.5) for m in ("none", gf.name)]
+            for s in range(2)
+        ]
+        assert all(c.run.stop_at_test_acc == 0.95 for c in runs)
+        assert all(c.run.optim.betas[1] == BASE.optim.betas[1] for c in runs)
+    with pytest.raises(KeyError):
+        AD.setting_optim(BASE, "no-such-setting", 1.0, 2.0)
+
+
+def test_plan_builds_every_part_once_at_each_scale():
+    from grokcore.config import resolve_scale
+
+    v = dict(
+        frac_train=0.3, n_layers=2, n_heads=4, lr=3e-3, beta2=0.98, batch_size=512,
+        warmup_steps=10, eval_every=20, per_token_first=True, weight_decay=1.0,
+        grokfast_beta1s=[0.9, 0.5], grokfast_alpha=0.98, grokfast_lamb=2.0,
+        transplant_fraction=0.25, lanczos_iters=15,
+    )  # fmt: skip
+    P = resolve_scale(AD.SCALES, "cpu")
+    parts, every, moved = AD.plan(P, v)
+    assert len(parts["beta1"]) == len(AD.BLOG_BETA1S) * P["beta1_seeds"] == 130
+    assert len({c.key() for c in every}) == len(every)
+    listed = {c.key() for name, p in parts.items() if name != "settings" for c in p}
+    listed |= {c.key() for runs in parts["settings"].values() for c in runs}
+    assert listed == {c.key() for c in every}
+    assert len(moved) == P["transplant_seeds"]

@@ -23,9 +23,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import torch  # noqa: E402
 
-from chapters.neuralgrok import neuralgrok  # noqa: E402
+from grokcore import neuralgrok  # noqa: E402
 from chapters.neuralgrok import configs as ng  # noqa: E402
-from chapters.neuralgrok.amplifier import meta_loss  # noqa: E402
+from grokcore.amplifier import meta_loss  # noqa: E402
 from grokcore.train import train_stack  # noqa: E402
 
 

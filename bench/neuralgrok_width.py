@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import torch  # noqa: E402
 
 from chapters.neuralgrok import configs as ng  # noqa: E402
-from chapters.neuralgrok.neuralgrok import AmplifierConfig, train_neuralgrok  # noqa: E402
+from grokcore.neuralgrok import AmplifierConfig, train_neuralgrok  # noqa: E402
 from grokcore import outcomes  # noqa: E402
 from grokcore.records import load_record  # noqa: E402
 

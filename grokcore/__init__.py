@@ -16,12 +16,15 @@ from .config import (  # noqa: E402
 )
 from .decoder import DecoderConfig  # noqa: E402
 from .fastgrok import FastgrokConfig  # noqa: E402
+from .neuralgrok import AmplifierConfig, NeuralGrokConfig  # noqa: E402
 from .presets import PRESETS, preset  # noqa: E402
 from .records import RunRecord  # noqa: E402
 from .sweep import run_or_load  # noqa: E402
 from .train import train_stack  # noqa: E402
 
 __all__ = [
+    "AmplifierConfig",
+    "NeuralGrokConfig",
     "Claim",
     "ClaimsTable",
     "claims_table",

@@ -27,6 +27,7 @@ NOTEBOOKS = {  # notebook -> its chapter package
     "notebooks/04_adam_dynamics.ipynb": "adam_dynamics",
     "notebooks/05_med.ipynb": "med",
     "notebooks/06_minibatch.ipynb": "minibatch",
+    "notebooks/07_accelerators.ipynb": "accelerators",
     "chapters/template/chapter.ipynb": "template",
 }
 CHECK = "globals().update(check_parameters(globals()))"

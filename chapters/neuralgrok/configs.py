@@ -5,7 +5,7 @@ Setup as the NeuralGrok code (peer notes §3): tokens `a b op =` with b in 1..p-
 pairs for training, a pre-LN GELU decoder (2 layers, d_model 128, 4 heads, MLP 4x), Adam with
 coupled L2 weight decay 1e-3, lr 1e-3, betas (0.9, 0.98), 10-step warmup, batch 512. The
 baselines (standard, Grokfast-MA/EMA, gradient rescaling) are plain RunConfigs; NeuralGrok's
-runs are NeuralGrokConfigs (chapters.neuralgrok.neuralgrok).
+runs are NeuralGrokConfigs (grokcore.neuralgrok).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from grokcore.presets import preset
 from grokcore.records import RunRecord
 from grokcore.sweep import run_or_load
 
-from .neuralgrok import AmplifierConfig, NeuralGrokConfig
+from grokcore.neuralgrok import AmplifierConfig, NeuralGrokConfig
 
 SCALES = {  # a notebook parameter left as None takes these
     "smoke": {

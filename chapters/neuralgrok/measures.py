@@ -115,7 +115,7 @@ def n_tensors(run) -> int:
     from grokcore.data import make_dataset
     from grokcore.train import build_model
 
-    from .amplifier import code_tensors
+    from grokcore.amplifier import code_tensors
 
     model = build_model(run, make_dataset(run.task, 0), [0])
     return len(code_tensors([n for n, _ in model.named_parameters()]))

@@ -21,7 +21,7 @@ from grokcore.params import (
 )
 
 from . import configs
-from .neuralgrok import NeuralGrokConfig
+from grokcore.neuralgrok import NeuralGrokConfig
 
 
 def _distinct_names(values: list) -> str:

@@ -3,7 +3,7 @@
 import pytest
 
 from chapters.neuralgrok.configs import base_run, neuralgrok_run
-from chapters.neuralgrok.neuralgrok import AmplifierConfig
+from grokcore.neuralgrok import AmplifierConfig
 from grokcore.records import RunRecord, new_record
 from grokcore.train import summarize
 

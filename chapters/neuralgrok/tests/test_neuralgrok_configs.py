@@ -1,7 +1,7 @@
 import pytest
 
 from chapters.neuralgrok import configs
-from chapters.neuralgrok.neuralgrok import NeuralGrokConfig
+from grokcore.neuralgrok import NeuralGrokConfig
 from grokcore.config import ConfigError
 from grokcore.decoder import DecoderConfig
 from grokcore.presets import preset

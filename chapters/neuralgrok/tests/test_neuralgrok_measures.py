@@ -4,7 +4,7 @@ import pytest
 
 from chapters.neuralgrok import claims, configs, measures
 from chapters.neuralgrok.figures import mean_steps
-from chapters.neuralgrok.neuralgrok import AmplifierConfig, train_neuralgrok
+from grokcore.neuralgrok import AmplifierConfig, train_neuralgrok
 from grokcore import outcomes
 
 

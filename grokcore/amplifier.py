@@ -6,7 +6,7 @@ One MLP 1 -> h -> ... -> h -> 1 (ReLU) scores every gradient entry; per paramete
 
 as the authors' final code (neuralgrad branch): one amplifier shared by all tensors, softmax over
 the entries of each tensor (dim 0 of the [N, 1] view). The earlier code's softmax over the
-size-1 axis gives p = 1 and an inert amplifier; `tests/test_amplifier.py` guards against it.
+size-1 axis gives p = 1 and an inert amplifier; `tests/unit/test_amplifier.py` guards against it.
 
 Stacked like grokcore.models: every amplifier parameter has a leading member dimension M, so
 member i is amplifier i of model i, trained on model i's data only.

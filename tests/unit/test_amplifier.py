@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from chapters.neuralgrok.amplifier import (
+from grokcore.amplifier import (
     Amplifier,
     amplify,
     clip_per_member,

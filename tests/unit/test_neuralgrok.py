@@ -9,7 +9,7 @@ from grokcore.config import (
     RunConfig,
     TransformerConfig,
 )
-from chapters.neuralgrok.neuralgrok import (
+from grokcore.neuralgrok import (
     AmplifierConfig,
     NeuralGrokConfig,
     outer_split,
@@ -157,7 +157,7 @@ def test_the_hook_amplifies_the_code_decoders_tensors():
     """On the code's decoder the optimizer receives the attention in-projection with norm c as
     one tensor (the code's in_proj_weight), not c per query, key and value."""
     from chapters.neuralgrok.configs import base_run, neuralgrok_run
-    from chapters.neuralgrok.neuralgrok import NeuralGrok
+    from grokcore.neuralgrok import NeuralGrok
     from grokcore.hooks import Hook
 
     class Capture(Hook):

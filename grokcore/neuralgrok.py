@@ -1,4 +1,5 @@
-"""NeuralGrok (Zhou et al. 2025): its run config and its bilevel training step as a grokcore hook.
+"""NeuralGrok (Zhou et al. 2025): its run config and its bilevel training step as a grokcore hook
+(chapter 3 checks the paper's claims; chapter 7 sets it beside every other accelerator).
 
 The baselines (standard, Grokfast-MA/EMA, gradient rescaling) are plain RunConfigs. A
 NeuralGrokConfig is a RunConfig plus the amplifier's settings; `train_neuralgrok` trains it

@@ -1,0 +1,113 @@
+"""Chapter 7's figures, in grokcore.plotting's house style, built from run records and timings.
+
+A figure is returned closed (show it with IPython's display); an explorer view is left open for
+grokcore.explore.figure_png, which renders and closes it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+
+from grokcore import plotting
+from grokcore.records import RunRecord
+
+from . import measures
+
+COLORS = {  # one color per method label, the same in every figure and view
+    "sgd": "#1f77b4",
+    "adam": "#1f77b4",
+    "egd": "#d62728",
+    "egd_rsvd128": "#ff7f0e",
+    "egd_rsvd64": "#ff9896",
+    "egd_newton_schulz": "#e6550d",
+    "column_norm": "#8c564b",
+    "grokfast_ema": "#2ca02c",
+    "grokfast_ma": "#98df8a",
+    "sgd_b128": "#17becf",
+    "adam_b128": "#17becf",
+    "neuralgrok": "#9467bd",
+    "rescale": "#e377c2",
+    "adamw": "#7f7f7f",
+    "adam_b05": "#bcbd22",
+}
+
+
+def summary_figure(tables: dict[str, list[dict]]):
+    """One panel per task: each method's Kaplan-Meier median seconds to 95% test accuracy with
+    its 95% interval (log axis), fastest on top; a median not reached is drawn from its lower
+    bound as an arrow. `tables`: task -> measures.ranked rows."""
+    with plotting.style():
+        n = len(tables)
+        height = max(len(rows) for rows in tables.values()) * 0.3 + 1.0
+        fig, axes = plt.subplots(1, n, figsize=(4.0 * n, height), squeeze=False)
+        for ax, (task, rows) in zip(axes[0], tables.items()):
+            for i, r in enumerate(rows):
+                est, color = r["seconds"], COLORS.get(r["label"], "k")
+                y = len(rows) - 1 - i
+                if est.identified:
+                    hi = est.high if math.isfinite(est.high) else None
+                    ax.plot([est.low, hi or est.estimate * 3], [y, y], color=color, lw=2)
+                    ax.plot([est.estimate], [y], "o", color=color, ms=5)
+                    if hi is None:  # open above
+                        ax.annotate("", (est.estimate * 4, y), (est.estimate * 3, y),
+                                    arrowprops=dict(arrowstyle="->", color=color))  # fmt: skip
+                elif math.isfinite(est.low):
+                    ax.annotate("", (est.low * 4, y), (est.low, y),
+                                arrowprops=dict(arrowstyle="->", color=color, lw=2))  # fmt: skip
+                    ax.plot([est.low], [y], "|", color=color, ms=9)
+            ax.set_yticks(range(len(rows)), [r["method"] for r in reversed(rows)], fontsize=8)
+            ax.set_xscale("log")
+            ax.set_xlabel("seconds to 95% test accuracy (median, 95% interval)")
+            ax.set_title(task, fontsize=9)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def survival_figure(
+    cells: dict[str, Sequence[RunRecord]],
+    costs: dict[str, dict[str, float]],
+    names: dict[str, str],
+    tasks: Sequence[str],
+):
+    """Per task, the Kaplan-Meier curves of the fraction of seeds not yet at 95% test accuracy
+    against seconds, one per method (a tick: a censored run)."""
+    with plotting.style():
+        fig, axes = plt.subplots(1, len(tasks), figsize=(4.4 * len(tasks), 3.4), squeeze=False)
+        for ax, task in zip(axes[0], tasks):
+            groups, colors = {}, {}
+            for name, recs in cells.items():
+                t, m = name.split("/")
+                if t == task:
+                    groups[names[m]] = measures.seconds(recs, costs[task][m])
+                    colors[names[m]] = COLORS.get(m)
+            plotting.survival_panel(ax, groups, colors, xlabel="seconds (this CPU, one thread)")
+            ax.set_xscale("symlog", linthresh=1.0)
+            ax.set_title(task, fontsize=9)
+            ax.legend(fontsize=6)
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def run_view(recs: Sequence[RunRecord], step_s: float, label: str, title: str):
+    """One explorer view: each seed's test (solid) and train accuracy (dashed) against seconds
+    (steps times the method's seconds per step); left open for explore.figure_png."""
+    with plotting.style():
+        fig, ax = plt.subplots(figsize=(5.2, 3.0))
+        color = COLORS.get(label, "k")
+        for r in recs:
+            secs = [s * step_s for s in r.history["step"]]
+            ax.plot(secs, r.history["test_acc"], color=color, lw=1.0)
+            ax.plot(secs, r.history["train_acc"], color=color, lw=0.8, ls="--", alpha=0.6)
+        ax.axhline(0.95, color="0.6", lw=0.6, ls=":")
+        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("seconds (this CPU, one thread)")
+        ax.set_ylabel("accuracy")
+        ax.set_title(title, fontsize=9)
+        fig.tight_layout()
+    return fig

@@ -1,0 +1,65 @@
+"""What each parameter of notebooks/07_accelerators.ipynb may hold, checked before anything runs
+(grokcore.params)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grokcore.params import (
+    at_scale,
+    RECOMPUTE,
+    SCALE,
+    SCALE_VALUE,
+    Float,
+    Int,
+    List,
+    Str,
+    check,
+    config_problems,
+)
+
+from . import configs
+
+_LABELS = tuple(dict.fromkeys(m for fam in configs.METHODS.values() for m in fam))
+
+SPECS = {
+    "tasks": List(Str(*configs.TASKS), 1, none=SCALE_VALUE, unique=True),
+    "methods": List(Str(*_LABELS), 1, none="every method of each task's family", unique=True),
+    "p": Int(3, prime=True, none=SCALE_VALUE),
+    "seeds": Int(1, none=SCALE_VALUE),
+    "mlp_epochs": Int(1, none=SCALE_VALUE),
+    "decoder_steps": Int(1, none=SCALE_VALUE),
+    "decoder_eval_every": Int(1, none=SCALE_VALUE),
+    "d_model": Int(4, rule_text="a multiple of the decoder's 4 heads", none=SCALE_VALUE),
+    "amp_hidden": List(Int(1), 1, none=SCALE_VALUE),
+    "lr_factors": List(Float(0, lo_open=True), 1, none=SCALE_VALUE, unique=True),
+    "tune_seeds": Int(0, none=SCALE_VALUE),
+    "mlp_timing_steps": Int(1, none=SCALE_VALUE),
+    "decoder_timing_steps": Int(1, none=SCALE_VALUE),
+    "timing_rounds": Int(1, none=SCALE_VALUE),
+    "timing_offset": Int(0, none=SCALE_VALUE),
+    "scale": SCALE,
+    "recompute": RECOMPUTE,
+}
+
+
+def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
+    P = at_scale(configs.SCALES, v)
+    if v["methods"] is not None:
+        fams = {configs.family_of(t) for t in P["tasks"]}
+        ran = {m for fam in fams for m in configs.METHODS[fam]}
+        stray = [m for m in v["methods"] if m not in ran]
+        if stray:
+            return [("methods", f"{stray} belong to no family of the tasks {P['tasks']}")]
+
+    def build() -> None:
+        chosen = {name: f for name in configs.tune_plan(P, v["methods"]) for f in P["lr_factors"]}
+        cells = configs.plan(P, chosen, v["methods"])
+        configs.timings(P, cells)
+
+    return config_problems(build, {"hidden": "amp_hidden", "num_steps": "decoder_steps"})
+
+
+def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The notebook's parameters, normalized; ParameterError naming every bad one."""
+    return check(SPECS, namespace, _cross)

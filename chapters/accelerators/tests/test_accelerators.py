@@ -1,0 +1,191 @@
+"""Unit tests of chapter 7: its configs (one setup per family, the same seeds and budgets), the
+timing of a step, the measures (censoring kept, the tuning's pick, the ranking) and each claim's
+rule on records whose answer is known."""
+
+import math
+from types import SimpleNamespace
+
+import pytest
+
+from chapters.accelerators import claims, configs, measures, timing
+from grokcore.config import ConfigError, RunConfig
+from grokcore.estimates import Obs
+from grokcore.neuralgrok import NeuralGrokConfig
+from grokcore.presets import preset
+from grokcore.testing import tmp_cache  # noqa: F401  (autouse: a temporary run cache per test)
+from grokcore.train import steps_per_epoch
+
+SMOKE = configs.SCALES["smoke"]
+
+
+def rec(t95, last=100, stop=0.95, test=None, steps=None, diverged=None, budget=None):
+    """A stand-in record: the summary, history and config (budget: num_steps, default `last`)
+    the measures read."""
+    steps = steps or [0, last]
+    test = test or [0.0] * len(steps)
+    summary = {"step_to_test_acc_95": t95, "last_step": last, "diverged_at": diverged}
+    cfg = SimpleNamespace(stop_at_test_acc=stop, num_steps=budget or last)
+    history = {"step": steps, "test_acc": test, "train_acc": [1.0] * len(steps)}
+    return SimpleNamespace(summary=summary, cfg=cfg, history=history)
+
+
+def test_every_scale_has_the_same_parameters_and_every_task_family():
+    assert len({frozenset(v) for v in configs.SCALES.values()}) == 1
+    for P in configs.SCALES.values():
+        for t in P["tasks"]:
+            assert t in configs.TASKS and configs.family_of(t) in configs.METHODS
+
+
+def test_a_family_runs_one_setup_and_the_same_seeds_in_every_cell():
+    cells = configs.plan(dict(configs.SCALES["cpu"], seeds=2), {})
+    mlp = [c for n, cfgs in cells.items() if n.startswith("mlp x+y/") for c in cfgs]
+    assert {c.model for c in mlp} == {preset("egd_mlp").model}
+    assert {c.seed for c in mlp} == {0, 1} and {c.stop_at_test_acc for c in mlp} == {0.95}
+    epochs = {c.num_steps // steps_per_epoch(c) for c in mlp}
+    assert epochs == {configs.AUTHORS_EPOCHS}  # batch 128 too: the same epochs
+    dec = {n: cfgs[0] for n, cfgs in cells.items() if n.startswith("decoder")}
+    runs = {n: getattr(c, "run", c) for n, c in dec.items()}
+    assert {r.model for r in runs.values()} == {preset("neuralgrok").model}
+    assert {r.stop_at_test_acc for r in runs.values()} == {None}  # post-grok stability read
+    ep = {n: r.num_steps // steps_per_epoch(r) for n, r in runs.items()}
+    assert len(set(ep.values())) == 1, ep  # batch 128: the same epochs as batch 512
+    assert runs["decoder x+y/adam_b128"].optim.batch_size == 128
+    assert runs["decoder x+y/adamw"].optim.name == "adamw"
+    assert runs["decoder x+y/adamw"].optim.weight_decay == 1.0
+    assert runs["decoder x+y/adam_b05"].optim.betas == (0.5, 0.98)
+    ng = dec["decoder x+y/neuralgrok"]
+    assert isinstance(ng, NeuralGrokConfig)
+    assert ng.run.optim.clip_norm is None and ng.amp.clip_norm == 1.0  # the code clips there
+    assert ng.amp.hidden == (8, 8)
+    # every method differs from the plain one only where its source's setting says
+    assert (
+        runs["decoder x+y/grokfast_ma"].replace(method=runs["decoder x+y/adam"].method)
+        == (runs["decoder x+y/adam"])
+    )
+
+
+def test_methods_keep_the_plain_optimizer_and_bad_labels_name_what_is_allowed():
+    cells = configs.plan(SMOKE, {}, methods=["egd", "neuralgrok"])
+    assert sorted(cells) == ["decoder x+y/adam", "decoder x+y/neuralgrok", "mlp x+y/egd",
+                             "mlp x+y/sgd"]  # fmt: skip
+    with pytest.raises(ConfigError, match="allowed sgd, egd"):
+        configs.run_of("mlp x+y", "neuralgrok", SMOKE)
+    with pytest.raises(ConfigError, match="allowed mlp x\\+y"):
+        configs.run_of("cnn x+y", "sgd", SMOKE)
+
+
+def test_tuning_runs_other_seeds_and_the_lr_factors():
+    grid = configs.tune_plan(SMOKE, ["egd"])
+    assert set(grid) == {"mlp x+y/sgd", "mlp x+y/egd", "decoder x+y/adam"}
+    for by_f in grid.values():
+        assert set(by_f) == {1.0, 2.0}
+        assert all(c.seed >= configs.TUNE_SEED0 for cfgs in by_f.values() for c in cfgs)
+    c1, c2 = grid["mlp x+y/egd"][1.0][0], grid["mlp x+y/egd"][2.0][0]
+    assert c2.optim.lr == 2 * c1.optim.lr
+    assert configs.tune_plan(configs.SCALES["cpu"]) == {}  # one factor: nothing tuned
+    chosen = {"mlp x+y/egd": 2.0}
+    assert configs.plan(SMOKE, chosen)["mlp x+y/egd"][0].optim.lr == 2 * c1.optim.lr
+
+
+def test_seconds_keep_censoring_and_post_grok_is_read_only_past_the_event():
+    recs = [rec(50), rec(None, last=100), rec(None, last=30, diverged=30, budget=100)]
+    assert measures.seconds(recs, 0.5) == [Obs(25.0), Obs(50.0, True), Obs(50.0, True, True)]
+    on = rec(20, last=60, stop=None, steps=[0, 20, 40, 60], test=[0.0, 0.96, 0.5, 0.99])
+    assert measures.post_grok_min(on) == 0.5 and measures.stable([on]) == [False]
+    stopped = rec(20, last=20, steps=[0, 20], test=[0.0, 0.96])
+    assert measures.post_grok_min(stopped) is None  # a run that stopped at 95%: not measured
+    assert measures.stable([rec(None, stop=None)]) == [None]
+
+
+def test_pick_factor_takes_the_lowest_median_and_ties_go_to_the_source_setting():
+    fast, slow, never = [rec(10), rec(12)], [rec(40), rec(50)], [rec(None), rec(None)]
+    assert measures.pick_factor({1.0: slow, 2.0: fast, 0.5: never}) == 2.0
+    assert measures.pick_factor({0.5: fast, 1.0: list(fast), 2.0: fast}) == 1.0
+    assert measures.pick_factor({0.5: never, 1.0: never}) == 1.0
+
+
+def test_ranking_puts_medians_first_and_bounds_last():
+    cells = {
+        "mlp x+y/sgd": [rec(400), rec(500)],
+        "mlp x+y/egd": [rec(40), rec(50)],
+        "mlp x+y/column_norm": [rec(None, last=900), rec(None, last=900)],
+        "decoder x+y/adam": [rec(1)],
+    }
+    costs = {"sgd": 1.0, "egd": 3.0, "column_norm": 1.0}
+    names = {"sgd": "SGD", "egd": "EGD", "column_norm": "CN"}
+    rows = measures.ranked(cells, "mlp x+y", costs, names)
+    assert [r["label"] for r in rows] == ["egd", "sgd", "column_norm"]
+    assert rows[0]["cost"] == 3.0 and rows[0]["reached"] == "2/2"
+    assert not rows[2]["seconds"].identified and rows[2]["seconds"].low == 900
+    assert measures.runner_up(cells, "mlp x+y", "egd", None) == "sgd"
+    # a median not reached ranks after every one that was, however slow
+    assert measures.runner_up(cells, "mlp x+y", "egd", {**costs, "sgd": 100.0}) == "sgd"
+    assert measures.runner_up(cells, "mlp x+y", "sgd", costs) == "egd"
+    assert measures.interval(rows[2]["seconds"]) == "≥ 900"
+
+
+def _cells(times: dict[str, list]) -> dict:
+    return {name: [rec(t, last=10_000) for t in ts] for name, ts in times.items()}
+
+
+def test_claims_follow_known_answers_and_unplanned_tasks_are_not_run():
+    seeds = 6
+    mlp = {m: [1000 * (1 + 0.05 * s) for s in range(seeds)] for m in configs.METHODS["mlp"]}
+    mlp["egd"] = [100 * (1 + 0.06 * s) for s in range(seeds)]  # 10x ahead of SGD and the rest
+    mlp["egd_rsvd64"] = [200 * (1 + 0.05 * s) for s in range(seeds)]  # 2x exact EGD's steps
+    mlp["sgd_b128"] = [1500 * (1 + 0.04 * s) for s in range(seeds)]  # slower than batch 512
+    cells = _cells({f"mlp x+y/{m}": t for m, t in mlp.items()})
+    costs = {"mlp x+y": {m: 1e-3 for m in mlp}}
+    costs["mlp x+y"]["egd"] = 0.02  # 20x a step: slower in seconds than the runner-up
+    rows = {r.id: r for r in claims.results(cells, costs, ["mlp x+y"], p=97, scale="cpu")}
+    assert list(rows) == list(claims.CLAIMS)
+    assert rows["egd-fastest-steps-add"].verdict == "reproduced"
+    assert rows["egd-fastest-steps-add"].estimate == pytest.approx(2.0, rel=0.05)  # rSVD-64
+    assert rows["egd-fastest-seconds-add"].verdict == "contradicted"
+    assert rows["rsvd-matches-egd-add"].verdict == "contradicted"  # 2x, outside [0.8, 1.25]
+    assert rows["batch-lever-MLP-add"].verdict == "contradicted"  # about 0.7x: slower
+    assert rows["egd-fastest-steps-mul"].verdict == "not run"
+    assert rows["neuralgrok-vs-ema-add"].verdict == "not run"
+
+
+def test_decoder_stability_counts_every_method_and_only_runs_past_the_event():
+    dec = {m: [rec(50, last=100, stop=None, steps=[0, 50, 100], test=[0.0, 0.96, 0.97])] * 10
+           for m in configs.METHODS["decoder"]}  # fmt: skip
+    dec["adam"] = [rec(None, last=100, stop=None)] * 10  # never at 95%: no value
+    cells = {f"decoder x+y/{m}": r for m, r in dec.items()}
+    costs = {"decoder x+y": {m: 0.1 for m in dec}}
+    rows = {r.id: r for r in claims.results(cells, costs, ["decoder x+y"], p=97, scale="cpu")}
+    row = rows["decoder-stable-add"]
+    assert row.n == 70 and row.missing == 10 and row.estimate == 1.0
+    assert rows["accelerator-beats-adam-add"].verdict == "reproduced"  # Adam censored: a bound
+
+
+def test_timing_measures_a_positive_cost_per_step_and_keeps_rounds():
+    cfg = configs.run_of("mlp x+y", "sgd", SMOKE)
+    assert timing.at_budget(cfg, 7).num_steps == 7 and timing.at_budget(cfg, 7).spectrum_of == ()
+    ng = configs.run_of("decoder x+y", "neuralgrok", SMOKE)
+    assert (
+        timing.at_budget(ng, 5).run.num_steps == 5 and not timing.at_budget(ng, 5).run.log_entropy
+    )
+    t = timing.StepTiming(runs=(cfg, cfg.replace(optim=cfg.optim)), labels=("a", "b"), steps=3,
+                          rounds=2, offset=1)  # fmt: skip
+    [r] = type(t).train([t])
+    assert r.history["step"] == [0, 1] and len(r.history["a"]) == 2
+    assert all(v > 0 for v in timing.per_step(r).values())
+    with pytest.raises(ValueError, match="one label per run"):
+        timing.StepTiming(runs=(cfg,), labels=())
+
+
+def test_a_cost_too_small_to_resolve_falls_back_to_the_longer_run(monkeypatch):
+    times = iter([2.0, 2.5])  # the longer run first, then the shorter one, which took longer
+    monkeypatch.setattr(timing, "seconds", lambda cfg, steps: next(times))
+    assert timing.step_seconds(None, 10, 5) == pytest.approx(2.0 / 25)
+
+
+def test_timings_time_each_task_s_planned_methods():
+    P = dict(SMOKE, tasks=["mlp x+y"])
+    cells = configs.plan(P, {}, methods=["egd"])
+    [(task, t)] = configs.timings(P, cells).items()
+    assert task == "mlp x+y" and t.labels == ("sgd", "egd") and t.steps == P["mlp_timing_steps"]
+    assert all(isinstance(c, RunConfig) and c.seed == 0 for c in t.runs)
+    assert math.isfinite(t.rounds)

@@ -222,7 +222,14 @@ def results(
     costs: task -> method -> seconds per step (timing.per_step)."""
     rows: dict[str, ClaimResult] = {}
 
-    def paired(cid: str, task: str, fast: str, slow: str, in_seconds: bool, what: str) -> None:
+    def paired(
+        cid: str, task: str, fast: str | None, slow: str | None, in_seconds: bool, what: str
+    ) -> None:
+        absent = [m for m in (fast, slow) if f"{task}/{m}" not in cells]
+        if absent:  # the notebook's `methods` left it out (None: no other method ran)
+            why = f"{', '.join(map(str, absent))} not run on {task} (the notebook's methods)"
+            rows[cid] = CLAIMS[cid].not_run(why, scale=scale)
+            return
         a, b = cells[f"{task}/{fast}"], cells[f"{task}/{slow}"]
         if in_seconds:
             f, s = measures.seconds(a, costs[task][fast]), measures.seconds(b, costs[task][slow])

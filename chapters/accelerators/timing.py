@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from grokcore.config import Experiment
+from grokcore.config import Experiment, from_dict
 from grokcore.records import RunRecord, new_record
 
 
@@ -78,6 +78,10 @@ class StepTiming(Experiment):
     seed: int = 0
 
     def __post_init__(self) -> None:
+        # grokcore.config.from_dict rebuilds a config held in a field, not one inside a tuple:
+        # a record's stored runs come back as dicts, rebuilt here (the same key as trained)
+        runs = tuple(from_dict(r) if isinstance(r, dict) else r for r in self.runs)
+        object.__setattr__(self, "runs", runs)
         if len(self.runs) != len(self.labels) or not self.runs:
             raise ValueError("StepTiming needs one label per run, and at least one run")
         if self.steps < 1 or self.rounds < 1 or self.offset < 0:

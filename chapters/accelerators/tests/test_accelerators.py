@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from chapters.accelerators import claims, configs, measures, timing
-from grokcore.config import ConfigError, RunConfig
+from grokcore.config import ConfigError, RunConfig, from_dict, to_dict
 from grokcore.estimates import Obs
 from grokcore.neuralgrok import NeuralGrokConfig
 from grokcore.presets import preset
@@ -189,3 +189,20 @@ def test_timings_time_each_task_s_planned_methods():
     assert task == "mlp x+y" and t.labels == ("sgd", "egd") and t.steps == P["mlp_timing_steps"]
     assert all(isinstance(c, RunConfig) and c.seed == 0 for c in t.runs)
     assert math.isfinite(t.rounds)
+
+
+def test_a_timing_record_loads_back_under_its_own_key():
+    cfgs = configs.plan(SMOKE, {}, methods=["neuralgrok"])
+    t = configs.timings(SMOKE, cfgs)["decoder x+y"]
+    back = from_dict(to_dict(t))  # as a stored record rebuilds it
+    assert back == t and back.key() == t.key()
+    assert isinstance(back.runs[1], NeuralGrokConfig)
+
+
+def test_a_claim_whose_methods_did_not_run_says_so():
+    cells = _cells({"mlp x+y/sgd": [100, 110, 120, 130, 140], "mlp x+y/egd": [10] * 5})
+    costs = {"mlp x+y": {"sgd": 1e-3, "egd": 2e-3}}
+    rows = {r.id: r for r in claims.results(cells, costs, ["mlp x+y"], p=97, scale="cpu")}
+    assert rows["egd-fastest-steps-add"].verdict == "reproduced"  # SGD, the only other, 12x
+    assert rows["rsvd-matches-egd-add"].verdict == "not run"
+    assert "egd_rsvd64 not run" in rows["rsvd-matches-egd-add"].reason

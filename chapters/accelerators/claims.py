@@ -17,6 +17,7 @@ from grokcore.records import RunRecord
 from grokcore import outcomes
 
 from . import measures
+from .configs import EGD_FAMILY
 
 OURS = "ours: no source measures it"
 OPS = {"add": "x+y", "mul": "x*y"}
@@ -37,7 +38,8 @@ def _egd_steps(tag: str, op: str) -> Claim:
         paper="EGD 'groks considerably earlier than other methods' (EGD §5.2, against SGD, "
         "column normalization and Grokfast); the other methods here are ours",
         quantity="steps to 95% test accuracy of the runner-up (the other method with the "
-        "lowest median steps) over EGD's, seed by seed; their geometric mean",
+        "lowest median steps; EGD's cheaper routes to U Vᵀ are EGD) over EGD's, seed by seed; "
+        "their geometric mean",
         band=FASTER,
         why="'fastest' means ahead of the runner-up by more than the seeds' noise: the "
         "interval above 1",
@@ -243,9 +245,11 @@ def results(
     for tag, op in OPS.items():
         mlp, dec = f"mlp {op}", f"decoder {op}"
         if mlp in tasks:
-            up = measures.runner_up(cells, mlp, "egd", None)
+            # EGD's cheaper routes to U Vᵀ are EGD, not another method
+            others = {k: v for k, v in cells.items() if k.split("/")[1] not in EGD_FAMILY[1:]}
+            up = measures.runner_up(others, mlp, "egd", None)
             paired(f"egd-fastest-steps-{tag}", mlp, "egd", up, False, f"EGD against {up}")
-            up_s = measures.runner_up(cells, mlp, "egd", costs[mlp])
+            up_s = measures.runner_up(others, mlp, "egd", costs[mlp])
             paired(f"egd-fastest-seconds-{tag}", mlp, "egd", up_s, True, f"EGD against {up_s}")
             for v in VARIANTS:
                 cid = v(tag, op).id

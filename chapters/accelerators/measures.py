@@ -69,7 +69,18 @@ def runner_up(
 ) -> str | None:
     """On `task`, the method other than `method` with the lowest Kaplan-Meier median time to
     95% (in seconds when `costs` (label -> seconds per step) is given, else in steps); a median
-    not reached counts as its lower bound, after every identified one. None: no other method."""
+    not reached counts as its lower bound, after every identified one. In seconds, when no other
+    method's median is reached, the runner-up in steps: bounds in seconds would rank methods by
+    this machine's timing of runs that never got there. None: no other method."""
+    if costs is not None:
+        reached = [
+            m
+            for name, recs in cells.items()
+            if (m := name.split("/")[1]) != method and name.split("/")[0] == task
+            and estimates.median(steps(recs)).identified
+        ]  # fmt: skip
+        if not reached:
+            costs = None
     best = None
     for name, recs in cells.items():
         t, m = name.split("/")

@@ -1,25 +1,41 @@
-"""Steps/s of the sources' own models: grokcore's preset against a plain loop written the way
-that source's code writes it (grokcore.testing's reference modules, the code's batching,
-evaluation and optimizer), on this machine, in one run. Prints the ratio.
+"""Steps/s of every source's own model: grokcore's preset against a plain PyTorch loop written
+the way that source's code writes its loop, side by side in one run, on one thread (issue 25).
 
-    .venv/bin/python bench/presets_speed.py               # ~3 min, 1 thread
-    .venv/bin/python bench/presets_speed.py --quick       # smoke, ~30 s
-    .venv/bin/python bench/presets_speed.py --threads 2 --only grokfast
+    .venv/bin/python bench/presets_speed.py                   # ~8 min on the 2-core CPU
+    .venv/bin/python bench/presets_speed.py --quick           # smoke, ~1.5 min
+    .venv/bin/python bench/presets_speed.py --only grokfast fastgrok --rounds 5
+    .venv/bin/python bench/presets_speed.py --json bench/results/presets-speed.json
 
-- grokfast (also NeuralGrok's model): Grokfast main.py's loop: per epoch a shuffle, torch.split
-  into batches of 512 (10 steps, the last of 48), forward of the whole sequence-first Decoder,
-  CE on logits[-1], Adam + LambdaLR; then a validation pass over the other half (no grad).
-  grokcore: train_stack on preset("grokfast") evaluating every 10 steps (train and test).
-- fastgrok: fastgrok.py train_model: every step randperm(n_train)[:64], forward, CE, AdamW
-  (amsgrad); validation every 4 steps. grokcore: preset("fastgrok") without the early stop.
+For each preset three loops train the same model (same task, batch, optimizer, seed):
 
-Run it on an idle machine (see bench/README.md: a second busy process distorts both rows).
+- plain: the source's loop (grokcore.testing's reference modules or a hand-written einsum model
+  in the source's layout, the source's batching, torch.optim with its default kernels);
+- book: grokcore.train.train_stack on the preset as the book runs it;
+- shortcuts: the same preset with the options that compute the same function with fewer FLOPs
+  or kernels (other float rounding; each is a float64 test in tests/unit/test_shortcuts.py):
+  OptimConfig.fused, DecoderConfig.shortcuts, TransformerConfig.per_token_first and
+  RunConfig.eval_rows, where the preset's model has them.
+
+Training steps and evaluations are timed apart, in interleaved rounds (the median is printed):
+ms per training step, and us per evaluated example (the plain loop evaluates what its source
+evaluates: Grokfast/NeuralGrok and fastgrok the held-out set, the others train and held-out;
+grokcore evaluates train and held-out loss and accuracy everywhere). "as run" adds each
+evaluation's cost spread over the preset's eval_every steps. "GFLOP" is the model's matmul FLOPs
+per training step (torch.utils.flop_counter, forward and backward) and "peak" their rate as a
+share of a 1024^3 float32 matmul on this thread.
+
+Run it on an idle machine (bench/README.md: a second busy process distorts every row).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import dataclasses
+import datetime
+import math
 import os
+import platform
 import statistics
 import sys
 import time
@@ -28,92 +44,429 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
+from bench.throughput import write_json_atomic  # noqa: E402
+from grokcore.neuralgrok import AmplifierConfig, NeuralGrokConfig  # noqa: E402
 from grokcore.presets import preset  # noqa: E402
 from grokcore.testing import RefDecoder, RefFastgrok  # noqa: E402
-from grokcore.train import train_stack  # noqa: E402
+from grokcore.train import Stack, build_model, evaluate, member_loss, train_stack  # noqa: E402
+
+# ---- the sources' loops -------------------------------------------------------------------
 
 
-def plain_grokfast(epochs: int) -> float:
-    """Steps/s of Grokfast main.py's loop (its evaluation included, as the code runs it)."""
-    ds = preset("grokfast").task.dataset(0)
-    data = torch.cat([ds.tokens, ds.labels[:, None]], 1).T  # [5, N]: x op y = answer
+def _grokfast_filter(kind: str, model: nn.Module, state: dict) -> None:
+    """ironjr/grokfast grokfast.py's gradfilter_ema / gradfilter_ma, written as it writes them:
+    a dict of per-parameter EMAs, or a deque of the last 100 gradients summed every step."""
+    for n, p in model.named_parameters():
+        g = p.grad.data.detach()
+        if kind == "ema":  # alpha 0.98, lamb 2.0
+            state[n] = g if n not in state else state[n] * 0.98 + g * 0.02
+            p.grad.data = p.grad.data + state[n] * 2.0
+        else:  # window 100, lamb 5.0, warmup: unchanged until the window is full
+            state.setdefault(n, collections.deque(maxlen=100)).append(g)
+            if len(state[n]) == 100:
+                p.grad.data = p.grad.data + sum(state[n]) / 100 * 5.0
+
+
+def plain_decoder(run, filt: str | None = None):
+    """Grokfast main.py / NeuralGrok run.py: per epoch a shuffle and torch.split into batches of
+    512 (last kept), the sequence-first Decoder over all positions, CE on logits[-1], the code's
+    filter, clip_grad_norm_ (NeuralGrok), Adam + LambdaLR warmup; validation: the other half."""
+    ds = run.task.dataset(run.seed)
+    data = torch.cat([ds.tokens, ds.labels[:, None]], 1).T  # [T + 1, N]: x op y = answer
     train, valid = data[:, ds.train_idx], data[:, ds.test_idx]
-    model = RefDecoder(128, 2, 4, ds.n_vocab, 5)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.98), weight_decay=0)
+    torch.manual_seed(run.seed)
+    model = RefDecoder(run.model.d_model, run.model.n_layers, run.model.n_heads, ds.n_vocab, 5)
+    o = run.optim
+    opt = torch.optim.Adam(model.parameters(), lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda u: 1 if u > 10 else u / 10)
-    steps, t0 = 0, time.perf_counter()
-    for _ in range(epochs):
-        train = train[:, torch.randperm(train.shape[1])]
-        for part, is_train in ((train, True), (valid, False)):
-            for batch in torch.split(part, 512, dim=1):
-                with torch.set_grad_enabled(is_train):
-                    logits = model(batch[:-1])
-                    loss = F.cross_entropy(logits[-1], batch[-1])
-                if is_train:
-                    model.zero_grad()
-                    loss.backward()
-                    opt.step()
-                    sched.step()
-                    steps += 1
-                (logits[-1].argmax(-1) == batch[-1]).float().mean().item()
-    return steps / (time.perf_counter() - t0)
+    st: dict = {"batches": [], "filter": {}}
+
+    def step():
+        if not st["batches"]:
+            st["batches"] = list(torch.split(train[:, torch.randperm(train.shape[1])], 512, 1))
+        batch = st["batches"].pop(0)
+        logits = model(batch[:-1])
+        loss = F.cross_entropy(logits[-1], batch[-1])
+        (logits[-1].argmax(-1) == batch[-1]).float().mean().item()  # the code's train accuracy
+        model.zero_grad()
+        loss.backward()
+        if filt:
+            _grokfast_filter(filt, model, st["filter"])
+        if o.clip_norm:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), o.clip_norm)
+        opt.step()
+        sched.step()
+
+    @torch.no_grad()
+    def evaluate_():
+        for batch in torch.split(valid, 512, dim=1):
+            logits = model(batch[:-1])
+            F.cross_entropy(logits[-1], batch[-1]).item()
+            (logits[-1].argmax(-1) == batch[-1]).float().mean().item()
+
+    return step, evaluate_, valid.shape[1]
 
 
-def plain_fastgrok(n_steps: int) -> float:
-    """Steps/s of fastgrok.py's train_model at batch 64 (validation every 4 steps)."""
-    ds = preset("fastgrok").task.dataset(0)
-    x, y = ds.tokens[ds.train_idx], ds.labels[ds.train_idx]
-    vx, vy = ds.tokens[ds.test_idx], ds.labels[ds.test_idx]
-    model = RefFastgrok(59, 64, 1, norm=True, bias=False, rope=True, act="relu")
-    opt = torch.optim.AdamW(
-        model.parameters(), lr=1e-3, weight_decay=0.02, amsgrad=True, betas=(0.9, 0.995), eps=1e-5
-    )
-    t0 = time.perf_counter()
-    for step in range(n_steps):
-        opt.zero_grad()
-        idx = torch.randperm(len(x))[:64]
-        loss = F.cross_entropy(model(x[idx]), y[idx])
+class EinsumTransformer(nn.Module):
+    """Nanda et al.'s hand-written transformer (and the MED code's, n_layers 2): every position,
+    einsum attention with a -1e10 causal mask, ReLU MLP, no LayerNorm, N(0, 1/d_model) inits."""
+
+    def __init__(self, d_vocab: int, n_out: int, n_layers: int, d: int = 128, h: int = 4):
+        super().__init__()
+        s, dh, f = 1 / math.sqrt(d), d // h, 4 * d
+        self.dh = dh
+        self.W_E = nn.Parameter(torch.randn(d, d_vocab) * s)
+        self.W_pos = nn.Parameter(torch.randn(3, d) * s)
+        blocks = []
+        for _ in range(n_layers):
+            blocks.append(
+                nn.ParameterDict(
+                    {
+                        "W_Q": nn.Parameter(torch.randn(h, dh, d) * s),
+                        "W_K": nn.Parameter(torch.randn(h, dh, d) * s),
+                        "W_V": nn.Parameter(torch.randn(h, dh, d) * s),
+                        "W_O": nn.Parameter(torch.randn(d, d) * s),
+                        "W_in": nn.Parameter(torch.randn(f, d) * s),
+                        "b_in": nn.Parameter(torch.zeros(f)),
+                        "W_out": nn.Parameter(torch.randn(d, f) * s),
+                        "b_out": nn.Parameter(torch.zeros(d)),
+                    }
+                )
+            )
+        self.blocks = nn.ModuleList(blocks)
+        self.W_U = nn.Parameter(torch.randn(d, n_out) / math.sqrt(n_out))
+        self.register_buffer("mask", torch.tril(torch.ones(3, 3)))
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:  # [B, 3] -> [B, 3, n_out]
+        x = torch.einsum("dbp->bpd", self.W_E[:, tokens]) + self.W_pos
+        for b in self.blocks:
+            k = torch.einsum("ihd,bpd->biph", b["W_K"], x)
+            q = torch.einsum("ihd,bpd->biph", b["W_Q"], x)
+            v = torch.einsum("ihd,bpd->biph", b["W_V"], x)
+            scores = torch.einsum("biph,biqh->biqp", k, q)
+            masked = torch.tril(scores) - 1e10 * (1 - self.mask)
+            z = torch.einsum("biph,biqp->biqh", v, F.softmax(masked / math.sqrt(self.dh), -1))
+            x = x + torch.einsum("df,bqf->bqd", b["W_O"], z.permute(0, 2, 1, 3).flatten(2))
+            pre = torch.einsum("md,bpd->bpm", b["W_in"], x) + b["b_in"]
+            x = x + torch.einsum("dm,bpm->bpd", b["W_out"], F.relu(pre)) + b["b_out"]
+        return x @ self.W_U
+
+
+def plain_transformer(run):
+    """Nanda's / the MED code's loop: full batch, the whole model at every position, float32
+    log-softmax of the last position's logits, AdamW + LambdaLR warmup; evaluation: train and
+    test loss and accuracy (the MED code's every epoch; Nanda's test loss)."""
+    ds = run.task.dataset(run.seed)
+    x, y = ds.tokens, ds.labels
+    xt, yt, xv, yv = x[ds.train_idx], y[ds.train_idx], x[ds.test_idx], y[ds.test_idx]
+    torch.manual_seed(run.seed)
+    n_out = ds.n_vocab if run.model.readout == "vocab" else ds.n_classes
+    model = EinsumTransformer(ds.n_vocab, n_out, run.model.n_layers)
+    o = run.optim
+    opt = torch.optim.AdamW(model.parameters(), lr=o.lr, weight_decay=o.weight_decay, betas=o.betas)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(s / 10, 1))
+
+    def loss_of(xs, ys):
+        logits = model(xs)[:, -1]
+        logprobs = F.log_softmax(logits.to(torch.float32), dim=-1)
+        return -torch.gather(logprobs, index=ys[:, None], dim=-1).mean(), logits
+
+    def step():
+        loss, _ = loss_of(xt, yt)
         loss.backward()
         opt.step()
-        if step % 4 == 0:
-            with torch.no_grad():
-                out = model(vx)
-                F.cross_entropy(out, vy).item()
-                (out.argmax(1) == vy).float().mean().item()
-    return n_steps / (time.perf_counter() - t0)
+        sched.step()
+        opt.zero_grad()
+
+    @torch.no_grad()
+    def evaluate_():
+        for xs, ys in ((xt, yt), (xv, yv)):
+            loss, logits = loss_of(xs, ys)
+            loss.item(), (logits.argmax(-1) == ys).float().mean().item()
+
+    return step, evaluate_, len(x)
 
 
-def ours(name: str, n_steps: int, eval_every: int) -> float:
-    run = preset(name, num_steps=n_steps, eval_every=eval_every, stop_at_test_acc=None)
-    meta = train_stack([run])[0].meta  # steps per second after the setup (data, model)
-    return meta["steps"] / (meta["wall_s"] - meta["setup_s"])
+def plain_mlp(run):
+    """The EGD code's MLP (JAX, translated): dense concatenated one-hot inputs, ReLU(x W1 + b1) W2,
+    mean CE + 0.5 * 1e-4 * (|W1|^2 + |W2|^2), SGD, batches of 512 of a per-epoch shuffle with the
+    remainder dropped; evaluation: train and test accuracy and loss every epoch."""
+    ds = run.task.dataset(run.seed)
+    p = run.task.p
+    onehot = torch.cat([F.one_hot(ds.tokens[:, 0], p), F.one_hot(ds.tokens[:, 1], p)], 1).float()
+    xt, yt = onehot[ds.train_idx], ds.labels[ds.train_idx]
+    xv, yv = onehot[ds.test_idx], ds.labels[ds.test_idx]
+    g = torch.Generator().manual_seed(run.seed)
+    h, bs = run.model.width, run.optim.batch_size
+    W1 = nn.Parameter(torch.randn(2 * p, h, generator=g) * math.sqrt(2 / (2 * p)))
+    b1 = nn.Parameter(torch.zeros(h))
+    W2 = nn.Parameter(torch.randn(h, p, generator=g) * math.sqrt(2 / h))
+    opt = torch.optim.SGD([W1, b1, W2], lr=run.optim.lr)
+    per_epoch = len(xt) // bs
+    st = {"order": None, "j": per_epoch}
+
+    def forward(xs):
+        return F.relu(xs @ W1 + b1) @ W2
+
+    def step():
+        if st["j"] == per_epoch:
+            st["order"], st["j"] = torch.randperm(len(xt), generator=g), 0
+        idx = st["order"][st["j"] * bs : (st["j"] + 1) * bs]
+        st["j"] += 1
+        l2 = 0.5 * run.optim.loss_l2 * (W1.pow(2).sum() + W2.pow(2).sum())
+        loss = F.cross_entropy(forward(xt[idx]), yt[idx]) + l2
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    @torch.no_grad()
+    def evaluate_():
+        for xs, ys in ((xt, yt), (xv, yv)):
+            out = forward(xs)
+            F.cross_entropy(out, ys).item(), (out.argmax(1) == ys).float().mean().item()
+
+    return step, evaluate_, len(onehot)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--only", nargs="*", choices=("grokfast", "fastgrok"))
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    reps = 1 if args.quick else args.repeats
-    epochs = 2 if args.quick else 10  # Grokfast: 10 steps per epoch
-    fast_steps = 100 if args.quick else 800
-    cases = {
-        "grokfast": (lambda: plain_grokfast(epochs), lambda: ours("grokfast", 10 * epochs, 10)),
-        "fastgrok": (lambda: plain_fastgrok(fast_steps), lambda: ours("fastgrok", fast_steps, 4)),
+def plain_fastgrok(run):
+    """fastgrok.py train_model: every step randperm(n_train)[:64], forward, CE, AdamW (amsgrad);
+    validation (loss and accuracy on the held-out set) every 4 steps."""
+    ds = run.task.dataset(run.seed)
+    x, y = ds.tokens[ds.train_idx], ds.labels[ds.train_idx]
+    vx, vy = ds.tokens[ds.test_idx], ds.labels[ds.test_idx]
+    torch.manual_seed(run.seed)
+    model = RefFastgrok(run.task.p, 64, 1, norm=True, bias=False, rope=True, act="relu")
+    o = run.optim
+    opt = torch.optim.AdamW(
+        model.parameters(),
+        lr=o.lr,
+        weight_decay=o.weight_decay,
+        amsgrad=True,
+        betas=o.betas,
+        eps=o.eps,
+    )
+
+    def step():
+        opt.zero_grad()
+        idx = torch.randperm(len(x))[: o.batch_size]
+        F.cross_entropy(model(x[idx]), y[idx]).backward()
+        opt.step()
+
+    @torch.no_grad()
+    def evaluate_():
+        out = model(vx)
+        F.cross_entropy(out, vy).item(), (out.argmax(1) == vy).float().mean().item()
+
+    return step, evaluate_, len(vx)
+
+
+# ---- the cases ------------------------------------------------------------------------------
+
+
+def _shortcuts(run):
+    """The preset with every same-function option its model has."""
+    changes: dict = {"optim": dataclasses.replace(run.optim, fused=True)}
+    if hasattr(run.model, "shortcuts"):
+        changes["model"] = dataclasses.replace(run.model, shortcuts=True)
+        changes["eval_rows"] = 1024
+    elif hasattr(run.model, "per_token_first"):
+        changes["model"] = dataclasses.replace(run.model, per_token_first=True)
+    return dataclasses.replace(run, **changes)
+
+
+def _with_method(run, name: str):
+    return dataclasses.replace(run, method=dataclasses.replace(run.method, name=name))
+
+
+def cases() -> dict[str, tuple]:
+    """name -> (the preset's RunConfig, plain loop factory or None, what the plain loop is)."""
+    gf, ng = preset("grokfast"), preset("neuralgrok")
+    return {
+        "grokfast": (gf, lambda r: plain_decoder(r), "Grokfast main.py"),
+        "grokfast+ema": (
+            _with_method(gf, "grokfast_ema"),
+            lambda r: plain_decoder(r, "ema"),
+            "main.py --filter ema",
+        ),
+        "grokfast+ma": (
+            _with_method(gf, "grokfast_ma"),
+            lambda r: plain_decoder(r, "ma"),
+            "main.py --filter ma",
+        ),
+        "neuralgrok": (ng, lambda r: plain_decoder(r), "NeuralGrok run.py, standard"),
+        "neuralgrok+amp": (ng, None, "(no plain loop: ratio to the standard one)"),
+        "nanda": (preset("nanda"), plain_transformer, "Nanda transformers.py"),
+        "med": (preset("med"), plain_transformer, "MED transformer/base.py"),
+        "fastgrok": (
+            preset("fastgrok", stop_at_test_acc=None),
+            plain_fastgrok,
+            "fastgrok.py train_model",
+        ),
+        "egd_mlp": (preset("egd_mlp"), plain_mlp, "EGD mod_add.py (JAX, as PyTorch)"),
     }
-    print(f"threads {args.threads}, {reps} repeats (median steps/s, evaluation included)")
-    print(f"{'model':10s} {'plain loop':>11s} {'grokcore':>9s} {'ratio':>6s}")
-    for name in args.only or list(cases):
-        plain_fn, ours_fn = cases[name]
-        plain_fn(), ours_fn()  # warm-up: allocator, first-call costs
-        p = statistics.median(plain_fn() for _ in range(reps))
-        o = statistics.median(ours_fn() for _ in range(reps))
-        print(f"{name:10s} {p:11.1f} {o:9.1f} {o / p:5.2f}x")
+
+
+def _amp_config(run):
+    """NeuralGrok with chapter 3's cpu amplifier (8, 8); the clip moves to the amplifier."""
+    clip = run.optim.clip_norm
+    run = dataclasses.replace(run, optim=dataclasses.replace(run.optim, clip_norm=None))
+    return NeuralGrokConfig(run=run, amp=AmplifierConfig(hidden=(8, 8), clip_norm=clip))
+
+
+# ---- timing --------------------------------------------------------------------------------
+
+
+def time_plain(step, n: int) -> float:
+    t = time.perf_counter()
+    for _ in range(n):
+        step()
+    return (time.perf_counter() - t) / n
+
+
+def time_ours(cfg, n: int) -> float:
+    """ms per training step of train_stack itself (setup and evaluations left out)."""
+    if isinstance(cfg, NeuralGrokConfig):
+        cfg = dataclasses.replace(cfg, run=dataclasses.replace(cfg.run, num_steps=n, eval_every=n))
+        meta = NeuralGrokConfig.train([cfg])[0].meta
+    else:
+        meta = train_stack([dataclasses.replace(cfg, num_steps=n, eval_every=n)])[0].meta
+    return 1 / meta["train_steps_per_s"]
+
+
+def eval_ours(cfg, reps: int) -> tuple[float, int]:
+    """Seconds per grokcore.train.evaluate call (the one train_stack makes) and its rows."""
+    data = Stack(cfg, [cfg.seed], "cpu")
+    model = build_model(cfg, data.first, [cfg.seed])
+    evaluate(cfg, model, data)
+    t = time.perf_counter()
+    for _ in range(reps):
+        evaluate(cfg, model, data)
+    return (time.perf_counter() - t) / reps, data.train_idx.shape[1] + data.eval_test_idx.shape[1]
+
+
+def gflop_per_step(cfg) -> float:
+    data = Stack(cfg, [cfg.seed], "cpu")
+    model = build_model(cfg, data.first, [cfg.seed])
+    bs = cfg.optim.batch_size or data.train_idx.shape[1]
+    x, y = data.batch(data.train_idx[:, :bs])
+    with FlopCounterMode(display=False) as fc:
+        member_loss(cfg, model(x), y).sum().backward()
+    return fc.get_total_flops() / 1e9
+
+
+def matmul_peak() -> float:
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    a @ b
+    t = time.perf_counter()
+    for _ in range(10):
+        a @ b
+    return 2 * 1024**3 * 10 / (time.perf_counter() - t) / 1e9
+
+
+def measure(name: str, run, plain_factory, rounds: int, budget_s: float) -> dict:
+    variants = {"book": run, "shortcuts": _shortcuts(run)}
+    if name == "neuralgrok+amp":
+        variants = {k: _amp_config(v) for k, v in variants.items()}
+    plain = plain_factory(run) if plain_factory else None
+    # steps per measurement: about budget_s seconds of the book's loop
+    probe = time_ours(variants["book"], 3)
+    n = max(3, min(400, int(budget_s / probe)))
+    times: dict[str, list] = {k: [] for k in ("plain", *variants)}
+    if plain:
+        plain[0]()
+    for _ in range(rounds):  # interleaved: a slow spell of the machine hits every loop alike
+        if plain:
+            times["plain"].append(time_plain(plain[0], n))
+        for k, cfg in variants.items():
+            times[k].append(time_ours(cfg, n))
+    row = {"case": name, "steps_per_round": n, "eval_every": run.eval_every}
+    for k, ts in times.items():
+        if ts:
+            row[f"{k}_ms"] = 1000 * statistics.median(ts)
+            row[f"{k}_ms_all"] = [1000 * t for t in ts]
+    base = run if name != "neuralgrok+amp" else None
+    if base is not None:
+        reps = max(1, rounds)
+        if plain:
+            plain[1]()
+            t = time.perf_counter()
+            for _ in range(reps):
+                plain[1]()
+            row["plain_eval_ms"], row["plain_eval_rows"] = (
+                1000 * (time.perf_counter() - t) / reps,
+                plain[2],
+            )
+        for k, cfg in variants.items():
+            s, rows = eval_ours(cfg, reps)
+            row[f"{k}_eval_ms"], row[f"{k}_eval_rows"] = 1000 * s, rows
+        row["gflop_per_step"] = gflop_per_step(run)
+    return row
+
+
+def _fmt(rows: list[dict], peak: float) -> str:
+    head = (
+        f"{'preset':15s} {'plain':>7s} {'book':>7s} {'x':>5s} {'short':>7s} {'x':>5s} "
+        f"{'GFLOP':>6s} {'peak':>5s} {'us/ex plain':>11s} {'book':>5s} {'short':>5s} "
+        f"{'as run x book':>13s} {'short':>6s}"
+    )
+    out = [head, "-" * len(head)]
+    ref = {r["case"]: r for r in rows}
+    for r in rows:
+        p = r.get("plain_ms") or ref.get("neuralgrok", {}).get("plain_ms")
+        b, s = r["book_ms"], r["shortcuts_ms"]
+        line = f"{r['case']:15s} {p or float('nan'):7.1f} {b:7.1f} {p / b if p else 0:5.2f} "
+        line += f"{s:7.1f} {p / s if p else 0:5.2f} "
+        if "gflop_per_step" in r:
+            g = r["gflop_per_step"]
+            pk = g / (s / 1000) / peak
+            e = {k: r[f"{k}_eval_ms"] / r[f"{k}_eval_rows"] * 1000 for k in ("book", "shortcuts")}
+            pe = r["plain_eval_ms"] / r["plain_eval_rows"] * 1000 if "plain_eval_ms" in r else None
+            k = r["eval_every"]
+            as_run = {v: r[f"{v}_ms"] + r[f"{v}_eval_ms"] / k for v in ("book", "shortcuts")}
+            pa = r["plain_ms"] + r["plain_eval_ms"] / k
+            line += f"{g:6.2f} {pk:5.0%} {pe:11.1f} {e['book']:5.1f} {e['shortcuts']:5.1f} "
+            line += f"{pa / as_run['book']:13.2f} {pa / as_run['shortcuts']:6.2f}"
+        out.append(line)
+    return "\n".join(out)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="1 round of ~0.5 s per loop")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    ap.add_argument("--seconds", type=float, default=2.0, help="per measurement (default 2)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--only", nargs="*", choices=tuple(cases()))
+    ap.add_argument("--json", help="also write the rows here (atomically)")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    rounds, secs = (1, 0.5) if args.quick else (args.rounds, args.seconds)
+    peak = matmul_peak()
+    print(f"threads {args.threads}, {rounds} rounds, matmul peak {peak:.1f} GFLOP/s", flush=True)
+    rows = []
+    for name, (run, plain, _) in cases().items():
+        if args.only and name not in args.only:
+            continue
+        rows.append(measure(name, run, plain, rounds, secs))
+        print(f"  {name} done", file=sys.stderr, flush=True)
+    print(_fmt(rows, peak))
+    if args.json:
+        write_json_atomic(
+            args.json,
+            {
+                "date": datetime.date.today().isoformat(),
+                "threads": args.threads,
+                "rounds": rounds,
+                "matmul_peak_gflops": peak,
+                "torch": torch.__version__,
+                "python": platform.python_version(),
+                "plain_loops": {k: v[2] for k, v in cases().items()},
+                "rows": rows,
+            },
+        )
 
 
 if __name__ == "__main__":

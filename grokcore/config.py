@@ -343,10 +343,20 @@ class OptimConfig:
     # clip each member's gradient to this global L2 norm after the method's transform, as
     # torch.nn.utils.clip_grad_norm_ (the NeuralGrok code: 1.0, baseline too); None = off
     clip_norm: float | None = field(default=None, metadata=KEY_OMITS_DEFAULT)
+    # torch.optim's `fused=True`: one kernel for every parameter's update (the same update, other
+    # float rounding; ~5x cheaper on CPU, bench/presets_speed.py). False: the sources' default
+    fused: bool = field(default=False, metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "OptimConfig"
         _check(self.eps > 0, w, "eps", self.eps, "a positive number")
+        _check(
+            self.fused is False or (self.fused is True and self.name in ("sgd", "adam", "adamw")),
+            w,
+            "fused",
+            self.fused,
+            "False, or True with name 'sgd', 'adam' or 'adamw' (torch.optim's fused kernels)",
+        )
         _check(
             not self.amsgrad or self.name in ("adam", "adamw"),
             w,
@@ -503,9 +513,26 @@ class RunConfig(Experiment):
     # test metrics on this many held-out examples drawn at random (per seed, fixed over training);
     # None = all of them. A cpu-budget device: evaluation is a large share of a small model's step
     eval_test: int | None = field(default=None, metadata=KEY_OMITS_DEFAULT)
+    # examples per evaluation forward pass, summed over the stack's members; None =
+    # grokcore.train.EVAL_ROWS. The same metrics (other float rounding of the losses): a wide
+    # model's activations fit the cache in smaller chunks (the decoder: 1024 rows ran 1.6x faster
+    # than 4096, bench/presets_speed.py)
+    eval_rows: int | None = field(default=None, metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "RunConfig"
+        _check(
+            self.eval_rows is None
+            or (
+                isinstance(self.eval_rows, int)
+                and not isinstance(self.eval_rows, bool)
+                and self.eval_rows > 0
+            ),
+            w,
+            "eval_rows",
+            self.eval_rows,
+            "None or a positive integer",
+        )
         _choice(w, "loss", self.loss, LOSSES)
         _choice(w, "dtype", self.dtype, DTYPES)
         _positive_int(w, num_steps=self.num_steps, eval_every=self.eval_every)

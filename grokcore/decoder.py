@@ -23,13 +23,13 @@ head at the read-out position only (the loss reads nothing else).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import torch
 import torch.nn.functional as F
 
-from .config import ModelConfig, _check, _positive_int
+from .config import KEY_OMITS_DEFAULT, ModelConfig, _check, _positive_int
 from .models import StackedModule, _mm, _stack_init
 
 
@@ -42,6 +42,12 @@ class DecoderConfig(ModelConfig):
     d_model: int = 128  # Grokfast main.py `dim`
     n_heads: int = 4  # Grokfast main.py
     d_mlp: int = 512  # Grokfast main.py: dim * 4
+    # the same function with fewer FLOPs and kernels, other float rounding (ours; off in the
+    # sources' presets): the leading positions whose causal prefix holds one varying token (the
+    # first operand, and the operator after it in the Grokfast format [x, op, y, =]) computed once
+    # per vocabulary token through every layer, not once per example; attention over the few
+    # positions as elementwise products, not B x n_heads tiny matmuls (GrokfastDecoder.forward)
+    shortcuts: bool = field(default=False, metadata=KEY_OMITS_DEFAULT)
 
     reads = "tokens"
 
@@ -49,6 +55,13 @@ class DecoderConfig(ModelConfig):
         w = "DecoderConfig"
         _positive_int(
             w, n_layers=self.n_layers, d_model=self.d_model, n_heads=self.n_heads, d_mlp=self.d_mlp
+        )
+        _check(
+            isinstance(self.shortcuts, bool),
+            w,
+            "shortcuts",
+            self.shortcuts,
+            "True or False",
         )
         _check(
             self.d_model % self.n_heads == 0,
@@ -150,6 +163,15 @@ class GrokfastDecoder(StackedModule):
         of the T positions of k and v [M,B,T,d] -> [M,B,Tq,d]."""
         m, b, t, d = k.shape
         tq, nh, dh = q.shape[2], self.cfg.n_heads, self.cfg.d_head
+        if self.cfg.shortcuts:  # T is a handful: products and sums, no per-(example, head) bmm
+            q = q.reshape(m, b, tq, 1, nh, dh)
+            scores = (q * k.reshape(m, b, 1, t, nh, dh)).sum(-1) / math.sqrt(dh)  # [M,B,Tq,T,H]
+            if tq > 1:
+                mask = torch.ones(tq, t, dtype=torch.bool, device=q.device).tril(t - tq)
+                scores = scores.masked_fill(~mask[:, :, None], float("-inf"))
+            a = scores.softmax(3)[..., None]  # [M,B,Tq,T,H,1]
+            z = (a * v.reshape(m, b, 1, t, nh, dh)).sum(3).reshape(m, b, tq, d)  # [M,B,Tq,d]
+            return self._lin(i, z, "W_O", "b_O")
         q = q.reshape(m, b, tq, nh, dh).transpose(2, 3)  # [M,B,H,Tq,dh]
         k = k.reshape(m, b, t, nh, dh).transpose(2, 3)  # [M,B,H,T,dh]
         v = v.reshape(m, b, t, nh, dh).transpose(2, 3)
@@ -175,18 +197,51 @@ class GrokfastDecoder(StackedModule):
         table = self._ln(self.W_E[:, :, None] + self.W_pos[:, None, :t], "0_ln1")
         q_tab, k_tab, v_tab = self._qkv(0, table, last_only=False)
         member = torch.arange(m, device=tokens.device).view(m, 1, 1)
-        pair = (member * vocab + tokens) * t + torch.arange(t, device=tokens.device)  # [M,B,T]
 
-        def look(tab: torch.Tensor) -> torch.Tensor:  # [M, V, T, d] -> [M, B, T, d]
-            return F.embedding(pair, tab.reshape(-1, tab.shape[-1]))
+        def look(tok: torch.Tensor, at: int = 0) -> tuple[torch.Tensor, ...]:
+            """Layer 0's x = ln_1(embeddings), q, k, v of tokens [M, R, S] at positions at.. ."""
+            pos = torch.arange(at, at + tok.shape[-1], device=tok.device)
+            pair = (member * vocab + tok) * t + pos  # [M, R, S]
+            return tuple(
+                F.embedding(pair, tab.reshape(-1, tab.shape[-1]))  # [M, R, S, d]
+                for tab in (table, q_tab, k_tab, v_tab)
+            )
 
-        x, q, k, v = look(table), look(q_tab), look(k_tab), look(v_tab)  # x = ln_1(embeddings)
+        n_pre = self._prefix_len(tokens) if keep is None and vocab < b else 0
+        if n_pre:  # the prefix rows: every token at position 0, then the constant tokens
+            first = torch.arange(vocab, device=tokens.device)[:, None]  # [V, 1]
+            rows = torch.cat([first, tokens[0, 0, 1:n_pre].expand(vocab, -1)], 1)
+            xp, qp, kp, vp = look(rows.expand(m, vocab, n_pre))  # [M, V, P, d]
+            which = member[:, :, 0] * vocab + tokens[:, :, 0]  # [M, B]: each example's prefix row
+
+            def per_example(tab: torch.Tensor) -> torch.Tensor:  # [M, V, P, d] -> [M, B, P, d]
+                return F.embedding(which, tab.reshape(m * vocab, -1)).view(m, b, n_pre, -1)
+
+        x, q, k, v = look(tokens[:, :, n_pre:], n_pre)  # the per-example positions [M, B, S, d]
         for i in range(self.cfg.n_layers):
             if i > 0:
                 x = self._ln(x, f"{i}_ln1")  # the block overwrites its residual stream
                 q, k, v = self._qkv(i, x, last_only=i == last)
+                if n_pre:
+                    xp = self._ln(xp, f"{i}_ln1")
+                    qp, kp, vp = self._qkv(i, xp, last_only=False)
+            if n_pre:  # keys and values of all T positions: the prefix's gathered per example
+                k, v = torch.cat([per_example(kp), k], 2), torch.cat([per_example(vp), v], 2)
+                if i < last:  # the last layer reads the prefix's keys and values only
+                    xp = xp + self._attend(i, qp, kp, vp)
+                    xp = xp + self._mlp(i, self._ln(xp, f"{i}_ln2"), None)
             if i == last:  # only the read-out position from here on: [M, B, 1, d]
                 x, q = x[:, :, -1:], q[:, :, -1:]
             x = x + self._attend(i, q, k, v)
             x = x + self._mlp(i, self._ln(x, f"{i}_ln2"), keep)
         return _mm(self._ln(x[:, :, -1], "ln_f"), self.W_U)  # [M, B, V]
+
+    def _prefix_len(self, tokens: torch.Tensor) -> int:
+        """DecoderConfig.shortcuts: how many leading positions depend on the first token
+        alone (1 + the constant columns after it, never the read-out position); 0 when off."""
+        if not self.cfg.shortcuts:
+            return 0
+        n = 1
+        while n < tokens.shape[2] - 1 and bool((tokens[..., n] == tokens[0, 0, n]).all()):
+            n += 1
+        return n

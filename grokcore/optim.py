@@ -25,10 +25,11 @@ def register_optimizer(name: str, build: Callable) -> None:
 
 def _adamw(o, params, members):
     if len({(m.betas, m.weight_decay) for m in members}) > 1:  # per-member β and decay
-        if o.amsgrad:
-            raise ValueError(
-                "OptimConfig.amsgrad=True needs one betas and weight_decay for the whole stack"
-            )
+        for flag in ("amsgrad", "fused"):
+            if getattr(o, flag):
+                raise ValueError(
+                    f"OptimConfig.{flag}=True needs one betas and weight_decay for the whole stack"
+                )
         return StackedAdamW(
             params,
             lr=o.lr,
@@ -37,20 +38,32 @@ def _adamw(o, params, members):
             eps=o.eps,
         )
     return torch.optim.AdamW(
-        params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay, eps=o.eps, amsgrad=o.amsgrad
+        params,
+        lr=o.lr,
+        betas=o.betas,
+        weight_decay=o.weight_decay,
+        eps=o.eps,
+        amsgrad=o.amsgrad,
+        fused=o.fused or None,
     )
 
 
 register_optimizer(
     "sgd",
     lambda o, params, members: torch.optim.SGD(
-        params, lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay
+        params, lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay, fused=o.fused or None
     ),
 )
 register_optimizer(
     "adam",
     lambda o, params, members: torch.optim.Adam(
-        params, lr=o.lr, betas=o.betas, weight_decay=o.weight_decay, eps=o.eps, amsgrad=o.amsgrad
+        params,
+        lr=o.lr,
+        betas=o.betas,
+        weight_decay=o.weight_decay,
+        eps=o.eps,
+        amsgrad=o.amsgrad,
+        fused=o.fused or None,
     ),
 )
 register_optimizer("adamw", _adamw)

@@ -150,7 +150,7 @@ def evaluate(
     `chunk` examples per member per forward pass; by default about EVAL_ROWS over the whole stack,
     so the activations stay small enough for the cache (the forward pass is memory-bound: 8192
     rows per member in a stack of 6 ran 1.9x slower than 4096 in all on a 2-core CPU)."""
-    chunk = chunk or max(256, EVAL_ROWS // data.train_idx.shape[0])
+    chunk = chunk or max(256, (cfg.eval_rows or EVAL_ROWS) // data.train_idx.shape[0])
     out = {}
     for split, idx in (("train", data.train_idx), ("test", data.eval_test_idx)):
         losses, accs = [], []

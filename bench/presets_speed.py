@@ -6,15 +6,17 @@ the way that source's code writes its loop, side by side in one run, on one thre
     .venv/bin/python bench/presets_speed.py --only grokfast fastgrok --rounds 5
     .venv/bin/python bench/presets_speed.py --json bench/results/presets-speed.json
 
-For each preset three loops train the same model (same task, batch, optimizer, seed):
+For each preset these loops train the same model (same task, batch, optimizer, seed):
 
 - plain: the source's loop (grokcore.testing's reference modules or a hand-written einsum model
   in the source's layout, the source's batching, torch.optim with its default kernels);
 - book: grokcore.train.train_stack on the preset as the book runs it;
-- shortcuts: the same preset with the options that compute the same function with fewer FLOPs
-  or kernels (other float rounding; each is a float64 test in tests/unit/test_shortcuts.py):
-  OptimConfig.fused, DecoderConfig.shortcuts, TransformerConfig.per_token_first and
-  RunConfig.eval_rows, where the preset's model has them.
+- then the options that compute the same function with fewer FLOPs or kernels (other float
+  rounding; each is a float64 test in tests/unit/test_shortcuts.py), each added to the one
+  before: fused (OptimConfig.fused), shortcuts (DecoderConfig.shortcuts with RunConfig.eval_rows
+  1024, or the 2-layer transformer's TransformerConfig.per_token_first), compiled
+  (RunConfig.compile). "compile s" is its extra warm-up: the compilation, minutes cold, seconds
+  once inductor's on-disk cache holds the graphs.
 
 Training steps and evaluations are timed apart, in interleaved rounds (the median is printed):
 ms per training step, and us per evaluated example (the plain loop evaluates what its source
@@ -22,7 +24,8 @@ evaluates: Grokfast/NeuralGrok and fastgrok the held-out set, the others train a
 grokcore evaluates train and held-out loss and accuracy everywhere). "as run" adds each
 evaluation's cost spread over the preset's eval_every steps. "GFLOP" is the model's matmul FLOPs
 per training step (torch.utils.flop_counter, forward and backward) and "peak" their rate as a
-share of a 1024^3 float32 matmul on this thread.
+share of a 1024^3 float32 matmul on this thread; the GFLOP ratio, plain over shortcuts, bounds
+the speed-up a loop reaches at the plain loop's matmul rate.
 
 Run it on an idle machine (bench/README.md: a second busy process distorts every row).
 """
@@ -266,15 +269,24 @@ def plain_fastgrok(run):
 # ---- the cases ------------------------------------------------------------------------------
 
 
-def _shortcuts(run):
-    """The preset with every same-function option its model has."""
-    changes: dict = {"optim": dataclasses.replace(run.optim, fused=True)}
+def variants(run) -> dict:
+    """The preset as the book runs it, then each same-function option added to the one before:
+    torch.optim's fused kernel; the model's own shortcuts (DecoderConfig.shortcuts, the 2-layer
+    transformer's per_token_first) and the decoder's smaller evaluation chunks; torch.compile."""
+    fused = dataclasses.replace(run, optim=dataclasses.replace(run.optim, fused=True))
+    model: dict = {}
     if hasattr(run.model, "shortcuts"):
-        changes["model"] = dataclasses.replace(run.model, shortcuts=True)
-        changes["eval_rows"] = 1024
-    elif hasattr(run.model, "per_token_first"):
-        changes["model"] = dataclasses.replace(run.model, per_token_first=True)
-    return dataclasses.replace(run, **changes)
+        # 4096 rows of the decoder's activations miss the cache: 1024 per evaluation pass
+        model = {"model": dataclasses.replace(run.model, shortcuts=True), "eval_rows": 1024}
+    elif getattr(run.model, "n_layers", 1) > 1 and hasattr(run.model, "per_token_first"):
+        model = {"model": dataclasses.replace(run.model, per_token_first=True)}
+    short = dataclasses.replace(fused, **model)
+    return {
+        "book": run,
+        "fused": fused,
+        "shortcuts": short,
+        "compiled": dataclasses.replace(short, compile=True),
+    }
 
 
 def _with_method(run, name: str):
@@ -340,11 +352,19 @@ def eval_ours(cfg, reps: int) -> tuple[float, int]:
     """Seconds per grokcore.train.evaluate call (the one train_stack makes) and its rows."""
     data = Stack(cfg, [cfg.seed], "cpu")
     model = build_model(cfg, data.first, [cfg.seed])
-    evaluate(cfg, model, data)
+    forward = torch.compile(model, dynamic=True) if cfg.compile else model  # as train_stack
+    evaluate(cfg, model, data, forward=forward)
     t = time.perf_counter()
     for _ in range(reps):
-        evaluate(cfg, model, data)
+        evaluate(cfg, model, data, forward=forward)
     return (time.perf_counter() - t) / reps, data.train_idx.shape[1] + data.eval_test_idx.shape[1]
+
+
+def gflop_plain(step) -> float:
+    """Matmul GFLOP of one step of a plain loop (forward, backward, and its optimizer's none)."""
+    with FlopCounterMode(display=False) as fc:
+        step()
+    return fc.get_total_flops() / 1e9
 
 
 def gflop_per_step(cfg) -> float:
@@ -367,22 +387,26 @@ def matmul_peak() -> float:
 
 
 def measure(name: str, run, plain_factory, rounds: int, budget_s: float) -> dict:
-    variants = {"book": run, "shortcuts": _shortcuts(run)}
+    loops = variants(run)
     if name == "neuralgrok+amp":
-        variants = {k: _amp_config(v) for k, v in variants.items()}
+        loops = {k: _amp_config(v) for k, v in loops.items()}
     plain = plain_factory(run) if plain_factory else None
     # steps per measurement: about budget_s seconds of the book's loop
-    probe = time_ours(variants["book"], 3)
+    probe = time_ours(loops["book"], 3)
     n = max(3, min(400, int(budget_s / probe)))
-    times: dict[str, list] = {k: [] for k in ("plain", *variants)}
+    times: dict[str, list] = {k: [] for k in ("plain", *loops)}
+    row = {"case": name, "steps_per_round": n, "eval_every": run.eval_every}
     if plain:
         plain[0]()
+    for k, cfg in loops.items():  # warm-up; the compiled loop's includes its compilation
+        t = time.perf_counter()
+        time_ours(cfg, 3)
+        row[f"{k}_warmup_s"] = time.perf_counter() - t
     for _ in range(rounds):  # interleaved: a slow spell of the machine hits every loop alike
         if plain:
             times["plain"].append(time_plain(plain[0], n))
-        for k, cfg in variants.items():
+        for k, cfg in loops.items():
             times[k].append(time_ours(cfg, n))
-    row = {"case": name, "steps_per_round": n, "eval_every": run.eval_every}
     for k, ts in times.items():
         if ts:
             row[f"{k}_ms"] = 1000 * statistics.median(ts)
@@ -399,36 +423,46 @@ def measure(name: str, run, plain_factory, rounds: int, budget_s: float) -> dict
                 1000 * (time.perf_counter() - t) / reps,
                 plain[2],
             )
-        for k, cfg in variants.items():
+        for k, cfg in loops.items():
             s, rows = eval_ours(cfg, reps)
             row[f"{k}_eval_ms"], row[f"{k}_eval_rows"] = 1000 * s, rows
-        row["gflop_per_step"] = gflop_per_step(run)
+        for k in ("book", "shortcuts"):
+            row[f"{k}_gflop"] = gflop_per_step(loops[k])
+        if plain:
+            row["plain_gflop"] = gflop_plain(plain[0])
     return row
 
 
+LOOPS = ("book", "fused", "shortcuts", "compiled")
+
+
 def _fmt(rows: list[dict], peak: float) -> str:
-    head = (
-        f"{'preset':15s} {'plain':>7s} {'book':>7s} {'x':>5s} {'short':>7s} {'x':>5s} "
-        f"{'GFLOP':>6s} {'peak':>5s} {'us/ex plain':>11s} {'book':>5s} {'short':>5s} "
-        f"{'as run x book':>13s} {'short':>6s}"
-    )
+    """ms per training step and the plain loop's over it (x); matmul GFLOP per step and their
+    rate as a share of the peak; us per evaluated example; ratios with evaluation (as run)."""
+    head = f"{'preset':15s} {'plain':>6s} " + " ".join(f"{k[:8]:>8s} {'x':>4s}" for k in LOOPS)
+    head += f" | {'GFLOP plain':>11s} {'short':>5s} {'ratio':>5s} {'peak plain':>10s} {'comp':>4s}"
+    head += f" | {'us/ex plain':>11s} {'book':>5s} {'short':>5s} {'comp':>5s}"
+    head += f" | {'as run x book':>13s} {'comp':>5s} | {'compile s':>9s}"
     out = [head, "-" * len(head)]
     ref = {r["case"]: r for r in rows}
     for r in rows:
-        p = r.get("plain_ms") or ref.get("neuralgrok", {}).get("plain_ms")
-        b, s = r["book_ms"], r["shortcuts_ms"]
-        line = f"{r['case']:15s} {p or float('nan'):7.1f} {b:7.1f} {p / b if p else 0:5.2f} "
-        line += f"{s:7.1f} {p / s if p else 0:5.2f} "
-        if "gflop_per_step" in r:
-            g = r["gflop_per_step"]
-            pk = g / (s / 1000) / peak
-            e = {k: r[f"{k}_eval_ms"] / r[f"{k}_eval_rows"] * 1000 for k in ("book", "shortcuts")}
-            pe = r["plain_eval_ms"] / r["plain_eval_rows"] * 1000 if "plain_eval_ms" in r else None
+        p = r.get("plain_ms") or ref.get("neuralgrok", {}).get("plain_ms") or float("nan")
+        line = f"{r['case']:15s} {p:6.1f} "
+        line += " ".join(f"{r[k + '_ms']:8.1f} {p / r[k + '_ms']:4.2f}" for k in LOOPS)
+        if "plain_gflop" in r:
+            gp, gs = r["plain_gflop"], r["shortcuts_gflop"]
+            rp, rc = gp / (p / 1000) / peak, gs / (r["compiled_ms"] / 1000) / peak
+            line += f" | {gp:11.2f} {gs:5.2f} {gp / gs:5.2f} {rp:10.0%} {rc:4.0%}"
+            e = {k: r[f"{k}_eval_ms"] / r[f"{k}_eval_rows"] * 1000 for k in LOOPS}
+            pe = r["plain_eval_ms"] / r["plain_eval_rows"] * 1000
+            line += f" | {pe:11.1f} {e['book']:5.1f} {e['shortcuts']:5.1f} {e['compiled']:5.1f}"
             k = r["eval_every"]
-            as_run = {v: r[f"{v}_ms"] + r[f"{v}_eval_ms"] / k for v in ("book", "shortcuts")}
-            pa = r["plain_ms"] + r["plain_eval_ms"] / k
-            line += f"{g:6.2f} {pk:5.0%} {pe:11.1f} {e['book']:5.1f} {e['shortcuts']:5.1f} "
-            line += f"{pa / as_run['book']:13.2f} {pa / as_run['shortcuts']:6.2f}"
+            pa = p + r["plain_eval_ms"] / k
+            run = {v: r[f"{v}_ms"] + r[f"{v}_eval_ms"] / k for v in ("book", "compiled")}
+            line += f" | {pa / run['book']:13.2f} {pa / run['compiled']:5.2f}"
+        else:
+            line += " | " + " " * 40 + " | " + " " * 29 + " | " + " " * 19
+        line += f" | {r['compiled_warmup_s'] - r['shortcuts_warmup_s']:9.0f}"
         out.append(line)
     return "\n".join(out)
 

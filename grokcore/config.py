@@ -518,9 +518,14 @@ class RunConfig(Experiment):
     # model's activations fit the cache in smaller chunks (the decoder: 1024 rows ran 1.6x faster
     # than 4096, bench/presets_speed.py)
     eval_rows: int | None = field(default=None, metadata=KEY_OMITS_DEFAULT)
+    # torch.compile the model's forward (training and evaluation; dynamic batch size): the same
+    # function with fused kernels and other float rounding. Pays on long runs: the first compile
+    # costs ~40-80 s on a 2-core CPU, seconds once inductor's on-disk cache holds the graph
+    compile: bool = field(default=False, metadata=KEY_OMITS_DEFAULT)
 
     def __post_init__(self) -> None:
         w = "RunConfig"
+        _check(isinstance(self.compile, bool), w, "compile", self.compile, "True or False")
         _check(
             self.eval_rows is None
             or (

@@ -236,6 +236,7 @@ class GrokfastDecoder(StackedModule):
             x = x + self._mlp(i, self._ln(x, f"{i}_ln2"), keep)
         return _mm(self._ln(x[:, :, -1], "ln_f"), self.W_U)  # [M, B, V]
 
+    @torch.compiler.disable  # a data-dependent branch: under RunConfig.compile it runs eagerly
     def _prefix_len(self, tokens: torch.Tensor) -> int:
         """DecoderConfig.shortcuts: how many leading positions depend on the first token
         alone (1 + the constant columns after it, never the read-out position); 0 when off."""

@@ -143,20 +143,27 @@ EVAL_ROWS = 4096  # examples per evaluation forward pass, summed over the stack'
 
 @torch.inference_mode()
 def evaluate(
-    cfg: RunConfig, model: StackedModule, data: Stack, chunk: int | None = None
+    cfg: RunConfig,
+    model: StackedModule,
+    data: Stack,
+    chunk: int | None = None,
+    forward: Callable | None = None,
 ) -> dict[str, torch.Tensor]:
     """Train/test loss (float64) and accuracy per member, without gradients.
 
     `chunk` examples per member per forward pass; by default about EVAL_ROWS over the whole stack,
     so the activations stay small enough for the cache (the forward pass is memory-bound: 8192
-    rows per member in a stack of 6 ran 1.9x slower than 4096 in all on a 2-core CPU)."""
+    rows per member in a stack of 6 ran 1.9x slower than 4096 in all on a 2-core CPU).
+    `forward`: what computes the logits (default the model; train_stack passes its compiled
+    forward under RunConfig.compile)."""
+    forward = model if forward is None else forward
     chunk = chunk or max(256, (cfg.eval_rows or EVAL_ROWS) // data.train_idx.shape[0])
     out = {}
     for split, idx in (("train", data.train_idx), ("test", data.eval_test_idx)):
         losses, accs = [], []
         for j in range(0, idx.shape[1], chunk):
             x, y = data.batch(idx[:, j : j + chunk])
-            pred = model(x).double()
+            pred = forward(x).double()
             n = y.shape[1]
             losses.append(member_loss(cfg, pred, y.double() if y.is_floating_point() else y) * n)
             accs.append(accuracy(pred, y) * n)
@@ -240,6 +247,8 @@ def train_stack(
     for hook in hooks:
         hook.setup(ctx)
     matrices = model.matrices()
+    # RunConfig.compile: one graph for every batch size (the last, smaller batch; evaluation)
+    forward = torch.compile(model, dynamic=True) if cfg.compile else model
     batches = Batches(
         ctx.train_idx, cfg.optim.batch_size, seeds, cfg.optim.sampling, cfg.optim.last_batch
     )
@@ -278,7 +287,8 @@ def train_stack(
             t_eval = time.perf_counter()
             for hook in hooks:
                 hook.before_eval(ctx)
-            ctx.metrics = metrics = {k: v.cpu() for k, v in evaluate(cfg, model, data).items()}
+            result = evaluate(cfg, model, data, forward=forward)
+            ctx.metrics = metrics = {k: v.cpu() for k, v in result.items()}
             hist["step"].append(step)
             for k in METRICS:
                 hist[k].append(metrics[k].tolist())
@@ -308,7 +318,7 @@ def train_stack(
             break
         ctx.step = step
         ctx.x, ctx.y = x, y = data.batch(batches.next())
-        ctx.out = model(x)
+        ctx.out = forward(x)
         loss = member_loss(cfg, ctx.out, y).sum()  # sum over members keeps them independent
         if cfg.optim.loss_l2:
             loss = loss + 0.5 * cfg.optim.loss_l2 * sum(params[n].pow(2).sum() for n in matrices)

@@ -151,3 +151,23 @@ def test_shortcut_options_are_checked_and_keep_keys():
     for name in ("grokfast", "nanda", "egd_mlp"):
         blob = str(to_dict(preset(name), for_key=True))
         assert "fused" not in blob and "eval_rows" not in blob and "shortcuts" not in blob
+
+
+def test_compiled_run_is_the_same_run_and_deterministic():
+    """RunConfig.compile (torch.compile of the forward, training and evaluation, dynamic batch
+    size: the last, smaller batch of torch.split) gives the eager run's history in float64, and
+    the same numbers twice."""
+    run = small("grokfast", p=11, **DECODER)
+    run = dataclasses.replace(run, num_steps=16, eval_every=4, model=fast(run).model)
+    run = dataclasses.replace(
+        run, optim=dataclasses.replace(run.optim, batch_size=24, last_batch="keep")
+    )  # 55 train pairs: 24, 24, 7 (fewer than the 13 tokens: the prefix is per example then)
+    compiled = dataclasses.replace(run, compile=True)
+    eager, comp = train_stack([run])[0], train_stack([compiled])[0]
+    for k in ("train_loss", "test_loss", "train_acc", "test_acc", "weight_norm"):
+        torch.testing.assert_close(
+            torch.tensor(comp.history[k]), torch.tensor(eager.history[k]), rtol=1e-9, atol=1e-12
+        )
+    assert train_stack([compiled])[0].history == comp.history  # the same numbers again
+    with pytest.raises(ConfigError, match="compile"):
+        RunConfig(compile=1)

@@ -18,6 +18,9 @@ quantity is undefined for that seed); none is dropped without being counted.
   mean of the per-seed ratios with a t interval on their logs: it decides with a handful of
   seeds where the ratio of medians cannot. A censored slow run makes its ratio a lower bound; a
   censored fast run leaves nothing identified from below.
+- `timed_speedup`: `paired_speedup` in seconds, where each arm's cost per step is itself measured
+  in a few interleaved timing rounds: the rounds' spread of the cost ratio joins the seeds' spread
+  in a Welch interval, so a verdict in seconds does not rest on one timing's luck.
 - `mean`: Student's t interval (scipy.stats.ttest_1samp). Not the bootstrap: at 3-10 seeds the
   percentile bootstrap of a mean covers well below its nominal level (tests/unit/
   test_estimates.py measures both); t is exact for normal data. With censored values the mean
@@ -174,15 +177,10 @@ def speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Estimate:
     return Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
 
 
-def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Estimate:
-    """Geometric mean of per-seed ratios slow / fast, seeds paired in order (the same seed: the
-    same split and init in both arms), with Student's t interval on the log ratios.
-
-    A seed whose slow run was censored (its fast one reached the event) has a ratio of at least
-    budget / fast time: a lower bound, so the estimate is a lower bound (interval open above).
-    A seed whose fast run was censored has a ratio bounded only from above: nothing is
-    identified from below, the interval is (0, inf). A seed missing in either arm is missing."""
-    method = "geometric mean of paired ratios, t interval on logs"
+def _paired_logs(fast: Sequence, slow: Sequence) -> tuple[list, dict, int]:
+    """Per seed, log(slow / fast) as an Obs (censored where the slow run was), the counts
+    (censored, diverged, missing) and how many seeds are bounded only from above (their fast run
+    censored: no ratio from below)."""
     logs: list = []
     counts = dict(censored=0, diverged=0, missing=0)
     upper_only = 0
@@ -200,6 +198,19 @@ def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Esti
             counts["missing"] += 1
         else:
             logs.append(Obs(math.log(s.value / f.value), censored=s_cens))
+    return logs, counts, upper_only
+
+
+def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Estimate:
+    """Geometric mean of per-seed ratios slow / fast, seeds paired in order (the same seed: the
+    same split and init in both arms), with Student's t interval on the log ratios.
+
+    A seed whose slow run was censored (its fast one reached the event) has a ratio of at least
+    budget / fast time: a lower bound, so the estimate is a lower bound (interval open above).
+    A seed whose fast run was censored has a ratio bounded only from above: nothing is
+    identified from below, the interval is (0, inf). A seed missing in either arm is missing."""
+    method = "geometric mean of paired ratios, t interval on logs"
+    logs, counts, upper_only = _paired_logs(fast, slow)
     n = len(logs) + upper_only
     if n == 0:
         return Estimate(None, -math.inf, math.inf, 0, method=method, level=level, **counts)
@@ -210,6 +221,54 @@ def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Esti
     hi = math.exp(e.high) if e.high < math.inf else math.inf
     est = math.exp(e.estimate) if e.identified else None
     return Estimate(est, lo, hi, n, method=method, level=level, bound=e.bound, **counts)
+
+
+def timed_speedup(
+    fast: Sequence, slow: Sequence, cost_logs: Sequence[float], level: float = LEVEL
+) -> Estimate:
+    """`paired_speedup` of times in seconds, each arm's steps times its measured seconds per
+    step, where the cost ratio is itself a measurement with its own spread.
+
+    fast, slow: per seed, steps (or any count) to the event, paired as in paired_speedup;
+    cost_logs: per timing round, log(slow's seconds per step / fast's), the two timed side by
+    side in that round. The estimate is exp(mean log step ratio + mean cost log): the geometric
+    mean of the per-seed ratios in seconds at the rounds' geometric-mean cost. The interval is
+    Welch's: the two means are independent (seeds and timing rounds), their variances add, and
+    the t quantile takes the Welch-Satterthwaite degrees of freedom (at most the seeds' n - 1,
+    so the interval is never narrower than the seeds' alone), so an interval at few rounds is as
+    wide as their spread warrants. One round alone has no spread: the interval is
+    open ((0, inf)). Censoring as in paired_speedup."""
+    from scipy import stats
+
+    method = "geometric mean of paired ratios in seconds, Welch interval (seeds, timing rounds)"
+    c = np.asarray(cost_logs, dtype=float)
+    if c.ndim != 1 or c.size == 0 or not np.isfinite(c).all():
+        raise ValueError(f"cost_logs must be one finite log ratio per timing round, got {c!r}")
+    logs, counts, upper_only = _paired_logs(fast, slow)
+    n = len(logs) + upper_only
+    if n == 0:
+        return Estimate(None, -math.inf, math.inf, 0, method=method, level=level, **counts)
+    if upper_only:
+        return Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
+    x = np.array([o.value for o in logs])
+    lower = any(o.censored for o in logs)
+    m = float(x.mean() + c.mean())
+    if n == 1 or c.size == 1:  # a spread unmeasured on either side: nothing bounds the ratio
+        lo, hi = 0.0, math.inf
+    else:
+        a, b = x.var(ddof=1) / n, c.var(ddof=1) / c.size  # the two squared standard errors
+        if a + b == 0:
+            lo = hi = math.exp(m)
+        else:
+            # Welch-Satterthwaite, capped at the seeds' own n - 1: at few seeds the uncapped
+            # df can grow faster than the standard error and narrow the interval below the
+            # seeds' alone, as if timing added certainty
+            df = min((a + b) ** 2 / (a**2 / (n - 1) + b**2 / (c.size - 1)), n - 1)
+            half = float(stats.t.ppf(1 - (1 - level) / 2, df)) * math.sqrt(a + b)
+            lo, hi = math.exp(m - half), math.exp(m + half)
+    if lower:  # the censored ratios as they stand: a lower limit, nothing above
+        return Estimate(None, lo, math.inf, n, method=method, level=level, bound="lower", **counts)
+    return Estimate(math.exp(m), lo, hi, n, method=method, level=level, **counts)
 
 
 # ---- means and other statistics ----------------------------------------------------------------
@@ -346,6 +405,7 @@ ESTIMATORS: dict[str, Callable[..., Estimate]] = {
     "median": median,
     "speedup": speedup,
     "paired_speedup": paired_speedup,
+    "timed_speedup": timed_speedup,
     "proportion": proportion,
     "correlation": correlation,
 }

@@ -140,6 +140,50 @@ def test_paired_speedup_keeps_bounds_as_bounds():
         E.paired_speedup([1.0], [1.0, 2.0])  # unpaired lengths
 
 
+@pytest.mark.parametrize("rounds, cost_sd", [(3, 0.15), (5, 0.05), (5, 0.3)])
+def test_timed_speedup_covers_the_true_ratio_in_seconds(rounds, cost_sd):
+    """Steps from paired seeds, the cost ratio from a few noisy timing rounds: the Welch
+    interval covers the true ratio in seconds (3x in steps at a 0.5x cost: 1.5x) at its level,
+    where an interval that ignored the timing's spread does not when that spread dominates."""
+    rng = np.random.default_rng(rounds * 100 + int(cost_sd * 100))
+    cover, naive = [], []
+    for _ in range(400):
+        base = rng.lognormal(5, 0.5, 6)
+        fast, slow = base * rng.lognormal(0, 0.1, 6), 3 * base * rng.lognormal(0, 0.1, 6)
+        c = math.log(0.5) + rng.normal(0, cost_sd, rounds)  # per round, log(slow / fast cost)
+        e = E.timed_speedup(list(fast), list(slow), list(c))
+        cover.append(e.low <= 1.5 <= e.high)
+        p = E.paired_speedup(list(fast), list(slow))
+        naive.append(p.low * math.exp(c.mean()) <= 1.5 <= p.high * math.exp(c.mean()))
+    assert 0.92 <= np.mean(cover) <= 0.995, np.mean(cover)
+    if cost_sd >= 0.3:
+        assert np.mean(naive) < 0.85  # the timing's spread left out: the interval misses
+
+
+def test_timed_speedup_reduces_to_paired_speedup_and_keeps_bounds():
+    fast, slow = [10.0, 12.0, 11.0, 9.0], [40.0, 30.0, 44.0, 20.0]
+    p = E.paired_speedup(fast, slow)
+    same = E.timed_speedup(fast, slow, [math.log(2)] * 3)  # rounds that agree: no added spread
+    assert same.estimate == pytest.approx(2 * p.estimate)
+    assert (same.low, same.high) == (pytest.approx(2 * p.low), pytest.approx(2 * p.high))
+    spread = E.timed_speedup(fast, slow, [0.6, 0.7, 0.8])
+    k = math.exp(0.7)  # the rounds' geometric-mean cost ratio
+    assert spread.estimate == pytest.approx(k * p.estimate)
+    assert spread.low < k * p.low and spread.high > k * p.high  # wider than the seeds alone
+    one = E.timed_speedup(fast, slow, [0.7])  # one round: the cost's spread is unmeasured
+    assert one.estimate == pytest.approx(math.exp(0.7) * p.estimate)
+    assert (one.low, one.high) == (0.0, math.inf)
+    bound = E.timed_speedup([10.0, 12.0, 11.0], [40.0, Obs(100, censored=True), 44.0], [0, 0.1])
+    assert bound.estimate is None and bound.bound == "lower" and bound.high == math.inf
+    assert 0 < bound.low
+    unknown = E.timed_speedup([Obs(100, censored=True), 10.0], [50.0, 40.0], [0.0, 0.1])
+    assert unknown.estimate is None and (unknown.low, unknown.high) == (0.0, math.inf)
+    for bad in ([], [float("nan"), 0.1], [[0.1, 0.2]]):
+        with pytest.raises(ValueError, match="cost_logs"):
+            E.timed_speedup(fast, slow, bad)
+    assert "timed_speedup" in E.ESTIMATORS
+
+
 def test_geomean_covers_the_true_factor_and_counts_missing():
     rng = np.random.default_rng(5)
     cover = [

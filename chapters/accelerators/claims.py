@@ -9,6 +9,7 @@ scale does not run keeps its row and says so.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Sequence
 
 from grokcore.claims import Claim, ClaimResult
@@ -16,213 +17,189 @@ from grokcore.records import RunRecord
 
 from grokcore import outcomes
 
-from . import measures
+from . import measures, timing
 from .configs import EGD_FAMILY
 
 OURS = "ours: no source measures it"
 OPS = {"add": "x+y", "mul": "x*y"}
 FASTER = (1.0, math.inf)  # a speed-up whose interval lies above 1: faster, beyond the seeds' noise
 SAME = (0.8, 1.25)  # within a factor 1.25 either way: "about as fast" (our tolerance)
+IN_SECONDS = (
+    "times in seconds are steps times each method's measured seconds per step; the interval "
+    "holds the seeds' spread and the timing rounds' (estimator timed_speedup)"
+)
 
 
-def _per_op(make) -> list[Claim]:
-    return [make(tag, op) for tag, op in OPS.items()]
-
-
-def _egd_steps(tag: str, op: str) -> Claim:
+def _ratio(cid: str, source: str, statement: str, paper: str, quantity: str, band, why: str,
+           seconds: bool = False) -> Claim:  # fmt: skip
+    """A claim on the per-seed ratio of two methods' times to 95%: their geometric mean over at
+    least five paired seeds (in seconds: with the timing's spread, timed_speedup)."""
     return Claim(
-        f"egd-fastest-steps-{tag}",
-        f"ours; EGD §5.2, Fig. {1 if tag == 'add' else 2}",
-        f"On the MLP's {op} mod p, EGD reaches 95% test accuracy in fewer steps than every "
-        "other method",
-        paper="EGD 'groks considerably earlier than other methods' (EGD §5.2, against SGD, "
-        "column normalization and Grokfast); the other methods here are ours",
-        quantity="steps to 95% test accuracy of the runner-up (the other method with the "
-        "lowest median steps; EGD's cheaper routes to U Vᵀ are EGD) over EGD's, seed by seed; "
-        "their geometric mean",
-        band=FASTER,
-        why="'fastest' means ahead of the runner-up by more than the seeds' noise: the "
-        "interval above 1",
-        estimator="paired_speedup",
+        cid,
+        source,
+        statement,
+        paper=paper,
+        quantity=quantity + ("; " + IN_SECONDS if seconds else ""),
+        band=band,
+        why=why,
+        estimator="timed_speedup" if seconds else "paired_speedup",
         min_seeds=5,  # a t interval on five paired log ratios
         unit="x",
         digits=2,
     )
 
 
-def _egd_seconds(tag: str, op: str) -> Claim:
-    return Claim(
-        f"egd-fastest-seconds-{tag}",
-        "ours",
-        f"On the MLP's {op} mod p, EGD is also the fastest in wall-clock seconds, its "
-        "decomposition per step included",
-        paper=OURS + " (EGD §4.2 calls the SVD's cost small, without a time)",
-        quantity="seconds to 95% test accuracy (steps times the measured seconds per step) of "
-        "the runner-up in seconds over EGD's, seed by seed; their geometric mean",
-        band=FASTER,
-        why="as the steps row: the interval above 1",
-        estimator="paired_speedup",
-        min_seeds=5,
-        unit="x",
-        digits=2,
-    )
+@dataclass(frozen=True)
+class Variant:
+    """A cheaper route to EGD's U Vᵀ, checked against exact EGD in steps."""
 
+    short: str  # the claim id's prefix
+    label: str  # the method's label (configs.METHODS)
+    name: str  # in words
+    paper: str
 
-def _variant(short: str, label: str, name: str, paper: str):
-    def make(tag: str, op: str) -> Claim:
-        return Claim(
-            f"{short}-matches-egd-{tag}",
-            "ours; EGD code" if short == "rsvd" else "ours",
-            f"On the MLP's {op} mod p, EGD through {name} reaches 95% in about the steps exact "
-            "EGD takes",
-            paper=paper,
-            quantity=f"steps to 95% of EGD through {name} over exact EGD's, seed by seed; their "
+    def claim(self, tag: str, op: str) -> Claim:
+        return _ratio(
+            f"{self.short}-matches-egd-{tag}",
+            "ours; EGD code" if self.short == "rsvd" else "ours",
+            f"On the MLP's {op} mod p, EGD through {self.name} reaches 95% in about the steps "
+            "exact EGD takes",
+            self.paper,
+            f"steps to 95% of EGD through {self.name} over exact EGD's, seed by seed; their "
             "geometric mean",
-            band=SAME,
-            why="'about the same' read as within 1.25x either way (ours)",
-            estimator="paired_speedup",
-            min_seeds=5,
-            unit="x",
-            digits=2,
+            SAME,
+            "'about the same' read as within 1.25x either way (ours)",
         )
-
-    make.label = label
-    return make
 
 
 VARIANTS = (
-    _variant("rsvd", "egd_rsvd64", "a rank-64 randomized SVD",
-             "the EGD code offers ranks 128 and 64 as cheaper stand-ins; no comparison stated"),
-    _variant("ns", "egd_newton_schulz", "15 Newton–Schulz iterations",
-             OURS + " (no decomposition at all: the cheapest way to U Vᵀ here)"),
+    Variant("rsvd", "egd_rsvd64", "a rank-64 randomized SVD",
+            "the EGD code offers ranks 128 and 64 as cheaper stand-ins; no comparison stated"),
+    Variant("ns", "egd_newton_schulz", "15 Newton–Schulz iterations",
+            OURS + " (no decomposition at all: the cheapest way to U Vᵀ here)"),
 )  # fmt: skip
 
 
-def _batch(family: str, plain: str):
-    def make(tag: str, op: str) -> Claim:
-        return Claim(
+def _claims(tag: str, op: str) -> list[Claim]:
+    """Every claim on the task pair `op` (tag: its id suffix), in the chapter's order."""
+    fig = 1 if tag == "add" else 2
+    mlp, dec = f"On the MLP's {op} mod p", f"On the decoder's {op} mod p"
+
+    def batch(family: str, plain: str, on: str) -> Claim:
+        return _ratio(
             f"batch-lever-{family}-{tag}",
             "ours; Hanson 2026",
-            f"On the {family}'s {op} mod p, {plain} at batch 128 reaches 95% in fewer seconds "
-            "than at batch 512",
-            paper="Hanson 2026: smaller batches grok in fewer passes (a transformer, AdamW); "
-            "not measured for these models or in seconds",
-            quantity=f"seconds to 95% of {plain} at batch 512 over batch 128, seed by seed; "
-            "their geometric mean",
-            band=FASTER,
-            why="faster beyond the seeds' noise: the interval above 1",
-            estimator="paired_speedup",
-            min_seeds=5,
-            unit="x",
-            digits=2,
+            f"{on}, {plain} at batch 128 reaches 95% in fewer seconds than at batch 512",
+            "Hanson 2026: smaller batches grok in fewer passes (a transformer, AdamW); not "
+            "measured for these models or in seconds",
+            f"seconds to 95% of {plain} at batch 512 over batch 128, seed by seed; their "
+            "geometric mean",
+            FASTER,
+            "faster beyond the seeds' noise: the interval above 1",
+            seconds=True,
         )
 
-    return make
+    return [
+        _ratio(
+            f"egd-fastest-steps-{tag}",
+            f"ours; EGD §5.2, Fig. {fig}",
+            f"{mlp}, EGD reaches 95% test accuracy in fewer steps than every other method",
+            "EGD 'groks considerably earlier than other methods' (EGD §5.2, against SGD, "
+            "column normalization and Grokfast); the other methods here are ours",
+            "steps to 95% test accuracy of the runner-up (the other method with the lowest "
+            "median steps; EGD's cheaper routes to U Vᵀ are EGD) over EGD's, seed by seed; their "
+            "geometric mean",
+            FASTER,
+            "'fastest' means ahead of the runner-up by more than the seeds' noise: the interval "
+            "above 1",
+        ),
+        _ratio(
+            f"egd-fastest-seconds-{tag}",
+            "ours",
+            f"{mlp}, EGD is also the fastest in wall-clock seconds, its decomposition per step "
+            "included",
+            OURS + " (EGD §4.2 calls the SVD's cost small, without a time)",
+            "seconds to 95% test accuracy of the runner-up in seconds over EGD's, seed by seed; "
+            "their geometric mean",
+            FASTER,
+            "as the steps row: the interval above 1",
+            seconds=True,
+        ),
+        *(v.claim(tag, op) for v in VARIANTS),
+        batch("MLP", "SGD", mlp),
+        _ratio(
+            f"accelerator-beats-adam-{tag}",
+            "ours; Grokfast, NeuralGrok",
+            f"{dec}, the fastest accelerator reaches 95% at least 1.5x sooner than Adam in "
+            "wall-clock seconds",
+            "NeuralGrok Table 1: 1.83x (a+b) and 1.39x (a·b) fewer steps than standard "
+            "training; Grokfast: 'more than 50x' on its own setups; neither in seconds",
+            "seconds to 95% of Adam over the fastest other method's (the lowest median "
+            "seconds), seed by seed; their geometric mean",
+            (1.5, math.inf),
+            "a speed-up worth a practitioner's switch: 1.5x (ours), well under either source's",
+            seconds=True,
+        ),
+        _ratio(
+            f"neuralgrok-vs-ema-{tag}",
+            "ours; NeuralGrok Table 1",
+            f"{dec}, NeuralGrok's gain over Grokfast-EMA in steps is within noise",
+            "NeuralGrok Table 1: 2.02x on a+b (Grokfast-EMA 1,820 steps, NeuralGrok 900), "
+            "1.53x on a·b (1,400 and 918), one run each",
+            "steps to 95% of Grokfast-EMA over NeuralGrok's, seed by seed; their geometric mean",
+            SAME,
+            "'within noise' read as within 1.25x either way (ours)",
+        ),
+        _ratio(
+            f"neuralgrok-slower-seconds-{tag}",
+            "ours",
+            f"{dec}, NeuralGrok's amplifier costs more time than it saves: in seconds it is "
+            "slower than Adam",
+            OURS + " (NeuralGrok reports steps only)",
+            "seconds to 95% of Adam over NeuralGrok's, seed by seed; their geometric mean "
+            "(below 1: NeuralGrok slower)",
+            (-math.inf, 1.0),
+            "slower beyond the seeds' noise: the interval below 1",
+            seconds=True,
+        ),
+        batch("decoder", "Adam", dec),
+        Claim(
+            f"decoder-stable-{tag}",
+            "ours; NeuralGrok §3.1",
+            f"{dec}, a run that reaches 95% stays above 90% test accuracy to the end of its "
+            "budget, whatever the method",
+            paper="NeuralGrok §3.1: standard training and Grokfast-EMA are 'extremely unstable' "
+            "after generalizing (test accuracy falls below 5%), NeuralGrok and Grokfast-MA "
+            "stable",
+            quantity="share of the runs (every method, every seed) that reached 95% and never "
+            "fell below 90% test accuracy after",
+            band=(0.9, 1.0),
+            why="'stable' read as 9 runs in 10 or more (ours)",
+            estimator="proportion",
+            min_seeds=10,
+            unit="",
+            digits=2,
+        ),
+    ]
 
 
-def _beats_adam(tag: str, op: str) -> Claim:
-    return Claim(
-        f"accelerator-beats-adam-{tag}",
-        "ours; Grokfast, NeuralGrok",
-        f"On the decoder's {op} mod p, the fastest accelerator reaches 95% at least 1.5x "
-        "sooner than Adam in wall-clock seconds",
-        paper="NeuralGrok Table 1: 1.83x (a+b) and 1.39x (a·b) fewer steps than standard "
-        "training; Grokfast: 'more than 50x' on its own setups; neither in seconds",
-        quantity="seconds to 95% of Adam over the fastest other method's (the lowest median "
-        "seconds), seed by seed; their geometric mean",
-        band=(1.5, math.inf),
-        why="a speed-up worth a practitioner's switch: 1.5x (ours), well under either source's",
-        estimator="paired_speedup",
-        min_seeds=5,
-        unit="x",
-        digits=2,
-    )
-
-
-def _ng_vs_ema(tag: str, op: str) -> Claim:
-    return Claim(
-        f"neuralgrok-vs-ema-{tag}",
-        "ours; NeuralGrok Table 1",
-        f"On the decoder's {op} mod p, NeuralGrok's gain over Grokfast-EMA in steps is "
-        "within noise",
-        paper="NeuralGrok Table 1: 2.02x on a+b (Grokfast-EMA 1,820 steps, NeuralGrok 900), "
-        "1.53x on a·b (1,400 and 918), one run each",
-        quantity="steps to 95% of Grokfast-EMA over NeuralGrok's, seed by seed; their "
-        "geometric mean",
-        band=SAME,
-        why="'within noise' read as within 1.25x either way (ours)",
-        estimator="paired_speedup",
-        min_seeds=5,
-        unit="x",
-        digits=2,
-    )
-
-
-def _ng_seconds(tag: str, op: str) -> Claim:
-    return Claim(
-        f"neuralgrok-slower-seconds-{tag}",
-        "ours",
-        f"On the decoder's {op} mod p, NeuralGrok's amplifier costs more time than it saves: "
-        "in seconds it is slower than Adam",
-        paper=OURS + " (NeuralGrok reports steps only)",
-        quantity="seconds to 95% of Adam over NeuralGrok's, seed by seed; their geometric mean "
-        "(below 1: NeuralGrok slower)",
-        band=(-math.inf, 1.0),
-        why="slower beyond the seeds' noise: the interval below 1",
-        estimator="paired_speedup",
-        min_seeds=5,
-        unit="x",
-        digits=2,
-    )
-
-
-def _stable(tag: str, op: str) -> Claim:
-    return Claim(
-        f"decoder-stable-{tag}",
-        "ours; NeuralGrok §3.1",
-        f"On the decoder's {op} mod p, a run that reaches 95% stays above 90% test accuracy to "
-        "the end of its budget, whatever the method",
-        paper="NeuralGrok §3.1: standard training and Grokfast-EMA are 'extremely unstable' "
-        "after generalizing (test accuracy falls below 5%), NeuralGrok and Grokfast-MA stable",
-        quantity="share of the runs (every method, every seed) that reached 95% and never fell "
-        "below 90% test accuracy after",
-        band=(0.9, 1.0),
-        why="'stable' read as 9 runs in 10 or more (ours)",
-        estimator="proportion",
-        min_seeds=10,
-        unit="",
-        digits=2,
-    )
-
-
-CLAIMS: dict[str, Claim] = {
-    c.id: c
-    for make in (
-        _egd_steps,
-        _egd_seconds,
-        *VARIANTS,
-        _batch("MLP", "SGD"),
-        _beats_adam,
-        _ng_vs_ema,
-        _ng_seconds,
-        _batch("decoder", "Adam"),
-        _stable,
-    )
-    for c in _per_op(make)
-}
+# claim id -> claim: each task pair's claims, grouped by claim across the pairs (add, then mul)
+_BY_OP = [_claims(tag, op) for tag, op in OPS.items()]
+CLAIMS: dict[str, Claim] = {c.id: c for row in zip(*_BY_OP) for c in row}
 
 
 def results(
     cells: dict[str, Sequence[RunRecord]],
-    costs: dict[str, dict[str, float]],
+    rounds: dict[str, dict[str, list[float]]],
     tasks: Sequence[str],
     *,
     p: int,
     scale: str,
 ) -> list[ClaimResult]:
     """One row per claim, in CLAIMS order. cells: "task/method" -> records over the same seeds;
-    costs: task -> method -> seconds per step (timing.per_step)."""
+    rounds: task -> method -> seconds per step in each timing round (timing.per_round)."""
     rows: dict[str, ClaimResult] = {}
+    costs = {task: timing.cost(r) for task, r in rounds.items()}
 
     def paired(
         cid: str, task: str, fast: str | None, slow: str | None, in_seconds: bool, what: str
@@ -233,14 +210,16 @@ def results(
             rows[cid] = CLAIMS[cid].not_run(why, scale=scale)
             return
         a, b = cells[f"{task}/{fast}"], cells[f"{task}/{slow}"]
-        if in_seconds:
-            f, s = measures.seconds(a, costs[task][fast]), measures.seconds(b, costs[task][slow])
-        else:
-            f, s = measures.steps(a), measures.steps(b)
+        data = [measures.steps(a), measures.steps(b)]
         note = f"{what} on {task.split(' ', 1)[1]} mod {p}; " + outcomes.censoring_note(
             {fast: a, slow: b}
         )
-        rows[cid] = CLAIMS[cid].check(f, s, scale=scale, note=note)
+        if in_seconds:  # steps times cost: the cost ratio per timing round, its spread kept
+            logs = timing.cost_logs(rounds[task], fast, slow)
+            data.append(logs)
+            ratio = math.exp(sum(logs) / len(logs))
+            note += f"; a step of {slow} costs {ratio:.2f}x one of {fast} ({len(logs)} rounds)"
+        rows[cid] = CLAIMS[cid].check(*data, scale=scale, note=note)
 
     for tag, op in OPS.items():
         mlp, dec = f"mlp {op}", f"decoder {op}"
@@ -252,7 +231,7 @@ def results(
             up_s = measures.runner_up(others, mlp, "egd", costs[mlp])
             paired(f"egd-fastest-seconds-{tag}", mlp, "egd", up_s, True, f"EGD against {up_s}")
             for v in VARIANTS:
-                cid = v(tag, op).id
+                cid = v.claim(tag, op).id
                 paired(cid, mlp, "egd", v.label, False, f"{v.label} over exact EGD")
             paired(f"batch-lever-MLP-{tag}", mlp, "sgd_b128", "sgd", True, "SGD, batch 128")
         if dec in tasks:

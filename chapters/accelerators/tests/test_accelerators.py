@@ -99,9 +99,9 @@ def test_seconds_keep_censoring_and_post_grok_is_read_only_past_the_event():
 
 def test_pick_factor_takes_the_lowest_median_and_ties_go_to_the_source_setting():
     fast, slow, never = [rec(10), rec(12)], [rec(40), rec(50)], [rec(None), rec(None)]
-    assert measures.pick_factor({1.0: slow, 2.0: fast, 0.5: never}) == 2.0
-    assert measures.pick_factor({0.5: fast, 1.0: list(fast), 2.0: fast}) == 1.0
-    assert measures.pick_factor({0.5: never, 1.0: never}) == 1.0
+    assert configs.pick_factor({1.0: slow, 2.0: fast, 0.5: never}) == 2.0
+    assert configs.pick_factor({0.5: fast, 1.0: list(fast), 2.0: fast}) == 1.0
+    assert configs.pick_factor({0.5: never, 1.0: never}) == 1.0
 
 
 def test_ranking_puts_medians_first_and_bounds_last():
@@ -139,9 +139,9 @@ def test_claims_follow_known_answers_and_unplanned_tasks_are_not_run():
     mlp["egd_rsvd64"] = [200 * (1 + 0.05 * s) for s in range(seeds)]  # 2x exact EGD's steps
     mlp["sgd_b128"] = [1500 * (1 + 0.04 * s) for s in range(seeds)]  # slower than batch 512
     cells = _cells({f"mlp x+y/{m}": t for m, t in mlp.items()})
-    costs = {"mlp x+y": {m: 1e-3 for m in mlp}}
-    costs["mlp x+y"]["egd"] = 0.02  # 20x a step: slower in seconds than the runner-up
-    rows = {r.id: r for r in claims.results(cells, costs, ["mlp x+y"], p=97, scale="cpu")}
+    rounds = {"mlp x+y": {m: [1e-3] * 3 for m in mlp}}
+    rounds["mlp x+y"]["egd"] = [0.02] * 3  # 20x a step: slower in seconds than the runner-up
+    rows = {r.id: r for r in claims.results(cells, rounds, ["mlp x+y"], p=97, scale="cpu")}
     assert list(rows) == list(claims.CLAIMS)
     assert rows["egd-fastest-steps-add"].verdict == "reproduced"
     # EGD's variants are EGD: the runner-up is another method, 10x slower
@@ -153,13 +153,39 @@ def test_claims_follow_known_answers_and_unplanned_tasks_are_not_run():
     assert rows["neuralgrok-vs-ema-add"].verdict == "not run"
 
 
+def test_a_verdict_in_seconds_carries_the_timing_rounds_spread():
+    """The same seeds and the same mean cost ratio: rounds that agree decide the batch-lever row,
+    rounds that scatter (the cost ratio unsure to a factor 2) leave it inconclusive, and one
+    round alone cannot decide it."""
+    seeds = 6
+    mlp = {m: [1000 * (1 + 0.05 * s) for s in range(seeds)] for m in configs.METHODS["mlp"]}
+    mlp["sgd_b128"] = [1500 * (1 + 0.05 * s) for s in range(seeds)]  # 1.5x the steps at 128
+    cells = _cells({f"mlp x+y/{m}": t for m, t in mlp.items()})
+
+    def row(b128_rounds):
+        rounds = {"mlp x+y": {m: [1e-3] * len(b128_rounds) for m in mlp}}
+        rounds["mlp x+y"]["sgd_b128"] = b128_rounds  # a third of SGD's cost per step
+        out = {r.id: r for r in claims.results(cells, rounds, ["mlp x+y"], p=97, scale="cpu")}
+        return out["batch-lever-MLP-add"]
+
+    steady, scattered = row([1 / 3 * 1e-3] * 4), row([e / 3 * 1e-3 for e in (0.5, 2, 0.5, 2)])
+    assert steady.estimate == pytest.approx(2.0, rel=0.01) and steady.verdict == "reproduced"
+    assert scattered.estimate == pytest.approx(2.0, rel=0.01)
+    assert scattered.ci_low < 1 < scattered.ci_high and scattered.verdict == "inconclusive"
+    assert "a step of sgd costs 3.00x one of sgd_b128 (4 rounds)" in steady.note
+    assert row([1 / 3 * 1e-3]).verdict == "inconclusive"  # one round: no spread measured
+    rounds = {"a": [1.0, 2.0], "b": [3.0, 2.0]}
+    assert timing.cost_logs(rounds, "a", "b") == pytest.approx([math.log(3), 0.0])
+    assert timing.cost(rounds) == pytest.approx({"a": math.sqrt(2), "b": math.sqrt(6)})
+
+
 def test_decoder_stability_counts_every_method_and_only_runs_past_the_event():
     dec = {m: [rec(50, last=100, stop=None, steps=[0, 50, 100], test=[0.0, 0.96, 0.97])] * 10
            for m in configs.METHODS["decoder"]}  # fmt: skip
     dec["adam"] = [rec(None, last=100, stop=None)] * 10  # never at 95%: no value
     cells = {f"decoder x+y/{m}": r for m, r in dec.items()}
-    costs = {"decoder x+y": {m: 0.1 for m in dec}}
-    rows = {r.id: r for r in claims.results(cells, costs, ["decoder x+y"], p=97, scale="cpu")}
+    rounds = {"decoder x+y": {m: [0.1, 0.1] for m in dec}}
+    rows = {r.id: r for r in claims.results(cells, rounds, ["decoder x+y"], p=97, scale="cpu")}
     row = rows["decoder-stable-add"]
     assert row.n == 70 and row.missing == 10 and row.estimate == 1.0
     assert rows["accelerator-beats-adam-add"].verdict == "reproduced"  # Adam censored: a bound
@@ -206,8 +232,8 @@ def test_a_timing_record_loads_back_under_its_own_key():
 
 def test_a_claim_whose_methods_did_not_run_says_so():
     cells = _cells({"mlp x+y/sgd": [100, 110, 120, 130, 140], "mlp x+y/egd": [10] * 5})
-    costs = {"mlp x+y": {"sgd": 1e-3, "egd": 2e-3}}
-    rows = {r.id: r for r in claims.results(cells, costs, ["mlp x+y"], p=97, scale="cpu")}
+    rounds = {"mlp x+y": {"sgd": [1e-3], "egd": [2e-3]}}
+    rows = {r.id: r for r in claims.results(cells, rounds, ["mlp x+y"], p=97, scale="cpu")}
     assert rows["egd-fastest-steps-add"].verdict == "reproduced"  # SGD, the only other, 12x
     assert rows["rsvd-matches-egd-add"].verdict == "not run"
     assert "egd_rsvd64 not run" in rows["rsvd-matches-egd-add"].reason

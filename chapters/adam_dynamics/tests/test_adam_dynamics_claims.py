@@ -599,3 +599,33 @@ def test_the_grokfast_rows_repeat_at_each_optimizer_setting():
     for cid in C.GROKFAST_IDS:  # settings this build did not run
         assert rows[f"{cid}-lr-scaled"].verdict == "not run"
         assert "lr-scaled" in rows[f"{cid}-lr-scaled"].reason
+
+
+def test_the_headline_gap_at_each_setting_is_paired_with_the_chapters_own_seeds():
+    """The chapter's β1 0 runs memorize at 200 and grok at 400 + 10 s (gap 200 + 10 s). At the
+    setting: β1 0 groks at 500 + 10 s (gap 300 + 10 s: about 1.45x, within a factor 2) and
+    β1 0.9 at 1100 + 10 s (gap 900 + 10 s: about 3x the setting's β1 0); a seed censored at
+    β1 0.9 leaves a lower bound; a setting not run says so."""
+    part = book(seeds=5)
+    at = [run(b, 1.0, s, g + 10 * s, method=m) for b, m, g in
+          [(0.0, "none", 500), (0.9, "none", 1100), (0.9, C.GROKFAST, 500),
+           (0.5, "none", 700), (0.5, C.GROKFAST, 900)] for s in range(5)]  # fmt: skip
+    rows, out = rows_of(part, settings={"adam-l2": at})
+    assert [r.id for r in out] == list(C.CLAIMS)
+    robust = rows["zero-gap-robust-adam-l2"]
+    want = math.exp(sum(math.log((300 + 10 * s) / (200 + 10 * s)) for s in range(5)) / 5)
+    assert robust.estimate == pytest.approx(want) and robust.verdict == "reproduced"
+    assert "chapter's AdamW" in robust.note and "seeds 0–4" in robust.note
+    longer = rows["momentum-lengthens-adam-l2"]
+    want = math.exp(sum(math.log((900 + 10 * s) / (300 + 10 * s)) for s in range(5)) / 5)
+    assert longer.estimate == pytest.approx(want) and longer.verdict == "reproduced"
+    at[5] = run(0.9, 1.0, 0, None)  # seed 0 never groks at β1 0.9: its ratio is a bound
+    rows, _ = rows_of(part, settings={"adam-l2": at})
+    bound = rows["momentum-lengthens-adam-l2"]
+    assert bound.estimate is None and bound.censored == 1
+    at[:5] = [run(0.0, 1.0, s, 200) for s in range(5)]  # a gap of 0: one evaluation (20)
+    rows, _ = rows_of(part, settings={"adam-l2": at})
+    want = math.exp(sum(math.log(20 / (200 + 10 * s)) for s in range(5)) / 5)
+    assert rows["zero-gap-robust-adam-l2"].estimate == pytest.approx(want)
+    assert rows["zero-gap-robust-lr-scaled"].verdict == "not run"
+    assert "lr-scaled" in rows["momentum-lengthens-lr-scaled"].reason

@@ -7,9 +7,7 @@ training step. Setup (data, model, first evaluation), the first `offset` steps (
 gradients unchanged until its window of 100 is full) and the last evaluation cancel in the
 difference, so the cost is the step's own, in its steady state: forward, backward, the method's
 filter, transform or amplifier, the optimizer. Interleaving the methods within a round lets a
-drift in the machine's speed hit them alike; one untimed run first warms the process up. A
-method's cost is the geometric mean over rounds; the rounds' spread of a cost ratio goes into
-every verdict in seconds (grokcore.estimates.timed_speedup), so no verdict rests on one round.
+drift in the machine's speed hit them alike; one untimed run first warms the process up.
 
 A StepTiming is a run record like any other: cached, shipped with the chapter's store (the book
 renders the timing it holds), and measured again by a recompute on the machine at hand; never
@@ -19,7 +17,7 @@ re-stamped (a timing is of a machine, not of the code).
 from __future__ import annotations
 
 import dataclasses
-import math
+import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +73,7 @@ class StepTiming(Experiment):
     runs: tuple  # one config per method (RunConfig, or a chapter's config wrapping one)
     labels: tuple[str, ...]  # the methods' labels, in the order of `runs`
     steps: int = 40  # the cpu scale's decoder_timing_steps
-    rounds: int = 5  # the cpu scale's timing_rounds
+    rounds: int = 2
     offset: int = 100  # steps before the timed ones: Grokfast-MA's window (Grokfast README)
     seed: int = 0
 
@@ -87,10 +85,7 @@ class StepTiming(Experiment):
         if len(self.runs) != len(self.labels) or not self.runs:
             raise ValueError("StepTiming needs one label per run, and at least one run")
         if self.steps < 1 or self.rounds < 1 or self.offset < 0:
-            raise ValueError(
-                f"StepTiming.steps={self.steps} and .rounds={self.rounds} must be positive, "
-                f".offset={self.offset} >= 0"
-            )
+            raise ValueError("StepTiming.steps and .rounds must be positive, .offset >= 0")
 
     @classmethod
     def train(cls, cfgs: list, device: str = "cpu") -> list[RunRecord]:
@@ -103,7 +98,7 @@ class StepTiming(Experiment):
                 for label, run in zip(c.labels, c.runs):
                     secs[label].append(step_seconds(run, c.steps, c.offset))
             history = {"step": list(range(c.rounds)), **secs}  # per round, seconds per step
-            summary = {label: _geomean(t) for label, t in secs.items()}
+            summary = {label: statistics.median(t) for label, t in secs.items()}
             meta = {
                 "wall_s": time.perf_counter() - t0,
                 "device": "cpu",
@@ -114,28 +109,6 @@ class StepTiming(Experiment):
         return out
 
 
-def _geomean(xs: list[float]) -> float:
-    return math.exp(sum(map(math.log, xs)) / len(xs))
-
-
 def per_step(timing: RunRecord) -> dict[str, float]:
-    """Method label -> seconds per step: the geometric mean over the timing's rounds."""
+    """Method label -> median seconds per step over the timing's rounds."""
     return {label: timing.summary[label] for label in timing.cfg.labels}
-
-
-def per_round(timing: RunRecord) -> dict[str, list[float]]:
-    """Method label -> its seconds per step in each round, in round order."""
-    return {label: list(timing.history[label]) for label in timing.cfg.labels}
-
-
-def cost_logs(rounds: dict[str, list[float]], fast: str, slow: str) -> list[float]:
-    """Per round, log(slow's seconds per step / fast's), from `rounds` (per_round of a timing):
-    the two were timed side by side in a round (interleaved), so a round pairs them
-    (grokcore.estimates.timed_speedup)."""
-    return [math.log(s / f) for f, s in zip(rounds[fast], rounds[slow], strict=True)]
-
-
-def cost(rounds: dict[str, list[float]]) -> dict[str, float]:
-    """Method label -> seconds per step from `rounds`: the geometric mean over rounds (as a
-    timing's summary, per_step)."""
-    return {label: _geomean(ts) for label, ts in rounds.items()}

@@ -99,9 +99,9 @@ def test_seconds_keep_censoring_and_post_grok_is_read_only_past_the_event():
 
 def test_pick_factor_takes_the_lowest_median_and_ties_go_to_the_source_setting():
     fast, slow, never = [rec(10), rec(12)], [rec(40), rec(50)], [rec(None), rec(None)]
-    assert configs.pick_factor({1.0: slow, 2.0: fast, 0.5: never}) == 2.0
-    assert configs.pick_factor({0.5: fast, 1.0: list(fast), 2.0: fast}) == 1.0
-    assert configs.pick_factor({0.5: never, 1.0: never}) == 1.0
+    assert measures.pick_factor({1.0: slow, 2.0: fast, 0.5: never}) == 2.0
+    assert measures.pick_factor({0.5: fast, 1.0: list(fast), 2.0: fast}) == 1.0
+    assert measures.pick_factor({0.5: never, 1.0: never}) == 1.0
 
 
 def test_ranking_puts_medians_first_and_bounds_last():
@@ -175,8 +175,8 @@ def test_a_verdict_in_seconds_carries_the_timing_rounds_spread():
     assert "a step of sgd costs 3.00x one of sgd_b128 (4 rounds)" in steady.note
     assert row([1 / 3 * 1e-3]).verdict == "inconclusive"  # one round: no spread measured
     rounds = {"a": [1.0, 2.0], "b": [3.0, 2.0]}
-    assert timing.cost_logs(rounds, "a", "b") == pytest.approx([math.log(3), 0.0])
-    assert timing.cost(rounds) == pytest.approx({"a": math.sqrt(2), "b": math.sqrt(6)})
+    assert claims.cost_logs(rounds, "a", "b") == pytest.approx([math.log(3), 0.0])
+    assert claims.cost(rounds) == pytest.approx({"a": math.sqrt(2), "b": math.sqrt(6)})
 
 
 def test_decoder_stability_counts_every_method_and_only_runs_past_the_event():

@@ -177,10 +177,12 @@ def speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Estimate:
     return Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
 
 
-def _paired_logs(fast: Sequence, slow: Sequence) -> tuple[list, dict, int]:
+def _paired_logs(
+    fast: Sequence, slow: Sequence, method: str, level: float
+) -> tuple[list, dict, Estimate | None]:
     """Per seed, log(slow / fast) as an Obs (censored where the slow run was), the counts
-    (censored, diverged, missing) and how many seeds are bounded only from above (their fast run
-    censored: no ratio from below)."""
+    (censored, diverged, missing), and the estimate where the logs cannot give one: no seed
+    (unbounded), or a seed bounded only from above (its fast run censored: (0, inf))."""
     logs: list = []
     counts = dict(censored=0, diverged=0, missing=0)
     upper_only = 0
@@ -198,7 +200,16 @@ def _paired_logs(fast: Sequence, slow: Sequence) -> tuple[list, dict, int]:
             counts["missing"] += 1
         else:
             logs.append(Obs(math.log(s.value / f.value), censored=s_cens))
-    return logs, counts, upper_only
+    n = len(logs) + upper_only
+    if n == 0:
+        return (
+            logs,
+            counts,
+            Estimate(None, -math.inf, math.inf, 0, method=method, level=level, **counts),
+        )
+    if upper_only:
+        return logs, counts, Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
+    return logs, counts, None
 
 
 def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Estimate:
@@ -210,12 +221,10 @@ def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Esti
     A seed whose fast run was censored has a ratio bounded only from above: nothing is
     identified from below, the interval is (0, inf). A seed missing in either arm is missing."""
     method = "geometric mean of paired ratios, t interval on logs"
-    logs, counts, upper_only = _paired_logs(fast, slow)
-    n = len(logs) + upper_only
-    if n == 0:
-        return Estimate(None, -math.inf, math.inf, 0, method=method, level=level, **counts)
-    if upper_only:
-        return Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
+    logs, counts, unknown = _paired_logs(fast, slow, method, level)
+    if unknown is not None:
+        return unknown
+    n = len(logs)
     e = mean(logs, level)
     lo = math.exp(e.low) if e.low > -math.inf else 0.0
     hi = math.exp(e.high) if e.high < math.inf else math.inf
@@ -244,12 +253,10 @@ def timed_speedup(
     c = np.asarray(cost_logs, dtype=float)
     if c.ndim != 1 or c.size == 0 or not np.isfinite(c).all():
         raise ValueError(f"cost_logs must be one finite log ratio per timing round, got {c!r}")
-    logs, counts, upper_only = _paired_logs(fast, slow)
-    n = len(logs) + upper_only
-    if n == 0:
-        return Estimate(None, -math.inf, math.inf, 0, method=method, level=level, **counts)
-    if upper_only:
-        return Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
+    logs, counts, unknown = _paired_logs(fast, slow, method, level)
+    if unknown is not None:
+        return unknown
+    n = len(logs)
     x = np.array([o.value for o in logs])
     lower = any(o.censored for o in logs)
     m = float(x.mean() + c.mean())

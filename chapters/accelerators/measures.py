@@ -15,7 +15,8 @@ from grokcore import estimates, outcomes
 from grokcore.estimates import Obs
 from grokcore.records import RunRecord
 
-GROKKED = "step_to_test_acc_95"  # the event: 95% test accuracy (EGD §5's threshold)
+from .configs import GROKKED
+
 STABLE = 0.9  # post-grok: the test accuracy a run that reached 95% should not fall below
 
 
@@ -50,18 +51,6 @@ def stable(recs: Sequence[RunRecord], floor: float = STABLE) -> list[bool | None
     """Per run, whether it stayed at or above `floor` test accuracy after first reaching 95%
     (None where that is not measured: see post_grok_min)."""
     return [None if (m := post_grok_min(r)) is None else m >= floor for r in recs]
-
-
-def pick_factor(by_factor: dict[float, Sequence[RunRecord]]) -> float:
-    """The tuning's pick: the learning-rate factor whose runs have the lowest Kaplan-Meier median
-    steps to 95% (a median not reached counts as infinite; ties go to the factor closest to 1,
-    the source's own setting)."""
-
-    def score(item: tuple[float, Sequence[RunRecord]]) -> tuple[float, float]:
-        est = estimates.median(steps(item[1]))
-        return (est.estimate if est.identified else math.inf, abs(math.log(item[0])))
-
-    return min(by_factor.items(), key=score)[0]
 
 
 def runner_up(

@@ -99,9 +99,9 @@ def test_seconds_keep_censoring_and_post_grok_is_read_only_past_the_event():
 
 def test_pick_factor_takes_the_lowest_median_and_ties_go_to_the_source_setting():
     fast, slow, never = [rec(10), rec(12)], [rec(40), rec(50)], [rec(None), rec(None)]
-    assert measures.pick_factor({1.0: slow, 2.0: fast, 0.5: never}) == 2.0
-    assert measures.pick_factor({0.5: fast, 1.0: list(fast), 2.0: fast}) == 1.0
-    assert measures.pick_factor({0.5: never, 1.0: never}) == 1.0
+    assert configs.pick_factor({1.0: slow, 2.0: fast, 0.5: never}) == 2.0
+    assert configs.pick_factor({0.5: fast, 1.0: list(fast), 2.0: fast}) == 1.0
+    assert configs.pick_factor({0.5: never, 1.0: never}) == 1.0
 
 
 def test_ranking_puts_medians_first_and_bounds_last():

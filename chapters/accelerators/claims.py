@@ -188,29 +188,6 @@ _BY_OP = [_claims(tag, op) for tag, op in OPS.items()]
 CLAIMS: dict[str, Claim] = {c.id: c for row in zip(*_BY_OP) for c in row}
 
 
-# ---- costs per step from a timing's rounds (chapters.accelerators.timing) ---------------------
-# here, not in measures.py: configs imports measures (the tuning's pick), so measures is part of
-# the timing record's fingerprint, and reading a timing must not re-stamp it
-
-
-def per_round(timing: RunRecord) -> dict[str, list[float]]:
-    """Method label -> its seconds per step in each round of a StepTiming record, in order."""
-    return {label: list(timing.history[label]) for label in timing.cfg.labels}
-
-
-def cost_logs(rounds: dict[str, list[float]], fast: str, slow: str) -> list[float]:
-    """Per round, log(slow's seconds per step / fast's), from `rounds` (per_round of a timing):
-    the two were timed side by side in a round (interleaved), so a round pairs them
-    (grokcore.estimates.timed_speedup)."""
-    return [math.log(s / f) for f, s in zip(rounds[fast], rounds[slow], strict=True)]
-
-
-def cost(rounds: dict[str, list[float]]) -> dict[str, float]:
-    """Method label -> seconds per step from `rounds`: the geometric mean over the rounds (the
-    cost timed_speedup's estimate uses)."""
-    return {m: math.exp(sum(map(math.log, ts)) / len(ts)) for m, ts in rounds.items()}
-
-
 def results(
     cells: dict[str, Sequence[RunRecord]],
     rounds: dict[str, dict[str, list[float]]],
@@ -220,9 +197,9 @@ def results(
     scale: str,
 ) -> list[ClaimResult]:
     """One row per claim, in CLAIMS order. cells: "task/method" -> records over the same seeds;
-    rounds: task -> method -> seconds per step in each timing round (per_round)."""
+    rounds: task -> method -> seconds per step in each timing round (measures.per_round)."""
     rows: dict[str, ClaimResult] = {}
-    costs = {task: cost(r) for task, r in rounds.items()}
+    costs = {task: measures.cost(r) for task, r in rounds.items()}
 
     def paired(
         cid: str, task: str, fast: str | None, slow: str | None, in_seconds: bool, what: str
@@ -238,7 +215,7 @@ def results(
             {fast: a, slow: b}
         )
         if in_seconds:  # steps times cost: the cost ratio per timing round, its spread kept
-            logs = cost_logs(rounds[task], fast, slow)
+            logs = measures.cost_logs(rounds[task], fast, slow)
             data.append(logs)
             ratio = math.exp(sum(logs) / len(logs))
             note += f"; a step of {slow} costs {ratio:.2f}x one of {fast} ({len(logs)} rounds)"

@@ -8,6 +8,7 @@ cost per step (chapters.accelerators.timing), so a censored step count stays a c
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Sequence
 
@@ -83,24 +84,72 @@ def runner_up(
     return best and best[1]
 
 
+# ---- costs per step from a timing's rounds (chapters.accelerators.timing) ---------------------
+
+
+def per_round(timing: RunRecord) -> dict[str, list[float]]:
+    """Method label -> its seconds per step in each round of a StepTiming record, in order."""
+    return {label: list(timing.history[label]) for label in timing.cfg.labels}
+
+
+def cost_logs(rounds: dict[str, list[float]], fast: str, slow: str) -> list[float]:
+    """Per round, log(slow's seconds per step / fast's), from `rounds` (per_round of a timing):
+    the two were timed side by side in a round (interleaved), so a round pairs them
+    (grokcore.estimates.timed_speedup)."""
+    return [math.log(s / f) for f, s in zip(rounds[fast], rounds[slow], strict=True)]
+
+
+def cost(rounds: dict[str, list[float]]) -> dict[str, float]:
+    """Method label -> seconds per step from `rounds`: the geometric mean over the rounds (the
+    cost timed_speedup's estimate uses)."""
+    return {m: math.exp(sum(map(math.log, ts)) / len(ts)) for m, ts in rounds.items()}
+
+
+def timed_median(
+    obs: Sequence[Obs], step_s: Sequence[float], level: float = estimates.LEVEL
+) -> estimates.Estimate:
+    """Kaplan-Meier median seconds to 95%: the median steps (`obs`, steps per seed) times the
+    geometric mean of the seconds per step timed in each round (`step_s`). The interval carries
+    both noises: the median's interval and the mean log cost's t interval, each at level
+    1 - (1 - level) / 2, multiplied end by end, so it covers with probability >= level
+    (Bonferroni, as estimates.speedup joins two medians). One round leaves the cost's interval
+    open: [0, inf) seconds. A median not reached: a lower bound, its low end times the cost's."""
+    each = 1 - (1 - level) / 2
+    st = estimates.median(obs, each)
+    c = estimates.mean([math.log(t) for t in step_s], each)
+    lo_c = math.exp(c.low) if math.isfinite(c.low) else 0.0
+    hi_c = math.exp(c.high) if math.isfinite(c.high) else math.inf
+    if not math.isfinite(st.low):  # no seed with a value
+        return dataclasses.replace(st, level=level)
+    low = st.low * lo_c
+    if not st.identified:
+        return dataclasses.replace(st, low=low, level=level)
+    high = math.inf if st.high == math.inf or hi_c == math.inf else st.high * hi_c
+    est = st.estimate * math.exp(c.estimate)
+    return dataclasses.replace(st, estimate=est, low=low, high=high, level=level)
+
+
 def ranked(
     cells: dict[str, Sequence[RunRecord]],
     task: str,
-    costs: dict[str, float],
+    rounds: dict[str, list[float]],
     names: dict[str, str],
 ) -> list[dict]:
     """The ranked table of `task`: one row per method, fastest first by Kaplan-Meier median
-    seconds to 95% (medians not reached last, by their lower bound). Columns: reached (of runs),
-    median steps and seconds with 95% intervals, cost per step relative to the plain optimizer,
-    mean final test accuracy, and the post-grok runs that stayed above STABLE (of those
-    measured)."""
+    seconds to 95% (medians not reached last, by their lower bound). `rounds`: the task's
+    method -> seconds per step in each timing round (per_round). Columns: reached (of runs),
+    median steps and median seconds (timed_median: the timing's spread included) with 95%
+    intervals, ms per step and the cost per step relative to the plain optimizer (geometric
+    means over the rounds), mean final test accuracy, and the post-grok runs that stayed above
+    STABLE (of those measured)."""
     plain = next(iter(m for t, m in (n.split("/") for n in cells) if t == task))
+    costs = cost(rounds)
     rows = []
     for name, recs in cells.items():
         t, m = name.split("/")
         if t != task:
             continue
-        st, sec = estimates.median(steps(recs)), estimates.median(seconds(recs, costs[m]))
+        st, sec = estimates.median(steps(recs)), timed_median(steps(recs), rounds[m])
         kept = [s for s in stable(recs) if s is not None]
         rows.append(
             {

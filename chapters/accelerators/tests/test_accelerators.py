@@ -5,10 +5,12 @@ rule on records whose answer is known."""
 import math
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from chapters.accelerators import claims, configs, measures, timing
 from grokcore.config import ConfigError, RunConfig, from_dict, to_dict
+from grokcore import estimates
 from grokcore.estimates import Obs
 from grokcore.neuralgrok import NeuralGrokConfig
 from grokcore.presets import preset
@@ -113,10 +115,10 @@ def test_ranking_puts_medians_first_and_bounds_last():
     }
     costs = {"sgd": 1.0, "egd": 3.0, "column_norm": 1.0}
     names = {"sgd": "SGD", "egd": "EGD", "column_norm": "CN"}
-    rows = measures.ranked(cells, "mlp x+y", costs, names)
+    rows = measures.ranked(cells, "mlp x+y", {m: [c] * 3 for m, c in costs.items()}, names)
     assert [r["label"] for r in rows] == ["egd", "sgd", "column_norm"]
-    assert rows[0]["cost"] == 3.0 and rows[0]["reached"] == "2/2"
-    assert not rows[2]["seconds"].identified and rows[2]["seconds"].low == 900
+    assert rows[0]["cost"] == pytest.approx(3.0) and rows[0]["reached"] == "2/2"
+    assert not rows[2]["seconds"].identified and rows[2]["seconds"].low == pytest.approx(900)
     assert measures.runner_up(cells, "mlp x+y", "egd", None) == "sgd"
     # a median not reached ranks after every one that was, however slow
     assert measures.runner_up(cells, "mlp x+y", "egd", {**costs, "sgd": 100.0}) == "sgd"
@@ -175,8 +177,48 @@ def test_a_verdict_in_seconds_carries_the_timing_rounds_spread():
     assert "a step of sgd costs 3.00x one of sgd_b128 (4 rounds)" in steady.note
     assert row([1 / 3 * 1e-3]).verdict == "inconclusive"  # one round: no spread measured
     rounds = {"a": [1.0, 2.0], "b": [3.0, 2.0]}
-    assert claims.cost_logs(rounds, "a", "b") == pytest.approx([math.log(3), 0.0])
-    assert claims.cost(rounds) == pytest.approx({"a": math.sqrt(2), "b": math.sqrt(6)})
+    assert measures.cost_logs(rounds, "a", "b") == pytest.approx([math.log(3), 0.0])
+    assert measures.cost(rounds) == pytest.approx({"a": math.sqrt(2), "b": math.sqrt(6)})
+
+
+def test_median_seconds_carry_the_timing_rounds_spread():
+    """timed_median: steady rounds give the median steps' own interval (at 97.5%) times the cost;
+    scattered rounds widen it; one round leaves it open; a median not reached is a lower bound."""
+    obs = [Obs(float(t), False) for t in range(800, 1800, 100)]  # 10 seeds: a finite interval
+    steps_975 = estimates.median(obs, 0.975)
+    steady = measures.timed_median(obs, [0.01] * 4)
+    assert steady.estimate == pytest.approx(steps_975.estimate * 0.01)
+    assert (steady.low, steady.high) == pytest.approx((steps_975.low * 0.01, steps_975.high * 0.01))
+    assert steady.level == 0.95
+    scattered = measures.timed_median(obs, [0.005, 0.02, 0.005, 0.02])
+    assert scattered.estimate == pytest.approx(steady.estimate)  # the same geometric mean cost
+    assert scattered.low < steady.low and steady.high < scattered.high < math.inf
+    one = measures.timed_median(obs, [0.01])
+    assert one.estimate == pytest.approx(steady.estimate) and one.low == 0 and one.high == math.inf
+    never = [Obs(2000.0, True)] * 3 + [Obs(500.0, False)]
+    bound = measures.timed_median(never, [0.01, 0.02])
+    assert not bound.identified and bound.bound == "lower" and 0 < bound.low < 2000 * 0.01
+    assert not measures.timed_median([], [0.01, 0.02]).identified
+
+
+def test_median_seconds_cover_on_simulated_seeds_and_rounds():
+    """Coverage of the true median seconds (median steps x mean cost) on simulated lognormal
+    steps (8 seeds) and lognormal round costs (5 rounds, sd 0.2): at least the nominal 95%,
+    and the seeds-only interval at the mean cost misses far more often."""
+    rng = np.random.default_rng(0)
+    true = 1000.0 * 0.01
+    ours = seeds_only = 0
+    n = 400
+    for _ in range(n):
+        obs = [Obs(float(t), False) for t in 1000.0 * np.exp(rng.normal(0, 0.1, 8))]
+        rounds = list(0.01 * np.exp(rng.normal(0, 0.2, 5)))
+        est = measures.timed_median(obs, rounds)
+        ours += est.low <= true <= est.high
+        c = math.exp(np.mean(np.log(rounds)))
+        alone = estimates.median(obs)
+        seeds_only += alone.low * c <= true <= alone.high * c
+    assert ours / n >= 0.95
+    assert seeds_only / n < 0.85
 
 
 def test_decoder_stability_counts_every_method_and_only_runs_past_the_event():

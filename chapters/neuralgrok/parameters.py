@@ -78,6 +78,7 @@ SPECS = {
     ),
     "transfer": Bool(none=SCALE_VALUE),
     "num_steps": Int(1, none=SCALE_VALUE),
+    "task_steps": Int(1, none=SCALE_VALUE),
     "ablation_steps": Int(1, none=SCALE_VALUE),
     "eval_every": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),

@@ -65,7 +65,19 @@ def test_plan_cells_and_seeds_follow_the_scale():
     assert all(cells[f"x+y/{m}"][0].stop_at_test_acc is None for m in ("standard", "grokfast_ema"))
     assert cells["rescale/0.5"][0].num_steps == P["ablation_steps"]
     assert cells["x+y/grokfast_ma"][0].optim.clip_norm == 1.0  # the code clips every method
-    assert "transfer" not in cells and "x-y/standard" not in cells
+    assert "transfer" not in cells and "a*c+b*d-e/standard" not in cells
+
+    # the other tasks stop at 95%, within their own budget; the first keeps its own
+    def run_of(cell: str):
+        cfg = cells[cell][0]
+        return getattr(cfg, "run", cfg)  # NeuralGrok: its model's run
+
+    assert P["operations"][1:] and P["num_steps"] != P["task_steps"]
+    for m in configs.METHODS:
+        assert run_of(f"x+y/{m}").num_steps == P["num_steps"]
+        for op in P["operations"][1:]:
+            assert run_of(f"{op}/{m}").num_steps == P["task_steps"]
+            assert run_of(f"{op}/{m}").stop_at_test_acc == 0.95
     paper = configs.plan(dict(configs.SCALES["paper"]), v)
     assert paper["transfer"][0].source == paper["x+y/neuralgrok"][0]
     assert paper["a*c+b*d-e/neuralgrok"][0].amp.inner_steps == 1

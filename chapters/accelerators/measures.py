@@ -1,5 +1,7 @@
 """What chapter 7 reads from its runs, per seed and per cell: times to 95% test accuracy in steps
-and in seconds, final and post-grok accuracy, the tuning's pick, and the ranked table.
+and in seconds (with the timing rounds' costs per step), final and post-grok accuracy, and the
+ranked table. The tuning's pick is in configs.py: training reads it, and this module stays out of
+the timing record's fingerprint.
 
 A time to an event is censored data (grokcore.outcomes.times): a run that ended first only bounds
 its time, and no budget stands in for an event time. Seconds are steps times the cell's measured

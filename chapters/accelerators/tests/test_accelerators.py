@@ -235,24 +235,28 @@ def test_decoder_stability_counts_every_method_and_only_runs_past_the_event():
 
 def test_timing_measures_a_positive_cost_per_step_and_keeps_rounds():
     cfg = configs.run_of("mlp x+y", "sgd", SMOKE)
-    assert timing.at_budget(cfg, 7).num_steps == 7 and timing.at_budget(cfg, 7).spectrum_of == ()
-    ng = configs.run_of("decoder x+y", "neuralgrok", SMOKE)
-    assert (
-        timing.at_budget(ng, 5).run.num_steps == 5 and not timing.at_budget(ng, 5).run.log_entropy
-    )
+    short = timing.at_budget(cfg, 7)
+    assert short.num_steps == 7 and short.spectrum_of == () and short.probes == (timing.CLOCK,)
+    ng = timing.at_budget(configs.run_of("decoder x+y", "neuralgrok", SMOKE), 5)
+    assert ng.run.num_steps == 5 and not ng.run.log_entropy and ng.run.probes == (timing.CLOCK,)
     t = timing.StepTiming(runs=(cfg, cfg.replace(optim=cfg.optim)), labels=("a", "b"), steps=3,
                           rounds=2, offset=1)  # fmt: skip
     [r] = type(t).train([t])
     assert r.history["step"] == [0, 1] and len(r.history["a"]) == 2
-    assert all(v > 0 for v in timing.per_step(r).values())
+    assert all(r.summary[label] > 0 for label in t.labels)
     with pytest.raises(ValueError, match="one label per run"):
         timing.StepTiming(runs=(cfg,), labels=())
 
 
-def test_a_cost_too_small_to_resolve_falls_back_to_the_longer_run(monkeypatch):
-    times = iter([2.0, 2.5])  # the longer run first, then the shorter one, which took longer
-    monkeypatch.setattr(timing, "seconds", lambda cfg, steps: next(times))
-    assert timing.step_seconds(None, 10, 5) == pytest.approx(2.0 / 25)
+@pytest.mark.parametrize("task, label", [("mlp x+y", "egd"), ("decoder x+y", "neuralgrok")])
+@pytest.mark.parametrize("offset, expected", [(5, (15**2 - 5**2) / 10), (0, (11**2 - 1) / 10)])
+def test_step_seconds_clocks_the_steps_after_the_offset(monkeypatch, task, label, offset, expected):
+    # a clock that reads j**2 at its j-th stamp: the cost is known from which stamps are used,
+    # and it is only right if every optimizer step is stamped once (the first step never timed)
+    ticks = iter(range(1, 100))
+    monkeypatch.setattr(timing, "_clock", lambda: next(ticks) ** 2)
+    cfg = configs.run_of(task, label, SMOKE)
+    assert timing.step_seconds(cfg, 10, offset) == pytest.approx(expected)
 
 
 def test_timings_time_each_task_s_planned_methods():

@@ -13,8 +13,8 @@ speed hit them alike; one untimed run first warms the process up.
 
 (Until December 2026 a round timed two runs, of offset + steps and offset + 2 x steps steps, and
 took the difference: a second of noise in either run's setup moved a 40-step decoder timing by
-25 ms a step, and a decoder method's rounds spanned up to 12x. Clocking the steps inside one run leaves
-setup out of the measure instead of cancelling it.)
+25 ms a step, and a decoder method's rounds spanned up to 12x. Clocking the steps inside one run
+leaves setup out of the measure instead of cancelling it.)
 
 A StepTiming is a run record like any other: cached, shipped with the chapter's store (the book
 renders the timing it holds), and measured again by a recompute on the machine at hand; never

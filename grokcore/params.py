@@ -203,7 +203,9 @@ class Spec:
             out.append([] if self.min_len >= 1 else [bad_item])
             out.append([bad_item] * max(self.min_len, 1))
         elif self.kind == "dict":
-            out.append({})
+            if self.min_len >= 1:
+                out.append({})
+            out.append({self.key.bad_values()[-1]: _example(self.item)})
         elif self.kind == "tuple":
             first = self.items[0].bad_values()[-1]
             out.append([first] + [_example(s) for s in self.items[1:]])

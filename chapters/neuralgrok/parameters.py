@@ -12,6 +12,7 @@ from grokcore.params import (
     SCALE,
     SCALE_VALUE,
     Bool,
+    Dict,
     Float,
     Int,
     List,
@@ -79,6 +80,7 @@ SPECS = {
     "transfer": Bool(none=SCALE_VALUE),
     "num_steps": Int(1, none=SCALE_VALUE),
     "task_steps": Int(1, none=SCALE_VALUE),
+    "op_steps": Dict(Str(*OPERATIONS), Int(1), 0, none=SCALE_VALUE),
     "ablation_steps": Int(1, none=SCALE_VALUE),
     "eval_every": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
@@ -90,6 +92,17 @@ SPECS = {
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     P = at_scale(configs.SCALES, v)
+    # a budget of its own only for a task that stops at 95% (the first runs num_steps)
+    stray = [op for op in P["op_steps"] if op not in P["operations"][1:]]
+    if stray:
+        return [
+            (
+                "op_steps",
+                f"names {', '.join(stray)}, not among the operations after the first "
+                f"({', '.join(P['operations'][1:]) or 'none'}): the first task's budget is "
+                f"num_steps",
+            )
+        ]
     built: list = []  # every config of the notebook's plan (nothing is trained)
 
     def build() -> None:

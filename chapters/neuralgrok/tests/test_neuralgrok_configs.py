@@ -72,12 +72,17 @@ def test_plan_cells_and_seeds_follow_the_scale():
         cfg = cells[cell][0]
         return getattr(cfg, "run", cfg)  # NeuralGrok: its model's run
 
-    assert P["operations"][1:] and P["num_steps"] != P["task_steps"]
+    # cpu: a-b has a budget of its own (op_steps), a*b the other tasks' (task_steps)
+    assert P["op_steps"] == {"x-y": 8000} and "x*y" in P["operations"][1:]
+    assert len({P["num_steps"], P["task_steps"], P["op_steps"]["x-y"]}) == 3
     for m in configs.METHODS:
         assert run_of(f"x+y/{m}").num_steps == P["num_steps"]
         for op in P["operations"][1:]:
-            assert run_of(f"{op}/{m}").num_steps == P["task_steps"]
+            assert run_of(f"{op}/{m}").num_steps == P["op_steps"].get(op, P["task_steps"])
             assert run_of(f"{op}/{m}").stop_at_test_acc == 0.95
+    # without op_steps every other task takes task_steps
+    flat = configs.plan(dict(P, op_steps={}), v)
+    assert {flat[f"{op}/standard"][0].num_steps for op in P["operations"][1:]} == {P["task_steps"]}
     paper = configs.plan(dict(configs.SCALES["paper"]), v)
     assert paper["transfer"][0].source == paper["x+y/neuralgrok"][0]
     assert paper["a*c+b*d-e/neuralgrok"][0].amp.inner_steps == 1

@@ -1,0 +1,45 @@
+"""Chapter 3's checks that span several parameters (parameters._cross): each names the
+parameter to change and why, before anything is built or trained."""
+
+import json
+import re
+from pathlib import Path
+
+import papermill
+import pytest
+
+from chapters.neuralgrok.parameters import check_parameters
+from grokcore.params import ParameterError
+
+NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "03_neuralgrok.ipynb"
+
+
+@pytest.fixture(scope="module")
+def defaults() -> dict:
+    nb = json.loads(NOTEBOOK.read_text())
+    [cell] = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    namespace: dict = {}
+    exec("".join(cell["source"]), namespace)
+    return {name: namespace[name] for name in papermill.inspect_notebook(str(NOTEBOOK))}
+
+
+def test_op_steps_sets_a_task_budget_and_names_only_later_tasks(defaults):
+    v = check_parameters({**defaults, "scale": "cpu", "op_steps": "{x*y: 6000}"})
+    assert v["op_steps"] == {"x*y": 6000}
+    assert check_parameters({**defaults, "scale": "cpu", "op_steps": {}})["op_steps"] == {}
+    # the first task runs num_steps; a task not planned has no budget to set
+    for op in ("x+y", "x^2-y"):
+        message = rf"parameter op_steps=.*names {re.escape(op)}, not among"
+        with pytest.raises(ParameterError, match=message):
+            check_parameters({**defaults, "scale": "cpu", "op_steps": {op: 6000}})
+    with pytest.raises(ParameterError, match=r"op_steps=.*out of range"):
+        check_parameters({**defaults, "scale": "cpu", "op_steps": {"x-y": 0}})
+
+
+def test_neuralgrok_keeps_at_least_one_training_example(defaults):
+    # p 3: 6 pairs (b in 1..p-1), 3 to train on at frac_train 0.5
+    small = {**defaults, "scale": "smoke", "p": 3}
+    with pytest.raises(ParameterError, match=r"parameter frac_outer=.*leaving none"):
+        check_parameters({**small, "frac_outer": 0.9})
+    with pytest.raises(ParameterError, match=r"parameter frac_train=.*needs 2 or more"):
+        check_parameters({**small, "frac_train": 0.2})

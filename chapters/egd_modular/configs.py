@@ -81,10 +81,12 @@ _PLAN = {  # Fig. 1 (addition: column normalization, both rSVD ranks, the switch
     "x+y mod 127": ["egd"],
     "x*y mod 79": ["egd"],
     "x*y mod 127": ["egd"],
-    "parity(400,2)": ["none", "egd", "column_norm", "egd_noswitch"],
+    "parity(400,2)": ["none", "egd", "column_norm", "grokfast_ema", "egd_noswitch"],
     "parity(400,2)/mse": ["none", "egd"],
     "parity(100,3)": ["none", "egd"],  # Fig. 3's other two problems (hinge loss)
     "parity(50,4)": ["none", "egd"],
+    "parity(100,3)/mse": ["egd"],  # and with the authors' squared loss ("a few epochs")
+    "parity(50,4)/mse": ["egd"],
 }  # fmt: skip
 _PAPER_PLAN = {
     **{

@@ -65,7 +65,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "ablation_steps": 1500,
         "eval_every": 50,
         "rescale_cs": [0.01, 0.5, 1.0, 2.0],
-        "neuralgrok_cs": [1.0, 2.0],
+        "neuralgrok_cs": [0.5, 1.0, 2.0],
         "adamw_weight_decays": [1e-2],
         "transfer": False,
     },

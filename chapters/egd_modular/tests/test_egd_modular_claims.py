@@ -48,9 +48,19 @@ def test_the_cpu_plan_gives_a_row_per_claim_and_says_why_a_claim_is_not_run(fake
     assert [r.id for r in rows] == list(claims.CLAIMS)
     assert all(r.verdict in VERDICTS for r in rows)
     not_run = {r.id: r.reason for r in rows if r.verdict == "not run"}
-    # the rule bugs: both used to give no row at all (rsvd64 runs at cpu scale now)
+    # every parity problem with both losses, Grokfast-EMA on Parity(400, 2) (hinge) too
+    assert "egd-vs-grokfast_ema-parity" not in not_run
+    few = {f"egd-few-epochs-parity({nk})/mse" for nk in ("100,3", "50,4")}
+    assert not few & set(not_run)
+    # the rule bugs: both used to give no row at all, where the plan lacks the cells
+    hinge_only = {t: m for t, m in plan.items() if "/mse" not in t or "400" in t}
+    hinge_only["parity(400,2)"] = ["none", "egd"]
+    rows = claims.results(cells_of(fake, hinge_only, 2, {}), p=P, scale="cpu")
+    not_run = {r.id: r.reason for r in rows if r.verdict == "not run"}
     assert "Grokfast-EMA" in not_run["egd-vs-grokfast_ema-parity"]
     assert "does not run EGD on parity(100,3)/mse" in not_run["egd-few-epochs-parity(100,3)/mse"]
+    rows = claims.results(cells_of(fake, plan, 2, {}), p=P, scale="cpu")
+    not_run = {r.id: r.reason for r in rows if r.verdict == "not run"}
     assert "cost_steps = 0" in not_run["egd-cost"]
     # the plan_configs default stops the ablation's EGD arms at 99%: no final accuracy
     assert "set ablation_stop_at=None" in not_run["egd-final-accuracy"]

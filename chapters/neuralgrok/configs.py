@@ -52,7 +52,7 @@ SCALES = {  # a notebook parameter left as None takes these
     # entries costs 10x a model step on this CPU); evaluations every 50 steps (code: every epoch,
     # 10 steps), which would cost 60% more time.
     "cpu": {
-        "operations": ["x+y", "x-y", "x*y"],
+        "operations": ["x+y", "x-y", "x*y", "x^2-y"],
         "p": 97,
         "frac_train": 0.5,
         "d_model": 128,
@@ -61,7 +61,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "ablation_seeds": 3,
         "num_steps": 2000,
         "task_steps": 4000,
-        "op_steps": {"x-y": 8000},
+        "op_steps": {"x-y": 8000, "x^2-y": 8000},
         "ablation_steps": 1500,
         "eval_every": 50,
         "rescale_cs": [0.01, 0.5, 1.0, 2.0],

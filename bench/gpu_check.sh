@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The GPU check of a session with a lent GPU, in one device call of under 10 minutes:
+#
+#     run(command="bash bench/gpu_check.sh", timeout_s=570)
+#
+# 1. tests/unit/test_device.py on cuda: each source's model and each gradient method, float32
+#    on the GPU against float64 on the CPU, and seeds stacked on the GPU (about 1 minute);
+# 2. chapter 4's stacked throughput, member-steps/s per stack size (bench/gpu_check.py);
+# 3. a paper-scale slice of chapter 4 (its weight-decay sweep, 9 x 30 runs of 3000 steps) trained
+#    until a deadline, its records packed into book/results/store/paper/04_adam_dynamics.jsonl.xz.
+#
+# Everything lands in $OUT (the device tool's folder; here bench/results/gpu): summary.txt (one
+# line per step: exit status and seconds), a log per step, throughput.json and the store. After
+# the call: copy the store into book/results/store/paper/, check it with
+# `python -m grokcore.store verify --scale paper`, and commit it with throughput.json.
+# On the CPU, with DEVICE=cpu PY=.venv/bin/python and smaller settings (SLICE_ARGS="--scale smoke
+# --limit 3", STACKS, STEPS, TESTS: see below), it runs the same steps quickly, as
+# tests/test_gpu_check.py does.
+set -u
+cd "$(dirname "$0")/.."
+DEVICE=${DEVICE:-cuda}
+OUT=${OUT:-bench/results/gpu}
+PY=${PY:-python3}  # the GPU image's python3 holds torch; the project's venv does not travel
+SLICE_MINUTES=${SLICE_MINUTES:-3}
+STACKS=${STACKS:-1 30 270}
+STEPS=${STEPS:-300}  # timed steps per throughput row
+TESTS=${TESTS:-tests/unit/test_device.py}
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+export GROKCORE_CACHE="${GROKCORE_CACHE:-$PWD/.cache/grokcore}"
+mkdir -p "$OUT"
+: > "$OUT/summary.txt"
+
+step() {  # step NAME SECONDS COMMAND...: run it with a time limit, log it, note its status
+    local name=$1 limit=$2 start rc
+    shift 2
+    start=$(date +%s)
+    timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
+    rc=$?
+    echo "$name: exit $rc, $(($(date +%s) - start)) s" | tee -a "$OUT/summary.txt"
+}
+
+"$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(),
+  torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')" | tee -a "$OUT/summary.txt"
+# the project's pytest options name nbval, which the GPU image lacks: none here
+step tests 150 "$PY" -m pytest -q -o addopts="" -p no:cacheprovider "$TESTS" --device "$DEVICE"
+# shellcheck disable=SC2086  # STACKS is a list of sizes
+step throughput 120 "$PY" bench/gpu_check.py throughput --device "$DEVICE" --stacks $STACKS \
+    --steps "$STEPS" --json "$OUT/throughput.json"
+# shellcheck disable=SC2086  # SLICE_ARGS holds several options
+step slice $((SLICE_MINUTES * 60 + 90)) "$PY" bench/gpu_check.py slice --device "$DEVICE" \
+    --minutes "$SLICE_MINUTES" --out "$OUT" ${SLICE_ARGS:-}
+! grep -v ": exit 0," "$OUT/summary.txt" | grep -q ": exit"  # the status: every step passed

@@ -1,0 +1,63 @@
+"""bench/gpu_check.sh, the prepared GPU check, runs through on the CPU with small settings: each
+step passes, the throughput JSON and the slice's store come back in OUT, and the store's records
+read back as current records of the chapter-4 plan's runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from grokcore import store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_gpu_check_runs_on_the_cpu(tmp_path):
+    out = tmp_path / "out"
+    env = {
+        **os.environ,
+        "DEVICE": "cpu",
+        "PY": sys.executable,
+        "OUT": str(out),
+        "GROKCORE_CACHE": str(tmp_path / "cache"),
+        "STACKS": "1 2",
+        "STEPS": "3",
+        "TESTS": "tests/unit/test_device.py::test_float32_on_the_device_follows_float64_on_the_cpu"
+        "[egd_mlp-sgd]",
+        "SLICE_ARGS": f"--scale smoke --limit 3 --root {tmp_path / 'store'}",
+    }
+    done = subprocess.run(
+        ["bash", "bench/gpu_check.sh"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    summary = (out / "summary.txt").read_text()
+    assert done.returncode == 0, summary + done.stdout[-2000:] + done.stderr[-2000:]
+    assert [line.split(":")[0] for line in summary.splitlines()[1:]] == [
+        "tests",
+        "throughput",
+        "slice",
+    ]
+    rows = json.loads((out / "throughput.json").read_text())["rows"]
+    assert [r["stack"] for r in rows] == [1, 2] and all(r["member_steps_per_s"] > 0 for r in rows)
+    records = store.read_store(out / "04_adam_dynamics.jsonl.xz")
+    assert len(records) == 3 and len({r.key for r in records}) == 3
+    assert all(r.meta["device"].startswith("cpu") for r in records)
+
+
+def test_a_failing_step_fails_the_check(tmp_path):
+    env = {
+        **os.environ,
+        "DEVICE": "no-such-device",
+        "PY": sys.executable,
+        "OUT": str(tmp_path / "out"),
+        "GROKCORE_CACHE": str(tmp_path / "cache"),
+        "TESTS": "tests/unit/test_device.py::test_float32_on_the_device_follows_float64_on_the_cpu"
+        "[egd_mlp-sgd]",
+        "SLICE_MINUTES": "0",
+    }
+    done = subprocess.run(["bash", "bench/gpu_check.sh"], cwd=ROOT, env=env, capture_output=True)
+    summary = (tmp_path / "out" / "summary.txt").read_text()
+    assert done.returncode != 0
+    assert "tests: exit 0," not in summary and "slice: exit 1," in summary

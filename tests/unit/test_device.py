@@ -1,0 +1,96 @@
+"""Training on the device that `--device` names (default cpu; bench/gpu_check.sh passes cuda).
+
+Each source's own model (grokcore.presets) and each gradient method, a few steps in float32 on the
+device, follow the same run in float64 on the CPU: the device-independent part of the library
+(data, batching, models, optimizers, transforms, the stack) checked where a GPU runs it. Seeds
+stacked into one model on the device give each seed's own run. On the CPU (`make test`) the same
+tests check float32 against float64, so they can fail there too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from grokcore.config import MethodConfig
+from grokcore.neuralgrok import AmplifierConfig, NeuralGrokConfig
+from grokcore.presets import preset
+from grokcore.train import train_stack
+
+STEPS = 6  # a few steps: float32 and float64 drift apart over long runs, and CI pays for each
+
+
+@pytest.fixture(scope="module")
+def device(request) -> str:
+    name = request.config.getoption("--device")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        pytest.fail(f"--device {name}: this torch ({torch.__version__}) sees no CUDA device")
+    return name
+
+
+def short(cfg):
+    """`cfg` for STEPS steps, evaluated before and after, on 256 held-out pairs (a fixed subset)."""
+    return cfg.replace(num_steps=STEPS, eval_every=STEPS, eval_test=256, stop_at_test_acc=None)
+
+
+# (preset, method): each source's model with its own optimizer, and each gradient method on the
+# model family its source uses
+CASES = {
+    "egd_mlp-sgd": ("egd_mlp", MethodConfig()),
+    "egd_mlp-egd": ("egd_mlp", MethodConfig(name="egd", egd_solver="eigh")),
+    "egd_mlp-column_norm": ("egd_mlp", MethodConfig(name="column_norm")),
+    "nanda-adamw": ("nanda", MethodConfig()),
+    "nanda-grokfast_ema": ("nanda", MethodConfig(name="grokfast_ema", alpha=0.98, lamb=2.0)),
+    "grokfast-grokfast_ma": ("grokfast", MethodConfig(name="grokfast_ma", window_size=3, lamb=5.0)),
+    "neuralgrok-rescale": ("neuralgrok", MethodConfig(name="rescale", c=0.5)),
+    "fastgrok-amsgrad": ("fastgrok", MethodConfig()),
+    "med-adamw": ("med", MethodConfig()),
+}
+
+
+def losses(record) -> list[float]:
+    return record.history["train_loss"]
+
+
+def assert_close(got: list[float], ref: list[float], rtol: float, what: str) -> None:
+    assert len(got) == len(ref), what
+    for step, (a, b) in enumerate(zip(got, ref)):
+        assert math.isfinite(a), f"{what}: loss {a} at evaluation {step}"
+        assert abs(a - b) <= rtol * abs(b) + 1e-6, f"{what}: {a} vs {b} at evaluation {step}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_float32_on_the_device_follows_float64_on_the_cpu(case, device):
+    name, method = CASES[case]
+    cfg = short(preset(name, method=method))
+    [ref] = train_stack([cfg.replace(dtype="float64")], device="cpu")
+    [got] = train_stack([cfg], device=device)
+    assert got.meta["device"] != "" and got.history["step"] == ref.history["step"]
+    assert_close(losses(got), losses(ref), 2e-3, f"{case} on {device}")
+    # the accuracies are counts of argmax hits: a near-tie may flip one pair, no more
+    n_test = 256
+    for a, b in zip(got.history["test_acc"], ref.history["test_acc"]):
+        assert abs(a - b) <= 1.5 / n_test, case
+
+
+def test_stacked_seeds_on_the_device_are_each_seeds_own_run(device):
+    cfg = short(preset("nanda", method=MethodConfig(name="grokfast_ema", alpha=0.98, lamb=2.0)))
+    seeds = [0, 1, 2]
+    stacked = train_stack([cfg.replace(seed=s) for s in seeds], device=device)
+    for s, rec in zip(seeds, stacked):
+        [alone] = train_stack([cfg.replace(seed=s)], device=device)
+        assert_close(losses(rec), losses(alone), 1e-4, f"seed {s} stacked on {device}")
+    assert losses(stacked[0]) != losses(stacked[1])  # the seeds differ (split, init, batches)
+
+
+def test_neuralgrok_on_the_device_follows_float64_on_the_cpu(device):
+    run = short(preset("neuralgrok"))  # the code clips after the amplifier: the clip moves there
+    run = run.replace(optim=dataclasses.replace(run.optim, clip_norm=None))
+    cfg = NeuralGrokConfig(run=run, amp=AmplifierConfig(hidden=(8, 8), inner_steps=2))
+    ref = cfg.replace(run=run.replace(dtype="float64"))
+    [want] = type(cfg).train([ref], "cpu")
+    [got] = type(cfg).train([cfg], device)
+    assert_close(losses(got), losses(want), 2e-3, f"NeuralGrok on {device}")

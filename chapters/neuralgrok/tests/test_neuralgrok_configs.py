@@ -72,8 +72,8 @@ def test_plan_cells_and_seeds_follow_the_scale():
         cfg = cells[cell][0]
         return getattr(cfg, "run", cfg)  # NeuralGrok: its model's run
 
-    # cpu: a-b has a budget of its own (op_steps), a*b the other tasks' (task_steps)
-    assert P["op_steps"] == {"x-y": 8000} and "x*y" in P["operations"][1:]
+    # cpu: a-b and a^2-b have a budget of their own (op_steps), a*b the others' (task_steps)
+    assert P["op_steps"] == {"x-y": 8000, "x^2-y": 8000} and "x*y" in P["operations"][1:]
     assert len({P["num_steps"], P["task_steps"], P["op_steps"]["x-y"]}) == 3
     for m in configs.METHODS:
         assert run_of(f"x+y/{m}").num_steps == P["num_steps"]

@@ -39,13 +39,9 @@ def notebook_values(scale: str) -> dict:
     """The notebook's parameters at their defaults, checked at `scale` (as papermill would run
     it; read without papermill, which the GPU machine's image lacks)."""
     from chapters.adam_dynamics.parameters import check_parameters
+    from grokcore.params import notebook_defaults
 
-    nb = json.loads(NOTEBOOK.read_text())
-    [cell] = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
-    namespace: dict = {}
-    exec("".join(cell["source"]), namespace)
-    names = [n for n in namespace.get("__annotations__", {})]
-    return check_parameters({**{n: namespace[n] for n in names}, "scale": scale})
+    return check_parameters({**notebook_defaults(NOTEBOOK), "scale": scale})
 
 
 def throughput(device: str, stacks: list[int], steps: int) -> list[dict]:

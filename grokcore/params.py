@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .config import is_prime
@@ -383,6 +384,19 @@ def check(
 def describe(specs: Mapping[str, Spec]) -> list[tuple[str, str]]:
     """(parameter, what is allowed) for each spec, e.g. for a table in the book."""
     return [(name, spec.allowed()) for name, spec in specs.items()]
+
+
+def notebook_defaults(path: str | Path) -> dict[str, Any]:
+    """The values a notebook's `parameters` cell defines, in its order (each parameter is an
+    annotated assignment, `name: type = value`, which papermill --help-notebook documents);
+    read without papermill, so that scripts on machines without it build the notebook's plan."""
+    import json
+
+    nb = json.loads(Path(path).read_text())
+    [cell] = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    namespace: dict[str, Any] = {}
+    exec("".join(cell["source"]), namespace)
+    return {name: namespace[name] for name in namespace.get("__annotations__", {})}
 
 
 def at_scale(presets: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any]) -> dict:

@@ -17,7 +17,7 @@ from pathlib import Path
 import papermill
 import pytest
 
-from grokcore.params import ParameterError
+from grokcore.params import ParameterError, notebook_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = {  # notebook -> its chapter package
@@ -49,6 +49,12 @@ def defaults(notebook: str) -> dict:
     namespace: dict = {}
     exec("".join(cell["source"]), namespace)
     return {name: namespace[name] for name in papermill.inspect_notebook(str(ROOT / notebook))}
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_notebook_defaults_reads_what_papermill_sees(notebook):
+    assert notebook_defaults(ROOT / notebook) == defaults(notebook)
+    assert list(notebook_defaults(ROOT / notebook)) == list(defaults(notebook))
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)

@@ -3,27 +3,21 @@ them ran, its config is theirs field for field, so both serve the same run recor
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import papermill
 
 from chapters.accelerators import configs as acc
 from chapters.egd_modular import configs as egd
 from chapters.neuralgrok import configs as ng
 from chapters.neuralgrok.parameters import check_parameters
+from grokcore import params
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def notebook_defaults(notebook: str) -> dict:
     """The parameters cell's values of a notebook, checked as the notebook checks them."""
-    nb = json.loads((ROOT / notebook).read_text())
-    [cell] = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
-    namespace: dict = {}
-    exec("".join(cell["source"]), namespace)
-    names = papermill.inspect_notebook(str(ROOT / notebook))
-    return check_parameters({name: namespace[name] for name in names})
+    return check_parameters(params.notebook_defaults(ROOT / notebook))
 
 
 def test_the_mlp_cells_are_chapter_2s_long_runs():

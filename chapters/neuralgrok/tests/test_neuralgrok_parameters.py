@@ -1,26 +1,20 @@
 """Chapter 3's checks that span several parameters (parameters._cross): each names the
 parameter to change and why, before anything is built or trained."""
 
-import json
 import re
 from pathlib import Path
 
-import papermill
 import pytest
 
 from chapters.neuralgrok.parameters import check_parameters
-from grokcore.params import ParameterError
+from grokcore.params import ParameterError, notebook_defaults
 
 NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "03_neuralgrok.ipynb"
 
 
 @pytest.fixture(scope="module")
 def defaults() -> dict:
-    nb = json.loads(NOTEBOOK.read_text())
-    [cell] = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
-    namespace: dict = {}
-    exec("".join(cell["source"]), namespace)
-    return {name: namespace[name] for name in papermill.inspect_notebook(str(NOTEBOOK))}
+    return notebook_defaults(NOTEBOOK)
 
 
 def test_op_steps_sets_a_task_budget_and_names_only_later_tasks(defaults):

@@ -116,6 +116,18 @@ def _first_at_or_below(times: np.ndarray, surv: np.ndarray, q: float) -> float:
     return float(times[hit[0]]) if hit.size else math.inf
 
 
+def median_text(m: Estimate, scale: float = 1) -> str:
+    """A Kaplan-Meier median as '45.0 [30.0, 64.0]' (its 95% interval; ∞: open above), '≥ 100.0'
+    where half the seeds or more never got there, '—' without runs; every number times scale."""
+    if m.n == 0:
+        return "—"
+
+    def f(x: float) -> str:
+        return "∞" if math.isinf(x) else f"{x * scale:.1f}"
+
+    return f"{f(m.estimate)} [{f(m.low)}, {f(m.high)}]" if m.identified else f"≥ {f(m.low)}"
+
+
 def median(values: Sequence, level: float = LEVEL) -> Estimate:
     """Kaplan-Meier median of right-censored values with the Brookmeyer-Crowley interval
     (log-log pointwise band, scipy.stats.ecdf); uncensored values give the sample median's

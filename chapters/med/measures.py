@@ -487,3 +487,38 @@ def delay_obs(rec, level: int = 90) -> Obs | None:
     if gen is None:
         return Obs(0.0, censored=True, diverged=div)
     return None
+
+
+# ---- the cpu scale's deviation, measured on the baseline (issue 16) ----------------------------
+
+
+def deviation_effect(base: Sequence, ours: Sequence, threshold: int = 50):
+    """The measured effect of the chapter's setup on the baseline's time to grok: one row per
+    setting, the source's (its "baseline first" runs, `base`, which stop at `threshold`) and the
+    chapter's random layout x+y (`ours`): modulus, training fraction, width, learning rate,
+    seeds, and the Kaplan-Meier median over seeds of full-batch epochs to `threshold`% test
+    accuracy (95% interval; censored seeds kept as bounds; '≥' where half or more never got
+    there)."""
+    import pandas as pd
+
+    from grokcore.estimates import median, median_text
+    from grokcore.outcomes import times
+
+    rows = []
+    settings = (("the source's (baseline)", base), ("this scale's (random layout)", ours))
+    for label, recs in settings:
+        if not recs:
+            continue
+        c, m = recs[0].cfg, median(times(recs, f"step_to_test_acc_{threshold}"))
+        rows.append(
+            {
+                "setup": label,
+                "p": c.task.p,
+                "train": f"{c.task.frac_train:.0%}",
+                "d_model": c.model.d_model,
+                "lr": f"{c.optim.lr:g}",
+                f"epochs to {threshold}% (median [95% CI])": median_text(m),
+                "censored": f"{m.censored}/{len(recs)}",
+            }
+        )
+    return pd.DataFrame(rows).set_index("setup")

@@ -23,6 +23,7 @@ from grokcore.params import (
 )
 
 from . import configs, image_sum
+from .inits import EMBED_INIT as CODE_INIT
 
 # the operations a run of this chapter can have: two operands (a layout is a grid of pairs) and
 # any second operand (configs.config keeps min_y = 0, which x/y forbids)
@@ -65,7 +66,7 @@ SPECS = {
         rule_text="as [layout, k]: k the hole at p 97 (0 for 'random')",
     ),
     "layers": List(Int(1), 1, none=SCALE_VALUE, unique=True),
-    "embed_inits": List(Str(*EMBED_INITS), 1, unique=True),
+    "embed_inits": List(Str(*EMBED_INITS, CODE_INIT), 1, unique=True),
     "coverage_n": List(Int(1, 49), 1, unique=True),
     "mc_trials": Int(1, none=SCALE_VALUE),
     "num_steps": Int(1, none=SCALE_VALUE),
@@ -158,6 +159,7 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
         "operation": "operations",
         "n_layers": "layers",
         "embed_init": "embed_inits",
+        "probes": "embed_inits",  # the code's Toeplitz init is a hook (chapters.med.inits)
         "hole": "dim_layout",
     }
     return config_problems(build_transformers, transformer_fields) + config_problems(

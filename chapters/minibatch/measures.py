@@ -16,7 +16,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from grokcore.estimates import Estimate, Obs, median
+from grokcore.estimates import Estimate, Obs, median, median_text  # noqa: F401 (re-exported)
 from grokcore.outcomes import time_to, times
 from grokcore.records import RunRecord
 from grokcore.train import first_step, steps_per_epoch
@@ -138,18 +138,6 @@ class Table:
             for r in self.rows
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def median_text(m: Estimate, scale: float = 1) -> str:
-    """A Kaplan-Meier median as '45.0 [30.0, 64.0]' (its 95% interval; ∞: open above), '≥ 100.0'
-    where half the seeds or more never got there, '—' without runs; every number times scale."""
-    if m.n == 0:
-        return "—"
-
-    def f(x: float) -> str:
-        return "∞" if math.isinf(x) else f"{x * scale:.1f}"
-
-    return f"{f(m.estimate)} [{f(m.low)}, {f(m.high)}]" if m.identified else f"≥ {f(m.low)}"
 
 
 def summary_table(

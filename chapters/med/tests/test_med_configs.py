@@ -13,6 +13,7 @@ from grokcore.config import (
 from grokcore.data import layout_mask, modular_dataset
 from grokcore.models import Transformer, structured_embedding
 from grokcore.records import new_record
+from grokcore.train import train_stack
 
 
 # ---- layouts and tokens --------------------------------------------------------------------
@@ -171,3 +172,21 @@ def test_experiments_share_the_baseline_cell():
     recs = [new_record(c, {"step": [0], "test_acc": [0.0]}, {"last_step": 0}, {}) for c in cfgs]
     att = configs.attach(groups, recs)
     assert att["layouts"][("strip", 40)][1].config["seed"] == 1
+
+
+def test_fast_is_the_paper_scales_and_keeps_cpu_keys():
+    """Issue 25's options (fused AdamW; per_token_first from 2 layers) are on at the paper scale
+    only, where no record exists yet; off, they leave a config's key alone."""
+    assert configs.SCALES["paper"]["fast"] and not configs.SCALES["cpu"]["fast"]
+    plain = configs.config(41, d_model=64, n_layers=2)
+    fast = configs.config(41, d_model=64, n_layers=2, fast=True)
+    assert plain.key() == configs.config(41, d_model=64, n_layers=2, fast=False).key()
+    assert fast.optim.fused and fast.model.per_token_first and fast.key() != plain.key()
+    one = configs.config(41, d_model=64, n_layers=1, fast=True)
+    assert one.optim.fused and not one.model.per_token_first  # 1 layer: read-out only already
+    torch.manual_seed(0)
+    a, b = (
+        train_stack([c.replace(num_steps=6, eval_every=3, dtype="float64")])[0]
+        for c in (plain, fast)
+    )
+    assert a.history["test_loss"] == pytest.approx(b.history["test_loss"], rel=1e-9)

@@ -124,3 +124,24 @@ def test_resnet_rise_and_delay_read_the_summary():
     h2 = dict(h, train_acc=[0, 0.5, 0.6, 0.7])
     never = SimpleNamespace(summary=summarize(h2), history=h2)
     assert measures.rise_after_memorization(never) is None and measures.delay_ratio(never) is None
+
+
+def test_deviation_effect_reads_each_setups_median():
+    """One row per setup with its config's numbers and the Kaplan-Meier median of epochs to 50%
+    test accuracy; a censored seed is counted and kept as a bound; no baseline runs (smoke): only
+    this scale's row."""
+
+    def run(t50, p, frac, seed, **kw):
+        cfg = configs.config(p, frac_train=frac, num_steps=1000, seed=seed, **kw)
+        s = {"step_to_test_acc_50": t50, "last_step": 1000, "diverged_at": None}
+        return new_record(cfg, {"step": [0, 1000], "test_acc": [0.0, 0.6]}, s, {})
+
+    base = [run(t, 97, 0.3, i, d_model=128, lr=1e-3) for i, t in enumerate([500, 700, 900])]
+    ours = [run(t, 41, 0.5, i, d_model=64, lr=3e-3) for i, t in enumerate([100, 200, None])]
+    table = measures.deviation_effect(base, ours)
+    col = "epochs to 50% (median [95% CI])"
+    assert list(table["p"]) == [97, 41] and list(table["train"]) == ["30%", "50%"]
+    assert list(table["d_model"]) == [128, 64] and list(table["lr"]) == ["0.001", "0.003"]
+    assert table[col].iloc[0].startswith("700.0 [") and table[col].iloc[1].startswith("200.0 [")
+    assert list(table["censored"]) == ["0/3", "1/3"]
+    assert len(measures.deviation_effect([], ours)) == 1

@@ -238,3 +238,18 @@ def test_topo_grid_is_every_penalty_and_seed():
         ("agop", 1),
     ]
     assert all(c.p == 11 and c.num_epochs == 30 and c.d == 16 for c in grid)
+
+
+def test_fast_is_the_paper_scales_and_keeps_cpu_keys():
+    """Issue 25's options (fused AdamW with amsgrad, a compiled forward) are on at the paper
+    scale only, where no record exists yet; off, they leave a config's key alone."""
+    assert configs.SCALES["paper"]["fast"] and not configs.SCALES["cpu"]["fast"]
+    plain, fast = configs.config(59, 64, 2), configs.config(59, 64, 2, fast=True)
+    assert plain.key() == configs.config(59, 64, 2, fast=False).key()
+    assert fast.optim.fused and fast.optim.amsgrad and fast.compile and fast.key() != plain.key()
+    paper = configs.plan(at_scale(configs.SCALES, {**PARAMS, "scale": "paper"}), PARAMS)
+    runs = [c for cells in list(paper.values())[:4] for cfgs in cells.values() for c in cfgs]
+    assert runs and all(c.optim.fused and c.compile for c in runs)
+    cpu = configs.plan(at_scale(configs.SCALES, {**PARAMS, "scale": "cpu"}), PARAMS)
+    runs = [c for cells in list(cpu.values())[:4] for cfgs in cells.values() for c in cfgs]
+    assert not any(c.optim.fused or c.compile for c in runs)

@@ -38,8 +38,8 @@ SCALES = {  # a notebook parameter left as None takes these
         "seeds": 6,  # the most any row declares (strip-67-disappears); a run costs ~45 s here
         "num_steps": 1500,
         "eval_every": 25,
-        "square_holes": [30, 60],
-        "strip_holes": [40, 67],
+        "square_holes": [30, 35, 40, 45, 50, 55, 60],  # every hole of Table 1
+        "strip_holes": [40, 50, 60, 67],
         "d_models": [32, 64],
         "layers": [1, 2],
         "mc_trials": 200,

@@ -15,8 +15,8 @@ import math
 from typing import Callable, Sequence
 
 from .configs import PAPER_P, TABLE1
-from grokcore.estimates import Estimate, Obs, correlation
-from grokcore.outcomes import pearson
+from grokcore.estimates import Estimate, Obs, correlation, median, median_text
+from grokcore.outcomes import pearson, times
 from grokcore.records import RunRecord
 
 GROK_KEY = "step_to_test_acc_90"  # grokking: 90% test accuracy
@@ -500,9 +500,6 @@ def deviation_effect(base: Sequence, ours: Sequence, threshold: int = 50):
     accuracy (95% interval; censored seeds kept as bounds; '≥' where half or more never got
     there)."""
     import pandas as pd
-
-    from grokcore.estimates import median, median_text
-    from grokcore.outcomes import times
 
     rows = []
     settings = (("the source's (baseline)", base), ("this scale's (random layout)", ours))

@@ -201,7 +201,8 @@ def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tupl
 
 
 def describe(est: Estimate, digits: int = 2, unit: str = "") -> str:
-    """'1.23 [0.95, 1.60] (n=5, 1 censored)'; a lower bound reads '≥ 3.10 (...)'."""
+    """'1.23 [0.95, 1.60] (n=5, 1 censored)'; a lower bound reads '≥ 3.10 (...)', an upper
+    bound '≤ 0.62 (...)'."""
     u = f" {unit}" if unit else ""
     ci = f"[{_num(est.low, digits)}, {_num(est.high, digits)}]"
     two_arms = est.method.startswith("ratio")  # n: seeds per arm; censored: in both arms
@@ -221,6 +222,8 @@ def describe(est: Estimate, digits: int = 2, unit: str = "") -> str:
         return f"{_num(est.estimate, digits)}{u} {ci}{tail}"
     if est.bound == "lower":
         return f"≥ {_num(est.low, digits)}{u}, not identified{tail}"
+    if est.bound == "upper":
+        return f"≤ {_num(est.high, digits)}{u}, not identified{tail}"
     return f"not identified {ci}{tail}"
 
 

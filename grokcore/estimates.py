@@ -16,8 +16,9 @@ quantity is undefined for that seed); none is dropped without being counted.
   a censored median keeps its side of the ratio a bound.
 - `paired_speedup`: when both arms run the same seeds (same split and init), the geometric
   mean of the per-seed ratios with a t interval on their logs: it decides with a handful of
-  seeds where the ratio of medians cannot. A censored slow run makes its ratio a lower bound; a
-  censored fast run leaves nothing identified from below.
+  seeds where the ratio of medians cannot. A censored slow run makes its ratio a lower bound
+  (interval open above); a censored fast run makes it an upper bound (interval (0, high]); seeds
+  bounded from both sides leave nothing identified.
 - `timed_speedup`: `paired_speedup` in seconds, where each arm's cost per step is itself measured
   in a few interleaved timing rounds: the rounds' spread of the cost ratio joins the seeds' spread
   in a Welch interval, so a verdict in seconds does not rest on one timing's luck.
@@ -61,8 +62,9 @@ class Estimate:
     """A point estimate and its interval [low, high] (+-inf: open on that side).
 
     estimate None: not identified (see `bound`); bound "lower": the data only say the quantity
-    is at least `low` (e.g. a median that half the seeds or more never reached); n counts seeds
-    with a value (censored ones included), missing those without one."""
+    is at least `low` (e.g. a median that half the seeds or more never reached); bound "upper":
+    they only say it is at most `high` (a ratio whose denominator run never got there); n
+    counts seeds with a value (censored ones included), missing those without one."""
 
     estimate: float | None
     low: float
@@ -73,7 +75,7 @@ class Estimate:
     missing: int = 0
     method: str = ""
     level: float = LEVEL
-    bound: str = ""  # "" or "lower"
+    bound: str = ""  # "", "lower" or "upper"
     p: float | None = None  # correlation: two-sided p of r = 0
 
     @property
@@ -191,13 +193,19 @@ def speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Estimate:
 
 def _paired_logs(
     fast: Sequence, slow: Sequence, method: str, level: float
-) -> tuple[list, dict, Estimate | None]:
-    """Per seed, log(slow / fast) as an Obs (censored where the slow run was), the counts
-    (censored, diverged, missing), and the estimate where the logs cannot give one: no seed
-    (unbounded), or a seed bounded only from above (its fast run censored: (0, inf))."""
+) -> tuple[list, dict, Estimate | None, bool]:
+    """Per seed, log(slow / fast) as an Obs, the counts (censored, diverged, missing), and the
+    estimate where the logs cannot give one: no seed (unbounded), or seeds bounded from opposite
+    sides, or a seed with both runs censored ((0, inf)).
+
+    A seed whose slow run was censored has its log ratio known from below (Obs censored). Where
+    every censored seed has its fast run censored instead (its ratio known from above), the logs
+    come back negated, each such seed's censored: (-log ratio) is then known from below, and
+    `mean` of them bounds the negated mean from below, the ratio from above (paired_speedup);
+    the last value says whether they were negated."""
     logs: list = []
     counts = dict(censored=0, diverged=0, missing=0)
-    upper_only = 0
+    upper = lower = both = 0  # seeds whose ratio is known only from above / from below / neither
     for f, s in zip(fast, slow, strict=True):
         f, s = (v if isinstance(v, Obs) or v is None else Obs(float(v)) for v in (f, s))
         if f is None or s is None or not (math.isfinite(f.value) and math.isfinite(s.value)):
@@ -206,22 +214,29 @@ def _paired_logs(
         counts["diverged"] += f.diverged + s.diverged
         f_cens, s_cens = f.censored or f.diverged, s.censored or s.diverged
         counts["censored"] += f_cens + s_cens
-        if f_cens:
-            upper_only += 1
-        elif f.value <= 0:  # reached at step 0: no finite ratio
+        if f_cens and s_cens:  # both bounded from below: the ratio is bounded on neither side
+            upper, lower, both = upper + 1, lower + 1, both + 1
+        elif f.value <= 0 or s.value <= 0:  # reached at step 0: no finite ratio
             counts["missing"] += 1
         else:
-            logs.append(Obs(math.log(s.value / f.value), censored=s_cens))
-    n = len(logs) + upper_only
-    if n == 0:
+            upper += f_cens
+            lower += s_cens
+            logs.append(Obs(math.log(s.value / f.value), censored=s_cens or f_cens))
+    n = len(logs)
+    if n == 0 and not upper:
         return (
             logs,
             counts,
             Estimate(None, -math.inf, math.inf, 0, method=method, level=level, **counts),
+            False,
         )
-    if upper_only:
-        return logs, counts, Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
-    return logs, counts, None
+    if upper and lower:  # bounds from both sides: nothing is identified
+        n += both
+        unknown = Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
+        return logs, counts, unknown, False
+    if upper:
+        return [Obs(-o.value, censored=o.censored) for o in logs], counts, None, True
+    return logs, counts, None, False
 
 
 def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Estimate:
@@ -229,15 +244,21 @@ def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Esti
     same split and init in both arms), with Student's t interval on the log ratios.
 
     A seed whose slow run was censored (its fast one reached the event) has a ratio of at least
-    budget / fast time: a lower bound, so the estimate is a lower bound (interval open above).
-    A seed whose fast run was censored has a ratio bounded only from above: nothing is
-    identified from below, the interval is (0, inf). A seed missing in either arm is missing."""
+    budget / fast time: a lower bound, so the estimate is a lower bound (interval open above:
+    the t interval's lower limit of the ratios as they stand, as `mean`). A seed whose fast run
+    was censored (its slow one reached the event) has a ratio of at most slow time / budget:
+    the estimate is then an upper bound (bound "upper", interval (0, high]), the mirror image.
+    Seeds bounded from both sides, or one with both runs censored, leave (0, inf). A seed
+    missing in either arm is missing."""
     method = "geometric mean of paired ratios, t interval on logs"
-    logs, counts, unknown = _paired_logs(fast, slow, method, level)
+    logs, counts, unknown, negated = _paired_logs(fast, slow, method, level)
     if unknown is not None:
         return unknown
     n = len(logs)
     e = mean(logs, level)
+    if negated:  # e bounds -log ratio from below: exp(-e.low) bounds the ratio from above
+        hi = math.exp(-e.low) if e.low > -math.inf else math.inf
+        return Estimate(None, 0.0, hi, n, method=method, level=level, bound="upper", **counts)
     lo = math.exp(e.low) if e.low > -math.inf else 0.0
     hi = math.exp(e.high) if e.high < math.inf else math.inf
     est = math.exp(e.estimate) if e.identified else None
@@ -258,17 +279,20 @@ def timed_speedup(
     the t quantile takes the Welch-Satterthwaite degrees of freedom (at most the seeds' n - 1,
     so the interval is never narrower than the seeds' alone), so an interval at few rounds is as
     wide as their spread warrants. One round alone has no spread: the interval is
-    open ((0, inf)). Censoring as in paired_speedup."""
+    open ((0, inf)). Censoring as in paired_speedup, except that an upper bound (a seed's fast
+    run censored) is left unidentified here ((0, inf))."""
     from scipy import stats
 
     method = "geometric mean of paired ratios in seconds, Welch interval (seeds, timing rounds)"
     c = np.asarray(cost_logs, dtype=float)
     if c.ndim != 1 or c.size == 0 or not np.isfinite(c).all():
         raise ValueError(f"cost_logs must be one finite log ratio per timing round, got {c!r}")
-    logs, counts, unknown = _paired_logs(fast, slow, method, level)
+    logs, counts, unknown, negated = _paired_logs(fast, slow, method, level)
     if unknown is not None:
         return unknown
     n = len(logs)
+    if negated:  # an upper bound in steps: not carried into seconds here, nothing identified
+        return Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
     x = np.array([o.value for o in logs])
     lower = any(o.censored for o in logs)
     m = float(x.mean() + c.mean())

@@ -69,6 +69,8 @@ SCALES = {  # a notebook parameter left as None takes these
         "transplant_seeds": 2,
         "eval_test": 0,
         "grokfast_settings": ["grokfast-code"],
+        "grokfast_model_seeds": 1,
+        "grokfast_model_steps": 20,
     },
     "cpu": {
         "p": 113,
@@ -86,6 +88,9 @@ SCALES = {  # a notebook parameter left as None takes these
         "eval_test": 2000,
         # all four settings: the lr / Adam-L2 sensitivity of the headline gap (issue 20)
         "grokfast_settings": list(GROKFAST_SETTINGS),
+        # the 2x2 on Grokfast's own run: the 8 seeds of its shipped baseline (grokcore.baselines)
+        "grokfast_model_seeds": 8,
+        "grokfast_model_steps": 3000,  # the baseline's budget: about 3x the README's 910 updates
     },  # eval_test: held-out pairs for the test metrics (0: all)
     "paper": {
         "p": 113,
@@ -112,6 +117,8 @@ SCALES = {  # a notebook parameter left as None takes these
         "transplant_seeds": 30,
         "eval_test": 0,
         "grokfast_settings": list(GROKFAST_SETTINGS),
+        "grokfast_model_seeds": 30,
+        "grokfast_model_steps": 3000,
     },
 }
 
@@ -231,6 +238,33 @@ def setting_optim(base: RunConfig, setting: str, weight_decay: float, lamb: floa
     return base.replace(optim=optim)
 
 
+def grokfast_model_runs(
+    beta1s: Sequence[float],
+    seeds: int,
+    num_steps: int | None = None,
+    method: MethodConfig | None = None,
+) -> list[RunConfig]:
+    """The Grokfast 2x2 on Grokfast's own run: the README's EMA run (grokcore.baselines
+    "grokfast_ema": ironjr/grokfast main.py's decoder on x*y mod 97, 50% train, batch 512,
+    torch.optim.Adam with coupled L2 0.005, lr 1e-3, betas (0.9, 0.98), EMA alpha 0.98, lamb 2,
+    stopping at 95% test accuracy), at each β1 of `beta1s` (β2 kept), without and with the
+    filter (`method`; None: the README's EMA), seeds 0..seeds-1; num_steps: the budget (None: the
+    baseline's, 3000 updates). At the defaults the run at β1 0.9 with the filter is the
+    baseline's own, so its shipped records serve it."""
+    from grokcore.baselines import BASELINES
+
+    readme = BASELINES["grokfast_ema"]
+    runs = []
+    for b1 in beta1s:
+        for filtered in (False, True):
+            for s in range(seeds):
+                cfg = readme.run(s, num_steps)
+                optim = dataclasses.replace(cfg.optim, betas=(b1, cfg.optim.betas[1]))
+                filt = method or cfg.method
+                runs.append(cfg.replace(optim=optim, method=filt if filtered else MethodConfig()))
+    return runs
+
+
 def sweep_configs(
     base: RunConfig,
     beta1s: Sequence[float],
@@ -299,9 +333,10 @@ def sweep_configs(
 
 def plan(P: dict, v: dict) -> tuple[dict, list[DynamicsRun], list]:
     """Every run of the chapter from the scale's values `P` (resolve_scale) and the notebook's
-    parameters `v`: (parts as sweep_configs names them, every config once, the Fourier
-    transplant's configs). The notebook trains exactly these; parameters.py builds them to
-    check the parameters before anything runs."""
+    parameters `v`: (parts as sweep_configs names them plus "grokfast_model", every
+    DynamicsRun once, the Fourier transplant's configs). The notebook trains exactly these (the
+    DynamicsRuns stacked, "grokfast_model"'s plain runs one by one); parameters.py builds them
+    to check the parameters before anything runs."""
     from . import transplant  # transplant imports this module
 
     base = base_run(
@@ -349,6 +384,11 @@ def plan(P: dict, v: dict) -> tuple[dict, list[DynamicsRun], list]:
         )
         for s in range(P["transplant_seeds"])
     ]
+    # the Grokfast 2x2 on Grokfast's own run: plain RunConfigs (only the time to 95% is read),
+    # not in `every`: they train one by one, as the baseline's shipped records were made
+    parts["grokfast_model"] = grokfast_model_runs(
+        v["grokfast_beta1s"], P["grokfast_model_seeds"], P["grokfast_model_steps"], grokfast
+    )
     return parts, every, moved
 
 

@@ -264,7 +264,8 @@ def settings_table(cells: dict[str, dict], beta1s, lamb: float) -> list[dict]:
     median (IQR) step of 95% test accuracy with the grokked count."""
     rows = []
     for name, cell in cells.items():
-        o = next(iter(cell.values()))[0].config["run"]["optim"]
+        first = next(iter(cell.values()))[0].config
+        o = first.get("run", first)["optim"]  # a DynamicsRun's, or a plain RunConfig's
         decay = "decoupled" if o["name"] == "adamw" else "coupled L2"
         row = {
             "setting": name,

@@ -56,10 +56,15 @@ def group(records: Sequence[RunRecord], by: str) -> dict:
 
 
 def grokfast_cells(records: Sequence[RunRecord], beta1s) -> dict[tuple, list[RunRecord]]:
-    """(β1, "grokfast_ema" or "none") -> records by seed (the Grokfast part's 2x2 cells)."""
+    """(β1, "grokfast_ema" or "none") -> records by seed (the Grokfast part's 2x2 cells): of
+    DynamicsRuns, or of plain RunConfigs (the 2x2 on Grokfast's own run)."""
+
+    def run_of(r: RunRecord) -> dict:
+        return r.config.get("run", r.config)
+
     cells: dict = {}
-    for r in sorted(records, key=lambda r: r.config["run"]["seed"]):
-        run = r.config["run"]
+    for r in sorted(records, key=lambda r: run_of(r)["seed"]):
+        run = run_of(r)
         cells.setdefault((run["optim"]["betas"][0], run["method"]["name"]), []).append(r)
     return cells
 

@@ -72,6 +72,8 @@ SPECS = {
     "grokfast_alpha": BETA,
     "grokfast_lamb": Float(0, lo_open=True),
     "grokfast_settings": List(Str(*configs.GROKFAST_SETTINGS), 0, none=SCALE_VALUE, unique=True),
+    "grokfast_model_seeds": Int(0, none=SCALE_VALUE),
+    "grokfast_model_steps": Int(1, none=SCALE_VALUE),
     "transplant_fraction": Float(0, 1, lo_open=True),
     "transplant_seeds": Int(0, none=SCALE_VALUE),
     "dip_threshold": Float(0, 2, lo_open=True, hi_open=True),

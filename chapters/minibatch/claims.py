@@ -9,7 +9,7 @@ the MLP) are grokcore.outcomes.times: a run that never got there is censored at 
 evaluated step, never counted as a time. Speed-ups pair the seeds of two arms (the same seed:
 the same split and init) and take the geometric mean of the per-seed ratios with a t interval
 on their logs (estimator "paired_speedup"): a censored slow run makes its ratio a lower bound,
-a censored fast run leaves nothing identified from below. The batch-size slope is, per seed,
+a censored fast run (its slow one got there) an upper bound. The batch-size slope is, per seed,
 the least-squares slope of log epochs on log batch size over the batch sizes that grokked in
 every seed (at least MIN_SIZES of them), averaged over seeds with a t interval.
 

@@ -128,7 +128,9 @@ def test_paired_speedup_keeps_bounds_as_bounds():
     fast, slow = [10.0, 12.0, 11.0], [40.0, Obs(100, censored=True), 44.0]
     e = E.paired_speedup(fast, slow)
     assert e.estimate is None and e.bound == "lower" and e.high == math.inf and e.censored == 1
-    unknown = E.paired_speedup([Obs(100, censored=True), 10.0], [50.0, 40.0])
+    upper = E.paired_speedup([Obs(100, censored=True), 10.0], [50.0, 40.0])  # fast censored
+    assert upper.estimate is None and upper.bound == "upper" and upper.low == 0.0
+    unknown = E.paired_speedup([Obs(100, censored=True), 10.0], [50.0, Obs(100, censored=True)])
     assert unknown.estimate is None and (unknown.low, unknown.high) == (0.0, math.inf)
     missing = E.paired_speedup([None, 10.0, 10.0, 10.0], [5.0, 20.0, 30.0, 40.0])
     assert (
@@ -207,3 +209,24 @@ def test_slope_is_least_squares_and_refuses_one_x():
     assert E.slope(xs, ys) == pytest.approx(np.polyfit(xs, ys, 1)[0])
     with pytest.raises(ValueError):
         E.slope([1, 1], [2, 3])
+
+
+def test_paired_speedup_bounds_from_above_where_only_fast_runs_are_censored():
+    """Seeds whose fast run never got there (censored at its budget) have ratios of at most
+    slow / budget: the estimate is an upper bound, the mirror image of the lower bound, i.e.
+    exactly 1 / the lower bound of the arms swapped; mixed directions leave (0, inf)."""
+    fast = [Obs(3000, censored=True), 1000.0, 1200.0, 900.0, 1100.0, 1000.0]
+    slow = [1500.0, 500.0, 700.0, 400.0, 600.0, 450.0]
+    up = E.paired_speedup(fast, slow)
+    assert up.estimate is None and up.bound == "upper" and up.low == 0.0
+    assert up.censored == 1 and up.n == 6
+    swapped = E.paired_speedup(slow, fast)  # the same data as a lower bound on the inverse
+    assert swapped.bound == "lower" and up.high == pytest.approx(1 / swapped.low)
+    # every true ratio is at most its bound: the true geometric mean lies below `high`
+    assert up.high >= math.exp(sum(math.log(s / f.value if isinstance(f, Obs) else s / f)
+                                   for f, s in zip(fast, slow)) / 6)  # fmt: skip
+    both = E.paired_speedup(fast, [Obs(3000, censored=True)] + slow[1:])
+    assert both.bound == "" and (both.low, both.high) == (0.0, math.inf) and both.n == 6
+    mixed = E.paired_speedup(fast, [1500.0, Obs(3000, censored=True)] + slow[2:])
+    assert mixed.estimate is None and (mixed.low, mixed.high) == (0.0, math.inf)
+    assert E.timed_speedup(fast, slow, [0.0, 0.1]).high == math.inf  # seconds: not carried

@@ -180,7 +180,9 @@ def test_an_arm_that_never_grokked_leaves_a_bound_not_a_value():
 
 def test_worse_than_either_is_two_rows_and_an_ungrokked_reference_is_not_dropped():
     """The old rule compared against the faster of the two arms over uncensored seeds only; a
-    reference arm that never grokked now makes its row not testable instead of vanishing."""
+    reference arm that never grokked now counts as censored instead of vanishing: β1 0.5 +
+    Grokfast at 900 against β1 0.9 + Grokfast still short at 1500 is a ratio of at most 0.6
+    in every seed, an upper bound that lies below the band (>= 1.1): contradicted."""
     never = [None] * 10
     part = book(
         seeds=10,
@@ -188,7 +190,9 @@ def test_worse_than_either_is_two_rows_and_an_ungrokked_reference_is_not_dropped
     )
     rows, _ = rows_of(part)
     vs_gf, vs_b05 = rows["gf-b05-worse-than-gf"], rows["gf-b05-worse-than-b05"]
-    assert vs_gf.verdict == "not testable at this budget" and vs_gf.censored == 10
+    assert vs_gf.verdict == "contradicted" and vs_gf.censored == 10
+    assert vs_gf.estimate is None and vs_gf.ci_low == 0.0
+    assert vs_gf.ci_high == pytest.approx(900 / 1500) and vs_gf.ours.startswith("≤ 0.6")
     b05 = [400 + 10 * s for s in range(10)]  # β1 0.5 without Grokfast, per seed
     gm = math.exp(sum(math.log(900 / t) for t in b05) / 10)  # geometric mean of the ratios
     assert vs_b05.estimate == pytest.approx(gm) and vs_b05.verdict == "reproduced"
@@ -629,3 +633,30 @@ def test_the_headline_gap_at_each_setting_is_paired_with_the_chapters_own_seeds(
     assert rows["zero-gap-robust-adam-l2"].estimate == pytest.approx(want)
     assert rows["zero-gap-robust-lr-scaled"].verdict == "not run"
     assert "lr-scaled" in rows["momentum-lengthens-lr-scaled"].reason
+
+
+def test_the_grokfast_rows_on_grokfasts_own_run_read_plain_run_records():
+    """The 2x2 on Grokfast's own run (configs.grokfast_model_runs) is plain RunConfigs: their
+    records have no "run" level. Grokfast 600 + 10 s at β1 0.9 against 1200 + 10 s without
+    (about 0.5: reproduced); none given: the four rows read not run, saying why."""
+
+    def plain(b1, seed, grok, method):
+        r = run(b1, 0.005, seed, grok, method=method)
+        r.config = r.config["run"]
+        return r
+
+    model = [plain(b, s, g + 10 * s, m) for b, m, g in
+             [(0.9, "none", 1200), (0.9, C.GROKFAST, 600),
+              (0.5, "none", 700), (0.5, C.GROKFAST, 900)] for s in range(8)]  # fmt: skip
+    rows, out = rows_of(book(seeds=5), model=model)
+    assert [r.id for r in out] == list(C.CLAIMS)
+    gf = rows["gf-default-grokfast-model"]
+    want = math.exp(sum(math.log((600 + 10 * s) / (1200 + 10 * s)) for s in range(8)) / 8)
+    assert gf.estimate == pytest.approx(want) and gf.verdict == "reproduced" and gf.n == 8
+    assert "Grokfast's own run" in gf.note and "README" in gf.statement
+    assert rows["b05-default-grokfast-model"].verdict == "reproduced"  # 700 over 1200
+    assert rows["gf-b05-worse-than-b05-grokfast-model"].verdict == "reproduced"  # 900 over 700
+    rows, _ = rows_of(book(seeds=5))
+    for cid in C.GROKFAST_IDS:
+        row = rows[f"{cid}-grokfast-model"]
+        assert row.verdict == "not run" and "grokfast_model_seeds" in row.reason

@@ -154,7 +154,40 @@ def test_plan_builds_every_part_once_at_each_scale():
     parts, every, moved = AD.plan(P, v)
     assert len(parts["beta1"]) == len(AD.BLOG_BETA1S) * P["beta1_seeds"] == 130
     assert len({c.key() for c in every}) == len(every)
-    listed = {c.key() for name, p in parts.items() if name != "settings" for c in p}
+    listed = {
+        c.key()
+        for name, p in parts.items()
+        if name not in ("settings", "grokfast_model")
+        for c in p
+    }
     listed |= {c.key() for runs in parts["settings"].values() for c in runs}
     assert listed == {c.key() for c in every}
     assert len(moved) == P["transplant_seeds"]
+    # the 2x2 on Grokfast's own run: 4 cells x the scale's seeds, trained apart from `every`
+    assert len(parts["grokfast_model"]) == 4 * P["grokfast_model_seeds"] == 32
+    assert not {c.key() for c in parts["grokfast_model"]} & listed
+
+
+def test_the_grokfast_2x2_on_its_own_run_changes_only_beta1_and_the_filter():
+    """configs.grokfast_model_runs: the README's EMA run (grokcore.baselines "grokfast_ema"),
+    whose β1 0.9 cell with the filter is the baseline's own configs (its shipped records serve
+    it), the other cells differing in β1 (β2 kept) or in the filter only."""
+    from grokcore.baselines import BASELINES
+
+    readme = BASELINES["grokfast_ema"]
+    runs = AD.grokfast_model_runs([0.9, 0.5], 3)
+    cells = [(c.optim.betas[0], c.method.name, c.seed) for c in runs]
+    assert cells == [
+        (b, m, s) for b in (0.9, 0.5) for m in ("none", "grokfast_ema") for s in range(3)
+    ]
+    assert [c.key() for c in runs[3:6]] == [c.key() for c in readme.configs(range(3))]
+    for c in runs:
+        same = readme.run(c.seed)
+        assert c.optim.betas[1] == same.optim.betas[1] == 0.98
+        assert c.replace(optim=same.optim, method=same.method) == same
+        assert c.num_steps == 3000 and c.stop_at_test_acc == 0.95
+        assert (c.optim.name, c.optim.weight_decay, c.optim.lr) == ("adam", 0.005, 1e-3)
+    other = MethodConfig(name="grokfast_ema", alpha=0.9, lamb=1.0)
+    short = AD.grokfast_model_runs([0.5], 1, num_steps=40, method=other)
+    assert [(c.method, c.num_steps) for c in short] == [(MethodConfig(), 40), (other, 40)]
+    assert AD.grokfast_model_runs([0.9, 0.5], 0) == []

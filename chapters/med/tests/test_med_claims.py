@@ -178,9 +178,16 @@ def test_toeplitz_speedup_uses_times_and_keeps_a_censored_arm_a_bound():
     logs = [math.log(1500 / t) for t in (100, 200, 300)]  # per seed, at least budget / time
     assert r.ci_low == pytest.approx(math.exp(stats.ttest_1samp(logs, 0).confidence_interval().low))
     assert r.verdict == "reproduced"  # even its bound lies inside ≥ 1.2
-    # the other way round: a censored fast (Toeplitz) run leaves nothing identified
+    # the other way round: Toeplitz (the arm claimed faster) censored where normal got there
+    # makes the speed-up at most normal's time over the budget: an upper bound, below the band
     r = rows_of({"embed_init": {"normal": fast, "toeplitz": slow}})[0]["toeplitz-init-faster"]
-    assert r.estimate is None and (r.ci_low, r.ci_high) == (0.0, math.inf)
+    assert r.estimate is None and r.ci_low == 0.0 and r.ours.startswith("≤")
+    logs = [math.log(1500 / t) for t in (100, 200, 300)]  # per seed, -log ratio at least this
+    hi = math.exp(-stats.ttest_1samp(logs, 0).confidence_interval().low)
+    assert r.ci_high == pytest.approx(hi) and r.verdict == "contradicted"
+    # both arms censored in every seed: nothing bounds the ratio on either side
+    r = rows_of({"embed_init": {"normal": slow, "toeplitz": slow}})[0]["toeplitz-init-faster"]
+    assert (r.ci_low, r.ci_high) == (0.0, math.inf)
     assert r.verdict == "not testable at this budget"
 
 

@@ -39,13 +39,13 @@ SCALES = {  # a notebook parameter left as None takes these; batch size 0 = full
         "mlp_epochs": 60,
         "fast": False,
     },
-    # fastgrok.py's batch sizes 2 to 64 (batch 1: its 8 seeds had not all reached 100% after
+    # fastgrok.py's batch sizes 2 to 1024 (batch 1: its 8 seeds had not all reached 100% after
     # 22 min on this CPU, where 250 epochs are 522,000 steps; the paper scale runs it), full
     # batch given 2000 epochs (the code: 250) so that its own time is measured
     "cpu": {
         "p": 59,
         "seeds": 8,
-        "batch_sizes": [2, 4, 8, 16, 32, 64, 0],
+        "batch_sizes": [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 0],
         "num_epochs": 250,
         "full_epochs": 2000,
         "conditions_batch_size": 64,

@@ -205,7 +205,7 @@ def _paired_logs(
     the last value says whether they were negated."""
     logs: list = []
     counts = dict(censored=0, diverged=0, missing=0)
-    upper = lower = both = 0  # seeds whose ratio is known only from above / from below / neither
+    upper = lower = both = 0  # seeds whose ratio is known only from above / below / neither
     for f, s in zip(fast, slow, strict=True):
         f, s = (v if isinstance(v, Obs) or v is None else Obs(float(v)) for v in (f, s))
         if f is None or s is None or not (math.isfinite(f.value) and math.isfinite(s.value)):
@@ -214,8 +214,8 @@ def _paired_logs(
         counts["diverged"] += f.diverged + s.diverged
         f_cens, s_cens = f.censored or f.diverged, s.censored or s.diverged
         counts["censored"] += f_cens + s_cens
-        if f_cens and s_cens:  # both bounded from below: the ratio is bounded on neither side
-            upper, lower, both = upper + 1, lower + 1, both + 1
+        if f_cens and s_cens:  # both times bounded from below: the ratio on neither side
+            both += 1
         elif f.value <= 0 or s.value <= 0:  # reached at step 0: no finite ratio
             counts["missing"] += 1
         else:
@@ -223,16 +223,15 @@ def _paired_logs(
             lower += s_cens
             logs.append(Obs(math.log(s.value / f.value), censored=s_cens or f_cens))
     n = len(logs)
-    if n == 0 and not upper:
+    if n == 0 and not both:
         return (
             logs,
             counts,
             Estimate(None, -math.inf, math.inf, 0, method=method, level=level, **counts),
             False,
         )
-    if upper and lower:  # bounds from both sides: nothing is identified
-        n += both
-        unknown = Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
+    if both or (upper and lower):  # bounds from both sides: nothing is identified
+        unknown = Estimate(None, 0.0, math.inf, n + both, method=method, level=level, **counts)
         return logs, counts, unknown, False
     if upper:
         return [Obs(-o.value, censored=o.censored) for o in logs], counts, None, True

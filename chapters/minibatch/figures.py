@@ -92,9 +92,10 @@ def batch_figure(cells: dict[int, list], n_train: int):
     return fig
 
 
-def conditions_figure(conditions: dict[str, list]):
+def conditions_figure(conditions: dict[str, list], code_epochs: float | None = None):
     """fastgrok.py run_experiment's conditions: every seed's test accuracy against effective
-    epochs, one colour per condition (its figure's left panel)."""
+    epochs, one colour per condition (its figure's left panel); a dotted line at code_epochs
+    (the code's own budget, where the runs go past it)."""
     colors = dict(zip(conditions, ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")))
     with style():
         fig, ax = plt.subplots(figsize=(6.4, 3.4))
@@ -109,6 +110,9 @@ def conditions_figure(conditions: dict[str, list]):
                     lw=1,
                     label=name if j == 0 else None,
                 )
+        if code_epochs is not None:
+            ax.axvline(code_epochs, color="0.4", ls=":", lw=1, label="the code's budget")
+        ax.set_xscale("log")
         ax.set_xlabel("effective epochs")
         ax.set_ylabel("test accuracy")
         ax.set_ylim(-0.02, 1.02)

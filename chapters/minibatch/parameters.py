@@ -39,6 +39,7 @@ SPECS = {
     "layer_norm": Bool(),
     "mlp_bias": Bool(),
     "conditions_batch_size": Int(1, none=SCALE_VALUE),
+    "conditions_epochs": Int(1, none=SCALE_VALUE),
     "frac_p": Int(3, prime=True, none=SCALE_VALUE),
     "fracs": List(FRACTION, 1, none=SCALE_VALUE, unique=True),
     "frac_batch_size": Int(0, none=SCALE_VALUE),

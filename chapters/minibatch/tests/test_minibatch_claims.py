@@ -24,10 +24,12 @@ def power(top: float) -> list[float]:
     return [0.0] + [top / 3] * 3 + [(1 - top) / 26] * 26
 
 
-def run(bs, epochs, seed=0, *, wd=0.02, frac=0.6, p=P, diverged=False, steps_per_s=100.0):
+def run(
+    bs, epochs, seed=0, *, wd=0.02, frac=0.6, p=P, diverged=False, steps_per_s=100.0, budget=BUDGET
+):
     """A transformer run that reaches 99% and then 100% test accuracy after `epochs` effective
     epochs (None: censored at the budget; diverged: stops early on a non-finite loss)."""
-    cfg = configs.config(p, bs, BUDGET, seed=seed, weight_decay=wd, frac_train=frac)
+    cfg = configs.config(p, bs, budget, seed=seed, weight_decay=wd, frac_train=frac)
     per = measures.per_epoch(new_record(cfg, {"step": [0]}, {}, {}))
     end = cfg.num_steps // 2 if diverged else cfg.num_steps
     last = end if epochs is None else round(epochs * per)
@@ -255,6 +257,33 @@ def test_the_conditions_rows_pair_the_codes_arms(book):
     assert row.estimate == pytest.approx(
         math.exp(sum(math.log((30 + 0.5 * s) / (29 + 0.5 * s)) for s in SEEDS) / 8)
     )
+
+
+def test_conditions_past_the_codes_budget_say_what_its_250_epochs_showed(book):
+    """Run 4x the code's budget, the LayerNorm seed the code's 250 epochs censored (at 300) and a
+    no-LayerNorm seed still censored at 1000: paired, a bound far past the band (contradicted);
+    cut at 250 the same pair is censored on both sides, so nothing is identified there."""
+    conds = book["groups"]["conditions"]
+    fast = cell(64, [300] + spread(30)[1:], budget=1000)
+    slow = cell(64, [None] + [600] * 7, budget=1000)
+    row = rows_of(book, conditions={**conds, LN_ON: fast, LN_OFF: slow})["no-layernorm"]
+    assert row.verdict == "contradicted" and row.estimate is None and row.ci_low > 3
+    assert row.note.startswith("batch 64, budget 1000 epochs; cut at the code's 250 epochs: ")
+    assert "not identified [0.00, ∞] (n=8 pairs, 9 censored in all)" in row.note
+    at_code = rows_of(book)["no-layernorm"].note  # at the code's budget: nothing to cut
+    assert "budget 250 epochs; LayerNorm: " in at_code and "cut at" not in at_code
+
+
+def test_censor_at_censors_past_the_limit_and_keeps_the_rest():
+    Obs = mc.estimates.Obs
+    obs = [Obs(10.0), Obs(300.0), Obs(1000.0, censored=True), None, Obs(250.0)]
+    assert mc.censor_at(obs, 250) == [
+        Obs(10.0),
+        Obs(250, censored=True),
+        Obs(250, censored=True),
+        None,
+        Obs(250.0),
+    ]
 
 
 def test_thirty_passes_is_a_kaplan_meier_median_and_a_censored_majority_a_bound(book):

@@ -105,8 +105,13 @@ def test_plan_has_every_cell_of_the_three_experiments():
     )
     assert plan["batch"][0][0].num_steps == P["full_epochs"]
     assert list(plan["conditions"]) == list(configs.CONDITIONS)
-    # the batch sweep's model at batch 64 is the third condition: one config, trained once
-    assert plan["conditions"]["LayerNorm, no MLP bias"] == plan["batch"][64]
+    # the batch sweep's model at batch 64 is the third condition, given the conditions' budget
+    # (4x the code's 250 epochs) and no probe (nothing reads it there)
+    third = plan["conditions"]["LayerNorm, no MLP bias"]
+    assert P["conditions_epochs"] == 4 * P["num_epochs"] == 1000
+    assert third == [c.replace(num_steps=1000 * 32, probes=()) for c in plan["batch"][64]] and all(
+        r[0].probes == () for r in plan["conditions"].values()
+    )
     no_decay = plan["conditions"]["LayerNorm, no bias, no decay"][0]
     assert no_decay.optim.weight_decay == 0 and not no_decay.model.mlp_bias
     assert all(

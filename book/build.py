@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -425,9 +426,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def pin_cpu_isa() -> str:
+    """Pin the CPU kernels of this process and its children to one vector ISA (book/cpu_isa.py:
+    AVX2 on x86-64, as the shipped records were made, unless GROKCORE_CPU_ISA=native)."""
+    spec = importlib.util.spec_from_file_location("cpu_isa", BOOK / "cpu_isa.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.pin()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Execute, collect claims, build; return the exit status."""
     args = parse_args(argv)
+    pin_cpu_isa()  # before any notebook kernel starts: they inherit it
     out = args.out.resolve()
     t0 = time.perf_counter()
     subprocess.run(["bash", str(BOOK / "fetch_assets.sh")], check=True)

@@ -1,0 +1,82 @@
+"""One vector ISA for PyTorch's CPU kernels, so that a run gives the same floats on every x86-64.
+
+PyTorch's CPU libraries each pick their kernels by the widest vector ISA the machine has (AVX2
+or AVX-512), and the two group float sums differently: a seed trained on an AVX-512 machine
+drifts from the same seed trained on an AVX2 one in the 7th digit of its first loss, then
+(through a chaotic training run) in its grokking step. The shipped run records, the nbval
+references and the tests' tiny configs were made under AVX2, so the book's executors (the
+Makefile, book/build.py, the tests' root conftest.py) pin, on x86-64, each library that chooses
+by CPUID to AVX2: ATen's vectorized ops (ATEN_CPU_CAPABILITY), oneDNN, which runs float32
+matmuls and linear layers (ONEDNN_MAX_CPU_ISA: ATen pinned alone left a NeuralGrok decoder's
+step-0 loss 1e-9 off its AVX2 record), and MKL (MKL_ENABLE_INSTRUCTIONS: BLAS, and LAPACK's SVD
+for EGD). A variable the user set stays. The same config and seed then give the same numbers on
+an AVX2 and an AVX-512 machine, bit for bit. GROKCORE_CPU_ISA=native lets each library pick its
+widest ISA again (faster on AVX-512); the records made so say so in their meta "cpu"
+(grokcore.records.cpu_kind) and are not comparable bit for bit with the shipped ones.
+
+The libraries read their variables at their first kernel, not at import, and child processes
+(notebook kernels, workers) inherit them. Inductor (RunConfig.compile) compiles for ATen's ISA,
+but its on-disk cache served a kernel compiled under one ATEN_CPU_CAPABILITY to a process under
+another (NaN losses), so each ISA gets its own cache folder unless TORCHINDUCTOR_CACHE_DIR is set.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import tempfile
+from pathlib import Path
+
+PINNED = "avx2"  # the ISA every shipped record was made with
+CHOICES = ("avx2", "native")  # GROKCORE_CPU_ISA: the pin (default), or each library's own pick
+# each library that picks its own kernels by CPUID: ATen's vectorized ops, oneDNN (PyTorch's
+# float32 matmuls and linear layers on x86) and MKL (BLAS and LAPACK: the SVD of EGD)
+LIBRARIES = {
+    "ATEN_CPU_CAPABILITY": PINNED,
+    "ONEDNN_MAX_CPU_ISA": PINNED.upper(),
+    "MKL_ENABLE_INSTRUCTIONS": PINNED.upper(),
+}
+X86 = frozenset({"x86_64", "amd64", "x64"})
+
+
+def _user() -> str:
+    """A name for this user's inductor cache folder (as inductor names its own)."""
+    try:
+        import getpass
+
+        name = getpass.getuser()
+    except Exception:  # no user name in some containers
+        name = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    return re.sub(r"[^\w.-]", "_", name)
+
+
+def pin(environ: dict | None = None, machine: str | None = None) -> str:
+    """Pin ATen, oneDNN and MKL to AVX2 on x86-64 (each variable the user set stays), unless
+    GROKCORE_CPU_ISA is "native"; give inductor one cache folder per ATen ISA unless
+    TORCHINDUCTOR_CACHE_DIR is set. Return the choice ("avx2", or "native": also on other
+    architectures). ``environ`` and ``machine`` default to this process's."""
+    env = os.environ if environ is None else environ
+    choice = env.get("GROKCORE_CPU_ISA", PINNED).strip().lower()
+    if choice not in CHOICES:
+        raise ValueError(
+            f"GROKCORE_CPU_ISA={env['GROKCORE_CPU_ISA']!r}: allowed are 'avx2' (the default: "
+            "every x86-64 computes as an AVX2 one, as the shipped records were made) and "
+            "'native' (each library picks the machine's widest ISA)"
+        )
+    if (machine or platform.machine()).lower() not in X86:
+        choice = "native"
+    if choice == PINNED:
+        for var, value in LIBRARIES.items():
+            env.setdefault(var, value)
+    if "TORCHINDUCTOR_CACHE_DIR" not in env:
+        tag = re.sub(r"[^\w]", "_", env.get("ATEN_CPU_CAPABILITY", "native").lower())
+        folder = f"torchinductor_{_user()}_{tag}"
+        env["TORCHINDUCTOR_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / folder)
+    return choice
+
+
+if __name__ == "__main__":  # `env $(python book/cpu_isa.py) CMD`: run CMD pinned (the Makefile)
+    before = dict(os.environ)
+    pin()
+    print(" ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if before.get(k) != v))

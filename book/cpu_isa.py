@@ -5,16 +5,16 @@ or AVX-512), and the two group float sums differently: a seed trained on an AVX-
 drifts from the same seed trained on an AVX2 one in the 7th digit of its first loss, then
 (through a chaotic training run) in its grokking step. The shipped run records, the nbval
 references and the tests' tiny configs were made under AVX2, so the book's executors (the
-Makefile, book/build.py, the tests' root conftest.py) pin, on x86-64, each library that chooses
-by CPUID to AVX2: ATen's vectorized ops (ATEN_CPU_CAPABILITY), oneDNN, which runs float32
-matmuls and linear layers (ONEDNN_MAX_CPU_ISA: ATen pinned alone left a NeuralGrok decoder's
-step-0 loss 1e-9 off its AVX2 record), and MKL (MKL_ENABLE_INSTRUCTIONS: BLAS, and LAPACK's SVD
-for EGD). A variable the user set stays. The same config and seed then give the same numbers on
-an AVX2 and an AVX-512 machine, bit for bit. GROKCORE_CPU_ISA=native lets each library pick its
-widest ISA again (on an AVX-512 EPYC the pin costs less than the machine drifts between rounds:
-bench/throughput.py's transformer 28.0 and 24.9 steps/s pinned against 28.3 and 28.2 native);
-records made so say so in their meta "cpu" (grokcore.records.cpu_kind) and are not comparable
-bit for bit with the shipped ones.
+Makefile, book/build.py, bench/baselines.py, the tests' root conftest.py) pin, on x86-64, each
+library that chooses by CPUID to AVX2: ATen's vectorized ops (ATEN_CPU_CAPABILITY), oneDNN,
+which runs float32 matmuls and linear layers (ONEDNN_MAX_CPU_ISA: ATen pinned alone left a
+NeuralGrok decoder's step-0 loss 1e-9 off its AVX2 record), and MKL (MKL_ENABLE_INSTRUCTIONS:
+BLAS, and LAPACK's SVD for EGD). A variable the user set stays. The same config and seed then
+give the same numbers on an AVX2 and an AVX-512 machine, bit for bit. GROKCORE_CPU_ISA=native
+lets each library pick its widest ISA again (on an AVX-512 EPYC the pin costs less than the
+machine drifts between rounds: bench/throughput.py's transformer 28.0 and 24.9 steps/s pinned
+against 28.3 and 28.2 native); records made so say so in their meta "cpu"
+(grokcore.records.cpu_kind) and are not comparable bit for bit with the shipped ones.
 
 The libraries read their variables at their first kernel, not at import, and child processes
 (notebook kernels, workers) inherit them. Inductor (RunConfig.compile) compiles for ATen's ISA,

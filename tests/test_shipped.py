@@ -57,12 +57,14 @@ def test_short_shipped_records_retrain_bit_for_bit(shipped):
         if r.meta.get("stack_size", 1) == 1 and float(r.meta.get("wall_s", 1e9)) < SHORT_S
     ]
     assert len(short) >= PICKS, f"only {len(short)} short shipped records"
+    here = records.cpu_kind()  # under book/cpu_isa.py's pin (the root conftest): AVX2 on x86-64
+    # float sums group differently on other vector ISAs: only records of this kind compare
+    comparable = [r for r in short if r.meta.get("cpu") == here]
+    if len(comparable) < PICKS:
+        kinds = sorted({str(r.meta.get("cpu")) for r in short})
+        pytest.skip(f"{len(comparable)} short shipped records were made on {here} (all: {kinds})")
     seed = _head()
-    picks = random.Random(seed).sample(sorted(short, key=lambda r: r.key), PICKS)
-    here = records.cpu_kind()
-    kinds = {r.meta.get("cpu") for r in picks}
-    if kinds != {here}:  # float sums group differently on other vector ISAs: not comparable
-        pytest.skip(f"the picked records were made on {sorted(map(str, kinds))}, this is {here}")
+    picks = random.Random(seed).sample(sorted(comparable, key=lambda r: r.key), PICKS)
     before = torch.get_num_threads()
     try:
         for rec in picks:

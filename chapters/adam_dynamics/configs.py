@@ -60,6 +60,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "d_mlp": 64,
         "seeds": 2,
         "beta1_seeds": 2,
+        "wd_seeds": 2,
         "num_steps": 100,
         "beta1s": [0.0, 0.9],
         "weight_decays": [0.0, 1.0],
@@ -78,6 +79,9 @@ SCALES = {  # a notebook parameter left as None takes these
         "d_mlp": 256,
         "seeds": 5,
         "beta1_seeds": 10,
+        # 20: the fewest whose Clopper-Pearson interval can lie inside a share band [0.8, 1]
+        # (17/17) with some to spare; 5 could decide no share row (issue 20)
+        "wd_seeds": 20,
         "num_steps": 3000,  # the blog's budget: rates and what comes first are read within it
         "beta1s": BLOG_BETA1S,
         "weight_decays": [0.0, 0.25, 1.0, 2.0, 5.0],
@@ -98,6 +102,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "d_mlp": 256,
         "seeds": 30,
         "beta1_seeds": 30,
+        "wd_seeds": 30,
         "num_steps": 3000,  # blog: 30 seeds, 3000 steps
         "beta1s": BLOG_BETA1S,
         "weight_decays": [
@@ -275,6 +280,7 @@ def sweep_configs(
     grokfast_beta1s: Sequence[float],
     *,
     beta1_seeds: int | None = None,
+    wd_seeds: int | None = None,
     grokfast_settings: Sequence[str] = (),
     diag_seeds: int = 0,
     hessian_every: int = 0,
@@ -282,9 +288,9 @@ def sweep_configs(
     **probe,
 ) -> dict:
     """The chapter's runs by part: "beta1" (β1 sweep at `weight_decay`, `beta1_seeds` seeds per
-    value, default `seeds`), "wd" (weight-decay sweep at β1 = 0), "grokfast" (without and with
-    Grokfast-EMA at each of `grokfast_beta1s`; a run two parts share is one config, trained
-    once) and "settings" (setting -> runs: the same 2x2 plus β1 0 without Grokfast, at each
+    value, default `seeds`), "wd" (weight-decay sweep at β1 = 0, `wd_seeds` seeds per value,
+    default `seeds`), "grokfast" (without and with Grokfast-EMA at each of `grokfast_beta1s`; a
+    run two parts share is one config, trained once) and "settings" (setting -> runs: the same 2x2 plus β1 0 without Grokfast, at each
     optimizer setting of `grokfast_settings`, GROKFAST_SETTINGS). Runs at β1 > 0 stop at 95%
     test accuracy (only their gap is read), except those with the Hessian probes; so do all
     runs of "settings". Seeds below `diag_seeds` of β1 in `diag_beta1s` at `weight_decay` also
@@ -320,7 +326,7 @@ def sweep_configs(
 
     return {
         "beta1": [run(b, weight_decay, s) for b in beta1s for s in range(beta1_seeds or seeds)],
-        "wd": [run(0.0, wd, s) for wd in weight_decays for s in range(seeds)],
+        "wd": [run(0.0, wd, s) for wd in weight_decays for s in range(wd_seeds or seeds)],
         "grokfast": [
             run(b, weight_decay, s, m)
             for m in (None, grokfast)
@@ -365,6 +371,7 @@ def plan(P: dict, v: dict) -> tuple[dict, list[DynamicsRun], list]:
         grokfast,
         v["grokfast_beta1s"],
         beta1_seeds=P["beta1_seeds"],
+        wd_seeds=P["wd_seeds"],
         grokfast_settings=P["grokfast_settings"],
         diag_seeds=P["diag_seeds"],
         hessian_every=P["hessian_every"],

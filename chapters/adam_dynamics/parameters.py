@@ -80,6 +80,7 @@ SPECS = {
     "num_steps": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
     "beta1_seeds": Int(1, none=SCALE_VALUE),
+    "wd_seeds": Int(1, none=SCALE_VALUE),
     "diag_seeds": Int(1, none=SCALE_VALUE),
     "hessian_every": Int(1, none=SCALE_VALUE),
     "lanczos_iters": Int(1),

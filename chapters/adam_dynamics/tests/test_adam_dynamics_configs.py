@@ -118,6 +118,12 @@ def test_grokfast_settings_scale_the_chapters_optimizer_as_declared():
         grokfast_settings=list(AD.GROKFAST_SETTINGS),
     )
     assert len(parts["beta1"]) == 2 * 3 and len(parts["wd"]) == 2  # beta1_seeds, seeds
+    wd4 = AD.sweep_configs(BASE, [0.0], 1.0, [0.0, 1.0], 2, gf, [0.9, 0.5], wd_seeds=4)
+    # wd_seeds: seeds per weight decay, the other parts keep `seeds`
+    assert [(c.run.optim.weight_decay, c.seed) for c in wd4["wd"]] == [
+        (w, s) for w in (0.0, 1.0) for s in range(4)
+    ]
+    assert len(wd4["beta1"]) == 2 and len(wd4["grokfast"]) == 2 * 2 * 2
     lr = BASE.optim.lr
     want = {  # (optimizer, lr, weight decay) per setting, λ = 2
         "lr-scaled": ("adamw", lr / 3, 1.0),
@@ -153,6 +159,7 @@ def test_plan_builds_every_part_once_at_each_scale():
     P = resolve_scale(AD.SCALES, "cpu")
     parts, every, moved = AD.plan(P, v)
     assert len(parts["beta1"]) == len(AD.BLOG_BETA1S) * P["beta1_seeds"] == 130
+    assert len(parts["wd"]) == len(P["weight_decays"]) * P["wd_seeds"] == 100
     assert len({c.key() for c in every}) == len(every)
     listed = {
         c.key()

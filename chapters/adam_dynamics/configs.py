@@ -85,10 +85,10 @@ SCALES = {  # a notebook parameter left as None takes these
         "num_steps": 3000,  # the blog's budget: rates and what comes first are read within it
         "beta1s": BLOG_BETA1S,
         "weight_decays": [0.0, 0.25, 1.0, 2.0, 5.0],
-        "diag_seeds": 5,
+        "diag_seeds": 10,  # 5 left hess-lag and hess-lag-b0 undecided (issue 20)
         "hessian_every": 100,
         "max_stack": 6,
-        "transplant_seeds": 10,
+        "transplant_seeds": 20,  # 10 left the transplant row at its band's edge (issue 20)
         "eval_test": 2000,
         # all four settings: the lr / Adam-L2 sensitivity of the headline gap (issue 20)
         "grokfast_settings": list(GROKFAST_SETTINGS),

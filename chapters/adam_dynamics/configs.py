@@ -290,8 +290,9 @@ def sweep_configs(
     """The chapter's runs by part: "beta1" (β1 sweep at `weight_decay`, `beta1_seeds` seeds per
     value, default `seeds`), "wd" (weight-decay sweep at β1 = 0, `wd_seeds` seeds per value,
     default `seeds`), "grokfast" (without and with Grokfast-EMA at each of `grokfast_beta1s`; a
-    run two parts share is one config, trained once) and "settings" (setting -> runs: the same 2x2 plus β1 0 without Grokfast, at each
-    optimizer setting of `grokfast_settings`, GROKFAST_SETTINGS). Runs at β1 > 0 stop at 95%
+    run two parts share is one config, trained once) and "settings" (setting -> runs: the same
+    2x2 plus β1 0 without Grokfast, at each optimizer setting of `grokfast_settings`,
+    GROKFAST_SETTINGS). Runs at β1 > 0 stop at 95%
     test accuracy (only their gap is read), except those with the Hessian probes; so do all
     runs of "settings". Seeds below `diag_seeds` of β1 in `diag_beta1s` at `weight_decay` also
     log the Hessian and rank probes."""

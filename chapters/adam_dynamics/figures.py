@@ -202,13 +202,14 @@ def run_panel(r, title: str):
     return fig
 
 
-def transplant_figure(records):
-    """Test accuracy of each seed's run (solid) and of its transplanted copy (dashed); the dotted
-    line marks the transplant (the memorization point)."""
+def transplant_figure(records, shown: int = 6):
+    """Test accuracy of the first `shown` seeds' runs (solid) and of their transplanted copies
+    (dashed); the dotted line marks the transplant (the memorization point). More lines than
+    the colour cycle's would be unreadable; the transplant table has every seed."""
     with style():
         fig, ax = plt.subplots(figsize=(5.4, 3.2))
         colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-        for i, r in enumerate(records):
+        for i, r in enumerate(records[:shown]):
             c, h = colors[i % len(colors)], r.history
             seed = r.config["run"]["seed"]
             ax.plot(h["step"], h["test_acc"], color=c, lw=1.2, label=f"seed {seed}")
@@ -218,7 +219,8 @@ def transplant_figure(records):
         ax.plot([], [], color="k", ls="--", label="with transplant")
         ax.set_xlabel("step")
         ax.set_ylabel("test accuracy")
-        ax.set_title("Fourier transplant at the memorization point")
+        first = "" if len(records) <= shown else f" (first {shown} of {len(records)} seeds)"
+        ax.set_title("Fourier transplant at the memorization point" + first)
         ax.legend(fontsize=7, loc="lower right")
         fig.tight_layout()
     plt.close(fig)

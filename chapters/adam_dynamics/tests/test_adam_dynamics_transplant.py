@@ -90,3 +90,27 @@ def test_bad_parameters_name_themselves(kw, match):
 def test_transplant_needs_plain_gradients_and_a_transformer():
     with pytest.raises(ConfigError, match="run.method.name"):
         TP.TransplantRun(BASE.replace(method=MethodConfig(name="grokfast_ema")))
+
+
+def test_transplant_figure_draws_the_first_seeds_and_says_how_many_of_all():
+    from types import SimpleNamespace
+
+    from chapters.adam_dynamics import figures
+
+    def rec(seed):
+        h = {"step": [0, 100], "test_acc": [0.0, 1.0]}
+        h |= {"transplant_step": [50, 100], "transplant_test_acc": [0.1, 1.0]}
+        return SimpleNamespace(config={"run": {"seed": seed}}, history=h, summary={"at_step": 50})
+
+    fig = figures.transplant_figure([rec(s) for s in range(8)], shown=3)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "seed 0",
+        "seed 1",
+        "seed 2",
+        "with transplant",
+    ]
+    assert "(first 3 of 8 seeds)" in ax.get_title()
+    few = figures.transplant_figure([rec(s) for s in range(2)]).axes[0]
+    assert few.get_title() == "Fourier transplant at the memorization point"
+    assert len(few.get_legend().get_texts()) == 3

@@ -789,6 +789,30 @@ NOT_RUN = {  # claim id -> why the book does not run it
 # ---- per-seed values -------------------------------------------------------------------------
 
 
+def same_at_longer_budget(longer: Sequence[RunRecord], shorter: Sequence[RunRecord]) -> dict:
+    """Runs that stopped at their test-accuracy target before their budget, against the same
+    configs with a longer budget (`longer`: any records; pairs are configs equal but for
+    num_steps). A budget only bounds the loop, so each such pair must be one run, bit for bit:
+    {"stopped": shorter runs that stopped early and have a pair, "equal": of them, those whose
+    history is identical, "differ": the seeds of the others}."""
+
+    def rest(r: RunRecord) -> str:
+        return repr(sorted((k, repr(v)) for k, v in r.config.items() if k != "num_steps"))
+
+    long = {rest(r): r for r in longer}
+    stopped, equal, differ = 0, 0, []
+    for r in shorter:
+        pair = long.get(rest(r))
+        if pair is None or r.summary["last_step"] >= r.config["num_steps"]:
+            continue
+        stopped += 1
+        if pair.history == r.history:
+            equal += 1
+        else:
+            differ.append(r.config.get("seed"))
+    return {"stopped": stopped, "equal": equal, "differ": differ}
+
+
 def _diverged(r: RunRecord) -> bool:
     return r.summary.get("diverged_at") is not None
 

@@ -660,3 +660,17 @@ def test_the_grokfast_rows_on_grokfasts_own_run_read_plain_run_records():
     for cid in C.GROKFAST_IDS:
         row = rows[f"{cid}-grokfast-model"]
         assert row.verdict == "not run" and "grokfast_model_seeds" in row.reason
+
+
+def test_same_at_longer_budget_pairs_early_stops_and_compares_histories():
+    def rec(seed, num_steps, last, acc):
+        cfg = {"_type": "RunConfig", "seed": seed, "num_steps": num_steps, "stop_at_test_acc": 0.95}
+        h = {"step": [0, last], "test_acc": [0.0, acc]}
+        return SimpleNamespace(config=cfg, history=h, summary={"last_step": last})
+
+    short = [rec(0, 3000, 1400, 0.96), rec(1, 3000, 1500, 0.97), rec(2, 3000, 3000, 0.5)]
+    longer = [rec(0, 6000, 1400, 0.96), rec(1, 6000, 1500, 0.9), rec(2, 6000, 4000, 0.96)]
+    # seed 2 ran its whole budget (no early stop): nothing to compare; seed 1 differs
+    assert C.same_at_longer_budget(longer, short) == {"stopped": 2, "equal": 1, "differ": [1]}
+    # a shorter run without a longer twin is not counted
+    assert C.same_at_longer_budget(longer[:1], short) == {"stopped": 1, "equal": 1, "differ": []}

@@ -61,6 +61,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "seeds": 2,
         "beta1_seeds": 2,
         "wd_seeds": 2,
+        "grokfast_seeds": 2,
         "num_steps": 100,
         "beta1s": [0.0, 0.9],
         "weight_decays": [0.0, 1.0],
@@ -78,10 +79,11 @@ SCALES = {  # a notebook parameter left as None takes these
         "d_model": 64,
         "d_mlp": 256,
         "seeds": 5,
-        "beta1_seeds": 10,
+        "beta1_seeds": 20,  # 10 left moment-cos and b1-rise undecided (issue 20)
         # 20: the fewest whose Clopper-Pearson interval can lie inside a share band [0.8, 1]
         # (17/17) with some to spare; 5 could decide no share row (issue 20)
         "wd_seeds": 20,
+        "grokfast_seeds": 20,  # 5 left b05-default undecided; its runs are the β1 sweep's
         "num_steps": 3000,  # the blog's budget: rates and what comes first are read within it
         "beta1s": BLOG_BETA1S,
         "weight_decays": [0.0, 0.25, 1.0, 2.0, 5.0],
@@ -94,7 +96,8 @@ SCALES = {  # a notebook parameter left as None takes these
         "grokfast_settings": list(GROKFAST_SETTINGS),
         # the 2x2 on Grokfast's own run: the 8 seeds of its shipped baseline (grokcore.baselines)
         "grokfast_model_seeds": 8,
-        "grokfast_model_steps": 3000,  # the baseline's budget: about 3x the README's 910 updates
+        # twice the baseline's 3000: at 3000, 6 of the 16 runs without the filter had not grokked
+        "grokfast_model_steps": 6000,
     },  # eval_test: held-out pairs for the test metrics (0: all)
     "paper": {
         "p": 113,
@@ -103,6 +106,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "seeds": 30,
         "beta1_seeds": 30,
         "wd_seeds": 30,
+        "grokfast_seeds": 30,
         "num_steps": 3000,  # blog: 30 seeds, 3000 steps
         "beta1s": BLOG_BETA1S,
         "weight_decays": [
@@ -123,7 +127,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "eval_test": 0,
         "grokfast_settings": list(GROKFAST_SETTINGS),
         "grokfast_model_seeds": 30,
-        "grokfast_model_steps": 3000,
+        "grokfast_model_steps": 6000,
     },
 }
 
@@ -281,6 +285,7 @@ def sweep_configs(
     *,
     beta1_seeds: int | None = None,
     wd_seeds: int | None = None,
+    grokfast_seeds: int | None = None,
     grokfast_settings: Sequence[str] = (),
     diag_seeds: int = 0,
     hessian_every: int = 0,
@@ -289,13 +294,13 @@ def sweep_configs(
 ) -> dict:
     """The chapter's runs by part: "beta1" (β1 sweep at `weight_decay`, `beta1_seeds` seeds per
     value, default `seeds`), "wd" (weight-decay sweep at β1 = 0, `wd_seeds` seeds per value,
-    default `seeds`), "grokfast" (without and with Grokfast-EMA at each of `grokfast_beta1s`; a
-    run two parts share is one config, trained once) and "settings" (setting -> runs: the same
-    2x2 plus β1 0 without Grokfast, at each optimizer setting of `grokfast_settings`,
-    GROKFAST_SETTINGS). Runs at β1 > 0 stop at 95%
-    test accuracy (only their gap is read), except those with the Hessian probes; so do all
-    runs of "settings". Seeds below `diag_seeds` of β1 in `diag_beta1s` at `weight_decay` also
-    log the Hessian and rank probes."""
+    default `seeds`), "grokfast" (without and with Grokfast-EMA at each of `grokfast_beta1s`,
+    `grokfast_seeds` seeds per cell, default `seeds`; a run two parts share is one config,
+    trained once) and "settings" (setting -> runs: the same 2x2 plus β1 0 without Grokfast, at
+    each optimizer setting of `grokfast_settings`, GROKFAST_SETTINGS, `seeds` seeds per cell).
+    Runs at β1 > 0 stop at 95% test accuracy (only their gap is read), except those with the
+    Hessian probes; so do all runs of "settings". Seeds below `diag_seeds` of β1 in
+    `diag_beta1s` at `weight_decay` also log the Hessian and rank probes."""
 
     def run(b1, wd, s, method=None):
         heavy = (
@@ -332,7 +337,7 @@ def sweep_configs(
             run(b, weight_decay, s, m)
             for m in (None, grokfast)
             for b in grokfast_beta1s
-            for s in range(seeds)
+            for s in range(grokfast_seeds or seeds)
         ],
         "settings": {name: setting_runs(name) for name in grokfast_settings},
     }
@@ -373,6 +378,7 @@ def plan(P: dict, v: dict) -> tuple[dict, list[DynamicsRun], list]:
         v["grokfast_beta1s"],
         beta1_seeds=P["beta1_seeds"],
         wd_seeds=P["wd_seeds"],
+        grokfast_seeds=P["grokfast_seeds"],
         grokfast_settings=P["grokfast_settings"],
         diag_seeds=P["diag_seeds"],
         hessian_every=P["hessian_every"],

@@ -81,6 +81,7 @@ SPECS = {
     "seeds": Int(1, none=SCALE_VALUE),
     "beta1_seeds": Int(1, none=SCALE_VALUE),
     "wd_seeds": Int(1, none=SCALE_VALUE),
+    "grokfast_seeds": Int(1, none=SCALE_VALUE),
     "diag_seeds": Int(1, none=SCALE_VALUE),
     "hessian_every": Int(1, none=SCALE_VALUE),
     "lanczos_iters": Int(1),

@@ -124,6 +124,18 @@ def test_grokfast_settings_scale_the_chapters_optimizer_as_declared():
         (w, s) for w in (0.0, 1.0) for s in range(4)
     ]
     assert len(wd4["beta1"]) == 2 and len(wd4["grokfast"]) == 2 * 2 * 2
+    gf3 = AD.sweep_configs(
+        BASE, [0.0, 0.9, 0.5], 1.0, [1.0], 2, gf, [0.9, 0.5], beta1_seeds=3, grokfast_seeds=3,
+        grokfast_settings=["adam-l2"],
+    )  # fmt: skip
+    # grokfast_seeds: seeds per cell of the 2x2 at the chapter's optimizer; the cells without
+    # the filter are the β1 sweep's runs, and the other settings keep `seeds`
+    assert [(c.run.method.name, c.run.optim.betas[0], c.seed) for c in gf3["grokfast"]] == [
+        (m, b, s) for m in ("none", gf.name) for b in (0.9, 0.5) for s in range(3)
+    ]
+    sweep = {c.key() for c in gf3["beta1"]}
+    assert [c.key() in sweep for c in gf3["grokfast"]] == [True] * 6 + [False] * 6
+    assert len(gf3["settings"]["adam-l2"]) == 5 * 2 and len(gf3["wd"]) == 2
     lr = BASE.optim.lr
     want = {  # (optimizer, lr, weight decay) per setting, λ = 2
         "lr-scaled": ("adamw", lr / 3, 1.0),
@@ -158,7 +170,8 @@ def test_plan_builds_every_part_once_at_each_scale():
     )  # fmt: skip
     P = resolve_scale(AD.SCALES, "cpu")
     parts, every, moved = AD.plan(P, v)
-    assert len(parts["beta1"]) == len(AD.BLOG_BETA1S) * P["beta1_seeds"] == 130
+    assert len(parts["beta1"]) == len(AD.BLOG_BETA1S) * P["beta1_seeds"] == 260
+    assert len(parts["grokfast"]) == 4 * P["grokfast_seeds"] == 80
     assert len(parts["wd"]) == len(P["weight_decays"]) * P["wd_seeds"] == 100
     assert len({c.key() for c in every}) == len(every)
     listed = {

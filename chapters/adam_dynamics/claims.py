@@ -51,6 +51,7 @@ import torch
 
 from grokcore import estimates, outcomes
 from grokcore.claims import Claim, ClaimResult, describe, verdict_of
+from grokcore.config import from_dict
 from grokcore.estimates import Obs
 from grokcore.records import RunRecord
 
@@ -794,13 +795,17 @@ def same_at_longer_budget(longer: Sequence[RunRecord], shorter: Sequence[RunReco
     configs with a longer budget (`longer`: any records; pairs are configs equal but for
     num_steps). A budget only bounds the loop, so each such pair must be one run, bit for bit:
     {"stopped": shorter runs that stopped early and have a pair, "equal": of them, those whose
-    history is identical, "differ": the seeds of the others}."""
+    history is identical, "differ": the seeds of the others, "shift": the largest difference in
+    the step of reaching the target among those (0 if none), a size for rounding differences:
+    records made on another CPU or instruction set differ in their float32 rounding}."""
 
     def rest(r: RunRecord) -> str:
-        return repr(sorted((k, repr(v)) for k, v in r.config.items() if k != "num_steps"))
+        # the key of the config rebuilt (from_dict): a record written before a config field
+        # existed has no entry for it, and the rebuilt config takes its default, as its key did
+        return from_dict(r.config).replace(num_steps=1).key()
 
     long = {rest(r): r for r in longer}
-    stopped, equal, differ = 0, 0, []
+    stopped, equal, differ, shift = 0, 0, [], 0
     for r in shorter:
         pair = long.get(rest(r))
         if pair is None or r.summary["last_step"] >= r.config["num_steps"]:
@@ -810,7 +815,8 @@ def same_at_longer_budget(longer: Sequence[RunRecord], shorter: Sequence[RunReco
             equal += 1
         else:
             differ.append(r.config.get("seed"))
-    return {"stopped": stopped, "equal": equal, "differ": differ}
+            shift = max(shift, abs(r.summary["last_step"] - pair.summary["last_step"]))
+    return {"stopped": stopped, "equal": equal, "differ": differ, "shift": shift}
 
 
 def _diverged(r: RunRecord) -> bool:

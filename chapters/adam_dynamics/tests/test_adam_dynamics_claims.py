@@ -671,6 +671,21 @@ def test_same_at_longer_budget_pairs_early_stops_and_compares_histories():
     short = [rec(0, 3000, 1400, 0.96), rec(1, 3000, 1500, 0.97), rec(2, 3000, 3000, 0.5)]
     longer = [rec(0, 6000, 1400, 0.96), rec(1, 6000, 1500, 0.9), rec(2, 6000, 4000, 0.96)]
     # seed 2 ran its whole budget (no early stop): nothing to compare; seed 1 differs
-    assert C.same_at_longer_budget(longer, short) == {"stopped": 2, "equal": 1, "differ": [1]}
+    assert C.same_at_longer_budget(longer, short) == {
+        "stopped": 2, "equal": 1, "differ": [1], "shift": 0
+    }  # fmt: skip
     # a shorter run without a longer twin is not counted
-    assert C.same_at_longer_budget(longer[:1], short) == {"stopped": 1, "equal": 1, "differ": []}
+    assert C.same_at_longer_budget(longer[:1], short) == {
+        "stopped": 1, "equal": 1, "differ": [], "shift": 0
+    }  # fmt: skip
+    # a run that differs in its rounding stops at another step: the largest shift is reported
+    later = rec(1, 6000, 1530, 0.96)
+    assert C.same_at_longer_budget([later], short) == {
+        "stopped": 1, "equal": 0, "differ": [1], "shift": 30
+    }  # fmt: skip
+    # a record written before a config field existed pairs with one that has its default
+    newer = rec(0, 6000, 1400, 0.96)
+    newer.config = {**newer.config, "compile": False}
+    assert C.same_at_longer_budget([newer], short)["equal"] == 1
+    newer.config["compile"] = True
+    assert C.same_at_longer_budget([newer], short)["stopped"] == 0

@@ -191,6 +191,13 @@ def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tupl
         return "reproduced", "the interval lies inside the band"
     if hi < a or lo > b:
         return "contradicted", "the interval lies outside the band"
+    if not est.identified and est.censored and unbounded(est):
+        return (
+            "not testable at this budget",
+            f"{_count(est.n, 'seed')} with censored values give no bound at "
+            f"{est.level:.0%}: one that holds whatever the censored values are needs 6 "
+            "(the signed-rank bound, grokcore.estimates)",
+        )
     if not est.identified and est.censored:
         return (
             "not testable at this budget",
@@ -200,13 +207,22 @@ def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tupl
     return "inconclusive", "the interval crosses the band's edge"
 
 
+def unbounded(est: Estimate) -> bool:
+    """A bound that bounds nothing: a lower one at -inf (0 for a ratio), an upper one at +inf
+    (censored values too few to give one at the estimate's level)."""
+    ratio = est.method.startswith("ratio") or " paired ratios" in est.method
+    if est.bound == "lower":
+        return est.low == -math.inf or (ratio and est.low <= 0.0)
+    return est.bound == "upper" and est.high == math.inf
+
+
 def describe(est: Estimate, digits: int = 2, unit: str = "") -> str:
     """'1.23 [0.95, 1.60] (n=5, 1 censored)'; a lower bound reads '≥ 3.10 (...)', an upper
-    bound '≤ 0.62 (...)'."""
+    bound '≤ 0.62 (...)', one that bounds nothing 'no bound at 95% (...)'."""
     u = f" {unit}" if unit else ""
     ci = f"[{_num(est.low, digits)}, {_num(est.high, digits)}]"
     two_arms = est.method.startswith("ratio")  # n: seeds per arm; censored: in both arms
-    paired = est.method.startswith("geometric mean of paired")  # n: pairs of seeds
+    paired = " paired ratios" in est.method  # n: pairs of seeds
     counts = [f"n={est.n} per arm" if two_arms else f"n={est.n} pairs" if paired else f"n={est.n}"]
     two_arms = two_arms or paired
     if est.censored:
@@ -220,6 +236,8 @@ def describe(est: Estimate, digits: int = 2, unit: str = "") -> str:
     tail = f" ({', '.join(counts)})"
     if est.identified:
         return f"{_num(est.estimate, digits)}{u} {ci}{tail}"
+    if est.bound and unbounded(est):
+        return f"no bound at {est.level:.0%}, not identified{tail}"
     if est.bound == "lower":
         return f"≥ {_num(est.low, digits)}{u}, not identified{tail}"
     if est.bound == "upper":

@@ -132,3 +132,27 @@ def test_a_claim_the_source_contradicts_keeps_our_estimate_and_the_evidence():
     assert row.estimate == est.estimate and row.n == 3 and row.ours.startswith("0.00")
     html = claims_table("01_x", [row])._repr_html_()
     assert "inconsistent in the source" in html and "Theorem 1 gives no such law" in html
+
+
+def test_censored_values_too_few_for_a_bound_say_so_in_the_row_and_the_reason():
+    """5 paired seeds whose slow runs were all censored: no signed-rank bound exists at 95%
+    (2^-5 > 0.025). The row says 'no bound at 95%' (never '≥ 0.00 x') and its reason says why;
+    at 6 seeds the same ratios bound the speed-up and decide."""
+    from grokcore import estimates as E
+    from grokcore.claims import describe, unbounded
+
+    slow = [E.Obs(1000.0, censored=True)] * 6
+    fast = [100.0, 110.0, 120.0, 130.0, 140.0, 150.0]
+    five = E.paired_speedup(fast[:5], slow[:5])
+    assert unbounded(five) and five.bound == "lower" and five.low == 0.0
+    assert describe(five).startswith("no bound at 95%, not identified (n=5 pairs, 5 censored")
+    verdict, reason = verdict_of(five, (3.0, math.inf), 5)
+    assert verdict == "not testable at this budget" and "5 seeds with censored values" in reason
+    six = E.paired_speedup(fast, slow)
+    assert not unbounded(six) and six.low == pytest.approx(1000 / 150)  # the smallest ratio
+    assert verdict_of(six, (3.0, math.inf), 5)[0] == "reproduced"
+    assert describe(six).startswith("≥ 6.67, not identified (n=6 pairs")
+    upper = E.paired_speedup(slow[:5], fast[:5])  # the mirror image: no upper bound
+    assert unbounded(upper) and describe(upper).startswith("no bound at 95%")
+    mean = E.mean([E.Obs(0.5, censored=True)] * 5)
+    assert unbounded(mean) and mean.low == -math.inf

@@ -175,9 +175,14 @@ def test_timed_speedup_reduces_to_paired_speedup_and_keeps_bounds():
     one = E.timed_speedup(fast, slow, [0.7])  # one round: the cost's spread is unmeasured
     assert one.estimate == pytest.approx(math.exp(0.7) * p.estimate)
     assert (one.low, one.high) == (0.0, math.inf)
-    bound = E.timed_speedup([10.0, 12.0, 11.0], [40.0, Obs(100, censored=True), 44.0], [0, 0.1])
+    few = E.timed_speedup([10.0, 12.0, 11.0], [40.0, Obs(100, censored=True), 44.0], [0, 0.1])
+    assert few.estimate is None and few.bound == "lower" and (few.low, few.high) == (0, math.inf)
+    fast8, slow8 = [10.0 + i for i in range(8)], [40.0 + 3 * i for i in range(8)]
+    slow8[1] = Obs(100, censored=True)
+    bound = E.timed_speedup(fast8, slow8, [0.6, 0.7, 0.8])
+    steps = E.paired_speedup(fast8, slow8, level=1 - 0.05 / 2)  # the steps' side at alpha / 4
     assert bound.estimate is None and bound.bound == "lower" and bound.high == math.inf
-    assert 0 < bound.low
+    assert 0 < bound.low < steps.low * math.exp(0.6)  # below the steps' bound at the least cost
     unknown = E.timed_speedup([Obs(100, censored=True), 10.0], [50.0, 40.0], [0.0, 0.1])
     assert unknown.estimate is None and (unknown.low, unknown.high) == (0.0, math.inf)
     for bad in ([], [float("nan"), 0.1], [[0.1, 0.2]]):
@@ -230,3 +235,55 @@ def test_paired_speedup_bounds_from_above_where_only_fast_runs_are_censored():
     mixed = E.paired_speedup(fast, [1500.0, Obs(3000, censored=True)] + slow[2:])
     assert mixed.estimate is None and (mixed.low, mixed.high) == (0.0, math.inf)
     assert E.timed_speedup(fast, slow, [0.0, 0.1]).high == math.inf  # seconds: not carried
+
+
+@pytest.mark.parametrize("n", [6, 8, 12, 20, 30])
+def test_signed_rank_lower_is_the_limit_of_scipys_exact_wilcoxon_test(n):
+    """Inverting scipy.stats.wilcoxon (exact, one-sided): centers just below the limit are
+    rejected at alpha, just above it are not."""
+    from scipy import stats
+
+    x = np.random.default_rng(n).normal(0.3, 1.0, n)
+    low = E.signed_rank_lower(x, 0.025)
+    p = [
+        stats.wilcoxon(x - d, alternative="greater", method="exact").pvalue
+        for d in (low - 1e-9, low + 1e-9)
+    ]
+    assert p[0] <= 0.025 < p[1]
+    assert E.signed_rank_lower(np.arange(5.0), 0.025) == -math.inf  # 2^-5 > 0.025: no bound
+    assert E.signed_rank_lower(np.arange(6.0), 0.025) == 0.0  # 2^-6: the smallest value
+
+
+def test_a_longer_budget_never_loosens_a_censored_bound():
+    """The flaw this replaces: with the t limit of censored values as they stand, raising one
+    censored value (a longer budget) widened s faster than it moved the mean, and the bound fell.
+    The signed-rank limit never falls, in the mean and in the paired speed-up (its mirror too)."""
+    rng = np.random.default_rng(7)
+    x = list(rng.normal(1.0, 0.2, 8))
+    bounds = [1.5, 2, 4, 8, 16, 64]
+    lows = [E.mean(x[:-1] + [Obs(b, censored=True)]).low for b in bounds]
+    assert lows == sorted(lows) and lows[0] > 0.8
+    fast = [1000.0] * 8
+    slow = [2000.0 * math.exp(v - 1) for v in x[:-1]]
+    ratio = [E.paired_speedup(fast, slow + [Obs(b, censored=True)]).low for b in (3e3, 6e3, 6e4)]
+    assert ratio == sorted(ratio) and ratio[0] > 1.5
+    cap = [E.paired_speedup(slow + [Obs(b, censored=True)], fast).high for b in (3e3, 6e3, 6e4)]
+    assert cap == sorted(cap, reverse=True) and cap[0] < 1 / 1.5  # the mirror image tightens
+
+
+@pytest.mark.parametrize("n, shape", [(8, "normal"), (20, "normal"), (12, "laplace")])
+def test_censored_lower_bound_covers_the_true_center(n, shape):
+    """Symmetric values about 1.0, each censored at a random budget (about a third of them):
+    the lower limit of the values as they stand is below the true center in at least 97.5% of
+    studies (one side of a 95% interval), and decides when the center is far from zero."""
+    rng = np.random.default_rng(n)
+    cover, above_zero = [], []
+    for _ in range(400):
+        v = 1.0 + (rng.normal(0, 0.5, n) if shape == "normal" else rng.laplace(0, 0.4, n))
+        budget = rng.uniform(0.8, 3.0, n)
+        obs = [Obs(float(min(a, b)), censored=bool(a > b)) for a, b in zip(v, budget)]
+        e = E.mean(obs) if any(o.censored for o in obs) else E.mean([o.value for o in obs])
+        cover.append(e.low <= 1.0)
+        above_zero.append(e.low > 0)
+    assert np.mean(cover) >= 0.97, np.mean(cover)
+    assert np.mean(above_zero) > 0.8

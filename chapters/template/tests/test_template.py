@@ -89,7 +89,7 @@ def test_a_censored_standard_arm_gives_a_bound_that_decides():
     faster = claims.results(runs(fast, [(None, 5)] * 8), "egd", 7, scale="cpu")[0]
     assert faster.estimate is None and faster.censored == 8  # a bound, not a value
     assert faster.ours.startswith("≥ ") and faster.ci_high == math.inf
-    # per seed at least the budget over the transform's time: the t lower limit of those bounds
+    # per seed at least the budget over the transform's time: the signed-rank limit of those
     assert faster.ci_low == pytest.approx(paired_lower(100, [10 + i for i in range(8)]))
     assert faster.verdict == "reproduced"  # at least 6x, above the band's 1.5
     # a budget too short for the bound to clear 1.5 leaves it undecided

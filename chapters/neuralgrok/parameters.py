@@ -84,6 +84,7 @@ SPECS = {
     "ablation_steps": Int(1, none=SCALE_VALUE),
     "eval_every": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
+    "first_seeds": Int(1, none=SCALE_VALUE),
     "ablation_seeds": Int(1, none=SCALE_VALUE),
     "scale": SCALE,
     "recompute": RECOMPUTE,

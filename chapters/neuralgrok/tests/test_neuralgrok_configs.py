@@ -60,7 +60,14 @@ def test_plan_cells_and_seeds_follow_the_scale():
     )
     P = dict(configs.SCALES["cpu"])
     cells = configs.plan(P, v)
-    assert len(cells["x+y/neuralgrok"]) == P["seeds"] and len(cells["rescale/0.5"]) == 3
+    assert len(cells["rescale/0.5"]) == P["ablation_seeds"] == 3
+    # Table 1 on the first task at first_seeds (8: room for a bound from censored runs), the
+    # other tasks at seeds; every cell holds seeds 0, 1, ... in order
+    assert P["first_seeds"] == 8 and P["seeds"] == 5
+    for m in configs.METHODS:
+        assert [c.seed for c in cells[f"x+y/{m}"]] == list(range(8))
+        assert [c.seed for c in cells[f"x*y/{m}"]] == list(range(5))
+    assert len(configs.plan(dict(P, first_seeds=2), v)["x+y/grokfast_ema"]) == 2
     # Table 1's arms run past 95% on the first task; the ablations stop there
     assert all(cells[f"x+y/{m}"][0].stop_at_test_acc is None for m in ("standard", "grokfast_ema"))
     assert cells["rescale/0.5"][0].num_steps == P["ablation_steps"]

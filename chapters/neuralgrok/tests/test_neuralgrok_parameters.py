@@ -37,3 +37,11 @@ def test_neuralgrok_keeps_at_least_one_training_example(defaults):
         check_parameters({**small, "frac_outer": 0.9})
     with pytest.raises(ParameterError, match=r"parameter frac_train=.*needs 2 or more"):
         check_parameters({**small, "frac_train": 0.2})
+
+
+def test_first_seeds_takes_the_scale_value_or_a_positive_count(defaults):
+    assert defaults["first_seeds"] is None  # the notebook's default: the scale's value
+    assert check_parameters({**defaults, "scale": "cpu", "first_seeds": 3})["first_seeds"] == 3
+    for bad in (0, -1, 2.5, "8"):
+        with pytest.raises(ParameterError, match=r"parameter first_seeds="):
+            check_parameters({**defaults, "scale": "cpu", "first_seeds": bad})

@@ -27,6 +27,7 @@ SPECS = {
     "methods": List(Str(*_LABELS), 1, none="every method of each task's family", unique=True),
     "p": Int(3, prime=True, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
+    "decoder_seeds": Int(1, none=SCALE_VALUE),
     "mlp_epochs": Int(1, none=SCALE_VALUE),
     "decoder_steps": Int(1, none=SCALE_VALUE),
     "decoder_eval_every": Int(1, none=SCALE_VALUE),

@@ -39,10 +39,15 @@ def test_every_scale_has_the_same_parameters_and_every_task_family():
 
 
 def test_a_family_runs_one_setup_and_the_same_seeds_in_every_cell():
-    cells = configs.plan(dict(configs.SCALES["cpu"], seeds=2), {})
+    cells = configs.plan(dict(configs.SCALES["cpu"], seeds=2, decoder_seeds=3), {})
     mlp = [c for n, cfgs in cells.items() if n.startswith("mlp x+y/") for c in cfgs]
     assert {c.model for c in mlp} == {preset("egd_mlp").model}
     assert {c.seed for c in mlp} == {0, 1} and {c.stop_at_test_acc for c in mlp} == {0.95}
+    # the decoder's cells run decoder_seeds (cpu: 8, room for a bound from censored runs)
+    for n, cfgs in cells.items():
+        want = [0, 1, 2] if n.startswith("decoder") else [0, 1]
+        assert [c.seed for c in cfgs] == want, n
+    assert configs.SCALES["cpu"]["decoder_seeds"] == 8
     epochs = {c.num_steps // steps_per_epoch(c) for c in mlp}
     assert epochs == {configs.AUTHORS_EPOCHS}  # batch 128 too: the same epochs
     dec = {n: cfgs[0] for n, cfgs in cells.items() if n.startswith("decoder")}

@@ -1,7 +1,8 @@
 """Root conftest: before any test computes, pin PyTorch's CPU kernels to one vector ISA
-(book/cpu_isa.py), as the shipped records, the nbval references and the tests' tiny configs were
-made; the notebook kernels and workers the tests start inherit it."""
+(grokcore.cpu_isa, which importing grokcore applies), as the shipped records, the nbval
+references and the tests' tiny configs were made; the notebook kernels and workers the tests
+start inherit it."""
 
-from book import cpu_isa
+from grokcore import cpu_isa
 
 cpu_isa.pin()

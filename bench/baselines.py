@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from book import cpu_isa  # noqa: E402
+from grokcore import cpu_isa  # noqa: E402
 from grokcore.baselines import BASELINES  # noqa: E402
 from grokcore.estimates import median  # noqa: E402
 from grokcore.outcomes import times  # noqa: E402

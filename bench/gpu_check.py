@@ -74,14 +74,14 @@ def throughput(device: str, stacks: list[int], steps: int) -> list[dict]:
 
 def slice_(device: str, part: str, minutes: float, scale: str, limit: int | None) -> list[str]:
     """Train the plan's `part` until the deadline; the keys with a current record after it."""
-    from chapters.adam_dynamics import configs
+    from chapters.adam_dynamics import configs, scales
     from grokcore.campaign import DEADLINE, BudgetSpent
     from grokcore.params import at_scale
     from grokcore.records import lookup
     from grokcore.sweep import run_or_load
 
     v = notebook_values(scale)
-    P = at_scale(configs.SCALES, v)
+    P = at_scale(scales.SCALES, v)
     parts, _, _ = configs.plan(P, v)
     if part not in parts or part == "settings":
         allowed = [p for p in parts if p != "settings"]

@@ -25,12 +25,13 @@ import torch  # noqa: E402
 
 from grokcore import neuralgrok  # noqa: E402
 from chapters.neuralgrok import configs as ng  # noqa: E402
+from chapters.neuralgrok import scales as ng_scales  # noqa: E402
 from grokcore.amplifier import meta_loss  # noqa: E402
 from grokcore.train import train_stack  # noqa: E402
 
 
 def cpu_configs(steps: int, amp_hidden: tuple[int, ...] | None = None):
-    P = ng.SCALES["cpu"]
+    P = ng_scales.SCALES["cpu"]
     run = ng.base_run(
         "x+y",
         p=P["p"],

@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import torch  # noqa: E402
 
 from chapters.neuralgrok import configs as ng  # noqa: E402
+from chapters.neuralgrok import scales as ng_scales  # noqa: E402
 from grokcore.neuralgrok import AmplifierConfig, train_neuralgrok  # noqa: E402
 from grokcore import outcomes  # noqa: E402
 from grokcore.records import load_record  # noqa: E402
@@ -30,7 +31,7 @@ from grokcore.records import load_record  # noqa: E402
 
 def table1_config(seed: int, hidden: tuple[int, ...]):
     """The chapter's cpu x+y/neuralgrok cell at `seed`, with amplifier widths `hidden`."""
-    P = ng.SCALES["cpu"]
+    P = ng_scales.SCALES["cpu"]
     run = ng.base_run(
         "x+y",
         p=P["p"],

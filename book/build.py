@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -427,12 +426,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def pin_cpu_isa() -> str:
-    """Pin the CPU kernels of this process and its children to one vector ISA (book/cpu_isa.py:
-    AVX2 on x86-64, as the shipped records were made, unless GROKCORE_CPU_ISA=native)."""
-    spec = importlib.util.spec_from_file_location("cpu_isa", BOOK / "cpu_isa.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.pin()
+    """Pin the CPU kernels of this process and its children to one vector ISA (grokcore.cpu_isa:
+    AVX2 on x86-64, as the shipped records were made, unless GROKCORE_CPU_ISA=native). Importing
+    grokcore (above) pinned already; the call says so where a reader looks."""
+    from grokcore import cpu_isa
+
+    return cpu_isa.pin()
 
 
 def main(argv: list[str] | None = None) -> int:

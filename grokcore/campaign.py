@@ -7,7 +7,8 @@ A campaign has two phases. First, the runs it already knows: every record shippe
 scale's stores (grokcore.store) whose current record is missing or stale is retrained, longest
 first, with a progress bar whose ETA comes from the recorded wall times. Then it executes each
 chapter (book/build.py --only, at the scale), which trains what no store knows yet (a first
-paper-scale campaign discovers its runs this way) and packs the chapter's store.
+paper-scale campaign discovers its runs this way), packs the chapter's store and records the
+chapter's verdicts in book/results/claims-<scale>.json (the README's table reads them).
 
 Every finished run is written at once (atomically), so a kill loses only the units in flight and
 the same command resumes. The budget (``--hours``) is a deadline that grokcore.sweep checks
@@ -217,6 +218,18 @@ class Watch:
             self.bar.close()
 
 
+def record_verdicts(
+    build: Any, executed: Path, stem: str, scale: str, stems: Sequence[str], root: Path
+) -> Path:
+    """Put the verdicts of a chapter the campaign executed in book/results/claims-<scale>.json,
+    in place of that chapter's earlier rows (the others' stay): the README's table shows a scale's
+    verdicts for the chapters whose campaigns ran, before the whole book has run at it."""
+    path = root / "book" / "results" / f"claims-{scale}.json"
+    rows = build.read_claims(executed)
+    build.snapshot(build.merge_chapter(path, rows, stem, list(stems)), path)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Train a scale's missing and stale runs within a budget; 0 done, 3 budget spent."""
     import argparse
@@ -236,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--hours must be > 0, got {args.hours}")
     root = Path(__file__).resolve().parents[1]
     chapters = [c.strip() for c in args.chapters.split(",")] if args.chapters else None
-    stems = sorted(q.stem for q in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    stems = all_stems = sorted(q.stem for q in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if chapters:
         unknown = [c for c in chapters if not any(s.startswith(c) for s in stems)]
         if unknown:
@@ -278,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
             _status(status, phase="chapters", chapter=stem, units=str(units))
             print(f"phase 2: executing {stem} at {args.scale} (units: {units})", file=sys.stderr)
             source = root / "notebooks" / f"{stem}.ipynb"
-            executed = root / "book" / "chapters" / f"{stem}.ipynb"
+            # not book/chapters/, where the book's own scale is rendered from
+            executed = root / ".cache" / f"campaign-{args.scale}" / f"{stem}.ipynb"
             units.unlink(missing_ok=True)  # the kernel counts this chapter's units afresh
             watch = Watch(units, stem)
             try:
@@ -286,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 watch.close()
             print(f"  store: {build.pack_chapter(stem, args.scale)}", file=sys.stderr)
+            record_verdicts(build, executed, stem, args.scale, all_stems, root)
     except (BudgetSpent, build.BuildError) as e:
         if "BudgetSpent" not in str(e) and not isinstance(e, BudgetSpent):
             raise

@@ -12,10 +12,12 @@ The files are
   plotting, claims, widgets, test fixtures, statistics), only build configs (presets,
   baselines: a config's values are in its key) or only move records and steer sweeps (store:
   shipped stores; cluster: the Dask executor; campaign: budgets, progress, recompute) or only
-  check a notebook's parameters before anything runs (params);
+  check a notebook's parameters before anything runs (params) or set the CPU's vector ISA before
+  any kernel (cpu_isa: the ISA a run used is in its record's meta "cpu");
 - for every config class in the config tree (dataclass fields, walked) that lives in a chapter
   package ``chapters.<name>``: that package's modules except its readers (CHAPTER_READERS:
-  figures.py, claims.py, measures.py, parameters.py) and tests/. A reader that a training
+  figures.py, claims.py, measures.py, parameters.py, and scales.py: the notebook's defaults per
+  scale, whose every value a run's config holds) and tests/. A reader that a training
   module of the package imports is executed by the training, so it counts (chapter 4's
   configs.py stores measures.gap in its summaries);
 - for every probe named "package.module:attr" in a RunConfig.probes anywhere in the tree: that
@@ -57,10 +59,13 @@ LIBRARY_READERS = frozenset(
         "cluster.py",
         "campaign.py",
         "params.py",
+        "cpu_isa.py",
     }
 )
 # a chapter's modules that read records: figures, claim checks, per-seed measurements
-CHAPTER_READERS = frozenset({"figures.py", "claims.py", "measures.py", "parameters.py"})
+CHAPTER_READERS = frozenset(
+    {"figures.py", "claims.py", "measures.py", "parameters.py", "scales.py"}
+)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from pathlib import Path
 from chapters.accelerators import configs as acc
 from chapters.egd_modular import configs as egd
 from chapters.neuralgrok import configs as ng
+from chapters.neuralgrok import scales as ng_scales
+from chapters.accelerators import scales as acc_scales
 from chapters.neuralgrok.parameters import check_parameters
 from grokcore import params
 
@@ -21,7 +23,7 @@ def notebook_defaults(notebook: str) -> dict:
 
 
 def test_the_mlp_cells_are_chapter_2s_long_runs():
-    P = acc.SCALES["cpu"]
+    P = acc_scales.SCALES["cpu"]
     for op in ("x+y", "x*y"):
         ours = acc.plan(dict(P, tasks=[f"mlp {op}"]), {})
         theirs = egd.plan_configs(
@@ -34,8 +36,8 @@ def test_the_mlp_cells_are_chapter_2s_long_runs():
 
 def test_the_decoder_cells_are_chapter_3s_table_1_runs():
     v = notebook_defaults("notebooks/03_neuralgrok.ipynb")
-    theirs = ng.plan(ng.SCALES["cpu"], v)
-    ours = acc.plan(dict(acc.SCALES["cpu"], tasks=["decoder x+y"]), {})
+    theirs = ng.plan(ng_scales.SCALES["cpu"], v)
+    ours = acc.plan(dict(acc_scales.SCALES["cpu"], tasks=["decoder x+y"]), {})
     same = {"standard": "adam", "grokfast_ma": "grokfast_ma", "grokfast_ema": "grokfast_ema"}
     for method, label in {**same, "neuralgrok": "neuralgrok"}.items():
         mine, their = ours[f"decoder x+y/{label}"], theirs[f"x+y/{method}"]

@@ -57,7 +57,7 @@ def test_short_shipped_records_retrain_bit_for_bit(shipped):
         if r.meta.get("stack_size", 1) == 1 and float(r.meta.get("wall_s", 1e9)) < SHORT_S
     ]
     assert len(short) >= PICKS, f"only {len(short)} short shipped records"
-    here = records.cpu_kind()  # under book/cpu_isa.py's pin (the root conftest): AVX2 on x86-64
+    here = records.cpu_kind()  # under grokcore.cpu_isa's pin (importing grokcore): AVX2 on x86-64
     # float sums group differently on other vector ISAs: only records of this kind compare
     comparable = [r for r in short if r.meta.get("cpu") == here]
     if len(comparable) < PICKS:

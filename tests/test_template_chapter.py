@@ -86,11 +86,11 @@ def test_readme_commands_make_a_chapter(new_chapter):
         assert "chapters.template" not in path.read_text(), f"{path.name} imports the template"
     toc = notebook.parents[1] / "book" / "_toc.yml"
     assert build_module().toc_chapters(toc)[-1] == f"07_{name}"
-    for mod in ("configs", "measures", "figures", "claims"):
+    for mod in ("configs", "scales", "measures", "figures", "claims"):
         module = importlib.import_module(f"chapters.{name}.{mod}")
         assert module.__doc__.strip(), f"{mod} has no docstring"
-    configs = importlib.import_module(f"chapters.{name}.configs")
-    assert set(configs.SCALES) == {"smoke", "cpu", "paper"}
+    scales = importlib.import_module(f"chapters.{name}.scales")
+    assert set(scales.SCALES) == {"smoke", "cpu", "paper"}
 
 
 def test_new_chapters_unit_tests_pass(new_chapter):

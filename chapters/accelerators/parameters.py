@@ -18,7 +18,7 @@ from grokcore.params import (
     config_problems,
 )
 
-from . import configs
+from . import configs, scales
 
 _LABELS = tuple(dict.fromkeys(m for fam in configs.METHODS.values() for m in fam))
 
@@ -45,7 +45,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = at_scale(configs.SCALES, v)
+    P = at_scale(scales.SCALES, v)
     if v["methods"] is not None:
         fams = {configs.family_of(t) for t in P["tasks"]}
         ran = {m for fam in fams for m in configs.METHODS[fam]}

@@ -20,7 +20,7 @@ from grokcore.params import (
     config_problems,
 )
 
-from . import configs
+from . import configs, scales
 
 BETA = Float(0, 1, hi_open=True)  # an Adam β: [0, 1)
 DIAG_BETA1S = (0.0, 0.9)  # the β1 whose diagnostic seeds log the Hessian (configs.sweep_configs)
@@ -92,7 +92,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = at_scale(configs.SCALES, v)
+    P = at_scale(scales.SCALES, v)
     problems = []
     d_model, heads = P["d_model"], v["n_heads"]
     if d_model % heads:

@@ -21,7 +21,7 @@ from grokcore.params import (
     config_problems,
 )
 
-from . import configs
+from . import configs, scales
 
 # x/y needs y != 0, and this chapter's modular tasks take every y in 0..p-1 (ModularTask.min_y 0)
 _OPS = tuple(op for op in OPERATIONS if op != "x/y")
@@ -99,7 +99,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = at_scale(configs.SCALES, v)
+    P = at_scale(scales.SCALES, v)
     problems = []
     # a label "op mod P" at the chapter's p reads back as "op" (configs.task_label): the notebook
     # would not find its runs

@@ -18,7 +18,7 @@ from grokcore.params import (
     config_problems,
 )
 
-from . import configs
+from . import configs, scales
 
 SPECS = {
     "eps": Float(0, 1, lo_open=True),
@@ -49,7 +49,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = at_scale(configs.SCALES, v)
+    P = at_scale(scales.SCALES, v)
 
     def build() -> None:
         configs.ToyConfig(

@@ -47,38 +47,6 @@ from .resnet import BasicBlock, ImageSumNet, ResNet, ResNetConfig  # noqa: F401
 
 STEMS = ("imagenet", "cifar")  # 7x7/2 conv + 3x3/2 max-pool (torchvision), or one 3x3/1 conv
 OPTIMIZERS = ("adam", "adamw")  # torch.optim.Adam: coupled L2 (the code); AdamW: decoupled
-SCALES = {  # chapter 5's resnet_* parameters left as None take these (ImageSumConfig field names)
-    "smoke": {
-        "tile": 6,
-        "channels": 1,
-        "widths": [4, 8],
-        "blocks": [1, 1],
-        "stem": "cifar",
-        "num_epochs": 2,
-        "eval_every": 1,
-        "bn_recalibrate": True,
-    },
-    "cpu": {
-        "tile": 8,
-        "channels": 1,
-        "widths": [8, 16, 32, 64],
-        "blocks": [1, 1, 1, 1],
-        "stem": "cifar",
-        "num_epochs": 50,
-        "eval_every": 5,
-        "bn_recalibrate": True,
-    },  # ~70 CPU-s per seed (idle core)
-    "paper": {
-        "tile": 112,
-        "channels": 3,
-        "widths": [64, 128, 256, 512],
-        "blocks": [2, 2, 2, 2],
-        "stem": "imagenet",
-        "num_epochs": 20_000,
-        "eval_every": 100,
-        "bn_recalibrate": False,
-    },  # the code
-}
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from grokcore.params import (
     config_problems,
 )
 
-from . import configs, image_sum
+from . import configs, image_sum, scales
 from .inits import EMBED_INIT as CODE_INIT
 
 # the operations a run of this chapter can have: two operands (a layout is a grid of pairs) and
@@ -106,9 +106,9 @@ RESNET_FIELDS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = at_scale(configs.SCALES, v)
+    P = at_scale(scales.SCALES, v)
     RN = resolve_scale(
-        image_sum.SCALES,
+        scales.IMAGE_SUM_SCALES,
         v["scale"],
         tile=v["resnet_tile"],
         channels=v["resnet_channels"],

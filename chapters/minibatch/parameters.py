@@ -20,7 +20,7 @@ from grokcore.params import (
 )
 from grokcore.train import THRESHOLDS
 
-from . import configs
+from . import configs, scales
 from .topology import PENALTIES
 
 FRACTION = Float(0, 1, lo_open=True, hi_open=True)
@@ -59,7 +59,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = at_scale(configs.SCALES, v)
+    P = at_scale(scales.SCALES, v)
     plan: dict = {}
 
     def build() -> None:

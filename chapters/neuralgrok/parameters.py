@@ -21,7 +21,7 @@ from grokcore.params import (
     config_problems,
 )
 
-from . import configs
+from . import configs, scales
 from grokcore.neuralgrok import NeuralGrokConfig
 
 
@@ -92,7 +92,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = at_scale(configs.SCALES, v)
+    P = at_scale(scales.SCALES, v)
     # a budget of its own only for a task that stops at 95% (the first runs num_steps)
     stray = [op for op in P["op_steps"] if op not in P["operations"][1:]]
     if stray:

@@ -21,7 +21,7 @@ from grokcore.params import (
 )
 from grokcore.transforms import TRANSFORMS
 
-from . import configs
+from . import configs, scales
 
 
 def _registered(name: str) -> str:
@@ -44,7 +44,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = at_scale(configs.SCALES, v)
+    P = at_scale(scales.SCALES, v)
     build = lambda: configs.make_configs(  # noqa: E731
         **P, method=v["method"], frac_train=v["frac_train"], lr=v["lr"],
         batch_size=v["batch_size"], loss_l2=v["loss_l2"],

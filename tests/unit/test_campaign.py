@@ -115,3 +115,37 @@ def test_the_phase_2_bar_follows_the_units_status_file(tmp_path):
         assert watch.bar.n == 250
     finally:
         watch.close()
+
+
+def test_a_chapters_verdicts_replace_its_rows_and_keep_the_others(tmp_path):
+    """Phase 2 records a chapter's verdicts at the campaign's scale: its earlier rows go, the
+    other chapters' stay, in the book's order, and the file is written whole."""
+    import importlib.util
+    import types
+
+    from grokcore.fingerprint import REPO
+
+    spec = importlib.util.spec_from_file_location("grokbook_build", REPO / "book" / "build.py")
+    real = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(real)
+    real.ROOT = tmp_path  # snapshot names the file relative to the repository
+    results = tmp_path / "book" / "results"
+    results.mkdir(parents=True)
+    path = results / "claims-paper.json"
+    old = [{"chapter": "02_b", "id": "x", "verdict": "reproduced"}]
+    old += [{"chapter": "01_a", "id": "y", "verdict": "inconclusive"}]
+    path.write_text(json.dumps(old))
+    new = [{"chapter": "01_a", "id": "y", "verdict": "contradicted"}]
+    fake = types.SimpleNamespace(
+        read_claims=lambda executed: new if executed.name == "01_a.ipynb" else [],
+        merge_chapter=real.merge_chapter,
+        snapshot=real.snapshot,
+    )
+    out = campaign.record_verdicts(
+        fake, tmp_path / "01_a.ipynb", "01_a", "paper", ["01_a", "02_b"], tmp_path
+    )
+    assert out == path
+    assert json.loads(path.read_text()) == new + old[:1]
+    campaign.record_verdicts(fake, tmp_path / "03_c.ipynb", "03_c", "paper", ["01_a"], tmp_path)
+    assert json.loads(path.read_text()) == new  # a chapter no longer in the book drops out
+    assert not list(results.glob("*.tmp"))

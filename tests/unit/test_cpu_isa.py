@@ -1,5 +1,6 @@
-"""book/cpu_isa.py: the book's executors pin PyTorch's CPU libraries (ATen, oneDNN, MKL) to AVX2
-on x86-64 unless the user chose otherwise, and give inductor one cache folder per ISA."""
+"""grokcore.cpu_isa: importing grokcore pins PyTorch's CPU libraries (ATen, oneDNN, MKL) to AVX2
+on x86-64 unless the user chose otherwise, gives inductor one cache folder per ISA, and warns when
+a torch kernel ran before the pin could apply."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from book import cpu_isa
+from grokcore import cpu_isa
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAGS = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
@@ -54,12 +55,12 @@ def test_the_tests_run_pinned():
 
 
 def _capability(extra: dict) -> str:
-    """The ISA a fresh process's ATen kernels use, with the environment `env $(python
-    book/cpu_isa.py)` (the Makefile's campaign) gives it, as a record's meta "cpu" names it."""
+    """The ISA a fresh process's ATen kernels use, with the environment `export $(python -m
+    grokcore.cpu_isa)` gives a shell, as a record's meta "cpu" names it."""
     drop = {*cpu_isa.LIBRARIES, "GROKCORE_CPU_ISA", "TORCHINDUCTOR_CACHE_DIR"}
     env = {k: v for k, v in os.environ.items() if k not in drop} | extra
     sets = subprocess.run(
-        [sys.executable, "book/cpu_isa.py"],
+        [sys.executable, "-m", "grokcore.cpu_isa"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -85,3 +86,47 @@ def test_a_pinned_process_computes_as_an_avx2_one():
     assert cap != "AVX512"
     if X86 and " avx512f" in FLAGS:
         assert _capability({"GROKCORE_CPU_ISA": "native"}) == "AVX512"
+
+
+def _fresh(code: str, extra: dict) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter whose environment has none of the pin's variables."""
+    drop = {*cpu_isa.LIBRARIES, "GROKCORE_CPU_ISA", "TORCHINDUCTOR_CACHE_DIR"}
+    env = {k: v for k, v in os.environ.items() if k not in drop} | extra
+    return subprocess.run(
+        [sys.executable, "-W", "always", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def test_importing_grokcore_pins_a_users_own_script():
+    """A script that imports grokcore before it computes computes as the book does, with no
+    executor around it; its children inherit the pin."""
+    code = (
+        "import os, grokcore, torch; torch.ones(64).exp().sum();"
+        "print(torch.backends.cpu.get_cpu_capability(), os.environ.get('ONEDNN_MAX_CPU_ISA'))"
+    )
+    cap, onednn = _fresh(code, {}).stdout.split()
+    if X86 and " avx2" in FLAGS:
+        assert (cap, onednn) == ("AVX2", "AVX2")
+    if X86 and " avx512f" in FLAGS:
+        native = _fresh(code, {"GROKCORE_CPU_ISA": "native"}).stdout.split()
+        assert native == ["AVX512", "None"]
+
+
+def test_a_kernel_before_the_import_is_warned_about(monkeypatch):
+    """torch picks its ISA at its first kernel: one that ran before grokcore was imported is
+    reported, naming both ISAs (here simulated by asking for an ISA the process does not run)."""
+    have = torch.backends.cpu.get_cpu_capability()
+    other = "avx512" if have != "AVX512" else "avx2"
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", other)
+    with pytest.warns(RuntimeWarning, match=f"run {have}, not {other.upper()}.*Import grokcore"):
+        assert cpu_isa.check() is not None
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", have.lower())
+    assert cpu_isa.check() is None
+    if X86 and " avx512f" in FLAGS:  # a real late import: the kernel ran native, then grokcore
+        late = _fresh("import torch; torch.ones(64).exp().sum(); import grokcore", {})
+        assert "run AVX512, not AVX2" in late.stderr

@@ -159,6 +159,33 @@ def test_a_reader_no_training_module_imports_is_left_out(fake_chapter):
     assert code_fingerprint(cfg) == fp
 
 
+def test_a_scale_preset_edit_keeps_records_fresh_unless_training_imports_it(fake_chapter):
+    """scales.py (the notebook's defaults per scale) is a reader: more seeds or a longer budget
+    asks for other configs and stales none; imported by a training module, it counts."""
+    folder, cfg = fake_chapter
+    (folder / "scales.py").write_text('SCALES = {"cpu": {"seeds": 5}}\n')
+    fingerprint.clear_cache()
+    fp = code_fingerprint(cfg)
+    assert "scales.py" not in {p.name for p in code_files(cfg)}
+    (folder / "scales.py").write_text('SCALES = {"cpu": {"seeds": 8}}\n')
+    fingerprint.clear_cache()
+    assert code_fingerprint(cfg) == fp
+    configs = folder / "configs.py"
+    configs.write_text(configs.read_text() + "from .scales import SCALES\n")
+    fingerprint.clear_cache()
+    assert "scales.py" in {p.name for p in code_files(cfg)}
+
+
+def test_no_chapters_training_module_imports_its_scales():
+    """Every chapter keeps its presets in scales.py, outside its records' fingerprints."""
+    root = fingerprint.REPO / "chapters"
+    for folder in sorted(p for p in root.iterdir() if (p / "scales.py").exists()):
+        assert not (folder / "configs.py").read_text().count("SCALES = {"), folder.name
+        kept = {p.name for p in fingerprint._package_files(folder)}
+        assert "scales.py" not in kept and "configs.py" in kept, folder.name
+    assert len([p for p in root.iterdir() if (p / "scales.py").exists()]) >= 8
+
+
 def test_changed_files_names_the_edits():
     old, new = {"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"}
     assert fingerprint.changed_files(old, new) == ["b", "c"]

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from chapters.accelerators import claims, configs, measures, timing
+from chapters.accelerators import claims, configs, measures, scales, timing
 from grokcore.config import ConfigError, RunConfig, from_dict, to_dict
 from grokcore import estimates
 from grokcore.estimates import Obs
@@ -17,7 +17,7 @@ from grokcore.presets import preset
 from grokcore.testing import tmp_cache  # noqa: F401  (autouse: a temporary run cache per test)
 from grokcore.train import steps_per_epoch
 
-SMOKE = configs.SCALES["smoke"]
+SMOKE = scales.SCALES["smoke"]
 
 
 def rec(t95, last=100, stop=0.95, test=None, steps=None, diverged=None, budget=None):
@@ -32,14 +32,14 @@ def rec(t95, last=100, stop=0.95, test=None, steps=None, diverged=None, budget=N
 
 
 def test_every_scale_has_the_same_parameters_and_every_task_family():
-    assert len({frozenset(v) for v in configs.SCALES.values()}) == 1
-    for P in configs.SCALES.values():
+    assert len({frozenset(v) for v in scales.SCALES.values()}) == 1
+    for P in scales.SCALES.values():
         for t in P["tasks"]:
             assert t in configs.TASKS and configs.family_of(t) in configs.METHODS
 
 
 def test_a_family_runs_one_setup_and_the_same_seeds_in_every_cell():
-    cells = configs.plan(dict(configs.SCALES["cpu"], seeds=2, decoder_seeds=3), {})
+    cells = configs.plan(dict(scales.SCALES["cpu"], seeds=2, decoder_seeds=3), {})
     mlp = [c for n, cfgs in cells.items() if n.startswith("mlp x+y/") for c in cfgs]
     assert {c.model for c in mlp} == {preset("egd_mlp").model}
     assert {c.seed for c in mlp} == {0, 1} and {c.stop_at_test_acc for c in mlp} == {0.95}
@@ -47,7 +47,7 @@ def test_a_family_runs_one_setup_and_the_same_seeds_in_every_cell():
     for n, cfgs in cells.items():
         want = [0, 1, 2] if n.startswith("decoder") else [0, 1]
         assert [c.seed for c in cfgs] == want, n
-    assert configs.SCALES["cpu"]["decoder_seeds"] == 8
+    assert scales.SCALES["cpu"]["decoder_seeds"] == 8
     epochs = {c.num_steps // steps_per_epoch(c) for c in mlp}
     assert epochs == {configs.AUTHORS_EPOCHS}  # batch 128 too: the same epochs
     dec = {n: cfgs[0] for n, cfgs in cells.items() if n.startswith("decoder")}
@@ -89,7 +89,7 @@ def test_tuning_runs_other_seeds_and_the_lr_factors():
         assert all(c.seed >= configs.TUNE_SEED0 for cfgs in by_f.values() for c in cfgs)
     c1, c2 = grid["mlp x+y/egd"][1.0][0], grid["mlp x+y/egd"][2.0][0]
     assert c2.optim.lr == 2 * c1.optim.lr
-    assert configs.tune_plan(configs.SCALES["cpu"]) == {}  # one factor: nothing tuned
+    assert configs.tune_plan(scales.SCALES["cpu"]) == {}  # one factor: nothing tuned
     chosen = {"mlp x+y/egd": 2.0}
     assert configs.plan(SMOKE, chosen)["mlp x+y/egd"][0].optim.lr == 2 * c1.optim.lr
 

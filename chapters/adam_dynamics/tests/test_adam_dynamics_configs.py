@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from chapters.adam_dynamics import configs as AD
+from chapters.adam_dynamics import configs as AD, scales
 from grokcore.config import ConfigError, MethodConfig
 from grokcore.hooks import Hook
 from grokcore.records import load_record
@@ -168,7 +168,7 @@ def test_plan_builds_every_part_once_at_each_scale():
         grokfast_beta1s=[0.9, 0.5], grokfast_alpha=0.98, grokfast_lamb=2.0,
         transplant_fraction=0.25, lanczos_iters=15,
     )  # fmt: skip
-    P = resolve_scale(AD.SCALES, "cpu")
+    P = resolve_scale(scales.SCALES, "cpu")
     parts, every, moved = AD.plan(P, v)
     assert len(parts["beta1"]) == len(AD.BLOG_BETA1S) * P["beta1_seeds"] == 260
     assert len(parts["grokfast"]) == 4 * P["grokfast_seeds"] == 80

@@ -5,7 +5,7 @@ import statistics
 
 import pytest
 
-from chapters.egd_modular import claims, configs, cost, measures
+from chapters.egd_modular import claims, configs, cost, measures, scales
 from grokcore.claims import VERDICTS
 from grokcore.config import to_dict
 from grokcore.testing import paired_lower
@@ -42,7 +42,7 @@ def test_every_claim_gives_exactly_one_row_in_order_even_without_runs():
 
 
 def test_the_cpu_plan_gives_a_row_per_claim_and_says_why_a_claim_is_not_run(fake):
-    plan = configs.SCALES["cpu"]["plan"]
+    plan = scales.SCALES["cpu"]["plan"]
     cells = cells_of(fake, plan, 2, {})
     rows = claims.results(cells, p=P, scale="cpu")
     assert [r.id for r in rows] == list(claims.CLAIMS)
@@ -70,7 +70,7 @@ def test_the_cpu_plan_gives_a_row_per_claim_and_says_why_a_claim_is_not_run(fake
     assert "switch-back-add" in ran  # the ablation also runs on addition
     assert {"rsvd64-works", "egd-few-epochs-x+y-p79", "egd-few-epochs-x+y-p127"} <= ran
     assert {"egd-vs-sgd-add-lr0.35", "egd-vs-sgd-add-lr1.4", "mult-others-stagnate"} <= ran
-    smoke = claims.results(cells_of(fake, configs.SCALES["smoke"]["plan"], 2, {}), p=P,
+    smoke = claims.results(cells_of(fake, scales.SCALES["smoke"]["plan"], 2, {}), p=P,
                            scale="smoke")  # fmt: skip
     reason = row(smoke, "egd-vs-sgd-add-lr0.35").reason
     assert reason.startswith("the plan runs no addition task with EGD at lr 0.35 and SGD")

@@ -1,6 +1,6 @@
 import pytest
 
-from chapters.egd_modular import configs, measures
+from chapters.egd_modular import configs, measures, scales
 from grokcore.config import ConfigError, to_dict
 
 
@@ -69,7 +69,7 @@ def test_paper_plan_uses_the_codes_parity_budgets():
         {"parity(400,2)": ["egd"]}, p=97, seeds=1, num_steps=1, parity_epochs=None
     )
     assert cfgs[0].num_steps == 10100 * 62
-    assert set(configs.SCALES["paper"]["plan"]) >= {
+    assert set(scales.SCALES["paper"]["plan"]) >= {
         "x+y",
         "x*y",
         "parity(50,4)",
@@ -158,7 +158,7 @@ def test_other_moduli_get_their_own_label(fake):
     assert set(cells) == {("x+y", "egd"), ("x+y mod 29", "egd")}
     assert configs.epoch_lengths(cfgs, p=23) == {"x+y": 1, "x+y mod 29": 1}
     paper = configs.plan_configs(
-        configs.SCALES["paper"]["plan"], p=97, seeds=1, num_steps=1, parity_epochs=None
+        scales.SCALES["paper"]["plan"], p=97, seeds=1, num_steps=1, parity_epochs=None
     )
     labels = {configs.task_label(to_dict(c), 97) for c in paper}
-    assert labels == set(configs.SCALES["paper"]["plan"])
+    assert labels == set(scales.SCALES["paper"]["plan"])

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from chapters.med import configs, med
+from chapters.med import configs, med, scales
 from grokcore.config import (
     ConfigError,
     ModularTask,
@@ -177,7 +177,7 @@ def test_experiments_share_the_baseline_cell():
 def test_fast_is_the_paper_scales_and_keeps_cpu_keys():
     """Issue 25's options (fused AdamW; per_token_first from 2 layers) are on at the paper scale
     only, where no record exists yet; off, they leave a config's key alone."""
-    assert configs.SCALES["paper"]["fast"] and not configs.SCALES["cpu"]["fast"]
+    assert scales.SCALES["paper"]["fast"] and not scales.SCALES["cpu"]["fast"]
     plain = configs.config(41, d_model=64, n_layers=2)
     fast = configs.config(41, d_model=64, n_layers=2, fast=True)
     key = to_dict(plain, for_key=True)  # off, the fields are left out of the key

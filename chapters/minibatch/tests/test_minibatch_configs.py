@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from chapters.minibatch import configs
+from chapters.minibatch import configs, scales
 from chapters.minibatch.embedding import GROWTH
 from chapters.minibatch.schedule import NAME as HALVE_WEIGHT_DECAY, halvings
 from grokcore.config import (
@@ -97,7 +97,7 @@ def test_config_follows_fastgrok():
 
 
 def test_plan_has_every_cell_of_the_three_experiments():
-    P = at_scale(configs.SCALES, {**PARAMS, "scale": "cpu"})
+    P = at_scale(scales.SCALES, {**PARAMS, "scale": "cpu"})
     plan = configs.plan(P, PARAMS)
     assert list(plan) == ["batch", "conditions", "fracs", "progress", "mlp"]
     assert list(plan["batch"]) == P["batch_sizes"] and all(
@@ -255,14 +255,14 @@ def test_topo_grid_is_every_penalty_and_seed():
 def test_fast_is_the_paper_scales_and_keeps_cpu_keys():
     """Issue 25's options (fused AdamW with amsgrad, a compiled forward) are on at the paper
     scale only, where no record exists yet; off, they leave a config's key alone."""
-    assert configs.SCALES["paper"]["fast"] and not configs.SCALES["cpu"]["fast"]
+    assert scales.SCALES["paper"]["fast"] and not scales.SCALES["cpu"]["fast"]
     plain, fast = configs.config(59, 64, 2), configs.config(59, 64, 2, fast=True)
     key = to_dict(plain, for_key=True)  # off, the fields are left out of the key
     assert "fused" not in key["optim"] and "compile" not in key
     assert fast.optim.fused and fast.optim.amsgrad and fast.compile and fast.key() != plain.key()
-    paper = configs.plan(at_scale(configs.SCALES, {**PARAMS, "scale": "paper"}), PARAMS)
+    paper = configs.plan(at_scale(scales.SCALES, {**PARAMS, "scale": "paper"}), PARAMS)
     runs = [c for cells in list(paper.values())[:4] for cfgs in cells.values() for c in cfgs]
     assert runs and all(c.optim.fused and c.compile for c in runs)
-    cpu = configs.plan(at_scale(configs.SCALES, {**PARAMS, "scale": "cpu"}), PARAMS)
+    cpu = configs.plan(at_scale(scales.SCALES, {**PARAMS, "scale": "cpu"}), PARAMS)
     runs = [c for cells in list(cpu.values())[:4] for cfgs in cells.values() for c in cfgs]
     assert not any(c.optim.fused or c.compile for c in runs)

@@ -1,6 +1,6 @@
 import pytest
 
-from chapters.neuralgrok import configs
+from chapters.neuralgrok import configs, scales
 from grokcore.neuralgrok import NeuralGrokConfig
 from grokcore.config import ConfigError
 from grokcore.decoder import DecoderConfig
@@ -58,7 +58,7 @@ def test_plan_cells_and_seeds_follow_the_scale():
         large_weight_decay=1e-2,
         composite_c=1.0,
     )
-    P = dict(configs.SCALES["cpu"])
+    P = dict(scales.SCALES["cpu"])
     cells = configs.plan(P, v)
     assert len(cells["rescale/0.5"]) == P["ablation_seeds"] == 3
     # Table 1 on the first task at first_seeds (8: room for a bound from censored runs), the
@@ -90,7 +90,7 @@ def test_plan_cells_and_seeds_follow_the_scale():
     # without op_steps every other task takes task_steps
     flat = configs.plan(dict(P, op_steps={}), v)
     assert {flat[f"{op}/standard"][0].num_steps for op in P["operations"][1:]} == {P["task_steps"]}
-    paper = configs.plan(dict(configs.SCALES["paper"]), v)
+    paper = configs.plan(dict(scales.SCALES["paper"]), v)
     assert paper["transfer"][0].source == paper["x+y/neuralgrok"][0]
     assert paper["a*c+b*d-e/neuralgrok"][0].amp.inner_steps == 1
     assert paper["a*c+b*d-e/standard"][0].model.n_layers == 4

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from chapters.template import claims, configs, measures
+from chapters.template import claims, configs, measures, scales
 from grokcore.config import resolve_scale
 from grokcore.estimates import Obs
 from grokcore.testing import paired_lower
@@ -24,10 +24,10 @@ def rec(test95, train99, last=100, diverged_at=None, num_steps=100):
 
 
 def test_every_scale_has_the_same_parameters():
-    keys = {frozenset(v) for v in configs.SCALES.values()}
+    keys = {frozenset(v) for v in scales.SCALES.values()}
     assert len(keys) == 1
-    assert resolve_scale(configs.SCALES, "cpu", p=None, seeds=3) == {
-        **configs.SCALES["cpu"],
+    assert resolve_scale(scales.SCALES, "cpu", p=None, seeds=3) == {
+        **scales.SCALES["cpu"],
         "seeds": 3,
     }
 
@@ -141,7 +141,7 @@ def test_fewer_seeds_than_declared_is_inconclusive():
 
 def test_the_book_scales_have_the_seeds_every_claim_needs():
     most = max(c.min_seeds for c in claims.CLAIMS.values())
-    assert configs.SCALES["cpu"]["seeds"] >= most and configs.SCALES["paper"]["seeds"] >= most
+    assert scales.SCALES["cpu"]["seeds"] >= most and scales.SCALES["paper"]["seeds"] >= most
 
 
 @pytest.mark.parametrize("method", ["egd", "rescale"])

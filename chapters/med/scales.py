@@ -1,0 +1,86 @@
+"""Chapter 5's scale presets, a reader outside the code fingerprint (grokcore.fingerprint)."""
+
+from __future__ import annotations
+
+SCALES = {  # a notebook parameter left as None takes these
+    "smoke": {
+        "p": 23,
+        "d_model": 32,
+        "lr": 3e-3,
+        "frac_train": 0.5,
+        "seeds": 2,
+        "num_steps": 60,
+        "eval_every": 20,
+        "square_holes": [60],
+        "strip_holes": [67],
+        "d_models": [16, 32],
+        "layers": [1, 2],
+        "mc_trials": 10,
+        "fast": False,
+    },
+    "cpu": {
+        "p": 41,
+        "d_model": 64,
+        "lr": 3e-3,
+        "frac_train": 0.5,
+        "seeds": 6,  # the most any row declares (strip-67-disappears); a run costs ~45 s here
+        "num_steps": 1500,
+        "eval_every": 25,
+        "square_holes": [30, 35, 40, 45, 50, 55, 60],  # every hole of Table 1
+        "strip_holes": [40, 50, 60, 67],
+        "d_models": [32, 64],
+        "layers": [1, 2],
+        "mc_trials": 200,
+        "fast": False,  # the shipped records were made without the speed options
+    },
+    "paper": {
+        "p": 97,
+        "d_model": 128,
+        "lr": 1e-3,
+        "frac_train": 0.3,
+        "seeds": 6,  # as cpu: the most any row declares
+        "num_steps": 30_000,
+        "eval_every": 100,
+        "square_holes": [30, 35, 40, 45, 50, 55, 60],
+        "strip_holes": [40, 50, 60, 67],
+        "d_models": [128, 512],
+        "layers": [1, 2, 3],
+        "mc_trials": 2000,
+        "fast": True,  # the same function, faster (issue 25): see `config`
+    },  # MED code: 30000 epochs, full batch, p = 97, 30% train
+}
+
+
+# chapter 5's resnet_* parameters left as None take these (image_sum.ImageSumConfig's field names)
+IMAGE_SUM_SCALES = {
+    "smoke": {
+        "tile": 6,
+        "channels": 1,
+        "widths": [4, 8],
+        "blocks": [1, 1],
+        "stem": "cifar",
+        "num_epochs": 2,
+        "eval_every": 1,
+        "bn_recalibrate": True,
+    },
+    "cpu": {
+        "tile": 8,
+        "channels": 1,
+        "widths": [8, 16, 32, 64],
+        "blocks": [1, 1, 1, 1],
+        "stem": "cifar",
+        "num_epochs": 50,
+        "eval_every": 5,
+        "bn_recalibrate": True,
+    },  # ~70 CPU-s per seed (idle core)
+    "paper": {
+        "tile": 112,
+        "channels": 3,
+        "widths": [64, 128, 256, 512],
+        "blocks": [2, 2, 2, 2],
+        "stem": "imagenet",
+        "num_epochs": 20_000,
+        "eval_every": 100,
+        "bn_recalibrate": False,
+    },  # the code
+}

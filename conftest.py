@@ -3,6 +3,4 @@
 references and the tests' tiny configs were made; the notebook kernels and workers the tests
 start inherit it."""
 
-from grokcore import cpu_isa
-
-cpu_isa.pin()
+import grokcore  # noqa: F401  (importing it pins, before any test computes)

@@ -25,8 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grokcore import cpu_isa  # noqa: E402
-from grokcore.baselines import BASELINES  # noqa: E402
+from grokcore.baselines import BASELINES  # noqa: E402  (grokcore pins AVX2: shipped records)
 from grokcore.estimates import median  # noqa: E402
 from grokcore.outcomes import times  # noqa: E402
 from grokcore import store  # noqa: E402
@@ -34,7 +33,6 @@ from grokcore.sweep import run_or_load  # noqa: E402
 
 
 def main() -> None:
-    cpu_isa.pin()  # its records are shipped: computed as the others (AVX2 on x86-64)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", nargs="*", choices=sorted(BASELINES), help="baselines to run")
     ap.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default: each's own)")

@@ -46,7 +46,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from grokcore import store
+from grokcore import store  # importing grokcore pins the CPU ISA; notebook kernels inherit it
 from grokcore.claims import JSON_FIELDS, VERDICTS, tally
 
 BOOK = Path(__file__).resolve().parent
@@ -425,19 +425,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def pin_cpu_isa() -> str:
-    """Pin the CPU kernels of this process and its children to one vector ISA (grokcore.cpu_isa:
-    AVX2 on x86-64, as the shipped records were made, unless GROKCORE_CPU_ISA=native). Importing
-    grokcore (above) pinned already; the call says so where a reader looks."""
-    from grokcore import cpu_isa
-
-    return cpu_isa.pin()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Execute, collect claims, build; return the exit status."""
     args = parse_args(argv)
-    pin_cpu_isa()  # before any notebook kernel starts: they inherit it
     out = args.out.resolve()
     t0 = time.perf_counter()
     subprocess.run(["bash", str(BOOK / "fetch_assets.sh")], check=True)

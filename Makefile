@@ -39,7 +39,7 @@ book: install assets
 	$(PY) book/build.py --scale $(SCALE) $(BOOK_FLAGS)
 
 campaign: install assets
-	$(PY) -m grokcore.campaign --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS)) \
+	$(PY) -m grokcore campaign --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS)) \
 		$(if $(HOURS),--hours $(HOURS)) $(if $(EXECUTOR),--executor $(EXECUTOR))
 
 test: install assets

@@ -12,7 +12,7 @@
 # Everything lands in $OUT (the device tool's folder; here bench/results/gpu): summary.txt (one
 # line per step: exit status and seconds), a log per step, throughput.json and the store. After
 # the call: copy the store into book/results/store/paper/, check it with
-# `python -m grokcore.store verify --scale paper`, and commit it with throughput.json.
+# `python -m grokcore store verify --scale paper`, and commit it with throughput.json.
 # On the CPU, with DEVICE=cpu PY=.venv/bin/python and smaller settings (SLICE_ARGS="--scale smoke
 # --limit 3", STACKS, STEPS, TESTS: see below), it runs the same steps quickly, as
 # tests/test_gpu_check.py does.

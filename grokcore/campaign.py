@@ -1,6 +1,6 @@
 """Campaigns: train every missing or stale run of a scale, within a time budget, resumably.
 
-    python -m grokcore.campaign --scale paper [--chapters 03,04] [--hours 6] [--status FILE]
+    python -m grokcore campaign --scale paper [--chapters 03,04] [--hours 6] [--status FILE]
     make campaign SCALE=paper CHAPTERS=03,04 HOURS=6
 
 A campaign has two phases. First, the runs it already knows: every record shipped in the
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     import importlib.util
 
     p = argparse.ArgumentParser(
-        prog="python -m grokcore.campaign", description=__doc__.split("\n\n")[0]
+        prog="python -m grokcore campaign", description=__doc__.split("\n\n")[0]
     )
     p.add_argument("--scale", choices=("cpu", "paper"), default="paper")
     p.add_argument("--chapters", help="comma-separated chapter prefixes, e.g. 03,04 (default all)")

@@ -329,6 +329,37 @@ class ClaimsTable:
         )
         return f"<table class='claims'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
+    def quotes(self) -> dict[str, str]:
+        """The strings a chapter's prose may quote, per row: `id` (the estimate and its interval
+        as the table shows them, without the counts: '1.11 x [0.82, 1.51]', '≥ 1.53 x'),
+        `id.est` ('1.11 x'), `id.ci` ('[0.82, 1.51]', empty for a bound), `id.n`,
+        `id.censored`, `id.verdict` and `id.ours` (the table's whole cell)."""
+        out: dict[str, str] = {}
+        for r in self.results:
+            short = r.ours.rsplit(" (", 1)[0] if r.ours.endswith(")") else r.ours
+            short = short.replace(", not identified", "")
+            identified = short.endswith("]") and " [" in short and not short.startswith("not")
+            est, ci = short.rsplit(" [", 1) if identified else (short, "")
+            out.update({
+                r.id: short,
+                f"{r.id}.est": est,
+                f"{r.id}.ci": f"[{ci}" if ci else "",
+                f"{r.id}.n": str(r.n),
+                f"{r.id}.censored": str(r.censored),
+                f"{r.id}.verdict": r.verdict,
+                f"{r.id}.ours": r.ours,
+            })  # fmt: skip
+        return out
+
+    def quote(self, extra: dict[str, object] | None = None) -> list["Quote"]:
+        """Every row's quotes (`quotes`) and the chapter's `extra` ones (the numbers no row
+        holds), for the chapter's prose: `display(*table.quote(extra))`. A name in both is an
+        error, never a silent overwrite."""
+        rows, extra = self.quotes(), extra or {}
+        if both := sorted(rows.keys() & extra.keys()):
+            raise ValueError(f"quote names of both a claims row and the chapter: {both}")
+        return [Quote(name, str(text)) for name, text in {**rows, **extra}.items()]
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {
             "text/plain": repr(self),
@@ -339,6 +370,45 @@ class ClaimsTable:
 
 def claims_table(chapter: str, results: Sequence[ClaimResult]) -> ClaimsTable:
     return ClaimsTable(chapter, results)
+
+
+_RECORD = "application/papermill.record/"  # the prefix of a glued output's mimetypes
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A number the notebook's prose quotes: displayed, it is a hidden output under `name`
+    (MyST-NB's glue format), and a markdown cell's {glue:text}`name` renders `text` in the
+    book; a name no output has fails the build. Every number a chapter's discussion states
+    about its runs is quoted so, never typed, and so says what this run measured at any scale
+    or parameters."""
+
+    name: str
+    text: str
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = {f"{_RECORD}text/plain": repr(self.text)}
+        return data, {"scrapbook": {"name": self.name, "mime_prefix": _RECORD}}
+
+
+@dataclass(frozen=True)
+class ProseScope:
+    """The line above a discussion run at another scale than the book's (prose_scope)."""
+
+    scale: str
+
+    def _repr_markdown_(self) -> str:
+        return (
+            f'*This run is at `scale="{self.scale}"`. Every number below is this run\'s; the words '
+            'around them were written for the book\'s build at `scale="cpu"` and may not fit '
+            "them: where they differ, the claims table above decides.*"
+        )
+
+
+def prose_scope(scale: str) -> ProseScope | None:
+    """Before a discussion (a cell's value): its numbers are this run's (quoted), its words
+    were written for the book's build at scale "cpu"; at another scale it says so."""
+    return None if scale == "cpu" else ProseScope(scale)
 
 
 def tally(rows: Sequence[dict]) -> dict[str, dict[str, int]]:

@@ -15,10 +15,10 @@ How the book uses them (book/build.py):
 - after a cpu or paper execution, ``pack(name, scale, keys)`` writes the traced records into the
   chapter's store (rewritten only when its bytes change).
 
-    python -m grokcore.store list   [--scale S]            # stores, records, sizes, stale count
-    python -m grokcore.store unpack [--scale S]            # shipped records -> the cache
-    python -m grokcore.store verify [--scale S]            # as list: every line is read and checked
-    python -m grokcore.store repack [--scale S]            # each store again, from current records
+    python -m grokcore store list   [--scale S]            # stores, records, sizes, stale count
+    python -m grokcore store unpack [--scale S]            # shipped records -> the cache
+    python -m grokcore store verify [--scale S]            # as list: every line is read and checked
+    python -m grokcore store repack [--scale S]            # each store again, from current records
                                                            # (after a restamp; keys a store has)
 
 This module moves records and never computes one: it is outside the code fingerprint
@@ -265,7 +265,7 @@ def unpack(scale: str, names: Iterable[str] | None = None, root: Path | None = N
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m grokcore.store", description=__doc__.split("\n\n")[0]
+        prog="python -m grokcore store", description=__doc__.split("\n\n")[0]
     )
     p.add_argument("command", choices=("list", "unpack", "verify", "repack"))
     p.add_argument("--scale", help="one scale (default: every scale; unpack: cpu)")

@@ -44,7 +44,7 @@ def test_every_shipped_record_is_current(shipped):
     ]
     assert not stale, (
         f"{len(stale)} shipped records were made by other code; restamp them (python -m "
-        "grokcore.records restamp after `python -m grokcore.store unpack`, then make book) or "
+        "grokcore.records restamp after `python -m grokcore store unpack`, then make book) or "
         "retrain: " + "; ".join(stale[:5])
     )
 

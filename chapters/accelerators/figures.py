@@ -116,3 +116,34 @@ def run_view(recs: Sequence[RunRecord], step_s: float, label: str, title: str):
         ax.set_title(title, fontsize=9)
         fig.tight_layout()
     return fig
+
+
+# ---- the numbers the chapter's prose quotes (grokcore.claims.quote) ---------------------------
+
+
+def spread(rounds: dict[str, dict[str, list[float]]], tasks: Sequence[str]) -> str:
+    """'1.1–1.6x': over the methods of `tasks`, the least and the most any method's timing
+    rounds span (its slowest round's seconds per step over its fastest's)."""
+    spans = [max(ts) / min(ts) for t in tasks for ts in rounds[t].values()]
+    if not spans:
+        return "—"
+    lo, hi = f"{min(spans):.1f}", f"{max(spans):.1f}"
+    return f"{lo}x" if lo == hi else f"{lo}–{hi}x"
+
+
+def prose_quotes(
+    cells: dict[str, list[RunRecord]], rounds: dict[str, dict[str, list[float]]], P: dict
+) -> dict[str, str]:
+    """The numbers of the setup and discussion that no claims row holds, from this run: the
+    timing rounds' spread per family, and how many decoder Grokfast-EMA runs on x+y miss 95%
+    (all of them, and among the first five seeds, the count that set `decoder_seeds`)."""
+    fam = {f: [t for t in P["tasks"] if t.startswith(f)] for f in ("mlp", "decoder")}
+    ema = cells.get("decoder x+y/grokfast_ema", [])
+    missed = [r.summary[measures.GROKKED] is None for r in ema]
+    return {
+        "rounds-mlp": spread(rounds, fam["mlp"]),
+        "rounds-decoder": spread(rounds, fam["decoder"]),
+        "ema-missed": str(sum(missed)),
+        "ema-runs": str(len(missed)),
+        "ema-missed-first5": str(sum(missed[:5])),
+    }

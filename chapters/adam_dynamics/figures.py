@@ -350,3 +350,87 @@ def transplant_table(records: Sequence[RunRecord]) -> list[dict]:
         }
         for r in records
     ]
+
+
+# ---- the numbers the chapter's prose quotes (grokcore.claims.quote) ---------------------------
+
+_ARMS = {"grokfast_ema": "gf", "none": "none"}
+
+
+def _span(values: Sequence[int]) -> str:
+    """'840–2,080' (fewest-most), one value where they agree, '—' without any."""
+    if not values:
+        return "—"
+    lo, hi = f"{min(values):,}", f"{max(values):,}"
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def prose_quotes(
+    cells: dict[str, dict[tuple, list[RunRecord]]],
+    by_wd: dict[float, list[RunRecord]],
+    expect: Sequence[str],
+    beta1s: Sequence[float] = (0.0, 0.5, 0.9),
+) -> dict[str, str]:
+    """The discussion's numbers that no claims row holds. Per Grokfast 2x2 setting `s` (the
+    chapter's, each of GROKFAST_SETTINGS, Grokfast's own run), β1 `b` and arm `a` ("gf" with the
+    filter, "none" without), under `gf.{s}.{b}.{a}`: `.grokked` and `.memorized` (seeds at 95%
+    test and train accuracy), `.grokked5` (of the first five seeds), `.n`, `.grokrange` and
+    `.grokmedian` (steps to 95% test accuracy of the seeds that got there), `.memorange` (to
+    95% train accuracy); `gf.{s}.{b}.faster`, the seeds where the filter groks first (a run
+    that never grokked comes last), and `gf.{s}.{a}.memorized-all`, `.grokked-all`, `.n-all`,
+    `.memorange-all` over its β1 values; `gf.{s}.b05-b09.bothcensored`, the seeds where
+    Grokfast at β1 0.5 and at 0.9 both never grokked. `wd1-margin`: the median train-minus-test
+    margin up to grokking at weight decay 1 (wd2-no-memo's reading). Settings of `expect` and
+    β1 of `beta1s` that this run lacks quote '—'."""
+    from .claims import margin_before_grok
+
+    def steps(recs, key):
+        return [t for r in recs if (t := r.summary[key]) is not None]
+
+    def b(x: float) -> str:
+        return f"{x:g}"
+
+    out: dict[str, str] = {}
+    for s in expect:
+        for a in _ARMS.values():
+            for k in ("memorized-all", "grokked-all", "n-all", "memorange-all"):
+                out[f"gf.{s}.{a}.{k}"] = "—"
+            for x in beta1s:
+                for k in ("grokked", "memorized", "grokked5", "n", "grokrange", "grokmedian"):
+                    out[f"gf.{s}.{b(x)}.{a}.{k}"] = "—"
+                out[f"gf.{s}.{b(x)}.{a}.memorange"] = "—"
+        out.update({f"gf.{s}.{b(x)}.faster": "—" for x in beta1s})
+        out[f"gf.{s}.b05-b09.bothcensored"] = "—"
+    for s, by_cell in cells.items():
+        for a in _ARMS.values():
+            arm = [r for (x, m), recs in by_cell.items() if _ARMS[m] == a for r in recs]
+            out.update({
+                f"gf.{s}.{a}.memorized-all": str(len(steps(arm, "step_to_train_acc_95"))),
+                f"gf.{s}.{a}.grokked-all": str(len(steps(arm, A.KEY))),
+                f"gf.{s}.{a}.n-all": str(len(arm)),
+                f"gf.{s}.{a}.memorange-all": _span(steps(arm, "step_to_train_acc_95")),
+            })  # fmt: skip
+        for (x, m), recs in by_cell.items():
+            name, got = f"gf.{s}.{b(x)}.{_ARMS[m]}", steps(recs, A.KEY)
+            out.update({
+                f"{name}.grokked": str(len(got)),
+                f"{name}.memorized": str(len(steps(recs, "step_to_train_acc_95"))),
+                f"{name}.grokked5": str(len(steps(recs[:5], A.KEY))),
+                f"{name}.n": str(len(recs)),
+                f"{name}.grokrange": _span(got),
+                f"{name}.grokmedian": f"{statistics.median(got):,.0f}" if got else "—",
+                f"{name}.memorange": _span(steps(recs, "step_to_train_acc_95")),
+            })  # fmt: skip
+        for x in {x for x, _ in by_cell}:
+            gf, none = by_cell.get((x, "grokfast_ema"), []), by_cell.get((x, "none"), [])
+            inf = float("inf")
+            first = [
+                (g.summary[A.KEY] or inf) < (n.summary[A.KEY] or inf) for g, n in zip(gf, none)
+            ]
+            out[f"gf.{s}.{b(x)}.faster"] = str(sum(first))
+        g05, g09 = by_cell.get((0.5, "grokfast_ema"), []), by_cell.get((0.9, "grokfast_ema"), [])
+        both = [u.summary[A.KEY] is None and v.summary[A.KEY] is None for u, v in zip(g05, g09)]
+        out[f"gf.{s}.b05-b09.bothcensored"] = str(sum(both))
+    margins = [m for r in by_wd.get(1.0, []) if (m := margin_before_grok(r)) is not None]
+    out["wd1-margin"] = f"{statistics.median(margins):.2f}" if margins else "—"
+    return out

@@ -135,3 +135,32 @@ def spectrum_figure(cells, op: str, per_epoch: int, name: str = "W1"):
         fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+# ---- the numbers the chapter's prose quotes (grokcore.claims.quote) ---------------------------
+
+
+def prose_quotes(cells: dict, expect: dict[str, list[str]]) -> dict[str, str]:
+    """Per (task, method) cell, in epochs to 95% test accuracy: `{task}.{method}.95range` (the
+    fewest-most of the seeds that got there), `.95max`, `.95reached`, `.95censored` and `.n`.
+    The cells of `expect` (a plan: task -> methods; the book's cpu plan) that this run lacks
+    quote '—', so the prose renders at every scale."""
+    out: dict[str, str] = {}
+    for task, methods in expect.items():
+        for m in methods:
+            out.update(dict.fromkeys((f"{task}.{m}.{k}" for k in _CELL_QUOTES), "—"))
+    for (task, m), recs in cells.items():
+        obs = times(recs, "step_to_test_acc_95", per=measures.per_epoch)
+        got = [round(o.value) for o in obs if not o.censored]
+        lo, hi = (f"{min(got):,}", f"{max(got):,}") if got else ("—", "—")
+        out.update({
+            f"{task}.{m}.95range": "—" if not got else lo if lo == hi else f"{lo}–{hi}",
+            f"{task}.{m}.95max": hi,
+            f"{task}.{m}.95reached": str(len(got)),
+            f"{task}.{m}.95censored": str(len(recs) - len(got)),
+            f"{task}.{m}.n": str(len(recs)),
+        })  # fmt: skip
+    return out
+
+
+_CELL_QUOTES = ("95range", "95max", "95reached", "95censored", "n")

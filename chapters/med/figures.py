@@ -238,3 +238,27 @@ def spread_figure(by_wd: dict):
         fig.tight_layout()
         plt.close(fig)
     return fig
+
+
+# ---- the numbers the chapter's prose quotes (grokcore.claims.quote) ---------------------------
+
+
+def prose_quotes(R: dict) -> dict[str, str]:
+    """The discussion's numbers that no claims row holds: the rest's share of Table 1's STRIP
+    k = 40 test set (`strip40-rest-share`, the most U-Acc allows when the hole is never learned),
+    x³+xy's final test accuracy (`x3xy-final`, the mean, %), and how many seeds of the code's
+    Toeplitz init reach 90% (`toeplitz-code-reached`, of `toeplitz-code-n`); '—' where this run
+    lacks the runs."""
+    from grokcore.outcomes import times
+
+    from .inits import EMBED_INIT
+
+    n_hole, n_rest = M.paper_test_counts("strip", 40)
+    out = {"strip40-rest-share": f"{100 * n_rest / (n_hole + n_rest):.1f}%"}
+    ops = R.get("operations", {})
+    final = [100 * r.history["test_acc"][-1] for r in ops.get("x^3+xy", [])]
+    out["x3xy-final"] = f"{sum(final) / len(final):.1f}%" if final else "—"
+    code = R.get("embed_init", {}).get(EMBED_INIT, [])
+    out["toeplitz-code-reached"] = str(sum(not o.censored for o in times(code, M.GROK_KEY)))
+    out["toeplitz-code-n"] = str(len(code)) if code else "—"
+    return out

@@ -12,6 +12,7 @@ grokcore.outcomes.times, where a censored run stays a bound.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -178,3 +179,144 @@ def by_batch(cells: dict[int, list]) -> dict[int, list]:
     """A plan's batch cells (batch size -> runs, 0 = full batch) keyed by the batch used
     (batch_of: full batch as n_train), in increasing order."""
     return dict(sorted((batch_of(recs[0]), recs) for recs in cells.values()))
+
+
+# ---- the numbers the chapter's prose quotes (grokcore.claims.quote) ---------------------------
+
+
+def number(x: float) -> str:
+    """A number as the prose writes it: 8.5, 36, 1,700 (∞ open)."""
+    if math.isinf(x):
+        return "∞"
+    return f"{x:.1f}" if abs(x) < 10 and x != round(x) else f"{round(x):,}"
+
+
+def span(values: Sequence[float], fmt=number, unit: str = "") -> str:
+    """'8580–10,990' (least-most), one value where they agree, '—' without any."""
+    if not values:
+        return "—"
+    lo, hi = fmt(min(values)), fmt(max(values))
+    return f"{lo}{unit}" if lo == hi else f"{lo}–{hi}{unit}"
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0f}"
+
+
+def slug_of(label: object) -> str:
+    """A label as a quote's name: lower case, every run of characters other than letters,
+    digits and '.' one '-' (a glue name holds no ':')."""
+    return re.sub(r"[^a-z0-9.]+", "-", str(label).lower()).strip("-")
+
+
+def cell_quotes(
+    prefix: str, cells: dict, keys: Sequence[str], expect: Sequence = ()
+) -> dict[str, str]:
+    """Per cell (label -> runs over seeds) and event key (step_to_test_acc_NN): for
+    `{prefix}{label}.{NN}` the Kaplan-Meier median of effective epochs ('≥ 250' where half the
+    seeds never got there), `.{NN}ci` with its interval, `.{NN}steps` the median in optimizer
+    steps, `.{NN}censored` and `.{NN}reached` the seeds without and with a time, `.{NN}range`
+    the fewest-most epochs of those that got there; `.n` seeds; `.final` their final test
+    accuracy, least-most, in %. A label is named by slug_of ("LayerNorm, no MLP bias" ->
+    "layernorm-no-mlp-bias").
+    A label of `expect` without runs at this scale quotes '—' everywhere (the prose still
+    renders)."""
+    out: dict[str, str] = {}
+    for label in expect:
+        if label not in cells:
+            slug = slug_of(label)
+            for k in keys:
+                pct = k.rsplit("_", 1)[-1]
+                for part in ("", "ci", "steps", "censored", "reached", "range"):
+                    out[f"{prefix}{slug}.{pct}{part}"] = "—"
+            out[f"{prefix}{slug}.n"] = out[f"{prefix}{slug}.final"] = "—"
+    for label, recs in cells.items():
+        slug = slug_of(label)
+        runs, name = with_full(recs), f"{prefix}{slug}"
+        for k in keys:
+            pct = k.rsplit("_", 1)[-1]
+            m = median(times(runs, k, per=per_epoch))
+            s = median(times(runs, k))
+            got = [t for r in runs if (t := time_to(r, k, per_epoch(r))) is not None]
+
+            def text(e: Estimate) -> str:
+                return number(e.estimate) if e.identified else f"≥ {number(e.low)}"
+
+            ci = f" [{number(m.low)}, {number(m.high)}]" if m.identified else ""
+            out.update({
+                f"{name}.{pct}": text(m),
+                f"{name}.{pct}ci": text(m) + ci,
+                f"{name}.{pct}steps": text(s),
+                f"{name}.{pct}censored": str(m.censored),
+                f"{name}.{pct}reached": str(len(got)),
+                f"{name}.{pct}range": span(got),
+            })  # fmt: skip
+        final = [100 * r.history["test_acc"][-1] for r in recs]
+        out[f"{name}.n"] = str(len(recs))
+        out[f"{name}.final"] = span(final, _pct, "%")
+    return out
+
+
+def prose_quotes(
+    groups: dict[str, dict], cells: dict[int, list], progress: Sequence[RunRecord], *,
+    n_train: int, mlp_key: str, code_epochs: int, top_freqs: int, mlp_at: int = 1500,
+) -> dict[str, str]:  # fmt: skip
+    """Every number the chapter's discussion quotes that no claims row holds (grokcore.claims.
+    quote): cell_quotes of the batch sizes (`batch-<B>`, `batch-full`; fastgrok.py's sizes
+    expected), the conditions (`cond-<label>`: 50%, 90%, 99%), the smallest and largest
+    training fraction (`frac-lo`, `frac-hi`, and their values under those names) and the MLP
+    penalties (`topo-<penalty>`); then the sizes the slope is read over (`slope-sizes`); per
+    condition, the seeds short of 99% at the code's `code_epochs` (`cond-<label>.short`); the
+    plain MLP's test accuracy at epoch `mlp_at` (`topo-none.at`, least-most); the smallest
+    batch's Fourier share at initialization (`fourier-init`, the mean); and the progress runs'
+    excluded loss (`progress-excluded`, in nats, least-most), train loss (`progress-train`,
+    median), their ratio (`progress-fold`, geometric mean) and key frequencies per seed
+    (`progress-keys`, fewest-most)."""
+    conditions, mlp, fracs = groups["conditions"], groups["mlp"], groups["fracs"]
+    lo_hi = {"lo": fracs[min(fracs)], "hi": fracs[max(fracs)]} if fracs else {}
+    out = {
+        **cell_quotes(
+            "batch-",
+            {("full" if b == n_train else b): recs for b, recs in cells.items()},
+            (GROK_KEY, FULL_KEY),
+            expect=[2**k for k in range(11)] + ["full"],
+        ),
+        **cell_quotes(
+            "cond-", conditions, ("step_to_test_acc_50", "step_to_test_acc_90", GROK_KEY)
+        ),
+        **cell_quotes("frac-", lo_hi, (GROK_KEY,), expect=("lo", "hi")),
+        "frac-lo": f"{min(fracs):g}" if fracs else "—",
+        "frac-hi": f"{max(fracs):g}" if fracs else "—",
+        **cell_quotes("topo-", mlp, (mlp_key,), expect=("none",)),
+    }
+    sizes = grokking_sizes(cells)
+    out["slope-sizes"] = f"{sizes[0]} to {sizes[-1]}" if sizes else "—"
+    for label, recs in conditions.items():
+        short = [(t := time_to(r, GROK_KEY, per_epoch(r))) is None or t > code_epochs for r in recs]
+        out[f"cond-{slug_of(label)}.short"] = str(sum(short))
+    at = [
+        100 * r.history["test_acc"][r.history["step"].index(mlp_at)]
+        for r in mlp.get("none", [])
+        if mlp_at in r.history["step"]
+    ]
+    out["topo-none.at"] = span(at, _pct, "%")
+    minibatch = [b for b in sorted(cells) if cells[b][0].config["optim"]["batch_size"]]
+    init = [fourier_share(r, top_freqs, at=0) for r in cells[minibatch[0]]] if minibatch else []
+    out["fourier-init"] = f"{statistics.fmean(init):.2f}" if init else "—"
+    out.update(
+        dict.fromkeys(
+            ("progress-excluded", "progress-train", "progress-fold", "progress-keys"), "—"
+        )
+    )
+    if progress:
+        exc = [r.history["excluded_loss"][-1] for r in progress]
+        train = [r.history["train_loss"][-1] for r in progress]
+        fold = statistics.geometric_mean([e / max(t, 1e-30) for e, t in zip(exc, train)])
+        keys = [len(r.meta["key_freqs"]) for r in progress]
+        out.update({
+            "progress-excluded": f"{min(exc):.1f} to {max(exc):.1f}",
+            "progress-train": f"{statistics.median(train):.1g}",
+            "progress-fold": number(float(f"{fold:.2g}")),
+            "progress-keys": f"{min(keys)} to {max(keys)}",
+        })  # fmt: skip
+    return out

@@ -199,3 +199,34 @@ def run_view(rec: RunRecord, color: str, title: str, entropy: bool):
             tw.set_ylabel("AGE (grey)")
         fig.tight_layout()
     return fig
+
+
+# ---- the numbers the chapter's prose quotes (grokcore.claims.quote) ---------------------------
+
+
+def prose_quotes(
+    cells: dict[str, list[RunRecord]], expect: Sequence[str], key: str = "step_to_test_acc_95"
+) -> dict[str, str]:
+    """Per cell ("op/method", "rescale/0.5", ...), in steps to `key`: `{cell}.95range` (the
+    fewest-most of the seeds that got there), `.95max`, `.95list` (every seed's, sorted; '∞'
+    for a seed that never got there), `.95reached`, `.95censored`, `.95censored5` (among the
+    first five seeds: what set the seeds of a cell) and `.n`; `{cell}.over4000`, the seeds not
+    there by step 4000 (the budget that was first tried on a-b). Cells of `expect` that this
+    run lacks quote '—', so the prose renders at every scale."""
+    parts = ("95range", "95max", "95list", "95reached", "95censored", "95censored5", "n")
+    out = {f"{c}.{k}": "—" for c in expect for k in (*parts, "over4000")}
+    for name, recs in cells.items():
+        ts = [r.summary[key] for r in recs]
+        got = sorted(t for t in ts if t is not None)
+        lo, hi = (f"{min(got):,}", f"{max(got):,}") if got else ("—", "—")
+        out.update({
+            f"{name}.95range": "—" if not got else lo if lo == hi else f"{lo}–{hi}",
+            f"{name}.95max": hi,
+            f"{name}.95list": ", ".join([f"{t:,}" for t in got] + ["∞"] * (len(ts) - len(got))),
+            f"{name}.95reached": str(len(got)),
+            f"{name}.95censored": str(len(ts) - len(got)),
+            f"{name}.95censored5": str(sum(t is None for t in ts[:5])),
+            f"{name}.n": str(len(ts)),
+            f"{name}.over4000": str(sum(t is None or t > 4000 for t in ts)),
+        })  # fmt: skip
+    return out

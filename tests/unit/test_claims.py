@@ -156,3 +156,39 @@ def test_censored_values_too_few_for_a_bound_say_so_in_the_row_and_the_reason():
     assert unbounded(upper) and describe(upper).startswith("no bound at 95%")
     mean = E.mean([E.Obs(0.5, censored=True)] * 5)
     assert unbounded(mean) and mean.low == -math.inf
+
+
+def test_quotes_give_each_rows_estimate_interval_counts_and_verdict():
+    speed = claim(id="fast", band=(1.5, math.inf), unit="x", min_seeds=2)
+    rows = [
+        speed.judge(est(1.2, 1.5, n=8, value=1.34), scale="cpu"),
+        claim(id="bound").judge(
+            est(1.53, math.inf, n=8, value=None, censored=5, bound="lower"), scale="cpu"
+        ),
+        claim(id="later").not_run("paper scale only", scale="cpu"),
+    ]
+    q = claims_table("ch", rows).quotes()
+    assert q["fast"] == "1.34 x [1.20, 1.50]" and q["fast.est"] == "1.34 x"
+    assert q["fast.ci"] == "[1.20, 1.50]" and q["fast.n"] == "8" and q["fast.censored"] == "0"
+    assert q["fast.verdict"] == "inconclusive" and q["fast.ours"] == rows[0].ours
+    assert q["bound"] == q["bound.est"] == "≥ 1.53" and q["bound.ci"] == ""  # a bound alone
+    assert q["bound.censored"] == "5" and q["bound.ours"].endswith("5 censored)")
+    assert q["later"] == "—" and q["later.verdict"] == "not run"
+    assert len(q) == 7 * len(rows)
+
+
+def test_quote_outputs_are_myst_nb_glue_records_and_names_never_clash():
+    from grokcore.claims import prose_scope
+
+    table = claims_table("ch", [claim().check([1.0, 1.01, 0.99], scale="cpu")])
+    quotes = {q.name: q for q in table.quote({"extra": 3})}
+    assert set(quotes) == set(table.quotes()) | {"extra"}
+    data, meta = quotes["c1.n"]._repr_mimebundle_()
+    prefix = "application/papermill.record/"
+    assert data == {prefix + "text/plain": "'3'"}  # as myst_nb.glue(name, "3", display=False)
+    assert meta == {"scrapbook": {"name": "c1.n", "mime_prefix": prefix}}
+    assert quotes["extra"].text == "3" and quotes["c1.verdict"].text == "reproduced"
+    with pytest.raises(ValueError, match=r"\['c1.n'\]"):
+        table.quote({"c1.n": "5"})
+    assert prose_scope("cpu") is None  # the words were written for it
+    assert 'scale="paper"' in prose_scope("paper")._repr_markdown_()

@@ -288,3 +288,20 @@ def test_a_claim_whose_methods_did_not_run_says_so():
     assert rows["egd-fastest-steps-add"].verdict == "reproduced"  # SGD, the only other, 12x
     assert rows["rsvd-matches-egd-add"].verdict == "not run"
     assert "egd_rsvd64 not run" in rows["rsvd-matches-egd-add"].reason
+
+
+def test_prose_quotes_give_the_rounds_spread_per_family_and_the_ema_misses():
+    from chapters.accelerators import figures
+
+    rounds = {
+        "mlp x+y": {"sgd": [1.0, 1.1], "egd": [2.0, 3.2]},
+        "decoder x+y": {"adam": [5.0, 6.0]},
+    }
+    ema = [
+        SimpleNamespace(summary={measures.GROKKED: s}) for s in (None, 800, None, None, 900, None)
+    ]
+    P = {"tasks": ["mlp x+y", "decoder x+y"]}
+    q = figures.prose_quotes({"decoder x+y/grokfast_ema": ema}, rounds, P)
+    assert q["rounds-mlp"] == "1.1–1.6x" and q["rounds-decoder"] == "1.2x"
+    assert q["ema-missed"] == "4" and q["ema-runs"] == "6" and q["ema-missed-first5"] == "3"
+    assert figures.spread(rounds, []) == "—"

@@ -55,7 +55,9 @@ def test_transplant_copies_exactly_the_chosen_neurons_of_one_member():
 
 
 def test_run_transplant_changes_only_the_future_of_a_seed_that_took_it():
-    cfgs = [TP.variant_of(BASE, s, threshold=0.3) for s in range(3)]
+    # 8 seeds: whether a seed of this tiny config groks (to 30%) within its 300 steps depends on
+    # the CPU's float32 rounding (one of seeds 0-2 did on an AMD EPYC; only 5 of 0-7 on a Xeon)
+    cfgs = [TP.variant_of(BASE, s, threshold=0.3) for s in range(8)]
     recs = TP.run_transplant(cfgs)
     took = [r for r in recs if r.summary["transplanted"]]
     assert took, "the tiny config is chosen so that a seed memorizes then groks (to 30%)"

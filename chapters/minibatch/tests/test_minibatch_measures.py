@@ -70,3 +70,18 @@ def test_mlp_runs_count_one_step_per_epoch():
 def test_cells_are_keyed_by_the_batch_used():
     cells = {0: [rec(None, 5)], 64: [rec(64, 32)], 8: [rec(8, 261)]}
     assert list(measures.by_batch(cells)) == [8, 64, 2088]
+
+
+def test_cell_quotes_name_each_cells_medians_counts_and_missing_cells():
+    ok = [rec(8, 261 * e, seed=s) for s, e in enumerate((30, 40, 50))]
+    cens = [rec(8, None, seed=s) for s in range(3, 5)]
+    q = measures.cell_quotes("batch-", {8: ok + cens}, (KEY,), expect=(2, 8))
+    assert q["batch-8.99"] == "50" and q["batch-8.99ci"].startswith("50 [30, ")
+    assert q["batch-8.99steps"] == "13,050" and q["batch-8.99range"] == "30–50"
+    assert q["batch-8.99censored"] == "2" and q["batch-8.99reached"] == "3"
+    assert q["batch-8.n"] == "5" and q["batch-8.final"] == "50–100%"
+    assert q["batch-2.99"] == q["batch-2.n"] == "—"  # expected, not run at this scale
+    most = measures.cell_quotes("cond-", {"LayerNorm, no MLP bias": [ok[0]] + cens}, (KEY,))
+    assert most["cond-layernorm-no-mlp-bias.99"] == "≥ 30"  # a censored majority: a bound
+    assert measures.span([]) == "—" and measures.span([3.0, 3.0]) == "3"
+    assert measures.number(8.5) == "8.5" and measures.number(1692.4) == "1,692"

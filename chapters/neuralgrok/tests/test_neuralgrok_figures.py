@@ -5,3 +5,20 @@ def test_table_markdown_lists_ours_and_paper(rec):
     cells = {f"x+y/{m}": [rec([0, 0.96])] for m in configs.METHODS}
     table = figures.table1_markdown(cells, ["x+y"])
     assert "1650" in table and "900" in table and table.count("\n") == 2
+
+
+def test_prose_quotes_count_each_cells_seeds_and_fill_expected_cells():
+    from types import SimpleNamespace
+
+    from chapters.neuralgrok.figures import prose_quotes
+
+    def runs(*steps):
+        return [SimpleNamespace(summary={"step_to_test_acc_95": s}) for s in steps]
+
+    q = prose_quotes({"x-y/standard": runs(6750, None, 1350, 4500, 1350, 2000)}, ["x+y/standard"])
+    assert q["x-y/standard.95range"] == "1,350–6,750" and q["x-y/standard.95max"] == "6,750"
+    assert q["x-y/standard.95list"] == "1,350, 1,350, 2,000, 4,500, 6,750, ∞"
+    assert q["x-y/standard.95reached"] == "5" and q["x-y/standard.95censored"] == "1"
+    assert q["x-y/standard.95censored5"] == "1" and q["x-y/standard.n"] == "6"
+    assert q["x-y/standard.over4000"] == "3"  # 6750, never, 4500
+    assert q["x+y/standard.95range"] == q["x+y/standard.n"] == "—"  # expected, not run

@@ -372,6 +372,16 @@ def claims_table(chapter: str, results: Sequence[ClaimResult]) -> ClaimsTable:
     return ClaimsTable(chapter, results)
 
 
+def span(values, fmt=lambda x: f"{x:,}", unit: str = "") -> str:
+    """A range as the prose quotes it: '840–2,080' (least–most, each through `fmt`, then
+    `unit`), one value where the two read alike, '—' without any value."""
+    values = list(values)
+    if not values:
+        return "—"
+    lo, hi = fmt(min(values)), fmt(max(values))
+    return f"{lo}{unit}" if lo == hi else f"{lo}–{hi}{unit}"
+
+
 _RECORD = "application/papermill.record/"  # the prefix of a glued output's mimetypes
 
 

@@ -11,7 +11,7 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 
-from grokcore import plotting
+from grokcore import claims, plotting
 from grokcore.records import RunRecord
 
 from . import measures
@@ -125,10 +125,7 @@ def spread(rounds: dict[str, dict[str, list[float]]], tasks: Sequence[str]) -> s
     """'1.1–1.6x': over the methods of `tasks`, the least and the most any method's timing
     rounds span (its slowest round's seconds per step over its fastest's)."""
     spans = [max(ts) / min(ts) for t in tasks for ts in rounds[t].values()]
-    if not spans:
-        return "—"
-    lo, hi = f"{min(spans):.1f}", f"{max(spans):.1f}"
-    return f"{lo}x" if lo == hi else f"{lo}–{hi}x"
+    return claims.span(spans, lambda x: f"{x:.1f}", "x")
 
 
 def prose_quotes(

@@ -13,6 +13,7 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 
+from grokcore.claims import span
 from grokcore.plotting import style
 from grokcore.records import RunRecord
 
@@ -357,14 +358,6 @@ def transplant_table(records: Sequence[RunRecord]) -> list[dict]:
 _ARMS = {"grokfast_ema": "gf", "none": "none"}
 
 
-def _span(values: Sequence[int]) -> str:
-    """'840–2,080' (fewest-most), one value where they agree, '—' without any."""
-    if not values:
-        return "—"
-    lo, hi = f"{min(values):,}", f"{max(values):,}"
-    return lo if lo == hi else f"{lo}–{hi}"
-
-
 def prose_quotes(
     cells: dict[str, dict[tuple, list[RunRecord]]],
     by_wd: dict[float, list[RunRecord]],
@@ -408,7 +401,7 @@ def prose_quotes(
                 f"gf.{s}.{a}.memorized-all": str(len(steps(arm, "step_to_train_acc_95"))),
                 f"gf.{s}.{a}.grokked-all": str(len(steps(arm, A.KEY))),
                 f"gf.{s}.{a}.n-all": str(len(arm)),
-                f"gf.{s}.{a}.memorange-all": _span(steps(arm, "step_to_train_acc_95")),
+                f"gf.{s}.{a}.memorange-all": span(steps(arm, "step_to_train_acc_95")),
             })  # fmt: skip
         for (x, m), recs in by_cell.items():
             name, got = f"gf.{s}.{b(x)}.{_ARMS[m]}", steps(recs, A.KEY)
@@ -417,9 +410,9 @@ def prose_quotes(
                 f"{name}.memorized": str(len(steps(recs, "step_to_train_acc_95"))),
                 f"{name}.grokked5": str(len(steps(recs[:5], A.KEY))),
                 f"{name}.n": str(len(recs)),
-                f"{name}.grokrange": _span(got),
+                f"{name}.grokrange": span(got),
                 f"{name}.grokmedian": f"{statistics.median(got):,.0f}" if got else "—",
-                f"{name}.memorange": _span(steps(recs, "step_to_train_acc_95")),
+                f"{name}.memorange": span(steps(recs, "step_to_train_acc_95")),
             })  # fmt: skip
         for x in {x for x, _ in by_cell}:
             gf, none = by_cell.get((x, "grokfast_ema"), []), by_cell.get((x, "none"), [])

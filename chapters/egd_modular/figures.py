@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
+from grokcore.claims import span
 from grokcore.outcomes import times
 from grokcore.plotting import COLORS, accuracy_curves, style, survival_panel
 
@@ -152,10 +153,9 @@ def prose_quotes(cells: dict, expect: dict[str, list[str]]) -> dict[str, str]:
     for (task, m), recs in cells.items():
         obs = times(recs, "step_to_test_acc_95", per=measures.per_epoch)
         got = [round(o.value) for o in obs if not o.censored]
-        lo, hi = (f"{min(got):,}", f"{max(got):,}") if got else ("—", "—")
         out.update({
-            f"{task}.{m}.95range": "—" if not got else lo if lo == hi else f"{lo}–{hi}",
-            f"{task}.{m}.95max": hi,
+            f"{task}.{m}.95range": span(got),
+            f"{task}.{m}.95max": f"{max(got):,}" if got else "—",
             f"{task}.{m}.95reached": str(len(got)),
             f"{task}.{m}.95censored": str(len(recs) - len(got)),
             f"{task}.{m}.n": str(len(recs)),

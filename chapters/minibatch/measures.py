@@ -17,6 +17,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from grokcore import claims
 from grokcore.estimates import Estimate, Obs, median, median_text  # noqa: F401 (re-exported)
 from grokcore.outcomes import time_to, times
 from grokcore.records import RunRecord
@@ -192,11 +193,9 @@ def number(x: float) -> str:
 
 
 def span(values: Sequence[float], fmt=number, unit: str = "") -> str:
-    """'8580–10,990' (least-most), one value where they agree, '—' without any."""
-    if not values:
-        return "—"
-    lo, hi = fmt(min(values)), fmt(max(values))
-    return f"{lo}{unit}" if lo == hi else f"{lo}–{hi}{unit}"
+    """'8580–10,990' (least-most, as `number`s), one value where they agree, '—' without any
+    (grokcore.claims.span)."""
+    return claims.span(values, fmt, unit)
 
 
 def _pct(x: float) -> str:

@@ -14,6 +14,7 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 
 from grokcore import outcomes
+from grokcore.claims import span
 from grokcore.plotting import accuracy_curves, style, survival_panel
 from grokcore.records import RunRecord
 
@@ -218,10 +219,9 @@ def prose_quotes(
     for name, recs in cells.items():
         ts = [r.summary[key] for r in recs]
         got = sorted(t for t in ts if t is not None)
-        lo, hi = (f"{min(got):,}", f"{max(got):,}") if got else ("—", "—")
         out.update({
-            f"{name}.95range": "—" if not got else lo if lo == hi else f"{lo}–{hi}",
-            f"{name}.95max": hi,
+            f"{name}.95range": span(got),
+            f"{name}.95max": f"{got[-1]:,}" if got else "—",  # got is sorted
             f"{name}.95list": ", ".join([f"{t:,}" for t in got] + ["∞"] * (len(ts) - len(got))),
             f"{name}.95reached": str(len(got)),
             f"{name}.95censored": str(len(ts) - len(got)),

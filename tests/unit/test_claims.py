@@ -192,3 +192,11 @@ def test_quote_outputs_are_myst_nb_glue_records_and_names_never_clash():
         table.quote({"c1.n": "5"})
     assert prose_scope("cpu") is None  # the words were written for it
     assert 'scale="paper"' in prose_scope("paper")._repr_markdown_()
+
+
+def test_span_reads_a_range_as_the_prose_quotes_it():
+    from grokcore.claims import span
+
+    assert span([2080, 840, 1500]) == "840–2,080" and span([]) == "—" and span([3, 3]) == "3"
+    assert span([1.04, 1.57], lambda x: f"{x:.1f}", "x") == "1.0–1.6x"
+    assert span([1.04, 1.01], lambda x: f"{x:.1f}", "x") == "1.0x"  # alike as printed

@@ -12,11 +12,13 @@ sweep values stacked into one model, which is how run_or_load trains on a GPU (m
 Each row times train_stack itself after one untimed warm-up stack (CUDA context, kernels), with
 evaluation only at the start and the end.
 
-`slice`: a part of chapter 4's paper plan (its notebook's defaults at scale="paper"; default the
-weight-decay sweep, 9 values x 30 seeds x 3000 steps, no probes) trained by run_or_load on the
-device until a deadline (grokcore.campaign: no unit starts after it), then every finished record
-added to book/results/store/paper/04_adam_dynamics.jsonl.xz (grokcore.store.add) and that store
-copied into --out. Commit it: `make book SCALE=paper` then renders from it and trains only the
+`slice`: parts of chapter 4's paper plan (its notebook's defaults at scale="paper"; by default
+every part in the order wd, beta1, grokfast, settings, grokfast_model: 1410 runs of up to 3000 or
+6000 steps) trained by run_or_load on the device until a deadline (grokcore.campaign: no unit
+starts after it) or a SIGTERM (the shell's `timeout`). Then every finished record is added to
+book/results/store/paper/04_adam_dynamics.jsonl.xz (grokcore.store.add) and that store copied
+into --out, once (an xz pack of a paper store takes tens of seconds); a stop loses only the
+units in flight. Commit it: `make book SCALE=paper` then renders from it and trains only the
 rest. The records carry their device, torch version and steps/s like any other.
 """
 
@@ -26,6 +28,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -72,32 +75,83 @@ def throughput(device: str, stacks: list[int], steps: int) -> list[dict]:
     return rows
 
 
-def slice_(device: str, part: str, minutes: float, scale: str, limit: int | None) -> list[str]:
-    """Train the plan's `part` until the deadline; the keys with a current record after it."""
+PARTS = ("wd", "beta1", "grokfast", "settings", "grokfast_model")  # the slice's default order
+
+
+def part_configs(scale: str, names: list[str], limit: int | None) -> dict[str, list]:
+    """The plan's parts `names` (each its first `limit` runs), "settings" flattened."""
     from chapters.adam_dynamics import configs, scales
-    from grokcore.campaign import DEADLINE, BudgetSpent
     from grokcore.params import at_scale
-    from grokcore.records import lookup
-    from grokcore.sweep import run_or_load
 
     v = notebook_values(scale)
-    P = at_scale(scales.SCALES, v)
-    parts, _, _ = configs.plan(P, v)
-    if part not in parts or part == "settings":
-        allowed = [p for p in parts if p != "settings"]
-        raise SystemExit(f"--part {part!r} is invalid: allowed {', '.join(allowed)}")
-    cfgs = parts[part][:limit]
+    parts, _, _ = configs.plan(at_scale(scales.SCALES, v), v)
+    parts["settings"] = [c for runs in parts["settings"].values() for c in runs]
+    bad = [n for n in names if n not in parts]
+    if bad:
+        raise SystemExit(f"--part {bad[0]!r} is invalid: allowed {', '.join(parts)}")
+    return {n: parts[n][:limit] for n in names}
+
+
+def pack(cfgs: list, scale: str, root: Path | None, out: Path | None) -> int:
+    """Add every cfg with a current record to the store (copied into `out`); how many."""
+    from grokcore import store
+    from grokcore.records import lookup
+
+    done = list(dict.fromkeys(c.key() for c in cfgs if lookup(c.key()).record is not None))
+    if not done:
+        return 0
+    path, changed = store.add(STORE_NAME, scale, done, root=root)
+    print(f"{path}: {len(done)} runs, {'written' if changed else 'unchanged'}", flush=True)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, out / path.name)
+    return len(done)
+
+
+class Stopped(BaseException):
+    """A SIGTERM (the shell's timeout): a BaseException, so run_or_load does not take it for a
+    failing unit."""
+
+
+def slice_(
+    device: str,
+    names: list[str],
+    minutes: float,
+    scale: str,
+    limit: int | None,
+    root: Path | None = None,
+    out: Path | None = None,
+) -> int:
+    """Train the parts in order until the deadline or a SIGTERM, then pack every finished run
+    (once: an xz pack of a paper store takes tens of seconds); the runs packed."""
+    from chapters.adam_dynamics.scales import SCALES
+    from grokcore.campaign import DEADLINE, BudgetSpent
+    from grokcore.sweep import run_or_load
+
+    parts = part_configs(scale, names, limit)
+    max_stack = SCALES[scale]["max_stack"]
+
+    def stop(signum, frame):
+        raise Stopped(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
     os.environ[DEADLINE] = str(time.time() + 60 * minutes)
-    t = time.time()
+    t, trained = time.time(), []
     try:
-        run_or_load(cfgs, device=device, max_stack=P["max_stack"], progress=True)
-    except BudgetSpent as e:
-        print(f"deadline: {e}", flush=True)
+        for name, cfgs in parts.items():
+            trained += cfgs
+            run_or_load(cfgs, device=device, max_stack=max_stack, progress=True)
+            print(f"part {name!r}: {len(cfgs)} runs done ({time.time() - t:.0f} s)", flush=True)
+    except (BudgetSpent, Stopped) as e:
+        print(f"stopped in part {name!r}: {e}", flush=True)
     finally:
         os.environ.pop(DEADLINE, None)
-    done = [c.key() for c in cfgs if lookup(c.key()).record is not None]
-    print(f"{len(done)}/{len(cfgs)} runs of part {part!r} have records ({time.time() - t:.0f} s)")
-    return done
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # packing is not to be cut short
+        packed = pack(trained, scale, root, out)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    total = len({c.key() for cfgs in parts.values() for c in cfgs})
+    print(f"{packed}/{total} runs of {', '.join(names)} packed ({time.time() - t:.0f} s)")
+    return packed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,9 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     tp.add_argument("--stacks", type=int, nargs="+", default=[1, 30, 270])
     tp.add_argument("--steps", type=int, default=300, help="timed steps per row (default 300)")
     tp.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
-    sp = sub.add_parser("slice", help="train a part of chapter 4's plan and pack its records")
+    sp = sub.add_parser("slice", help="train parts of chapter 4's plan and pack their records")
     sp.add_argument("--device", default="cuda")
-    sp.add_argument("--part", default="wd", help="a part of the plan (default wd)")
+    sp.add_argument(
+        "--part",
+        nargs="+",
+        default=list(PARTS),
+        help=f"parts, in order (default {' '.join(PARTS)})",
+    )
     sp.add_argument("--minutes", type=float, default=3.0, help="no unit starts after this")
     sp.add_argument("--scale", default="paper", choices=("smoke", "cpu", "paper"))
     sp.add_argument("--limit", type=int, default=None, help="the part's first N runs only")
@@ -130,17 +189,12 @@ def main(argv: list[str] | None = None) -> int:
             data = json.dumps({"device": args.device, "rows": rows}, indent=1) + "\n"
             atomic_write(Path(args.json), data.encode(), mode=0o644)
         return 0
-    from grokcore import store
-
-    done = slice_(args.device, args.part, args.minutes, args.scale, args.limit)
-    if not done:
+    packed = slice_(
+        args.device, args.part, args.minutes, args.scale, args.limit, args.root, args.out
+    )
+    if not packed:
         print("no finished run: nothing packed")
         return 1
-    path, changed = store.add(STORE_NAME, args.scale, done, root=args.root)
-    print(f"{path}: {'written' if changed else 'unchanged'}")
-    if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, args.out / path.name)
     return 0
 
 

@@ -6,8 +6,11 @@
 # 1. tests/unit/test_device.py on cuda: each source's model and each gradient method, float32
 #    on the GPU against float64 on the CPU, and seeds stacked on the GPU (about 1 minute);
 # 2. chapter 4's stacked throughput, member-steps/s per stack size (bench/gpu_check.py);
-# 3. a paper-scale slice of chapter 4 (its weight-decay sweep, 9 x 30 runs of 3000 steps) trained
-#    until a deadline, its records packed into book/results/store/paper/04_adam_dynamics.jsonl.xz.
+# 3. chapter 4 at paper scale (every part of its plan, wd first: 1410 runs) trained until a
+#    deadline, its records packed into book/results/store/paper/04_adam_dynamics.jsonl.xz after
+#    each part and when the step's time is up (SIGTERM), so a stop loses only the units in flight.
+# The whole script ends within TOTAL seconds (default 480) plus 60 s of packing: the slice gets
+# what the first two steps left (no unit starts in its last 90 s), unless SLICE_MINUTES is set.
 #
 # Everything lands in $OUT (the device tool's folder; here bench/results/gpu): summary.txt (one
 # line per step: exit status and seconds), a log per step, throughput.json and the store. After
@@ -21,7 +24,8 @@ cd "$(dirname "$0")/.."
 DEVICE=${DEVICE:-cuda}
 OUT=${OUT:-bench/results/gpu}
 PY=${PY:-python3}  # the GPU image's python3 holds torch; the project's venv does not travel
-SLICE_MINUTES=${SLICE_MINUTES:-3}
+TOTAL=${TOTAL:-480}
+START=$(date +%s)
 STACKS=${STACKS:-1 30 270}
 STEPS=${STEPS:-300}  # timed steps per throughput row
 TESTS=${TESTS:-tests/unit/test_device.py}
@@ -34,7 +38,7 @@ step() {  # step NAME SECONDS COMMAND...: run it with a time limit, log it, note
     local name=$1 limit=$2 start rc
     shift 2
     start=$(date +%s)
-    timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
+    timeout -k 60 "$limit" "$@" > "$OUT/$name.log" 2>&1
     rc=$?
     echo "$name: exit $rc, $(($(date +%s) - start)) s" | tee -a "$OUT/summary.txt"
 }
@@ -46,7 +50,10 @@ step tests 150 "$PY" -m pytest -q -o addopts="" -p no:cacheprovider "$TESTS" --d
 # shellcheck disable=SC2086  # STACKS is a list of sizes
 step throughput 120 "$PY" bench/gpu_check.py throughput --device "$DEVICE" --stacks $STACKS \
     --steps "$STEPS" --json "$OUT/throughput.json"
+LEFT=$((START + TOTAL - $(date +%s)))
+if [ -n "${SLICE_MINUTES:-}" ]; then LEFT=$((SLICE_MINUTES * 60 + 90)); fi
+MINUTES=$(awk -v s="$LEFT" 'BEGIN { m = (s - 90) / 60; print (m > 0 ? m : 0) }')
 # shellcheck disable=SC2086  # SLICE_ARGS holds several options
-step slice $((SLICE_MINUTES * 60 + 90)) "$PY" bench/gpu_check.py slice --device "$DEVICE" \
-    --minutes "$SLICE_MINUTES" --out "$OUT" ${SLICE_ARGS:-}
+step slice "$((LEFT > 1 ? LEFT : 1))" "$PY" bench/gpu_check.py slice --device "$DEVICE" \
+    --minutes "$MINUTES" --out "$OUT" ${SLICE_ARGS:-}
 ! grep -v ": exit 0," "$OUT/summary.txt" | grep -q ": exit"  # the status: every step passed

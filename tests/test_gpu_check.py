@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from grokcore import store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import gpu_check  # noqa: E402  (bench/ is no package)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,8 +46,33 @@ def test_gpu_check_runs_on_the_cpu(tmp_path):
     rows = json.loads((out / "throughput.json").read_text())["rows"]
     assert [r["stack"] for r in rows] == [1, 2] and all(r["member_steps_per_s"] > 0 for r in rows)
     records = store.read_store(out / "04_adam_dynamics.jsonl.xz")
-    assert len(records) == 3 and len({r.key for r in records}) == 3
+    parts = gpu_check.part_configs("smoke", list(gpu_check.PARTS), 3)
+    want = {c.key() for cfgs in parts.values() for c in cfgs}  # every part's first 3 runs
+    assert {r.key for r in records} == want and len(records) == len(want)
     assert all(r.meta["device"].startswith("cpu") for r in records)
+
+
+def test_a_sigterm_packs_what_finished(tmp_path):
+    """The shell's timeout ends the slice with SIGTERM mid-plan: every run finished by then is
+    packed, and the store reads back whole."""
+    env = {**os.environ, "GROKCORE_CACHE": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "bench/gpu_check.py", "slice", "--device", "cpu", "--scale", "smoke"]
+    cmd += ["--part", "wd", "beta1", "--root", str(tmp_path / "store"), "--out", str(tmp_path)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stdout:  # the first part is trained: stop it in the second
+        lines.append(line)
+        if line.startswith("part 'wd'"):
+            proc.send_signal(signal.SIGTERM)
+            break
+    rest = proc.communicate(timeout=120)[0]
+    assert proc.returncode == 0 and "stopped in part 'beta1': signal 15" in rest, (
+        "".join(lines) + rest
+    )
+    records = store.read_store(tmp_path / "04_adam_dynamics.jsonl.xz")
+    cache = {r.key for r in records}
+    wd = {c.key() for c in gpu_check.part_configs("smoke", ["wd"], None)["wd"]}
+    assert wd <= cache, "".join(lines) + rest
 
 
 def test_a_failing_step_fails_the_check(tmp_path):

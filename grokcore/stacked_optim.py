@@ -43,12 +43,21 @@ class StackedAdamW(torch.optim.Optimizer):
             raise ValueError("betas must lie in [0, 1) and weight_decay be >= 0")
         super().__init__(params, dict(lr=lr, eps=eps))
         self.beta1, self.beta2, self.weight_decay = b[:, 0], b[:, 1], wd
+        self._on: dict[torch.device, tuple[torch.Tensor, ...]] = {}
         for group in self.param_groups:
             for p in group["params"]:
                 if p.shape[0] != len(wd):
                     raise ValueError(
                         f"a parameter of shape {tuple(p.shape)} has no member dim of size {len(wd)}"
                     )
+
+    def _hyper(self, device: torch.device) -> tuple[torch.Tensor, ...]:
+        """(beta1, beta2, weight_decay), float64 [M] each, on `device`: copied there once."""
+        if device not in self._on:
+            self._on[device] = tuple(
+                v.to(device) for v in (self.beta1, self.beta2, self.weight_decay)
+            )
+        return self._on[device]
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -69,7 +78,7 @@ class StackedAdamW(torch.optim.Optimizer):
                 state["step"] += 1
                 t = state["step"]
                 shape = (-1,) + (1,) * (p.ndim - 1)  # broadcast [M] over the member's tensor
-                b1, b2, wd = (v.view(shape) for v in (self.beta1, self.beta2, self.weight_decay))
+                b1, b2, wd = (v.view(shape) for v in self._hyper(p.device))
                 # the same order of operations as torch.optim.AdamW (_single_tensor_adamw)
                 p.mul_((1 - lr * wd).to(p.dtype))
                 m, v, g = state["exp_avg"], state["exp_avg_sq"], p.grad

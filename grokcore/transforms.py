@@ -223,7 +223,8 @@ def grokfast_ma(
     def init(params):
         return {
             "buf": {
-                n: torch.zeros((window_size, *p.shape), dtype=p.dtype) for n, p in params.items()
+                n: torch.zeros((window_size, *p.shape), dtype=p.dtype, device=p.device)
+                for n, p in params.items()
             },
             "sum": {n: torch.zeros_like(p) for n, p in params.items()},
             "count": 0,

@@ -111,7 +111,10 @@ def top_hessian_eigenvalue(
 
     gens = generators or [None] * m
     q = {
-        n: torch.stack([torch.randn(p.shape[1:], generator=g, dtype=p.dtype) for g in gens])
+        # drawn on the CPU (the generators are), so a member's start vector is the same anywhere
+        n: torch.stack([torch.randn(p.shape[1:], generator=g, dtype=p.dtype) for g in gens]).to(
+            p.device
+        )
         for n, p in params.items()
     }
     q = scale(q, 1 / _dot(q, q).sqrt())
@@ -127,8 +130,8 @@ def top_hessian_eigenvalue(
         betas.append(beta)
         basis.append(scale(w, 1 / beta.clamp_min(1e-300)))
     k = len(alphas)
-    t = torch.zeros(m, k, k, dtype=torch.float64)
-    idx = torch.arange(k)
+    t = torch.zeros(m, k, k, dtype=torch.float64, device=alphas[0].device)
+    idx = torch.arange(k, device=t.device)
     t[:, idx, idx] = torch.stack(alphas, 1)
     if k > 1:
         off = torch.stack(betas, 1)

@@ -96,3 +96,51 @@ def test_neuralgrok_on_the_device_follows_float64_on_the_cpu(device):
     [want] = type(cfg).train([ref], "cpu")
     [got] = type(cfg).train([cfg], device)
     assert_close(losses(got), losses(want), 2e-3, f"NeuralGrok on {device}")
+
+
+def test_stacked_adamw_hyperparameters_on_the_device_follow_float64_on_the_cpu(device):
+    """Members with their own betas and weight decay (grokcore.stacked_optim.StackedAdamW, how
+    chapter 4 stacks its sweeps) on the device: each follows its own run in float64 on the CPU."""
+    cfg = short(preset("nanda"))
+    hyper = [((0.0, 0.98), 0.0), ((0.9, 0.98), 1.0), ((0.5, 0.99), 5.0)]
+    cfgs = [
+        cfg.replace(seed=i, optim=dataclasses.replace(cfg.optim, betas=b, weight_decay=wd))
+        for i, (b, wd) in enumerate(hyper)
+    ]
+    stacked = train_stack(cfgs, device=device)
+    for c, got in zip(cfgs, stacked):
+        [want] = train_stack([c.replace(dtype="float64")], device="cpu")
+        assert_close(losses(got), losses(want), 2e-3, f"{c.optim} stacked on {device}")
+
+
+def test_chapter_4_probes_on_the_device_follow_the_cpu(device):
+    """Chapter 4's stacked runs with its diagnostics (gradient agreement, Adam's moment cosine,
+    the Lanczos Hessian top eigenvalue, the effective rank) on the device: the losses follow
+    float64 on the CPU, the probes float32 on the CPU. The probes' random draws (CPU generators,
+    one per member) give float32 and float64 different streams (torch.randn consumes a generator
+    by dtype), so only the same dtype draws the same batches and Lanczos starts; on the CPU that
+    comparison is a determinism check. The paper scale trains these stacked on a GPU
+    (bench/gpu_check.py slice)."""
+    from chapters.adam_dynamics.configs import DynamicsRun, base_run, variant
+
+    base = base_run(23, 16, 64, STEPS, eval_every=STEPS // 2)
+    runs = [
+        DynamicsRun(
+            variant(base, b1, 1.0, s),
+            hessian_every=STEPS // 2,
+            lanczos_iters=8,
+            hessian_samples=64,
+            rank_samples=16,
+        )
+        for s, b1 in enumerate([0.0, 0.9])
+    ]
+    got = DynamicsRun.train(runs, device)
+    same = DynamicsRun.train(runs, "cpu")
+    wide = DynamicsRun.train([r.replace(run=r.run.replace(dtype="float64")) for r in runs], "cpu")
+    for g, s, w in zip(got, same, wide):
+        assert_close(losses(g), losses(w), 2e-3, f"chapter 4 losses on {device}")
+        for key in ("agreement", "moment_cos", "hessian_top", "effective_rank"):
+            ref = [x for x in s.history[key] if math.isfinite(x)]
+            new = [x for x in g.history[key] if math.isfinite(x)]
+            assert len(ref) >= 2, key
+            assert_close(new, ref, 1e-3, f"chapter 4 {key} on {device}")

@@ -12,12 +12,13 @@ sweep values stacked into one model, which is how run_or_load trains on a GPU (m
 Each row times train_stack itself after one untimed warm-up stack (CUDA context, kernels), with
 evaluation only at the start and the end.
 
-`slice`: parts of chapter 4's paper plan (its notebook's defaults at scale="paper"; by default
-every part in the order wd, beta1, grokfast, settings, grokfast_model: 1410 runs of up to 3000 or
-6000 steps) trained by run_or_load on the device until a deadline (grokcore.campaign: no unit
-starts after it) or a SIGTERM (the shell's `timeout`). Then every finished record is added to
-book/results/store/paper/04_adam_dynamics.jsonl.xz (grokcore.store.add) and that store copied
-into --out, once (an xz pack of a paper store takes tens of seconds); a stop loses only the
+`slice`: the runs of chapter 4's paper plan that its store lacks (the store is unpacked into the
+cache first), from parts of the plan (its notebook's defaults at scale="paper"; by default every
+part in the order wd, beta1, grokfast, settings, grokfast_model, transplant: 1440 runs of up to
+3000 or 6000 steps), trained by run_or_load on the device until a deadline (grokcore.campaign:
+no unit starts after it) or a SIGTERM (the shell's `timeout`). Then every finished record is
+added to book/results/store/paper/04_adam_dynamics.jsonl.xz (grokcore.store.add) and that store
+copied into --out, once (an xz pack of a paper store takes tens of seconds); a stop loses only the
 units in flight. Commit it: `make book SCALE=paper` then renders from it and trains only the
 rest. The records carry their device, torch version and steps/s like any other.
 """
@@ -75,7 +76,7 @@ def throughput(device: str, stacks: list[int], steps: int) -> list[dict]:
     return rows
 
 
-PARTS = ("wd", "beta1", "grokfast", "settings", "grokfast_model")  # the slice's default order
+PARTS = ("wd", "beta1", "grokfast", "settings", "grokfast_model", "transplant")  # default order
 
 
 def part_configs(scale: str, names: list[str], limit: int | None) -> dict[str, list]:
@@ -84,8 +85,9 @@ def part_configs(scale: str, names: list[str], limit: int | None) -> dict[str, l
     from grokcore.params import at_scale
 
     v = notebook_values(scale)
-    parts, _, _ = configs.plan(at_scale(scales.SCALES, v), v)
+    parts, _, moved = configs.plan(at_scale(scales.SCALES, v), v)
     parts["settings"] = [c for runs in parts["settings"].values() for c in runs]
+    parts["transplant"] = moved  # the Fourier transplant (its donors are trained inside)
     bad = [n for n in names if n not in parts]
     if bad:
         raise SystemExit(f"--part {bad[0]!r} is invalid: allowed {', '.join(parts)}")
@@ -128,8 +130,12 @@ def slice_(
     from grokcore.campaign import DEADLINE, BudgetSpent
     from grokcore.sweep import run_or_load
 
+    from grokcore import store
+
     parts = part_configs(scale, names, limit)
     max_stack = SCALES[scale]["max_stack"]
+    got = store.unpack(scale, [STORE_NAME], root)  # runs an earlier session packed: not again
+    print(f"store: {got.copied} records unpacked, {got.kept} already here", flush=True)
 
     def stop(signum, frame):
         raise Stopped(f"signal {signum}")

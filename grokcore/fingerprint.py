@@ -104,7 +104,21 @@ def canonical(data: bytes) -> bytes:
         tree = ast.parse(data)
     except (SyntaxError, ValueError):
         return data
-    return ast.dump(_strip_docstrings(tree), include_attributes=False).encode()
+    return _dump(_strip_docstrings(tree)).encode()
+
+
+def _dump(node: Any) -> str:
+    """ast.dump without positions and without the fields that are None or empty: those differ
+    between Python versions for the same code (3.12 added FunctionDef.type_params, 3.13's
+    ast.dump leaves empty fields out), and a record's fingerprint must not depend on the Python
+    that made it."""
+    if isinstance(node, ast.AST):
+        fields = ((f, getattr(node, f, None)) for f in node._fields)
+        inner = ", ".join(f"{f}={_dump(v)}" for f, v in fields if v is not None and v != [])
+        return f"{type(node).__name__}({inner})"
+    if isinstance(node, list):
+        return "[" + ", ".join(_dump(v) for v in node) + "]"
+    return repr(node)
 
 
 def _label(path: Path) -> str:

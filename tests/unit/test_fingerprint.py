@@ -1,5 +1,6 @@
 """Code fingerprints: which files a config's runs execute, and when the fingerprint changes."""
 
+import ast
 import itertools
 import subprocess
 import sys
@@ -220,6 +221,29 @@ def test_comments_docstrings_and_layout_do_not_count_but_code_does():
         b"def g():\n    pass\n"
     )
     assert fingerprint.canonical(b"def (") == b"def ("  # unparsable: its bytes
+
+
+def test_the_canonical_form_does_not_depend_on_the_python_version(monkeypatch):
+    """Written out here, so that every Python (3.11 here, 3.12 on the GPU image) must give it:
+    no empty or None fields (3.12's FunctionDef.type_params, 3.11's empty lists), no positions."""
+    src = b"@dec\nclass A(B):\n    def f(self, x=1):\n        return x\n"
+    assert fingerprint.canonical(src) == (
+        b"Module(body=[ClassDef(name='A', bases=[Name(id='B', ctx=Load())], body=[FunctionDef("
+        b"name='f', args=arguments(args=[arg(arg='self'), arg(arg='x')], defaults=[Constant("
+        b"value=1)]), body=[Return(value=Name(id='x', ctx=Load()))])], decorator_list=[Name("
+        b"id='dec', ctx=Load())])])"
+    )
+    # a field a later Python adds empty (as 3.12 did) leaves the form as it was
+    for kind in (ast.ClassDef, ast.FunctionDef):
+        if "type_params" not in kind._fields:  # as on 3.11: add it
+            monkeypatch.setattr(kind, "_fields", (*kind._fields, "type_params"))
+    tree = ast.parse(src)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            assert getattr(node, "type_params", []) == []
+            node.type_params = []
+    assert fingerprint._dump(tree) == fingerprint.canonical(src).decode()
+    assert "type_params" in ast.dump(tree)  # which ast.dump would have shown
 
 
 def test_a_comment_edit_keeps_records_fresh(monkeypatch):

@@ -34,7 +34,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from .records import (
     atomic_write,
@@ -124,6 +124,8 @@ class TrainingTime:
     records: int
     cpu_s: float  # one worker's seconds: each record's share of its stack's wall time
     cpus: tuple[str, ...]  # the CPU kinds the records were trained on
+    gpu_s: float = 0.0  # the same for the records trained on a GPU (not in cpu_s)
+    gpus: tuple[str, ...] = ()  # the GPUs they were trained on (meta "device")
 
     def wall_s(self, workers: int) -> float:
         """Estimated wall time with `workers` single-threaded workers (no overheads)."""
@@ -137,29 +139,48 @@ def training_times(scale: str, root: Path | None = None) -> list[TrainingTime]:
     out = []
     for path in stores(scale, root):
         recs = read_store(path)
-        cpu_s = sum(
-            float(r.meta.get("wall_s") or 0.0) / max(1, int(r.meta.get("stack_size") or 1))
-            for r in recs
+        on_gpu = [not str(r.meta.get("device") or "cpu").startswith("cpu") for r in recs]
+
+        def share(r: RunRecord) -> float:
+            return float(r.meta.get("wall_s") or 0.0) / max(1, int(r.meta.get("stack_size") or 1))
+
+        cpu = [r for r, g in zip(recs, on_gpu) if not g]
+        gpu = [r for r, g in zip(recs, on_gpu) if g]
+        out.append(
+            TrainingTime(
+                path.name.removesuffix(".jsonl.xz"),
+                len(recs),
+                sum(map(share, cpu)),
+                tuple(sorted({str(r.meta.get("cpu") or "not recorded") for r in cpu})),
+                sum(map(share, gpu)),
+                tuple(sorted({str(r.meta["device"]) for r in gpu})),
+            )
         )
-        cpus = tuple(sorted({str(r.meta.get("cpu") or "not recorded") for r in recs}))
-        out.append(TrainingTime(path.name.removesuffix(".jsonl.xz"), len(recs), cpu_s, cpus))
     return out
 
 
 def times_table(scale: str, workers: int = 2, root: Path | None = None) -> str:
-    """A markdown table of training_times: runs, CPU minutes, and minutes on `workers` cores."""
+    """A markdown table of training_times: runs, CPU minutes, and minutes on `workers` cores;
+    where records were trained on a GPU, their GPU minutes in a column of their own (a stacked
+    GPU minute is no CPU minute: it would take tens of CPU minutes)."""
     rows = training_times(scale, root)
-    lines = [
-        f"| store ({scale}) | runs | training, CPU-min | ≈ min on {workers} cores |",
-        "|---|---|---|---|",
-    ]
+    gpu = any(t.gpus for t in rows)
+    head = f"| store ({scale}) | runs | training, CPU-min | ≈ min on {workers} cores |"
+    lines = [head + (" on a GPU, min |" if gpu else ""), "|---|---|---|---|" + ("---|" * gpu)]
+
+    def gpu_cell(seconds: float, names: Sequence[str]) -> str:
+        return (f" {seconds / 60:.1f} ({', '.join(names)}) |" if names else " — |") if gpu else ""
+
     for t in rows:
         lines.append(
             f"| {t.name} | {t.records} | {t.cpu_s / 60:.1f} | {t.wall_s(workers) / 60:.1f} |"
+            + gpu_cell(t.gpu_s, t.gpus)
         )
     total = sum(t.cpu_s for t in rows)
+    every_gpu = sorted({g for t in rows for g in t.gpus})
     lines.append(f"| all | {sum(t.records for t in rows)} | {total / 60:.1f} | "
-                 f"{total / max(1, workers) / 60:.1f} |")  # fmt: skip
+                 f"{total / max(1, workers) / 60:.1f} |"
+                 + gpu_cell(sum(t.gpu_s for t in rows), every_gpu))  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

@@ -173,6 +173,21 @@ def test_training_times_sum_each_records_share_of_its_stack(recs, tmp_path):
     assert store.training_times("paper", tmp_path) == []
 
 
+def test_gpu_records_get_their_own_column_in_the_times_table(recs, tmp_path):
+    """A record trained on a GPU counts in GPU minutes, never as CPU minutes."""
+    for r in recs[:2]:
+        r.meta.update(device="NVIDIA H200", wall_s=90.0, stack_size=3)
+        records.write_record(r)
+    store.pack("ch", "paper", [r.key for r in recs], root=tmp_path)
+    [t] = store.training_times("paper", tmp_path)
+    cpu = recs[2].meta["wall_s"] / recs[2].meta.get("stack_size", 1)
+    assert t.cpu_s == pytest.approx(cpu) and t.gpu_s == pytest.approx(60.0)
+    assert t.gpus == ("NVIDIA H200",) and t.cpus == (records.cpu_kind(),)
+    lines = store.times_table("paper", workers=2, root=tmp_path).splitlines()
+    assert lines[0].endswith("| ≈ min on 2 cores | on a GPU, min |")
+    assert lines[2] == f"| ch | 3 | {cpu / 60:.1f} | {cpu / 120:.1f} | 1.0 (NVIDIA H200) |"
+
+
 def test_repack_rewrites_each_store_from_the_current_records(recs, tmp_path, monkeypatch):
     keys = [r.key for r in recs]
     path, _ = store.pack("ch", "cpu", keys, root=tmp_path)

@@ -160,6 +160,18 @@ def slice_(
     return packed
 
 
+def check_device(device: str) -> None:
+    """Refuse a device torch cannot parse or does not see, before anything trains."""
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        raise SystemExit(f"--device {device!r} is invalid: use cpu, cuda or cuda:N") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(f"--device {device!r}: this torch ({torch.__version__}) sees no GPU")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -187,12 +199,27 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--out", type=Path, default=None, help="a folder to copy the store into")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    check_device(args.device)
     if args.command == "throughput":
         rows = throughput(args.device, args.stacks, args.steps)
         if args.json:
             from grokcore.records import atomic_write
 
-            data = json.dumps({"device": args.device, "rows": rows}, indent=1) + "\n"
+            import platform
+            from datetime import datetime, timezone
+
+            import torch
+
+            on = args.device
+            if on.startswith("cuda"):
+                on = f"{on} ({torch.cuda.get_device_name(on)})"
+            meta = {
+                "device": on,
+                "torch": torch.__version__,
+                "python": platform.python_version(),
+                "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+            data = json.dumps({**meta, "rows": rows}, indent=1) + "\n"
             atomic_write(Path(args.json), data.encode(), mode=0o644)
         return 0
     packed = slice_(

@@ -43,7 +43,9 @@ def test_gpu_check_runs_on_the_cpu(tmp_path):
         "throughput",
         "slice",
     ]
-    rows = json.loads((out / "throughput.json").read_text())["rows"]
+    done_json = json.loads((out / "throughput.json").read_text())
+    assert done_json["device"] == "cpu" and done_json["torch"] and done_json["date"]
+    rows = done_json["rows"]
     assert [r["stack"] for r in rows] == [1, 2] and all(r["member_steps_per_s"] > 0 for r in rows)
     records = store.read_store(out / "04_adam_dynamics.jsonl.xz")
     parts = gpu_check.part_configs("smoke", list(gpu_check.PARTS), 3)
@@ -85,8 +87,11 @@ def test_a_failing_step_fails_the_check(tmp_path):
         "TESTS": "tests/unit/test_device.py::test_float32_on_the_device_follows_float64_on_the_cpu"
         "[egd_mlp-sgd]",
         "SLICE_MINUTES": "0",
+        # never the repository's stores: their runs would load, and the slice would pack them
+        "SLICE_ARGS": f"--scale smoke --root {tmp_path / 'store'}",
     }
     done = subprocess.run(["bash", "bench/gpu_check.sh"], cwd=ROOT, env=env, capture_output=True)
     summary = (tmp_path / "out" / "summary.txt").read_text()
     assert done.returncode != 0
     assert "tests: exit 0," not in summary and "slice: exit 1," in summary
+    assert "--device 'no-such-device' is invalid" in (tmp_path / "out" / "slice.log").read_text()

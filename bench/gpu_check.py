@@ -127,10 +127,9 @@ def slice_(
     """Train the parts in order until the deadline or a SIGTERM, then pack every finished run
     (once: an xz pack of a paper store takes tens of seconds); the runs packed."""
     from chapters.adam_dynamics.scales import SCALES
+    from grokcore import store
     from grokcore.campaign import DEADLINE, BudgetSpent
     from grokcore.sweep import run_or_load
-
-    from grokcore import store
 
     parts = part_configs(scale, names, limit)
     max_stack = SCALES[scale]["max_stack"]

@@ -6,9 +6,9 @@
 # 1. tests/unit/test_device.py on cuda: each source's model and each gradient method, float32
 #    on the GPU against float64 on the CPU, and seeds stacked on the GPU (about 1 minute);
 # 2. chapter 4's stacked throughput, member-steps/s per stack size (bench/gpu_check.py);
-# 3. chapter 4 at paper scale (every part of its plan, wd first: 1440 runs) trained until a
-#    deadline, its records packed into book/results/store/paper/04_adam_dynamics.jsonl.xz after
-#    each part and when the step's time is up (SIGTERM), so a stop loses only the units in flight.
+# 3. chapter 4 at paper scale (the runs of its plan that its store lacks, wd first: 1440 runs in
+#    all) trained until a deadline or the step's SIGTERM, then every finished run packed once into
+#    book/results/store/paper/04_adam_dynamics.jsonl.xz: a stop loses only the units in flight.
 # The whole script ends within TOTAL seconds (default 480) plus 60 s of packing: the slice gets
 # what the first two steps left (no unit starts in its last 90 s), unless SLICE_MINUTES is set.
 #

@@ -139,24 +139,28 @@ def training_times(scale: str, root: Path | None = None) -> list[TrainingTime]:
     out = []
     for path in stores(scale, root):
         recs = read_store(path)
-        on_gpu = [not str(r.meta.get("device") or "cpu").startswith("cpu") for r in recs]
-
-        def share(r: RunRecord) -> float:
-            return float(r.meta.get("wall_s") or 0.0) / max(1, int(r.meta.get("stack_size") or 1))
-
-        cpu = [r for r, g in zip(recs, on_gpu) if not g]
-        gpu = [r for r, g in zip(recs, on_gpu) if g]
+        cpu = [r for r in recs if not _on_gpu(r)]
+        gpu = [r for r in recs if _on_gpu(r)]
         out.append(
             TrainingTime(
                 path.name.removesuffix(".jsonl.xz"),
                 len(recs),
-                sum(map(share, cpu)),
+                sum(map(_share, cpu)),
                 tuple(sorted({str(r.meta.get("cpu") or "not recorded") for r in cpu})),
-                sum(map(share, gpu)),
+                sum(map(_share, gpu)),
                 tuple(sorted({str(r.meta["device"]) for r in gpu})),
             )
         )
     return out
+
+
+def _on_gpu(r: RunRecord) -> bool:
+    return not str(r.meta.get("device") or "cpu").startswith("cpu")
+
+
+def _share(r: RunRecord) -> float:
+    """A record's share of its stack's wall time (the stack trained as one)."""
+    return float(r.meta.get("wall_s") or 0.0) / max(1, int(r.meta.get("stack_size") or 1))
 
 
 def times_table(scale: str, workers: int = 2, root: Path | None = None) -> str:

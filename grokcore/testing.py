@@ -60,6 +60,49 @@ def paired_lower(budget: float, fast) -> float:
     return math.exp(walsh[c])
 
 
+def opening_drift(old: dict[str, list], new: dict[str, list], rtol: float = 1e-6) -> str | None:
+    """Where two histories of one run made on different CPU kinds part in their opening (None if
+    nowhere): the first quarter of every series (at least 3 entries), numbers within rtol of the
+    series' largest magnitude (lists entry by entry), anything else (None, text, booleans)
+    equal. Another vector unit or vendor library rounds the last bits differently, and a
+    discrete step (a sign, an argmax, a stop) can grow that into a visible change later on, so
+    only the opening is compared."""
+    for k in sorted(old.keys() | new.keys()):
+        if k not in old or k not in new:
+            return f"history key {k!r} is only in the {'new' if k in new else 'recorded'} run"
+        a, b = old[k], new[k]
+        head = max(3, len(a) // 4)
+        if len(b) < min(head, len(a)):
+            return f"history[{k!r}]: {len(b)} entries now, {len(a)} recorded"
+        tol = rtol * max(_magnitudes(a), default=0.0)
+        for i, (x, y) in enumerate(zip(a[:head], b)):
+            if not _close(x, y, tol):
+                return f"history[{k!r}][{i}]: recorded {x!r}, now {y!r} (tolerance {tol:.3g})"
+    return None
+
+
+def _magnitudes(xs):
+    for x in xs:
+        if isinstance(x, list):
+            yield from _magnitudes(x)
+        elif _is_number(x) and math.isfinite(x):
+            yield abs(x)
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _close(x, y, tol: float) -> bool:
+    if _is_number(x) and _is_number(y):
+        if math.isfinite(x) and math.isfinite(y):
+            return abs(x - y) <= tol
+        return x == y or (math.isnan(x) and math.isnan(y))  # inf, -inf and NaN exactly
+    if isinstance(x, list) and isinstance(y, list):
+        return len(x) == len(y) and all(_close(u, v, tol) for u, v in zip(x, y))
+    return x == y
+
+
 class RefBlock(nn.Module):
     """The Grokfast / NeuralGrok code's block: the residual is overwritten by ln_1(x)."""
 

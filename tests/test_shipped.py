@@ -1,6 +1,7 @@
 """The shipped run records (book/results/store): every store reads whole, every record is current
 (made by the code of this checkout: a fingerprinted change must restamp or retrain them), and a
-few short cpu records, chosen at random per commit, retrain bit for bit here."""
+few short cpu records, chosen at random per commit, retrain here: bit for bit on the CPU kind
+that made them, their openings to a tolerance on any other."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from grokcore import records, store
+from grokcore import records, store, testing
 from grokcore.sweep import run_unit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,28 +50,44 @@ def test_every_shipped_record_is_current(shipped):
     )
 
 
-def test_short_shipped_records_retrain_bit_for_bit(shipped):
-    short = [
+def _short(shipped) -> list[records.RunRecord]:
+    return [
         r
         for recs in shipped.values()
         for r in recs
         if r.meta.get("stack_size", 1) == 1 and float(r.meta.get("wall_s", 1e9)) < SHORT_S
     ]
-    assert len(short) >= PICKS, f"only {len(short)} short shipped records"
-    here = records.cpu_kind()  # under grokcore.cpu_isa's pin (importing grokcore): AVX2 on x86-64
-    # float sums group differently on other vector ISAs: only records of this kind compare
-    comparable = [r for r in short if r.meta.get("cpu") == here]
-    if len(comparable) < PICKS:
-        kinds = sorted({str(r.meta.get("cpu")) for r in short})
-        pytest.skip(f"{len(comparable)} short shipped records were made on {here} (all: {kinds})")
+
+
+def _retrain(picks, compare) -> None:
     seed = _head()
-    picks = random.Random(seed).sample(sorted(comparable, key=lambda r: r.key), PICKS)
     before = torch.get_num_threads()
     try:
         for rec in picks:
             torch.set_num_threads(rec.meta.get("threads") or 1)
             fresh = run_unit([rec.cfg])[0]
-            diff = records.first_difference(rec.history, json.loads(json.dumps(fresh.history)))
-            assert diff is None, f"{rec.key} (picked with seed {seed}): {diff}"
+            diff = compare(rec.history, json.loads(json.dumps(fresh.history)))
+            assert diff is None, f"{rec.key} (made on {rec.meta.get('cpu')}; seed {seed}): {diff}"
     finally:
         torch.set_num_threads(before)
+
+
+def _pick(recs: list[records.RunRecord]) -> list[records.RunRecord]:
+    """PICKS records chosen at random per commit (the same picks for a commit everywhere)."""
+    return random.Random(_head()).sample(sorted(recs, key=lambda r: r.key), PICKS)
+
+
+def test_short_shipped_records_retrain_here(shipped):
+    """Four short records retrain here: bit for bit where they were made on this CPU kind (under
+    grokcore.cpu_isa's pin, AVX2 on x86-64), else to 1e-6 of each series' scale over its first
+    quarter (grokcore.testing.opening_drift): other vendors' libraries round the last bits
+    differently (measured: 1e-14 relative in float64, 1e-7 in float32, Intel Xeon against the
+    AMD EPYC that made them), and a sign step can turn that into a jump later in a run."""
+    short = _short(shipped)
+    assert len(short) >= PICKS, f"only {len(short)} short shipped records"
+    here = records.cpu_kind()
+    same = [r for r in short if r.meta.get("cpu") == here]
+    if len(same) >= PICKS:
+        _retrain(_pick(same), records.first_difference)
+    else:  # float sums group differently on another CPU kind: compare the openings
+        _retrain(_pick(short), testing.opening_drift)

@@ -351,14 +351,20 @@ class ClaimsTable:
             })  # fmt: skip
         return out
 
-    def quote(self, extra: dict[str, object] | None = None) -> list["Quote"]:
-        """Every row's quotes (`quotes`) and the chapter's `extra` ones (the numbers no row
-        holds), for the chapter's prose: `display(*table.quote(extra))`. A name in both is an
-        error, never a silent overwrite."""
-        rows, extra = self.quotes(), extra or {}
+    def quote(
+        self, extra: dict[str, object] | None = None, params: dict | None = None
+    ) -> list["Quote"]:
+        """Every row's quotes (`quotes`), the chapter's `extra` ones (the numbers no row
+        holds) and `param.<name>` for each number, text or list of them in `params` (the
+        scale's values the run used: `param_quotes`), for the chapter's prose:
+        `display(*table.quote(extra, params=P))`. A name in two of them is an error, never a
+        silent overwrite."""
+        rows, extra, par = self.quotes(), extra or {}, param_quotes(params or {})
         if both := sorted(rows.keys() & extra.keys()):
             raise ValueError(f"quote names of both a claims row and the chapter: {both}")
-        return [Quote(name, str(text)) for name, text in {**rows, **extra}.items()]
+        if both := sorted(par.keys() & (rows.keys() | extra.keys())):
+            raise ValueError(f"quote names of both a parameter and a row or the chapter: {both}")
+        return [Quote(name, str(text)) for name, text in {**rows, **extra, **par}.items()]
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {
@@ -370,6 +376,32 @@ class ClaimsTable:
 
 def claims_table(chapter: str, results: Sequence[ClaimResult]) -> ClaimsTable:
     return ClaimsTable(chapter, results)
+
+
+def param_quotes(params: dict) -> dict[str, str]:
+    """`param.<name>` for each parameter value the prose may quote, as the prose writes it:
+    a number with thousands separators ('15,000') or short ('0.001', '0.7'), text as it is, a
+    list of those joined by ', ' without separators ('2, 1024, 0': a comma already parts
+    them); other values (None, mappings, lists of other things) are not quoted."""
+
+    def one(v, grouped: bool) -> str | None:
+        if isinstance(v, bool) or v is None:
+            return None
+        if isinstance(v, float) and v.is_integer() and abs(v) >= 1000:
+            v = int(v)
+        if isinstance(v, int):
+            return f"{v:,}" if grouped else str(v)
+        if isinstance(v, float):
+            return f"{v:g}"
+        return v if isinstance(v, str) else None
+
+    out = {}
+    for name, v in params.items():
+        many = isinstance(v, (list, tuple))
+        text = [one(x, False) for x in v] if many else [one(v, True)]
+        if text and all(t is not None for t in text):
+            out[f"param.{name}"] = ", ".join(text)
+    return out
 
 
 def span(values, fmt=lambda x: f"{x:,}", unit: str = "") -> str:

@@ -143,7 +143,8 @@ def spectrum_figure(cells, op: str, per_epoch: int, name: str = "W1"):
 
 def prose_quotes(cells: dict, expect: dict[str, list[str]]) -> dict[str, str]:
     """Per (task, method) cell, in epochs to 95% test accuracy: `{task}.{method}.95range` (the
-    fewest-most of the seeds that got there), `.95max`, `.95reached`, `.95censored` and `.n`.
+    fewest-most of the seeds that got there), `.95max`, `.95reached`, `.95censored`, `.n` and
+    `.budget` (the runs' budget in epochs, the largest).
     The cells of `expect` (a plan: task -> methods; the book's cpu plan) that this run lacks
     quote '—', so the prose renders at every scale."""
     out: dict[str, str] = {}
@@ -153,14 +154,16 @@ def prose_quotes(cells: dict, expect: dict[str, list[str]]) -> dict[str, str]:
     for (task, m), recs in cells.items():
         obs = times(recs, "step_to_test_acc_95", per=measures.per_epoch)
         got = [round(o.value) for o in obs if not o.censored]
+        budget = max(r.cfg.num_steps // measures.per_epoch(r) for r in recs)
         out.update({
             f"{task}.{m}.95range": span(got),
             f"{task}.{m}.95max": f"{max(got):,}" if got else "—",
             f"{task}.{m}.95reached": str(len(got)),
             f"{task}.{m}.95censored": str(len(recs) - len(got)),
             f"{task}.{m}.n": str(len(recs)),
+            f"{task}.{m}.budget": f"{budget:,}",
         })  # fmt: skip
     return out
 
 
-_CELL_QUOTES = ("95range", "95max", "95reached", "95censored", "n")
+_CELL_QUOTES = ("95range", "95max", "95reached", "95censored", "n", "budget")

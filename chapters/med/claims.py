@@ -39,6 +39,13 @@ from .configs import PAPER_P, TABLE1
 from .coverage import ball_size, coverage_bound
 from .inits import EMBED_INIT as CODE
 
+# Phrases of the discussion with a number no run made (tests/test_prose_numbers.py): why each
+PROSE_LITERALS = {
+    "reaches about 1.05": "t(0.975, 5) / sqrt(6) = 2.57 / 2.45, a fact about 6 seeds",
+    "it was 2.5)": "t(0.975, 2) / sqrt(3) = 4.30 / 1.73, a fact about 3 seeds",
+    "224×224 images for 20,000 epochs": "the MED paper's ResNet-18 setting (§6.3 and its code)",
+}
+
 INF = math.inf
 GROK_KEY = M.GROK_KEY  # grokking (90% test accuracy), for the Toeplitz speed-up and the oscillation
 

@@ -266,7 +266,8 @@ def prose_quotes(
     training fraction (`frac-lo`, `frac-hi`, and their values under those names) and the MLP
     penalties (`topo-<penalty>`); then the sizes the slope is read over (`slope-sizes`); per
     condition, the seeds short of 99% at the code's `code_epochs` (`cond-<label>.short`); the
-    plain MLP's test accuracy at epoch `mlp_at` (`topo-none.at`, least-most); the smallest
+    plain MLP's test accuracy at epoch `mlp_at` (`topo-none.at`, least-most; the epoch as
+    `topo-none.at-epoch`); the smallest
     batch's Fourier share at initialization (`fourier-init`, the mean); and the progress runs'
     excluded loss (`progress-excluded`, in nats, least-most), train loss (`progress-train`,
     median), their ratio (`progress-fold`, geometric mean) and key frequencies per seed
@@ -299,6 +300,7 @@ def prose_quotes(
         if mlp_at in r.history["step"]
     ]
     out["topo-none.at"] = span(at, _pct, "%")
+    out["topo-none.at-epoch"] = f"{mlp_at:,}"
     minibatch = [b for b in sorted(cells) if cells[b][0].config["optim"]["batch_size"]]
     init = [fourier_share(r, top_freqs, at=0) for r in cells[minibatch[0]]] if minibatch else []
     out["fourier-init"] = f"{statistics.fmean(init):.2f}" if init else "—"

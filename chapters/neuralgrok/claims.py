@@ -44,6 +44,11 @@ from .measures import (
     roughness,
 )
 
+# Phrases of the discussion with a number no run made (tests/test_prose_numbers.py): why each
+PROSE_LITERALS = {
+    "at 4000 steps it was a censored bound": "an earlier build's budget on a-b (scales.py says so)",
+}
+
 INF = math.inf
 KEY = "step_to_test_acc_95"  # the event every time and speed-up here is about
 UNTESTABLE = "not testable at this budget"

@@ -205,16 +205,22 @@ def run_view(rec: RunRecord, color: str, title: str, entropy: bool):
 # ---- the numbers the chapter's prose quotes (grokcore.claims.quote) ---------------------------
 
 
+def _budget(cfg) -> int:
+    """A run's step budget (a NeuralGrok run's is its base run's)."""
+    return getattr(cfg, "run", cfg).num_steps
+
+
 def prose_quotes(
     cells: dict[str, list[RunRecord]], expect: Sequence[str], key: str = "step_to_test_acc_95"
 ) -> dict[str, str]:
     """Per cell ("op/method", "rescale/0.5", ...), in steps to `key`: `{cell}.95range` (the
     fewest-most of the seeds that got there), `.95max`, `.95list` (every seed's, sorted; '∞'
     for a seed that never got there), `.95reached`, `.95censored`, `.95censored5` (among the
-    first five seeds: what set the seeds of a cell) and `.n`; `{cell}.over4000`, the seeds not
-    there by step 4000 (the budget that was first tried on a-b). Cells of `expect` that this
-    run lacks quote '—', so the prose renders at every scale."""
-    parts = ("95range", "95max", "95list", "95reached", "95censored", "95censored5", "n")
+    first five seeds: what set the seeds of a cell), `.n` and `.budget` (the runs' step budget,
+    the largest); `{cell}.over4000`, the seeds not there by step 4000 (the budget that was first
+    tried on a-b). Cells of `expect` that this run lacks quote '—', so the prose renders at
+    every scale."""
+    parts = ("95range", "95max", "95list", "95reached", "95censored", "95censored5", "n", "budget")
     out = {f"{c}.{k}": "—" for c in expect for k in (*parts, "over4000")}
     for name, recs in cells.items():
         ts = [r.summary[key] for r in recs]
@@ -227,6 +233,7 @@ def prose_quotes(
             f"{name}.95censored": str(len(ts) - len(got)),
             f"{name}.95censored5": str(sum(t is None for t in ts[:5])),
             f"{name}.n": str(len(ts)),
+            f"{name}.budget": f"{max(_budget(r.cfg) for r in recs):,}",
             f"{name}.over4000": str(sum(t is None or t > 4000 for t in ts)),
         })  # fmt: skip
     return out

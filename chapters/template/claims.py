@@ -93,6 +93,11 @@ CLAIMS: dict[str, Claim] = {
     )
 }
 
+# REPLACE: phrases of the discussion with a number no run made (a source's value, a fact of
+# statistics) -> why it may stay typed; every other number there is quoted
+# (tests/test_prose_numbers.py)
+PROSE_LITERALS: dict[str, str] = {}
+
 NOT_RUN = {  # REPLACE: claim id -> why the chapter does not run it
     "faster-multiplication": "the template runs (x+y) mod p only (configs.make_configs); "
     "02_egd_modular runs (x·y) mod p",

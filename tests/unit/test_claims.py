@@ -194,6 +194,40 @@ def test_quote_outputs_are_myst_nb_glue_records_and_names_never_clash():
     assert 'scale="paper"' in prose_scope("paper")._repr_markdown_()
 
 
+def test_parameters_are_quoted_as_the_prose_writes_them():
+    from grokcore.claims import param_quotes
+
+    P = {
+        "seeds": 8,
+        "num_steps": 135_000,
+        "lr": 1e-3,
+        "frac": 0.5,
+        "epochs": 15000.0,
+        "fracs": [0.3, 0.5],
+        "batch_sizes": [2, 1024, 0],
+        "tasks": ["x+y", "x*y"],
+        "layer_norm": True,
+        "long_epochs": None,
+        "plan": {"x+y": ["egd"]},
+        "mixed": [1, None],
+    }
+    assert param_quotes(P) == {
+        "param.seeds": "8",
+        "param.num_steps": "135,000",
+        "param.lr": "0.001",
+        "param.frac": "0.5",
+        "param.epochs": "15,000",
+        "param.fracs": "0.3, 0.5",
+        "param.batch_sizes": "2, 1024, 0",
+        "param.tasks": "x+y, x*y",
+    }
+    table = claims_table("ch", [claim().check([1.0, 1.01, 0.99], scale="cpu")])
+    quotes = {q.name: q.text for q in table.quote({"extra": 3}, params={"seeds": 8})}
+    assert quotes["param.seeds"] == "8" and quotes["extra"] == "3"
+    with pytest.raises(ValueError, match=r"param.seeds"):
+        table.quote({"param.seeds": 5}, params={"seeds": 8})
+
+
 def test_span_reads_a_range_as_the_prose_quotes_it():
     from grokcore.claims import span
 

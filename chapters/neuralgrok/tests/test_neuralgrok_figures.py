@@ -12,8 +12,12 @@ def test_prose_quotes_count_each_cells_seeds_and_fill_expected_cells():
 
     from chapters.neuralgrok.figures import prose_quotes
 
-    def runs(*steps):
-        return [SimpleNamespace(summary={"step_to_test_acc_95": s}) for s in steps]
+    def cfg_of(budget):  # a NeuralGrok run's budget is its base run's
+        return SimpleNamespace(num_steps=budget)
+
+    def runs(*steps, budget=8000):
+        cfg = SimpleNamespace(num_steps=budget)
+        return [SimpleNamespace(summary={"step_to_test_acc_95": s}, cfg=cfg) for s in steps]
 
     q = prose_quotes({"x-y/standard": runs(6750, None, 1350, 4500, 1350, 2000)}, ["x+y/standard"])
     assert q["x-y/standard.95range"] == "1,350–6,750" and q["x-y/standard.95max"] == "6,750"
@@ -21,4 +25,9 @@ def test_prose_quotes_count_each_cells_seeds_and_fill_expected_cells():
     assert q["x-y/standard.95reached"] == "5" and q["x-y/standard.95censored"] == "1"
     assert q["x-y/standard.95censored5"] == "1" and q["x-y/standard.n"] == "6"
     assert q["x-y/standard.over4000"] == "3"  # 6750, never, 4500
+    assert q["x-y/standard.budget"] == "8,000" and q["x+y/standard.budget"] == "—"
+    ng = SimpleNamespace(
+        summary={"step_to_test_acc_95": 900}, cfg=SimpleNamespace(run=cfg_of(2000))
+    )
+    assert prose_quotes({"x+y/neuralgrok": [ng]}, [])["x+y/neuralgrok.budget"] == "2,000"
     assert q["x+y/standard.95range"] == q["x+y/standard.n"] == "—"  # expected, not run

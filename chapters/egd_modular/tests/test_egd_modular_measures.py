@@ -158,3 +158,16 @@ def test_figures_wrap_many_tasks_onto_rows_of_four(fake):
     assert len({round(ax.get_position().y0, 2) for ax in fig.axes}) == 2  # two rows
     fig = figures.survival_figure(cells, list(plan), ["egd"], {"egd": "EGD"})
     assert len(fig.axes) == 5
+
+
+def test_prose_quotes_count_each_cells_epochs_and_budget(fake):
+    from chapters.egd_modular.figures import prose_quotes
+
+    # p = 97, batch 512: 9 steps per epoch; a budget of 2000 steps is 222 whole epochs
+    cfgs = configs.modular_configs(97, ["x+y"], ["egd"], seeds=3, num_steps=2000)
+    recs = [fake(cfgs[0], 90, 0.99), fake(cfgs[1], None, 0.5), fake(cfgs[2], 180, 0.99)]
+    q = prose_quotes(measures.by_cell(recs), expect={"x+y": ["egd"], "x*y": ["egd"]})
+    assert q["x+y.egd.95range"] == "10–20" and q["x+y.egd.95max"] == "20"
+    assert q["x+y.egd.95reached"] == "2" and q["x+y.egd.95censored"] == "1"
+    assert q["x+y.egd.n"] == "3" and q["x+y.egd.budget"] == "222"
+    assert q["x*y.egd.budget"] == q["x*y.egd.n"] == "—"  # expected, not run

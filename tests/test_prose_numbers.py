@@ -15,7 +15,10 @@ the run: a {glue:text} quote (grokcore.claims.ClaimsTable.quote: the claims rows
   a run's (a source's budget, a statistical fact), each of which must still occur in the text.
 
 A value of a scale parameter that differs between cpu and paper ("8 seeds", "1500 epochs") is
-named as such: it is wrong at the other scale, so it must be a `param.<name>` quote.
+named as such: it is wrong at the other scale, so it must be a `param.<name>` quote, unless its
+sentence or table row names the scale it speaks of (`scale="cpu"`, `paper`). Before the
+discussion (setup, deviation tables) only such values are checked: the sources' numbers are the
+text's own there.
 """
 
 from __future__ import annotations
@@ -42,20 +45,21 @@ SMALL = 10  # integers up to this are counts of things, not results
 
 # a number: 1,234,567 (thousands separators), 12, 0.58, 1.5; not part of a word, a name
 # (rsvd128, W1, ResNet-18) or an identifier
-NUMBER = re.compile(r"(?<![\w.\-/#])(\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)(?!\w)")
-# what is not prose about the runs: quotes, roles, code, math, link targets, references
+NUMBER = re.compile(r"(?<![\w.\-/#])(\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?)(?!\w|\.\d)")
+# what is not prose about the runs: first what a scale label's reach must not see (item
+# numbers, quotes and roles, links, references: "Def. 4.2" is not two sentences), then the
+# code spans (the labels among them) and formulas
 NOT_PROSE = [
+    r"(?m)^\s*\d+\.\s",  # a numbered list's item numbers
     r"\{glue:text\}`[^`]*`",
     r"\{[a-z:]+\}`[^`]*`",  # {cite:t}, {doc}, {ref}, ...
-    r"`[^`]*`",
-    r"\$\$.*?\$\$",
-    r"\$[^$]*\$",
     r"\]\([^)]*\)",
     r"https?://\S+",
     r"(?:§|Figs?\.|Figures?|Tables?|Eqs?\.|Sec\.|Sections?|App\.|Appendix|Def\.|Thm\.|Lemma|"
     r"Algorithm|issue|arXiv:?)\s*[A-Z]?\d+(?:\.\d+)*(?:[–-]\d+(?:\.\d+)*)?",
     r"\b20[12]\d\b",  # years 2010-2029
 ]
+CODE_AND_MATH = [r"`[^`]*`", r"\$\$.*?\$\$", r"\$[^$]*\$"]
 
 
 def value(token: str) -> float:
@@ -87,41 +91,61 @@ def with_percents(xs: set[float]) -> set[float]:
     return xs | {round(100 * x, 6) for x in xs if 0 < x <= 1}
 
 
-def prose(text: str, literals=()) -> str:
+def prose(text: str, literals=(), patterns=(*NOT_PROSE, *CODE_AND_MATH)) -> str:
     """The text with every quote, role, code span, formula, link, reference and allowed phrase
     blanked out."""
     for phrase in literals:
         text = text.replace(phrase, " ")
-    for pattern in NOT_PROSE:
+    for pattern in patterns:
         text = re.sub(pattern, " ", text, flags=re.S)
     return text
 
 
-def typed_numbers(text: str, allowed: set[float], scale_only: set[float], literals=()):
-    """(token, context, kind) for each number of `text` that nobody vouches for: kind "scale"
-    for a value of a scale parameter that differs between scales, "typed" for any other."""
-    text = prose(text, literals)
+# a sentence or table row that names a scale (`cpu`, `scale="paper"`) speaks of that preset
+SCALE_LABEL = re.compile(r'`(?:scale=")?(?:smoke|cpu|paper)"?`')
+
+
+def units(text: str) -> list[str]:
+    """Sentences, list items and table rows: the reach of a scale label."""
     out = []
-    for m in NUMBER.finditer(text):
-        v = value(m.group(1))
-        context = " ".join(text[max(0, m.start() - 50) : m.end() + 30].split())
-        if v in scale_only and v not in allowed:
-            out.append((m.group(1), context, "scale"))
-        elif v not in allowed and not (v.is_integer() and v <= SMALL):
-            out.append((m.group(1), context, "typed"))
+    for para in re.split(r"\n\s*\n", text):
+        if para.lstrip().startswith("|"):
+            out += para.split("\n")
+        else:
+            out += re.split(r"(?<=[.!?])\s+|\n(?=\s*(?:[-*]|\d+\.) )", para)
     return out
 
 
-def discussion(cells: list[dict]) -> str:
-    starts = [
-        i
-        for i, c in enumerate(cells)
-        if c["cell_type"] == "markdown" and "".join(c["source"]).startswith(HEADING)
-    ]
+def typed_numbers(text: str, allowed: set[float], scale_only: set[float], literals=()):
+    """(token, context, kind) for each number of `text` that nobody vouches for: kind "scale"
+    for a value of a scale parameter that differs between scales, unless its sentence (or
+    table row) names the scale it speaks of; "typed" for any other."""
+    out = []
+    for unit in units(prose(text, literals, NOT_PROSE)):
+        labelled = SCALE_LABEL.search(unit) is not None
+        body = prose(unit, patterns=CODE_AND_MATH)
+        for m in NUMBER.finditer(body):
+            v = value(m.group(1))
+            context = " ".join(body[max(0, m.start() - 50) : m.end() + 30].split())
+            if v in scale_only and v not in allowed:
+                if not labelled:
+                    out.append((m.group(1), context, "scale"))
+            elif v not in allowed and not (v.is_integer() and v <= SMALL):
+                out.append((m.group(1), context, "typed"))
+    return out
+
+
+def split(cells: list[dict]) -> tuple[str, str]:
+    """The markdown before "## Discussion" and from it to the end."""
+    md = [(i, "".join(c["source"])) for i, c in enumerate(cells) if c["cell_type"] == "markdown"]
+    starts = [i for i, text in md if text.startswith(HEADING)]
     assert starts, f"no markdown cell starts with {HEADING!r}"
-    return "\n\n".join(
-        "".join(c["source"]) for c in cells[starts[0] :] if c["cell_type"] == "markdown"
-    )
+    before = "\n\n".join(text for i, text in md if i < starts[0])
+    return before, "\n\n".join(text for i, text in md if i >= starts[0])
+
+
+def discussion(cells: list[dict]) -> str:
+    return split(cells)[1]
 
 
 def vouched(notebook: Path, cells: list[dict]) -> tuple[set[float], set[float], dict[str, str]]:
@@ -147,10 +171,10 @@ def vouched(notebook: Path, cells: list[dict]) -> tuple[set[float], set[float], 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_the_discussion_quotes_its_numbers(notebook):
     cells = json.loads(notebook.read_text())["cells"]
-    text = discussion(cells)
+    before, text = split(cells)
     allowed, scale_only, literals = vouched(notebook, cells)
-    missing = [phrase for phrase in literals if phrase not in text]
-    assert not missing, f"PROSE_LITERALS phrases no longer in the discussion: {missing}"
+    missing = [phrase for phrase in literals if phrase not in before + text]
+    assert not missing, f"PROSE_LITERALS phrases no longer in the notebook: {missing}"
     assert all(reason.strip() for reason in literals.values()), "each literal says why"
     found = typed_numbers(text, allowed, scale_only, literals)
     assert not found, (
@@ -158,6 +182,23 @@ def test_the_discussion_quotes_its_numbers(notebook):
         "claims row, the chapter's prose_quotes, or param.<name> for a scale's value) or, if "
         "no run made them, add the phrase to the chapter's PROSE_LITERALS with the reason:\n"
         + "\n".join(f"  {kind}: {tok!r} in ...{ctx}..." for tok, ctx, kind in found)
+    )
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_setup_quotes_the_scales_values(notebook):
+    """Before the discussion (setup, deviation tables) a source's numbers are the text's own,
+    but a value of the scale the run used must be quoted: typed, it is the cpu preset's and
+    wrong at the paper scale."""
+    cells = json.loads(notebook.read_text())["cells"]
+    before, _ = split(cells)
+    allowed, scale_only, literals = vouched(notebook, cells)
+    found = [f for f in typed_numbers(before, allowed, scale_only, literals) if f[2] == "scale"]
+    assert not found, (
+        f"{notebook.name}: a scale's values typed before the discussion; quote them "
+        "({glue:text}`param.<name>`) or, where the text names the scale it speaks of, add the "
+        "phrase to the chapter's PROSE_LITERALS:\n"
+        + "\n".join(f"  {tok!r} in ...{ctx}..." for tok, ctx, _ in found)
     )
 
 
@@ -185,6 +226,28 @@ def test_literal_phrases_and_thousands_separators():
 def test_small_integers_pass_unless_they_are_a_scale_value():
     found = typed_numbers("two by two, 4 conditions, 8 seeds", set(), scale_only={8.0})
     assert [(tok, kind) for tok, _, kind in found] == [("8", "scale")]
+
+
+def test_a_scale_label_covers_its_sentence_or_row_only():
+    text = (
+        'Every claim declares 5 seeds. At `scale="cpu"` we run 8 seeds and 1500 epochs. '
+        "Elsewhere 1500 epochs.\n\n| budget | 2000 steps at `cpu` |\n| seeds | 8 |\n\n"
+        "- **Runs.** 8 seeds.\n- at `paper`, 8 too"
+    )
+    found = typed_numbers(text, allowed=set(), scale_only={8.0, 1500.0, 2000.0})
+    assert [(tok, ctx.split()[0]) for tok, ctx, _ in found] == [
+        ("1500", "Elsewhere"),
+        ("8", "|"),
+        ("8", "-"),
+    ]
+    # a label does not excuse a typed result, only the scale's own values
+    found = typed_numbers("At `cpu` the median is 36.2 epochs.", set(), set())
+    assert [tok for tok, _, _ in found] == ["36.2"]
+
+
+def test_item_numbers_and_dotted_references_are_not_numbers():
+    text = "1. **First.** See Def. 4.2, Thm. 3.12 and App. D.2.\n2. Then 6.6k steps.\n10. Last."
+    assert typed_numbers(text, allowed=set(), scale_only={1.0, 2.0, 10.0}) == []
 
 
 def test_numbers_in_declarations_and_percent_forms():

@@ -258,3 +258,8 @@ def results(
 BASELINE_IDS = (
     "neuralgrok",
 )  # the decoder's Adam at the NeuralGrok code's setup (grokcore.baselines)
+
+# Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
+PROSE_LITERALS = {
+    "shipped 8-seed baseline runs": "grokcore.baselines' seeds, the same at every scale",
+}

@@ -59,13 +59,18 @@ from . import configs
 from . import measures as A
 from . import transplant as T
 
-# Phrases of the discussion with a number no run made (tests/test_prose_numbers.py): why each
+# Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
 PROSE_LITERALS = {
     "(39,890 iterations at weight decay 0)": "Grokfast's README baseline, the source's number",
     "lr / 3": "the lr-scaled settings' definition (configs.GROKFAST_SETTINGS)",
     "(weight decay 3)": "the lr-scaled-same-decay setting's definition",
     "The weight decay 3 and": "the lr-scaled-same-decay setting's definition",
     "(one needs 6)": "the signed-rank bound's fewest pairs at 95% (estimates.signed_rank_lower)",
+    "it takes 6 seeds to give one at 95%": "the signed-rank bound's fewest pairs at 95%",
+    "where 6 of the 16 runs": "an earlier build's count, history",
+    "stacks of 6 runs train\n1.3x faster": (
+        "the measurement behind the cpu preset's max_stack (bench/adam_dynamics_speed.py)"
+    ),
 }
 
 INF = math.inf

@@ -29,13 +29,14 @@ from . import measures
 from .configs import AUTHORS_EPOCHS, PARITY, authors_budget, parse_task
 from .cost import own_variant
 
-# Phrases of the discussion with a number no run made (tests/test_prose_numbers.py): why each
+# Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
 PROSE_LITERALS = {
     "10,100 epochs of 62 steps, costs about 40 minutes per cell here": (
         "the authors' parity budget (their code) and its cost estimated from this CPU's step time"
     ),
     "budgets (2,000–10,100 epochs)": "the authors' parity budgets (their code, PARITY_EPOCHS)",
-    '`scale="paper"` runs 10': "the paper preset's seeds (scales.py), true at every scale",
+    "2000 training and 10000 test samples": "the EGD code's parity data (parity.py)",
+    "for 222 epochs (2,000 steps)": 'the cpu preset\'s budget, in a bullet headed `scale="cpu"`',
 }
 
 INF = math.inf

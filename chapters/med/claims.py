@@ -39,11 +39,12 @@ from .configs import PAPER_P, TABLE1
 from .coverage import ball_size, coverage_bound
 from .inits import EMBED_INIT as CODE
 
-# Phrases of the discussion with a number no run made (tests/test_prose_numbers.py): why each
+# Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
 PROSE_LITERALS = {
     "reaches about 1.05": "t(0.975, 5) / sqrt(6) = 2.57 / 2.45, a fact about 6 seeds",
     "it was 2.5)": "t(0.975, 2) / sqrt(3) = 4.30 / 1.73, a fact about 3 seeds",
     "224×224 images for 20,000 epochs": "the MED paper's ResNet-18 setting (§6.3 and its code)",
+    "widths\n  64–512": "torchvision's ResNet-18, the source's network",
 }
 
 INF = math.inf

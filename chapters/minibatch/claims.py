@@ -40,12 +40,9 @@ from .measures import (
     with_full,
 )
 
-# Phrases of the discussion with a number no run made (tests/test_prose_numbers.py): why each
+# Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
 PROSE_LITERALS = {
     "topogrok.py's own 2500 epochs": "the source's MLP budget (topogrok.py)",
-    "full batch past 2000 epochs, the fraction 0.4": (
-        'what the cpu preset leaves out against paper (scales.py), said of `scale="cpu"`'
-    ),
 }
 
 INF = math.inf

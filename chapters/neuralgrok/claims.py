@@ -44,7 +44,7 @@ from .measures import (
     roughness,
 )
 
-# Phrases of the discussion with a number no run made (tests/test_prose_numbers.py): why each
+# Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
 PROSE_LITERALS = {
     "at 4000 steps it was a censored bound": "an earlier build's budget on a-b (scales.py says so)",
 }

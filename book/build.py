@@ -95,15 +95,20 @@ def chapter_files(source: Path, root: Path | None = None) -> list[Path]:
     return [p for p in files if p.is_file()]
 
 
-def cache_key(source: Path, scale: str, root: Path | None = None) -> str:
-    """Hash what an executed chapter depends on: the notebook, the scale, its chapter package,
-    the library and this file. Another chapter's package is not in it: editing chapter 4 leaves
-    chapter 5's executed copy current. (A chapter re-executed after editing only its figures or
-    claims loads its run records: their code fingerprints leave those modules out.)"""
+def cache_key(
+    source: Path, scale: str, root: Path | None = None, params: dict | None = None
+) -> str:
+    """Hash what an executed chapter depends on: the notebook, the scale, the parameters given
+    besides it (`--param`), its chapter package, the library and this file. Another chapter's
+    package is not in it: editing chapter 4 leaves chapter 5's executed copy current. (A chapter
+    re-executed after editing only its figures or claims loads its run records: their code
+    fingerprints leave those modules out.)"""
     root = root or ROOT
     h = hashlib.sha256()
     for name, data in [("notebook", source.read_bytes()), ("scale", scale.encode())]:
         h.update(f"{name}\0".encode() + data + b"\0")
+    if params:
+        h.update(b"params\0" + json.dumps(params, sort_keys=True).encode() + b"\0")
     files = [
         (p.relative_to(root).as_posix(), p)
         for p in [*sorted((root / "grokcore").glob("*.py")), *chapter_files(source, root)]
@@ -127,14 +132,19 @@ def trace_path(scale: str, stem: str) -> Path:
 
 
 def execute(
-    source: Path, executed: Path, scale: str, trace: Path | None = None
+    source: Path,
+    executed: Path,
+    scale: str,
+    trace: Path | None = None,
+    params: dict | None = None,
 ) -> tuple[float, bool]:
     """Run ``source`` with papermill into ``executed`` unless the cached copy is current,
-    listing the record keys it uses in ``trace`` (grokcore.store.note_use).
+    listing the record keys it uses in ``trace`` (grokcore.store.note_use); ``params``: the
+    notebook's parameters besides the scale (`--param`).
 
     Returns (wall seconds, reused). Raises BuildError naming the notebook on any error output.
     """
-    key = cache_key(source, scale)
+    key = cache_key(source, scale, params=params)
     meta = read_meta(executed) if executed.exists() else {}
     if meta.get("key") == key:
         return meta.get("wall_s", 0.0), True
@@ -159,7 +169,7 @@ def execute(
         papermill.execute_notebook(
             str(source),
             str(executed),
-            parameters={"scale": scale},
+            parameters={**(params or {}), "scale": scale},
             kernel_name="python3",
             cwd=str(source.parent),
             progress_bar=False,
@@ -182,7 +192,7 @@ def execute(
         tags = cell.metadata.setdefault("tags", [])
         if "injected-parameters" in tags and "hide-input" not in tags:
             tags.append("hide-input")
-    nb.metadata["grokbook"] = {"key": key, "scale": scale, "wall_s": wall}
+    nb.metadata["grokbook"] = {"key": key, "scale": scale, "wall_s": wall, "params": params or {}}
     nbformat.write(nb, executed)
     return wall, False
 
@@ -335,12 +345,13 @@ def build_html(src: Path, out: Path) -> None:
         )
 
 
-def pack_chapter(stem: str, scale: str) -> str:
-    """Write the records a chapter's execution used into its shipped store; a summary."""
+def pack_chapter(stem: str, scale: str, keep: bool = False) -> str:
+    """Write the records a chapter's execution used into its shipped store (`keep`: added to
+    the records it has, as after a run of part of the plan); a summary."""
     keys = store.traced(trace_path(scale, stem))
     if not keys:
         return "no run records"
-    path, changed = store.pack(stem, scale, keys)
+    path, changed = (store.add if keep else store.pack)(stem, scale, keys)
     size = path.stat().st_size / 1e6
     return f"{len(keys)} records, {size:.2f} MB, {'rewritten' if changed else 'unchanged'}"
 
@@ -421,13 +432,55 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="ADDRESS",
         help="train on a dask.distributed scheduler (tcp://host:8786) or local:N workers",
     )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=YAML",
+        help="with --only: a notebook parameter besides the scale (YAML, as papermill -y), e.g. "
+        "'grokfast_settings=[]'; the verdicts say they come from a run with it",
+    )
     p.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help=argparse.SUPPRESS)
     return p.parse_args(argv)
+
+
+def parse_params(items: list[str], only: str | None) -> dict:
+    """`--param NAME=YAML` values as papermill parameters; only with --only (one chapter)."""
+    if items and not only:
+        raise BuildError("--param needs --only: parameters belong to one chapter's notebook")
+    params = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise BuildError(f"--param {item!r}: expected NAME=YAML, e.g. transplant_seeds=0")
+        if name == "scale":
+            raise BuildError("--param scale=...: give the scale with --scale")
+        try:
+            params[name] = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise BuildError(f"--param {item!r}: the value is not YAML ({err})") from None
+    return params
+
+
+def with_params(rows: list[dict], params: dict) -> list[dict]:
+    """Each claims row of a run with `params` says so: in its note, and as "params"."""
+    if not params:
+        return rows
+    said = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    return [
+        {
+            **r,
+            "params": params,
+            "note": f"run with {said}, not the scale's whole plan; " + r["note"],
+        }
+        for r in rows
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Execute, collect claims, build; return the exit status."""
     args = parse_args(argv)
+    params = parse_params(args.param, args.only)
     out = args.out.resolve()
     t0 = time.perf_counter()
     subprocess.run(["bash", str(BOOK / "fetch_assets.sh")], check=True)
@@ -475,14 +528,23 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if (args.force or recompute) and executed.exists():
             executed.unlink()
-        wall, reused = execute(source, executed, args.scale, trace_path(args.scale, source.stem))
+        wall, reused = execute(
+            source,
+            executed,
+            args.scale,
+            trace_path(args.scale, source.stem),
+            params if source.stem == args.only else None,
+        )
         rows.append(
             (source.stem, f"cached ({wall:.1f} s when executed)" if reused else f"{wall:.1f} s")
         )
         if ship and (not reused or not store.store_path(source.stem, args.scale).exists()):
-            rows.append((f"  store {source.stem}", pack_chapter(source.stem, args.scale)))
+            keep = bool(params) and source.stem == args.only  # part of the plan: add, not replace
+            rows.append((f"  store {source.stem}", pack_chapter(source.stem, args.scale, keep)))
 
     claims = {stem: read_claims(out / "chapters" / f"{stem}.ipynb") for stem in stems}
+    if params:
+        claims[args.only] = with_params(claims[args.only], params)
     flat = [row for rows in claims.values() for row in rows]
     (out / "_build").mkdir(parents=True, exist_ok=True)
     (out / "_build" / "claims.json").write_text(json.dumps(flat, indent=1) + "\n")

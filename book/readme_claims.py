@@ -58,11 +58,21 @@ def render(claims: list[dict], paper_scale: list[dict] | None = None) -> str:
         ]
         if big:
             p = big.get((c["chapter"], c["id"]))
-            cells.append(f"{p['ours']}: **{p['verdict']}**" if p else "not run")
+            mark = " †" if p and p.get("params") else ""
+            cells.append(f"{p['ours']}: **{p['verdict']}**{mark}" if p else "not run")
         lines.append("| " + " | ".join(str(x).replace("|", "\\|") for x in cells) + " |")
     counts = Counter(c["verdict"] for c in claims)
     lines.append("")
     lines.append("Totals: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) + ".")
+    partial = {c["chapter"]: c["params"] for c in big.values() if c.get("params")}
+    for chapter, params in partial.items():
+        said = ", ".join(f"`{k}={v!r}`" for k, v in params.items())
+        lines.append("")
+        lines.append(
+            f"† {chapter} at scale paper ran with {said}: the part of the paper plan whose runs "
+            "exist so far (`book/build.py --scale paper --only "
+            f"{chapter} --param ...`); the rows it leaves out read *not run*."
+        )
     return "\n".join(lines)
 
 

@@ -183,3 +183,42 @@ def test_cache_key_follows_the_chapter_package_not_another(tmp_path: Path) -> No
         (tmp_path / name).write_text("changed = 2\n")
         assert (key() != before) == moves, name
         before = key()
+
+
+def test_param_runs_one_chapter_with_parameters_and_its_rows_say_so(tmp_path: Path) -> None:
+    """`--param NAME=YAML` (with --only): papermill parameters besides the scale, in the executed
+    copy's cache key, and named in every claims row of the run (note and "params"); the README's
+    paper column marks such rows and says with what they ran."""
+    import importlib.util
+
+    build = _build_module()
+    params = build.parse_params(["grokfast_settings=[]", "transplant_seeds=0"], "04_x")
+    assert params == {"grokfast_settings": [], "transplant_seeds": 0}
+    for bad, only, why in [
+        (["a=1"], None, "needs --only"),
+        (["a"], "04_x", "expected NAME=YAML"),
+        (["scale=paper"], "04_x", "--scale"),
+        (["a=[1"], "04_x", "not YAML"),
+    ]:
+        with pytest.raises(build.BuildError, match=why):
+            build.parse_params(bad, only)
+    rows = [{"chapter": "04_x", "id": "r", "note": "old", "ours": "1.0", "verdict": "reproduced"}]
+    got = build.with_params(rows, params)
+    assert got[0]["params"] == params
+    assert got[0]["note"].startswith("run with grokfast_settings=[], transplant_seeds=0, not ")
+    assert got[0]["note"].endswith("; old") and build.with_params(rows, {}) == rows
+    source = NOTEBOOKS[0]
+    key = build.cache_key(source, "paper")
+    assert build.cache_key(source, "paper", params=params) != key
+    assert build.cache_key(source, "paper", params={}) == key
+
+    spec = importlib.util.spec_from_file_location("rc", ROOT / "book" / "readme_claims.py")
+    rc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rc)
+    claim = {"chapter": "04_x", "id": "r", "statement": "s", "source": "src", "paper": "p"}
+    claim |= {"band": "[1, 2]", "ours": "1.5", "verdict": "reproduced"}
+    paper = {**got[0], "band_low": 1.0, "ours": "1.4 [1.2, 1.6]"}
+    text = rc.render([claim], [paper])
+    assert "1.4 [1.2, 1.6]: **reproduced** †" in text
+    assert "† 04_x at scale paper ran with `grokfast_settings=[]`, `transplant_seeds=0`" in text
+    assert "†" not in rc.render([claim], [{**paper, "params": None}])

@@ -462,6 +462,21 @@ def parse_params(items: list[str], only: str | None) -> dict:
     return params
 
 
+def check_param_names(notebook: Path, params: dict) -> None:
+    """Every --param names a parameter of the notebook (papermill would ignore another one with
+    only a warning); its value is the notebook's own check (its first cell)."""
+    if not params:
+        return
+    from grokcore.params import notebook_defaults
+
+    known = notebook_defaults(notebook)
+    if unknown := [name for name in params if name not in known]:
+        raise BuildError(
+            f"--param {unknown[0]}: {notebook.stem} has no such parameter (it has "
+            f"{', '.join(known)})"
+        )
+
+
 def with_params(rows: list[dict], params: dict) -> list[dict]:
     """Each claims row of a run with `params` says so: in its note, and as "params"."""
     if not params:
@@ -506,6 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.only and args.only not in stems:
         raise BuildError(f"--only {args.only}: no such notebook (have {stems})")
+    check_param_names(args.notebooks / f"{args.only}.ipynb", params)
 
     rows = []
     t_unpack = time.perf_counter()

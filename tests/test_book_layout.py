@@ -202,6 +202,9 @@ def test_param_runs_one_chapter_with_parameters_and_its_rows_say_so(tmp_path: Pa
     ]:
         with pytest.raises(build.BuildError, match=why):
             build.parse_params(bad, only)
+    build.check_param_names(NOTEBOOKS[3], {"transplant_seeds": 0, "grokfast_settings": []})
+    with pytest.raises(build.BuildError, match="--param nope: 04_adam_dynamics has no such"):
+        build.check_param_names(NOTEBOOKS[3], {"nope": 1})
     rows = [{"chapter": "04_x", "id": "r", "note": "old", "ours": "1.0", "verdict": "reproduced"}]
     got = build.with_params(rows, params)
     assert got[0]["params"] == params

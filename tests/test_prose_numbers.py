@@ -144,10 +144,6 @@ def split(cells: list[dict]) -> tuple[str, str]:
     return before, "\n\n".join(text for i, text in md if i >= starts[0])
 
 
-def discussion(cells: list[dict]) -> str:
-    return split(cells)[1]
-
-
 def vouched(notebook: Path, cells: list[dict]) -> tuple[set[float], set[float], dict[str, str]]:
     """The numbers the chapter vouches for, the values only some scales have, its literals."""
     (package,) = chapter_packages(notebook)

@@ -4,7 +4,8 @@
 #     run(command="bash bench/gpu_check.sh", timeout_s=570)
 #
 # 1. tests/unit/test_device.py on cuda: each source's model and each gradient method, float32
-#    on the GPU against float64 on the CPU, and seeds stacked on the GPU (about 1 minute);
+#    on the GPU against float64 on the CPU, seeds stacked on the GPU, and the probes of chapters
+#    4, 5 and 6 (about 1 minute);
 # 2. chapter 4's stacked throughput, member-steps/s per stack size (bench/gpu_check.py);
 # 3. chapter 4 at paper scale (the runs of its plan that its store lacks, wd first: 1440 runs in
 #    all) trained until a deadline or the step's SIGTERM, then every finished run packed once into

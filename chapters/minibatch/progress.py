@@ -48,7 +48,7 @@ def neuron_frequencies(act: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     that frequency's 3 x 3 block [n]; NaN for a dead neuron)."""
     p = act.shape[0]
     a = act.double() - act.double().mean((0, 1))
-    B = fourier_basis(p)
+    B = fourier_basis(p).to(a.device)  # built on the CPU; the activations may be on a GPU
     C = torch.einsum("ix,jy,xyn->ijn", B, B, a)  # [p, p, n] 2D Fourier coefficients
     total = C.pow(2).sum((0, 1))  # [n] (orthonormal basis: the centred activations' power)
     shares = []
@@ -76,7 +76,7 @@ def trig_directions(x: torch.Tensor, y: torch.Tensor, p: int, freqs: list[int]) 
         for trig in (torch.cos, torch.sin):
             v = trig(2 * math.pi * f * s / p)
             cols.append(v / v.norm())
-    return torch.stack(cols, 1) if cols else torch.zeros(len(s), 0, dtype=torch.float64)
+    return torch.stack(cols, 1) if cols else torch.zeros(len(s), 0, dtype=s.dtype, device=s.device)
 
 
 def restricted_and_excluded(

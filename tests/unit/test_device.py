@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Sequence
 
 import pytest
 import torch
@@ -144,3 +145,80 @@ def test_chapter_4_probes_on_the_device_follow_the_cpu(device):
             new = [x for x in g.history[key] if math.isfinite(x)]
             assert len(ref) >= 2, key
             assert_close(new, ref, 1e-3, f"chapter 4 {key} on {device}")
+
+
+def _close_series(got: dict, want: dict, keys: Sequence[str], rtol: float, what: str) -> None:
+    """Each history series of `keys` in `got` follows `want`'s (NaN where `want` has NaN)."""
+    for key in keys:
+        a, b = (
+            torch.tensor(got[key], dtype=torch.float64),
+            torch.tensor(want[key], dtype=torch.float64),
+        )
+        assert a.shape == b.shape and a.numel() > 0, f"{what} {key}: {a.shape} vs {b.shape}"
+        assert torch.equal(a.isnan(), b.isnan()), f"{what} {key}: NaN where the CPU has none"
+        ok = ~b.isnan()
+        assert torch.allclose(a[ok], b[ok], rtol=rtol, atol=1e-6), f"{what} {key}: {a} vs {b}"
+
+
+@pytest.mark.parametrize(
+    "layout, n_layers, embed_init, fast",
+    [("square", 1, "normal", False), ("strip", 2, "toeplitz_code", True)],
+)
+def test_chapter_5_med_probe_on_the_device_follows_float64_on_the_cpu(
+    layout, n_layers, embed_init, fast, device
+):
+    """Chapter 5's runs (the MED code's transformer, full batch, its MED probe with the hole and
+    rest accuracies of a SQUARE or STRIP layout; the code's Toeplitz init and the speed options
+    of its paper scale) on the device follow float64 on the CPU."""
+    from chapters.med.configs import config, scaled_hole, scaled_shift
+
+    p = 23
+    shift = scaled_shift(p) if layout == "strip" else 0
+    cfg = config(
+        p, d_model=48, n_layers=n_layers, embed_init=embed_init, layout=layout,
+        hole=scaled_hole(40, p), shift=shift, num_steps=STEPS, eval_every=STEPS // 2, fast=fast,
+    )  # fmt: skip
+    [want] = train_stack([cfg.replace(dtype="float64")], device="cpu")
+    [got] = train_stack([cfg], device=device)
+    what = f"chapter 5 ({layout}, {n_layers} layers, {embed_init}) on {device}"
+    assert_close(losses(got), losses(want), 2e-3, what)
+    _close_series(got.history, want.history, ["med", "med_sd"], 1e-4, what)
+    # accuracies on the hole and the rest: counts of argmax hits, a near-tie may flip one pair
+    for key in ("hole_acc", "rest_acc"):
+        for a, b in zip(got.history[key], want.history[key]):
+            assert abs(a - b) <= 0.02, f"{what} {key}: {a} vs {b}"
+
+
+def test_chapter_6_probes_on_the_device_follow_the_cpu(device):
+    """Chapter 6's runs on the device: fastgrok's transformer with the thinned Fourier view of
+    its embedding, the code's weight-decay halving and Nanda's progress measures (key
+    frequencies, restricted and excluded losses, computed at the end on kept weights), and
+    the quadratic MLP with each penalty. Losses follow float64 on the CPU; the probes follow
+    float32 on the CPU (a key frequency is an argmax, which float64 may break differently)."""
+    from chapters.minibatch import configs
+    from chapters.minibatch.topology import PENALTIES, TopoConfig
+
+    cfg = configs.config(
+        23, 64, 26, stop_at_test_acc=None, schedule_wd=True,
+        probes=(configs.FOURIER, configs.NANDA),
+    )  # fmt: skip  # 26 epochs of 4 steps: the halving at epoch 24 falls inside
+    [want] = train_stack([cfg.replace(dtype="float64")], device="cpu")
+    [same] = train_stack([cfg], device="cpu")
+    [got] = train_stack([cfg], device=device)
+    what = f"chapter 6 fastgrok on {device}"
+    # float32 drifts from float64 over the run's 104 steps: its opening against float64, the
+    # whole run against float32 on the CPU
+    assert_close(losses(got)[:STEPS], losses(want)[:STEPS], 2e-3, what)
+    assert_close(losses(got), losses(same), 1e-3, what)
+    assert got.history["weight_decay"] == same.history["weight_decay"]
+    assert len(set(got.history["weight_decay"])) > 1  # the schedule halved it
+    assert got.meta["key_freqs"] == same.meta["key_freqs"], what
+    assert got.history["progress_step"] == same.history["progress_step"]
+    keys = ["restricted_loss", "excluded_loss", "emb_power", "emb_top_freq"]
+    _close_series(got.history, same.history, keys, 1e-3, what)
+    for pen in PENALTIES:
+        topo = TopoConfig(p=11, d=16, penalty=pen, num_epochs=STEPS, eval_every=STEPS // 2)
+        [t_same] = TopoConfig.train([topo], "cpu")
+        [t_got] = TopoConfig.train([topo], device)
+        assert_close(losses(t_got), losses(t_same), 1e-3, f"chapter 6 MLP {pen} on {device}")
+        _close_series(t_got.history, t_same.history, ["penalty"], 1e-3, f"MLP {pen}")

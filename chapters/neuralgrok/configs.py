@@ -130,7 +130,8 @@ def plan(P: dict, v: dict) -> dict[str, list]:
     (grokcore.params.at_scale) and the notebook's parameters `v`; the notebook trains exactly
     this and parameters.py checks exactly this.
 
-    Table 1 (`op/method`, P["seeds"] each, P["first_seeds"] on the first task): the first task's
+    Table 1 (`op/method`, P["seeds"] each, P["first_seeds"] on the first task and
+    P["op_seeds"][op] on a later task the scale names there): the first task's
     standard, Grokfast-MA/EMA and NeuralGrok runs go on past 95% (post-grok stability, entropy)
     for P["num_steps"]; the other
     tasks' runs stop there, within P["op_steps"][op] where the scale names the task and
@@ -184,7 +185,9 @@ def plan(P: dict, v: dict) -> dict[str, list]:
 
     short = {"num_steps": P["ablation_steps"]}
     cells = {
-        f"{op}/{m}": seeds_of(method(m, op), P["first_seeds"] if op == first else S)
+        f"{op}/{m}": seeds_of(
+            method(m, op), P["first_seeds"] if op == first else P["op_seeds"].get(op, S)
+        )
         for op in ops
         for m in METHODS
     }

@@ -85,6 +85,7 @@ SPECS = {
     "eval_every": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
     "first_seeds": Int(1, none=SCALE_VALUE),
+    "op_seeds": Dict(Str(*OPERATIONS), Int(1), 0, none=SCALE_VALUE),
     "ablation_seeds": Int(1, none=SCALE_VALUE),
     "scale": SCALE,
     "recompute": RECOMPUTE,
@@ -93,17 +94,19 @@ SPECS = {
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     P = at_scale(scales.SCALES, v)
-    # a budget of its own only for a task that stops at 95% (the first runs num_steps)
-    stray = [op for op in P["op_steps"] if op not in P["operations"][1:]]
-    if stray:
-        return [
-            (
-                "op_steps",
-                f"names {', '.join(stray)}, not among the operations after the first "
-                f"({', '.join(P['operations'][1:]) or 'none'}): the first task's budget is "
-                f"num_steps",
-            )
-        ]
+    # a budget or seeds of its own only for a task that stops at 95% (the first task's are
+    # num_steps and first_seeds)
+    for name, first in (("op_steps", "budget is num_steps"), ("op_seeds", "seeds are first_seeds")):
+        stray = [op for op in P[name] if op not in P["operations"][1:]]
+        if stray:
+            later = ", ".join(P["operations"][1:]) or "none"
+            return [
+                (
+                    name,
+                    f"names {', '.join(stray)}, not among the operations after the first "
+                    f"({later}): the first task's {first}",
+                )
+            ]
     built: list = []  # every config of the notebook's plan (nothing is trained)
 
     def build() -> None:

@@ -120,6 +120,39 @@ def test_paired_seeds_decide_a_consistent_speedup_and_two_seeds_cannot(rec):
     assert r.verdict == "inconclusive" and r.reason == "2 seeds, fewer than the 3 declared"
 
 
+def test_rows_judged_again_after_seeds_were_added_are_at_pococks_level(rec):
+    # x-y: NeuralGrok at 95% by step 10, standard by 30 or 40 (ratios 3, 4, 3, 4, 3)
+    cells = plan(rec, 5)
+    at30, at40 = [0.0, 0.0, 0.0, 0.96, 1.0], [0.0, 0.0, 0.0, 0.0, 0.96]
+    cells["x-y/neuralgrok"] = [rec(FAST, neuralgrok=True) for _ in range(5)]
+    cells["x-y/standard"] = [rec(at30 if i % 2 == 0 else at40) for i in range(5)]
+    for m in ("grokfast_ma", "grokfast_ema"):
+        cells[f"x-y/{m}"] = [rec(at30) for _ in range(5)]
+    seeded = {
+        k: [
+            new_record(r.cfg.replace(seed=i), r.history, r.summary, r.meta) for i, r in enumerate(v)
+        ]
+        for k, v in cells.items()
+    }
+    kw = dict(c=0.2, large_weight_decay=0.01, composite_c=1.0)
+    once = {r.id: r for r in ngc.results(seeded, ["x+y", "x-y"], "cpu", **kw)}
+    twice = {r.id: r for r in ngc.results(seeded, ["x+y", "x-y"], "cpu", looks={"x-y": 2}, **kw)}
+    for cid in ("table1-vs-standard-sub", "subtraction-slower"):
+        a, b = once[cid], twice[cid]
+        assert a.level == 0.95 and b.level == pytest.approx(0.9706, abs=1e-4)
+        assert b.estimate == pytest.approx(a.estimate)  # the same seeds, a wider interval
+        assert b.ci_low < a.ci_low and b.ci_high > a.ci_high
+        assert "97.06% interval: Pocock's level for 2 looks" in b.note
+        assert "Pocock" not in a.note
+    # the geometric mean of 3, 4, 3, 4, 3, and the t interval at 97.06% on its logs
+    logs = [math.log(x) for x in (3, 4, 3, 4, 3)]
+    m, sd = sum(logs) / 5, (sum((x - sum(logs) / 5) ** 2 for x in logs) / 4) ** 0.5
+    half = 3.3210 * sd / math.sqrt(5)  # t(4) at 1 - 0.02935 / 2 (scipy.stats.t.ppf)
+    row = twice["table1-vs-standard-sub"]
+    assert row.ci_low == pytest.approx(math.exp(m - half), rel=2e-3)
+    assert twice["table1-vs-standard-add"].level == 0.95  # another task keeps one look
+
+
 def test_a_comparison_where_no_run_reached_95_is_not_testable(rec):
     r = rows(plan(rec))  # EMA and NeuralGrok both at chance on x+y
     assert r["table1-vs-ema-add"].verdict == UNTESTABLE

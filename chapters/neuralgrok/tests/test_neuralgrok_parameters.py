@@ -30,6 +30,21 @@ def test_op_steps_sets_a_task_budget_and_names_only_later_tasks(defaults):
         check_parameters({**defaults, "scale": "cpu", "op_steps": {"x-y": 0}})
 
 
+def test_op_seeds_sets_a_task_s_seeds_and_names_only_later_tasks(defaults):
+    assert defaults["op_seeds"] is None  # the notebook's default: the scale's value
+    v = check_parameters({**defaults, "scale": "cpu", "op_seeds": "{x*y: 7}"})
+    assert v["op_seeds"] == {"x*y": 7}
+    assert check_parameters({**defaults, "scale": "cpu", "op_seeds": {}})["op_seeds"] == {}
+    # the first task runs first_seeds; a task not planned has no seeds to set
+    for op in ("x+y", "a*c+b*d-e"):
+        message = rf"parameter op_seeds=.*names {re.escape(op)}, not among.*first_seeds"
+        with pytest.raises(ParameterError, match=message):
+            check_parameters({**defaults, "scale": "cpu", "op_seeds": {op: 6}})
+    for bad in ({"x-y": 0}, {"x-y": 2.5}, {"x/y": 3}, [3]):
+        with pytest.raises(ParameterError, match=r"parameter op_seeds="):
+            check_parameters({**defaults, "scale": "cpu", "op_seeds": bad})
+
+
 def test_neuralgrok_keeps_at_least_one_training_example(defaults):
     # p 3: 6 pairs (b in 1..p-1), 3 to train on at frac_train 0.5
     small = {**defaults, "scale": "smoke", "p": 3}

@@ -564,6 +564,14 @@ def speed(
     return result
 
 
+def looks_of(P: dict, preset: dict) -> dict[str, int]:
+    """The scale's looks (task -> how many times its rows have been judged, seeds added between)
+    for the tasks that run the scale's own op_seeds (`preset`: the scale's SCALES entry, `P`
+    what the notebook runs): a task at seeds of the user's choosing is judged once."""
+    own = preset.get("op_seeds", {})
+    return {op: n for op, n in P.get("looks", {}).items() if P["op_seeds"].get(op) == own.get(op)}
+
+
 def looks_note(looks: int, level: float) -> str:
     """'97.06% interval: Pocock's level for 2 looks (...)'."""
     return (

@@ -153,6 +153,16 @@ def test_rows_judged_again_after_seeds_were_added_are_at_pococks_level(rec):
     assert twice["table1-vs-standard-add"].level == 0.95  # another task keeps one look
 
 
+def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
+    from chapters.neuralgrok.scales import SCALES
+
+    cpu = SCALES["cpu"]
+    assert ngc.looks_of(dict(cpu), cpu) == {"x-y": 2} == cpu["looks"]
+    assert ngc.looks_of(dict(cpu, op_seeds={"x-y": 5}), cpu) == {}  # the user's seeds: one look
+    assert ngc.looks_of(dict(cpu, op_seeds={"x-y": 10, "x*y": 7}), cpu) == {"x-y": 2}
+    assert ngc.looks_of(dict(SCALES["paper"]), SCALES["paper"]) == {}
+
+
 def test_a_comparison_where_no_run_reached_95_is_not_testable(rec):
     r = rows(plan(rec))  # EMA and NeuralGrok both at chance on x+y
     assert r["table1-vs-ema-add"].verdict == UNTESTABLE

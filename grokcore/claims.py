@@ -34,7 +34,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Sequence
 
-from .estimates import ESTIMATORS, Estimate
+from .estimates import ESTIMATORS, Estimate, sequential_level
 
 MIMETYPE = "application/vnd.grokbook.claims+json"
 VERDICTS = (
@@ -115,9 +115,20 @@ class Claim:
         """The claim's estimator on the per-seed data (see grokcore.estimates)."""
         return ESTIMATORS[self.estimator](*data, level=level)
 
-    def check(self, *data, scale: str, note: str = "") -> "ClaimResult":
-        """Estimate from the per-seed data, then the verdict against the band."""
-        return self.judge(self.estimate(*data), scale=scale, note=note)
+    def check(self, *data, scale: str, note: str = "", looks: int = 1) -> "ClaimResult":
+        """Estimate from the per-seed data, then the verdict against the band. looks: how many
+        times the row has been judged as seeds were added to it (a second look after a first
+        that left this row or another undecided): its interval is then at Pocock's level for
+        that many looks (estimates.sequential_level), which keeps a false verdict's chance over
+        all of them at 5%, and the note says so."""
+        level = sequential_level(looks)
+        if looks > 1:
+            said = (
+                f"{level:.2%} interval: Pocock's level for {looks} looks (seeds were added "
+                f"between them), which keeps a false verdict's chance over the looks at 5%"
+            )
+            note = "; ".join(x for x in (note, said) if x)
+        return self.judge(self.estimate(*data, level=level), scale=scale, note=note)
 
     def judge(self, est: Estimate, *, scale: str, note: str = "") -> "ClaimResult":
         """The verdict of an estimate (computed elsewhere, with this claim's estimator)."""

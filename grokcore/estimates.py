@@ -443,7 +443,9 @@ def proportion(successes: Sequence[bool | None], level: float = LEVEL) -> Estima
         return _empty(method, missing, 0, level)
     k, n = sum(k_n), len(k_n)
     ci = stats.binomtest(k, n).proportion_ci(level, method="exact")
-    return Estimate(k / n, float(ci.low), float(ci.high), n, missing=missing, method=method)
+    return Estimate(
+        k / n, float(ci.low), float(ci.high), n, missing=missing, method=method, level=level
+    )
 
 
 def correlation(x: Sequence[float], y: Sequence[float], level: float = LEVEL) -> Estimate:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from grokcore.claims import Claim, ClaimResult
 from grokcore.records import RunRecord
 
 from grokcore import outcomes
 
-from . import measures
+from . import configs, measures
 from .configs import EGD_FAMILY
 
 OURS = "ours: no source measures it"
@@ -195,10 +195,14 @@ def results(
     *,
     p: int,
     scale: str,
+    looks: Mapping[str, int] | None = None,
 ) -> list[ClaimResult]:
     """One row per claim, in CLAIMS order. cells: "task/method" -> records over the same seeds;
-    rounds: task -> method -> seconds per step in each timing round (measures.per_round)."""
+    rounds: task -> method -> seconds per step in each timing round (measures.per_round);
+    looks: task -> how many times its rows have been judged, seeds added between (1 where
+    absent; grokcore.claims.Claim.check: Pocock's level)."""
     rows: dict[str, ClaimResult] = {}
+    looks = looks or {}
     costs = {task: measures.cost(r) for task, r in rounds.items()}
 
     def paired(
@@ -219,7 +223,7 @@ def results(
             data.append(logs)
             ratio = math.exp(sum(logs) / len(logs))
             note += f"; a step of {slow} costs {ratio:.2f}x one of {fast} ({len(logs)} rounds)"
-        rows[cid] = CLAIMS[cid].check(*data, scale=scale, note=note)
+        rows[cid] = CLAIMS[cid].check(*data, scale=scale, note=note, looks=looks.get(task, 1))
 
     for tag, op in OPS.items():
         mlp, dec = f"mlp {op}", f"decoder {op}"
@@ -247,12 +251,20 @@ def results(
             cid = f"decoder-stable-{tag}"
             n_none = sum(k is None for k in kept)
             note = f"every method on {op} mod {p}; {n_none} of {len(kept)} runs never reached 95%"
-            rows[cid] = CLAIMS[cid].check(kept, scale=scale, note=note)
+            rows[cid] = CLAIMS[cid].check(kept, scale=scale, note=note, looks=looks.get(dec, 1))
     for cid, claim in CLAIMS.items():
         if cid not in rows:
             rows[cid] = claim.not_run("the scale does not run this task (paper scale does)",
                                       scale=scale)  # fmt: skip
     return [rows[cid] for cid in CLAIMS]
+
+
+def looks_of(P: dict, preset: dict) -> dict[str, int]:
+    """The scale's looks (task -> how many times its rows have been judged, seeds added between)
+    for the tasks that run the scale's own seeds (`preset`: the scale's SCALES entry, `P` what
+    the notebook runs): a task at seeds of the user's choosing is judged once."""
+    own = configs.n_seeds
+    return {t: n for t, n in P.get("looks", {}).items() if own(t, P) == own(t, preset)}
 
 
 BASELINE_IDS = (

@@ -25,7 +25,7 @@ import math
 from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
-from grokcore import estimates, outcomes
+from grokcore import outcomes
 from grokcore.claims import Claim, ClaimResult
 from grokcore.records import RunRecord
 
@@ -542,19 +542,15 @@ def speed(
     """The claim's speed-up (slow's time to 95% over fast's, per paired seed) from two cells;
     not run where a cell is not planned; not testable where no run of either got to 95%.
     looks: how many times the row has been judged as seeds were added (a second look after an
-    undecided first): the interval is then at Pocock's level (estimates.sequential_level), so
-    that the looks together keep a false verdict's chance at 5%."""
+    undecided first): the interval is then at Pocock's level (grokcore.claims.Claim.check)."""
     missing = [n for n in (fast, slow) if n not in cells]
     if missing:
         return claim.not_run(f"{', '.join(missing)} not in this scale's plan", scale=scale)
     names = {fast: labels[0], slow: labels[1]}
-    level = estimates.sequential_level(looks)
-    if looks > 1:
-        note = "; ".join(x for x in (note, looks_note(looks, level)) if x)
     note = "; ".join(x for x in (censored_note(cells, names), note) if x)
     fr, sr = paired(cells[fast], cells[slow])  # Table 1 cells have more seeds than ablations
     tf, ts = outcomes.times(fr, KEY), outcomes.times(sr, KEY)
-    result = claim.judge(claim.estimate(tf, ts, level=level), scale=scale, note=note)
+    result = claim.check(tf, ts, scale=scale, note=note, looks=looks)
     if all(o.censored for o in tf + ts):
         return untestable(
             result,
@@ -566,18 +562,18 @@ def speed(
 
 def looks_of(P: dict, preset: dict) -> dict[str, int]:
     """The scale's looks (task -> how many times its rows have been judged, seeds added between)
-    for the tasks that run the scale's own op_seeds (`preset`: the scale's SCALES entry, `P`
-    what the notebook runs): a task at seeds of the user's choosing is judged once."""
-    own = preset.get("op_seeds", {})
-    return {op: n for op, n in P.get("looks", {}).items() if P["op_seeds"].get(op) == own.get(op)}
+    for the tasks that run the scale's own seeds (first_seeds on the first task, op_seeds on
+    the others; `preset`: the scale's SCALES entry, `P` what the notebook runs): a task at
+    seeds of the user's choosing is judged once."""
 
+    def seeds(Q: dict, op: str) -> int:
+        first = op == Q["operations"][0]
+        return Q["first_seeds"] if first else Q.get("op_seeds", {}).get(op, Q["seeds"])
 
-def looks_note(looks: int, level: float) -> str:
-    """'97.06% interval: Pocock's level for 2 looks (...)'."""
-    return (
-        f"{level:.2%} interval: Pocock's level for {looks} looks (seeds were added after an "
-        f"undecided look), which keeps a false verdict's chance over the looks at 5%"
-    )
+    same = P["operations"][0] == preset["operations"][0]
+    return {
+        op: n for op, n in P.get("looks", {}).items() if same and seeds(P, op) == seeds(preset, op)
+    }
 
 
 def paired(a: Sequence[RunRecord], b: Sequence[RunRecord]) -> tuple[list, list]:
@@ -589,11 +585,16 @@ def paired(a: Sequence[RunRecord], b: Sequence[RunRecord]) -> tuple[list, list]:
 
 
 def values_row(
-    claim: Claim, values: Sequence[float | None], scale: str, note: str, if_none: str
+    claim: Claim,
+    values: Sequence[float | None],
+    scale: str,
+    note: str,
+    if_none: str,
+    looks: int = 1,
 ) -> ClaimResult:
     """The claim on per-seed values (None: the seed has none); no seed with one: not testable,
-    for the reason `if_none`."""
-    result = claim.check(list(values), scale=scale, note=note)
+    for the reason `if_none`; looks as `speed`'s."""
+    result = claim.check(list(values), scale=scale, note=note, looks=looks)
     return untestable(result, if_none) if all(v is None for v in values) else result
 
 
@@ -651,7 +652,8 @@ def subtraction_row(cells: dict, scale: str, looks: Mapping[str, int] | None = N
     """Standard training's steps to 95% on x-y over x+y (x-y: Table 1's cell, with the looks
     its rows have had, else the transfer baseline, the same setup at the ablation budget)."""
     slow = "x-y/standard" if "x-y/standard" in cells else "transfer_standard"
-    n = (looks or {}).get("x-y", 1) if slow == "x-y/standard" else 1
+    # the pairs grew with either task's seeds (the transfer baseline's seeds never grew)
+    n = max((looks or {}).get(op, 1) for op in ("x+y", "x-y")) if slow == "x-y/standard" else 1
     labels = ("x+y", "x-y")
     return speed(CLAIMS["subtraction-slower"], cells, "x+y/standard", slow, labels, scale, looks=n)
 
@@ -684,10 +686,10 @@ def weight_decay_rows(cells: dict, first: str, large: float, scale: str) -> list
     return out
 
 
-def stability_rows(cells: dict, first: str, scale: str) -> list[ClaimResult]:
+def stability_rows(cells: dict, first: str, scale: str, looks: int = 1) -> list[ClaimResult]:
     """§3.1 on the first task: per seed, the fraction of evaluations below 90% after the first
     95%, only where the seed has MIN_AFTER evaluations after it; runs that stop at 95% record
-    nothing after it."""
+    nothing after it. looks: the first task's (`speed`)."""
     out = []
     for cid, m in (
         ("oscillation-standard", "standard"),
@@ -705,7 +707,8 @@ def stability_rows(cells: dict, first: str, scale: str) -> list[ClaimResult]:
             f"within {_last(recs)} steps"
         )
         vals = [oscillation(r, min_after=MIN_AFTER) for r in recs]
-        out.append(values_row(CLAIMS[cid], vals, scale, after_grok_note(recs), reason))
+        note = after_grok_note(recs)
+        out.append(values_row(CLAIMS[cid], vals, scale, note, reason, looks))
     return out
 
 
@@ -792,9 +795,10 @@ def neuralgrok_c_rows(cells: dict, first: str, c: float, scale: str) -> list[Cla
     return out
 
 
-def entropy_rows(cells: dict, first: str, scale: str) -> list[ClaimResult]:
+def entropy_rows(cells: dict, first: str, scale: str, looks: int = 1) -> list[ClaimResult]:
     """Figs. 5-6 from the first task's standard, Grokfast-MA and NeuralGrok runs (AGE phases:
-    standard), and eq. 2's rotation (1 - cos(g', g) at the last logged step)."""
+    standard), and eq. 2's rotation (1 - cos(g', g) at the last logged step). looks: the first
+    task's (`speed`)."""
     std, ma, ngr = (cells[f"{first}/{m}"] for m in ("standard", "grokfast_ma", "neuralgrok"))
     phases = [age_phases(r) for r in std]
     never = "no standard run reached both 99% train and 95% test accuracy"
@@ -822,7 +826,7 @@ def entropy_rows(cells: dict, first: str, scale: str) -> list[ClaimResult]:
         ("amplifier-rotates", [rotation(r) for r in ngr], meta_signal_note(ngr), ""),
     ]
     return [
-        values_row(CLAIMS[cid], vals, scale, note, if_none or "no seed has a value")
+        values_row(CLAIMS[cid], vals, scale, note, if_none or "no seed has a value", looks)
         for cid, vals, note, if_none in rows
     ]
 
@@ -861,15 +865,16 @@ def results(
     Table 1 NeuralGrok runs' c; looks: task -> how many looks its Table 1 rows have had, seeds
     added between them (the scale's "looks"; 1 where absent)."""
     first = ops[0]
+    n_first = (looks or {}).get(first, 1)  # rows on the first task's Table 1 cells
     groups: list[Callable[[], list[ClaimResult]]] = [
         lambda: table1_rows(cells, ops, scale, looks),
         lambda: [subtraction_row(cells, scale, looks)],
         lambda: weight_decay_rows(cells, first, large_weight_decay, scale),
-        lambda: stability_rows(cells, first, scale),
+        lambda: stability_rows(cells, first, scale, n_first),
         lambda: rescale_rows(cells, first, scale),
         lambda: [composite_row(cells, composite_c, scale)],
         lambda: neuralgrok_c_rows(cells, first, c, scale),
-        lambda: entropy_rows(cells, first, scale),
+        lambda: entropy_rows(cells, first, scale, n_first),
         lambda: [transfer_row(cells, first, scale)],
     ]
     rows = {r.id: r for group in groups for r in group()}

@@ -1,6 +1,8 @@
 import json
 import math
 
+import numpy as np
+
 import pytest
 
 from grokcore.claims import MIMETYPE, VERDICTS, Claim, claims_table, tally, verdict_of
@@ -234,3 +236,25 @@ def test_span_reads_a_range_as_the_prose_quotes_it():
     assert span([2080, 840, 1500]) == "840–2,080" and span([]) == "—" and span([3, 3]) == "3"
     assert span([1.04, 1.57], lambda x: f"{x:.1f}", "x") == "1.0–1.6x"
     assert span([1.04, 1.01], lambda x: f"{x:.1f}", "x") == "1.0x"  # alike as printed
+
+
+def test_a_row_judged_again_after_seeds_were_added_is_at_pococks_level():
+    claim = Claim(
+        id="c", source="s", statement="x", paper="1", quantity="q", band=(0.5, math.inf),
+        why="w", min_seeds=3,
+    )  # fmt: skip
+    values = [1.0, 1.2, 0.9, 1.1, 1.3, 0.8]
+    once = claim.check(values, scale="cpu", note="n")
+    twice = claim.check(values, scale="cpu", note="n", looks=2)
+    assert once.level == 0.95 and once.note == "n"
+    assert twice.level == pytest.approx(0.97062, abs=1e-4)
+    assert twice.estimate == once.estimate and twice.ci_low < once.ci_low
+    # the t interval at the sequential level: scipy's t quantile at 1 - 0.02938 / 2, 5 df
+    from scipy.stats import t
+
+    sd = float(np.std(values, ddof=1))
+    half = t.ppf(1 - (1 - twice.level) / 2, 5) * sd / math.sqrt(6)
+    assert twice.ci_low == pytest.approx(np.mean(values) - half)
+    assert twice.note.startswith("n; 97.06% interval: Pocock's level for 2 looks")
+    with pytest.raises(ValueError, match="looks="):
+        claim.check(values, scale="cpu", looks=0)

@@ -100,6 +100,12 @@ def test_proportion_and_correlation():
     assert 0.6 < r.estimate < 0.95 and r.low < r.estimate < r.high and r.p < 1e-6
     assert E.correlation([1, 2, 3], [1, 2, 3]).estimate is None  # n < 4
     assert E.correlation([1, 1, 1, 1], [1, 2, 3, 4]).estimate is None  # constant
+    # every estimator says the level it was asked for (a row's "level" reads it)
+    wide = E.proportion([True, True, False, True, True], level=0.99)
+    assert wide.level == 0.99 and E.proportion([True, False], level=0.9).level == 0.9
+    assert wide.low < E.proportion([True, True, False, True, True]).low
+    for est in (E.mean, E.median, E.geomean):
+        assert est([1.0, 2.0, 3.0, 2.5], level=0.9).level == 0.9, est.__name__
 
 
 def test_bootstrap_is_deterministic_and_refuses_censored_values():

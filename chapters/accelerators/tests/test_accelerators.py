@@ -238,6 +238,25 @@ def test_decoder_stability_counts_every_method_and_only_runs_past_the_event():
     assert rows["accelerator-beats-adam-add"].verdict == "reproduced"  # Adam censored: a bound
 
 
+def test_looks_put_a_task_s_rows_at_pococks_level_where_it_runs_the_scale_s_own_seeds():
+    dec = {m: [rec(50, last=100, stop=None, steps=[0, 50, 100], test=[0.0, 0.96, 0.97])] * 10
+           for m in configs.METHODS["decoder"]}  # fmt: skip
+    cells = {f"decoder x+y/{m}": r for m, r in dec.items()}
+    rounds = {"decoder x+y": {m: [0.1, 0.1] for m in dec}}
+    looked = claims.results(cells, rounds, ["decoder x+y"], p=97, scale="cpu",
+                            looks={"decoder x+y": 2})  # fmt: skip
+    for row in looked:
+        if row.verdict != "not run":  # every row of the decoder's task
+            assert row.level == pytest.approx(0.9706, abs=1e-4), row.id
+            assert "Pocock's level for 2 looks" in row.note, row.id
+    assert claims.results(cells, rounds, ["decoder x+y"], p=97, scale="cpu")[0].level == 0.95
+    cpu = scales.SCALES["cpu"]
+    assert claims.looks_of(dict(cpu), cpu) == {"decoder x+y": 2} == cpu["looks"]
+    assert claims.looks_of(dict(cpu, decoder_seeds=12), cpu) == {}  # the user's seeds: one look
+    assert claims.looks_of(dict(cpu, seeds=7), cpu) == cpu["looks"]  # the MLP's seeds
+    assert claims.looks_of(dict(scales.SCALES["paper"]), scales.SCALES["paper"]) == {}
+
+
 def test_timing_measures_a_positive_cost_per_step_and_keeps_rounds():
     cfg = configs.run_of("mlp x+y", "sgd", SMOKE)
     short = timing.at_budget(cfg, 7)

@@ -151,15 +151,32 @@ def test_rows_judged_again_after_seeds_were_added_are_at_pococks_level(rec):
     row = twice["table1-vs-standard-sub"]
     assert row.ci_low == pytest.approx(math.exp(m - half), rel=2e-3)
     assert twice["table1-vs-standard-add"].level == 0.95  # another task keeps one look
+    assert twice["amplifier-rotates"].level == 0.95
+    # looks on the first task reach every row on its Table 1 cells, not the ablations'
+    first = {r.id: r for r in ngc.results(seeded, ["x+y", "x-y"], "cpu", looks={"x+y": 2}, **kw)}
+    for cid in (
+        "table1-vs-ma-add",
+        "subtraction-slower",
+        "oscillation-standard",
+        "amplifier-rotates",
+    ):
+        assert first[cid].level == pytest.approx(0.9706, abs=1e-4), cid
+        assert "Pocock's level for 2 looks" in first[cid].note, cid
+    for cid in ("table1-vs-standard-sub", "rescale-vs-standard", "wd-large-fails-train"):
+        assert first[cid].level == 0.95, cid
 
 
 def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
     from chapters.neuralgrok.scales import SCALES
 
     cpu = SCALES["cpu"]
-    assert ngc.looks_of(dict(cpu), cpu) == {"x-y": 2} == cpu["looks"]
-    assert ngc.looks_of(dict(cpu, op_seeds={"x-y": 5}), cpu) == {}  # the user's seeds: one look
-    assert ngc.looks_of(dict(cpu, op_seeds={"x-y": 10, "x*y": 7}), cpu) == {"x-y": 2}
+    assert ngc.looks_of(dict(cpu), cpu) == {"x+y": 2, "x-y": 2} == cpu["looks"]
+    # the user's own seeds on a task: one look there
+    assert ngc.looks_of(dict(cpu, op_seeds={"x-y": 5}), cpu) == {"x+y": 2}
+    assert ngc.looks_of(dict(cpu, first_seeds=5), cpu) == {"x-y": 2}
+    assert ngc.looks_of(dict(cpu, op_seeds={"x-y": 10, "x*y": 7}), cpu) == cpu["looks"]
+    assert ngc.looks_of(dict(cpu, seeds=6), cpu) == cpu["looks"]  # a-b keeps its op_seeds
+    assert ngc.looks_of(dict(cpu, operations=["x-y", "x+y"]), cpu) == {}  # another first task
     assert ngc.looks_of(dict(SCALES["paper"]), SCALES["paper"]) == {}
 
 

@@ -32,7 +32,7 @@ import html
 import json
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .estimates import ESTIMATORS, Estimate, sequential_level
 
@@ -183,6 +183,16 @@ class Claim:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def looks_at(
+    P: Mapping[str, Any], preset: Mapping[str, Any], seeds: Callable[[Mapping[str, Any], str], Any]
+) -> dict[str, int]:
+    """A scale's "looks" (task -> how many times its rows have been judged, seeds added between:
+    `Claim.check`'s looks) for the tasks that run the scale's own seeds: `seeds(Q, task)` is
+    what the task runs at the values Q (`preset`: the scale's SCALES entry, `P`: what the
+    notebook runs). A task at seeds of the user's choosing has been judged once."""
+    return {t: n for t, n in P.get("looks", {}).items() if seeds(P, t) == seeds(preset, t)}
 
 
 def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tuple[str, str]:

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from grokcore.claims import Claim, ClaimResult
+from grokcore.claims import Claim, ClaimResult, looks_at
 from grokcore.records import RunRecord
 
 from grokcore import outcomes
@@ -260,11 +260,8 @@ def results(
 
 
 def looks_of(P: dict, preset: dict) -> dict[str, int]:
-    """The scale's looks (task -> how many times its rows have been judged, seeds added between)
-    for the tasks that run the scale's own seeds (`preset`: the scale's SCALES entry, `P` what
-    the notebook runs): a task at seeds of the user's choosing is judged once."""
-    own = configs.n_seeds
-    return {t: n for t, n in P.get("looks", {}).items() if own(t, P) == own(t, preset)}
+    """The scale's looks for the tasks that run its own seeds (grokcore.claims.looks_at)."""
+    return looks_at(P, preset, lambda Q, task: configs.n_seeds(task, Q))
 
 
 BASELINE_IDS = (

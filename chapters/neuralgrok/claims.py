@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
 from grokcore import outcomes
-from grokcore.claims import Claim, ClaimResult
+from grokcore.claims import Claim, ClaimResult, looks_at
 from grokcore.records import RunRecord
 
 from .configs import COMPOSITE, NAMES
@@ -561,19 +561,14 @@ def speed(
 
 
 def looks_of(P: dict, preset: dict) -> dict[str, int]:
-    """The scale's looks (task -> how many times its rows have been judged, seeds added between)
-    for the tasks that run the scale's own seeds (first_seeds on the first task, op_seeds on
-    the others; `preset`: the scale's SCALES entry, `P` what the notebook runs): a task at
-    seeds of the user's choosing is judged once."""
+    """The scale's looks for the tasks that run its own seeds (grokcore.claims.looks_at):
+    first_seeds on the first task, op_seeds on the others."""
 
-    def seeds(Q: dict, op: str) -> int:
-        first = op == Q["operations"][0]
-        return Q["first_seeds"] if first else Q.get("op_seeds", {}).get(op, Q["seeds"])
+    def seeds(Q: dict, op: str) -> tuple[str, int]:  # another first task: other rows entirely
+        first = Q["operations"][0]
+        return first, Q["first_seeds"] if op == first else Q["op_seeds"].get(op, Q["seeds"])
 
-    same = P["operations"][0] == preset["operations"][0]
-    return {
-        op: n for op, n in P.get("looks", {}).items() if same and seeds(P, op) == seeds(preset, op)
-    }
+    return looks_at(P, preset, seeds)
 
 
 def paired(a: Sequence[RunRecord], b: Sequence[RunRecord]) -> tuple[list, list]:

@@ -258,3 +258,17 @@ def test_a_row_judged_again_after_seeds_were_added_is_at_pococks_level():
     assert twice.note.startswith("n; 97.06% interval: Pocock's level for 2 looks")
     with pytest.raises(ValueError, match="looks="):
         claim.check(values, scale="cpu", looks=0)
+
+
+def test_looks_count_only_for_tasks_at_the_scale_s_own_seeds():
+    from grokcore.claims import looks_at
+
+    preset = {"looks": {"a": 2, "b": 3}, "seeds": {"a": 8, "b": 10}}
+
+    def seeds(Q, task):
+        return Q["seeds"][task]
+
+    assert looks_at(preset, preset, seeds) == {"a": 2, "b": 3}
+    mine = dict(preset, seeds={"a": 8, "b": 4})  # the user's own seeds on b: one look there
+    assert looks_at(mine, preset, seeds) == {"a": 2}
+    assert looks_at({"seeds": preset["seeds"]}, preset, seeds) == {}  # no looks declared

@@ -17,32 +17,25 @@ def defaults() -> dict:
     return notebook_defaults(NOTEBOOK)
 
 
-def test_op_steps_sets_a_task_budget_and_names_only_later_tasks(defaults):
-    v = check_parameters({**defaults, "scale": "cpu", "op_steps": "{x*y: 6000}"})
-    assert v["op_steps"] == {"x*y": 6000}
-    assert check_parameters({**defaults, "scale": "cpu", "op_steps": {}})["op_steps"] == {}
-    # the first task runs num_steps; a task not planned has no budget to set
+@pytest.mark.parametrize(
+    "name, value, first",
+    [("op_steps", 6000, "num_steps"), ("op_seeds", 7, "first_seeds")],
+)
+def test_a_later_task_s_budget_or_seeds_names_only_later_tasks(defaults, name, value, first):
+    assert defaults[name] is None  # the notebook's default: the scale's value
+    v = check_parameters({**defaults, "scale": "cpu", name: f"{{x*y: {value}}}"})
+    assert v[name] == {"x*y": value}
+    assert check_parameters({**defaults, "scale": "cpu", name: {}})[name] == {}
+    # the first task runs num_steps and first_seeds; a task not planned has none to set
     for op in ("x+y", "a*c+b*d-e"):
-        message = rf"parameter op_steps=.*names {re.escape(op)}, not among"
+        message = rf"parameter {name}=.*names {re.escape(op)}, not among.*{first}"
         with pytest.raises(ParameterError, match=message):
-            check_parameters({**defaults, "scale": "cpu", "op_steps": {op: 6000}})
-    with pytest.raises(ParameterError, match=r"op_steps=.*out of range"):
-        check_parameters({**defaults, "scale": "cpu", "op_steps": {"x-y": 0}})
-
-
-def test_op_seeds_sets_a_task_s_seeds_and_names_only_later_tasks(defaults):
-    assert defaults["op_seeds"] is None  # the notebook's default: the scale's value
-    v = check_parameters({**defaults, "scale": "cpu", "op_seeds": "{x*y: 7}"})
-    assert v["op_seeds"] == {"x*y": 7}
-    assert check_parameters({**defaults, "scale": "cpu", "op_seeds": {}})["op_seeds"] == {}
-    # the first task runs first_seeds; a task not planned has no seeds to set
-    for op in ("x+y", "a*c+b*d-e"):
-        message = rf"parameter op_seeds=.*names {re.escape(op)}, not among.*first_seeds"
-        with pytest.raises(ParameterError, match=message):
-            check_parameters({**defaults, "scale": "cpu", "op_seeds": {op: 6}})
-    for bad in ({"x-y": 0}, {"x-y": 2.5}, {"x/y": 3}, [3]):
-        with pytest.raises(ParameterError, match=r"parameter op_seeds="):
-            check_parameters({**defaults, "scale": "cpu", "op_seeds": bad})
+            check_parameters({**defaults, "scale": "cpu", name: {op: value}})
+    with pytest.raises(ParameterError, match=rf"{name}=.*out of range"):
+        check_parameters({**defaults, "scale": "cpu", name: {"x-y": 0}})
+    for bad in ({"x-y": 2.5}, {"x/y": 3}, [3]):
+        with pytest.raises(ParameterError, match=rf"parameter {name}="):
+            check_parameters({**defaults, "scale": "cpu", name: bad})
 
 
 def test_neuralgrok_keeps_at_least_one_training_example(defaults):

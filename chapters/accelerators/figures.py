@@ -132,15 +132,24 @@ def prose_quotes(
     cells: dict[str, list[RunRecord]], rounds: dict[str, dict[str, list[float]]], P: dict
 ) -> dict[str, str]:
     """The numbers of the setup and discussion that no claims row holds, from this run: the
-    timing rounds' spread per family, and how many decoder Grokfast-EMA runs on x+y miss 95%
-    (all of them, and among the first five seeds, the count that set `decoder_seeds`)."""
+    timing rounds' spread per family, how many decoder Grokfast-EMA runs on x+y miss 95% (all of
+    them, and among the first five seeds, the count that set `decoder_seeds`), and per decoder
+    task, how many batch-128 runs stay at 90% or more after reaching 95% ("b128-stable-add":
+    "1 of 8"; measures.stable)."""
     fam = {f: [t for t in P["tasks"] if t.startswith(f)] for f in ("mlp", "decoder")}
     ema = cells.get("decoder x+y/grokfast_ema", [])
     missed = [r.summary[measures.GROKKED] is None for r in ema]
-    return {
+    out = {
         "rounds-mlp": spread(rounds, fam["mlp"]),
         "rounds-decoder": spread(rounds, fam["decoder"]),
         "ema-missed": str(sum(missed)),
         "ema-runs": str(len(missed)),
         "ema-missed-first5": str(sum(missed[:5])),
     }
+    for op, suffix in (("x+y", "add"), ("x*y", "mul")):  # "—" where the task does not run
+        kept = [
+            s for s in measures.stable(cells.get(f"decoder {op}/adam_b128", [])) if s is not None
+        ]
+        run = f"decoder {op}" in P["tasks"]
+        out[f"b128-stable-{suffix}"] = f"{sum(kept)} of {len(kept)}" if run else "—"
+    return out

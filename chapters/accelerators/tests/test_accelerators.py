@@ -255,6 +255,15 @@ def test_looks_put_a_task_s_rows_at_pococks_level_where_it_runs_the_scale_s_own_
     assert claims.looks_of(dict(cpu, decoder_seeds=12), cpu) == {}  # the user's seeds: one look
     assert claims.looks_of(dict(cpu, seeds=7), cpu) == cpu["looks"]  # the MLP's seeds
     assert claims.looks_of(dict(scales.SCALES["paper"]), scales.SCALES["paper"]) == {}
+    # the cpu scale's x*y ran its decoder seeds from the start: its rows keep one look's 95%
+    both = {**cells, **{k.replace("x+y", "x*y"): v for k, v in cells.items()}}
+    timed = {**rounds, "decoder x*y": rounds["decoder x+y"]}
+    mixed = claims.results(both, timed, ["decoder x+y", "decoder x*y"], p=97, scale="cpu",
+                           looks=claims.looks_of(dict(cpu), cpu))  # fmt: skip
+    judged = [row for row in mixed if row.verdict != "not run"]
+    assert {row.id[-4:] for row in judged} == {"-add", "-mul"}
+    for row in judged:
+        assert row.level == pytest.approx(0.9706 if row.id.endswith("-add") else 0.95, abs=1e-4)
 
 
 def test_timing_measures_a_positive_cost_per_step_and_keeps_rounds():
@@ -324,3 +333,12 @@ def test_prose_quotes_give_the_rounds_spread_per_family_and_the_ema_misses():
     assert q["rounds-mlp"] == "1.1–1.6x" and q["rounds-decoder"] == "1.2x"
     assert q["ema-missed"] == "4" and q["ema-runs"] == "6" and q["ema-missed-first5"] == "3"
     assert figures.spread(rounds, []) == "—"
+    # batch 128's post-grok stability per decoder task: runs that never reach 95% are not counted
+    b128 = [rec(50, last=150, stop=None, steps=[0, 50, 100, 150], test=t)
+            for t in ([0.0, 0.96, 0.97, 0.95], [0.0, 0.96, 0.5, 0.97], [0.0] * 4)]  # fmt: skip
+    b128[2].summary["step_to_test_acc_95"] = None
+    rounds["decoder x*y"] = rounds["decoder x+y"]
+    q = figures.prose_quotes({"decoder x*y/adam_b128": b128}, rounds,
+                             {"tasks": ["decoder x+y", "decoder x*y"]})  # fmt: skip
+    assert q["b128-stable-mul"] == "1 of 2" and q["b128-stable-add"] == "0 of 0"
+    assert figures.prose_quotes({}, rounds, {"tasks": ["decoder x+y"]})["b128-stable-mul"] == "—"

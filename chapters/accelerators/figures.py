@@ -7,6 +7,7 @@ grokcore.explore.figure_png, which renders and closes it.
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Sequence
 
 import matplotlib.pyplot as plt
@@ -135,7 +136,8 @@ def prose_quotes(
     timing rounds' spread per family, how many decoder Grokfast-EMA runs on x+y miss 95% (all of
     them, and among the first five seeds, the count that set `decoder_seeds`), and per decoder
     task, how many batch-128 runs stay at 90% or more after reaching 95% ("b128-stable-add":
-    "1 of 8"; measures.stable)."""
+    "1 of 8"; measures.stable) and the median share of Adam's and batch 128's evaluations after
+    95% that lie below 90% ("b128-below-mul": "28%"; share_below)."""
     fam = {f: [t for t in P["tasks"] if t.startswith(f)] for f in ("mlp", "decoder")}
     ema = cells.get("decoder x+y/grokfast_ema", [])
     missed = [r.summary[measures.GROKKED] is None for r in ema]
@@ -147,9 +149,28 @@ def prose_quotes(
         "ema-missed-first5": str(sum(missed[:5])),
     }
     for op, suffix in (("x+y", "add"), ("x*y", "mul")):  # "—" where the task does not run
-        kept = [
-            s for s in measures.stable(cells.get(f"decoder {op}/adam_b128", [])) if s is not None
-        ]
         run = f"decoder {op}" in P["tasks"]
+        b128 = cells.get(f"decoder {op}/adam_b128", [])
+        kept = [s for s in measures.stable(b128) if s is not None]
         out[f"b128-stable-{suffix}"] = f"{sum(kept)} of {len(kept)}" if run else "—"
+        for label in ("adam", "adam_b128"):
+            shares = [
+                s
+                for r in cells.get(f"decoder {op}/{label}", [])
+                if (s := share_below(r)) is not None
+            ]
+            name = f"{'b128' if label == 'adam_b128' else 'adam'}-below-{suffix}"
+            out[name] = f"{100 * statistics.median(shares):.0f}%" if run and shares else "—"
     return out
+
+
+def share_below(rec: RunRecord, floor: float = measures.STABLE) -> float | None:
+    """The share of a run's evaluations from its first 95% on that lie below `floor` test
+    accuracy: how long it stays down, where measures.stable says only whether it ever dips (a run
+    evaluated more often shows more dips; this share does not grow with the evaluations). None
+    for a run that never reached 95%."""
+    at = rec.summary[measures.GROKKED]
+    if at is None:
+        return None
+    after = [a for s, a in zip(rec.history["step"], rec.history["test_acc"]) if s >= at]
+    return sum(a < floor for a in after) / len(after)

@@ -341,4 +341,8 @@ def test_prose_quotes_give_the_rounds_spread_per_family_and_the_ema_misses():
     q = figures.prose_quotes({"decoder x*y/adam_b128": b128}, rounds,
                              {"tasks": ["decoder x+y", "decoder x*y"]})  # fmt: skip
     assert q["b128-stable-mul"] == "1 of 2" and q["b128-stable-add"] == "0 of 0"
-    assert figures.prose_quotes({}, rounds, {"tasks": ["decoder x+y"]})["b128-stable-mul"] == "—"
+    assert q["b128-below-mul"] == "17%" and q["adam-below-mul"] == "—"  # shares 0 and 1/3
+    assert figures.share_below(b128[1]) == pytest.approx(1 / 3)
+    assert figures.share_below(b128[2]) is None  # never reached 95%
+    empty = figures.prose_quotes({}, rounds, {"tasks": ["decoder x+y"]})
+    assert empty["b128-stable-mul"] == empty["b128-below-mul"] == empty["adam-below-add"] == "—"

@@ -168,9 +168,9 @@ def share_below(rec: RunRecord, floor: float = measures.STABLE) -> float | None:
     """The share of a run's evaluations from its first 95% on that lie below `floor` test
     accuracy: how long it stays down, where measures.stable says only whether it ever dips (a run
     evaluated more often shows more dips; this share does not grow with the evaluations). None
-    for a run that never reached 95%."""
+    for a run that never reached 95%, or stopped there (as measures.post_grok_min)."""
     at = rec.summary[measures.GROKKED]
-    if at is None:
+    if at is None or getattr(rec.cfg, "run", rec.cfg).stop_at_test_acc is not None:
         return None
     after = [a for s, a in zip(rec.history["step"], rec.history["test_acc"]) if s >= at]
     return sum(a < floor for a in after) / len(after)

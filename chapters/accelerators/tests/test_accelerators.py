@@ -344,5 +344,6 @@ def test_prose_quotes_give_the_rounds_spread_per_family_and_the_ema_misses():
     assert q["b128-below-mul"] == "17%" and q["adam-below-mul"] == "—"  # shares 0 and 1/3
     assert figures.share_below(b128[1]) == pytest.approx(1 / 3)
     assert figures.share_below(b128[2]) is None  # never reached 95%
+    assert figures.share_below(rec(50, last=100)) is None  # stopped at 95%: nothing after it
     empty = figures.prose_quotes({}, rounds, {"tasks": ["decoder x+y"]})
     assert empty["b128-stable-mul"] == empty["b128-below-mul"] == empty["adam-below-add"] == "—"

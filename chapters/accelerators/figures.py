@@ -137,7 +137,7 @@ def prose_quotes(
     them, and among the first five seeds, the count that set `decoder_seeds`), and per decoder
     task, how many batch-128 runs stay at 90% or more after reaching 95% ("b128-stable-add":
     "1 of 8"; measures.stable) and the median share of Adam's and batch 128's evaluations after
-    95% that lie below 90% ("b128-below-mul": "28%"; share_below)."""
+    95% that lie below 90% ("b128-below-mul": "28%"; measures.share_below)."""
     fam = {f: [t for t in P["tasks"] if t.startswith(f)] for f in ("mlp", "decoder")}
     ema = cells.get("decoder x+y/grokfast_ema", [])
     missed = [r.summary[measures.GROKKED] is None for r in ema]
@@ -157,20 +157,8 @@ def prose_quotes(
             shares = [
                 s
                 for r in cells.get(f"decoder {op}/{label}", [])
-                if (s := share_below(r)) is not None
+                if (s := measures.share_below(r)) is not None
             ]
             name = f"{'b128' if label == 'adam_b128' else 'adam'}-below-{suffix}"
             out[name] = f"{100 * statistics.median(shares):.0f}%" if run and shares else "—"
     return out
-
-
-def share_below(rec: RunRecord, floor: float = measures.STABLE) -> float | None:
-    """The share of a run's evaluations from its first 95% on that lie below `floor` test
-    accuracy: how long it stays down, where measures.stable says only whether it ever dips (a run
-    evaluated more often shows more dips; this share does not grow with the evaluations). None
-    for a run that never reached 95%, or stopped there (as measures.post_grok_min)."""
-    at = rec.summary[measures.GROKKED]
-    if at is None or getattr(rec.cfg, "run", rec.cfg).stop_at_test_acc is not None:
-        return None
-    after = [a for s, a in zip(rec.history["step"], rec.history["test_acc"]) if s >= at]
-    return sum(a < floor for a in after) / len(after)

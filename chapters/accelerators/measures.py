@@ -39,15 +39,29 @@ def final_acc(rec: RunRecord) -> float:
     return rec.history["test_acc"][-1]
 
 
-def post_grok_min(rec: RunRecord) -> float | None:
-    """The lowest test accuracy after the run first reached 95%, up to the end of its budget;
-    None where it never reached 95% or stopped there (a stop_at_test_acc run: nothing after)."""
+def after_grok(rec: RunRecord) -> list[float] | None:
+    """The test accuracies evaluated from the run's first 95% to the end of its budget; None
+    where it never reached 95% or stopped there (a stop_at_test_acc run: nothing after)."""
     run = getattr(rec.cfg, "run", rec.cfg)
     at = rec.summary[GROKKED]
     if at is None or run.stop_at_test_acc is not None:
         return None
-    after = [a for s, a in zip(rec.history["step"], rec.history["test_acc"]) if s >= at]
-    return min(after) if len(after) > 1 else None
+    return [a for s, a in zip(rec.history["step"], rec.history["test_acc"]) if s >= at]
+
+
+def post_grok_min(rec: RunRecord) -> float | None:
+    """The lowest test accuracy after the run first reached 95% (after_grok); None without a
+    later evaluation."""
+    after = after_grok(rec)
+    return min(after) if after and len(after) > 1 else None
+
+
+def share_below(rec: RunRecord, floor: float = STABLE) -> float | None:
+    """The share of after_grok's evaluations below `floor` test accuracy: how long a run stays
+    down, where `stable` says only whether it ever dips (a run evaluated more often shows more
+    dips; this share does not grow with the evaluations). None as after_grok."""
+    after = after_grok(rec)
+    return None if after is None else sum(a < floor for a in after) / len(after)
 
 
 def stable(recs: Sequence[RunRecord], floor: float = STABLE) -> list[bool | None]:

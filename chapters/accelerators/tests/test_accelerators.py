@@ -342,8 +342,8 @@ def test_prose_quotes_give_the_rounds_spread_per_family_and_the_ema_misses():
                              {"tasks": ["decoder x+y", "decoder x*y"]})  # fmt: skip
     assert q["b128-stable-mul"] == "1 of 2" and q["b128-stable-add"] == "0 of 0"
     assert q["b128-below-mul"] == "17%" and q["adam-below-mul"] == "—"  # shares 0 and 1/3
-    assert figures.share_below(b128[1]) == pytest.approx(1 / 3)
-    assert figures.share_below(b128[2]) is None  # never reached 95%
-    assert figures.share_below(rec(50, last=100)) is None  # stopped at 95%: nothing after it
+    assert measures.share_below(b128[1]) == pytest.approx(1 / 3)
+    assert measures.share_below(b128[2]) is None  # never reached 95%
+    assert measures.share_below(rec(50, last=100)) is None  # stopped at 95%: nothing after it
     empty = figures.prose_quotes({}, rounds, {"tasks": ["decoder x+y"]})
     assert empty["b128-stable-mul"] == empty["b128-below-mul"] == empty["adam-below-add"] == "—"

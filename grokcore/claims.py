@@ -34,7 +34,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Callable, Mapping, Sequence
 
-from .estimates import ESTIMATORS, Estimate, sequential_level
+from .estimates import ESTIMATORS, Estimate, Looks, look_sizes, sequential_level
 
 MIMETYPE = "application/vnd.grokbook.claims+json"
 VERDICTS = (
@@ -115,17 +115,20 @@ class Claim:
         """The claim's estimator on the per-seed data (see grokcore.estimates)."""
         return ESTIMATORS[self.estimator](*data, level=level)
 
-    def check(self, *data, scale: str, note: str = "", looks: int = 1) -> "ClaimResult":
+    def check(self, *data, scale: str, note: str = "", looks: Looks = 1) -> "ClaimResult":
         """Estimate from the per-seed data, then the verdict against the band. looks: how many
         times the row has been judged as seeds were added to it (a second look after a first
-        that left this row or another undecided): its interval is then at Pocock's level for
-        that many looks (estimates.sequential_level), which keeps a false verdict's chance over
-        all of them at 5%, and the note says so."""
+        that left this row or another undecided), or the seeds at each of those looks (5, 8,
+        16): its interval is then at Pocock's level for those looks (estimates.sequential_level,
+        for their spacing where given), which keeps a false verdict's chance over all of them
+        at 5%, and the note says so."""
         level = sequential_level(looks)
-        if looks > 1:
+        sizes = look_sizes(looks)
+        if len(sizes) > 1:
+            at = "" if isinstance(looks, int) else f" at {_series(sizes)} seeds"
             said = (
-                f"{level:.2%} interval: Pocock's level for {looks} looks (seeds were added "
-                f"between them), which keeps a false verdict's chance over the looks at 5%"
+                f"{level:.2%} interval: Pocock's level for {len(sizes)} looks{at} (seeds were "
+                f"added between them), which keeps a false verdict's chance over the looks at 5%"
             )
             note = "; ".join(x for x in (note, said) if x)
         return self.judge(self.estimate(*data, level=level), scale=scale, note=note)
@@ -185,11 +188,36 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+def _series(sizes: Sequence[int]) -> str:
+    """ "5, 8 and 16"."""
+    head = ", ".join(map(str, sizes[:-1]))
+    return f"{head} and {sizes[-1]}"
+
+
+def n_looks(looks: Looks) -> int:
+    """How many looks `looks` (Claim.check's) counts."""
+    return len(look_sizes(looks))
+
+
+def pair_looks(a: Looks, b: Looks) -> Looks:
+    """The looks of a row on two cells (a pair of methods, seed by seed) whose seeds may have
+    grown at different looks, the k-th entries being the same look: the seeds both had at each
+    look (the fewer; the shorter history holds its last), a look where the pair did not grow not
+    counted: (5, 8, 16) with (5, 8) is (5, 8). With a count on either side, the fewer count."""
+    if isinstance(a, int) or isinstance(b, int):
+        return min(n_looks(a), n_looks(b))
+    a, b = look_sizes(a), look_sizes(b)
+    k = max(len(a), len(b))
+    a, b = a + a[-1:] * (k - len(a)), b + b[-1:] * (k - len(b))
+    return tuple(dict.fromkeys(min(x, y) for x, y in zip(a, b)))  # increasing, repeats dropped
+
+
 def looks_at(
     P: Mapping[str, Any], preset: Mapping[str, Any], seeds: Callable[[Mapping[str, Any], str], Any]
-) -> dict[str, int]:
-    """A scale's "looks" (task -> how many times its rows have been judged, seeds added between:
-    `Claim.check`'s looks) for the tasks that run the scale's own seeds: `seeds(Q, task)` is
+) -> dict[str, Looks]:
+    """A scale's "looks" (task -> how many times its rows have been judged, seeds added between,
+    or the seeds at each look: `Claim.check`'s looks) for the tasks that run the scale's own
+    seeds: `seeds(Q, task)` is
     what the task runs at the values Q (`preset`: the scale's SCALES entry, `P`: what the
     notebook runs). A task at seeds of the user's choosing has been judged once."""
     return {t: n for t, n in P.get("looks", {}).items() if seeds(P, t) == seeds(preset, t)}

@@ -504,24 +504,49 @@ def slope(xs: Sequence[float], ys: Sequence[float]) -> float:
     return float((dx * (y - y.mean())).sum() / (dx**2).sum())
 
 
+Looks = int | Sequence[int]  # how many looks (equally spaced), or the seeds at each look
+
+
+def look_sizes(looks: Looks) -> tuple[int, ...]:
+    """The seeds at each look, increasing: `looks` itself, or 1..looks for a count (equal
+    spacing); ValueError naming what is allowed."""
+    if isinstance(looks, bool) or not isinstance(looks, (int, Sequence)) or isinstance(looks, str):
+        raise ValueError(f"looks={looks!r} is invalid: allowed an integer >= 1 or the seeds at "
+                         "each look, increasing")  # fmt: skip
+    sizes = tuple(range(1, looks + 1)) if isinstance(looks, int) else tuple(looks)
+    if (
+        not sizes
+        or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in sizes)
+        or any(b <= a for a, b in zip(sizes, sizes[1:]))
+    ):
+        raise ValueError(f"looks={looks!r} is invalid: allowed an integer >= 1 or the seeds at "
+                         "each look, increasing")  # fmt: skip
+    return sizes
+
+
+def pocock_constant(looks: Looks, alpha: float = 1 - LEVEL) -> float:
+    """Pocock's constant c for two-sided looks at data that accumulate (seeds added between
+    looks): a z statistic crossing +-c at any look happens with probability `alpha` under the
+    null, where +-z_{1-alpha/2} at every look would happen more often (two looks at 1.96: 8.3%,
+    not 5%). `looks`: their number, equally spaced, or the seeds at each look (5, 8, 16: the
+    constant for that spacing; equal spacing's would be off by a few tenths of a percent).
+    Computed, not tabulated: the sums S_k of the first n_k independent N(0, 1) values (in units
+    of n_1), propagated on a grid of step 0.01 over the region where no look has crossed
+    (trapezoid convolutions, as Armitage, McPherson and Rowe 1969), and c found by bisection;
+    Jennison and Turnbull (2000, Table 2.1) list 2.178, 2.289, 2.361, 2.413 for 2-5 equally
+    spaced looks at alpha 0.05."""
+    return _pocock(look_sizes(looks), alpha)
+
+
 @functools.lru_cache(maxsize=None)
-def pocock_constant(looks: int, alpha: float = 1 - LEVEL) -> float:
-    """Pocock's constant c for `looks` equally spaced two-sided looks at data that accumulate
-    (seeds added between looks): a z statistic crossing +-c at any look happens with
-    probability `alpha` under the null, where +-z_{1-alpha/2} at every look would happen more
-    often (two looks at 1.96: 8.3%, not 5%). Computed, not tabulated: the standardized sums
-    S_k = Z_k sqrt(k) of independent N(0, 1) increments, propagated on a grid of step 0.01 over
-    the region where no look has crossed (trapezoid convolutions, as Armitage, McPherson and
-    Rowe 1969), and c found by bisection; Jennison and Turnbull (2000, Table 2.1) list 2.178,
-    2.289, 2.361, 2.413 for 2-5 looks at alpha 0.05."""
+def _pocock(sizes: tuple[int, ...], alpha: float) -> float:
     from scipy.stats import norm
 
-    if not (isinstance(looks, int) and looks >= 1):
-        raise ValueError(f"looks={looks!r} is invalid: allowed an integer >= 1")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha={alpha!r} is invalid: allowed a number in (0, 1)")
-    if looks == 1:
+    if len(sizes) == 1:
         return float(norm.ppf(1 - alpha / 2))
+    t = [n / sizes[0] for n in sizes]  # information at each look, the first's 1
 
     def grid(bound: float) -> tuple[np.ndarray, np.ndarray]:
         """Points from -bound to bound about 0.01 apart, and their trapezoid weights."""
@@ -531,26 +556,28 @@ def pocock_constant(looks: int, alpha: float = 1 - LEVEL) -> float:
         return x, w
 
     def crossing(c: float) -> float:
-        """P(some |S_k| >= c sqrt(k), k = 1..looks) under the null."""
+        """P(some |S_k| >= c sqrt(t_k)) under the null."""
         x, w = grid(c)  # S_1 inside the first boundary
         f = norm.pdf(x)  # S_1's density there (the rest crossed at look 1)
-        for k in range(2, looks + 1):
-            y, v = grid(c * math.sqrt(k))
-            f, x, w = norm.pdf(y[:, None] - x[None, :]) @ (w * f), y, v  # S_k, none crossed
+        for k in range(1, len(t)):
+            y, v = grid(c * math.sqrt(t[k]))
+            sd = math.sqrt(t[k] - t[k - 1])  # the increment's spread
+            f, x, w = norm.pdf((y[:, None] - x[None, :]) / sd) / sd @ (w * f), y, v
         return float(1 - (w * f).sum())
 
-    lo, hi = float(norm.ppf(1 - alpha / 2)), float(norm.ppf(1 - alpha / (2 * looks)))
+    lo, hi = float(norm.ppf(1 - alpha / 2)), float(norm.ppf(1 - alpha / (2 * len(t))))
     for _ in range(30):  # crossing(c) falls as c grows; Bonferroni's c is above Pocock's
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if crossing(mid) > alpha else (lo, mid)
     return (lo + hi) / 2
 
 
-def sequential_level(looks: int, level: float = LEVEL) -> float:
-    """The level of each look's two-sided interval such that `looks` looks (seeds added after an
-    undecided look, and looked at again) keep the chance of a false verdict at 1 - level:
-    2 Phi(c) - 1 for Pocock's constant c (pocock_constant). 95% over 2 looks: 97.06% each. A t
-    interval at this level stands in for the z one (as is usual for small samples)."""
+def sequential_level(looks: Looks, level: float = LEVEL) -> float:
+    """The level of each look's two-sided interval such that the looks (seeds added after an
+    undecided look, and looked at again; their number or the seeds at each) keep the chance of a
+    false verdict at 1 - level: 2 Phi(c) - 1 for Pocock's constant c (pocock_constant). 95% over
+    2 equally spaced looks: 97.06% each. A t interval at this level stands in for the z one (as
+    is usual for small samples)."""
     from scipy.stats import norm
 
     c = pocock_constant(looks, 1 - level)

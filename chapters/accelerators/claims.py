@@ -12,12 +12,12 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from grokcore.claims import Claim, ClaimResult, looks_at
+from grokcore.claims import Claim, ClaimResult, Looks, looks_at, pair_looks
 from grokcore.records import RunRecord
 
 from grokcore import outcomes
 
-from . import configs, measures
+from . import measures, parameters
 from .configs import EGD_FAMILY
 
 OURS = "ours: no source measures it"
@@ -195,12 +195,15 @@ def results(
     *,
     p: int,
     scale: str,
-    looks: Mapping[str, int] | None = None,
+    looks: Mapping[str, Looks] | None = None,
 ) -> list[ClaimResult]:
-    """One row per claim, in CLAIMS order. cells: "task/method" -> records over the same seeds;
-    rounds: task -> method -> seconds per step in each timing round (measures.per_round);
-    looks: task -> how many times its rows have been judged, seeds added between (1 where
-    absent; grokcore.claims.Claim.check: Pocock's level)."""
+    """One row per claim, in CLAIMS order. cells: "task/method" -> records (a pair of cells is
+    compared on the seeds both ran, measures.common; the stability row on the seeds every cell
+    of its task ran); rounds: task -> method -> seconds per step in each timing round
+    (measures.per_round); looks: task or cell -> how many times its rows have been judged,
+    seeds added between, or the seeds at each (1 where absent; grokcore.claims.Claim.check:
+    Pocock's level): a row on two cells takes the looks both had (grokcore.claims.pair_looks),
+    a cell without an entry its task's."""
     rows: dict[str, ClaimResult] = {}
     looks = looks or {}
     costs = {task: measures.cost(r) for task, r in rounds.items()}
@@ -213,7 +216,8 @@ def results(
             why = f"{', '.join(map(str, absent))} not run on {task} (the notebook's methods)"
             rows[cid] = CLAIMS[cid].not_run(why, scale=scale)
             return
-        a, b = cells[f"{task}/{fast}"], cells[f"{task}/{slow}"]
+        a, b = measures.common(cells[f"{task}/{fast}"], cells[f"{task}/{slow}"])
+        seen = pair_looks(*(looks.get(f"{task}/{m}", looks.get(task, 1)) for m in (fast, slow)))
         data = [measures.steps(a), measures.steps(b)]
         note = f"{what} on {task.split(' ', 1)[1]} mod {p}; " + outcomes.censoring_note(
             {fast: a, slow: b}
@@ -223,7 +227,7 @@ def results(
             data.append(logs)
             ratio = math.exp(sum(logs) / len(logs))
             note += f"; a step of {slow} costs {ratio:.2f}x one of {fast} ({len(logs)} rounds)"
-        rows[cid] = CLAIMS[cid].check(*data, scale=scale, note=note, looks=looks.get(task, 1))
+        rows[cid] = CLAIMS[cid].check(*data, scale=scale, note=note, looks=seen)
 
     for tag, op in OPS.items():
         mlp, dec = f"mlp {op}", f"decoder {op}"
@@ -246,7 +250,8 @@ def results(
             paired(f"neuralgrok-slower-seconds-{tag}", dec, "neuralgrok", "adam", True,
                    "Adam over NeuralGrok")  # fmt: skip
             paired(f"batch-lever-decoder-{tag}", dec, "adam_b128", "adam", True, "Adam, batch 128")
-            runs = [r for name, recs in cells.items() if name.startswith(dec + "/") for r in recs]
+            ran = [recs for name, recs in cells.items() if name.startswith(dec + "/")]
+            runs = [r for recs in measures.common(*ran) for r in recs]
             kept = measures.stable(runs)
             cid = f"decoder-stable-{tag}"
             n_none = sum(k is None for k in kept)
@@ -259,9 +264,10 @@ def results(
     return [rows[cid] for cid in CLAIMS]
 
 
-def looks_of(P: dict, preset: dict) -> dict[str, int]:
-    """The scale's looks for the tasks that run its own seeds (grokcore.claims.looks_at)."""
-    return looks_at(P, preset, lambda Q, task: configs.n_seeds(task, Q))
+def looks_of(P: dict, preset: dict) -> dict[str, Looks]:
+    """The scale's looks for the tasks and cells that run its own seeds
+    (grokcore.claims.looks_at)."""
+    return looks_at(P, preset, lambda Q, name: parameters.cell_seeds(name, Q))
 
 
 BASELINE_IDS = (

@@ -34,6 +34,15 @@ def seconds(recs: Sequence[RunRecord], step_s: float) -> list[Obs]:
     return [Obs(o.value * step_s, o.censored, o.diverged) for o in steps(recs)]
 
 
+def common(*cells: Sequence[RunRecord]) -> list[list[RunRecord]]:
+    """Each cell's records of the seeds every one of `cells` ran, in seed order: a pair of
+    methods is compared seed by seed (the same split and init), whatever more seeds one of them
+    ran (a cell's `cell_seeds`)."""
+    by_seed = [{r.cfg.seed: r for r in recs} for recs in cells]
+    shared = sorted(set.intersection(*(set(b) for b in by_seed))) if by_seed else []
+    return [[b[s] for s in shared] for b in by_seed]
+
+
 def final_acc(rec: RunRecord) -> float:
     """The run's test accuracy at its last evaluation."""
     return rec.history["test_acc"][-1]

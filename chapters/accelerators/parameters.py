@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from grokcore.params import (
     at_scale,
     RECOMPUTE,
     SCALE,
     SCALE_VALUE,
+    Dict,
     Float,
     Int,
     List,
@@ -21,6 +22,7 @@ from grokcore.params import (
 from . import configs, scales
 
 _LABELS = tuple(dict.fromkeys(m for fam in configs.METHODS.values() for m in fam))
+CELLS = tuple(f"{t}/{m}" for t in configs.TASKS for m in configs.methods_of(t))  # "task/method"
 
 SPECS = {
     "tasks": List(Str(*configs.TASKS), 1, none=SCALE_VALUE, unique=True),
@@ -28,6 +30,7 @@ SPECS = {
     "p": Int(3, prime=True, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
     "decoder_seeds": Int(1, none=SCALE_VALUE),
+    "cell_seeds": Dict(Str(*CELLS), Int(1), 0, none=SCALE_VALUE),
     "mlp_epochs": Int(1, none=SCALE_VALUE),
     "decoder_steps": Int(1, none=SCALE_VALUE),
     "decoder_eval_every": Int(1, none=SCALE_VALUE),
@@ -52,13 +55,37 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
         stray = [m for m in v["methods"] if m not in ran]
         if stray:
             return [("methods", f"{stray} belong to no family of the tasks {P['tasks']}")]
+    ran = {f"{t}/{m}" for t in P["tasks"] for m in configs.methods_of(t, v["methods"])}
+    stray = [c for c in P["cell_seeds"] if c not in ran]
+    if stray:
+        return [("cell_seeds", f"names {', '.join(stray)}, not a cell the notebook runs (tasks "
+                               f"{P['tasks']}, methods {v['methods'] or 'all'})")]  # fmt: skip
 
     def build() -> None:
         chosen = {name: f for name in configs.tune_plan(P, v["methods"]) for f in P["lr_factors"]}
-        cells = configs.plan(P, chosen, v["methods"])
+        cells = plan(P, chosen, v["methods"])
         configs.timings(P, cells)
 
     return config_problems(build, {"hidden": "amp_hidden", "num_steps": "decoder_steps"})
+
+
+def cell_seeds(name: str, P: dict) -> int:
+    """How many evaluation seeds `name` runs at the values `P`: a cell ("task/method") its
+    `cell_seeds` entry or else its task's, a task its own (configs.n_seeds)."""
+    return P["cell_seeds"].get(name, configs.n_seeds(name.split("/")[0], P))
+
+
+def plan(
+    P: dict, chosen: dict[str, float], methods: Sequence[str] | None = None
+) -> dict[str, list]:
+    """configs.plan with each cell over seeds 0..cell_seeds(cell)-1: a cell named in `cell_seeds`
+    runs more (or fewer) seeds than its task's, the others as configs.plan. Here and not in
+    configs.py, which the timing records' code fingerprint covers (grokcore.fingerprint): a
+    timing is measured again, never re-stamped, and more seeds of a cell change no run."""
+    cells = configs.plan(P, chosen, methods)
+    return {
+        name: configs.seeds_of(cfgs[0], range(cell_seeds(name, P))) for name, cfgs in cells.items()
+    }
 
 
 def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,10 @@ SCALES = {  # a notebook parameter left as None takes these
         "p": 11,
         "seeds": 2,
         "decoder_seeds": 3,  # unequal to seeds: each task's cells pair on their own seeds
-        "looks": {},  # task -> looks its rows have had (1 where absent)
+        "cell_seeds": {"decoder x+y/adam": 4, "decoder x+y/adam_b128": 4},  # a pair on 4
+        # task (or cell: "task/method") -> looks its rows have had, or the seeds at each (1
+        # where absent)
+        "looks": {},
         "mlp_epochs": 40,
         "decoder_steps": 30,
         "decoder_eval_every": 10,
@@ -38,7 +41,16 @@ SCALES = {  # a notebook parameter left as None takes these
         "p": 97,
         "seeds": 5,
         "decoder_seeds": 8,
-        "looks": {"decoder x+y": 2},  # 5 seeds, then 8: Pocock's level for two looks
+        # x+y's batch lever undecided at 8 seeds (1.27x [0.90, 1.79] against 1): Adam and
+        # Adam at batch 128 add seeds 8-15, a third look for the rows on that pair
+        "cell_seeds": {"decoder x+y/adam": 16, "decoder x+y/adam_b128": 16},
+        # the seeds at each look: 5, then 8 (Pocock's level for two looks at that spacing); then
+        # 16 on one pair (three)
+        "looks": {
+            "decoder x+y": [5, 8],
+            "decoder x+y/adam": [5, 8, 16],
+            "decoder x+y/adam_b128": [5, 8, 16],
+        },
         "mlp_epochs": AUTHORS_EPOCHS,
         "decoder_steps": 2000,
         "decoder_eval_every": 50,
@@ -58,6 +70,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "p": 97,
         "seeds": 10,
         "decoder_seeds": 10,
+        "cell_seeds": {},
         "looks": {},  # 10 seeds from the start: one look
         "mlp_epochs": AUTHORS_EPOCHS,
         "decoder_steps": 10_000,

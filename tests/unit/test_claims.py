@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from grokcore.claims import MIMETYPE, VERDICTS, Claim, claims_table, tally, verdict_of
-from grokcore.estimates import Estimate, Obs
+from grokcore.estimates import Estimate, Obs, sequential_level
 
 
 def claim(**kw):
@@ -258,6 +258,23 @@ def test_a_row_judged_again_after_seeds_were_added_is_at_pococks_level():
     assert twice.note.startswith("n; 97.06% interval: Pocock's level for 2 looks")
     with pytest.raises(ValueError, match="looks="):
         claim.check(values, scale="cpu", looks=0)
+    # the seeds at each look: the level for that spacing, and the note names them
+    spaced = claim.check(values, scale="cpu", note="n", looks=[2, 4, 6])
+    assert spaced.level == pytest.approx(sequential_level((2, 4, 6)))
+    assert spaced.level == pytest.approx(sequential_level(3), abs=1e-9)  # equally spaced
+    assert "Pocock's level for 3 looks at 2, 4 and 6 seeds" in spaced.note
+    assert claim.check(values, scale="cpu", looks=[6]).note == ""  # one look: nothing to say
+
+
+def test_a_pair_of_cells_has_the_looks_both_had():
+    from grokcore.claims import pair_looks
+
+    assert pair_looks((5, 8, 16), (5, 8)) == (5, 8)  # only one cell grew at the third look
+    assert pair_looks([5, 8, 16], [5, 10]) == (5, 8, 10)  # the pair grew to 10 at the third
+    assert pair_looks((5, 8, 16), (5, 8, 16)) == (5, 8, 16)
+    assert pair_looks(2, (5, 8, 16)) == 2 and pair_looks(1, [5, 8]) == 1
+    with pytest.raises(ValueError, match="looks="):
+        pair_looks((5, 5), (5, 8))
 
 
 def test_looks_count_only_for_tasks_at_the_scale_s_own_seeds():

@@ -295,6 +295,23 @@ def test_censored_lower_bound_covers_the_true_center(n, shape):
     assert np.mean(above_zero) > 0.8
 
 
+@pytest.mark.parametrize("sizes", [(1, 10), (1, 2, 20)])
+def test_pocock_constant_for_unequal_looks_keeps_the_false_verdicts_at_5_percent(sizes):
+    """z statistics of accumulating N(0, 1) data looked at after sizes[k] values: crossing the
+    spacing's constant at any look happens 5% of the time; equal spacing's constant, lower
+    here, lets through more."""
+    rng = np.random.default_rng(11)
+    sums = np.cumsum(rng.standard_normal((200_000, sizes[-1])), axis=1)
+    z = np.stack([sums[:, n - 1] / np.sqrt(n) for n in sizes], axis=1)
+
+    def rate(c: float) -> float:
+        return float((np.abs(z) > c).any(axis=1).mean())
+
+    assert rate(E.pocock_constant(sizes)) == pytest.approx(0.05, abs=0.002)
+    assert rate(E.pocock_constant(len(sizes))) > 0.054
+    assert E.sequential_level(sizes) > E.sequential_level(len(sizes))
+
+
 def test_pocock_constant_matches_the_published_table():
     # Jennison and Turnbull (2000), Table 2.1: Pocock's constants at alpha 0.05
     assert E.pocock_constant(1) == pytest.approx(1.95996, abs=1e-4)
@@ -302,9 +319,12 @@ def test_pocock_constant_matches_the_published_table():
         assert E.pocock_constant(looks) == pytest.approx(c, abs=1e-3)
     assert E.sequential_level(2) == pytest.approx(0.9706, abs=2e-4)
     assert E.sequential_level(1) == pytest.approx(0.95)
-    for bad in (0, 1.5, "2"):
+    for bad in (0, 1.5, "2", (5, 5), (8, 5), (), (0, 3), True):
         with pytest.raises(ValueError, match="looks="):
             E.pocock_constant(bad)
+    # equally spaced looks given as their seeds: the same constants, whatever the unit
+    assert E.pocock_constant((5, 10)) == pytest.approx(E.pocock_constant(2), abs=1e-9)
+    assert E.pocock_constant((10, 20, 30)) == pytest.approx(E.pocock_constant(3), abs=1e-9)
     with pytest.raises(ValueError, match="alpha="):
         E.pocock_constant(2, 1.2)
 

@@ -8,10 +8,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from chapters.accelerators import claims, configs, measures, scales, timing
+from chapters.accelerators import claims, configs, measures, parameters, scales, timing
 from grokcore.config import ConfigError, RunConfig, from_dict, to_dict
 from grokcore import estimates
 from grokcore.estimates import Obs
+from grokcore.params import ParameterError
 from grokcore.neuralgrok import NeuralGrokConfig
 from grokcore.presets import preset
 from grokcore.testing import tmp_cache  # noqa: F401  (autouse: a temporary run cache per test)
@@ -20,13 +21,13 @@ from grokcore.train import steps_per_epoch
 SMOKE = scales.SCALES["smoke"]
 
 
-def rec(t95, last=100, stop=0.95, test=None, steps=None, diverged=None, budget=None):
+def rec(t95, last=100, stop=0.95, test=None, steps=None, diverged=None, budget=None, seed=0):
     """A stand-in record: the summary, history and config (budget: num_steps, default `last`)
     the measures read."""
     steps = steps or [0, last]
     test = test or [0.0] * len(steps)
     summary = {"step_to_test_acc_95": t95, "last_step": last, "diverged_at": diverged}
-    cfg = SimpleNamespace(stop_at_test_acc=stop, num_steps=budget or last)
+    cfg = SimpleNamespace(stop_at_test_acc=stop, num_steps=budget or last, seed=seed)
     history = {"step": steps, "test_acc": test, "train_acc": [1.0] * len(steps)}
     return SimpleNamespace(summary=summary, cfg=cfg, history=history)
 
@@ -136,7 +137,9 @@ def test_ranking_puts_medians_first_and_bounds_last():
 
 
 def _cells(times: dict[str, list]) -> dict:
-    return {name: [rec(t, last=10_000) for t in ts] for name, ts in times.items()}
+    return {
+        name: [rec(t, last=10_000, seed=s) for s, t in enumerate(ts)] for name, ts in times.items()
+    }
 
 
 def test_claims_follow_known_answers_and_unplanned_tasks_are_not_run():
@@ -226,10 +229,15 @@ def test_median_seconds_cover_on_simulated_seeds_and_rounds():
     assert seeds_only / n < 0.85
 
 
+def _grokked(n: int, seed0: int = 0) -> list:
+    """Stand-in decoder runs of seeds seed0.. that reach 95% at step 50 and stay there."""
+    return [rec(50, last=100, stop=None, steps=[0, 50, 100], test=[0.0, 0.96, 0.97], seed=s)
+            for s in range(seed0, seed0 + n)]  # fmt: skip
+
+
 def test_decoder_stability_counts_every_method_and_only_runs_past_the_event():
-    dec = {m: [rec(50, last=100, stop=None, steps=[0, 50, 100], test=[0.0, 0.96, 0.97])] * 10
-           for m in configs.METHODS["decoder"]}  # fmt: skip
-    dec["adam"] = [rec(None, last=100, stop=None)] * 10  # never at 95%: no value
+    dec = {m: _grokked(10) for m in configs.METHODS["decoder"]}
+    dec["adam"] = [rec(None, last=100, stop=None, seed=s) for s in range(10)]  # never at 95%
     cells = {f"decoder x+y/{m}": r for m, r in dec.items()}
     rounds = {"decoder x+y": {m: [0.1, 0.1] for m in dec}}
     rows = {r.id: r for r in claims.results(cells, rounds, ["decoder x+y"], p=97, scale="cpu")}
@@ -239,8 +247,7 @@ def test_decoder_stability_counts_every_method_and_only_runs_past_the_event():
 
 
 def test_looks_put_a_task_s_rows_at_pococks_level_where_it_runs_the_scale_s_own_seeds():
-    dec = {m: [rec(50, last=100, stop=None, steps=[0, 50, 100], test=[0.0, 0.96, 0.97])] * 10
-           for m in configs.METHODS["decoder"]}  # fmt: skip
+    dec = {m: _grokked(10) for m in configs.METHODS["decoder"]}
     cells = {f"decoder x+y/{m}": r for m, r in dec.items()}
     rounds = {"decoder x+y": {m: [0.1, 0.1] for m in dec}}
     looked = claims.results(cells, rounds, ["decoder x+y"], p=97, scale="cpu",
@@ -251,19 +258,83 @@ def test_looks_put_a_task_s_rows_at_pococks_level_where_it_runs_the_scale_s_own_
             assert "Pocock's level for 2 looks" in row.note, row.id
     assert claims.results(cells, rounds, ["decoder x+y"], p=97, scale="cpu")[0].level == 0.95
     cpu = scales.SCALES["cpu"]
-    assert claims.looks_of(dict(cpu), cpu) == {"decoder x+y": 2} == cpu["looks"]
-    assert claims.looks_of(dict(cpu, decoder_seeds=12), cpu) == {}  # the user's seeds: one look
+    assert claims.looks_of(dict(cpu), cpu) == cpu["looks"]
+    # the user's decoder seeds: one look, but for the cells that still run the scale's own
+    cells_only = {k: v for k, v in cpu["looks"].items() if "/" in k}
+    assert claims.looks_of(dict(cpu, decoder_seeds=12), cpu) == cells_only
+    assert claims.looks_of(dict(cpu, cell_seeds={}), cpu) == {"decoder x+y": [5, 8]}
     assert claims.looks_of(dict(cpu, seeds=7), cpu) == cpu["looks"]  # the MLP's seeds
     assert claims.looks_of(dict(scales.SCALES["paper"]), scales.SCALES["paper"]) == {}
     # the cpu scale's x*y ran its decoder seeds from the start: its rows keep one look's 95%
     both = {**cells, **{k.replace("x+y", "x*y"): v for k, v in cells.items()}}
     timed = {**rounds, "decoder x*y": rounds["decoder x+y"]}
+    at8 = dict(cpu, cell_seeds={})  # every cell at 8 (the pair at 16: the test below)
     mixed = claims.results(both, timed, ["decoder x+y", "decoder x*y"], p=97, scale="cpu",
-                           looks=claims.looks_of(dict(cpu), cpu))  # fmt: skip
+                           looks=claims.looks_of(at8, cpu))  # fmt: skip
     judged = [row for row in mixed if row.verdict != "not run"]
     assert {row.id[-4:] for row in judged} == {"-add", "-mul"}
     for row in judged:
-        assert row.level == pytest.approx(0.9706 if row.id.endswith("-add") else 0.95, abs=1e-4)
+        # 5 seeds, then 8: Pocock's level for that spacing (97.06% were they equally spaced)
+        assert row.level == pytest.approx(0.9689 if row.id.endswith("-add") else 0.95, abs=1e-4)
+
+
+def test_a_pair_is_compared_on_the_seeds_both_ran_at_the_fewer_looks_of_the_two():
+    """Adam and batch 128 at 16 seeds, the rest at 8 (the cpu scale's cell_seeds): the row on
+    that pair has 16 pairs and three looks, a row pairing Adam with an 8-seed cell 8 pairs and
+    the task's two looks, the stability row the 8 seeds every cell ran."""
+    dec = {m: _grokked(8) for m in configs.METHODS["decoder"]}
+    dec["adam"] = [rec(20 + 2 * s, last=100, stop=None, steps=[0, 50, 100],
+                       test=[0.0, 0.96, 0.97], seed=s) for s in range(16)]  # fmt: skip
+    dec["adam_b128"] = [rec(10 + s, last=100, stop=None, steps=[0, 50, 100],
+                            test=[0.0, 0.96, 0.97], seed=s) for s in range(16)]  # fmt: skip
+    dec["rescale"][3] = rec(None, last=100, stop=None, seed=3)  # never at 95%
+    cells = {f"decoder x+y/{m}": r for m, r in dec.items()}
+    rounds = {"decoder x+y": {m: [0.1, 0.1] for m in dec}}
+    cpu = scales.SCALES["cpu"]
+    rows = {r.id: r for r in claims.results(cells, rounds, ["decoder x+y"], p=97, scale="cpu",
+                                            looks=claims.looks_of(dict(cpu), cpu))}  # fmt: skip
+    lever, slower = rows["batch-lever-decoder-add"], rows["neuralgrok-slower-seconds-add"]
+    assert (lever.n, slower.n) == (16, 8)
+    assert "Pocock's level for 3 looks at 5, 8 and 16 seeds" in lever.note
+    assert "Pocock's level for 2 looks at 5 and 8 seeds" in slower.note
+    assert lever.level > slower.level > 0.95  # a wider interval at each look
+    stable = rows["decoder-stable-add"]
+    assert stable.n + stable.missing == 8 * len(dec) and stable.missing == 1  # seeds 0-7 only
+    # the pairing is by seed, not by position: a cell's records in another order pair the same
+    shuffled = dict(cells, **{"decoder x+y/adam": cells["decoder x+y/adam"][::-1]})
+    again = {r.id: r for r in claims.results(shuffled, rounds, ["decoder x+y"], p=97,
+                                             scale="cpu")}  # fmt: skip
+    # seed by seed Adam takes exactly twice batch 128's steps: no spread but the timing's
+    assert lever.estimate == pytest.approx(2.0) and lever.ci_high / lever.ci_low < 1.01
+    shuffled_row = again["batch-lever-decoder-add"]
+    assert (shuffled_row.ci_low, shuffled_row.ci_high) == (
+        pytest.approx(lever.ci_low),
+        pytest.approx(lever.ci_high),
+    )
+    a, b = measures.common(_grokked(3, seed0=2), _grokked(4))
+    assert [r.cfg.seed for r in a] == [r.cfg.seed for r in b] == [2, 3]
+
+
+def test_cell_seeds_grow_one_cell_and_name_a_cell_the_notebook_runs():
+    cpu = scales.SCALES["cpu"]
+    cells = parameters.plan(dict(cpu), {})
+    for name, cfgs in cells.items():
+        n = cpu["cell_seeds"].get(name, configs.n_seeds(name.split("/")[0], cpu))
+        assert [c.seed for c in cfgs] == list(range(n)), name
+        assert cfgs == configs.seeds_of(configs.plan(dict(cpu), {})[name][0], range(n))
+    assert len(cells["decoder x+y/adam"]) == 16 and len(cells["decoder x+y/rescale"]) == 8
+    base = {k: None for k in parameters.SPECS} | {"scale": "smoke", "recompute": False}
+    with pytest.raises(ParameterError, match="cell_seeds.*mlp x\\*y/sgd"):
+        parameters.check_parameters(base | {"cell_seeds": {"mlp x*y/sgd": 2}})  # not planned
+    with pytest.raises(ParameterError, match="cell_seeds.*decoder x\\+y/egd"):
+        parameters.check_parameters(base | {"cell_seeds": {"decoder x+y/egd": 2}})  # no cell
+    with pytest.raises(ParameterError, match="cell_seeds"):
+        parameters.check_parameters(base | {"cell_seeds": {"mlp x+y/sgd": 0}})
+    with pytest.raises(ParameterError, match="cell_seeds.*decoder x\\+y/rescale"):
+        parameters.check_parameters(base | {"methods": ["egd"],
+                                            "cell_seeds": {"decoder x+y/rescale": 4}})  # fmt: skip
+    ok = parameters.check_parameters(base | {"cell_seeds": {"mlp x+y/sgd": 3}})
+    assert ok["cell_seeds"] == {"mlp x+y/sgd": 3}
 
 
 def test_timing_measures_a_positive_cost_per_step_and_keeps_rounds():

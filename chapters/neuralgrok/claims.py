@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
 from grokcore import outcomes
-from grokcore.claims import Claim, ClaimResult, looks_at
+from grokcore.claims import Claim, ClaimResult, Looks, looks_at, n_looks
 from grokcore.records import RunRecord
 
 from .configs import COMPOSITE, NAMES
@@ -537,7 +537,7 @@ def speed(
     labels: tuple[str, str],
     scale: str,
     note="",
-    looks: int = 1,
+    looks: Looks = 1,
 ) -> ClaimResult:
     """The claim's speed-up (slow's time to 95% over fast's, per paired seed) from two cells;
     not run where a cell is not planned; not testable where no run of either got to 95%.
@@ -560,7 +560,7 @@ def speed(
     return result
 
 
-def looks_of(P: dict, preset: dict) -> dict[str, int]:
+def looks_of(P: dict, preset: dict) -> dict[str, Looks]:
     """The scale's looks for the tasks that run its own seeds (grokcore.claims.looks_at):
     first_seeds on the first task, op_seeds on the others."""
 
@@ -585,7 +585,7 @@ def values_row(
     scale: str,
     note: str,
     if_none: str,
-    looks: int = 1,
+    looks: Looks = 1,
 ) -> ClaimResult:
     """The claim on per-seed values (None: the seed has none); no seed with one: not testable,
     for the reason `if_none`; looks as `speed`'s."""
@@ -626,7 +626,7 @@ def fails_row(
 
 
 def table1_rows(
-    cells: dict, ops: Sequence[str], scale: str, looks: Mapping[str, int] | None = None
+    cells: dict, ops: Sequence[str], scale: str, looks: Mapping[str, Looks] | None = None
 ) -> list[ClaimResult]:
     """Table 1, per task and baseline: the baseline's steps to 95% over NeuralGrok's; looks:
     task -> how many looks its rows have had (1 where absent; `speed`)."""
@@ -643,12 +643,16 @@ def table1_rows(
     return out
 
 
-def subtraction_row(cells: dict, scale: str, looks: Mapping[str, int] | None = None) -> ClaimResult:
+def subtraction_row(
+    cells: dict, scale: str, looks: Mapping[str, Looks] | None = None
+) -> ClaimResult:
     """Standard training's steps to 95% on x-y over x+y (x-y: Table 1's cell, with the looks
     its rows have had, else the transfer baseline, the same setup at the ablation budget)."""
     slow = "x-y/standard" if "x-y/standard" in cells else "transfer_standard"
-    # the pairs grew with either task's seeds (the transfer baseline's seeds never grew)
-    n = max((looks or {}).get(op, 1) for op in ("x+y", "x-y")) if slow == "x-y/standard" else 1
+    # the pairs grew with either task's seeds (the transfer baseline's seeds never grew): the
+    # task with more looks (x+y's 5 then 8 before x-y's 5 then 10: the pairs went 5, then 8)
+    ops = ("x+y", "x-y")
+    n = max(((looks or {}).get(op, 1) for op in ops), key=n_looks) if slow == "x-y/standard" else 1
     labels = ("x+y", "x-y")
     return speed(CLAIMS["subtraction-slower"], cells, "x+y/standard", slow, labels, scale, looks=n)
 
@@ -681,7 +685,7 @@ def weight_decay_rows(cells: dict, first: str, large: float, scale: str) -> list
     return out
 
 
-def stability_rows(cells: dict, first: str, scale: str, looks: int = 1) -> list[ClaimResult]:
+def stability_rows(cells: dict, first: str, scale: str, looks: Looks = 1) -> list[ClaimResult]:
     """§3.1 on the first task: per seed, the fraction of evaluations below 90% after the first
     95%, only where the seed has MIN_AFTER evaluations after it; runs that stop at 95% record
     nothing after it. looks: the first task's (`speed`)."""
@@ -790,7 +794,7 @@ def neuralgrok_c_rows(cells: dict, first: str, c: float, scale: str) -> list[Cla
     return out
 
 
-def entropy_rows(cells: dict, first: str, scale: str, looks: int = 1) -> list[ClaimResult]:
+def entropy_rows(cells: dict, first: str, scale: str, looks: Looks = 1) -> list[ClaimResult]:
     """Figs. 5-6 from the first task's standard, Grokfast-MA and NeuralGrok runs (AGE phases:
     standard), and eq. 2's rotation (1 - cos(g', g) at the last logged step). looks: the first
     task's (`speed`)."""
@@ -853,7 +857,7 @@ def results(
     c: float,
     large_weight_decay: float,
     composite_c: float,
-    looks: Mapping[str, int] | None = None,
+    looks: Mapping[str, Looks] | None = None,
 ) -> list[ClaimResult]:
     """One row per CLAIMS entry, in CLAIMS order, from the plan's cells (cell name -> records
     over seeds); ops: the Table 1 tasks (the first is the one the ablations run on); c: the

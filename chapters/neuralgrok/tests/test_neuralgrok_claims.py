@@ -164,16 +164,23 @@ def test_rows_judged_again_after_seeds_were_added_are_at_pococks_level(rec):
         assert "Pocock's level for 2 looks" in first[cid].note, cid
     for cid in ("table1-vs-standard-sub", "rescale-vs-standard", "wd-large-fails-train"):
         assert first[cid].level == 0.95, cid
+    # the cpu scale's seeds at each look: a+b 5 then 8 (96.89%: that spacing's level), a-b 5
+    # then 10 (equally spaced: 97.06%); a-b over a+b's pairs went 5, then 8
+    at_cpu = {"x+y": [5, 8], "x-y": [5, 10]}
+    spaced = {r.id: r for r in ngc.results(seeded, ["x+y", "x-y"], "cpu", looks=at_cpu, **kw)}
+    assert spaced["table1-vs-ma-add"].level == pytest.approx(0.9689, abs=1e-4)
+    assert spaced["table1-vs-standard-sub"].level == pytest.approx(0.9706, abs=1e-4)
+    assert "Pocock's level for 2 looks at 5 and 8 seeds" in spaced["subtraction-slower"].note
 
 
 def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
     from chapters.neuralgrok.scales import SCALES
 
     cpu = SCALES["cpu"]
-    assert ngc.looks_of(dict(cpu), cpu) == {"x+y": 2, "x-y": 2} == cpu["looks"]
+    assert ngc.looks_of(dict(cpu), cpu) == {"x+y": [5, 8], "x-y": [5, 10]} == cpu["looks"]
     # the user's own seeds on a task: one look there
-    assert ngc.looks_of(dict(cpu, op_seeds={"x-y": 5}), cpu) == {"x+y": 2}
-    assert ngc.looks_of(dict(cpu, first_seeds=5), cpu) == {"x-y": 2}
+    assert ngc.looks_of(dict(cpu, op_seeds={"x-y": 5}), cpu) == {"x+y": [5, 8]}
+    assert ngc.looks_of(dict(cpu, first_seeds=5), cpu) == {"x-y": [5, 10]}
     assert ngc.looks_of(dict(cpu, op_seeds={"x-y": 10, "x*y": 7}), cpu) == cpu["looks"]
     assert ngc.looks_of(dict(cpu, seeds=6), cpu) == cpu["looks"]  # a-b keeps its op_seeds
     assert ngc.looks_of(dict(cpu, operations=["x-y", "x+y"]), cpu) == {}  # another first task

@@ -510,15 +510,14 @@ Looks = int | Sequence[int]  # how many looks (equally spaced), or the seeds at 
 def look_sizes(looks: Looks) -> tuple[int, ...]:
     """The seeds at each look, increasing: `looks` itself, or 1..looks for a count (equal
     spacing); ValueError naming what is allowed."""
-    if isinstance(looks, bool) or not isinstance(looks, (int, Sequence)) or isinstance(looks, str):
-        raise ValueError(f"looks={looks!r} is invalid: allowed an integer >= 1 or the seeds at "
-                         "each look, increasing")  # fmt: skip
-    sizes = tuple(range(1, looks + 1)) if isinstance(looks, int) else tuple(looks)
-    if (
-        not sizes
-        or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in sizes)
-        or any(b <= a for a, b in zip(sizes, sizes[1:]))
-    ):
+
+    def whole(n: object) -> bool:
+        return isinstance(n, int) and not isinstance(n, bool) and n >= 1
+
+    if whole(looks):
+        return tuple(range(1, looks + 1))
+    sizes = tuple(looks) if isinstance(looks, Sequence) and not isinstance(looks, str) else ()
+    if not sizes or not all(map(whole, sizes)) or any(b <= a for a, b in zip(sizes, sizes[1:])):
         raise ValueError(f"looks={looks!r} is invalid: allowed an integer >= 1 or the seeds at "
                          "each look, increasing")  # fmt: skip
     return sizes

@@ -125,7 +125,7 @@ def ch04(v: dict) -> Plan:
 
 
 def ch05(v: dict) -> Plan:
-    from chapters.med import configs, image_sum, scales
+    from chapters.med import configs, image_sum, parameters, scales
 
     P = preset("05_med", v)
     names = ["tile", "channels", "widths", "blocks", "stem", "bn_recalibrate"]
@@ -134,7 +134,7 @@ def ch05(v: dict) -> Plan:
     RN = resolve_scale(scales.IMAGE_SUM_SCALES, v["scale"], **given)
     own = {k: v[f"resnet_{k}"] for k in ("optimizer", "lr", "weight_decay", "batch_size")}
     resnet = [image_sum.ImageSumConfig(**RN, **own, seed=s) for s in range(P["seeds"])]
-    return [(resnet + configs.all_configs(configs.plan(P, v)), None)], []
+    return [(resnet + configs.all_configs(parameters.plan(P, v)), None)], []
 
 
 def ch06(v: dict) -> Plan:

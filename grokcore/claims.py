@@ -10,7 +10,8 @@ that follows from a confidence interval (grokcore.estimates) set against that ba
 
 Each chapter declares its claims in one place (chapters/<pkg>/claims.py), before any run: the
 band, the estimator (a key of grokcore.estimates.ESTIMATORS: "mean", "median" (Kaplan-Meier, for
-times), "speedup", "proportion", "correlation") and the fewest seeds that may decide it.
+times), "speedup", "proportion", "correlation", "exact" (a formula's value, no seeds)) and the
+fewest seeds that may decide it.
 
 Verdicts, from the estimate's interval [low, high] (95%) and the band [a, b]:
 
@@ -34,7 +35,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Callable, Mapping, Sequence
 
-from .estimates import ESTIMATORS, Estimate, Looks, look_sizes, sequential_level
+from .estimates import ESTIMATORS, EXACT, Estimate, Looks, look_sizes, sequential_level
 
 MIMETYPE = "application/vnd.grokbook.claims+json"
 VERDICTS = (
@@ -99,6 +100,11 @@ class Claim:
             )
         if not isinstance(self.min_seeds, int) or self.min_seeds < 1:
             raise ValueError(f"{where}: min_seeds={self.min_seeds!r} is invalid: allowed >= 1")
+        if self.estimator == "exact" and self.min_seeds != 1:
+            raise ValueError(
+                f"{where}: min_seeds={self.min_seeds!r} is invalid with estimator 'exact' (a "
+                "formula's value, no seeds): allowed 1"
+            )
 
     @property
     def band_text(self) -> str:
@@ -122,16 +128,10 @@ class Claim:
         16): its interval is then at Pocock's level for those looks (estimates.sequential_level,
         for their spacing where given), which keeps a false verdict's chance over all of them
         at 5%, and the note says so."""
-        level = sequential_level(looks)
-        sizes = look_sizes(looks)
-        if len(sizes) > 1:
-            at = "" if isinstance(looks, int) else f" at {_series(sizes)} seeds"
-            said = (
-                f"{level:.2%} interval: Pocock's level for {len(sizes)} looks{at} (seeds were "
-                f"added between them), which keeps a false verdict's chance over the looks at 5%"
-            )
-            note = "; ".join(x for x in (note, said) if x)
-        return self.judge(self.estimate(*data, level=level), scale=scale, note=note)
+        note = "; ".join(x for x in (note, looks_note(looks)) if x)
+        return self.judge(
+            self.estimate(*data, level=sequential_level(looks)), scale=scale, note=note
+        )
 
     def judge(self, est: Estimate, *, scale: str, note: str = "") -> "ClaimResult":
         """The verdict of an estimate (computed elsewhere, with this claim's estimator)."""
@@ -192,6 +192,18 @@ def _series(sizes: Sequence[int]) -> str:
     """ "5, 8 and 16"."""
     head = ", ".join(map(str, sizes[:-1]))
     return f"{head} and {sizes[-1]}"
+
+
+def looks_note(looks: Looks) -> str:
+    """What a row's note says of its looks (Claim.check's): '' for one look."""
+    sizes = look_sizes(looks)
+    if len(sizes) == 1:
+        return ""
+    at = "" if isinstance(looks, int) else f" at {_series(sizes)} seeds"
+    return (
+        f"{sequential_level(looks):.2%} interval: Pocock's level for {len(sizes)} looks{at} (seeds "
+        "were added between them), which keeps a false verdict's chance over the looks at 5%"
+    )
 
 
 def n_looks(looks: Looks) -> int:
@@ -273,6 +285,8 @@ def describe(est: Estimate, digits: int = 2, unit: str = "") -> str:
     two_arms = est.method.startswith("ratio")  # n: seeds per arm; censored: in both arms
     paired = " paired ratios" in est.method  # n: pairs of seeds
     counts = [f"n={est.n} per arm" if two_arms else f"n={est.n} pairs" if paired else f"n={est.n}"]
+    if est.method == EXACT:  # a formula's value: no seeds
+        counts = ["exact"]
     two_arms = two_arms or paired
     if est.censored:
         counts.append(f"{est.censored} censored" + (" in all" if two_arms else ""))

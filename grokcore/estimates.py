@@ -30,6 +30,7 @@ quantity is undefined for that seed); none is dropped without being counted.
   (`signed_rank_lower`): distribution-free for a symmetric spread, and never lowered by a
   larger bound, where the t limit of bounds falls as a bound grows.
 - `bootstrap`: any other statistic, BCa (scipy.stats.bootstrap, seeded: deterministic).
+- `exact`: a quantity a formula gives exactly (no seeds): its interval is the value.
 - `proportion`: Clopper-Pearson (scipy.stats.binomtest). `correlation`: Pearson's r with its
   Fisher-z interval and p (scipy.stats.pearsonr).
 - `sequential_level`: where seeds are added to an undecided row and it is judged again, each
@@ -139,8 +140,17 @@ def median_text(m: Estimate, scale: float = 1) -> str:
 
 def median(values: Sequence, level: float = LEVEL) -> Estimate:
     """Kaplan-Meier median of right-censored values with the Brookmeyer-Crowley interval
-    (log-log pointwise band, scipy.stats.ecdf); uncensored values give the sample median's
-    distribution-free interval the same way."""
+    (log-log pointwise band, scipy.stats.ecdf).
+
+    The log-log band is undefined where the curve reaches 0, at the largest value when that
+    value is an event. Without censoring that point has an exact bound: every seed at or below
+    it, so S there is at most Clopper-Pearson's upper limit for 0 of n, 1 - ((1 - level) / 2)
+    ** (1 / n); that is below 1/2 when 0.5 ** n <= (1 - level) / 2 (n >= 6 at 95%), and the
+    largest value is then the upper limit, as the sample median's order-statistic interval has
+    it (the chance that every seed lies below the true median is 0.5 ** n). Without this bound
+    a tie at the top (times on an evaluation grid) left the interval open above however many
+    seeds had reached the event. With censoring the undefined point is widened to 1 (open
+    above), as R's survfit leaves it undefined."""
     from scipy import stats
 
     method = "Kaplan-Meier median, log-log interval"
@@ -157,10 +167,11 @@ def median(values: Sequence, level: float = LEVEL) -> Estimate:
     with warnings.catch_warnings():  # undefined at S = 0 or 1: a feature of the formula (SciPy)
         warnings.simplefilter("ignore", RuntimeWarning)
         band = sf.confidence_interval(level, method="log-log")
-    # where the band is undefined (S = 0 at the last event), widen: the lower curve to 0, the
-    # upper to 1 (R's survfit leaves the limit undefined there too)
+    # where the band is undefined (S = 0 at the last event): the lower curve to 0; the upper to
+    # the exact bound for 0 of n above it where nothing is censored, else to 1 (docstring)
+    top = 1.0 - ((1.0 - level) / 2) ** (1.0 / n) if n_cens == 0 else 1.0
     low_s = np.nan_to_num(band.low.probabilities, nan=0.0)
-    high_s = np.nan_to_num(band.high.probabilities, nan=1.0)
+    high_s = np.nan_to_num(band.high.probabilities, nan=top)
     est = _first_at_or_below(times, surv, 0.5)
     lo = _first_at_or_below(times, low_s, 0.5)
     hi = _first_at_or_below(times, high_s, 0.5)
@@ -583,6 +594,18 @@ def sequential_level(looks: Looks, level: float = LEVEL) -> float:
     return float(2 * norm.cdf(c) - 1)
 
 
+EXACT = "exact computation"
+
+
+def exact(value: float, level: float = LEVEL) -> Estimate:
+    """A quantity computed exactly (no seeds, no sampling): its interval is the value itself.
+    For a claim whose quantity is a formula's value; describe() shows it as '(exact)'."""
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"value={value!r} is invalid: allowed a finite number")
+    return Estimate(v, v, v, 1, method=EXACT, level=level)
+
+
 ESTIMATORS: dict[str, Callable[..., Estimate]] = {
     "mean": mean,
     "geomean": geomean,
@@ -592,4 +615,5 @@ ESTIMATORS: dict[str, Callable[..., Estimate]] = {
     "timed_speedup": timed_speedup,
     "proportion": proportion,
     "correlation": correlation,
+    "exact": exact,
 }

@@ -34,7 +34,7 @@ dip_threshold (0.1) below the median of its previous 5 probes (consecutive probe
 counted up to the grokking step.
 
 min_seeds is the fewest seeds that may decide a claim: 5 (a t interval on means and on the log
-ratios of paired seeds; a Kaplan-Meier median, whose interval stays open above below 7 seeds, so
+ratios of paired seeds; a Kaplan-Meier median, whose interval stays open above below 6 seeds, so
 that such a row can be contradicted from below before it can be reproduced; a Clopper-Pearson
 rate, whose interval lies above 0.8 only from 17 of 17 seeds but below it from 1 of 5, and above
 0.6 from 8 of 8); the correlation of gaps with dips declares 15 runs (at the blog's r = 0.896,

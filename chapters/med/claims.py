@@ -30,13 +30,22 @@ import dataclasses
 import math
 from typing import Callable, Mapping, Sequence
 
-from grokcore.claims import Claim, ClaimResult
-from grokcore.estimates import Estimate, Obs
+from grokcore.claims import Claim, ClaimResult, describe, looks_at, looks_note, n_looks
+from grokcore.estimates import (
+    LEVEL,
+    Estimate,
+    Looks,
+    Obs,
+    exact,
+    look_sizes,
+    mean,
+    sequential_level,
+)
 from grokcore.outcomes import times
 
 from . import measures as M
 from .configs import PAPER_P, TABLE1
-from .coverage import ball_size, coverage_bound
+from .coverage import ball_size, coverage_bound, exact_threshold
 from .inits import EMBED_INIT as CODE
 
 # Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
@@ -45,6 +54,8 @@ PROSE_LITERALS = {
     "it was 2.5)": "t(0.975, 2) / sqrt(3) = 4.30 / 1.73, a fact about 3 seeds",
     "224×224 images for 20,000 epochs": "the MED paper's ResNet-18 setting (§6.3 and its code)",
     "widths\n  64–512": "torchvision's ResNet-18, the source's network",
+    "$0.3\\,p$: 12 at $p=41$": "0.3 x 41 training pairs per answer: the paper's split, arithmetic",
+    "SQUARE $k'$ = 12, 14": "Table 1's holes at p = 41 (configs.scaled_hole), scales but smoke",
 }
 
 INF = math.inf
@@ -140,13 +151,17 @@ def _coverage_claim(n: int) -> Claim:
         "2 ln p / C is the training fraction at which fewer than one pair of the p = 97 grid has "
         f"no training pair within Manhattan distance < {n}",
         "r = 2 ln p / C",
-        "Monte Carlo fraction where the mean number of uncovered pairs crosses 1, over 2 ln p / C, "
-        "per Monte Carlo seed",
+        "the training fraction where the expected number of uncovered pairs crosses 1 (training "
+        "pairs drawn without replacement), over 2 ln p / C: computed exactly (hypergeometric; "
+        "coverage.exact_threshold), the Monte Carlo over seeds beside it in the note",
         (0.9, 1.1),
         "Thm. 3.12 states the fraction as r = 2 ln p / C (its proof: the expected number of "
-        "uncovered pairs below 1, with log(1 - x) ~ -x); within 10% of the Monte Carlo value, "
-        "the range the chapter set before its runs",
-        min_seeds=3,
+        "uncovered pairs below 1, with log(1 - x) ~ -x); within 10% of the exact value, the range "
+        "the chapter set before its runs. The quantity is a formula's value: the chapter first "
+        "estimated it by Monte Carlo over 3 seeds (min_seeds 3), whose interval crossed 0.9 for "
+        "n = 5; the exact computation of the same expectation has no sampling error",
+        estimator="exact",
+        min_seeds=1,
         digits=3,
         unit="x",
     )
@@ -449,16 +464,21 @@ class _Rows:
             note += "accuracy (no post-memorization window)"
         self.judge(cid, after_event(CLAIMS[cid], values, n_cens), note=note)
 
-    def after_grokking(self, cid: str, recs: Sequence, stat: Callable, note: str = "") -> None:
+    def after_grokking(
+        self, cid: str, recs: Sequence, stat: Callable, note: str = "", looks: Looks = 1
+    ) -> None:
         """stat per run that grokked (M.grokked_late); a run that did not is censored (no
-        value, counted; the note says how each one ended)."""
+        value, counted; the note says how each one ended). looks: as Claim.check's (the
+        interval at Pocock's level where seeds were added between looks)."""
         values, n_cens = M.post_event(recs, stat, M.grokked_late)
         if n_cens:
             ended = [M.grok_status(r) for r in recs if not M.diverged(r) and not M.grokked_late(r)]
             how = ", ".join(f"{ended.count(s)} {s}" for s in dict.fromkeys(ended))
             note += f"{'; ' if note else ''}{n_cens}/{len(recs)} runs did not grok within the "
             note += f"budget ({how})"
-        self.judge(cid, after_event(CLAIMS[cid], values, n_cens), note=note)
+        note = "; ".join(x for x in (note, looks_note(looks)) if x)
+        est = after_event(CLAIMS[cid], values, n_cens, sequential_level(looks))
+        self.judge(cid, est, note=note)
 
     def in_order(self) -> list[ClaimResult]:
         return [
@@ -467,12 +487,12 @@ class _Rows:
         ]
 
 
-def after_event(claim: Claim, values: Sequence, n_censored: int) -> Estimate:
+def after_event(claim: Claim, values: Sequence, n_censored: int, level: float = LEVEL) -> Estimate:
     """The claim's estimate of a quantity that exists only after an event: `values` has None for
     the n_censored seeds that never reached it. When they are half the seeds or more, the
     quantity is not identified (no value, every censored seed counted as censored); otherwise
     the estimate over the others, the censored seeds counted as without a value."""
-    est = claim.estimate(values)
+    est = claim.estimate(values, level=level)
     if 2 * n_censored < len(values) or not values:
         return est
     return dataclasses.replace(
@@ -500,15 +520,17 @@ def results(
     frac_train: float,
     mc_trials: int,
     scale: str,
+    looks: Mapping[str, Looks] | None = None,
 ) -> list[ClaimResult]:
     """One row per CLAIMS entry, in its order, from the chapter's runs.
 
     R: configs.attach's grouping of the transformer records ("operations", "layouts",
     "d_model", "embed_init", "layers"; a group left out gives "not run" rows); resnet: the
     image-sum records; mc_ratios: n -> the Monte Carlo ratios of coverage.coverage_ratios;
-    p, frac_train, mc_trials: this run's parameters (for the notes)."""
+    p, frac_train, mc_trials: this run's parameters (for the notes); looks: operation -> its
+    MED rows' looks (Claim.check's; looks_of), absent: one."""
     out = _Rows(scale)
-    _med_rows(out, R.get("operations", {}))
+    _med_rows(out, R.get("operations", {}), looks or {})
     _spread_row(out, R.get("weight_decay", {}))
     _layout_rows(out, R.get("layouts", {}), p, frac_train, R.get("random_frac", {}))
     _hole_rows(out, R.get("layouts", {}))
@@ -533,7 +555,7 @@ def _per_seed_r(recs: Sequence, loss: str) -> str:
     return head + "; ".join(map(one, recs))
 
 
-def _med_rows(out: _Rows, ops: Mapping[str, Sequence]) -> None:
+def _med_rows(out: _Rows, ops: Mapping[str, Sequence], looks: Mapping[str, Looks]) -> None:
     for op in MED_OPERATIONS:
         for loss, (cid, _, _) in _MED_SCALES.items():
             cid = cid.format(op=op)
@@ -541,7 +563,8 @@ def _med_rows(out: _Rows, ops: Mapping[str, Sequence]) -> None:
                 out.skip(cid, f"{op} is not among this run's operations")
                 continue
             note = _per_seed_r(ops[op], loss) if any(map(M.grokked_late, ops[op])) else ""
-            out.after_grokking(cid, ops[op], lambda r, s=loss: M.tracking(r, loss=s), note=note)
+            stat = lambda r, s=loss: M.tracking(r, loss=s)  # noqa: E731
+            out.after_grokking(cid, ops[op], stat, note=note, looks=looks.get(op, 1))
     if not ops:
         out.skip("med-beats-weight-norm", "no operations were run")
         return
@@ -550,12 +573,35 @@ def _med_rows(out: _Rows, ops: Mapping[str, Sequence]) -> None:
     note = f"operations {', '.join(testable or ops)}"
     if left_out and testable:
         note += f" (left out, too few seeds grokked: {', '.join(left_out)})"
+    pool = testable or list(ops)
     out.after_grokking(
         "med-beats-weight-norm",
-        [r for op in testable or ops for r in ops[op]],
+        [r for op in pool for r in ops[op]],
         lambda r: M.tracking(r) - M.tracking(r, "weight_norm"),
         note=note,
+        looks=pooled_looks({op: len(ops[op]) for op in pool}, looks),
     )
+
+
+def pooled_looks(seeds: Mapping[str, int], looks: Mapping[str, Looks]) -> Looks:
+    """The looks of a row pooled over the cells `seeds` (cell -> its seeds now), `looks` giving
+    some cells' looks (Claim.check's): at each look the pool's seeds are the sum of the cells'
+    (a cell without looks, or one that stopped growing, holds its count); 1 where no cell grew;
+    where a cell's looks are a bare count, the most looks of any cell."""
+    given = {c: looks[c] for c in seeds if c in looks}
+    if any(isinstance(x, int) for x in given.values()):
+        return max(n_looks(x) for x in given.values())
+    sizes = [look_sizes(given[c]) if c in given else (n,) for c, n in seeds.items()]
+    k = max(map(len, sizes), default=1)
+    if k == 1:
+        return 1
+    return tuple(sum((z + z[-1:] * (k - len(z)))[i] for z in sizes) for i in range(k))
+
+
+def looks_of(P: Mapping, preset: Mapping) -> dict[str, Looks]:
+    """The scale's looks for the operations that run its own seeds (grokcore.claims.looks_at):
+    op_seeds where it names the operation, seeds elsewhere."""
+    return looks_at(P, preset, lambda Q, op: Q["op_seeds"].get(op, Q["seeds"]))
 
 
 def _n_not_grokked(recs: Sequence) -> int:
@@ -728,12 +774,15 @@ def _coverage_rows(out: _Rows, mc_ratios: Mapping[int, Sequence[float]], mc_tria
         if n not in mc_ratios:
             out.skip(cid, f"n = {n} is not among this run's coverage_n")
             continue
-        exact = 1 - PAPER_P ** (-2 / ball_size(n))
-        out.check(
+        bound, r = coverage_bound(PAPER_P, n), exact_threshold(PAPER_P, n)
+        bernoulli = 1 - PAPER_P ** (-2 / ball_size(n))  # each pair drawn independently
+        mc = mean(list(mc_ratios[n]))
+        out.judge(
             cid,
-            list(mc_ratios[n]),
-            note=f"bound {coverage_bound(PAPER_P, n):.3f}, exact torus value {exact:.3f}; Monte "
-            f"Carlo over {mc_trials} training sets per fraction",
+            exact(r / bound),
+            note=f"bound {bound:.3f}, exact threshold {r:.3f} "
+            f"(each pair drawn independently instead: {bernoulli:.3f}); Monte Carlo over "
+            f"{mc_trials} training sets per fraction: {describe(mc, digits=3)} per seed",
         )
 
 

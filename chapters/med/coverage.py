@@ -76,6 +76,33 @@ def threshold_fraction(fracs: Sequence[float], mean_uncovered: Sequence[float]) 
     return math.nan
 
 
+def expected_uncovered(p: int, n: int, k: int) -> float:
+    """E[#uncovered pairs] when k of the p^2 pairs are drawn without replacement (as
+    coverage_monte_carlo draws them): a pair is uncovered when none of the C pairs of its ball
+    is drawn, with chance C(p^2 - C, k) / C(p^2, k) (hypergeometric), so the mean is p^2 times
+    that. Exact; needs p > 2(n - 1), where the ball's C points on the torus are distinct."""
+    N, C = p * p, ball_size(n)
+    if p <= 2 * (n - 1):
+        raise ValueError(f"p={p} is invalid for n={n}: allowed p > {2 * (n - 1)}")
+    if not 0 <= k <= N:
+        raise ValueError(f"k={k} is invalid: allowed 0 to p^2 = {N}")
+    if k > N - C:
+        return 0.0
+    return N * math.exp(sum(math.log((N - k - i) / (N - i)) for i in range(C)))
+
+
+def exact_threshold(p: int, n: int) -> float:
+    """The training fraction at which E[#uncovered pairs] (expected_uncovered) crosses 1, with
+    threshold_fraction's log-linear interpolation between consecutive training-set sizes k:
+    the quantity coverage_ratios estimates by Monte Carlo, without its sampling error."""
+    N = p * p
+    ks = range(N + 1)
+    k = next(k for k in ks if expected_uncovered(p, n, k) < 1)
+    return threshold_fraction(
+        [(k - 1) / N, k / N], [expected_uncovered(p, n, k - 1), expected_uncovered(p, n, k)]
+    )
+
+
 def coverage_ratios(p: int, n: int, trials: int, seeds: int = 3, points: int = 13) -> list[float]:
     """Per Monte Carlo seed, the fraction at which E[#uncovered] crosses 1, over the Thm. 3.12
     bound; fractions on a grid around the exact torus value 1 - p^(-2/C) (0.7x to 1.3x)."""

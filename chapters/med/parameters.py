@@ -13,6 +13,7 @@ from grokcore.params import (
     SCALE,
     SCALE_VALUE,
     Bool,
+    Dict,
     Float,
     Int,
     List,
@@ -72,6 +73,7 @@ SPECS = {
     "num_steps": Int(1, none=SCALE_VALUE),
     "eval_every": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
+    "op_seeds": Dict(Str(*CHAPTER_OPERATIONS), Int(1), 0, none=SCALE_VALUE),
     "resnet_tile": Int(4, none=SCALE_VALUE),
     "resnet_channels": Int(1, none=SCALE_VALUE),
     "resnet_widths": List(Int(1), 1, none=SCALE_VALUE),
@@ -105,8 +107,34 @@ RESNET_FIELDS = {
 }
 
 
+def plan(P: dict, v: dict) -> dict:
+    """configs.plan's groups with the MED runs of each operation in P["op_seeds"] at that many
+    seeds (seeds 0..n-1; the runs at seeds below P["seeds"] are the plan's own, shared with the
+    other groups; a scale's operation the notebook does not run is passed over). Here, not in
+    configs.py, which the records' fingerprint reads: a cell's seed count is no part of any run."""
+    groups = configs.plan(P, v)
+    for op, n in P["op_seeds"].items():
+        runs = groups["operations"].get(op, [])
+        if not runs:
+            continue
+        runs += [runs[0].replace(seed=s) for s in range(len(runs), n)]
+    return groups
+
+
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     P = at_scale(scales.SCALES, v)
+    stray = [op for op in P["op_seeds"] if op not in v["operations"]]
+    if stray and v["op_seeds"] is not None:  # the scale's own are passed over (plan)
+        return [("op_seeds", f"names {', '.join(stray)}, not among the operations")]
+    few = {op: n for op, n in P["op_seeds"].items() if n < P["seeds"] and op not in stray}
+    if few and v["op_seeds"] is not None:  # the scale's own then just run seeds (plan)
+        return [
+            (
+                "op_seeds",
+                f"gives {', '.join(f'{op} {n}' for op, n in few.items())}, fewer than seeds "
+                f"({P['seeds']}): allowed at least seeds (an operation's runs extend the plan's)",
+            )
+        ]
     RN = resolve_scale(
         scales.IMAGE_SUM_SCALES,
         v["scale"],
@@ -142,7 +170,7 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
         return problems
 
     def build_transformers() -> None:
-        configs.plan(P, v)
+        plan(P, v)
 
     def build_resnets() -> None:
         for s in range(P["seeds"]):

@@ -66,7 +66,7 @@ CLAIMS: dict[str, Claim] = {
             "kept; its lower edge (1) is dropped, since generalizing before fitting the train "
             "set (a ratio below 1) is no plateau either",
             estimator="median",
-            # 5; below 7 seeds a Kaplan-Meier median's 95% interval stays open above, so the
+            # 5; below 6 seeds a Kaplan-Meier median's 95% interval stays open above, so the
             # claim can then be contradicted (the interval above 1.5) but not reproduced
             min_seeds=5,
             unit="x",

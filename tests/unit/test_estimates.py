@@ -32,6 +32,36 @@ def test_median_without_censoring_is_the_sample_median_and_five_seeds_leave_it_o
     assert few.estimate == 7.0 and few.high == math.inf and few.bound == ""
 
 
+def test_a_tie_at_the_top_bounds_the_median_by_the_largest_value_from_six_seeds_on():
+    # times on an evaluation grid: the last three seeds tie, the curve drops from 3/8 to 0 there
+    # and the log-log band is undefined at that point (it used to leave the interval open above)
+    e = E.median([63.0, 63.0, 66.0, 66.0, 69.0, 69.0, 69.0, 69.0])
+    assert e.estimate == 66.0 and e.low == 63.0 and e.high == 69.0
+    # the order-statistic argument: every one of n seeds below the true median has chance 0.5**n
+    six = E.median([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])  # 0.5**6 < 0.025: the largest bounds it
+    assert six.high == 6.0
+    five = E.median([1.0, 2.0, 3.0, 4.0, 5.0])  # 0.5**5 > 0.025: no upper limit at 95%
+    assert five.high == math.inf
+    # at a level where 0.5**6 no longer suffices, six seeds leave it open again
+    assert E.median([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], level=0.99).high == math.inf
+    # with censoring the undefined point stays open (no exact count above the last event)
+    cens = E.median([Obs(2.0, censored=True), 1.0, 3.0, 3.0, 4.0, 4.0, 4.0, 4.0])
+    assert cens.high == math.inf
+
+
+@pytest.mark.parametrize("n", [6, 8])
+def test_kaplan_meier_median_on_an_evaluation_grid_covers_and_stays_bounded(n):
+    # log-normal times rounded up to an evaluation every 100 (median 1000): many ties, the top
+    # one often several seeds wide; the interval keeps its level and is never open above
+    rng = np.random.default_rng(n)
+    studies = [
+        E.median(list(np.ceil(np.exp(rng.normal(0, 0.4, n)) * 10) * 100)) for _ in range(400)
+    ]
+    cover = np.mean([e.low <= 1000 <= e.high for e in studies])
+    assert 0.93 <= cover, cover  # nominal 0.95 (ties make it conservative: ~0.98)
+    assert all(math.isfinite(e.high) for e in studies)
+
+
 def test_a_censored_majority_leaves_only_a_lower_bound_never_the_budget_as_a_time():
     e = E.median([Obs(100, censored=True)] * 3 + [10.0, 20.0])
     assert e.estimate is None and e.bound == "lower" and e.high == math.inf
@@ -349,3 +379,18 @@ def test_a_second_look_at_the_sequential_level_keeps_false_verdicts_at_5_percent
 
     assert false_rate(0.95) > 0.075
     assert 0.045 < false_rate(E.sequential_level(2)) < 0.055
+
+
+def test_exact_is_its_own_interval_and_a_claim_decides_on_it_without_seeds():
+    from grokcore.claims import Claim, describe
+
+    e = E.exact(0.894)
+    assert (e.estimate, e.low, e.high, e.n, e.method) == (0.894, 0.894, 0.894, 1, E.EXACT)
+    assert describe(e, digits=3, unit="x") == "0.894 x [0.894, 0.894] (exact)"
+    with pytest.raises(ValueError, match="allowed a finite number"):
+        E.exact(math.nan)
+    claim = Claim("c", "src", "s", "1", "q", (0.9, 1.1), "why", estimator="exact", min_seeds=1)
+    assert claim.check(0.894, scale="cpu").verdict == "contradicted"
+    assert claim.check(0.95, scale="cpu").verdict == "reproduced"
+    with pytest.raises(ValueError, match="min_seeds=3 is invalid with estimator 'exact'"):
+        Claim("c", "src", "s", "1", "q", (0.9, 1.1), "why", estimator="exact", min_seeds=3)

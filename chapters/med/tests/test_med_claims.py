@@ -5,7 +5,7 @@ import math
 import pytest
 
 from chapters.med import claims as MC
-from chapters.med import configs, measures
+from chapters.med import configs, coverage, measures
 from chapters.med.image_sum import ImageSumConfig
 from chapters.med.image_sum import summarize as summarize_epochs
 
@@ -85,7 +85,9 @@ def rows_of(R, rn=(), mc=None, **kw):
 def test_claims_are_declared_once_with_a_band_a_reason_and_enough_seeds():
     assert len(MC.CLAIMS) == len(MC._ALL)  # ids are unique
     for c in MC.CLAIMS.values():
-        assert c.min_seeds >= 3 and c.why and c.quantity and c.paper
+        # a formula's value has no seeds; every sampled quantity declares at least 3
+        assert c.min_seeds == 1 if c.estimator == "exact" else c.min_seeds >= 3
+        assert c.why and c.quantity and c.paper
     assert {f"u-acc-{lay}-{k}" for lay, k in configs.TABLE1} <= set(MC.CLAIMS)
     # the paper's value and band come from Table 1, not from a notebook parameter
     assert MC.CLAIMS["u-acc-square-60"].band == pytest.approx((47.31, 67.31))
@@ -237,10 +239,15 @@ def test_strip_67_disappears_is_a_share_of_decided_seeds():
     assert measures.disappears(run(GROKS)) is False and measures.disappears(unfit) is None
 
 
-def test_coverage_rows_one_per_n_and_nan_counts_as_missing():
+def test_coverage_rows_are_exact_one_per_n_with_the_monte_carlo_in_the_note():
     by_id, _ = rows_of({}, mc={3: [0.72, 0.72, 0.71], 5: [0.9, math.nan, 1.0]})
     assert by_id["coverage-bound-n3"].verdict == "contradicted"
-    assert by_id["coverage-bound-n5"].missing == 1 and by_id["coverage-bound-n5"].n == 2
+    five = by_id["coverage-bound-n5"]
+    ratio = coverage.exact_threshold(97, 5) / coverage.coverage_bound(97, 5)
+    assert five.estimate == pytest.approx(ratio) and five.ci_low == five.ci_high == five.estimate
+    # 10.6% below the bound: outside the band's 10%, whatever the Monte Carlo beside it says
+    assert 0.89 < ratio < 0.9 and five.verdict == "contradicted" and "(exact)" in five.ours
+    assert "Monte Carlo" in five.note and "1 without a value" in five.note  # the nan seed
     assert by_id["coverage-bound-n4"].verdict == "not run" and "coverage_n" in (
         by_id["coverage-bound-n4"].reason
     )

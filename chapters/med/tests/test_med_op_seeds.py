@@ -1,0 +1,78 @@
+"""Chapter 5's op_seeds (an operation's MED runs at more seeds than the plan's, a second look):
+the parameter's checks, the plan it extends, and the looks its rows are judged at."""
+
+from pathlib import Path
+
+import pytest
+
+from chapters.med import claims as MC
+from chapters.med import configs, scales
+from chapters.med.parameters import check_parameters, plan
+from grokcore.claims import sequential_level
+from grokcore.params import ParameterError, at_scale, notebook_defaults
+
+ROOT = Path(__file__).resolve().parents[3]
+V = notebook_defaults(ROOT / "notebooks/05_med.ipynb")
+
+
+def _values(scale: str, **kw) -> tuple[dict, dict]:
+    v = check_parameters(dict(V, scale=scale, **kw))
+    return at_scale(scales.SCALES, v), v
+
+
+def test_op_seeds_extends_one_operations_runs_and_leaves_the_shared_cells():
+    P, v = _values("smoke", op_seeds={"x+y": 4})
+    base, groups = configs.plan(P, v), plan(P, v)
+    xy = groups["operations"]["x+y"]
+    assert [c.seed for c in xy] == [0, 1, 2, 3]
+    assert xy[:2] == base["operations"]["x+y"]  # the plan's own runs, the same keys
+    assert all(c.replace(seed=0) == xy[0] for c in xy)  # only the seed differs
+    assert len(groups["layouts"][("random", 0)]) == P["seeds"] == 2  # shared: not extended
+    assert groups["layouts"][("random", 0)][0].key() == xy[0].key()
+    assert len(groups["operations"]["x-y"]) == 2
+
+
+def test_the_scales_op_seeds_pass_over_operations_the_notebook_does_not_run():
+    P, v = _values("cpu", operations=["x-y"])  # the cpu scale names x+y
+    assert P["op_seeds"] == {"x+y": 12} and len(plan(P, v)["operations"]["x-y"]) == 6
+    P, v = _values("cpu", seeds=20)  # fewer than seeds: x+y just runs seeds
+    assert len(plan(P, v)["operations"]["x+y"]) == 20
+
+
+@pytest.mark.parametrize(
+    "op_seeds, message",
+    [
+        ({"x*y": 4}, "op_seeds.*names x\\*y, not among the operations"),
+        ({"x+y": 1}, "op_seeds.*gives x\\+y 1, fewer than seeds \\(2\\)"),
+        ({"x+y": 0}, "op_seeds"),
+    ],
+)
+def test_op_seeds_given_by_hand_is_checked(op_seeds, message):
+    with pytest.raises(ParameterError, match=message):
+        check_parameters(dict(V, scale="smoke", op_seeds=op_seeds))
+
+
+def test_looks_hold_only_where_the_operation_runs_the_scales_seeds():
+    P, _ = _values("cpu")
+    assert MC.looks_of(P, scales.SCALES["cpu"]) == {"x+y": [6, 12]}
+    P, _ = _values("cpu", op_seeds={"x+y": 10})  # seeds of the user's choosing: one look
+    assert MC.looks_of(P, scales.SCALES["cpu"]) == {}
+
+
+def test_pooled_looks_sum_the_cells_seeds_at_each_look():
+    assert MC.pooled_looks({"x+y": 12, "x-y": 6}, {"x+y": [6, 12]}) == (12, 18)
+    assert MC.pooled_looks({"x+y": 12}, {"x+y": [6, 12]}) == (6, 12)
+    assert MC.pooled_looks({"x+y": 6, "x-y": 6}, {}) == 1
+    assert MC.pooled_looks({"x+y": 6}, {"x+y": 2}) == 2  # a bare count of looks
+
+
+def test_med_rows_are_judged_at_pococks_level_for_their_looks():
+    from chapters.med.tests.test_med_claims import GROKS, rows_of, run
+
+    R = {"operations": {"x+y": [run(GROKS, seed=s) for s in range(6)]}}
+    one, _ = rows_of(R)
+    two, _ = rows_of(R, looks={"x+y": [3, 6]})
+    for cid in ("med-tracks-loss-x+y", "med-beats-weight-norm"):
+        a, b = one[cid], two[cid]
+        assert "Pocock" not in a.note and "Pocock's level for 2 looks at 3 and 6 seeds" in b.note
+        assert a.level == 0.95 and b.level == pytest.approx(sequential_level((3, 6)))

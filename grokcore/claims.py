@@ -22,7 +22,8 @@ Verdicts, from the estimate's interval [low, high] (95%) and the band [a, b]:
   the chapter passes the evidence, computed, never typed);
 - "inconclusive": the interval crosses a band edge, or fewer seeds than the claim declares;
 - "not testable at this budget": censored seeds leave the quantity only bounded (a median that
-  half the seeds or more never reached), and the bound does not decide; or runs were made but
+  half the seeds or more never reached; a mean or paired ratio with any censored seed), and the
+  bound does not decide; or runs were made but
   the quantity is undefined in every one;
 - "not run": no runs (the scale does not run it; the reason says why).
 """

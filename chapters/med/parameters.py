@@ -123,18 +123,20 @@ def plan(P: dict, v: dict) -> dict:
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     P = at_scale(scales.SCALES, v)
-    stray = [op for op in P["op_seeds"] if op not in v["operations"]]
-    if stray and v["op_seeds"] is not None:  # the scale's own are passed over (plan)
-        return [("op_seeds", f"names {', '.join(stray)}, not among the operations")]
-    few = {op: n for op, n in P["op_seeds"].items() if n < P["seeds"] and op not in stray}
-    if few and v["op_seeds"] is not None:  # the scale's own then just run seeds (plan)
-        return [
-            (
-                "op_seeds",
-                f"gives {', '.join(f'{op} {n}' for op, n in few.items())}, fewer than seeds "
-                f"({P['seeds']}): allowed at least seeds (an operation's runs extend the plan's)",
-            )
-        ]
+    if v["op_seeds"] is not None:  # the scale's own are passed over where they do not fit (plan)
+        stray = [op for op in P["op_seeds"] if op not in v["operations"]]
+        if stray:
+            return [("op_seeds", f"names {', '.join(stray)}, not among the operations")]
+        few = {op: n for op, n in P["op_seeds"].items() if n < P["seeds"]}
+        if few:
+            return [
+                (
+                    "op_seeds",
+                    f"gives {', '.join(f'{op} {n}' for op, n in few.items())}, fewer than seeds "
+                    f"({P['seeds']}): allowed at least seeds (an operation's runs extend the "
+                    "plan's)",
+                )
+            ]
     RN = resolve_scale(
         scales.IMAGE_SUM_SCALES,
         v["scale"],

@@ -177,12 +177,20 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
     from chapters.neuralgrok.scales import SCALES
 
     cpu = SCALES["cpu"]
-    assert ngc.looks_of(dict(cpu), cpu) == {"x+y": [5, 8], "x-y": [5, 10]} == cpu["looks"]
+    later = {op: [5, 10] for op in ("x-y", "x*y", "x^2-y")}  # each task after the first
+    assert ngc.looks_of(dict(cpu), cpu) == {"x+y": [5, 8], **later} == cpu["looks"]
     # the user's own seeds on a task: one look there
-    assert ngc.looks_of(dict(cpu, op_seeds={"x-y": 5}), cpu) == {"x+y": [5, 8]}
-    assert ngc.looks_of(dict(cpu, first_seeds=5), cpu) == {"x-y": [5, 10]}
-    assert ngc.looks_of(dict(cpu, op_seeds={"x-y": 10, "x*y": 7}), cpu) == cpu["looks"]
-    assert ngc.looks_of(dict(cpu, seeds=6), cpu) == cpu["looks"]  # a-b keeps its op_seeds
+    mine = {"x-y": 5, "x*y": 10, "x^2-y": 10}
+    assert ngc.looks_of(dict(cpu, op_seeds=mine), cpu) == {
+        "x+y": [5, 8],
+        "x*y": [5, 10],
+        "x^2-y": [5, 10],
+    }
+    assert ngc.looks_of(dict(cpu, first_seeds=5), cpu) == later
+    assert ngc.looks_of(dict(cpu, op_seeds={**cpu["op_seeds"], "x*y": 7}), cpu) == {
+        op: n for op, n in cpu["looks"].items() if op != "x*y"
+    }
+    assert ngc.looks_of(dict(cpu, seeds=6), cpu) == cpu["looks"]  # every task keeps its op_seeds
     assert ngc.looks_of(dict(cpu, operations=["x-y", "x+y"]), cpu) == {}  # another first task
     assert ngc.looks_of(dict(SCALES["paper"]), SCALES["paper"]) == {}
 

@@ -64,15 +64,16 @@ def test_plan_cells_and_seeds_follow_the_scale():
     # Table 1 on the first task at first_seeds (8: room for a bound from censored runs), the
     # other tasks at seeds; every cell holds seeds 0, 1, ... in order
     assert P["first_seeds"] == 8 and P["seeds"] == 5
-    # and a-b at op_seeds (10: a second look where standard's times spread 5x over seeds)
-    assert P["op_seeds"] == {"x-y": 10}
+    # and a-b, a*b and a^2-b at op_seeds (10: second looks, after 5 seeds left rows on an edge)
+    assert P["op_seeds"] == {"x-y": 10, "x*y": 10, "x^2-y": 10}
     for m in configs.METHODS:
         assert [c.seed for c in cells[f"x+y/{m}"]] == list(range(8))
-        assert [c.seed for c in cells[f"x*y/{m}"]] == list(range(5))
-        assert [c.seed for c in cells[f"x-y/{m}"]] == list(range(10))
+        for op in ("x-y", "x*y", "x^2-y"):
+            assert [c.seed for c in cells[f"{op}/{m}"]] == list(range(10))
     assert len(configs.plan(dict(P, first_seeds=2), v)["x+y/grokfast_ema"]) == 2
     fewer = configs.plan(dict(P, op_seeds={"x*y": 2}), v)  # a task op_seeds leaves takes seeds
     assert [len(fewer[f"{op}/standard"]) for op in ("x+y", "x-y", "x*y", "x^2-y")] == [8, 5, 2, 5]
+    assert len(configs.plan(dict(P, seeds=12), v)["x*y/standard"]) == 10  # op_seeds over seeds
     # Table 1's arms run past 95% on the first task; the ablations stop there
     assert all(cells[f"x+y/{m}"][0].stop_at_test_acc is None for m in ("standard", "grokfast_ema"))
     assert cells["rescale/0.5"][0].num_steps == P["ablation_steps"]

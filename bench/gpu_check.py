@@ -141,14 +141,19 @@ def slice_(
 
     signal.signal(signal.SIGTERM, stop)
     os.environ[DEADLINE] = str(time.time() + 60 * minutes)
-    t, trained = time.time(), []
+    t, trained, done = time.time(), [], []
+    current = None  # the part training now; None between parts (a signal may land there)
     try:
         for name, cfgs in parts.items():
+            current = name
             trained += cfgs
             run_or_load(cfgs, device=device, max_stack=max_stack, progress=True)
+            current = None
+            done.append(name)
             print(f"part {name!r}: {len(cfgs)} runs done ({time.time() - t:.0f} s)", flush=True)
     except (BudgetSpent, Stopped) as e:
-        print(f"stopped in part {name!r}: {e}", flush=True)
+        where = f"in part {current!r}" if current else f"after part {done[-1]!r}" if done else ""
+        print(f"stopped {where or 'before the first part'}: {e}", flush=True)
     finally:
         os.environ.pop(DEADLINE, None)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # packing is not to be cut short

@@ -68,9 +68,10 @@ def test_a_sigterm_packs_what_finished(tmp_path):
             proc.send_signal(signal.SIGTERM)
             break
     rest = proc.communicate(timeout=120)[0]
-    assert proc.returncode == 0 and "stopped in part 'beta1': signal 15" in rest, (
-        "".join(lines) + rest
-    )
+    # the signal lands in the second part, or just before it starts (between the first part's
+    # line and the loop's next step: a busy machine showed it once)
+    stopped = ("stopped in part 'beta1': signal 15", "stopped after part 'wd': signal 15")
+    assert proc.returncode == 0 and any(s in rest for s in stopped), "".join(lines) + rest
     records = store.read_store(tmp_path / "04_adam_dynamics.jsonl.xz")
     cache = {r.key for r in records}
     wd = {c.key() for c in gpu_check.part_configs("smoke", ["wd"], None)["wd"]}

@@ -13,8 +13,10 @@ in ``<out>/_build/src`` and runs ``jupyter-book build`` with warnings as errors 
 ``<out>/_build/html``. ``<out>`` is ``book/`` unless ``--out`` is given.
 
 A cpu or paper build into ``book/`` records the verdicts in ``book/results/claims-<scale>.json``
-(the README's table); with ``--only`` it replaces just that chapter's rows there (the other
-chapters must have been executed into ``book/chapters`` before, at any scale).
+(the README's table); with ``--only`` it replaces just that chapter's rows there. With
+``--only``, a chapter never executed into ``<out>/chapters`` is not executed either: its page in
+the HTML book says so and how to build it, and the scoreboard lists it without verdicts (at paper
+scale, where most chapters have no shipped records, that would be days of training).
 
 Run records come from the shipped stores (grokcore.store): before executing, the scale's stores
 are unpacked into the cache, so a fresh clone renders from them and trains only what is missing
@@ -238,11 +240,11 @@ def _cell(value: object) -> str:
     return text
 
 
-def scoreboard(claims: dict[str, list[dict]]) -> str:
+def scoreboard(claims: dict[str, list[dict]], absent: tuple[str, ...] = ()) -> str:
     """Render the intro's scoreboard from {chapter stem: claims}: the verdicts tallied per
     chapter, then per chapter a table narrow enough to read without scrolling (statement, the
     paper's value, ours, the verdict); the band and source of each row are in the chapter's own
-    claim table."""
+    claim table. Chapters in `absent` (not executed in this build) get a line, not a table."""
     flat = [row for rows in claims.values() for row in rows]
     counts = tally(flat)
     lines = [
@@ -253,7 +255,11 @@ def scoreboard(claims: dict[str, list[dict]]) -> str:
         cells = [f"{{doc}}`{stem} </chapters/{stem}>`", str(sum(n.values()))]
         lines.append("| " + " | ".join(cells + [str(n[v]) for v in VERDICTS]) + " |")
     head = ["Statement", "Paper", "Ours (95% CI)", "Verdict"]
-    for stem, rows in claims.items():
+    for stem in sorted([*claims, *absent]):  # NN_ stems: the TOC's order
+        if stem in absent:
+            lines += ["", f"**{{doc}}`/chapters/{stem}`** ({stem}): not executed in this build."]
+            continue
+        rows = claims[stem]
         lines += ["", f"**{{doc}}`/chapters/{stem}`** ({stem}; bands and sources there)", ""]
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for row in rows:
@@ -295,8 +301,40 @@ def toc_chapters(toc_path: Path) -> list[str]:
     return [f.removeprefix("chapters/").removesuffix(".ipynb") for f in files]
 
 
-def stage(out: Path, claims: dict[str, list[dict]]) -> Path:
-    """Assemble the book sources, executed chapters and generated scoreboard in one folder."""
+def placeholder(source: Path, scale: str) -> nbformat.NotebookNode:
+    """The page of a chapter `--only` left unexecuted: its title, and how to build it."""
+    nb = nbformat.read(source, as_version=4)
+    titles = [
+        line
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("# ")
+    ]
+    title = titles[0] if titles else f"# {source.stem}"
+    text = (
+        f"{title}\n\nThis chapter was not executed in this build (`book/build.py --only` "
+        f"executed another one). Build it with `python book/build.py --scale {scale} --only "
+        f"{source.stem}`, or the whole book with `make book SCALE={scale}`."
+    )
+    if scale != "smoke":  # smoke builds record no verdicts
+        text += (
+            f" The verdicts recorded for it at this scale are in "
+            f"`book/results/claims-{scale}.json` and the README's claims table."
+        )
+    text += "\n"
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
+
+
+def stage(
+    out: Path,
+    claims: dict[str, list[dict]],
+    absent: tuple[str, ...] = (),
+    scale: str = "cpu",
+    notebooks: Path = ROOT / "notebooks",
+) -> Path:
+    """Assemble the book sources, executed chapters (for each chapter in `absent`, a page that
+    says it was not executed) and generated scoreboard in one folder."""
     src = out / "_build" / "src"
     shutil.rmtree(src, ignore_errors=True)
     shutil.copytree(BOOK, src, ignore=NOT_STAGED)
@@ -308,8 +346,11 @@ def stage(out: Path, claims: dict[str, list[dict]]) -> Path:
             for output in cell.get("outputs", []):
                 output.get("data", {}).pop(CLAIMS_MIME, None)
         nbformat.write(nb, src / "chapters" / f"{stem}.ipynb")
+    for stem in absent:
+        nb = placeholder(notebooks / f"{stem}.ipynb", scale)
+        nbformat.write(nb, src / "chapters" / f"{stem}.ipynb")
     (src / SCOREBOARD).parent.mkdir()
-    (src / SCOREBOARD).write_text(scoreboard(claims))
+    (src / SCOREBOARD).write_text(scoreboard(claims, absent))
     (src / TIMES).write_text(chapter_times())
     return src
 
@@ -535,11 +576,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     ship = out == BOOK.resolve() and args.scale != "smoke" and not recompute
+    absent = []  # with --only: chapters never executed into <out>, left so (a page says so)
     for source in sources:
         executed = out / "chapters" / f"{source.stem}.ipynb"
         if args.only and source.stem != args.only:
             if not executed.exists():
-                raise BuildError(f"{source.stem} was never executed: build it without --only")
+                absent.append(source.stem)
+                rows.append((source.stem, "left out (--only; never executed here)"))
+                continue
             rows.append((source.stem, "kept (--only)"))
             continue
         if (args.force or recompute) and executed.exists():
@@ -558,7 +602,11 @@ def main(argv: list[str] | None = None) -> int:
             keep = bool(params) and source.stem == args.only  # part of the plan: add, not replace
             rows.append((f"  store {source.stem}", pack_chapter(source.stem, args.scale, keep)))
 
-    claims = {stem: read_claims(out / "chapters" / f"{stem}.ipynb") for stem in stems}
+    claims = {
+        stem: read_claims(out / "chapters" / f"{stem}.ipynb")
+        for stem in stems
+        if stem not in absent
+    }
     if params:
         claims[args.only] = with_params(claims[args.only], params)
     flat = [row for rows in claims.values() for row in rows]
@@ -582,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
         snapshot(flat, path)
 
     t_book = time.perf_counter()
-    build_html(stage(out, claims), out)
+    build_html(stage(out, claims, tuple(absent), args.scale, args.notebooks), out)
     rows.append(("jupyter-book", f"{time.perf_counter() - t_book:.1f} s"))
     rows.append(("total", f"{time.perf_counter() - t0:.1f} s"))
     print_times(rows)

@@ -225,3 +225,38 @@ def test_param_runs_one_chapter_with_parameters_and_its_rows_say_so(tmp_path: Pa
     assert "1.4 [1.2, 1.6]: **reproduced** †" in text
     assert "† 04_x at scale paper ran with `grokfast_settings=[]`, `transplant_seeds=0`" in text
     assert "†" not in rc.render([claim], [{**paper, "params": None}])
+
+
+def test_only_build_leaves_never_executed_chapters_as_a_page() -> None:
+    """`build.py --only STEM` where other chapters were never executed (a fresh clone at paper
+    scale): each gets a page with its title and the command that builds it, and the scoreboard
+    lists it, in the TOC's order, without a table or a count."""
+    build = _build_module()
+    source = NOTEBOOKS[1]
+    nb = build.placeholder(source, "paper")
+    (cell,) = nb.cells
+    title = next(
+        line
+        for c in nbformat.read(source, as_version=4).cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith("# ")
+    )
+    assert cell.source.startswith(title + "\n")
+    assert f"book/build.py --scale paper --only {source.stem}" in cell.source
+    assert "book/results/claims-paper.json" in cell.source
+    row = {
+        "chapter": "01_a",
+        "statement": "s",
+        "paper": "1",
+        "ours": "2",
+        "verdict": "reproduced",
+        "scale": "paper",
+    }
+    board = build.scoreboard({"01_a": [row], "03_c": [dict(row, chapter="03_c")]}, ("02_b",))
+    assert board.index("01_a;") < board.index("02_b") < board.index("03_c;")
+    assert "(02_b): not executed in this build." in board
+    assert "| {doc}`02_b" not in board  # no count row: nothing was judged
+    assert "Claims: 2." in board
+    smoke = build.placeholder(source, "smoke").cells[0].source
+    assert "--scale smoke" in smoke and "claims-" not in smoke  # smoke records no verdicts

@@ -15,13 +15,17 @@ probe) period, so that evaluations count at their configured share, unless that 
 the clock timeout (the output then says so). While clocking, GROKCORE_CACHE is a temp directory.
 
 Limits: a unit whose runs stop at a test accuracy is costed at its whole budget, an upper bound
-(counted in the output); results-dependent plans are listed at a stand-in or left out, as the
-output says (chapter 7: evaluation runs at lr factor 1 where the tuning is not all recorded);
-timings (configs with `reproducible = False`) are listed, not clocked; a short run misses what
-changes later in a run (the toy's closed forms are not linear in steps, and need K1 >= 100), and
-other load on the machine slows every clock. Hours on 2 workers: each of the notebook's sweeps
-(run_or_load calls, one after the other) scheduled longest unit first onto 2 single-threaded
-workers, as run_or_load's pool runs them. --from-scratch costs every run, shipped or not.
+(counted in the output), and beside it at a typical budget where other seeds of its config are
+recorded: the share of the budget they trained (summary last_step over num_steps; their mean for
+a one-run unit, their largest for a stack, which trains until its last member stops), over the
+units that have such seeds and the whole budget for the others; results-dependent plans are
+listed at a stand-in or left out, as the output says (chapter 7: evaluation runs at lr factor 1
+where the tuning is not all recorded); timings (configs with `reproducible = False`) are listed,
+not clocked; a short run misses what changes later in a run (the toy's closed forms are not
+linear in steps, and need K1 >= 100), and other load on the machine slows every clock. Hours on
+2 workers: each of the notebook's sweeps (run_or_load calls, one after the other) scheduled
+longest unit first onto 2 single-threaded workers, as run_or_load's pool runs them.
+--from-scratch costs every run, shipped or not.
 """
 
 from __future__ import annotations
@@ -210,6 +214,25 @@ def with_budget(cfg: Any, k: int) -> Any:
     return cfg.replace(run=cfg.run.replace(num_steps=k))
 
 
+SIBLING_SEEDS = range(64)  # where a config's recorded seeds are looked for
+
+
+def trained_share(cfg: Any) -> list[float]:
+    """For each recorded seed of `cfg` (the same config at another seed, SIBLING_SEEDS): the
+    share of its step budget it trained before it stopped. Empty for an epoch budget (records
+    count steps) or where no seed is recorded."""
+    b = budget(cfg)
+    if not b or b[0] != "steps":
+        return []
+    shares = []
+    for seed in SIBLING_SEEDS:
+        sib = cfg.replace(seed=seed)
+        rec = lookup(sib.key(), sib).record
+        if rec is not None and rec.summary.get("last_step") is not None:
+            shares.append(min(1.0, rec.summary["last_step"] / b[1]))
+    return shares
+
+
 def period(cfg: Any) -> int:
     """Steps (epochs) after which the config's periodic work repeats: evaluations, probes."""
     return math.lcm(_get(cfg, "eval_every") or 1, getattr(cfg, "hessian_every", 0) or 1)
@@ -300,8 +323,9 @@ def cost(row: dict, sweeps: list[list[list]], args: argparse.Namespace, clocks: 
     """The row's missing budget, clocked shapes and hours. On 2 workers: each sweep's units
     longest first (the notebook's run_or_load calls run one after the other)."""
     row.update(budget_missing={}, not_clocked={}, shapes={}, cpu_hours=0.0, hours_2_workers=0.0)
+    row.update(typical_cpu_hours=0.0, typical_hours_2_workers=0.0, typical_from=0)
     for units in sweeps:
-        secs = []
+        secs, typical = [], []
         for unit in units:
             b = budget(unit[0])
             if b:
@@ -313,6 +337,11 @@ def cost(row: dict, sweeps: list[list[list]], args: argparse.Namespace, clocks: 
                 continue
             secs.append(rate * b[1])
             stops = _get(unit[0], "stop_at_test_acc") is not None
+            shares = trained_share(unit[0]) if stops else []
+            if shares:  # a stack trains until its last member stops
+                row["typical_from"] += 1
+            share = (max(shares) if len(unit) > 1 else sum(shares) / len(shares)) if shares else 1
+            typical.append(secs[-1] * share)
             s = row["shapes"].setdefault(shape, {"config": repr(unit[0])[:200], "per": b[0][:-1],
                 "members": len(unit), "s_per": rate, "note": note, "upper_bound": stops,
                 "units": 0, "seconds": 0.0})  # fmt: skip
@@ -320,6 +349,8 @@ def cost(row: dict, sweeps: list[list[list]], args: argparse.Namespace, clocks: 
             s["seconds"] += secs[-1]
         row["cpu_hours"] += sum(secs) / 3600
         row["hours_2_workers"] += lpt(secs) / 3600
+        row["typical_cpu_hours"] += sum(typical) / 3600
+        row["typical_hours_2_workers"] += lpt(typical) / 3600
     return row
 
 
@@ -330,6 +361,10 @@ def show(row: dict) -> None:
     shapes = sorted(row["shapes"].values(), key=lambda s: -s["seconds"])
     if bound := sum(s["seconds"] for s in shapes if s["upper_bound"]) / 3600:
         print(f"    upper bound: {bound:.2f} of the CPU-hours stop at a test accuracy")
+    if row["typical_from"]:
+        print(f"    typical: {row['typical_cpu_hours']:.2f} CPU-h, "
+              f"{row['typical_hours_2_workers']:.2f} h on 2 workers ({row['typical_from']} "
+              "unit(s) at the share of the budget their recorded seeds trained)")  # fmt: skip
     for s in shapes[:4]:  # the costliest shapes; --json has all
         rate = f"{1e3 * s['s_per']:.2f} ms/{s['per']}"
         print(f"    {s['seconds'] / 3600:7.3g} h: {s['units']} unit(s) x{s['members']} at {rate}, "
@@ -369,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(cost(row, sweeps, args, clocks))
         show(rows[-1])
     keys = [k for r in rows for k in r["missing_keys"]]
-    print(f"total {sum(r['cpu_hours'] for r in rows):.2f} CPU-hours; of {len(set(keys))} missing "
+    print(f"total {sum(r['cpu_hours'] for r in rows):.2f} CPU-hours (typical "
+          f"{sum(r['typical_cpu_hours'] for r in rows):.2f}); of {len(set(keys))} missing "
           f"configs {len(keys) - len(set(keys))} are counted in more than one chapter")  # fmt: skip
     if args.json:
         out = {"scale": args.scale, "k1": args.k1, "k2": args.k2, "rows": rows}

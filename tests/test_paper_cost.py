@@ -55,3 +55,36 @@ def test_bad_arguments_name_what_is_allowed(capsys):
 def test_the_schedule_onto_two_workers_takes_the_longest_first():
     assert paper_cost.lpt([3, 3, 2, 2, 2]) == 7  # 3+2+2 | 3+2
     assert paper_cost.lpt([5, 1, 1]) == 5 and paper_cost.lpt([]) == 0
+
+
+def test_a_typical_estimate_takes_the_share_its_recorded_seeds_trained(monkeypatch):
+    """Runs that stop at 95%: beside the whole budget (an upper bound), the share of it that the
+    config's recorded seeds trained (their mean for one run, their largest for a stack); units
+    without recorded seeds count whole."""
+    from types import SimpleNamespace
+
+    from grokcore.config import RunConfig
+
+    cfg = RunConfig(num_steps=1000, stop_at_test_acc=0.95)
+    stopped = {3: 200, 5: 600}  # seed -> last_step of its record; no other seed recorded
+
+    def lookup(key, c):
+        step = stopped.get(c.seed) if c.replace(seed=0) == cfg.replace(seed=0) else None
+        record = SimpleNamespace(summary={"last_step": step}) if step else None
+        return SimpleNamespace(record=record)
+
+    monkeypatch.setattr(paper_cost, "lookup", lookup)
+    assert sorted(paper_cost.trained_share(cfg.replace(seed=9))) == [0.2, 0.6]
+    assert paper_cost.trained_share(cfg.replace(num_steps=400)) == []  # another config
+    other = cfg.replace(eval_every=cfg.eval_every * 2)  # no seed of it recorded
+    one, stack, bare = [cfg.replace(seed=7)], [cfg.replace(seed=s) for s in (7, 8)], [other]
+    args = SimpleNamespace(scale="cpu")
+    clocks = {}
+    for unit in (one, stack, bare):
+        shape = f"{paper_cost.with_budget(unit[0], 1).replace(seed=0).key()[:16]}x{len(unit)}"
+        clocks[shape] = (0.01, "")  # 10 s per 1000 steps
+    row = paper_cost.cost({}, [[one, stack, bare]], args, clocks)
+    assert row["cpu_hours"] * 3600 == pytest.approx(30.0)
+    assert row["typical_cpu_hours"] * 3600 == pytest.approx(10 * 0.4 + 10 * 0.6 + 10)
+    assert row["typical_from"] == 2
+    assert row["typical_hours_2_workers"] <= row["hours_2_workers"]

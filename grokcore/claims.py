@@ -201,9 +201,11 @@ def looks_note(looks: Looks) -> str:
     if len(sizes) == 1:
         return ""
     at = "" if isinstance(looks, int) else f" at {_series(sizes)} seeds"
+    # a count: equally spaced looks, with seeds or a longer budget added between them
+    added = "seeds or a longer budget" if isinstance(looks, int) else "seeds"
     return (
-        f"{sequential_level(looks):.2%} interval: Pocock's level for {len(sizes)} looks{at} (seeds "
-        "were added between them), which keeps a false verdict's chance over the looks at 5%"
+        f"{sequential_level(looks):.2%} interval: Pocock's level for {len(sizes)} looks{at} "
+        f"({added} added between them), which keeps a false verdict's chance over the looks at 5%"
     )
 
 

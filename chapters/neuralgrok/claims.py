@@ -562,11 +562,14 @@ def speed(
 
 def looks_of(P: dict, preset: dict) -> dict[str, Looks]:
     """The scale's looks for the tasks that run its own seeds (grokcore.claims.looks_at):
-    first_seeds on the first task, op_seeds on the others."""
+    first_seeds on the first task, op_seeds on the others; a Table 1 cell's own looks
+    ("x^2-y/standard", a look after a longer budget) where its task's seeds and its own budget
+    (op_steps) are the scale's."""
 
-    def seeds(Q: dict, op: str) -> tuple[str, int]:  # another first task: other rows entirely
-        first = Q["operations"][0]
-        return first, Q["first_seeds"] if op == first else Q["op_seeds"].get(op, Q["seeds"])
+    def seeds(Q: dict, key: str) -> tuple:  # another first task: other rows entirely
+        op, first = key.split("/")[0], Q["operations"][0]
+        n = Q["first_seeds"] if op == first else Q["op_seeds"].get(op, Q["seeds"])
+        return first, n, Q["op_steps"].get(key) if "/" in key else None
 
     return looks_at(P, preset, seeds)
 
@@ -629,7 +632,8 @@ def table1_rows(
     cells: dict, ops: Sequence[str], scale: str, looks: Mapping[str, Looks] | None = None
 ) -> list[ClaimResult]:
     """Table 1, per task and baseline: the baseline's steps to 95% over NeuralGrok's; looks:
-    task -> how many looks its rows have had (1 where absent; `speed`)."""
+    task (or the baseline's cell, "op/method", before its task) -> how many looks its rows have
+    had (1 where absent; `speed`)."""
     out = []
     for op, (slug, _) in TASKS.items():
         for m, (short, _, _) in BASELINES.items():
@@ -638,7 +642,7 @@ def table1_rows(
                 out.append(claim.not_run(f"({op}) is not among this scale's tasks", scale=scale))
                 continue
             labels = ("NeuralGrok", NAMES[m])
-            n = (looks or {}).get(op, 1)
+            n = (looks or {}).get(f"{op}/{m}", (looks or {}).get(op, 1))
             out.append(speed(claim, cells, f"{op}/neuralgrok", f"{op}/{m}", labels, scale, looks=n))
     return out
 

@@ -133,10 +133,10 @@ def plan(P: dict, v: dict) -> dict[str, list]:
     Table 1 (`op/method`, P["seeds"] each, P["first_seeds"] on the first task and
     P["op_seeds"][op] on a later task the scale names there): the first task's
     standard, Grokfast-MA/EMA and NeuralGrok runs go on past 95% (post-grok stability, entropy)
-    for P["num_steps"]; the other
-    tasks' runs stop there, within P["op_steps"][op] where the scale names the task and
-    P["task_steps"] elsewhere. The ablations (P["ablation_seeds"] each, P["ablation_steps"]
-    budget) are on the first task."""
+    for P["num_steps"]; the other tasks' runs stop there, within P["op_steps"][f"{op}/{method}"]
+    where the scale names the cell, else P["op_steps"][op] where it names the task, else
+    P["task_steps"]. The ablations (P["ablation_seeds"] each, P["ablation_steps"] budget) are on
+    the first task."""
     ops, first, S, A = P["operations"], P["operations"][0], P["seeds"], P["ablation_seeds"]
 
     def run(op: str, **kw) -> RunConfig:  # the composite task: mod 7, 4 layers (code task1.sh)
@@ -171,7 +171,8 @@ def plan(P: dict, v: dict) -> dict[str, list]:
 
     def method(m: str, op: str):
         long = op == first and m in LONG_METHODS
-        budget = P["num_steps"] if op == first else P["op_steps"].get(op, P["task_steps"])
+        own = P["op_steps"].get(f"{op}/{m}", P["op_steps"].get(op, P["task_steps"]))
+        budget = P["num_steps"] if op == first else own
         cfg = run(op, num_steps=budget, stop_at_test_acc=None if long else 0.95, log_entropy=long)
         return method_config(
             m,

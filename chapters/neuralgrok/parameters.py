@@ -32,6 +32,8 @@ def _distinct_names(values: list) -> str:
 
 
 _CELL_NAMES = "printing distinctly with :g (they name the plan's cells)"
+# op_steps' keys: a task, or one Table 1 cell of it ("x^2-y/standard"), whose budget is its own
+_BUDGET_KEYS = Str(*OPERATIONS, *(f"{op}/{m}" for op in OPERATIONS for m in configs.METHODS))
 
 SPECS = {
     "operations": List(Str(*OPERATIONS), 1, none=SCALE_VALUE, unique=True),
@@ -80,7 +82,7 @@ SPECS = {
     "transfer": Bool(none=SCALE_VALUE),
     "num_steps": Int(1, none=SCALE_VALUE),
     "task_steps": Int(1, none=SCALE_VALUE),
-    "op_steps": Dict(Str(*OPERATIONS), Int(1), 0, none=SCALE_VALUE),
+    "op_steps": Dict(_BUDGET_KEYS, Int(1), 0, none=SCALE_VALUE),
     "ablation_steps": Int(1, none=SCALE_VALUE),
     "eval_every": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
@@ -97,7 +99,7 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     # a budget or seeds of its own only for a task that stops at 95% (the first task's are
     # num_steps and first_seeds)
     for name, first in (("op_steps", "budget is num_steps"), ("op_seeds", "seeds are first_seeds")):
-        stray = [op for op in P[name] if op not in P["operations"][1:]]
+        stray = [op for op in P[name] if op.split("/")[0] not in P["operations"][1:]]
         if stray:
             later = ", ".join(P["operations"][1:]) or "none"
             return [

@@ -47,6 +47,14 @@ SCALES = {  # a notebook parameter left as None takes these
     #   sqsub 1.46x [0.71, 3.02] (standard a^2-b's times bimodal: 1350 to 4750 steps); seeds 5-9
     #   were added after that look, so every Table 1 row of the two tasks is judged at Pocock's
     #   level for looks at 5 and 10 seeds (looks, below);
+    # - standard a^2-b within 20000 steps (op_steps names the cell), its other arms within 8000:
+    #   at 10 seeds two standard runs (seeds 7 and 9) were still short of 95% at 8000, their test
+    #   accuracy swinging between 0.3 and 0.8 (the paper's "damps" after grokking), and left
+    #   table1-vs-standard-sqsub a bound that cannot decide (>= 0.96x against 1.3); the budget
+    #   was raised for that reason alone, after that look: a third look at the same seeds, so
+    #   the rows on that cell (table1-vs-standard-sqsub alone) are judged at Pocock's level for
+    #   three equally spaced looks (97.79%; the third adds less than the others, so equal
+    #   spacing's level is the wider);
     # - the ablations at 3 seeds (the fewest any row declares) and 1500 steps.
     # An amplifier of hidden widths 8, 8 (code: 128, 128, whose MLP over the 422,784 gradient
     # entries costs 10x a model step on this CPU); evaluations every 50 steps (code: every epoch,
@@ -60,11 +68,17 @@ SCALES = {  # a notebook parameter left as None takes these
         "seeds": 5,
         "first_seeds": 8,
         "op_seeds": {"x-y": 10, "x*y": 10, "x^2-y": 10},
-        "looks": {"x+y": [5, 8], "x-y": [5, 10], "x*y": [5, 10], "x^2-y": [5, 10]},
+        "looks": {
+            "x+y": [5, 8],
+            "x-y": [5, 10],
+            "x*y": [5, 10],
+            "x^2-y": [5, 10],
+            "x^2-y/standard": 3,  # 5 and 10 seeds at 8000 steps, then 10 at 20000 (op_steps)
+        },
         "ablation_seeds": 3,
         "num_steps": 2000,
         "task_steps": 4000,
-        "op_steps": {"x-y": 8000, "x^2-y": 8000},
+        "op_steps": {"x-y": 8000, "x^2-y": 8000, "x^2-y/standard": 20000},
         "ablation_steps": 1500,
         "eval_every": 50,
         "rescale_cs": [0.01, 0.5, 1.0, 2.0],

@@ -171,6 +171,15 @@ def test_rows_judged_again_after_seeds_were_added_are_at_pococks_level(rec):
     assert spaced["table1-vs-ma-add"].level == pytest.approx(0.9689, abs=1e-4)
     assert spaced["table1-vs-standard-sub"].level == pytest.approx(0.9706, abs=1e-4)
     assert "Pocock's level for 2 looks at 5 and 8 seeds" in spaced["subtraction-slower"].note
+    # a baseline's cell with looks of its own (a third after a longer budget): its row alone
+    cell = {**at_cpu, "x+y/standard": 3}
+    third = {r.id: r for r in ngc.results(seeded, ["x+y", "x-y"], "cpu", looks=cell, **kw)}
+    assert third["table1-vs-standard-add"].level == pytest.approx(0.9779, abs=1e-4)
+    assert (
+        "Pocock's level for 3 looks (seeds or a longer budget"
+        in third["table1-vs-standard-add"].note
+    )
+    assert third["table1-vs-ma-add"].level == spaced["table1-vs-ma-add"].level
 
 
 def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
@@ -178,6 +187,7 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
 
     cpu = SCALES["cpu"]
     later = {op: [5, 10] for op in ("x-y", "x*y", "x^2-y")}  # each task after the first
+    later["x^2-y/standard"] = 3  # a third look at its 10 seeds, after a longer budget
     assert ngc.looks_of(dict(cpu), cpu) == {"x+y": [5, 8], **later} == cpu["looks"]
     # the user's own seeds on a task: one look there
     mine = {"x-y": 5, "x*y": 10, "x^2-y": 10}
@@ -185,7 +195,13 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
         "x+y": [5, 8],
         "x*y": [5, 10],
         "x^2-y": [5, 10],
+        "x^2-y/standard": 3,
     }
+    # the user's own budget on that cell (or seeds on its task): not the looks it had
+    own = dict(cpu, op_steps={**cpu["op_steps"], "x^2-y/standard": 8000})
+    assert ngc.looks_of(own, cpu) == {k: n for k, n in cpu["looks"].items() if "/" not in k}
+    fewer = ngc.looks_of(dict(cpu, op_seeds={**cpu["op_seeds"], "x^2-y": 5}), cpu)
+    assert "x^2-y" not in fewer and "x^2-y/standard" not in fewer
     assert ngc.looks_of(dict(cpu, first_seeds=5), cpu) == later
     assert ngc.looks_of(dict(cpu, op_seeds={**cpu["op_seeds"], "x*y": 7}), cpu) == {
         op: n for op, n in cpu["looks"].items() if op != "x*y"

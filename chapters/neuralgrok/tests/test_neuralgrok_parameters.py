@@ -38,6 +38,18 @@ def test_a_later_task_s_budget_or_seeds_names_only_later_tasks(defaults, name, v
             check_parameters({**defaults, "scale": "cpu", name: bad})
 
 
+def test_op_steps_may_name_one_table1_cell_of_a_later_task(defaults):
+    cell = {"x^2-y/standard": 20000}
+    assert check_parameters({**defaults, "scale": "cpu", "op_steps": cell})["op_steps"] == cell
+    with pytest.raises(ParameterError, match=r"op_steps=.*names x\+y/standard, not among"):
+        check_parameters({**defaults, "scale": "cpu", "op_steps": {"x+y/standard": 500}})
+    for bad in ({"x-y/adam": 500}, {"x-y/": 500}, {"x-y/standard/x": 500}):
+        with pytest.raises(ParameterError, match=r"parameter op_steps="):
+            check_parameters({**defaults, "scale": "cpu", "op_steps": bad})
+    with pytest.raises(ParameterError, match=r"parameter op_seeds="):  # seeds stay per task
+        check_parameters({**defaults, "scale": "cpu", "op_seeds": {"x-y/standard": 5}})
+
+
 def test_neuralgrok_keeps_at_least_one_training_example(defaults):
     # p 3: 6 pairs (b in 1..p-1), 3 to train on at frac_train 0.5
     small = {**defaults, "scale": "smoke", "p": 3}

@@ -217,19 +217,25 @@ def with_budget(cfg: Any, k: int) -> Any:
 SIBLING_SEEDS = range(64)  # where a config's recorded seeds are looked for
 
 
-def trained_share(cfg: Any) -> list[float]:
+def trained_share(cfg: Any, cache: dict | None = None) -> list[float]:
     """For each recorded seed of `cfg` (the same config at another seed, SIBLING_SEEDS): the
     share of its step budget it trained before it stopped. Empty for an epoch budget (records
-    count steps) or where no seed is recorded."""
+    count steps) or where no seed is recorded. `cache`: answers by the config at seed 0 (a
+    chapter's units share configs but for the seed)."""
     b = budget(cfg)
     if not b or b[0] != "steps":
         return []
+    base = cfg.replace(seed=0).key()
+    if cache is not None and base in cache:
+        return cache[base]
     shares = []
     for seed in SIBLING_SEEDS:
         sib = cfg.replace(seed=seed)
         rec = lookup(sib.key(), sib).record
         if rec is not None and rec.summary.get("last_step") is not None:
             shares.append(min(1.0, rec.summary["last_step"] / b[1]))
+    if cache is not None:
+        cache[base] = shares
     return shares
 
 
@@ -324,6 +330,7 @@ def cost(row: dict, sweeps: list[list[list]], args: argparse.Namespace, clocks: 
     longest first (the notebook's run_or_load calls run one after the other)."""
     row.update(budget_missing={}, not_clocked={}, shapes={}, cpu_hours=0.0, hours_2_workers=0.0)
     row.update(typical_cpu_hours=0.0, typical_hours_2_workers=0.0, typical_from=0)
+    shared: dict = {}  # trained_share's answers, by config at seed 0
     for units in sweeps:
         secs, typical = [], []
         for unit in units:
@@ -337,7 +344,7 @@ def cost(row: dict, sweeps: list[list[list]], args: argparse.Namespace, clocks: 
                 continue
             secs.append(rate * b[1])
             stops = _get(unit[0], "stop_at_test_acc") is not None
-            shares = trained_share(unit[0]) if stops else []
+            shares = trained_share(unit[0], shared) if stops else []
             if shares:  # a stack trains until its last member stops
                 row["typical_from"] += 1
             share = (max(shares) if len(unit) > 1 else sum(shares) / len(shares)) if shares else 1

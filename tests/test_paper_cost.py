@@ -76,6 +76,11 @@ def test_a_typical_estimate_takes_the_share_its_recorded_seeds_trained(monkeypat
     monkeypatch.setattr(paper_cost, "lookup", lookup)
     assert sorted(paper_cost.trained_share(cfg.replace(seed=9))) == [0.2, 0.6]
     assert paper_cost.trained_share(cfg.replace(num_steps=400)) == []  # another config
+    cache: dict = {}
+    assert sorted(paper_cost.trained_share(cfg, cache)) == [0.2, 0.6] and len(cache) == 1
+    stopped.clear()  # a cached answer is not looked up again
+    assert sorted(paper_cost.trained_share(cfg.replace(seed=4), cache)) == [0.2, 0.6]
+    stopped.update({3: 200, 5: 600})
     other = cfg.replace(eval_every=cfg.eval_every * 2)  # no seed of it recorded
     one, stack, bare = [cfg.replace(seed=7)], [cfg.replace(seed=s) for s in (7, 8)], [other]
     args = SimpleNamespace(scale="cpu")

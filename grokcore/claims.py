@@ -20,11 +20,12 @@ Verdicts, from the estimate's interval [low, high] (95%) and the band [a, b]:
 - "inconsistent in the source": the source's own result (a theorem's formula, say), evaluated by
   the chapter, contradicts the statement, so no run could reproduce both (Claim.inconsistent:
   the chapter passes the evidence, computed, never typed);
-- "inconclusive": the interval crosses a band edge, or fewer seeds than the claim declares;
+- "inconclusive": the interval crosses a band edge, or fewer seeds were run than the claim
+  declares;
 - "not testable at this budget": censored seeds leave the quantity only bounded (a median that
   half the seeds or more never reached; a mean or paired ratio with any censored seed), and the
-  bound does not decide; or runs were made but
-  the quantity is undefined in every one;
+  bound does not decide; or the declared seeds were run but the quantity is undefined in so many
+  of them (the event never came) that fewer than the declared seeds have a value, none at worst;
 - "not run": no runs (the scale does not run it; the reason says why).
 """
 
@@ -249,7 +250,14 @@ def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tupl
             "not testable at this budget",
             f"no seed has a value ({est.missing} runs without one, {est.diverged} diverged)",
         )
-    if est.n < min_seeds:
+    if est.n < min_seeds and est.n + est.missing >= min_seeds:  # the seeds ran, the event did not
+        has = "has" if est.n == 1 else "have"
+        return (
+            "not testable at this budget",
+            f"{est.n} of {est.n + est.missing} seeds {has} a value, fewer than the {min_seeds} "
+            "declared (the others have none within the budget)",
+        )
+    if est.n < min_seeds:  # too few seeds were run: more would decide
         return "inconclusive", f"{_count(est.n, 'seed')}, fewer than the {min_seeds} declared"
     if lo >= a and hi <= b:
         return "reproduced", "the interval lies inside the band"

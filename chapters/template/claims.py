@@ -12,10 +12,11 @@ notebook's parameters (the method, p) goes in a row's `note`.
 `results` computes one row per claim, in CLAIMS order, from the runs. A verdict follows from the
 estimate's 95% interval set against the band (grokcore.claims.verdict_of): "reproduced" (the
 interval lies inside the band), "contradicted" (outside it), "inconclusive" (it crosses a band
-edge, or fewer seeds than min_seeds), "not testable at this budget" (censored seeds leave only a
-bound, which does not decide), "not run" (no run measures it; the row says why). The notebook
-ends with grokcore.claims.claims_table(<notebook stem>, rows): its output carries the claims JSON
-that book/build.py collects (every chapter must display one).
+edge, or fewer seeds run than min_seeds), "not testable at this budget" (censored seeds leave only
+a bound, which does not decide, or fewer than min_seeds of the seeds run have a value), "not run"
+(no run measures it; the row says why). The notebook ends with
+grokcore.claims.claims_table(<notebook stem>, rows): its output carries the claims JSON that
+book/build.py collects (every chapter must display one).
 """
 
 from __future__ import annotations

@@ -37,6 +37,18 @@ def test_verdicts_follow_from_the_interval_and_the_band():
         "inconclusive",
         "2 seeds, fewer than the 3 declared",
     )
+    # the declared seeds ran but only one has a value (the event never came in the others):
+    # more seeds would not decide it, a longer budget might
+    few = Estimate(1.0, -math.inf, math.inf, 1, missing=7)
+    assert verdict_of(few, band, 3) == (
+        "not testable at this budget",
+        "1 of 8 seeds has a value, fewer than the 3 declared "
+        "(the others have none within the budget)",
+    )
+    short = Estimate(1.0, 0.95, 1.05, 2, missing=1, diverged=1)  # 2 + 1 = the 3 declared
+    assert verdict_of(short, band, 3)[0] == "not testable at this budget"
+    unrun = Estimate(1.0, 0.95, 1.05, 1, missing=1)  # 1 + 1 < 3: seeds are missing, not values
+    assert verdict_of(unrun, band, 3) == ("inconclusive", "1 seed, fewer than the 3 declared")
     assert verdict_of(Estimate(None, -math.inf, math.inf, 0), band, 3)[0] == "not run"
     undefined = Estimate(None, -math.inf, math.inf, 0, missing=3)  # runs made, no value
     assert verdict_of(undefined, band, 3)[0] == "not testable at this budget"

@@ -2,6 +2,8 @@
 #   make book RECOMPUTE=1        retrain every run, then a table of what moved against the shipped
 #   make book EXECUTOR=tcp://host:8786   train on a dask.distributed cluster (or EXECUTOR=local:2)
 #   make campaign SCALE=paper [CHAPTERS=03,04] [HOURS=6]   fill a scale's runs, resumably
+#   make campaign SCALE=paper CHAPTERS=04 PARAMS="transplant_seeds=0 grokfast_settings=[adam-l2]"
+#       part of one chapter's plan (notebook parameters, no spaces inside a value)
 SCALE ?= cpu
 BOOK_FLAGS = $(if $(filter 1,$(RECOMPUTE)),--recompute) $(if $(EXECUTOR),--executor $(EXECUTOR))
 VENV  := .venv
@@ -40,7 +42,8 @@ book: install assets
 
 campaign: install assets
 	$(PY) -m grokcore campaign --scale $(SCALE) $(if $(CHAPTERS),--chapters $(CHAPTERS)) \
-		$(if $(HOURS),--hours $(HOURS)) $(if $(EXECUTOR),--executor $(EXECUTOR))
+		$(if $(HOURS),--hours $(HOURS)) $(if $(EXECUTOR),--executor $(EXECUTOR)) \
+		$(foreach p,$(PARAMS),--param '$(p)')
 
 test: install assets
 	bash tests/ensure_chromium.sh

@@ -2,6 +2,7 @@
 
     python -m grokcore campaign --scale paper [--chapters 03,04] [--hours 6] [--status FILE]
     make campaign SCALE=paper CHAPTERS=03,04 HOURS=6
+    make campaign SCALE=paper CHAPTERS=04 PARAMS="grokfast_settings=[adam-l2] transplant_seeds=0"
 
 A campaign has two phases. First, the runs it already knows: every record shipped in the
 scale's stores (grokcore.store) whose current record is missing or stale is retrained, longest
@@ -9,6 +10,8 @@ first, with a progress bar whose ETA comes from the recorded wall times. Then it
 chapter (book/build.py --only, at the scale), which trains what no store knows yet (a first
 paper-scale campaign discovers its runs this way), packs the chapter's store and records the
 chapter's verdicts in book/results/claims-<scale>.json (the README's table reads them).
+``--param NAME=YAML`` (one chapter) runs part of its plan, as book/build.py --param does: phase 2
+alone, the runs added to the chapter's store (not replacing it), each verdict marked as from it.
 
 Every finished run is written at once (atomically), so a kill loses only the units in flight and
 the same command resumes. The budget (``--hours``) is a deadline that grokcore.sweep checks
@@ -219,21 +222,38 @@ class Watch:
 
 
 def record_verdicts(
-    build: Any, executed: Path, stem: str, scale: str, stems: Sequence[str], root: Path
+    build: Any,
+    executed: Path,
+    stem: str,
+    scale: str,
+    stems: Sequence[str],
+    root: Path,
+    params: dict | None = None,
 ) -> Path:
     """Put the verdicts of a chapter the campaign executed in book/results/claims-<scale>.json,
     in place of that chapter's earlier rows (the others' stay): the README's table shows a scale's
-    verdicts for the chapters whose campaigns ran, before the whole book has run at it."""
+    verdicts for the chapters whose campaigns ran, before the whole book has run at it. With
+    `params` (part of the plan) each row says so, as book/build.py --param writes them."""
     path = root / "book" / "results" / f"claims-{scale}.json"
-    rows = build.read_claims(executed)
+    rows = build.with_params(build.read_claims(executed), params or {})
     build.snapshot(build.merge_chapter(path, rows, stem, list(stems)), path)
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Train a scale's missing and stale runs within a budget; 0 done, 3 budget spent."""
-    import argparse
+def load_build(root: Path) -> Any:
+    """book/build.py as a module (a script, not in a package): execute, pack_chapter, ..."""
     import importlib.util
+
+    spec = importlib.util.spec_from_file_location("grokbook_build", root / "book" / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    return build
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train a scale's missing and stale runs within a budget; 0 done, 3 budget spent, 1 a
+    chapter failed (its message printed; the runs that finished are kept)."""
+    import argparse
 
     p = argparse.ArgumentParser(
         prog="python -m grokcore campaign", description=__doc__.split("\n\n")[0]
@@ -244,6 +264,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--status", type=Path, help="status file (default .cache/campaign-<scale>.json)")
     p.add_argument("--executor", help="a dask.distributed scheduler (tcp://host:8786) or local:N")
     p.add_argument("--plan", action="store_true", help="list what phase 1 would train, and stop")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=YAML",
+        help="with --chapters naming one chapter: a notebook parameter besides the scale, as "
+        "book/build.py --param takes it; the campaign trains that part of the chapter's plan "
+        "(phase 2 only), adds its runs to the store and marks the verdicts as from it",
+    )
     args = p.parse_args(argv)
     if args.hours is not None and args.hours <= 0:
         p.error(f"--hours must be > 0, got {args.hours}")
@@ -255,8 +284,16 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             p.error(f"--chapters {unknown}: no notebook starts so (have {stems})")
         stems = [s for s in stems if any(s.startswith(c) for c in chapters)]
+    if args.param and len(stems) != 1:
+        p.error(f"--param needs --chapters naming one chapter (it names {len(stems)})")
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    build = load_build(root)
+    try:  # checked before anything trains; a value is checked by the notebook's first cell
+        params = build.parse_params(args.param, stems[0] if args.param else None)
+        build.check_param_names(root / "notebooks" / f"{stems[0]}.ipynb", params)
+    except build.BuildError as e:
+        p.error(str(e).replace("--only", "--chapters"))
     status = args.status or root / ".cache" / f"campaign-{args.scale}.json"
     status.parent.mkdir(parents=True, exist_ok=True)
     if args.hours is not None:
@@ -267,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     from . import store
 
     store.unpack(args.scale)
-    todo = _known_todo(args.scale, chapters)
+    # a part of a plan trains what that part needs, in phase 2; not the chapter's other runs
+    todo = [] if params else _known_todo(args.scale, chapters)
     hours = sum(w for _, w in todo) / 3600
     print(
         f"phase 1: {len(todo)} shipped {args.scale} runs missing or stale here "
@@ -278,9 +316,6 @@ def main(argv: list[str] | None = None) -> int:
         for cfg, wall in sorted(todo, key=lambda t: -t[1]):
             print(f"{wall:8.0f} s  {cfg!r}"[:160])
         return 0
-    spec = importlib.util.spec_from_file_location("grokbook_build", root / "book" / "build.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
     units = status.with_suffix(".units.json")
     os.environ[STATUS] = str(units)  # the kernels' run_or_load counts units here
     phase_stem = None
@@ -296,20 +331,27 @@ def main(argv: list[str] | None = None) -> int:
             units.unlink(missing_ok=True)  # the kernel counts this chapter's units afresh
             watch = Watch(units, stem)
             try:
-                build.execute(source, executed, args.scale, build.trace_path(args.scale, stem))
+                trace = build.trace_path(args.scale, stem)
+                build.execute(source, executed, args.scale, trace, params or None)
             finally:
                 watch.close()
-            print(f"  store: {build.pack_chapter(stem, args.scale)}", file=sys.stderr)
-            record_verdicts(build, executed, stem, args.scale, all_stems, root)
+            store_line = build.pack_chapter(stem, args.scale, keep=bool(params))
+            print(f"  store: {store_line}", file=sys.stderr)
+            record_verdicts(build, executed, stem, args.scale, all_stems, root, params)
     except (BudgetSpent, build.BuildError) as e:
-        if "BudgetSpent" not in str(e) and not isinstance(e, BudgetSpent):
-            raise
+        # the budget, or an error in a chapter (its notebook's parameter check, a failing run):
+        # either way the runs that finished in it are shipped, since the cache does not outlive
+        # the machine and the store does
+        spent = isinstance(e, BudgetSpent) or "BudgetSpent" in str(e)
         if phase_stem is not None:  # ship what finished in the chapter it stopped in
             keys = store.traced(build.trace_path(args.scale, phase_stem))
             if keys:
                 path, _ = store.add(phase_stem, args.scale, keys)
                 print(f"kept {len(keys)} finished runs in {path}", file=sys.stderr)
-        _status(status, phase="budget spent", error=str(e))
+        _status(status, phase="budget spent" if spent else "failed", error=str(e))
+        if not spent:
+            print(f"campaign stopped: {e}", file=sys.stderr)
+            return 1
         print(
             "budget spent: finished runs are kept; rerun the same command to resume",
             file=sys.stderr,

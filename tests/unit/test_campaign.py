@@ -140,6 +140,7 @@ def test_a_chapters_verdicts_replace_its_rows_and_keep_the_others(tmp_path):
         read_claims=lambda executed: new if executed.name == "01_a.ipynb" else [],
         merge_chapter=real.merge_chapter,
         snapshot=real.snapshot,
+        with_params=real.with_params,
     )
     out = campaign.record_verdicts(
         fake, tmp_path / "01_a.ipynb", "01_a", "paper", ["01_a", "02_b"], tmp_path
@@ -149,3 +150,103 @@ def test_a_chapters_verdicts_replace_its_rows_and_keep_the_others(tmp_path):
     campaign.record_verdicts(fake, tmp_path / "03_c.ipynb", "03_c", "paper", ["01_a"], tmp_path)
     assert json.loads(path.read_text()) == new  # a chapter no longer in the book drops out
     assert not list(results.glob("*.tmp"))
+    new[0]["note"] = "x+y"  # part of the plan (--param): each row says so, as build.py's do
+    campaign.record_verdicts(
+        fake, tmp_path / "01_a.ipynb", "01_a", "paper", ["01_a"], tmp_path, {"seeds": 2}
+    )
+    (row,) = json.loads(path.read_text())
+    assert row["params"] == {"seeds": 2} and row["note"].endswith("plan; x+y")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--param", "transplant_seeds=0"], "--param needs --chapters naming one chapter"),
+        (["--chapters", "03,04", "--param", "x=1"], "naming one chapter (it names 2)"),
+        (["--chapters", "04", "--param", "transplant_seeds"], "expected NAME=YAML"),
+        (["--chapters", "04", "--param", "no_such=1"], "04_adam_dynamics has no such parameter"),
+        (["--chapters", "04", "--param", "scale=paper"], "give the scale with --scale"),
+    ],
+)
+def test_bad_params_are_refused_before_anything_trains(argv, message, capsys, monkeypatch):
+    monkeypatch.setattr(store, "unpack", lambda scale: pytest.fail("unpacked before the check"))
+    with pytest.raises(SystemExit):
+        campaign.main(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_params_run_part_of_one_chapter_in_phase_2_only(shipped, tmp_path, monkeypatch):
+    """With --param: no phase 1 (the chapter's shipped runs missing here are not that part's),
+    the notebook executed with the parameters, its runs added to the store, its rows marked."""
+    import types
+
+    from grokcore.fingerprint import REPO
+
+    monkeypatch.setattr(store, "unpack", lambda scale: store.Unpacked())
+    for var in (campaign.DEADLINE, campaign.STATUS):
+        monkeypatch.setenv(var, "")
+    real = campaign.load_build(REPO)
+    calls = []
+    fake = types.SimpleNamespace(
+        BuildError=real.BuildError,
+        parse_params=real.parse_params,
+        check_param_names=real.check_param_names,
+        trace_path=lambda scale, stem: tmp_path / f"{stem}.keys",
+        execute=lambda source, executed, scale, trace, params: calls.append(
+            ("execute", source.stem, scale, params)
+        ),
+        pack_chapter=lambda stem, scale, keep=False: calls.append(("pack", stem, keep)) or "",
+    )
+    monkeypatch.setattr(campaign, "load_build", lambda root: fake)
+    monkeypatch.setattr(campaign, "_train_known", lambda todo, st: calls.append(("known", todo)))
+    monkeypatch.setattr(campaign, "record_verdicts", lambda *a: calls.append(("verdicts", a[-1])))
+    argv = ["--scale", "cpu", "--chapters", "05", "--status", str(tmp_path / "s.json")]
+    assert campaign.main(argv + ["--param", "p=7"]) == 0
+    assert calls == [
+        ("known", []),  # 05_x's 3 shipped runs missing here: not this part's
+        ("execute", "05_med", "cpu", {"p": 7}),
+        ("pack", "05_med", True),  # added to the store, not replacing it
+        ("verdicts", {"p": 7}),
+    ]
+    calls.clear()  # without --param: phase 1 retrains them, the store is replaced
+    assert campaign.main(argv) == 0
+    assert [c[0] for c in calls] == ["known", "execute", "pack", "verdicts"]
+    assert len(calls[0][1]) == 3 and calls[1][3] is None and calls[2][2] is False
+
+
+def test_a_failing_chapter_exits_1_naming_it_and_ships_what_finished(tmp_path, monkeypatch, capsys):
+    """A chapter that fails (a parameter its notebook refuses, a run that raises) stops the
+    campaign with its message, no traceback, and the runs it finished added to its store."""
+    import types
+
+    from grokcore.fingerprint import REPO
+
+    monkeypatch.setattr(store, "unpack", lambda scale: store.Unpacked())
+    for var in (campaign.DEADLINE, campaign.STATUS):
+        monkeypatch.setenv(var, "")
+    real = campaign.load_build(REPO)
+    added = []
+
+    def execute(source, executed, scale, trace, params):
+        trace.write_text("k1\nk2\n")  # two runs finished before the failure
+        raise real.BuildError(f"{source.name}: cell In [3] raised ParameterError: p=-1")
+
+    fake = types.SimpleNamespace(
+        BuildError=real.BuildError,
+        parse_params=real.parse_params,
+        check_param_names=real.check_param_names,
+        trace_path=lambda scale, stem: tmp_path / f"{stem}.keys",
+        execute=execute,
+    )
+    monkeypatch.setattr(campaign, "load_build", lambda root: fake)
+    monkeypatch.setattr(store, "traced", lambda path: path.read_text().split())
+    monkeypatch.setattr(
+        store, "add", lambda stem, scale, keys: added.append((stem, keys)) or (tmp_path / "s", 1)
+    )
+    status = tmp_path / "s.json"
+    argv = ["--scale", "cpu", "--chapters", "05", "--param", "p=-1", "--status", str(status)]
+    assert campaign.main(argv) == 1
+    assert added == [("05_med", ["k1", "k2"])]
+    err = capsys.readouterr().err
+    assert "campaign stopped: 05_med.ipynb: cell In [3] raised ParameterError" in err
+    assert "Traceback" not in err and json.loads(status.read_text())["phase"] == "failed"

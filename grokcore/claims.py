@@ -72,7 +72,8 @@ class Claim:
 
     band: (a, b), the values of the measured quantity that agree with the paper; one side may be
     ±inf (a one-sided claim, e.g. "at least 2x faster": (2, inf)). why: the source's wording or
-    figure that sets the band. min_seeds: fewer seeds with a value give "inconclusive"."""
+    figure that sets the band. min_seeds: fewer seeds run give "inconclusive"; as many run but
+    fewer with a value (the others never reached the event), "not testable at this budget"."""
 
     id: str
     source: str  # section, figure or table, e.g. "EGD §3, Fig. 6"

@@ -11,7 +11,9 @@ The files are
 - the library: every grokcore/*.py except the modules that only read records (LIBRARY_READERS:
   plotting, claims, widgets, test fixtures, statistics), only build configs (presets,
   baselines: a config's values are in its key) or only move records and steer sweeps (store:
-  shipped stores; cluster: the Dask executor; campaign: budgets, progress, recompute) or only
+  shipped stores; cluster: the Dask executor; campaign: budgets, progress, recompute;
+  checkpoint: a stack's state saved and restored, its resumed records bit for bit an
+  uninterrupted run's, as tests/unit/test_checkpoint.py checks) or only
   check a notebook's parameters before anything runs (params) or set the CPU's vector ISA before
   any kernel (cpu_isa: the ISA a run used is in its record's meta "cpu");
 - for every config class in the config tree (dataclass fields, walked) that lives in a chapter
@@ -58,6 +60,7 @@ LIBRARY_READERS = frozenset(
         "store.py",
         "cluster.py",
         "campaign.py",
+        "checkpoint.py",
         "params.py",
         "cpu_isa.py",
     }

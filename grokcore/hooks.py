@@ -56,6 +56,9 @@ class Hook:
     """Base: every method does nothing. Subclass and override what a run needs."""
 
     grids: dict[str, tuple[str, tuple[str, ...]]] = {}
+    # True where the hook's state between steps is its log alone (setup recomputes the rest):
+    # a stack whose hooks all are is checkpointed (grokcore.checkpoint); default False
+    resumable: bool = False
 
     def __init__(self) -> None:
         self.log: dict[str, list] = {grid: [] for grid in self.grids}
@@ -137,6 +140,8 @@ def eval_probe(fn: Callable[[Any], dict[str, torch.Tensor]]) -> Callable[[Any], 
     """A probe factory from fn(model) -> per-member values, logged at every evaluation."""
 
     class _Probe(Hook):
+        resumable = True  # fn(model): nothing kept between evaluations
+
         def at_eval(self, ctx: Context) -> dict[str, torch.Tensor]:
             return fn(ctx.model)
 

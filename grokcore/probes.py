@@ -30,6 +30,8 @@ class Spectrum(Hook):
     """Spectra of the named matrices' raw gradient ("grad_*") and of the update the optimizer
     receives ("update_*") at each update that follows an evaluation (EGD Fig. 4)."""
 
+    resumable = True  # its log is its state
+
     def __init__(self, names) -> None:
         keys = tuple(
             f"{kind}_{stat}_{n}"
@@ -71,6 +73,7 @@ class Entropy(Hook):
     update that follows an evaluation (NeuralGrok §4)."""
 
     grids = {"entropy_step": ("update", ("awe", "age_raw", "age_update"))}
+    resumable = True  # its log is its state
 
     def at_update(self, ctx: Context) -> None:
         self.record(

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from . import __version__
+from .checkpoint import Checkpoints
 from .config import RunConfig
 from .data import Dataset
 from .hooks import Context, Hook
@@ -221,7 +222,11 @@ def train_stack(
     snapshots: {step: None} for evaluation steps (-1: the end) whose state to keep; filled in
     place. resume: continue from a Snapshot (a copy of it; the records' histories start at its
     step); continuing an unchanged snapshot reproduces the run. Both need method "none" (a
-    gradient transform's state is not kept)."""
+    gradient transform's state is not kept).
+
+    Every few minutes the loop's whole state is checkpointed (grokcore.checkpoint), and a later
+    call with the same configs continues from it, bit for bit, where the state is the loop's
+    alone: no `transform`, `snapshots` or `resume`, and resumable hooks."""
     cfg = cfgs[0]
     if any(c.stack_key != cfg.stack_key for c in cfgs):
         raise ValueError(
@@ -267,6 +272,49 @@ def train_stack(
             sched.load_state_dict(resume.sched)
         batches, step = resume.batches, resume.step
     start, eval_s, setup_s = step, 0.0, time.perf_counter() - t0
+    whole = transform is None and not (snapshots or resume) and all(h.resumable for h in hooks)
+    ckpt = Checkpoints(cfgs, device, resumable=whole)
+    prior_wall, resumed = 0.0, []  # seconds trained before the checkpoint; steps resumed at
+    saved = ckpt.restore()
+    if saved is not None:  # a kill's leftover: continue where it was saved
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optim"])
+        if sched is not None:
+            sched.load_state_dict(saved["sched"])
+        tx_state, batches, step, hist = (
+            saved["tx_state"],
+            saved["batches"],
+            saved["step"],
+            saved["hist"],
+        )
+        stop_at, diverged_at = saved["stop_at"], saved["diverged_at"]
+        switched = saved["switched"].to(device)
+        for hook, kept in zip(hooks, saved["hooks"], strict=True):
+            hook.log = kept
+        prior_wall, eval_s, setup_s = saved["wall"], saved["eval_s"], saved["setup_s"] + setup_s
+        resumed = saved["resumed"] + [step]
+    begin = step
+
+    def checkpoint() -> None:
+        ckpt.save(
+            {
+                "step": step,
+                "model": model.state_dict(),
+                "optim": opt.state_dict(),
+                "sched": sched.state_dict() if sched else None,
+                "tx_state": tx_state,
+                "batches": batches,
+                "hist": hist,
+                "stop_at": stop_at,
+                "diverged_at": diverged_at,
+                "switched": switched,
+                "hooks": [hook.log for hook in hooks],
+                "wall": prior_wall + time.perf_counter() - t0,
+                "eval_s": eval_s,
+                "setup_s": setup_s,
+                "resumed": resumed,
+            }
+        )
 
     def keep(at: int) -> None:
         if snapshots is not None and at in snapshots:
@@ -282,6 +330,8 @@ def train_stack(
 
     while True:
         if step % cfg.eval_every == 0 or step == cfg.num_steps:
+            if begin < step < cfg.num_steps and ckpt.due():  # the state before this evaluation
+                checkpoint()
             ctx.step = step
             keep(step)
             t_eval = time.perf_counter()
@@ -355,7 +405,7 @@ def train_stack(
             bar.update(1)
     if bar is not None:
         bar.close()
-    wall = time.perf_counter() - t0
+    wall = prior_wall + time.perf_counter() - t0
     # train_steps_per_s: optimizer steps per second of training alone (setup and evaluations left
     # out)
     meta = {
@@ -373,6 +423,7 @@ def train_stack(
         "python": platform.python_version(),
         "grokcore": __version__,
         "threads": torch.get_num_threads(),
+        **({"resumed_at": resumed} if resumed else {}),  # steps a checkpoint continued from
         **ctx.meta,
     }
     records = []
@@ -385,6 +436,7 @@ def train_stack(
             h.update(hook.member_share(i, h["step"][-1]))
             hook.finish(i, h, member_meta)
         records.append(new_record(c, h, summarize(h, diverged_at[i]), member_meta))
+    ckpt.done()
     return records
 
 

@@ -49,6 +49,8 @@ def code_toeplitz(n_vocab: int, d_model: int, seed: int) -> torch.Tensor:
 class CodeToeplitz(Hook):
     """Sets W_E [M, V, d] to each member's `code_toeplitz` before training."""
 
+    resumable = True  # nothing kept; a checkpoint's weights are loaded after this setup
+
     def setup(self, ctx: Context) -> None:
         W = ctx.model.W_E  # [M, V, d]
         m, v, d = W.shape

@@ -66,6 +66,8 @@ class _MEDProbe(Hook):
     for a SQUARE or STRIP layout "hole_acc" and "rest_acc", the accuracy on the held-out hole
     and on the other test pairs (NaN where a part is empty)."""
 
+    resumable = True  # its log is its state: setup recomputes the hole (grokcore.checkpoint)
+
     def __init__(self, task) -> None:
         super().__init__()
         self.p, self.shift, self.task = task.p, task.shift, task

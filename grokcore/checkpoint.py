@@ -7,8 +7,8 @@ evaluation step once `GROKCORE_CHECKPOINT_S` seconds have passed since it starte
 atomically. A later train_stack of the same configs, by the same code, on the same device,
 continues from it, and its records are bit for bit those of an uninterrupted run
 (tests/unit/test_checkpoint.py); the file goes once the stack finishes. The name hashes the code
-fingerprint, the configs' keys, the device and the torch version, so no other code's or
-machine's state is ever read.
+fingerprint, the configs' keys, the device (on CPU its kind and ISA) and the torch version, so
+no other code's or machine's state is ever read.
 
 A stack is checkpointed only where train_stack holds its state whole: the configs' own gradient
 transform (not one the caller passes, whose state may live outside the loop), no snapshots or
@@ -57,11 +57,13 @@ def interval() -> float | None:
 def path_for(cfgs: Sequence[Any], device: str) -> Path:
     """Where a stack's checkpoint lives: named by code, configs, device and torch version."""
     from .fingerprint import code_of
+    from .records import cpu_kind
 
     body = {
         "code": code_of(cfgs[0]).fingerprint,
         "keys": [c.key() for c in cfgs],
-        "device": device,
+        # the CPU kind too: its float kernels (ISA) decide the bits a continued run gets
+        "device": device if device != "cpu" else f"cpu: {cpu_kind()}",
         "torch": torch.__version__,
     }
     name = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]

@@ -134,6 +134,11 @@ def test_other_code_configs_or_devices_name_other_files(monkeypatch):
     assert a == checkpoint.path_for([BASE], "cpu")
     assert a != checkpoint.path_for([BASE.replace(seed=1)], "cpu")
     assert a != checkpoint.path_for([BASE], "cuda")
+    from grokcore import records
+
+    monkeypatch.setattr(records, "cpu_kind", lambda: "another CPU, AVX-512")
+    assert a != checkpoint.path_for([BASE], "cpu")  # another CPU kind's bits are not read
+    monkeypatch.undo()
     real = fingerprint.code_of(BASE)
     monkeypatch.setattr(
         fingerprint, "code_of", lambda cfg: dataclasses.replace(real, fingerprint="other code")

@@ -11,9 +11,11 @@ fingerprint, the configs' keys, the device (on CPU its kind and ISA) and the tor
 no other code's or machine's state is ever read.
 
 A stack is checkpointed only where train_stack holds its state whole: the configs' own gradient
-transform (not one the caller passes, whose state may live outside the loop), no snapshots or
-resume (chapter 4's transplant), and hooks whose state between steps is their log
-(`Hook.resumable`: grokcore's spectra, entropies and evaluation probes). Others train as before.
+transform, or a caller's that says its state is held (`grokcore.transforms.ResumableTransform`:
+NeuralGrok's amplifier, which its hook holds); no snapshots or resume (chapter 4's transplant);
+and hooks that hand over their state between steps (`Hook.resumable`, `Hook.state`: their log
+and `state_attrs`, or more, as NeuralGrok's amplifier and meta optimizer). Others (chapter 7's
+step clock: a timing is of one uninterrupted run) train as before.
 
 A checkpoint moves state and computes nothing, so this module is outside the code fingerprint
 (grokcore.fingerprint.LIBRARY_READERS); the bit-for-bit tests are what pin it.

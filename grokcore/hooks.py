@@ -56,9 +56,11 @@ class Hook:
     """Base: every method does nothing. Subclass and override what a run needs."""
 
     grids: dict[str, tuple[str, tuple[str, ...]]] = {}
-    # True where the hook's state between steps is its log alone (setup recomputes the rest):
-    # a stack whose hooks all are is checkpointed (grokcore.checkpoint); default False
+    # True where the hook's state between steps is state(): its log and the attributes named in
+    # state_attrs (setup recomputes the rest); a stack whose hooks all are is checkpointed
+    # (grokcore.checkpoint); default False
     resumable: bool = False
+    state_attrs: tuple[str, ...] = ()  # what a checkpoint holds besides the log (state())
 
     def __init__(self) -> None:
         self.log: dict[str, list] = {grid: [] for grid in self.grids}
@@ -90,6 +92,16 @@ class Hook:
 
     def finish(self, i: int, history: dict, meta: dict) -> None:
         """Add to member i's history or meta, after the loop cut them at its last evaluation."""
+
+    def state(self) -> dict[str, Any]:
+        """What a checkpoint holds of this hook between steps: its log and `state_attrs`.
+        Override (with load_state) for state that is not plain data, e.g. a module's weights."""
+        return {"log": self.log, **{name: getattr(self, name) for name in self.state_attrs}}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Continue from state() (after setup, which rebuilt everything else)."""
+        for name, value in state.items():
+            setattr(self, name, value)
 
     def record(self, grid: str, step: int, values: dict[str, Any]) -> None:
         """Log per-member values (lists or tensors [M, ...]) at `step` on one of self.grids."""

@@ -27,7 +27,7 @@ from grokcore.decoder import DecoderConfig
 from grokcore.hooks import Hook
 from grokcore.records import RunRecord, load_record, new_record
 from grokcore.train import member_loss, stream_seed, train_stack
-from grokcore.transforms import GradientTransform
+from grokcore.transforms import GradientTransform, ResumableTransform
 
 from .amplifier import Amplifier, amplify, clip_per_member, code_tensors, meta_step
 
@@ -154,7 +154,9 @@ class NeuralGrok(Hook):
     loss on all of D_outer, and one Adam step of the amplifier (first order: the parameters and
     the gradient are constants). Logs the loss on D_outer at each evaluation, cos(g', g) and the
     first meta step's gradient norms after each evaluation, and the final amplifier (for
-    transfer, Fig. 12)."""
+    transfer, Fig. 12). Resumable: a checkpoint holds the amplifier and its meta optimizer."""
+
+    resumable = True
 
     grids = {
         "cos_step": ("update", ("update_cos",)),
@@ -190,8 +192,22 @@ class NeuralGrok(Hook):
             self.run, forward(self.x_out), self.y_out
         )  # [M]: mean CE over each D_outer
 
+    def state(self) -> dict:
+        return {
+            "log": self.log,
+            "log_meta": self.log_meta,
+            "amp": self.amp.state_dict(),
+            "meta_opt": self.meta_opt.state_dict(),
+        }
+
+    def load_state(self, state: dict) -> None:
+        self.log, self.log_meta = state["log"], state["log_meta"]
+        self.amp.load_state_dict(state["amp"])
+        self.meta_opt.load_state_dict(state["meta_opt"])
+
     def transform(self) -> GradientTransform:
-        """g -> amplified g' (norm c per tensor), then the code's gradient clipping."""
+        """g -> amplified g' (norm c per tensor), then the code's gradient clipping (stateless:
+        the amplifier is this hook's state)."""
 
         def update(grads, state, params):
             out = amplify(self.amp, grads, self.a.c, self.groups)
@@ -199,7 +215,7 @@ class NeuralGrok(Hook):
                 out = clip_per_member(out, self.a.clip_norm)
             return out, state
 
-        return GradientTransform(lambda params: (), update)
+        return ResumableTransform(lambda params: (), update)
 
     def at_eval(self, ctx) -> dict[str, torch.Tensor]:
         self.log_meta = True

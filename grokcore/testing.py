@@ -36,6 +36,48 @@ def tiny_run():
     )
 
 
+class Killed(Exception):
+    """What killed_and_resumed raises inside the run it kills."""
+
+
+def killed_and_resumed(train, at, monkeypatch, *modules) -> tuple[list, list]:
+    """Checkpoints at every evaluation; trains `train()` whole, then again killed right after
+    its checkpoint at step `at` (an evaluation step, or a function of the whole run's records
+    that gives one) by the log of every train_stack that `modules` call, then once more: (the
+    whole run's records, the continued run's). The caller compares them."""
+    from . import checkpoint, train as loop
+
+    monkeypatch.setenv(checkpoint.ENV, "0")
+    whole = train()
+    at = at(whole) if callable(at) else at
+    real = loop.train_stack
+
+    def dying(*args, log=None, **kwargs):
+        def die(step, metrics):
+            if log is not None:
+                log(step, metrics)
+            if step == at:
+                raise Killed(step)
+
+        return real(*args, log=die, **kwargs)
+
+    with monkeypatch.context() as m:
+        for module in modules:
+            m.setattr(module, "train_stack", dying)
+        with pytest.raises(Killed):
+            train()
+    again = train()
+    assert all(r.meta.get("resumed_at") == [at] for r in again), "no checkpoint was read"
+    return whole, again
+
+
+def identical(a, b) -> bool:
+    """Equal bit for bit as a record stores them (JSON), NaN equal to NaN."""
+    import json
+
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
 def paired_lower(budget: float, fast) -> float:
     """A trusted formula for the chapters' claim tests: the paired speed-up's lower limit when
     every slow seed is censored at `budget`: the Wilcoxon signed-rank lower limit (one side of a

@@ -225,8 +225,8 @@ def train_stack(
     gradient transform's state is not kept).
 
     Every few minutes the loop's whole state is checkpointed (grokcore.checkpoint), and a later
-    call with the same configs continues from it, bit for bit, where the state is the loop's
-    alone: no `transform`, `snapshots` or `resume`, and resumable hooks."""
+    call with the same configs continues from it, bit for bit, where the loop holds the state
+    whole: no `snapshots` or `resume`, resumable hooks, and no `transform` or a resumable one."""
     cfg = cfgs[0]
     if any(c.stack_key != cfg.stack_key for c in cfgs):
         raise ValueError(
@@ -272,7 +272,11 @@ def train_stack(
             sched.load_state_dict(resume.sched)
         batches, step = resume.batches, resume.step
     start, eval_s, setup_s = step, 0.0, time.perf_counter() - t0
-    whole = transform is None and not (snapshots or resume) and all(h.resumable for h in hooks)
+    whole = (
+        (transform is None or transform.resumable)
+        and not (snapshots or resume)
+        and all(h.resumable for h in hooks)
+    )
     ckpt = Checkpoints(cfgs, device, resumable=whole)
     prior_wall, resumed = 0.0, []  # seconds trained before the checkpoint; steps resumed at
     saved = ckpt.restore()
@@ -290,7 +294,7 @@ def train_stack(
         stop_at, diverged_at = saved["stop_at"], saved["diverged_at"]
         switched = saved["switched"].to(device)
         for hook, kept in zip(hooks, saved["hooks"], strict=True):
-            hook.log = kept
+            hook.load_state(kept)
         prior_wall, eval_s, setup_s = saved["wall"], saved["eval_s"], saved["setup_s"] + setup_s
         resumed = saved["resumed"] + [step]
     begin = step
@@ -308,7 +312,7 @@ def train_stack(
                 "stop_at": stop_at,
                 "diverged_at": diverged_at,
                 "switched": switched,
-                "hooks": [hook.log for hook in hooks],
+                "hooks": [hook.state() for hook in hooks],
                 "wall": prior_wall + time.perf_counter() - t0,
                 "eval_s": eval_s,
                 "setup_s": setup_s,

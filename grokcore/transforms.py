@@ -22,6 +22,18 @@ Tensors = dict[str, torch.Tensor]
 class GradientTransform(NamedTuple):
     init: Callable[[Tensors], Any]
     update: Callable[[Tensors, Any, Tensors], tuple[Tensors, Any]]
+    # Passed to train_stack, a transform may read state the loop does not hold (a closure's),
+    # so such a stack is not checkpointed; ResumableTransform says it is all held
+    resumable = False
+
+
+class ResumableTransform(GradientTransform):
+    """A GradientTransform whose state is all in what init returns and update threads, or in a
+    resumable hook's state (grokcore.hooks.Hook.state): a stack that passes one to train_stack
+    is checkpointed (e.g. NeuralGrok's amplifier, which its hook holds)."""
+
+    __slots__ = ()
+    resumable = True
 
 
 def _selected(grads: Tensors, targets: Sequence[str] | None, matrices_only: bool) -> list[str]:
@@ -39,7 +51,8 @@ def _selected(grads: Tensors, targets: Sequence[str] | None, matrices_only: bool
 
 
 def chain(*transforms: GradientTransform) -> GradientTransform:
-    """Apply transforms in order; the state is the tuple of their states."""
+    """Apply transforms in order; the state is the tuple of their states (resumable where each
+    transform is)."""
 
     def init(params):
         return tuple(t.init(params) for t in transforms)
@@ -51,7 +64,8 @@ def chain(*transforms: GradientTransform) -> GradientTransform:
             new_state.append(s)
         return grads, tuple(new_state)
 
-    return GradientTransform(init, update)
+    kind = ResumableTransform if all(t.resumable for t in transforms) else GradientTransform
+    return kind(init, update)
 
 
 def identity() -> GradientTransform:

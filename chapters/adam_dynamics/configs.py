@@ -339,6 +339,9 @@ def unique(cfgs: Sequence[DynamicsRun]) -> list[DynamicsRun]:
 class Probe(Hook):
     """Collects the diagnostics of a stack at each evaluation (a grokcore.hooks.Hook)."""
 
+    resumable = True
+    state_attrs = ("gens", "fixed")  # the probes' generators and the fixed examples
+
     grids = {
         "probe_step": ("eval", ("agreement", "moment_cos")),
         "hessian_step": ("eval", ("hessian_top", "effective_rank")),

@@ -260,11 +260,18 @@ def gap_table(groups: dict, name: str) -> list[dict]:
     return rows
 
 
+def fit(r) -> bool:
+    """Whether a run fit its training set: train accuracy reached 95% within its budget (where
+    the gap starts). A run that never does is not slow to grok but untrained."""
+    return r.summary["step_to_train_acc_95"] is not None
+
+
 def settings_table(cells: dict[str, dict], beta1s, lamb: float) -> list[dict]:
     """The Grokfast 2x2 (and β1 0 without it) at each optimizer setting: `cells` maps a
     setting's name to its measures.grokfast_cells (β1 0 as (0.0, "none")). Per setting: the
     optimizer as its first record has it, the median (IQR) gap at β1 0, and per cell the
-    median (IQR) step of 95% test accuracy with the grokked count."""
+    median (IQR) step of 95% test accuracy with the grokked count, and how many runs fit their
+    training set where not all did (fit)."""
     rows = []
     for name, cell in cells.items():
         first = next(iter(cell.values()))[0].config
@@ -278,8 +285,10 @@ def settings_table(cells: dict[str, dict], beta1s, lamb: float) -> list[dict]:
         for b in beta1s:
             for m, label in (("none", ""), ("grokfast_ema", f" + Grokfast (λ {lamb:g})")):
                 rs = cell.get((b, m), [])
+                k = sum(map(fit, rs))
                 row[f"β1 {b:g}{label}"] = (
                     f"{_q([A.grok_step(r) for r in rs])}, {sum(map(A.grokked, rs))}/{len(rs)}"
+                    + (f" ({k}/{len(rs)} fit train)" if k < len(rs) else "")
                     if rs
                     else "—"
                 )

@@ -190,6 +190,9 @@ class ImageSumHook(Hook):
     """BatchNorm statistics recomputed before each evaluation (bn_recalibrate), and the code's
     running train accuracy: train-mode predictions on the last epoch's batches."""
 
+    resumable = True  # BatchNorm's statistics are the model's buffers (its state_dict)
+    state_attrs = ("hits",)
+
     def __init__(self, cfg: "ImageSumConfig", steps_per_epoch: int):
         super().__init__()
         self.cfg, self.per_epoch = cfg, steps_per_epoch

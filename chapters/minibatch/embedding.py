@@ -24,6 +24,8 @@ KEYS = ("emb_power", "emb_top_freq", "emb_circle")
 
 class ThinnedFourier(Hook):
     grids = {"fourier_step": ("eval", KEYS)}
+    resumable = True
+    state_attrs = ("next_epoch", "stopped")
 
     def setup(self, ctx: Context) -> None:
         self.per_epoch = steps_per_epoch(ctx.cfg)

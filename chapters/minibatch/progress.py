@@ -99,6 +99,9 @@ class NandaProgress(Hook):
     from its final weights and its restricted and excluded losses at every kept step. Every
     member runs the whole budget (the probe refuses stop_at_test_acc)."""
 
+    resumable = True
+    state_attrs = ("kept", "next_step")  # the weights kept so far, and when to keep the next
+
     def setup(self, ctx: Context) -> None:
         self.ctx, self.every = ctx, max(1, round(EVERY_EPOCHS * steps_per_epoch(ctx.cfg)))
         self.kept: list[tuple[int, dict]] = []

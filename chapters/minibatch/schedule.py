@@ -29,6 +29,9 @@ class HalveWeightDecay(Hook):
     """Sets every parameter group's weight_decay to weight_decay * 0.5 ** halvings(step) before
     each step; the learning rate is left alone (as the code leaves it)."""
 
+    resumable = True
+    state_attrs = ("wd",)  # the optimizer's groups are restored with the optimizer
+
     def setup(self, ctx: Context) -> None:
         if not isinstance(ctx.optimizer, torch.optim.AdamW):
             raise ValueError(

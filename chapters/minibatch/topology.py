@@ -275,6 +275,8 @@ class Penalty(Hook):
     """The chosen penalty: lamb * penalty per member added to the loss at every step, and the
     penalty logged (without lamb) at every evaluation."""
 
+    resumable = True  # setup computes all it holds
+
     def __init__(self, cfgs: list[TopoConfig]) -> None:
         super().__init__()
         self.cfg = cfgs[0]

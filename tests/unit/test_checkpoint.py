@@ -163,3 +163,46 @@ def test_a_checkpoint_holds_the_state_before_its_evaluation(every_evaluation):
         train_stack([BASE], log=kill_at(40))
     saved = torch.load(checkpoint.path_for([BASE], "cpu"), weights_only=False)
     assert saved["step"] == 40 and saved["hist"]["step"] == [0, 10, 20, 30]
+
+
+def test_hooks_with_state_besides_their_log_continue_bit_for_bit(monkeypatch):
+    """Hook.state_attrs: a checkpoint holds them with the log, load_state puts them back."""
+    from grokcore import train as loop
+    from grokcore.testing import killed_and_resumed
+
+    class Drift(Hook):  # nudges the weights by a count it keeps between steps
+        grids = {"drift_step": ("eval", ("n",))}
+        resumable, state_attrs = True, ("n",)
+
+        def setup(self, ctx):
+            self.n = 0
+
+        def at_eval(self, ctx):
+            self.record("drift_step", ctx.step, {"n": [self.n] * len(ctx.seeds)})
+
+        def after_update(self, ctx):
+            self.n += 1
+            with torch.no_grad():
+                ctx.params["W1"].mul_(1 - 1e-4 * self.n)
+
+    cfgs = [BASE.replace(seed=s) for s in (0, 1)]
+    whole, again = killed_and_resumed(
+        lambda: loop.train_stack(cfgs, hooks=[Drift()]), 30, monkeypatch, loop
+    )
+    for a, b in zip(whole, again, strict=True):
+        assert a.history == b.history and a.history["n"][-1] == 60
+
+
+def test_a_transform_is_checkpointed_only_where_it_says_it_is_resumable(every_evaluation):
+    from grokcore.transforms import ResumableTransform, chain, grokfast_ema, identity
+
+    assert not grokfast_ema().resumable and not chain(identity()).resumable
+    mine = ResumableTransform(*grokfast_ema())
+    assert chain(mine, ResumableTransform(*identity())).resumable
+    assert not chain(mine, identity()).resumable
+    with pytest.raises(Killed):
+        train_stack([BASE], log=kill_at(30), transform=mine)
+    assert len(list(every_evaluation.glob("*.pt"))) == 1
+    with pytest.raises(Killed):
+        train_stack([BASE.replace(seed=1)], log=kill_at(30), transform=grokfast_ema())
+    assert len(list(every_evaluation.glob("*.pt"))) == 1  # the unmarked one wrote none

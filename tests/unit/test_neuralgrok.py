@@ -172,3 +172,16 @@ def test_the_hook_amplifies_the_code_decoders_tensors():
     qkv = torch.cat([seen.grads[n].flatten() for n in ("0_W_Q", "0_W_K", "0_W_V")])
     assert qkv.norm().item() == pytest.approx(0.2)
     assert seen.grads["0_W_Q"].norm().item() < 0.2 - 1e-3
+
+
+def test_a_killed_run_continues_bit_for_bit_with_its_amplifier(monkeypatch):
+    """The hook's state (amplifier, meta Adam, when to log the meta norms) is checkpointed."""
+    import grokcore.neuralgrok as module
+    from grokcore.testing import killed_and_resumed
+
+    cfgs = [NG.replace(seed=s) for s in (0, 1)]
+    whole, again = killed_and_resumed(lambda: train_neuralgrok(cfgs), 8, monkeypatch, module)
+    for a, b in zip(whole, again, strict=True):
+        assert a.history == b.history and a.summary == b.summary
+        assert a.meta["amplifier"] == b.meta["amplifier"]
+        assert {"outer_loss", "update_cos", "meta_grad"} <= set(b.history)

@@ -115,3 +115,27 @@ def test_memorization_margin_is_the_largest_train_test_gap():
         {},
     )
     assert memorization_margin(r) == pytest.approx(0.7)
+
+
+def test_the_settings_table_counts_runs_that_never_fit_their_training_set():
+    from chapters.adam_dynamics import figures
+
+    optim = {"name": "adam", "lr": 1e-3, "weight_decay": 0.005, "betas": [0.9, 0.98]}
+
+    def run(b1, method, train95, test95):
+        r = rec({}, train95, test95)
+        r.config = {"optim": dict(optim, betas=[b1, 0.98]), "method": {"name": method}}
+        return r
+
+    assert figures.fit(rec({}, 200)) and not figures.fit(rec({}, None))
+    cells = {
+        "s": {
+            (0.0, "none"): [run(0.0, "none", None, None)] * 3,
+            (0.9, "none"): [run(0.9, "none", None, None), run(0.9, "none", 100, None)],
+            (0.9, "grokfast_ema"): [run(0.9, "grokfast_ema", 100, 400)] * 2,
+        }
+    }
+    (row,) = figures.settings_table(cells, [0.9], 2.0)
+    assert row["optimizer"] == "adam, lr 0.001, coupled L2 0.005"
+    assert row["β1 0.9"].endswith(", 0/2 (1/2 fit train)")
+    assert row["β1 0.9 + Grokfast (λ 2)"].endswith(", 2/2")  # every run fit: no count

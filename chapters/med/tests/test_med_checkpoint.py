@@ -42,3 +42,17 @@ def test_a_killed_med_run_continues_bit_for_bit(tmp_path, monkeypatch):
     for a, b in zip(whole, again, strict=True):
         assert a.history == b.history and b.meta["resumed_at"] == [20]
         assert {"med", "hole_acc"} <= set(b.history)
+
+
+def test_a_killed_image_sum_run_continues_bit_for_bit(monkeypatch):
+    """The ResNet's BatchNorm statistics (its buffers) and the running train accuracy's count."""
+    from chapters.med import image_sum as I
+    from grokcore.testing import killed_and_resumed
+
+    cfg = I.ImageSumConfig(
+        tile=6, channels=1, widths=(4, 8), blocks=(1, 1), stem="cifar", num_epochs=3,
+        eval_every=1, batch_size=1000,
+    )  # fmt: skip
+    whole, again = killed_and_resumed(lambda: [I.train_image_sum(cfg)], 4, monkeypatch, I)
+    assert whole[0].history == again[0].history
+    assert len(again[0].history["train_acc_running"]) == 4  # epochs 0 to 3

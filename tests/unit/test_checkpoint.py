@@ -13,6 +13,7 @@ import torch
 from grokcore import checkpoint
 from grokcore.config import MethodConfig, MLPConfig, ModularTask, OptimConfig, RunConfig
 from grokcore.hooks import Hook
+from grokcore.testing import Killed
 from grokcore.train import train_stack
 
 BASE = RunConfig(
@@ -44,10 +45,6 @@ CASES = {
     "spectra and entropies": BASE.replace(spectrum_of=("W1",), log_entropy=True),
     "early stop": BASE.replace(stop_at_test_acc=0.3),
 }
-
-
-class Killed(Exception):
-    pass
 
 
 def kill_at(step_to_die: int):

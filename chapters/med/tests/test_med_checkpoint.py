@@ -6,11 +6,8 @@ import pytest
 from chapters.med import configs
 from chapters.med.inits import EMBED_INIT
 from grokcore import checkpoint
+from grokcore.testing import Killed
 from grokcore.train import train_stack
-
-
-class Killed(Exception):
-    pass
 
 
 def test_a_killed_med_run_continues_bit_for_bit(tmp_path, monkeypatch):

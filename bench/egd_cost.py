@@ -6,7 +6,7 @@ side in one run, one thread, interleaved rounds (a drift in the machine's speed 
 alike):
 
 - the training step of SGD and of every EGD solver the library has (grokcore.train.train_stack,
-  the loop the chapter runs: chapters.egd_modular.cost.step_time), as x SGD;
+  the loop the chapter runs, clocked by grokcore.timing.step_seconds), as x SGD;
 - the polar factor alone, by the library's solvers and by candidates that are not in it (eigh of
   the Gram matrix in float32; a quintic Newton-Schulz iteration as Muon uses it), on gradients of
   the real shape and a spread of singular values like the chapter's (condition number ~1e3),
@@ -38,8 +38,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chapters.egd_modular import configs  # noqa: E402
-from chapters.egd_modular.cost import step_time  # noqa: E402
 from grokcore.config import MethodConfig  # noqa: E402
+from grokcore.timing import step_seconds  # noqa: E402
 from grokcore.transforms import (  # noqa: E402
     polar_eigh,
     polar_newton_schulz,
@@ -116,7 +116,7 @@ def main() -> None:
     for _ in range(args.repeats):  # interleaved rounds, every variant once per round
         for name, fields in SOLVERS.items():
             cfg = base.replace(method=MethodConfig(targets=("W1",), **fields))
-            rows[name].append(step_time(cfg, args.steps))
+            rows[name].append(step_seconds(cfg, args.steps))
     sgd = statistics.median(rows["SGD"])
 
     g = test_gradient(args.p)

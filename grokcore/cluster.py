@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
 ENV = "GROKCORE_EXECUTOR"
@@ -37,6 +37,17 @@ def _in_worker(fn: Callable, modules: Sequence[str], *args: Any) -> Any:
     for m in modules:
         importlib.import_module(m)
     return fn(*args)
+
+
+class InProcess(ThreadPoolExecutor):
+    """An executor that runs each call in this process, one at a time (one worker thread),
+    whatever GROKCORE_EXECUTOR names: for a unit that must not share its machine, as a timing
+    (chapters 2 and 7 time their methods alone, on the machine that renders the chapter, and its
+    record names that CPU). A sweep writes each unit's records as it finishes, and cancels the
+    queued ones on a failure, as with a pool."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1, thread_name_prefix="grokcore-in-process")
 
 
 class DaskExecutor(Executor):

@@ -22,7 +22,9 @@ quantity is undefined for that seed); none is dropped without being counted.
   one (`mean`), so that a longer budget never loosens it.
 - `timed_speedup`: `paired_speedup` in seconds, where each arm's cost per step is itself measured
   in a few interleaved timing rounds: the rounds' spread of the cost ratio joins the seeds' spread
-  in a Welch interval, so a verdict in seconds does not rest on one timing's luck.
+  in a Welch interval, so a verdict in seconds does not rest on one timing's luck, and so does
+  how much the ratio moves between timing sessions (`between_sessions`, pooled over the shipped
+  timings of a CPU kind).
 - `mean`: Student's t interval (scipy.stats.ttest_1samp). Not the bootstrap: at 3-10 seeds the
   percentile bootstrap of a mean covers well below its nominal level (tests/unit/
   test_estimates.py measures both); t is exact for normal data. With censored values the mean
@@ -286,28 +288,87 @@ def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Esti
     return Estimate(est, lo, hi, n, method=method, level=level, bound=e.bound, **counts)
 
 
+@dataclass(frozen=True)
+class Between:
+    """How much a cost ratio's log moves between timing sessions on one CPU kind beyond what
+    its rounds' spread within a session predicts: the variance component `var` (0: none beyond
+    the rounds) and its degrees of freedom `df` (between_sessions)."""
+
+    var: float = 0.0
+    df: float = math.inf
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.var) and self.var >= 0 and self.df > 0):
+            raise ValueError(f"Between(var={self.var!r}, df={self.df!r}): need var >= 0, df > 0")
+
+
+def between_sessions(groups: Sequence[Sequence[tuple[float, float]]]) -> Between:
+    """The variance component between timing sessions, pooled over quantities (method of
+    moments, one-way random effects). groups: per quantity (one cost ratio of one timing on one
+    CPU kind), per session that timed it, (mean log ratio over its rounds, that mean's squared
+    standard error from the rounds). A quantity's sessions scatter by var(means) = tau^2 +
+    mean(squared standard errors) in expectation; each quantity timed in k >= 2 sessions gives
+    one estimate with k - 1 degrees of freedom, pooled by them. The estimate is clipped at 0
+    (the rounds already account for the sessions' scatter); df is the pooled k - 1 (at least 1;
+    a single session anywhere leaves the component unmeasured: ValueError)."""
+    num = den = 0.0
+    for g in groups:
+        if len(g) < 2:
+            continue
+        means = np.array([m for m, _ in g], dtype=float)
+        se2 = np.array([v for _, v in g], dtype=float)
+        if not (np.isfinite(means).all() and np.isfinite(se2).all() and (se2 >= 0).all()):
+            raise ValueError(f"a group's (mean, squared standard error) must be finite, got {g!r}")
+        k = len(g)
+        num += (k - 1) * (float(means.var(ddof=1)) - float(se2.mean()))
+        den += k - 1
+    if den == 0:
+        raise ValueError("no quantity was timed in two sessions or more: nothing to pool")
+    return Between(max(num / den, 0.0), den)
+
+
+def _cost_spread(c: np.ndarray, between: Between) -> tuple[float, float]:
+    """The squared standard error of the rounds' mean log cost ratio plus the between-session
+    component, and its Welch-Satterthwaite degrees of freedom."""
+    b = float(c.var(ddof=1)) / c.size
+    v = b + between.var
+    if v == 0:
+        return 0.0, math.inf
+    d = b**2 / (c.size - 1) + between.var**2 / between.df
+    return v, (v**2 / d if d else math.inf)
+
+
 def timed_speedup(
-    fast: Sequence, slow: Sequence, cost_logs: Sequence[float], level: float = LEVEL
+    fast: Sequence,
+    slow: Sequence,
+    cost_logs: Sequence[float],
+    between: Between | None = None,
+    level: float = LEVEL,
 ) -> Estimate:
     """`paired_speedup` of times in seconds, each arm's steps times its measured seconds per
     step, where the cost ratio is itself a measurement with its own spread.
 
     fast, slow: per seed, steps (or any count) to the event, paired as in paired_speedup;
     cost_logs: per timing round, log(slow's seconds per step / fast's), the two timed side by
-    side in that round. The estimate is exp(mean log step ratio + mean cost log): the geometric
-    mean of the per-seed ratios in seconds at the rounds' geometric-mean cost. The interval is
-    Welch's: the two means are independent (seeds and timing rounds), their variances add, and
-    the t quantile takes the Welch-Satterthwaite degrees of freedom (at most the seeds' n - 1,
-    so the interval is never narrower than the seeds' alone), so an interval at few rounds is as
-    wide as their spread warrants. One round alone has no spread: the interval is
-    open ((0, inf)). Censoring as in paired_speedup, except that an upper bound (a seed's fast
-    run censored) is left unidentified here ((0, inf)); a lower bound joins the steps'
-    signed-rank limit and the cost's one-sided t limit, each at (1 - level) / 4 (Bonferroni: the
-    two hold together with probability at least 1 - (1 - level) / 2, the lower side of a
-    two-sided interval at `level`)."""
+    side in that round; between: how much that log moves between timing sessions beyond its
+    rounds' spread (between_sessions; None: not at all). The estimate is exp(mean log step ratio
+    + mean cost log): the geometric mean of the per-seed ratios in seconds at the rounds'
+    geometric-mean cost. The interval is Welch's: the two means are independent (seeds and
+    timing), their variances add (the cost's: the rounds' squared standard error plus the
+    between-session component), and the t quantile takes the Welch-Satterthwaite degrees of
+    freedom (at most the seeds' n - 1, so the interval is never narrower than the seeds' alone),
+    so an interval at few rounds is as wide as their spread warrants. One round alone has no
+    spread: the interval is open ((0, inf)). Censoring as in paired_speedup, except that an upper
+    bound (a seed's fast run censored) is left unidentified here ((0, inf)); a lower bound joins
+    the steps' signed-rank limit and the cost's one-sided t limit, each at (1 - level) / 4
+    (Bonferroni: the two hold together with probability at least 1 - (1 - level) / 2, the lower
+    side of a two-sided interval at `level`)."""
     from scipy import stats
 
+    between = between or Between()
     method = "geometric mean of paired ratios in seconds, Welch interval (seeds, timing rounds)"
+    if between.var:
+        method = method.removesuffix(")") + ", between sessions)"
     c = np.asarray(cost_logs, dtype=float)
     if c.ndim != 1 or c.size == 0 or not np.isfinite(c).all():
         raise ValueError(f"cost_logs must be one finite log ratio per timing round, got {c!r}")
@@ -324,24 +385,29 @@ def timed_speedup(
         steps = signed_rank_lower(x, alpha)
         if c.size == 1 or not math.isfinite(steps):
             lo = 0.0
-        else:
-            se = float(c.std(ddof=1)) / math.sqrt(c.size)
-            lo = math.exp(steps + c.mean() - float(stats.t.ppf(1 - alpha, c.size - 1)) * se)
+        else:  # the component only widens: never above the rounds' own limit (its larger df)
+            t = [float(stats.t.ppf(1 - alpha, df)) * math.sqrt(v)
+                 for v, df in {_cost_spread(c, b) for b in (between, Between())}]  # fmt: skip
+            lo = math.exp(steps + c.mean() - max(t))
         return Estimate(None, lo, math.inf, n, method=method, level=level, bound="lower", **counts)
     m = float(x.mean() + c.mean())
     if n == 1 or c.size == 1:  # a spread unmeasured on either side: nothing bounds the ratio
         lo, hi = 0.0, math.inf
     else:
-        a, b = x.var(ddof=1) / n, c.var(ddof=1) / c.size  # the two squared standard errors
-        if a + b == 0:
-            lo = hi = math.exp(m)
-        else:
+        a = x.var(ddof=1) / n  # the seeds' squared standard error
+        halves = []
+        # the cost's, with the component and without: the component only widens (its larger
+        # df never narrows the interval below the rounds' alone)
+        for b, df_b in {_cost_spread(c, bw) for bw in (between, Between())}:
+            if a + b == 0:
+                halves.append(0.0)
+                continue
             # Welch-Satterthwaite, capped at the seeds' own n - 1: at few seeds the uncapped
             # df can grow faster than the standard error and narrow the interval below the
             # seeds' alone, as if timing added certainty
-            df = min((a + b) ** 2 / (a**2 / (n - 1) + b**2 / (c.size - 1)), n - 1)
-            half = float(stats.t.ppf(1 - (1 - level) / 2, df)) * math.sqrt(a + b)
-            lo, hi = math.exp(m - half), math.exp(m + half)
+            df = min((a + b) ** 2 / (a**2 / (n - 1) + (b**2 / df_b if b else 0.0)), n - 1)
+            halves.append(float(stats.t.ppf(1 - (1 - level) / 2, df)) * math.sqrt(a + b))
+        lo, hi = math.exp(m - max(halves)), math.exp(m + max(halves))
     return Estimate(math.exp(m), lo, hi, n, method=method, level=level, **counts)
 
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from .estimates import Between
 from .records import (
     atomic_write,
     RESULTS_DIR,
@@ -286,6 +287,25 @@ def unpack(scale: str, names: Iterable[str] | None = None, root: Path | None = N
             else:
                 out.stale += 1
     return out
+
+
+# ---- timings between sessions -----------------------------------------------------------------
+
+TIMING_SESSIONS = RESULTS_DIR / "timing-sessions.json"  # written by bench/timing_sessions.py
+
+
+def timing_between(cpu: str | None, path: Path | None = None) -> Between:
+    """How much a cost ratio's log moves between timing sessions on the CPU kind `cpu` (a
+    record's meta "cpu") beyond its rounds' spread: the shipped estimate bench/timing_sessions.py
+    pooled over every timing record the stores have held (their git history). A kind without
+    two sessions of one timing takes the estimate pooled over every kind."""
+    path = path or TIMING_SESSIONS
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise StoreError(f"{path} is missing: python bench/timing_sessions.py writes it") from None
+    est = data["kinds"].get(cpu or "") or data["all"]
+    return Between(est["var"], est["df"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from grokcore.claims import Claim, ClaimResult, Looks, looks_at, pair_looks
+from grokcore.estimates import Between
 from grokcore.records import RunRecord
 
 from grokcore import outcomes
@@ -26,7 +27,8 @@ FASTER = (1.0, math.inf)  # a speed-up whose interval lies above 1: faster, beyo
 SAME = (0.8, 1.25)  # within a factor 1.25 either way: "about as fast" (our tolerance)
 IN_SECONDS = (
     "times in seconds are steps times each method's measured seconds per step; the interval "
-    "holds the seeds' spread and the timing rounds' (estimator timed_speedup)"
+    "holds the seeds' spread, the timing rounds' and how much a timing moves between sessions "
+    "on its CPU kind (estimator timed_speedup; bench/timing_sessions.py)"
 )
 
 
@@ -196,6 +198,7 @@ def results(
     p: int,
     scale: str,
     looks: Mapping[str, Looks] | None = None,
+    between: Mapping[str, Between] | None = None,
 ) -> list[ClaimResult]:
     """One row per claim, in CLAIMS order. cells: "task/method" -> records (a pair of cells is
     compared on the seeds both ran, measures.common; the stability row on the seeds every cell
@@ -203,8 +206,10 @@ def results(
     (measures.per_round); looks: task or cell -> how many times its rows have been judged,
     seeds added between, or the seeds at each (1 where absent; grokcore.claims.Claim.check:
     Pocock's level): a row on two cells takes the looks both had (grokcore.claims.pair_looks),
-    a cell without an entry its task's."""
+    a cell without an entry its task's; between: task -> how much its timing's cost ratios
+    move between sessions (measures.between; none where absent)."""
     rows: dict[str, ClaimResult] = {}
+    between = between or {}
     looks = looks or {}
     costs = {task: measures.cost(r) for task, r in rounds.items()}
 
@@ -224,9 +229,11 @@ def results(
         )
         if in_seconds:  # steps times cost: the cost ratio per timing round, its spread kept
             logs = measures.cost_logs(rounds[task], fast, slow)
-            data.append(logs)
+            spread = between.get(task, Between())
+            data += [logs, spread]
             ratio = math.exp(sum(logs) / len(logs))
-            note += f"; a step of {slow} costs {ratio:.2f}x one of {fast} ({len(logs)} rounds)"
+            note += f"; a step of {slow} costs {ratio:.2f}x one of {fast} ({len(logs)} rounds"
+            note += f", {math.sqrt(spread.var):.3f} sd of its log between sessions)"
         rows[cid] = CLAIMS[cid].check(*data, scale=scale, note=note, looks=seen)
 
     for tag, op in OPS.items():

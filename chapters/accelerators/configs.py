@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from grokcore import estimates, outcomes
+from grokcore.cluster import InProcess
 from grokcore.config import ConfigError, MethodConfig, ModularTask, RunConfig
 from grokcore.decoder import DecoderConfig
 from grokcore.neuralgrok import AmplifierConfig, NeuralGrokConfig
@@ -314,7 +315,8 @@ def run_timings(
     P: dict, cells: dict[str, list], *, recompute: bool = False
 ) -> dict[str, RunRecord]:
     """Task -> the StepTiming record of the plan `cells` on it (timed once, then loaded; in this
-    process, so that no other run of the sweep shares the CPU while it times)."""
+    process, even under GROKCORE_EXECUTOR, so that no other run of the sweep shares the CPU while
+    it times)."""
     plan_ = timings(P, cells)
-    recs = run_or_load(list(plan_.values()), recompute=recompute, workers=1)
+    recs = run_or_load(list(plan_.values()), recompute=recompute, workers=1, executor=InProcess())
     return dict(zip(plan_, recs))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import statistics
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 
 from grokcore import claims, plotting
+from grokcore.estimates import Between
 from grokcore.records import RunRecord
 
 from . import measures
@@ -130,14 +131,19 @@ def spread(rounds: dict[str, dict[str, list[float]]], tasks: Sequence[str]) -> s
 
 
 def prose_quotes(
-    cells: dict[str, list[RunRecord]], rounds: dict[str, dict[str, list[float]]], P: dict
+    cells: dict[str, list[RunRecord]],
+    rounds: dict[str, dict[str, list[float]]],
+    P: dict,
+    between: Mapping[str, Between] | None = None,
 ) -> dict[str, str]:
     """The numbers of the setup and discussion that no claims row holds, from this run: the
     timing rounds' spread per family, how many decoder Grokfast-EMA runs on x+y miss 95% (all of
     them, and among the first five seeds, the count that set `decoder_seeds`), and per decoder
     task, how many batch-128 runs stay at 90% or more after reaching 95% ("b128-stable-add":
     "1 of 8"; measures.stable) and the median share of Adam's and batch 128's evaluations after
-    95% that lie below 90% ("b128-below-mul": "28%"; measures.share_below)."""
+    95% that lie below 90% ("b128-below-mul": "28%"; measures.share_below); "between-sd": the
+    standard deviation of a cost ratio's log between timing sessions (`between`: task ->
+    measures.between; each distinct value, "—" with none)."""
     fam = {f: [t for t in P["tasks"] if t.startswith(f)] for f in ("mlp", "decoder")}
     ema = cells.get("decoder x+y/grokfast_ema", [])
     missed = [r.summary[measures.GROKKED] is None for r in ema]
@@ -147,6 +153,10 @@ def prose_quotes(
         "ema-missed": str(sum(missed)),
         "ema-runs": str(len(missed)),
         "ema-missed-first5": str(sum(missed[:5])),
+        "between-sd": ", ".join(
+            sorted({f"{math.sqrt(b.var):.3f}" for b in (between or {}).values()})
+        )
+        or "—",
     }
     for op, suffix in (("x+y", "add"), ("x*y", "mul")):  # "—" where the task does not run
         run = f"decoder {op}" in P["tasks"]

@@ -14,7 +14,7 @@ import dataclasses
 import math
 from typing import Sequence
 
-from grokcore import estimates, outcomes
+from grokcore import estimates, outcomes, store
 from grokcore.estimates import Obs
 from grokcore.records import RunRecord
 
@@ -122,6 +122,13 @@ def cost_logs(rounds: dict[str, list[float]], fast: str, slow: str) -> list[floa
     the two were timed side by side in a round (interleaved), so a round pairs them
     (grokcore.estimates.timed_speedup)."""
     return [math.log(s / f) for f, s in zip(rounds[fast], rounds[slow], strict=True)]
+
+
+def between(timing: RunRecord) -> estimates.Between:
+    """How much a cost ratio of `timing` (a StepTiming record) moves between timing sessions on
+    its CPU kind beyond its rounds' spread (grokcore.store.timing_between: the shipped estimate
+    over every timing the stores have held)."""
+    return store.timing_between(timing.meta.get("cpu"))
 
 
 def cost(rounds: dict[str, list[float]]) -> dict[str, float]:

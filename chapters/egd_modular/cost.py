@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 import torch
 
+from grokcore.cluster import InProcess
 from grokcore.config import MethodConfig, RunConfig, WrapsRun
 from grokcore.outcomes import time_to
 from grokcore.records import RunRecord, new_record
 from grokcore.sweep import run_or_load
-from grokcore.train import train_stack
+from grokcore.timing import timed_rounds
 
 from .measures import per_epoch
 
@@ -40,29 +41,14 @@ COST_VARIANTS = (
 )
 
 
-def step_time(cfg: RunConfig, steps: int = 200) -> float:
-    """Seconds per training step of `cfg` over one run of `steps` steps (one seed, one thread,
-    the way the sweeps run). Timed between the loop's first and last evaluation callbacks, so
-    data, model setup and the first evaluation are left out (the last evaluation, about 1% here,
-    is in)."""
-    cfg = cfg.replace(num_steps=steps, eval_every=steps, stop_at_test_acc=None, spectrum_of=())
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        stamps = []
-        train_stack([cfg], log=lambda step, metrics: stamps.append(time.perf_counter()))
-    finally:
-        torch.set_num_threads(threads)
-    return (stamps[-1] - stamps[0]) / steps
-
-
 @dataclass(frozen=True)
 class CostTiming(WrapsRun):
     """One timing of every COST_VARIANTS row on `run` (a modular run): `repeats` rounds of
     `steps` steps each, one run of each variant per round, so that a drift in the machine's
-    speed hits every variant alike. A run record like any other: cached, shipped with the
-    chapter's store (the book renders the timing the store holds, so a render is
-    deterministic), and retimed by a recompute (`make book RECOMPUTE=1`) on the machine at
+    speed hits every variant alike, each round in a fresh process (grokcore.timing.timed_rounds:
+    one thread, the steps after the first clocked). A run record like any other: cached,
+    shipped with the chapter's store (the book renders the timing the store holds, so a render
+    is deterministic), and retimed by a recompute (`make book RECOMPUTE=1`) on the machine at
     hand. Its history holds, per round, each variant's seconds per step."""
 
     reproducible = False  # a timing of this machine: never re-stamped, measured again
@@ -80,14 +66,17 @@ class CostTiming(WrapsRun):
                 c.run.replace(method=MethodConfig(targets=("W1",), **f))
                 for _, f, _ in COST_VARIANTS
             ]
-            secs: list[list[float]] = [[] for _ in variants]
-            for _ in range(c.repeats):
-                for times, cfg in zip(secs, variants):
-                    times.append(step_time(cfg, c.steps))
+            secs = timed_rounds(variants, c.steps, rounds=c.repeats)
             history = {"step": list(range(c.repeats))}  # one entry per round
             history.update({name: t for (name, _, _), t in zip(COST_VARIANTS, secs)})
             wall = time.perf_counter() - t0
-            meta = {"wall_s": wall, "device": "cpu", "threads": 1, "torch": torch.__version__}
+            meta = {
+                "wall_s": wall,
+                "device": "cpu",
+                "threads": 1,
+                "rounds_in": "fresh processes",
+                "torch": torch.__version__,
+            }
             out.append(new_record(c, history, {}, meta))
         return out
 
@@ -101,7 +90,8 @@ def cost_rows(
     (epochs to 95% test accuracy, mean over seeds and how many got there), or None where the plan
     did not run it. The timings come from a CostTiming record (run_or_load: timed once, then
     served from the cache or the shipped store)."""
-    timing = run_or_load([CostTiming(base, steps, repeats)])[0]
+    # in this process, even under GROKCORE_EXECUTOR: nothing else shares the CPU while it times
+    timing = run_or_load([CostTiming(base, steps, repeats)], executor=InProcess())[0]
     secs = [timing.history[name] for name, _, _ in COST_VARIANTS]
     rows = []
     for (name, _, label), times in zip(COST_VARIANTS, secs):

@@ -198,6 +198,58 @@ def test_timed_speedup_covers_the_true_ratio_in_seconds(rounds, cost_sd):
         assert np.mean(naive) < 0.85  # the timing's spread left out: the interval misses
 
 
+@pytest.mark.parametrize("tau", [0.0, 0.05, 0.15])
+def test_between_sessions_recovers_the_variance_component(tau):
+    """Simulated timings with a known spread between sessions (tau, on the log ratio) on top of
+    the rounds' within a session (sd 0.05 a round, 5 rounds): the pooled estimate over 40
+    quantities timed in 3-6 sessions each is near tau^2 (0 when there is none), and its df
+    counts the sessions beyond the first of each quantity."""
+    rng = np.random.default_rng(int(tau * 1000))
+    groups, df = [], 0
+    for q in range(40):
+        k = 3 + q % 4
+        truth = rng.normal(0, 1)
+        sessions = []
+        for _ in range(k):
+            rounds = truth + rng.normal(0, tau) + rng.normal(0, 0.05, 5)
+            sessions.append((rounds.mean(), rounds.var(ddof=1) / 5))
+        groups.append(sessions)
+        df += k - 1
+    groups.append([(0.3, 0.001)])  # one session: no information on the spread, not counted
+    b = E.between_sessions(groups)
+    assert b.df == df
+    assert b.var == pytest.approx(tau**2, abs=0.004 + 0.3 * tau**2)
+
+
+def test_between_sessions_names_bad_input():
+    with pytest.raises(ValueError, match="two sessions"):
+        E.between_sessions([[(0.1, 0.01)], []])
+    with pytest.raises(ValueError, match="finite"):
+        E.between_sessions([[(0.1, 0.01), (float("nan"), 0.01)]])
+    with pytest.raises(ValueError, match="var >= 0"):
+        E.Between(-0.1, 3)
+    assert E.between_sessions([[(0.0, 0.1), (0.0, 0.1)]]) == E.Between(0.0, 1)  # clipped at 0
+
+
+@pytest.mark.parametrize("tau", [0.1, 0.2])
+def test_timed_speedup_with_sessions_covers_where_rounds_alone_do_not(tau):
+    """Each simulated timing comes from its own session, whose cost ratio is off by a draw of
+    sd tau: its 5 rounds (sd 0.03) cannot see that. With the between-session component the
+    interval covers the true 1.5x at its level; without it, it does not."""
+    rng = np.random.default_rng(int(tau * 100))
+    cover, rounds_only = [], []
+    for _ in range(400):
+        base = rng.lognormal(5, 0.5, 8)
+        fast, slow = base * rng.lognormal(0, 0.05, 8), 3 * base * rng.lognormal(0, 0.05, 8)
+        c = math.log(0.5) + rng.normal(0, tau) + rng.normal(0, 0.03, 5)
+        e = E.timed_speedup(list(fast), list(slow), list(c), E.Between(tau**2, 60))
+        cover.append(e.low <= 1.5 <= e.high)
+        r = E.timed_speedup(list(fast), list(slow), list(c))
+        rounds_only.append(r.low <= 1.5 <= r.high)
+    assert 0.92 <= np.mean(cover) <= 0.995, np.mean(cover)
+    assert np.mean(rounds_only) < 0.85, np.mean(rounds_only)
+
+
 def test_timed_speedup_reduces_to_paired_speedup_and_keeps_bounds():
     fast, slow = [10.0, 12.0, 11.0, 9.0], [40.0, 30.0, 44.0, 20.0]
     p = E.paired_speedup(fast, slow)
@@ -208,6 +260,12 @@ def test_timed_speedup_reduces_to_paired_speedup_and_keeps_bounds():
     k = math.exp(0.7)  # the rounds' geometric-mean cost ratio
     assert spread.estimate == pytest.approx(k * p.estimate)
     assert spread.low < k * p.low and spread.high > k * p.high  # wider than the seeds alone
+    assert E.timed_speedup(fast, slow, [0.6, 0.7, 0.8], E.Between()) == spread  # none
+    wider = E.timed_speedup(fast, slow, [0.6, 0.7, 0.8], E.Between(0.01, 20))
+    assert wider.estimate == spread.estimate and wider.low < spread.low < spread.high < wider.high
+    assert "between sessions" in wider.method
+    agree = E.timed_speedup(fast, slow, [math.log(2)] * 3, E.Between(0.01, 20))
+    assert agree.low < same.low and agree.high > same.high  # rounds that agree, sessions not
     one = E.timed_speedup(fast, slow, [0.7])  # one round: the cost's spread is unmeasured
     assert one.estimate == pytest.approx(math.exp(0.7) * p.estimate)
     assert (one.low, one.high) == (0.0, math.inf)
@@ -219,6 +277,8 @@ def test_timed_speedup_reduces_to_paired_speedup_and_keeps_bounds():
     steps = E.paired_speedup(fast8, slow8, level=1 - 0.05 / 2)  # the steps' side at alpha / 4
     assert bound.estimate is None and bound.bound == "lower" and bound.high == math.inf
     assert 0 < bound.low < steps.low * math.exp(0.6)  # below the steps' bound at the least cost
+    lower = E.timed_speedup(fast8, slow8, [0.6, 0.7, 0.8], E.Between(0.1, 20))
+    assert lower.bound == "lower" and 0 < lower.low < bound.low  # sessions loosen the bound
     unknown = E.timed_speedup([Obs(100, censored=True), 10.0], [50.0, 40.0], [0.0, 0.1])
     assert unknown.estimate is None and (unknown.low, unknown.high) == (0.0, math.inf)
     for bad in ([], [float("nan"), 0.1], [[0.1, 0.2]]):

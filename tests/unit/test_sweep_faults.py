@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from grokcore import records, sweep
+from grokcore import cluster, records, sweep
 from grokcore.config import MLPConfig, ModularTask, OptimConfig, RunConfig
 from grokcore.sweep import KeyLocks, UnitFailed, run_or_load
 
@@ -63,6 +63,21 @@ def test_a_failing_unit_on_an_executor_cancels_the_queue(monkeypatch):
     assert len(ran) < 6  # queued units were cancelled, not run and discarded
     kept = [c.seed for c in cfgs if records.load_record(c.key()) is not None]
     assert set(kept) == set(ran) - {0}  # every unit that ran to the end is kept
+
+
+def test_in_process_runs_here_whatever_the_environment_names_one_unit_at_a_time(monkeypatch):
+    monkeypatch.setenv(cluster.ENV, "tcp://nowhere.invalid:1")  # never reached
+    ran = []
+    monkeypatch.setattr(sweep, "run_unit", _failing_run_unit(2, ran))
+    cfgs = [CFG.replace(seed=s) for s in range(4)]
+    assert [r.key for r in run_or_load(cfgs[:2], executor=cluster.InProcess())] == [
+        c.key() for c in cfgs[:2]
+    ]
+    with pytest.raises(UnitFailed, match="seed=2") as err:
+        run_or_load(cfgs, executor=cluster.InProcess(), workers=1)
+    assert isinstance(err.value.__cause__, FloatingPointError)
+    assert ran[:3] == [0, 1, 2]  # one at a time, in order (3 runs only if it started first)
+    assert all(records.load_record(c.key()) is not None for c in cfgs[:2])
 
 
 def test_key_locks_are_exclusive_between_processes(tmp_cache):

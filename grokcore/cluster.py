@@ -22,10 +22,12 @@ from __future__ import annotations
 import functools
 import importlib
 import os
-from concurrent.futures import Executor, ThreadPoolExecutor
+import threading
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
 ENV = "GROKCORE_EXECUTOR"
+THREAD_PREFIX = "grokcore-in-process"  # names InProcess's worker thread
 
 
 def _in_worker(fn: Callable, modules: Sequence[str], *args: Any) -> Any:
@@ -39,15 +41,50 @@ def _in_worker(fn: Callable, modules: Sequence[str], *args: Any) -> Any:
     return fn(*args)
 
 
-class InProcess(ThreadPoolExecutor):
+class InProcess(Executor):
     """An executor that runs each call in this process, one at a time (one worker thread),
     whatever GROKCORE_EXECUTOR names: for a unit that must not share its machine, as a timing
     (chapters 2 and 7 time their methods alone, on the machine that renders the chapter, and its
     record names that CPU). A sweep writes each unit's records as it finishes, and cancels the
-    queued ones on a failure, as with a pool."""
+    queued ones on a failure, as with a pool.
+
+    Its thread lives only while calls are pending: it ends once the last one has finished or
+    been cancelled, and the next submit starts a new one. So an InProcess that its caller never
+    shuts down (run_or_load shuts down only the executors it made) leaves no thread behind, even
+    when a traceback keeps it alive."""
 
     def __init__(self) -> None:
-        super().__init__(max_workers=1, thread_name_prefix="grokcore-in-process")
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending = 0
+        self._shut = False
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        with self._lock:
+            if self._shut:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix=THREAD_PREFIX)
+            future = self._pool.submit(fn, *args, **kwargs)
+            self._pending += 1
+        future.add_done_callback(self._finished)  # also on cancel; at once if already done
+        return future
+
+    def _finished(self, _: Future) -> None:
+        pool = None
+        with self._lock:
+            self._pending -= 1
+            if self._pending == 0:
+                pool, self._pool = self._pool, None
+        if pool is not None:  # the worker exits after the call it is finishing
+            pool.shutdown(wait=False)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shut = True
+            pool = self._pool
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class DaskExecutor(Executor):

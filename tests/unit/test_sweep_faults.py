@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -78,6 +79,52 @@ def test_in_process_runs_here_whatever_the_environment_names_one_unit_at_a_time(
     assert isinstance(err.value.__cause__, FloatingPointError)
     assert ran[:3] == [0, 1, 2]  # one at a time, in order (3 runs only if it started first)
     assert all(records.load_record(c.key()) is not None for c in cfgs[:2])
+
+
+def _in_process_threads():
+    """InProcess's worker threads still alive once each has had a moment to exit."""
+    threads = [t for t in threading.enumerate() if t.name.startswith(cluster.THREAD_PREFIX)]
+    for t in threads:
+        t.join(timeout=10)
+    return [t for t in threads if t.is_alive()]
+
+
+def test_in_process_leaves_no_thread_behind_after_a_sweep_or_a_failure(monkeypatch):
+    ran = []
+    monkeypatch.setattr(sweep, "run_unit", _failing_run_unit(1, ran))
+    cfgs = [CFG.replace(seed=s) for s in range(3)]
+    kept = cluster.InProcess()  # never shut down, and still referenced
+    run_or_load(cfgs[:1], executor=kept)
+    assert _in_process_threads() == []
+    with pytest.raises(UnitFailed):
+        run_or_load(cfgs, executor=kept, workers=1)
+    assert _in_process_threads() == []
+    assert [r.key for r in run_or_load(cfgs[:1], executor=kept)] == [cfgs[0].key()]  # reusable
+
+
+def test_in_process_runs_calls_in_order_on_one_thread_and_honours_cancel_and_shutdown():
+    ex = cluster.InProcess()
+    gate = threading.Event()
+    names, order = [], []
+
+    def call(i):
+        gate.wait(10)
+        names.append(threading.current_thread().name)
+        order.append(i)
+        return i * i
+
+    futures = [ex.submit(call, i) for i in range(3)]
+    assert futures[2].cancel()  # queued behind the first: cancelled, never run
+    gate.set()
+    assert [f.result() for f in futures[:2]] == [0, 1]
+    assert order == [0, 1] and len(set(names)) == 1
+    assert names[0].startswith(cluster.THREAD_PREFIX)
+    assert _in_process_threads() == []  # the cancelled call counted as finished
+    assert ex.submit(call, 4).result() == 16  # a new thread for new work
+    ex.shutdown()
+    with pytest.raises(RuntimeError, match="after shutdown"):
+        ex.submit(call, 5)
+    assert _in_process_threads() == []
 
 
 def test_key_locks_are_exclusive_between_processes(tmp_cache):

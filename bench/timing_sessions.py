@@ -55,19 +55,33 @@ def versions(rel: str) -> list[tuple[str, bytes]]:
     return out
 
 
+def _timings_in(raw: bytes) -> list[dict]:
+    """The timing records of one store's bytes, as stored."""
+    out = []
+    for line in lzma.decompress(raw).decode().splitlines():
+        if any(f'"{t}"' in line for t in TIMINGS):  # parse only the few candidate lines
+            r = json.loads(line)
+            if r.get("config", {}).get("_type") in TIMINGS:
+                out.append(r)
+    return out
+
+
 def timing_records() -> dict[str, tuple[str, dict]]:
     """checksum -> (the first commit seen holding it, the record as stored), every timing
     record the stores have held (the same measurement in many commits counts once)."""
     seen: dict[str, tuple[str, dict]] = {}
     for rel in STORES:
         for commit, raw in versions(rel):
-            for line in lzma.decompress(raw).decode().splitlines():
-                if not any(f'"{t}"' in line for t in TIMINGS):
-                    continue
-                r = json.loads(line)
-                if r.get("config", {}).get("_type") in TIMINGS:
-                    seen.setdefault(r["checksum"], (commit, r))
+            for r in _timings_in(raw):
+                seen.setdefault(r["checksum"], (commit, r))
     return seen
+
+
+def shipped_checksums() -> set[str]:
+    """The checksums of the timing records the working tree's stores hold (no git needed): the
+    shipped estimate is fresh when it was pooled over all of them."""
+    paths = [STORE_DIR / rel for rel in STORES]
+    return {r["checksum"] for p in paths if p.exists() for r in _timings_in(p.read_bytes())}
 
 
 def groups(records: dict[str, tuple[str, dict]]) -> dict[tuple[str, str, str], list]:
@@ -95,6 +109,7 @@ def main() -> None:
     head = _git("rev-parse", "--short", "HEAD").decode().strip()
     result: dict = {"made_by": "bench/timing_sessions.py", "git": head}
     result["timing_records"] = len(recs)
+    result["checksums"] = sorted(recs)  # every measurement pooled: a test checks it is fresh
     result["kinds"] = {}
 
     def summary(gs: list[list]) -> dict | None:

@@ -45,6 +45,15 @@ def test_the_shipped_estimate_covers_every_kind_of_the_shipped_timings():
         assert isinstance(store.timing_between(kind), Between)
 
 
+def test_the_shipped_estimate_pooled_every_shipped_timing():
+    # a timing measured again must be followed by `python bench/timing_sessions.py`, else the
+    # claims in seconds would carry an estimate that never saw it
+    pooled = set(json.loads(store.TIMING_SESSIONS.read_text())["checksums"])
+    missing = timing_sessions.shipped_checksums() - pooled
+    assert timing_sessions.shipped_checksums(), "no timing record in the cpu stores"
+    assert not missing, f"{len(missing)} shipped timings not pooled: run bench/timing_sessions.py"
+
+
 def test_timing_between_serves_a_kind_or_the_pooled_estimate(tmp_path):
     path = tmp_path / "sessions.json"
     path.write_text(json.dumps({"kinds": {"intel": {"var": 0.0, "df": 70}},

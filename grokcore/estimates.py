@@ -554,10 +554,18 @@ def correlation(x: Sequence[float], y: Sequence[float], level: float = LEVEL) ->
     )
 
 
-def geomean(values: Sequence, level: float = LEVEL) -> Estimate:
+def geomean(values: Sequence, level: float = LEVEL, between: Between | None = None) -> Estimate:
     """Geometric mean of positive per-seed values (factors, ratios) with Student's t interval on
     their logs; None (a seed without a value) is missing. Censored values are refused: a factor
-    known only from one side needs its own estimator (paired_speedup for ratios of times)."""
+    known only from one side needs its own estimator (paired_speedup for ratios of times).
+
+    between: for cost ratios from one timing's rounds (one value a round), how much their log
+    moves between timing sessions beyond the rounds' spread (between_sessions). Its variance
+    joins the rounds' squared standard error, with Welch-Satterthwaite degrees of freedom, as in
+    timed_speedup; the interval is the wider of that and the rounds' alone (the component's df
+    never narrows it). One round alone leaves the interval open."""
+    from scipy import stats
+
     method = "geometric mean, t interval on logs"
     x, c, missing, diverged = _split(values)
     if c.any():
@@ -566,10 +574,21 @@ def geomean(values: Sequence, level: float = LEVEL) -> Estimate:
         raise ValueError(f"geomean takes positive values, got {x[x <= 0].tolist()}")
     if x.size == 0:
         return _empty(method, missing, diverged, level)
-    e = mean(np.log(x).tolist(), level)
-    lo = math.exp(e.low) if e.low > -math.inf else 0.0
-    hi = math.exp(e.high) if e.high < math.inf else math.inf
-    return Estimate(math.exp(e.estimate), lo, hi, e.n, 0, diverged, missing, method, level)
+    logs = np.log(x)
+    if between is None or not between.var or x.size == 1:
+        e = mean(logs.tolist(), level)
+        m, lo, hi = e.estimate, e.low, e.high
+    else:
+        method += ", between sessions"
+        m = float(logs.mean())
+        half = max(
+            float(stats.t.ppf((1 + level) / 2, df)) * math.sqrt(v) if v else 0.0
+            for v, df in {_cost_spread(logs, b) for b in (between, Between())}
+        )
+        lo, hi = m - half, m + half
+    lo = math.exp(lo) if lo > -math.inf else 0.0
+    hi = math.exp(hi) if hi < math.inf else math.inf
+    return Estimate(math.exp(m), lo, hi, int(x.size), 0, diverged, missing, method, level)
 
 
 def slope(xs: Sequence[float], ys: Sequence[float]) -> float:

@@ -250,6 +250,42 @@ def test_timed_speedup_with_sessions_covers_where_rounds_alone_do_not(tau):
     assert np.mean(rounds_only) < 0.85, np.mean(rounds_only)
 
 
+@pytest.mark.parametrize("tau", [0.1, 0.2])
+def test_geomean_of_rounds_with_sessions_covers_where_rounds_alone_do_not(tau):
+    """A cost ratio of 2 timed in 5 rounds (sd 0.03 of the log) in a session whose ratio is off
+    by a draw of sd tau: with the between-session component the geometric mean's interval
+    covers 2 at its level; the rounds' alone do not."""
+    rng = np.random.default_rng(int(tau * 1000) + 7)
+    cover, rounds_only = [], []
+    for _ in range(400):
+        r = np.exp(math.log(2) + rng.normal(0, tau) + rng.normal(0, 0.03, 5)).tolist()
+        e = E.geomean(r, between=E.Between(tau**2, 60))
+        cover.append(e.low <= 2 <= e.high)
+        plain = E.geomean(r)
+        rounds_only.append(plain.low <= 2 <= plain.high)
+    assert 0.92 <= np.mean(cover) <= 0.995, np.mean(cover)
+    assert np.mean(rounds_only) < 0.85, np.mean(rounds_only)
+
+
+def test_geomean_with_sessions_reduces_to_the_rounds_and_never_narrows_them():
+    r = [2.1, 2.3, 2.2, 2.6]
+    plain = E.geomean(r)
+    for b in (None, E.Between(0.0, 10)):  # no component: the t interval on logs, unchanged
+        assert E.geomean(r, between=b) == plain
+    tiny = E.geomean(r, between=E.Between(1e-6, 1))  # its df of 1 alone would narrow nothing
+    assert tiny.estimate == pytest.approx(plain.estimate)
+    assert tiny.low <= plain.low and tiny.high >= plain.high
+    assert "between sessions" in tiny.method
+    same = E.geomean([2.0, 2.0, 2.0], between=E.Between(0.01, math.inf))  # rounds agree
+    half = 1.959964 * 0.1
+    assert (same.low, same.high) == (
+        pytest.approx(2 * math.exp(-half)),
+        pytest.approx(2 * math.exp(half)),
+    )
+    one = E.geomean([2.0], between=E.Between(0.01, 50))  # one round: no spread measured
+    assert (one.low, one.high) == (0.0, math.inf)
+
+
 def test_timed_speedup_reduces_to_paired_speedup_and_keeps_bounds():
     fast, slow = [10.0, 12.0, 11.0, 9.0], [40.0, 30.0, 44.0, 20.0]
     p = E.paired_speedup(fast, slow)

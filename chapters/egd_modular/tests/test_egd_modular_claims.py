@@ -3,11 +3,14 @@
 import math
 import statistics
 
+import numpy as np
 import pytest
 
 from chapters.egd_modular import claims, configs, cost, measures, scales
+from grokcore import estimates
 from grokcore.claims import VERDICTS
 from grokcore.config import to_dict
+from grokcore.estimates import Between
 from grokcore.testing import paired_lower
 
 P = 23  # full batch: one step per epoch, so steps read as epochs
@@ -158,12 +161,30 @@ def test_the_cost_claim_reads_the_timing_rounds():
         {"variant": n, "x_sgd_repeats": [1.2, 1.3, 1.25, 1.2, 1.3]}
         for n, _, _ in cost.COST_VARIANTS
     ]
-    r = row(claims.results({}, p=P, scale="cpu", cost_rows=rows_cost, cost_task="x+y"), "egd-cost")
-    assert (r.n, r.verdict) == (5, "reproduced") and r.estimate == pytest.approx(1.25)
-    assert r.note == f"egd_solver='eigh'; x+y, p = {P}; timed on this machine"
+
+    def judged(between=None):
+        rs = claims.results(
+            {}, p=P, scale="cpu", cost_rows=rows_cost, cost_task="x+y", cost_between=between
+        )
+        return row(rs, "egd-cost")
+
+    r = judged(Between())  # the rounds' spread alone: the t interval on their logs
+    logs = np.log(rows_cost[0]["x_sgd_repeats"])
+    assert (r.n, r.verdict) == (5, "reproduced")
+    assert r.estimate == pytest.approx(math.exp(logs.mean()))
+    plain = estimates.geomean(rows_cost[0]["x_sgd_repeats"])
+    assert (r.ci_low, r.ci_high) == (pytest.approx(plain.low), pytest.approx(plain.high))
+    assert r.note == (
+        f"egd_solver='eigh'; x+y, p = {P}; timed on this machine "
+        "(5 rounds, 0.000 sd of the log between sessions)"
+    )
+    wide = judged(Between(0.3**2, 40))  # a session's spread widens it past the band's edge
+    assert wide.ci_high > 1.5 and wide.verdict == "inconclusive"
+    assert "0.300 sd of the log between sessions" in wide.note
     rows_cost[2]["cpu"] = "x86_64 AVX2 Some CPU"  # the timing record's machine, when it says
-    r = row(claims.results({}, p=P, scale="cpu", cost_rows=rows_cost, cost_task="x+y"), "egd-cost")
-    assert r.note.endswith("; timed on x86_64 AVX2 Some CPU")
+    r = judged()  # by default the shipped estimate for that kind (here: the pooled one)
+    assert "; timed on x86_64 AVX2 Some CPU (5 rounds, " in r.note
+    assert r.ci_low <= plain.low and r.ci_high >= plain.high
 
 
 def test_column_norm_on_multiplication_is_judged_at_the_end_of_egds_budget(fake):

@@ -9,8 +9,12 @@ stores included: per CPU kind, per timing config and method, one cost ratio (log
 timing's first method) per session with its rounds' squared standard error, and pools the
 variance between sessions beyond what the rounds predict (grokcore.estimates.between_sessions,
 one-way random effects by the method of moments). It writes book/results/timing-sessions.json,
-which chapter 7's claims in seconds read (grokcore.store.timing_between), so that their
-intervals hold how much a timing moves between sessions too.
+which chapter 7's claims in seconds and chapter 2's egd-cost read (grokcore.store.timing_between),
+so that their intervals hold how much a timing moves between sessions too. It pools the same way
+each method's own seconds per step (its log): how much an absolute cost moves between sessions,
+which chapter 7's median seconds to grok carry. Sessions of one timing config made by different
+code count as sessions too, so a speed change of the code itself is in the estimate: it errs
+wide.
 
     python bench/timing_sessions.py      # a few seconds; run it after a timing is re-measured
 """
@@ -84,33 +88,39 @@ def shipped_checksums() -> set[str]:
     return {r["checksum"] for p in paths if p.exists() for r in _timings_in(p.read_bytes())}
 
 
-def groups(records: dict[str, tuple[str, dict]]) -> dict[tuple[str, str, str], list]:
+def _session(x: list[float]) -> tuple[float, float] | None:
+    """A session's mean of per-round logs and its squared standard error (None: one round)."""
+    if len(x) < 2:
+        return None  # one round: no standard error
+    m = sum(x) / len(x)
+    return m, sum((v - m) ** 2 for v in x) / (len(x) - 1) / len(x)
+
+
+def groups(
+    records: dict[str, tuple[str, dict]], seconds: bool = False
+) -> dict[tuple[str, str, str], list]:
     """(CPU kind, timing key, method) -> per session (mean log cost ratio against the timing's
-    first method, its squared standard error over the rounds, commit)."""
+    first method, its squared standard error over the rounds, commit). seconds: the mean log of
+    the method's own seconds per step instead (every method, the first included): how much an
+    absolute cost moves between sessions, which no ratio shows."""
     out: dict[tuple[str, str, str], list] = collections.defaultdict(list)
     for commit, r in records.values():
         h = r["history"]
         labels = r["config"].get("labels") or sorted(k for k in h if k != "step")
         ref = h[labels[0]]
-        for label in labels[1:]:
-            x = [math.log(t / t0) for t, t0 in zip(h[label], ref, strict=True)]
-            if len(x) < 2:
-                continue  # one round: no standard error
-            m = sum(x) / len(x)
-            se2 = sum((v - m) ** 2 for v in x) / (len(x) - 1) / len(x)
-            out[(r["meta"].get("cpu", "?"), r["key"], label)].append((m, se2, commit))
+        for label in labels if seconds else labels[1:]:
+            if seconds:
+                x = [math.log(t) for t in h[label]]
+            else:
+                x = [math.log(t / t0) for t, t0 in zip(h[label], ref, strict=True)]
+            if (s := _session(x)) is not None:
+                out[(r["meta"].get("cpu", "?"), r["key"], label)].append((*s, commit))
     return out
 
 
-def main() -> None:
-    recs = timing_records()
-    g = groups(recs)
-    kinds = sorted({k for k, _, _ in g})
-    head = _git("rev-parse", "--short", "HEAD").decode().strip()
-    result: dict = {"made_by": "bench/timing_sessions.py", "git": head}
-    result["timing_records"] = len(recs)
-    result["checksums"] = sorted(recs)  # every measurement pooled: a test checks it is fresh
-    result["kinds"] = {}
+def pooled(g: dict[tuple[str, str, str], list]) -> dict:
+    """Per CPU kind (those with a timing in two sessions) and over all ("all"): the pooled
+    between-session variance, its sd and df, how many quantities and sessions it rests on."""
 
     def summary(gs: list[list]) -> dict | None:
         try:
@@ -125,15 +135,27 @@ def main() -> None:
             "sessions": len({c for s in gs for _, _, c in s}),
         }
 
-    for kind in kinds:
+    kinds = {}
+    for kind in sorted({k for k, _, _ in g}):
         s = summary([v for (k, _, _), v in g.items() if k == kind])
         if s is not None:
-            result["kinds"][kind] = s
-    result["all"] = summary(list(g.values()))
+            kinds[kind] = s
+    return {"kinds": kinds, "all": summary(list(g.values()))}
+
+
+def main() -> None:
+    recs = timing_records()
+    head = _git("rev-parse", "--short", "HEAD").decode().strip()
+    result: dict = {"made_by": "bench/timing_sessions.py", "git": head}
+    result["timing_records"] = len(recs)
+    result["checksums"] = sorted(recs)  # every measurement pooled: a test checks it is fresh
+    result.update(pooled(groups(recs)))  # cost ratios: "kinds" and "all"
+    result["seconds"] = pooled(groups(recs, seconds=True))  # each method's seconds per step
     atomic_write(TIMING_SESSIONS, (json.dumps(result, indent=1, sort_keys=True) + "\n").encode())
-    for kind, s in [*result["kinds"].items(), ("all", result["all"])]:
-        print(f"{kind}: sd between sessions {s['sd']:.3f} (log), df {s['df']:.0f}, "
-              f"{s['quantities']} cost ratios over {s['sessions']} sessions")  # fmt: skip
+    for what, est in (("cost ratio", result), ("seconds per step", result["seconds"])):
+        for kind, s in [*est["kinds"].items(), ("all", est["all"])]:
+            print(f"{what}, {kind}: sd between sessions {s['sd']:.3f} (log), df {s['df']:.0f}, "
+                  f"{s['quantities']} quantities over {s['sessions']} sessions")  # fmt: skip
     print("wrote", TIMING_SESSIONS.relative_to(REPO))
 
 

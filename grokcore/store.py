@@ -294,16 +294,24 @@ def unpack(scale: str, names: Iterable[str] | None = None, root: Path | None = N
 TIMING_SESSIONS = RESULTS_DIR / "timing-sessions.json"  # written by bench/timing_sessions.py
 
 
-def timing_between(cpu: str | None, path: Path | None = None) -> Between:
+def timing_between(cpu: str | None, path: Path | None = None, seconds: bool = False) -> Between:
     """How much a cost ratio's log moves between timing sessions on the CPU kind `cpu` (a
     record's meta "cpu") beyond its rounds' spread: the shipped estimate bench/timing_sessions.py
     pooled over every timing record the stores have held (their git history). A kind without
-    two sessions of one timing takes the estimate pooled over every kind."""
+    two sessions of one timing takes the estimate pooled over every kind. seconds: how much a
+    method's own seconds per step (its log) move instead, the machine's speed included."""
     path = path or TIMING_SESSIONS
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
         raise StoreError(f"{path} is missing: python bench/timing_sessions.py writes it") from None
+    if seconds:
+        if "seconds" not in data:
+            raise StoreError(
+                f"{path} has no estimate for seconds per step (an older script wrote it): "
+                "python bench/timing_sessions.py writes it"
+            )
+        data = data["seconds"]
     est = data["kinds"].get(cpu or "") or data["all"]
     return Between(est["var"], est["df"])
 

@@ -8,6 +8,7 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from grokcore import store
@@ -34,6 +35,28 @@ def test_groups_hold_one_log_ratio_per_session_against_the_first_method():
     (m1, se1, c1), (m2, se2, c2) = g[("intel", "k", "b")]
     assert (c1, c2) == ("c1", "c2") and m1 == pytest.approx(math.log(4)) and se2 == 0
     assert se1 == pytest.approx((math.log(2) - math.log(4)) ** 2 * 2 / 1 / 2)
+    s = timing_sessions.groups(recs, seconds=True)  # each method's own log seconds per step
+    assert set(s) == {(k, "k", m) for k in ("intel", "amd") for m in "ab"}
+    (m1, se1, _), (m2, se2, _) = s[("intel", "k", "b")]
+    assert m1 == pytest.approx(math.log(4)) and m2 == pytest.approx(math.log(4)) and se2 == 0
+    assert s[("amd", "k", "a")] == [(0.0, 0.0, "c3")]
+
+
+def test_pooled_estimates_per_kind_and_over_all():
+    rng = np.random.default_rng(3)
+    recs = {}
+    for i in range(24):  # 4 quantities timed 6 times each on "intel", each off by sd 0.2
+        off = rng.normal(0, 0.2)
+        a = np.exp(rng.normal(0, 0.01, 5))
+        recs[f"s{i}"] = (
+            f"c{i % 3}",
+            _timing(f"k{i // 6}", "intel", list(a), list(2 * a * np.exp(off))),
+        )
+    recs["one"] = ("c9", _timing("k9", "amd", [1.0, 1.0], [2.0, 2.0]))  # one session only
+    p = timing_sessions.pooled(timing_sessions.groups(recs))
+    assert set(p["kinds"]) == {"intel"}  # amd: no timing in two sessions
+    assert p["kinds"]["intel"]["sd"] == pytest.approx(0.2, abs=0.1)
+    assert p["kinds"]["intel"]["quantities"] == 4 and p["all"]["df"] == p["kinds"]["intel"]["df"]
 
 
 def test_the_shipped_estimate_covers_every_kind_of_the_shipped_timings():
@@ -63,3 +86,11 @@ def test_timing_between_serves_a_kind_or_the_pooled_estimate(tmp_path):
     assert store.timing_between(None, path) == Between(0.0016, 166)
     with pytest.raises(store.StoreError, match="timing_sessions.py writes it"):
         store.timing_between("intel", tmp_path / "missing.json")
+    with pytest.raises(store.StoreError, match="no estimate for seconds per step"):
+        store.timing_between("intel", path, seconds=True)
+    data = json.loads(path.read_text())
+    data["seconds"] = {"kinds": {"intel": {"var": 0.01, "df": 40}}, "all": {"var": 0.04, "df": 90}}
+    path.write_text(json.dumps(data))
+    assert store.timing_between("intel", path, seconds=True) == Between(0.01, 40)
+    assert store.timing_between("arm", path, seconds=True) == Between(0.04, 90)
+    assert store.timing_between("intel", path) == Between(0.0, 70)  # the ratios' unchanged

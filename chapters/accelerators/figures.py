@@ -130,11 +130,17 @@ def spread(rounds: dict[str, dict[str, list[float]]], tasks: Sequence[str]) -> s
     return claims.span(spans, lambda x: f"{x:.1f}", "x")
 
 
+def _sds(between: Mapping[str, Between] | None) -> str:
+    """Each distinct standard deviation of `between`'s components, "—" with none."""
+    return ", ".join(sorted({f"{math.sqrt(b.var):.3f}" for b in (between or {}).values()})) or "—"
+
+
 def prose_quotes(
     cells: dict[str, list[RunRecord]],
     rounds: dict[str, dict[str, list[float]]],
     P: dict,
     between: Mapping[str, Between] | None = None,
+    between_s: Mapping[str, Between] | None = None,
 ) -> dict[str, str]:
     """The numbers of the setup and discussion that no claims row holds, from this run: the
     timing rounds' spread per family, how many decoder Grokfast-EMA runs on x+y miss 95% (all of
@@ -143,7 +149,8 @@ def prose_quotes(
     "1 of 8"; measures.stable) and the median share of Adam's and batch 128's evaluations after
     95% that lie below 90% ("b128-below-mul": "28%"; measures.share_below); "between-sd": the
     standard deviation of a cost ratio's log between timing sessions (`between`: task ->
-    measures.between; each distinct value, "—" with none)."""
+    measures.between; each distinct value, "—" with none); "between-s-sd": the same for a
+    method's seconds per step (`between_s`: task -> measures.between(timing, seconds=True))."""
     fam = {f: [t for t in P["tasks"] if t.startswith(f)] for f in ("mlp", "decoder")}
     ema = cells.get("decoder x+y/grokfast_ema", [])
     missed = [r.summary[measures.GROKKED] is None for r in ema]
@@ -153,10 +160,8 @@ def prose_quotes(
         "ema-missed": str(sum(missed)),
         "ema-runs": str(len(missed)),
         "ema-missed-first5": str(sum(missed[:5])),
-        "between-sd": ", ".join(
-            sorted({f"{math.sqrt(b.var):.3f}" for b in (between or {}).values()})
-        )
-        or "—",
+        "between-sd": _sds(between),
+        "between-s-sd": _sds(between_s),
     }
     for op, suffix in (("x+y", "add"), ("x*y", "mul")):  # "—" where the task does not run
         run = f"decoder {op}" in P["tasks"]

@@ -124,11 +124,12 @@ def cost_logs(rounds: dict[str, list[float]], fast: str, slow: str) -> list[floa
     return [math.log(s / f) for f, s in zip(rounds[fast], rounds[slow], strict=True)]
 
 
-def between(timing: RunRecord) -> estimates.Between:
+def between(timing: RunRecord, seconds: bool = False) -> estimates.Between:
     """How much a cost ratio of `timing` (a StepTiming record) moves between timing sessions on
     its CPU kind beyond its rounds' spread (grokcore.store.timing_between: the shipped estimate
-    over every timing the stores have held)."""
-    return store.timing_between(timing.meta.get("cpu"))
+    over every timing the stores have held); seconds: how much a method's own seconds per step
+    move (the machine's speed in it too)."""
+    return store.timing_between(timing.meta.get("cpu"), seconds=seconds)
 
 
 def cost(rounds: dict[str, list[float]]) -> dict[str, float]:
@@ -138,27 +139,31 @@ def cost(rounds: dict[str, list[float]]) -> dict[str, float]:
 
 
 def timed_median(
-    obs: Sequence[Obs], step_s: Sequence[float], level: float = estimates.LEVEL
+    obs: Sequence[Obs],
+    step_s: Sequence[float],
+    level: float = estimates.LEVEL,
+    between: estimates.Between | None = None,
 ) -> estimates.Estimate:
     """Kaplan-Meier median seconds to 95%: the median steps (`obs`, steps per seed) times the
     geometric mean of the seconds per step timed in each round (`step_s`). The interval carries
-    both noises: the median's interval and the mean log cost's t interval, each at level
-    1 - (1 - level) / 2, multiplied end by end, so it covers with probability >= level
-    (Bonferroni, as estimates.speedup joins two medians). One round leaves the cost's interval
-    open: [0, inf) seconds. A median not reached: a lower bound, its low end times the cost's."""
+    both noises: the median's interval and the cost's (estimates.geomean of the rounds: t on
+    their logs, with `between`, how much a method's seconds per step move between timing
+    sessions, added to their squared standard error), each at level 1 - (1 - level) / 2,
+    multiplied end by end, so it covers with probability >= level (Bonferroni, as
+    estimates.speedup joins two medians). One round leaves the cost's interval open: [0, inf)
+    seconds. A median not reached: a lower bound, its low end times the cost's."""
     each = 1 - (1 - level) / 2
     st = estimates.median(obs, each)
-    c = estimates.mean([math.log(t) for t in step_s], each)
-    lo_c = math.exp(c.low) if math.isfinite(c.low) else 0.0
-    hi_c = math.exp(c.high) if math.isfinite(c.high) else math.inf
+    c = estimates.geomean(list(step_s), each, between)
     if not math.isfinite(st.low):  # no seed with a value
         return dataclasses.replace(st, level=level)
-    low = st.low * lo_c
+    low = st.low * c.low
     if not st.identified:
         return dataclasses.replace(st, low=low, level=level)
-    high = math.inf if st.high == math.inf or hi_c == math.inf else st.high * hi_c
-    est = st.estimate * math.exp(c.estimate)
-    return dataclasses.replace(st, estimate=est, low=low, high=high, level=level)
+    high = math.inf if st.high == math.inf or c.high == math.inf else st.high * c.high
+    return dataclasses.replace(
+        st, estimate=st.estimate * c.estimate, low=low, high=high, level=level
+    )
 
 
 def ranked(
@@ -166,11 +171,13 @@ def ranked(
     task: str,
     rounds: dict[str, list[float]],
     names: dict[str, str],
+    between: estimates.Between | None = None,
 ) -> list[dict]:
     """The ranked table of `task`: one row per method, fastest first by Kaplan-Meier median
     seconds to 95% (medians not reached last, by their lower bound). `rounds`: the task's
     method -> seconds per step in each timing round (per_round). Columns: reached (of runs),
-    median steps and median seconds (timed_median: the timing's spread included) with 95%
+    median steps and median seconds (timed_median: the timing's spread included, and `between`,
+    how much seconds per step move between timing sessions: between(timing, seconds=True)) with 95%
     intervals, ms per step and the cost per step relative to the plain optimizer (geometric
     means over the rounds), mean final test accuracy, and the post-grok runs that stayed above
     STABLE (of those measured)."""
@@ -181,7 +188,10 @@ def ranked(
         t, m = name.split("/")
         if t != task:
             continue
-        st, sec = estimates.median(steps(recs)), timed_median(steps(recs), rounds[m])
+        st, sec = (
+            estimates.median(steps(recs)),
+            timed_median(steps(recs), rounds[m], between=between),
+        )
         kept = [s for s in stable(recs) if s is not None]
         rows.append(
             {

@@ -235,6 +235,29 @@ def test_median_seconds_cover_on_simulated_seeds_and_rounds():
     assert seeds_only / n < 0.85
 
 
+def test_median_seconds_carry_how_much_a_session_moves_the_cost():
+    """Each simulated timing comes from a session whose seconds per step sit off by a draw of sd
+    0.15 (its 5 rounds, sd 0.02, cannot see it): with the between-session component the median
+    seconds' interval covers the truth at its level; with the rounds' spread alone it does not.
+    No component: the rounds' interval, unchanged."""
+    rng = np.random.default_rng(1)
+    true, ours, rounds_only, n = 1000.0 * 0.01, 0, 0, 400
+    spread = estimates.Between(0.15**2, 60)
+    for _ in range(n):
+        obs = [Obs(float(t), False) for t in 1000.0 * np.exp(rng.normal(0, 0.02, 30))]
+        rounds = list(0.01 * np.exp(rng.normal(0, 0.15) + rng.normal(0, 0.02, 5)))
+        est = measures.timed_median(obs, rounds, between=spread)
+        ours += est.low <= true <= est.high
+        plain = measures.timed_median(obs, rounds)
+        rounds_only += plain.low <= true <= plain.high
+        assert est.low <= plain.low and est.high >= plain.high  # only ever wider
+    assert ours / n >= 0.94 and rounds_only / n < 0.6, (ours / n, rounds_only / n)
+    obs = [Obs(float(t), False) for t in range(800, 1800, 100)]
+    assert measures.timed_median(obs, [0.01, 0.012], between=estimates.Between()) == (
+        measures.timed_median(obs, [0.01, 0.012])
+    )
+
+
 def _grokked(n: int, seed0: int = 0) -> list:
     """Stand-in decoder runs of seeds seed0.. that reach 95% at step 50 and stay there."""
     return [rec(50, last=100, stop=None, steps=[0, 50, 100], test=[0.0, 0.96, 0.97], seed=s)
@@ -397,8 +420,10 @@ def test_prose_quotes_give_the_rounds_spread_per_family_and_the_ema_misses():
     assert q["rounds-mlp"] == "1.1–1.6x" and q["rounds-decoder"] == "1.2x"
     assert q["ema-missed"] == "4" and q["ema-runs"] == "6" and q["ema-missed-first5"] == "3"
     assert figures.spread(rounds, []) == "—" and q["between-sd"] == "—"
-    q = figures.prose_quotes({}, rounds, P, {"mlp x+y": Between(0.0016, 9)})
-    assert q["between-sd"] == "0.040"
+    assert q["between-s-sd"] == "—"
+    spread_s = {"mlp x+y": Between(0.01, 9), "decoder x+y": Between(0.04, 9)}
+    q = figures.prose_quotes({}, rounds, P, {"mlp x+y": Between(0.0016, 9)}, spread_s)
+    assert q["between-sd"] == "0.040" and q["between-s-sd"] == "0.100, 0.200"
     # batch 128's post-grok stability per decoder task: runs that never reach 95% are not counted
     b128 = [rec(50, last=150, stop=None, steps=[0, 50, 100, 150], test=t)
             for t in ([0.0, 0.96, 0.97, 0.95], [0.0, 0.96, 0.5, 0.97], [0.0] * 4)]  # fmt: skip

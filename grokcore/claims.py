@@ -21,7 +21,8 @@ Verdicts, from the estimate's interval [low, high] (95%) and the band [a, b]:
   the chapter, contradicts the statement, so no run could reproduce both (Claim.inconsistent:
   the chapter passes the evidence, computed, never typed);
 - "inconclusive": the interval crosses a band edge, or fewer seeds were run than the claim
-  declares;
+  declares; for a t interval crossing an edge the reason adds how many seeds would decide it
+  if the estimate and its spread held (seeds_to_decide);
 - "not testable at this budget": censored seeds leave the quantity only bounded (a median that
   half the seeds or more never reached; a mean or paired ratio with any censored seed), and the
   bound does not decide; or the declared seeds were run but the quantity is undefined in so many
@@ -277,7 +278,65 @@ def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tupl
             f"{_count(est.censored, 'censored seed')} "
             f"{'leaves' if est.censored == 1 else 'leave'} only a bound, which does not decide",
         )
-    return "inconclusive", "the interval crosses the band's edge"
+    return "inconclusive", "the interval crosses the band's edge" + _projection(est, band)
+
+
+# t intervals on the values or on their logs, symmetric about the estimate: what seeds_to_decide
+# can project (medians, bounds, proportions and timings are not)
+_T_ON_VALUES = "mean, Student's t interval"
+_T_ON_LOGS = (
+    "geometric mean, t interval on logs",
+    "geometric mean of paired ratios, t interval on logs",
+)
+SEEDS_CAP = 1000  # beyond this a projection says "more than"
+
+
+def seeds_to_decide(est: Estimate, band: tuple[float, float]) -> int | None:
+    """How many seeds would decide a row whose t interval crosses a band edge if its estimate
+    and its spread held: the fewest n' > n at which t(n' - 1) s / sqrt(n') (the interval's
+    half-width at its level, on the values or on their logs) falls below the estimate's distance
+    to the nearest edge the interval crosses. s is read back from the interval: half-width x
+    sqrt(n) / t(n - 1). None where it cannot be projected: an interval that is not a t interval
+    on the values or their logs (medians, bounds, proportions, timings), one that crosses no
+    edge, an estimate on the edge or without spread; SEEDS_CAP + 1 where even SEEDS_CAP seeds
+    would not do. A projection, not a promise: a new seed moves the estimate as well as the
+    spread, and another look at the data (grokcore.estimates.sequential_level) widens the
+    interval a little more."""
+    from scipy import stats
+
+    logs = est.method in _T_ON_LOGS
+    if not (logs or est.method == _T_ON_VALUES) or not est.identified or est.n < 2:
+        return None
+    if not (math.isfinite(est.low) and math.isfinite(est.high)) or (logs and est.low <= 0):
+        return None
+    f = math.log if logs else float
+    m, lo, hi = f(est.estimate), f(est.low), f(est.high)
+    edges = [f(e) for e in band if math.isfinite(e) and (e > 0 or not logs) and lo < f(e) < hi]
+    distance = min((abs(m - e) for e in edges), default=0.0)
+    q = (1 + est.level) / 2
+    s = (hi - lo) / 2 * math.sqrt(est.n) / float(stats.t.ppf(q, est.n - 1))
+    if distance == 0 or s == 0:
+        return None
+    for k in range(est.n + 1, SEEDS_CAP + 1):
+        if float(stats.t.ppf(q, k - 1)) * s / math.sqrt(k) < distance:
+            return k
+    return SEEDS_CAP + 1
+
+
+def _projection(est: Estimate, band: tuple[float, float]) -> str:
+    """The inconclusive reason's tail: what more seeds would do (seeds_to_decide)."""
+    k = seeds_to_decide(est, band)
+    if k is None:
+        return ""
+    if k > SEEDS_CAP:
+        return (
+            f"; the estimate sits so near the edge that even {SEEDS_CAP} seeds would not decide "
+            "it at this spread"
+        )
+    return (
+        f"; about {k} seeds with a value ({est.n} here) would decide it if the estimate and its "
+        "spread held"
+    )
 
 
 def unbounded(est: Estimate) -> bool:

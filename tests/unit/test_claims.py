@@ -301,3 +301,53 @@ def test_looks_count_only_for_tasks_at_the_scale_s_own_seeds():
     mine = dict(preset, seeds={"a": 8, "b": 4})  # the user's own seeds on b: one look there
     assert looks_at(mine, preset, seeds) == {"a": 2}
     assert looks_at({"seeds": preset["seeds"]}, preset, seeds) == {}  # no looks declared
+
+
+def _sample(n, mean, sd):
+    """n values with exactly this mean and sample standard deviation (ddof 1)."""
+    z = np.linspace(-1.0, 1.0, n)
+    z = (z - z.mean()) / z.std(ddof=1)
+    return (mean + sd * z).tolist()
+
+
+@pytest.mark.parametrize("estimator", ["mean", "geomean", "paired_speedup"])
+def test_seeds_to_decide_is_the_fewest_seeds_that_decide_at_the_same_estimate_and_spread(estimator):
+    """The projection against the trusted path: samples of k seeds with the row's estimate and
+    spread (on the values, or on their logs for ratios) are decided at the projected k and not
+    at k - 1."""
+    from grokcore.claims import seeds_to_decide
+
+    logs = estimator != "mean"
+    c = claim(estimator=estimator, band=(1.2, math.inf) if logs else (0.2, math.inf))
+    m, sd = (math.log(1.3), 0.25) if logs else (0.3, 0.2)
+
+    def data(n):
+        x = _sample(n, m, sd)
+        if estimator == "paired_speedup":  # slow / fast per pair: the ratio's log is x
+            return [1.0] * n, np.exp(x).tolist()
+        return (np.exp(x).tolist() if logs else x,)
+
+    r = c.check(*data(5), scale="cpu")
+    assert r.verdict == "inconclusive"
+    k = seeds_to_decide(c.estimate(*data(5)), c.band)
+    assert k is not None and k > 5
+    assert f"about {k} seeds with a value (5 here) would decide it" in r.reason
+    assert c.check(*data(k), scale="cpu").verdict == "reproduced"
+    assert c.check(*data(k - 1), scale="cpu").verdict == "inconclusive"
+
+
+def test_seeds_to_decide_says_nothing_it_cannot_project():
+    from grokcore.claims import SEEDS_CAP, seeds_to_decide
+
+    t = "mean, Student's t interval"
+    band = (0.9, 1.1)
+    assert seeds_to_decide(Estimate(1.0, 0.8, 1.2, 5, method="Kaplan-Meier median"), band) is None
+    assert seeds_to_decide(Estimate(1.0, 0.95, 1.05, 5, method=t), band) is None  # crosses none
+    assert seeds_to_decide(Estimate(1.1, 1.0, 1.2, 5, method=t), band) is None  # on the edge
+    assert seeds_to_decide(Estimate(1.1, 1.1, 1.1, 5, method=t), band) is None  # no spread
+    assert seeds_to_decide(Estimate(None, 1.0, math.inf, 5, method=t, bound="lower"), band) is None
+    near = Estimate(1.0999, 0.9, 1.3, 5, method=t)  # 1e-4 from the edge, sd about 0.16
+    assert seeds_to_decide(near, band) == SEEDS_CAP + 1
+    assert "even 1000 seeds would not decide it" in verdict_of(near, band, 3)[1]
+    other = verdict_of(Estimate(1.0, 0.8, 1.2, 5, method="Kaplan-Meier median"), band, 3)
+    assert other == ("inconclusive", "the interval crosses the band's edge")  # unchanged

@@ -292,16 +292,17 @@ SEEDS_CAP = 1000  # beyond this a projection says "more than"
 
 
 def seeds_to_decide(est: Estimate, band: tuple[float, float]) -> int | None:
-    """How many seeds would decide a row whose t interval crosses a band edge if its estimate
-    and its spread held: the fewest n' > n at which t(n' - 1) s / sqrt(n') (the interval's
-    half-width at its level, on the values or on their logs) falls below the estimate's distance
+    """How many seeds would decide a row whose t interval crosses a band edge, at one more look,
+    if its estimate and its spread held: the fewest n' > n at which t(n' - 1) s / sqrt(n') (the
+    interval's half-width, on the values or on their logs) falls below the estimate's distance
     to the nearest edge the interval crosses. s is read back from the interval: half-width x
-    sqrt(n) / t(n - 1). None where it cannot be projected: an interval that is not a t interval
-    on the values or their logs (medians, bounds, proportions, timings), one that crosses no
-    edge, an estimate on the edge or without spread; SEEDS_CAP + 1 where even SEEDS_CAP seeds
-    would not do. A projection, not a promise: a new seed moves the estimate as well as the
-    spread, and another look at the data (grokcore.estimates.sequential_level) widens the
-    interval a little more."""
+    sqrt(n) / t(n - 1). The new look's level is Bonferroni's, 1 - (1 - level) / 2 for this
+    interval's level (0.975 after one look at 95%), never below the Pocock level that
+    grokcore.estimates.sequential_level would give the looks, so the count errs high, not low.
+    None where it cannot be projected: an interval that is not a t interval on the values or
+    their logs (medians, bounds, proportions, timings), one that crosses no edge, an estimate on
+    the edge or without spread; SEEDS_CAP + 1 where even SEEDS_CAP seeds would not do. A
+    projection, not a promise: a new seed moves the estimate as well as the spread."""
     from scipy import stats
 
     logs = est.method in _T_ON_LOGS
@@ -313,10 +314,10 @@ def seeds_to_decide(est: Estimate, band: tuple[float, float]) -> int | None:
     m, lo, hi = f(est.estimate), f(est.low), f(est.high)
     edges = [f(e) for e in band if math.isfinite(e) and (e > 0 or not logs) and lo < f(e) < hi]
     distance = min((abs(m - e) for e in edges), default=0.0)
-    q = (1 + est.level) / 2
-    s = (hi - lo) / 2 * math.sqrt(est.n) / float(stats.t.ppf(q, est.n - 1))
+    s = (hi - lo) / 2 * math.sqrt(est.n) / float(stats.t.ppf((1 + est.level) / 2, est.n - 1))
     if distance == 0 or s == 0:
         return None
+    q = 1 - (1 - est.level) / 4  # the two-sided quantile at the next look's level
     for k in range(est.n + 1, SEEDS_CAP + 1):
         if float(stats.t.ppf(q, k - 1)) * s / math.sqrt(k) < distance:
             return k
@@ -334,8 +335,8 @@ def _projection(est: Estimate, band: tuple[float, float]) -> str:
             "it at this spread"
         )
     return (
-        f"; about {k} seeds with a value ({est.n} here) would decide it if the estimate and its "
-        "spread held"
+        f"; about {k} seeds with a value ({est.n} here) would decide it at one more look if the "
+        "estimate and its spread held"
     )
 
 

@@ -331,9 +331,12 @@ def test_seeds_to_decide_is_the_fewest_seeds_that_decide_at_the_same_estimate_an
     assert r.verdict == "inconclusive"
     k = seeds_to_decide(c.estimate(*data(5)), c.band)
     assert k is not None and k > 5
-    assert f"about {k} seeds with a value (5 here) would decide it" in r.reason
-    assert c.check(*data(k), scale="cpu").verdict == "reproduced"
-    assert c.check(*data(k - 1), scale="cpu").verdict == "inconclusive"
+    assert f"about {k} seeds with a value (5 here) would decide it at one more look" in r.reason
+    # at the next look's level (Bonferroni over the two: 97.5%) k decide it, k - 1 do not
+    assert verdict_of(c.estimate(*data(k), level=0.975), c.band, 3)[0] == "reproduced"
+    assert verdict_of(c.estimate(*data(k - 1), level=0.975), c.band, 3)[0] == "inconclusive"
+    # and the sequential rule's own level for the looks (5, k) is no stricter
+    assert c.check(*data(k), scale="cpu", looks=(5, k)).verdict == "reproduced"
 
 
 def test_seeds_to_decide_says_nothing_it_cannot_project():

@@ -22,7 +22,7 @@ Verdicts, from the estimate's interval [low, high] (95%) and the band [a, b]:
   the chapter passes the evidence, computed, never typed);
 - "inconclusive": the interval crosses a band edge, or fewer seeds were run than the claim
   declares; for a t interval crossing an edge the reason adds how many seeds would decide it
-  if the estimate and its spread held (seeds_to_decide);
+  at one more look if the estimate and its spread held (seeds_to_decide);
 - "not testable at this budget": censored seeds leave the quantity only bounded (a median that
   half the seeds or more never reached; a mean or paired ratio with any censored seed), and the
   bound does not decide; or the declared seeds were run but the quantity is undefined in so many

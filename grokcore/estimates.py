@@ -338,6 +338,17 @@ def _cost_spread(c: np.ndarray, between: Between) -> tuple[float, float]:
     return v, (v**2 / d if d else math.inf)
 
 
+def _cost_half(c: np.ndarray, between: Between, q: float) -> float:
+    """The t half-width at quantile q of the rounds' mean log cost ratio: the wider of it with
+    the between-session component and without (the component's larger df never narrows it)."""
+    from scipy import stats
+
+    return max(
+        float(stats.t.ppf(q, df)) * math.sqrt(v) if v else 0.0
+        for v, df in {_cost_spread(c, b) for b in (between, Between())}
+    )
+
+
 def timed_speedup(
     fast: Sequence,
     slow: Sequence,
@@ -386,9 +397,7 @@ def timed_speedup(
         if c.size == 1 or not math.isfinite(steps):
             lo = 0.0
         else:  # the component only widens: never above the rounds' own limit (its larger df)
-            t = [float(stats.t.ppf(1 - alpha, df)) * math.sqrt(v)
-                 for v, df in {_cost_spread(c, b) for b in (between, Between())}]  # fmt: skip
-            lo = math.exp(steps + c.mean() - max(t))
+            lo = math.exp(steps + c.mean() - _cost_half(c, between, 1 - alpha))
         return Estimate(None, lo, math.inf, n, method=method, level=level, bound="lower", **counts)
     m = float(x.mean() + c.mean())
     if n == 1 or c.size == 1:  # a spread unmeasured on either side: nothing bounds the ratio
@@ -564,7 +573,6 @@ def geomean(values: Sequence, level: float = LEVEL, between: Between | None = No
     joins the rounds' squared standard error, with Welch-Satterthwaite degrees of freedom, as in
     timed_speedup; the interval is the wider of that and the rounds' alone (the component's df
     never narrows it). One round alone leaves the interval open."""
-    from scipy import stats
 
     method = "geometric mean, t interval on logs"
     x, c, missing, diverged = _split(values)
@@ -581,10 +589,7 @@ def geomean(values: Sequence, level: float = LEVEL, between: Between | None = No
     else:
         method += ", between sessions"
         m = float(logs.mean())
-        half = max(
-            float(stats.t.ppf((1 + level) / 2, df)) * math.sqrt(v) if v else 0.0
-            for v, df in {_cost_spread(logs, b) for b in (between, Between())}
-        )
+        half = _cost_half(logs, between, (1 + level) / 2)
         lo, hi = m - half, m + half
     lo = math.exp(lo) if lo > -math.inf else 0.0
     hi = math.exp(hi) if hi < math.inf else math.inf

@@ -63,6 +63,7 @@ GROK_KEY = M.GROK_KEY  # grokking (90% test accuracy), for the Toeplitz speed-up
 
 # App. D.2 names further operations; the book knows these (the notebook's `operations`).
 MED_OPERATIONS = ("x+y", "x-y", "x^2+y^2", "x^2", "x^3+xy")
+WEIGHT_DECAY = "weight_decay"  # the looks key of the weight-decay comparison (wd-uniform-spacing)
 COVERAGE_N = (3, 4, 5)
 # Table 1's holes, in its order within each layout (smallest first): (layout, k at p = 97)
 TABLE1_CELLS = tuple(sorted(TABLE1, key=lambda c: (c[0] != "square", c[1])))
@@ -445,8 +446,8 @@ class _Rows:
     def __init__(self, scale: str):
         self.scale, self.rows, self.reasons = scale, {}, dict(NOT_RUN)
 
-    def check(self, cid: str, *data, note: str = "") -> None:
-        self.rows[cid] = CLAIMS[cid].check(*data, scale=self.scale, note=note)
+    def check(self, cid: str, *data, note: str = "", looks: Looks = 1) -> None:
+        self.rows[cid] = CLAIMS[cid].check(*data, scale=self.scale, note=note, looks=looks)
 
     def judge(self, cid: str, est: Estimate, note: str = "") -> None:
         self.rows[cid] = CLAIMS[cid].judge(est, scale=self.scale, note=note)
@@ -528,10 +529,11 @@ def results(
     "d_model", "embed_init", "layers"; a group left out gives "not run" rows); resnet: the
     image-sum records; mc_ratios: n -> the Monte Carlo ratios of coverage.coverage_ratios;
     p, frac_train, mc_trials: this run's parameters (for the notes); looks: operation -> its
-    MED rows' looks (Claim.check's; looks_of), absent: one."""
+    MED rows' looks, and WEIGHT_DECAY -> the weight-decay comparison's (Claim.check's;
+    looks_of), absent: one."""
     out = _Rows(scale)
     _med_rows(out, R.get("operations", {}), looks or {})
-    _spread_row(out, R.get("weight_decay", {}))
+    _spread_row(out, R.get("weight_decay", {}), (looks or {}).get(WEIGHT_DECAY, 1))
     _layout_rows(out, R.get("layouts", {}), p, frac_train, R.get("random_frac", {}))
     _hole_rows(out, R.get("layouts", {}))
     _vocab_rows(out, R.get("strip_vocab", {}), p)
@@ -600,8 +602,13 @@ def pooled_looks(seeds: Mapping[str, int], looks: Mapping[str, Looks]) -> Looks:
 
 def looks_of(P: Mapping, preset: Mapping) -> dict[str, Looks]:
     """The scale's looks for the operations that run its own seeds (grokcore.claims.looks_at):
-    op_seeds where it names the operation, seeds elsewhere."""
-    return looks_at(P, preset, lambda Q, op: Q["op_seeds"].get(op, Q["seeds"]))
+    op_seeds where it names the operation, seeds elsewhere; and WEIGHT_DECAY's (the weight-decay
+    comparison, the wd-uniform-spacing row) where it runs the scale's wd_seeds."""
+
+    def seeds(Q: Mapping, key: str) -> int:
+        return Q["wd_seeds"] if key == WEIGHT_DECAY else Q["op_seeds"].get(key, Q["seeds"])
+
+    return looks_at(P, preset, seeds)
 
 
 def _n_not_grokked(recs: Sequence) -> int:
@@ -609,8 +616,9 @@ def _n_not_grokked(recs: Sequence) -> int:
     return sum(not M.diverged(r) and not M.grokked_late(r) for r in recs)
 
 
-def _spread_row(out: _Rows, W: Mapping[float, Sequence]) -> None:
-    """Weight decay and the spacing spread; "not run" naming what the records lack."""
+def _spread_row(out: _Rows, W: Mapping[float, Sequence], looks: Looks = 1) -> None:
+    """Weight decay and the spacing spread; "not run" naming what the records lack; looks: the
+    comparison's (Claim.check's)."""
     cid = "wd-uniform-spacing"
     recs = [r for rs in W.values() for r in rs]
     lacks = []
@@ -638,6 +646,7 @@ def _spread_row(out: _Rows, W: Mapping[float, Sequence]) -> None:
             for a, b in zip(with_wd, W[0], strict=True)
         ],
         note=f"weight decay {max(W):g} vs 0",
+        looks=looks,
     )
 
 

@@ -74,6 +74,7 @@ SPECS = {
     "eval_every": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
     "op_seeds": Dict(Str(*CHAPTER_OPERATIONS), Int(1), 0, none=SCALE_VALUE),
+    "wd_seeds": Int(1, none=SCALE_VALUE),
     "resnet_tile": Int(4, none=SCALE_VALUE),
     "resnet_channels": Int(1, none=SCALE_VALUE),
     "resnet_widths": List(Int(1), 1, none=SCALE_VALUE),
@@ -109,15 +110,17 @@ RESNET_FIELDS = {
 
 def plan(P: dict, v: dict) -> dict:
     """configs.plan's groups with the MED runs of each operation in P["op_seeds"] at that many
-    seeds (seeds 0..n-1; the runs at seeds below P["seeds"] are the plan's own, shared with the
-    other groups; a scale's operation the notebook does not run is passed over). Here, not in
-    configs.py, which the records' fingerprint reads: a cell's seed count is no part of any run."""
+    seeds, and the weight-decay comparison's runs (group "weight_decay", every weight decay) at
+    P["wd_seeds"] (seeds 0..n-1; the runs at seeds below P["seeds"] are the plan's own, shared
+    with the other groups; a scale's operation the notebook does not run is passed over, and a
+    scale's count below seeds is seeds). Here, not in configs.py, which the records' fingerprint
+    reads: a cell's seed count is no part of any run."""
     groups = configs.plan(P, v)
-    for op, n in P["op_seeds"].items():
-        runs = groups["operations"].get(op, [])
-        if not runs:
-            continue
-        runs += [runs[0].replace(seed=s) for s in range(len(runs), n)]
+    extend = [(groups["operations"].get(op, []), n) for op, n in P["op_seeds"].items()]
+    extend += [(runs, P["wd_seeds"]) for runs in groups["weight_decay"].values()]
+    for runs, n in extend:
+        if runs:
+            runs += [runs[0].replace(seed=s) for s in range(len(runs), n)]
     return groups
 
 
@@ -137,6 +140,14 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
                     "plan's)",
                 )
             ]
+    if v["wd_seeds"] is not None and v["wd_seeds"] < P["seeds"]:
+        return [
+            (
+                "wd_seeds",
+                f"gives {v['wd_seeds']}, fewer than seeds ({P['seeds']}): allowed at least seeds "
+                "(the weight-decay comparison's runs extend the plan's)",
+            )
+        ]
     RN = resolve_scale(
         scales.IMAGE_SUM_SCALES,
         v["scale"],

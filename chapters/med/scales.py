@@ -10,7 +10,8 @@ SCALES = {  # a notebook parameter left as None takes these
         "frac_train": 0.5,
         "seeds": 2,
         "op_seeds": {"x+y": 3},  # unequal to seeds, so that the smoke test runs the extension
-        "looks": {},  # operation -> the seeds at each look its MED rows had (absent: one look)
+        "wd_seeds": 3,  # unequal to seeds, so that the smoke test extends the weight-decay runs
+        "looks": {},  # operation (or "weight_decay") -> the seeds at each look its rows had
         "num_steps": 60,
         "eval_every": 20,
         "square_holes": [60],
@@ -29,9 +30,17 @@ SCALES = {  # a notebook parameter left as None takes these
         # x+y's MED runs at 12 seeds: at 6, 2 of them did not grok within 1500 epochs and the
         # med-tracks x+y rows (and med-beats-weight-norm, pooled where runs grok: x+y alone)
         # were undecided on the 4 that did; seeds 6-11 were added for that reason alone, after
-        # that look, so those rows are judged at Pocock's level for looks at 6 and 12 seeds
-        "op_seeds": {"x+y": 12},
-        "looks": {"x+y": [6, 12]},  # the seeds at each look
+        # that look, so those rows are judged at Pocock's level for looks at 6 and 12 seeds.
+        # At 12, 9 grokked and three rows still crossed their edges (med-tracks-loss-x+y, its rank
+        # form and med-beats-weight-norm: about 21, 17 and 22 seeds with a value would decide
+        # them if the estimates and spreads held, grokcore.claims.seeds_to_decide); seeds 12-31
+        # were added for that reason alone, a third look: Pocock's level for 6, 12 and 32
+        "op_seeds": {"x+y": 32},
+        # the weight-decay comparison (wd-uniform-spacing) at 6 seeds crossed its 0.8 edge, about
+        # 21 seeds deciding it if the estimate and spread held: seeds 6-23 were added for that
+        # reason alone (its weight decay 1 runs are x+y's above), a second look at 6 and 24
+        "wd_seeds": 24,
+        "looks": {"x+y": [6, 12, 32], "weight_decay": [6, 24]},  # the seeds at each look
         "num_steps": 1500,
         "eval_every": 25,
         "square_holes": [30, 35, 40, 45, 50, 55, 60],  # every hole of Table 1
@@ -48,6 +57,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "frac_train": 0.3,
         "seeds": 6,  # as cpu: the most any row declares
         "op_seeds": {},
+        "wd_seeds": 6,
         "looks": {},
         "num_steps": 30_000,
         "eval_every": 100,

@@ -26,7 +26,8 @@ from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
 from grokcore import outcomes
-from grokcore.claims import Claim, ClaimResult, Looks, looks_at, n_looks
+from grokcore.claims import Claim, ClaimResult, Looks, looks_at, n_looks, pair_looks
+from grokcore.config import OPERATIONS
 from grokcore.records import RunRecord
 
 from .configs import COMPOSITE, NAMES
@@ -564,14 +565,30 @@ def looks_of(P: dict, preset: dict) -> dict[str, Looks]:
     """The scale's looks for the tasks that run its own seeds (grokcore.claims.looks_at):
     first_seeds on the first task, op_seeds on the others; a Table 1 cell's own looks
     ("x^2-y/standard", a look after a longer budget) where its task's seeds and its own budget
-    (op_steps) are the scale's."""
+    (op_steps) are the scale's; an ablation cell's ("neuralgrok_c/2") where its seeds
+    (ablation_cell_seeds) and the ablations' budget are."""
 
     def seeds(Q: dict, key: str) -> tuple:  # another first task: other rows entirely
         op, first = key.split("/")[0], Q["operations"][0]
+        if op not in OPERATIONS:  # an ablation cell ("neuralgrok_c/2"), on the first task
+            n = Q["ablation_cell_seeds"].get(key, Q["ablation_seeds"])
+            return first, n, Q["ablation_steps"]
         n = Q["first_seeds"] if op == first else Q["op_seeds"].get(op, Q["seeds"])
         return first, n, Q["op_steps"].get(key) if "/" in key else None
 
     return looks_at(P, preset, seeds)
+
+
+def cell_looks(looks: Mapping[str, Looks] | None, name: str) -> Looks:
+    """A plan cell's looks: its own where `looks` names it, else its task's (a Table 1 cell,
+    "op/method"), else one."""
+    looks = looks or {}
+    return looks.get(name, looks.get(name.split("/")[0], 1))
+
+
+def pair_of(looks: Mapping[str, Looks] | None, a: str, b: str) -> Looks:
+    """The looks of a row on cells a and b, paired by seed (grokcore.claims.pair_looks)."""
+    return pair_looks(cell_looks(looks, a), cell_looks(looks, b))
 
 
 def paired(a: Sequence[RunRecord], b: Sequence[RunRecord]) -> tuple[list, list]:
@@ -715,9 +732,11 @@ def stability_rows(cells: dict, first: str, scale: str, looks: Looks = 1) -> lis
     return out
 
 
-def rescale_rows(cells: dict, first: str, scale: str) -> list[ClaimResult]:
+def rescale_rows(
+    cells: dict, first: str, scale: str, looks: Mapping[str, Looks] | None = None
+) -> list[ClaimResult]:
     """Fig. 2: c = 0.5 against c = 1, c = 2 and standard training (times to 95%); c = 0.01's
-    collapse against the other c of the sweep."""
+    collapse against the other c of the sweep. looks: cell (or task) -> its looks (pair_of)."""
     rescaled = sorted((float(n.split("/")[1]), n) for n in cells if n.startswith("rescale/"))
     labels = {n: f"c = {v:g}" for v, n in rescaled}
     accs = ""
@@ -725,7 +744,16 @@ def rescale_rows(cells: dict, first: str, scale: str) -> list[ClaimResult]:
         step = _last(cells[rescaled[0][1]])
         accs = acc_note(cells, {**labels, f"{first}/standard": "standard"}, step)
     out = [
-        speed(CLAIMS[cid], cells, "rescale/0.5", slow, ("c = 0.5", lab), scale, accs)
+        speed(
+            CLAIMS[cid],
+            cells,
+            "rescale/0.5",
+            slow,
+            ("c = 0.5", lab),
+            scale,
+            accs,
+            looks=pair_of(looks, "rescale/0.5", slow),
+        )
         for cid, slow, lab in (
             ("rescale-05-vs-1", "rescale/1", "c = 1"),
             ("rescale-05-vs-2", "rescale/2", "c = 2"),
@@ -757,8 +785,11 @@ def composite_row(cells: dict, composite_c: float, scale: str) -> ClaimResult:
     return claim.check(vals, scale=scale, note=note)
 
 
-def neuralgrok_c_rows(cells: dict, first: str, c: float, scale: str) -> list[ClaimResult]:
-    """Fig. 4: NeuralGrok's times to 95% across c (the first task's run is c = `c`)."""
+def neuralgrok_c_rows(
+    cells: dict, first: str, c: float, scale: str, looks: Mapping[str, Looks] | None = None
+) -> list[ClaimResult]:
+    """Fig. 4: NeuralGrok's times to 95% across c (the first task's run is c = `c`). looks:
+    cell (or task) -> its looks; a row's are its two cells' paired (pair_of)."""
     by_c = {c: f"{first}/neuralgrok"}
     by_c |= {float(n.split("/")[1]): n for n in cells if n.startswith("neuralgrok_c/")}
     names = dict(sorted((v, n) for v, n in by_c.items() if n in cells))
@@ -779,7 +810,8 @@ def neuralgrok_c_rows(cells: dict, first: str, c: float, scale: str) -> list[Cla
             out.append(CLAIMS[cid].not_run(reason, scale=scale))
             continue
         labels = (f"c = {fast:g}", f"c = {slow:g}")
-        out.append(speed(CLAIMS[cid], cells, names[fast], names[slow], labels, scale, note))
+        n = pair_of(looks, names[fast], names[slow])
+        out.append(speed(CLAIMS[cid], cells, names[fast], names[slow], labels, scale, note, n))
     claim = CLAIMS["clip-equalizes-c"]
     if 2.0 not in names or c != 0.2:
         reason = "NeuralGrok at c = 0.2 and c = 2 not both in this scale's plan"
@@ -794,7 +826,8 @@ def neuralgrok_c_rows(cells: dict, first: str, c: float, scale: str) -> list[Cla
         else "no clip in these runs"
     )
     labels = ("c = 0.2", "c = 2")
-    out.append(speed(claim, cells, names[0.2], names[2.0], labels, scale, f"{why}; {note}"))
+    n = pair_of(looks, names[0.2], names[2.0])
+    out.append(speed(claim, cells, names[0.2], names[2.0], labels, scale, f"{why}; {note}", n))
     return out
 
 
@@ -865,7 +898,7 @@ def results(
 ) -> list[ClaimResult]:
     """One row per CLAIMS entry, in CLAIMS order, from the plan's cells (cell name -> records
     over seeds); ops: the Table 1 tasks (the first is the one the ablations run on); c: the
-    Table 1 NeuralGrok runs' c; looks: task -> how many looks its Table 1 rows have had, seeds
+    Table 1 NeuralGrok runs' c; looks: task (or cell) -> how many looks its rows have had, seeds
     added between them (the scale's "looks"; 1 where absent)."""
     first = ops[0]
     n_first = (looks or {}).get(first, 1)  # rows on the first task's Table 1 cells
@@ -874,9 +907,9 @@ def results(
         lambda: [subtraction_row(cells, scale, looks)],
         lambda: weight_decay_rows(cells, first, large_weight_decay, scale),
         lambda: stability_rows(cells, first, scale, n_first),
-        lambda: rescale_rows(cells, first, scale),
+        lambda: rescale_rows(cells, first, scale, looks),
         lambda: [composite_row(cells, composite_c, scale)],
-        lambda: neuralgrok_c_rows(cells, first, c, scale),
+        lambda: neuralgrok_c_rows(cells, first, c, scale, looks),
         lambda: entropy_rows(cells, first, scale, n_first),
         lambda: [transfer_row(cells, first, scale)],
     ]

@@ -135,8 +135,8 @@ def plan(P: dict, v: dict) -> dict[str, list]:
     standard, Grokfast-MA/EMA and NeuralGrok runs go on past 95% (post-grok stability, entropy)
     for P["num_steps"]; the other tasks' runs stop there, within P["op_steps"][f"{op}/{method}"]
     where the scale names the cell, else P["op_steps"][op] where it names the task, else
-    P["task_steps"]. The ablations (P["ablation_seeds"] each, P["ablation_steps"] budget) are on
-    the first task."""
+    P["task_steps"]. The ablations (P["ablation_seeds"] each, P["ablation_cell_seeds"][name]
+    for a cell it names; P["ablation_steps"] budget) are on the first task."""
     ops, first, S, A = P["operations"], P["operations"][0], P["seeds"], P["ablation_seeds"]
 
     def run(op: str, **kw) -> RunConfig:  # the composite task: mod 7, 4 layers (code task1.sh)
@@ -185,6 +185,10 @@ def plan(P: dict, v: dict) -> dict[str, list]:
         )
 
     short = {"num_steps": P["ablation_steps"]}
+
+    def ablation(name: str, cfg) -> None:  # an ablation cell, at its own seeds where named
+        cells[name] = seeds_of(cfg, P["ablation_cell_seeds"].get(name, A))
+
     cells = {
         f"{op}/{m}": seeds_of(
             method(m, op), P["first_seeds"] if op == first else P["op_seeds"].get(op, S)
@@ -194,26 +198,22 @@ def plan(P: dict, v: dict) -> dict[str, list]:
     }
     for c in P["rescale_cs"]:
         cfg = method_config("rescale", run(first, **short), rescale_c=c)
-        cells[f"rescale/{c:g}"] = seeds_of(cfg, A)
+        ablation(f"rescale/{c:g}", cfg)
     for c in P["neuralgrok_cs"]:
-        cells[f"neuralgrok_c/{c:g}"] = seeds_of(neuralgrok_run(run(first, **short), amp(c)), A)
+        ablation(f"neuralgrok_c/{c:g}", neuralgrok_run(run(first, **short), amp(c)))
     wd = v["large_weight_decay"]
-    cells["adam_wd_large"] = seeds_of(
-        run(first, weight_decay=wd, stop_at_test_acc=None, **short), A
-    )
+    ablation("adam_wd_large", run(first, weight_decay=wd, stop_at_test_acc=None, **short))
     for wd in P["adamw_weight_decays"]:
-        cells[f"adamw/{wd:g}"] = seeds_of(
-            run(first, optimizer="adamw", weight_decay=wd, **short), A
-        )
+        ablation(f"adamw/{wd:g}", run(first, optimizer="adamw", weight_decay=wd, **short))
     if COMPOSITE in ops:  # Fig. 3: standard training of the composite task, rescaled
         cfg = method_config("rescale", run(COMPOSITE), rescale_c=v["composite_c"])
-        cells["composite_rescale"] = seeds_of(cfg, A)
+        ablation("composite_rescale", cfg)
     if P["transfer"] and first != TRANSFER_TO:
         # the first task's NeuralGrok amplifier (same seed), frozen, on x-y; standard x-y beside it
-        cells["transfer_standard"] = seeds_of(run(TRANSFER_TO, **short), A)
+        ablation("transfer_standard", run(TRANSFER_TO, **short))
         source = cells[f"{first}/neuralgrok"][0]
         cfg = neuralgrok_run(run(TRANSFER_TO, **short), amp(v["c"], meta=False), source=source)
-        cells["transfer"] = seeds_of(cfg, A)
+        ablation("transfer", cfg)
     return cells
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from grokcore.config import OPERATIONS
@@ -32,6 +33,28 @@ def _distinct_names(values: list) -> str:
 
 
 _CELL_NAMES = "printing distinctly with :g (they name the plan's cells)"
+# ablation_cell_seeds' keys: an ablation cell of configs.plan, a sweep's ("rescale/0.5") or one
+# of its own; whether this plan has it is checked with the plan (_cross)
+_SWEEPS = ("rescale", "neuralgrok_c", "adamw")
+_SINGLES = ("adam_wd_large", "composite_rescale", "transfer_standard", "transfer")
+
+
+def _ablation_names(cells: dict) -> str:
+    """ "" if every key could name an ablation cell of configs.plan."""
+
+    def ok(name: str) -> bool:
+        sweep, _, value = name.partition("/")
+        if sweep not in _SWEEPS:
+            return name in _SINGLES
+        try:
+            return f"{float(value):g}" == value
+        except ValueError:
+            return False
+
+    bad = [name for name in cells if not ok(name)]
+    return f"names {', '.join(bad)}: not an ablation cell" if bad else ""
+
+
 # op_steps' keys: a task, or one Table 1 cell of it ("x^2-y/standard"), whose budget is its own
 _BUDGET_KEYS = Str(*OPERATIONS, *(f"{op}/{m}" for op in OPERATIONS for m in configs.METHODS))
 
@@ -89,6 +112,14 @@ SPECS = {
     "first_seeds": Int(1, none=SCALE_VALUE),
     "op_seeds": Dict(Str(*OPERATIONS), Int(1), 0, none=SCALE_VALUE),
     "ablation_seeds": Int(1, none=SCALE_VALUE),
+    "ablation_cell_seeds": dataclasses.replace(
+        Dict(Str(), Int(1), 0, none=SCALE_VALUE),
+        rule=_ablation_names,
+        rule_text="each key an ablation cell: "
+        + ", ".join(f"{s}/<value :g>" for s in _SWEEPS)
+        + " or "
+        + ", ".join(_SINGLES),
+    ),
     "scale": SCALE,
     "recompute": RECOMPUTE,
 }
@@ -118,6 +149,17 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     problems = config_problems(build, fields)
     if problems:
         return problems
+    table1 = {f"{op}/{m}" for op in P["operations"] for m in configs.METHODS}
+    ablations = [name for name in configs.plan(P, v) if name not in table1]
+    stray = [name for name in P["ablation_cell_seeds"] if name not in ablations]
+    if stray:
+        return [
+            (
+                "ablation_cell_seeds",
+                f"names {', '.join(stray)}, not among this plan's ablation cells "
+                f"({', '.join(ablations)})",
+            )
+        ]
     # NeuralGrok trains on the train set less its outer set (neuralgrok.outer_split: at least
     # one example): it must keep at least one example
     for cfg in built:

@@ -12,8 +12,12 @@ SCALES = {  # a notebook parameter left as None takes these
         "seeds": 2,
         "first_seeds": 3,  # unequal to seeds, so that the smoke test pairs cells of both sizes
         "op_seeds": {},
-        "looks": {},  # task -> the seeds at each look its Table 1 rows had (absent: one look)
+        # task (or a Table 1 cell "op/method", or an ablation cell) -> the seeds at each look its
+        # rows had (absent: one look)
+        "looks": {},
         "ablation_seeds": 2,
+        # an ablation cell at seeds of its own, so that the smoke test runs one
+        "ablation_cell_seeds": {"neuralgrok_c/2": 3},
         "num_steps": 40,
         "task_steps": 40,
         "op_steps": {"x-y": 50},
@@ -74,8 +78,15 @@ SCALES = {  # a notebook parameter left as None takes these
             "x*y": [5, 10],
             "x^2-y": [5, 10],
             "x^2-y/standard": 3,  # 5 and 10 seeds at 8000 steps, then 10 at 20000 (op_steps)
+            "neuralgrok_c/2": [3, 8],  # an ablation cell: 3 seeds, then 8 (ablation_cell_seeds)
         },
         "ablation_seeds": 3,
+        # NeuralGrok at c = 2 at 8 seeds, a second look: at 3 (paired with the first task's
+        # NeuralGrok at c = 0.2, which runs 8) clip-equalizes-c read 0.99x [0.84, 1.17] across
+        # its 1.1 edges, about 7 seeds with a value deciding it if the estimate and spread held
+        # (grokcore.claims.seeds_to_decide); seeds 3-7 were added for that reason alone, so the
+        # rows on that cell are judged at Pocock's level for their looks (looks, above)
+        "ablation_cell_seeds": {"neuralgrok_c/2": 8},
         "num_steps": 2000,
         "task_steps": 4000,
         "op_steps": {"x-y": 8000, "x^2-y": 8000, "x^2-y/standard": 20000},
@@ -99,6 +110,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "op_seeds": {"x-y": 10, "x*y": 10, "x^2-y": 10},
         "looks": {},  # 8 seeds on a+b and 10 on the others from the start: one look each
         "ablation_seeds": 5,
+        "ablation_cell_seeds": {},
         "num_steps": 10000,
         "task_steps": 10000,
         "op_steps": {},

@@ -34,9 +34,9 @@ def test_op_seeds_extends_one_operations_runs_and_leaves_the_shared_cells():
 
 def test_the_scales_op_seeds_pass_over_operations_the_notebook_does_not_run():
     P, v = _values("cpu", operations=["x-y"])  # the cpu scale names x+y
-    assert P["op_seeds"] == {"x+y": 12} and len(plan(P, v)["operations"]["x-y"]) == 6
-    P, v = _values("cpu", seeds=20)  # fewer than seeds: x+y just runs seeds
-    assert len(plan(P, v)["operations"]["x+y"]) == 20
+    assert P["op_seeds"] == {"x+y": 32} and len(plan(P, v)["operations"]["x-y"]) == 6
+    P, v = _values("cpu", seeds=40)  # fewer than seeds: x+y just runs seeds
+    assert len(plan(P, v)["operations"]["x+y"]) == 40
 
 
 @pytest.mark.parametrize(
@@ -54,9 +54,9 @@ def test_op_seeds_given_by_hand_is_checked(op_seeds, message):
 
 def test_looks_hold_only_where_the_operation_runs_the_scales_seeds():
     P, _ = _values("cpu")
-    assert MC.looks_of(P, scales.SCALES["cpu"]) == {"x+y": [6, 12]}
+    assert MC.looks_of(P, scales.SCALES["cpu"])["x+y"] == [6, 12, 32]
     P, _ = _values("cpu", op_seeds={"x+y": 10})  # seeds of the user's choosing: one look
-    assert MC.looks_of(P, scales.SCALES["cpu"]) == {}
+    assert "x+y" not in MC.looks_of(P, scales.SCALES["cpu"])
 
 
 def test_pooled_looks_sum_the_cells_seeds_at_each_look():
@@ -76,3 +76,53 @@ def test_med_rows_are_judged_at_pococks_level_for_their_looks():
         a, b = one[cid], two[cid]
         assert "Pocock" not in a.note and "Pocock's level for 2 looks at 3 and 6 seeds" in b.note
         assert a.level == 0.95 and b.level == pytest.approx(sequential_level((3, 6)))
+
+
+def test_wd_seeds_extends_every_weight_decay_cell_and_leaves_the_shared_cells():
+    P, v = _values("smoke", wd_seeds=5, compare_weight_decays=[0.0, 0.1])
+    base, groups = configs.plan(P, v), plan(P, v)
+    for wd, runs in groups["weight_decay"].items():
+        assert [c.seed for c in runs] == [0, 1, 2, 3, 4]
+        assert runs[:2] == base["weight_decay"][wd]  # the plan's own runs, the same keys
+        assert all(c.replace(seed=0) == runs[0] for c in runs)  # only the seed differs
+    assert len(groups["layouts"][("random", 0)]) == P["seeds"] == 2  # shared: not extended
+    assert len(groups["operations"]["x-y"]) == 2
+
+
+def test_the_scales_wd_seeds_below_seeds_runs_seeds():
+    P, v = _values("cpu", seeds=30)  # the scale's 24 is fewer: the cells run seeds
+    assert P["wd_seeds"] == 24
+    assert {len(r) for r in plan(P, v)["weight_decay"].values()} == {30}
+
+
+@pytest.mark.parametrize("wd_seeds", [1, 0, 2.5])
+def test_wd_seeds_given_by_hand_is_checked(wd_seeds):
+    with pytest.raises(ParameterError, match="wd_seeds"):
+        check_parameters(dict(V, scale="smoke", wd_seeds=wd_seeds))
+
+
+def test_weight_decay_looks_hold_only_at_the_scales_wd_seeds():
+    P, _ = _values("cpu")
+    assert MC.looks_of(P, scales.SCALES["cpu"])[MC.WEIGHT_DECAY] == [6, 24]
+    P, _ = _values("cpu", wd_seeds=20)  # seeds of the user's choosing: one look
+    assert MC.WEIGHT_DECAY not in MC.looks_of(P, scales.SCALES["cpu"])
+
+
+def test_the_spread_row_is_judged_at_pococks_level_for_its_looks():
+    from chapters.med.tests.test_med_issue21_rows import run
+
+    def arm(wd, sds):  # per seed, the spread at the end (MED 1 throughout)
+        extra = [{"med_sd": [0.5, 0.5, sd, sd]} for sd in sds]
+        acc, med = [0.0, 0.5, 1.0, 1.0], [1.0] * 4
+        return [run(acc, med=med, extra=e, seed=s, weight_decay=wd) for s, e in enumerate(extra)]
+
+    R = {"weight_decay": {0.0: arm(0.0, [0.5] * 4), 1.0: arm(1.0, [0.1, 0.2, 0.15, 0.3])}}
+    one = MC.results(R, [], {}, p=11, frac_train=0.5, mc_trials=10, scale="cpu")
+    two = MC.results(
+        R, [], {}, p=11, frac_train=0.5, mc_trials=10, scale="cpu", looks={MC.WEIGHT_DECAY: [2, 4]}
+    )
+    one, two = ({r.id: r for r in x}["wd-uniform-spacing"] for x in (one, two))
+    assert one.n == two.n == 4 and one.estimate == pytest.approx(0.375)
+    assert two.estimate == pytest.approx(one.estimate) and two.ci_high > one.ci_high
+    assert "Pocock's level for 2 looks at 2 and 4 seeds" in two.note and "Pocock" not in one.note
+    assert two.level == pytest.approx(sequential_level((2, 4)))

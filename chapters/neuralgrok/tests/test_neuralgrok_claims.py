@@ -54,15 +54,18 @@ def plan(rec, n=3, *, rescaled=CHANCE, standard=GROK):
     return cells
 
 
-def rows(cells, ops=("x+y",)):
-    """The rows of `cells`, whose i-th run is given seed i (as configs.seeds_of makes them)."""
+def rows(cells, ops=("x+y",), **kw):
+    """The rows of `cells`, whose i-th run is given seed i (as configs.seeds_of makes them); kw
+    goes to ngc.results (looks)."""
     seeded = {
         k: [
             new_record(r.cfg.replace(seed=i), r.history, r.summary, r.meta) for i, r in enumerate(v)
         ]
         for k, v in cells.items()
     }
-    out = ngc.results(seeded, list(ops), "cpu", c=0.2, large_weight_decay=0.01, composite_c=1.0)
+    out = ngc.results(
+        seeded, list(ops), "cpu", c=0.2, large_weight_decay=0.01, composite_c=1.0, **kw
+    )
     return {r.id: r for r in out}
 
 
@@ -188,6 +191,7 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
     cpu = SCALES["cpu"]
     later = {op: [5, 10] for op in ("x-y", "x*y", "x^2-y")}  # each task after the first
     later["x^2-y/standard"] = 3  # a third look at its 10 seeds, after a longer budget
+    later["neuralgrok_c/2"] = [3, 8]  # an ablation cell's second look (ablation_cell_seeds)
     assert ngc.looks_of(dict(cpu), cpu) == {"x+y": [5, 8], **later} == cpu["looks"]
     # the user's own seeds on a task: one look there
     mine = {"x-y": 5, "x*y": 10, "x^2-y": 10}
@@ -196,10 +200,13 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
         "x*y": [5, 10],
         "x^2-y": [5, 10],
         "x^2-y/standard": 3,
+        "neuralgrok_c/2": [3, 8],
     }
     # the user's own budget on that cell (or seeds on its task): not the looks it had
     own = dict(cpu, op_steps={**cpu["op_steps"], "x^2-y/standard": 8000})
-    assert ngc.looks_of(own, cpu) == {k: n for k, n in cpu["looks"].items() if "/" not in k}
+    assert ngc.looks_of(own, cpu) == {
+        k: n for k, n in cpu["looks"].items() if k != "x^2-y/standard"
+    }
     fewer = ngc.looks_of(dict(cpu, op_seeds={**cpu["op_seeds"], "x^2-y": 5}), cpu)
     assert "x^2-y" not in fewer and "x^2-y/standard" not in fewer
     assert ngc.looks_of(dict(cpu, first_seeds=5), cpu) == later
@@ -208,6 +215,10 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
     }
     assert ngc.looks_of(dict(cpu, seeds=6), cpu) == cpu["looks"]  # every task keeps its op_seeds
     assert ngc.looks_of(dict(cpu, operations=["x-y", "x+y"]), cpu) == {}  # another first task
+    # the user's own seeds or budget on the ablation cell: one look there
+    for mine in ({"ablation_cell_seeds": {"neuralgrok_c/2": 6}}, {"ablation_steps": 1000}):
+        assert "neuralgrok_c/2" not in ngc.looks_of(dict(cpu, **mine), cpu)
+    assert "neuralgrok_c/2" in ngc.looks_of(dict(cpu, ablation_seeds=4), cpu)
     assert ngc.looks_of(dict(SCALES["paper"]), SCALES["paper"]) == {}
 
 
@@ -323,6 +334,28 @@ def test_clip_finding_compares_c2_with_c02(rec):
     assert "√29" in r.note or "no clip" in r.note
     del cells["neuralgrok_c/2"]
     assert rows(cells)["clip-equalizes-c"].verdict == "not run"
+
+
+def test_an_ablation_cell_s_looks_reach_the_rows_on_it_paired_with_the_other_cell_s(rec):
+    from grokcore.claims import sequential_level
+
+    cells = plan(rec, 8)
+    fast, slow = [0.0, 0.5, 0.96, 1.0, 1.0], [0.0, 0.5, 0.5, 0.96, 1.0]
+    cells["x+y/neuralgrok"] = [long(rec, fast, neuralgrok=True) for _ in range(8)]
+    cells["neuralgrok_c/2"] = [rec(fast if i % 3 else slow, neuralgrok=True) for i in range(8)]
+    cells["neuralgrok_c/1"] = [rec(fast, neuralgrok=True) for _ in range(3)]
+    looks = {"x+y": [5, 8], "neuralgrok_c/2": [3, 8]}
+    once, twice = rows(cells), rows(cells, looks=looks)
+    # c = 0.2 (8 seeds, looks at 5 and 8) with c = 2 (3, then 8): paired 3, then 8
+    a, b = once["clip-equalizes-c"], twice["clip-equalizes-c"]
+    assert a.n == b.n == 8 and b.estimate == pytest.approx(a.estimate)
+    assert a.level == 0.95 and b.level == pytest.approx(sequential_level((3, 8)))
+    assert "Pocock's level for 2 looks at 3 and 8 seeds" in b.note
+    # c = 1 (3 seeds, one look) with c = 2: their 3 pairs never grew, one look
+    assert twice["neuralgrok-c2-slower"].n == 3 and twice["neuralgrok-c2-slower"].level == 0.95
+    assert ngc.pair_of(looks, "x+y/neuralgrok", "neuralgrok_c/2") == (3, 8)
+    assert ngc.pair_of(looks, "x+y/standard", "rescale/0.5") == 1
+    assert ngc.cell_looks(looks, "x+y/grokfast_ma") == [5, 8]
 
 
 # ---- rows not run ------------------------------------------------------------------------------

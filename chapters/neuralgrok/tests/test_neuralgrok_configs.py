@@ -61,6 +61,13 @@ def test_plan_cells_and_seeds_follow_the_scale():
     P = dict(scales.SCALES["cpu"])
     cells = configs.plan(P, v)
     assert len(cells["rescale/0.5"]) == P["ablation_seeds"] == 3
+    # an ablation cell at seeds of its own (ablation_cell_seeds: a second look), the others not
+    assert P["ablation_cell_seeds"] == {"neuralgrok_c/2": 8}
+    assert [c.seed for c in cells["neuralgrok_c/2"]] == list(range(8))
+    assert len(cells["neuralgrok_c/1"]) == len(cells["adamw/0.01"]) == 3
+    assert cells["neuralgrok_c/2"][0] == cells["neuralgrok_c/2"][7].replace(seed=0)
+    mine = configs.plan(dict(P, ablation_cell_seeds={"rescale/1": 4, "adam_wd_large": 2}), v)
+    assert [len(mine[n]) for n in ("rescale/1", "adam_wd_large", "neuralgrok_c/2")] == [4, 2, 3]
     # Table 1 on the first task at first_seeds (8: room for a bound from censored runs), the
     # other tasks at seeds; every cell holds seeds 0, 1, ... in order
     assert P["first_seeds"] == 8 and P["seeds"] == 5

@@ -50,6 +50,24 @@ def test_op_steps_may_name_one_table1_cell_of_a_later_task(defaults):
         check_parameters({**defaults, "scale": "cpu", "op_seeds": {"x-y/standard": 5}})
 
 
+def test_ablation_cell_seeds_names_only_this_plan_s_ablation_cells(defaults):
+    assert defaults["ablation_cell_seeds"] is None  # the notebook's default: the scale's value
+    cpu = {**defaults, "scale": "cpu"}
+    v = check_parameters({**cpu, "ablation_cell_seeds": "{rescale/0.5: 20, adam_wd_large: 4}"})
+    assert v["ablation_cell_seeds"] == {"rescale/0.5": 20, "adam_wd_large": 4}
+    for name in ("rescale/3", "transfer"):  # ablation cells, not in this plan (cpu: no transfer)
+        message = rf"parameter ablation_cell_seeds=.*names {re.escape(name)}, not among"
+        with pytest.raises(ParameterError, match=message + r".*neuralgrok_c/2"):
+            check_parameters({**cpu, "ablation_cell_seeds": {name: 4}})
+    for name in ("x+y/standard", "neuralgrok_c", "rescale/0.50", "adamw/x", "transfers"):
+        message = rf"parameter ablation_cell_seeds=.*names {re.escape(name)}: not an ablation cell"
+        with pytest.raises(ParameterError, match=message):
+            check_parameters({**cpu, "ablation_cell_seeds": {name: 4}})
+    for bad in ({"rescale/0.5": 0}, {"rescale/0.5": 2.5}, [3]):
+        with pytest.raises(ParameterError, match=r"parameter ablation_cell_seeds="):
+            check_parameters({**cpu, "ablation_cell_seeds": bad})
+
+
 def test_neuralgrok_keeps_at_least_one_training_example(defaults):
     # p 3: 6 pairs (b in 1..p-1), 3 to train on at frac_train 0.5
     small = {**defaults, "scale": "smoke", "p": 3}

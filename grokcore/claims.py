@@ -230,6 +230,17 @@ def pair_looks(a: Looks, b: Looks) -> Looks:
     return tuple(dict.fromkeys(min(x, y) for x, y in zip(a, b)))  # increasing, repeats dropped
 
 
+def cell_looks(looks: Mapping[str, Looks], cell: str) -> Looks:
+    """A plan cell's looks ("task/method"): its own where `looks` names it, else its task's
+    (the part before the last "/"), else one."""
+    return looks.get(cell, looks.get(cell.rpartition("/")[0], 1))
+
+
+def paired_cell_looks(looks: Mapping[str, Looks], a: str, b: str) -> Looks:
+    """The looks of a row on cells a and b, compared seed by seed (cell_looks, pair_looks)."""
+    return pair_looks(cell_looks(looks, a), cell_looks(looks, b))
+
+
 def looks_at(
     P: Mapping[str, Any], preset: Mapping[str, Any], seeds: Callable[[Mapping[str, Any], str], Any]
 ) -> dict[str, Looks]:

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from grokcore.claims import Claim, ClaimResult, Looks, looks_at, pair_looks
+from grokcore.claims import Claim, ClaimResult, Looks, looks_at, paired_cell_looks
 from grokcore.estimates import Between
 from grokcore.records import RunRecord
 
@@ -205,7 +205,8 @@ def results(
     of its task ran); rounds: task -> method -> seconds per step in each timing round
     (measures.per_round); looks: task or cell -> how many times its rows have been judged,
     seeds added between, or the seeds at each (1 where absent; grokcore.claims.Claim.check:
-    Pocock's level): a row on two cells takes the looks both had (grokcore.claims.pair_looks),
+    Pocock's level): a row on two cells takes the looks both had (grokcore.claims.pair_looks,
+    via paired_cell_looks),
     a cell without an entry its task's; between: task -> how much its timing's cost ratios
     move between sessions (measures.between; none where absent)."""
     rows: dict[str, ClaimResult] = {}
@@ -222,7 +223,7 @@ def results(
             rows[cid] = CLAIMS[cid].not_run(why, scale=scale)
             return
         a, b = measures.common(cells[f"{task}/{fast}"], cells[f"{task}/{slow}"])
-        seen = pair_looks(*(looks.get(f"{task}/{m}", looks.get(task, 1)) for m in (fast, slow)))
+        seen = paired_cell_looks(looks, f"{task}/{fast}", f"{task}/{slow}")
         data = [measures.steps(a), measures.steps(b)]
         note = f"{what} on {task.split(' ', 1)[1]} mod {p}; " + outcomes.censoring_note(
             {fast: a, slow: b}

@@ -26,7 +26,15 @@ from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
 from grokcore import outcomes
-from grokcore.claims import Claim, ClaimResult, Looks, looks_at, n_looks, pair_looks
+from grokcore.claims import (
+    Claim,
+    ClaimResult,
+    Looks,
+    cell_looks,
+    looks_at,
+    n_looks,
+    paired_cell_looks,
+)
 from grokcore.config import OPERATIONS
 from grokcore.records import RunRecord
 
@@ -579,18 +587,6 @@ def looks_of(P: dict, preset: dict) -> dict[str, Looks]:
     return looks_at(P, preset, seeds)
 
 
-def cell_looks(looks: Mapping[str, Looks] | None, name: str) -> Looks:
-    """A plan cell's looks: its own where `looks` names it, else its task's (a Table 1 cell,
-    "op/method"), else one."""
-    looks = looks or {}
-    return looks.get(name, looks.get(name.split("/")[0], 1))
-
-
-def pair_of(looks: Mapping[str, Looks] | None, a: str, b: str) -> Looks:
-    """The looks of a row on cells a and b, paired by seed (grokcore.claims.pair_looks)."""
-    return pair_looks(cell_looks(looks, a), cell_looks(looks, b))
-
-
 def paired(a: Sequence[RunRecord], b: Sequence[RunRecord]) -> tuple[list, list]:
     """The runs of two cells on the seeds both have, in seed order (a seed: the same split,
     init and batches in both arms)."""
@@ -659,7 +655,7 @@ def table1_rows(
                 out.append(claim.not_run(f"({op}) is not among this scale's tasks", scale=scale))
                 continue
             labels = ("NeuralGrok", NAMES[m])
-            n = (looks or {}).get(f"{op}/{m}", (looks or {}).get(op, 1))
+            n = cell_looks(looks or {}, f"{op}/{m}")
             out.append(speed(claim, cells, f"{op}/neuralgrok", f"{op}/{m}", labels, scale, looks=n))
     return out
 
@@ -736,7 +732,8 @@ def rescale_rows(
     cells: dict, first: str, scale: str, looks: Mapping[str, Looks] | None = None
 ) -> list[ClaimResult]:
     """Fig. 2: c = 0.5 against c = 1, c = 2 and standard training (times to 95%); c = 0.01's
-    collapse against the other c of the sweep. looks: cell (or task) -> its looks (pair_of)."""
+    collapse against the other c of the sweep. looks: cell (or task) -> its looks
+    (paired_cell_looks)."""
     rescaled = sorted((float(n.split("/")[1]), n) for n in cells if n.startswith("rescale/"))
     labels = {n: f"c = {v:g}" for v, n in rescaled}
     accs = ""
@@ -752,7 +749,7 @@ def rescale_rows(
             ("c = 0.5", lab),
             scale,
             accs,
-            looks=pair_of(looks, "rescale/0.5", slow),
+            looks=paired_cell_looks(looks or {}, "rescale/0.5", slow),
         )
         for cid, slow, lab in (
             ("rescale-05-vs-1", "rescale/1", "c = 1"),
@@ -789,7 +786,7 @@ def neuralgrok_c_rows(
     cells: dict, first: str, c: float, scale: str, looks: Mapping[str, Looks] | None = None
 ) -> list[ClaimResult]:
     """Fig. 4: NeuralGrok's times to 95% across c (the first task's run is c = `c`). looks:
-    cell (or task) -> its looks; a row's are its two cells' paired (pair_of)."""
+    cell (or task) -> its looks; a row's are its two cells' paired (paired_cell_looks)."""
     by_c = {c: f"{first}/neuralgrok"}
     by_c |= {float(n.split("/")[1]): n for n in cells if n.startswith("neuralgrok_c/")}
     names = dict(sorted((v, n) for v, n in by_c.items() if n in cells))
@@ -810,7 +807,7 @@ def neuralgrok_c_rows(
             out.append(CLAIMS[cid].not_run(reason, scale=scale))
             continue
         labels = (f"c = {fast:g}", f"c = {slow:g}")
-        n = pair_of(looks, names[fast], names[slow])
+        n = paired_cell_looks(looks or {}, names[fast], names[slow])
         out.append(speed(CLAIMS[cid], cells, names[fast], names[slow], labels, scale, note, n))
     claim = CLAIMS["clip-equalizes-c"]
     if 2.0 not in names or c != 0.2:
@@ -826,7 +823,7 @@ def neuralgrok_c_rows(
         else "no clip in these runs"
     )
     labels = ("c = 0.2", "c = 2")
-    n = pair_of(looks, names[0.2], names[2.0])
+    n = paired_cell_looks(looks or {}, names[0.2], names[2.0])
     out.append(speed(claim, cells, names[0.2], names[2.0], labels, scale, f"{why}; {note}", n))
     return out
 

@@ -289,6 +289,18 @@ def test_a_pair_of_cells_has_the_looks_both_had():
         pair_looks((5, 5), (5, 8))
 
 
+def test_a_cell_has_its_own_looks_else_its_task_s():
+    from grokcore.claims import cell_looks, paired_cell_looks
+
+    looks = {"decoder x+y": [5, 8], "decoder x+y/adam": [5, 8, 16], "rescale/2": [3, 8]}
+    assert cell_looks(looks, "decoder x+y/adam") == [5, 8, 16]  # its own
+    assert cell_looks(looks, "decoder x+y/sgd") == [5, 8]  # its task's
+    assert cell_looks(looks, "rescale/0.5") == 1 and cell_looks({}, "x+y/standard") == 1
+    assert paired_cell_looks(looks, "decoder x+y/adam", "decoder x+y/sgd") == (5, 8)
+    assert paired_cell_looks(looks, "rescale/2", "decoder x+y/adam") == (3, 8)
+    assert paired_cell_looks(looks, "rescale/2", "rescale/1") == 1
+
+
 def test_looks_count_only_for_tasks_at_the_scale_s_own_seeds():
     from grokcore.claims import looks_at
 

@@ -337,7 +337,7 @@ def test_clip_finding_compares_c2_with_c02(rec):
 
 
 def test_an_ablation_cell_s_looks_reach_the_rows_on_it_paired_with_the_other_cell_s(rec):
-    from grokcore.claims import sequential_level
+    from grokcore.claims import cell_looks, paired_cell_looks, sequential_level
 
     cells = plan(rec, 8)
     fast, slow = [0.0, 0.5, 0.96, 1.0, 1.0], [0.0, 0.5, 0.5, 0.96, 1.0]
@@ -353,9 +353,9 @@ def test_an_ablation_cell_s_looks_reach_the_rows_on_it_paired_with_the_other_cel
     assert "Pocock's level for 2 looks at 3 and 8 seeds" in b.note
     # c = 1 (3 seeds, one look) with c = 2: their 3 pairs never grew, one look
     assert twice["neuralgrok-c2-slower"].n == 3 and twice["neuralgrok-c2-slower"].level == 0.95
-    assert ngc.pair_of(looks, "x+y/neuralgrok", "neuralgrok_c/2") == (3, 8)
-    assert ngc.pair_of(looks, "x+y/standard", "rescale/0.5") == 1
-    assert ngc.cell_looks(looks, "x+y/grokfast_ma") == [5, 8]
+    assert paired_cell_looks(looks, "x+y/neuralgrok", "neuralgrok_c/2") == (3, 8)
+    assert paired_cell_looks(looks, "x+y/standard", "rescale/0.5") == 1
+    assert cell_looks(looks, "x+y/grokfast_ma") == [5, 8]
 
 
 # ---- rows not run ------------------------------------------------------------------------------

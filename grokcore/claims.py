@@ -20,13 +20,16 @@ Verdicts, from the estimate's interval [low, high] (95%) and the band [a, b]:
 - "inconsistent in the source": the source's own result (a theorem's formula, say), evaluated by
   the chapter, contradicts the statement, so no run could reproduce both (Claim.inconsistent:
   the chapter passes the evidence, computed, never typed);
-- "inconclusive": the interval crosses a band edge, or fewer seeds were run than the claim
-  declares; for a t interval crossing an edge the reason adds how many seeds would decide it
-  at one more look if the estimate and its spread held (seeds_to_decide);
+- "inconclusive": the interval crosses a band edge (a sign-test interval of a paired ratio
+  with seeds bounded from both sides included, where it is closed on both sides), or fewer seeds
+  were run than the claim declares; for a t interval crossing an edge the reason adds how many
+  seeds would decide it at one more look if the estimate and its spread held (seeds_to_decide);
 - "not testable at this budget": censored seeds leave the quantity only bounded (a median that
   half the seeds or more never reached; a mean or paired ratio with any censored seed), and the
-  bound does not decide; or the declared seeds were run but the quantity is undefined in so many
-  of them (the event never came) that fewer than the declared seeds have a value, none at worst;
+  bound does not decide, or bounded on neither side (a paired ratio whose seeds are censored in
+  both arms too often for the sign test's order statistic); or the declared seeds were run but
+  the quantity is undefined in so many of them (the event never came) that fewer than the
+  declared seeds have a value, none at worst;
 - "not run": no runs (the scale does not run it; the reason says why).
 """
 
@@ -38,7 +41,15 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Callable, Mapping, Sequence
 
-from .estimates import ESTIMATORS, EXACT, Estimate, Looks, look_sizes, sequential_level
+from .estimates import (
+    ESTIMATORS,
+    EXACT,
+    SIGN_TEST,
+    Estimate,
+    Looks,
+    look_sizes,
+    sequential_level,
+)
 
 MIMETYPE = "application/vnd.grokbook.claims+json"
 VERDICTS = (
@@ -276,6 +287,19 @@ def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tupl
         return "reproduced", "the interval lies inside the band"
     if hi < a or lo > b:
         return "contradicted", "the interval lies outside the band"
+    if est.method == SIGN_TEST and not est.identified and not est.bound:
+        if _open(est) == (False, False):  # two-sided: censored seeds at their bounds
+            return (
+                "inconclusive",
+                "the sign test's interval (censored seeds at their bounds) crosses the band's edge",
+            )
+        return (
+            "not testable at this budget",
+            f"{_count(est.censored, 'censored run')} (a seed censored in both arms, or seeds "
+            f"bounded from opposite sides) {'leaves' if est.censored == 1 else 'leave'} the "
+            f"median ratio unbounded on both sides at {est.level:.0%} (the sign test, "
+            "grokcore.estimates.sign_interval)",
+        )
     if not est.identified and est.censored and unbounded(est):
         return (
             "not testable at this budget",
@@ -351,13 +375,17 @@ def _projection(est: Estimate, band: tuple[float, float]) -> str:
     )
 
 
+def _open(est: Estimate) -> tuple[bool, bool]:
+    """Whether the interval is open below (-inf; 0 for a ratio) and open above (+inf)."""
+    ratio = est.method.startswith("ratio") or " paired ratios" in est.method
+    return est.low == -math.inf or (ratio and est.low <= 0.0), est.high == math.inf
+
+
 def unbounded(est: Estimate) -> bool:
     """A bound that bounds nothing: a lower one at -inf (0 for a ratio), an upper one at +inf
     (censored values too few to give one at the estimate's level)."""
-    ratio = est.method.startswith("ratio") or " paired ratios" in est.method
-    if est.bound == "lower":
-        return est.low == -math.inf or (ratio and est.low <= 0.0)
-    return est.bound == "upper" and est.high == math.inf
+    below, above = _open(est)
+    return below if est.bound == "lower" else est.bound == "upper" and above
 
 
 def describe(est: Estimate, digits: int = 2, unit: str = "") -> str:

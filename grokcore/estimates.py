@@ -17,9 +17,14 @@ quantity is undefined for that seed); none is dropped without being counted.
 - `paired_speedup`: when both arms run the same seeds (same split and init), the geometric
   mean of the per-seed ratios with a t interval on their logs: it decides with a handful of
   seeds where the ratio of medians cannot. A censored slow run makes its ratio a lower bound
-  (interval open above); a censored fast run makes it an upper bound (interval (0, high]); seeds
-  bounded from both sides leave nothing identified. With censoring the bound is the signed-rank
-  one (`mean`), so that a longer budget never loosens it.
+  (interval open above); a censored fast run makes it an upper bound (interval (0, high]). With
+  censoring the bound is the signed-rank one (`mean`), so that a longer budget never loosens it.
+  Seeds bounded from both sides (one censored in both arms, or some from above and some from
+  below) leave the geometric mean unidentified; the median ratio then gets the sign test's
+  interval with each seed's ratio at its bounds (`sign_interval`): it assumes no symmetry,
+  holds whatever the censored values are, and a longer budget never loosens it; at 30 seeds its
+  lower limit is the 10th smallest ratio (bound), so it exists while fewer than 10 seeds are
+  unbounded below.
 - `timed_speedup`: `paired_speedup` in seconds, where each arm's cost per step is itself measured
   in a few interleaved timing rounds: the rounds' spread of the cost ratio joins the seeds' spread
   in a Welch interval, so a verdict in seconds does not rest on one timing's luck, and so does
@@ -51,6 +56,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 LEVEL = 0.95
+# paired_speedup's method where seeds are bounded from both sides (sign_interval)
+SIGN_TEST = "median of paired ratios, sign-test interval (censored seeds at their bounds)"
 
 
 @dataclass(frozen=True)
@@ -258,6 +265,67 @@ def _paired_logs(
     return logs, counts, None, False
 
 
+def _log_ratio_bounds(fast: Sequence, slow: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """Per seed with a positive value in both arms, the bounds [low, high] its log(slow / fast)
+    is known to lie in ([k] each): the value itself where both runs reached the event, [log,
+    inf) where the slow one was censored, (-inf, log] where the fast one was, (-inf, inf) where
+    both were; the seeds `_paired_logs` counts."""
+    lows, highs = [], []
+    for f, s in zip(fast, slow, strict=True):
+        f, s = (v if isinstance(v, Obs) or v is None else Obs(float(v)) for v in (f, s))
+        if f is None or s is None or not (math.isfinite(f.value) and math.isfinite(s.value)):
+            continue
+        f_cens, s_cens = f.censored or f.diverged, s.censored or s.diverged
+        if f_cens and s_cens:
+            lows.append(-math.inf)
+            highs.append(math.inf)
+            continue
+        if f.value <= 0 or s.value <= 0:
+            continue
+        x = math.log(s.value / f.value)
+        lows.append(-math.inf if f_cens else x)
+        highs.append(math.inf if s_cens else x)
+    return np.array(lows, dtype=float), np.array(highs, dtype=float)
+
+
+def sign_interval(
+    lows: Sequence[float], highs: Sequence[float], level: float = LEVEL
+) -> tuple[float | None, float, float]:
+    """(sample median or None, low, high): the sign test's interval for the median of values
+    each known only to lie in [lows[i], highs[i]] (+-inf: unbounded on that side), two-sided at
+    `level`.
+
+    With n exact values the interval [x_(j+1), x_(n-j)] (order statistics, 1-based) covers the
+    median with probability at least level, where j is the largest count with P(Bin(n, 1/2) <= j)
+    <= (1 - level) / 2: the lower limit exceeds the median only if j or fewer values fall at or
+    below it. Order statistics are nondecreasing in every value, so the j+1-th smallest of the
+    lows lies at or below that of the true values, and the n-j-th of the highs at or above:
+    the interval keeps its coverage whatever the censored values are, assuming nothing of their
+    distribution (no symmetry, unlike `signed_rank_lower`), and a longer budget (a larger bound)
+    never loosens it. -inf / inf where the order statistic is unbounded, or where even the
+    extremes do not reach the level (n <= 5 at 95%). The sample median is identified where the
+    lows' and the highs' medians agree."""
+    from scipy import stats
+
+    lo_x, hi_x = np.asarray(lows, dtype=float), np.asarray(highs, dtype=float)  # [n] each
+    n = lo_x.size
+    if n == 0 or lo_x.shape != (n,) or hi_x.shape != (n,) or not (lo_x <= hi_x).all():
+        raise ValueError(f"need as many lows as highs, each at most its high: {lows!r}, {highs!r}")
+    lo_x, hi_x = np.sort(lo_x), np.sort(hi_x)
+    cdf = stats.binom.cdf(np.arange(n), n, 0.5)  # [n] P(Bin(n, 1/2) <= j)
+    reach = np.nonzero(cdf <= (1 - level) / 2 * (1 + 1e-9))[0]  # slack: float sums at the edge
+    if reach.size == 0:
+        low, high = -math.inf, math.inf
+    else:
+        j = int(reach[-1])
+        low, high = float(lo_x[j]), float(hi_x[n - 1 - j])
+    mid = [(n - 1) // 2, n // 2]  # the middle one, or the middle two
+    with np.errstate(invalid="ignore"):  # -inf + inf: a middle unbounded both ways, None
+        m_lo, m_hi = float(lo_x[mid].mean()), float(hi_x[mid].mean())
+    m = m_lo if math.isfinite(m_lo) and m_lo == m_hi else None
+    return m, low, high
+
+
 def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Estimate:
     """Geometric mean of per-seed ratios slow / fast, seeds paired in order (the same seed: the
     same split and init in both arms), with Student's t interval on the log ratios.
@@ -269,12 +337,31 @@ def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Esti
     open at 95%). A seed whose fast run
     was censored (its slow one reached the event) has a ratio of at most slow time / budget:
     the estimate is then an upper bound (bound "upper", interval (0, high]), the mirror image.
-    Seeds bounded from both sides, or one with both runs censored, leave (0, inf). A seed
-    missing in either arm is missing."""
+    Seeds bounded from both sides, or one with both runs censored, leave the geometric mean
+    unidentified; the median ratio is then bounded by the sign test with each seed's ratio at its
+    bounds (`sign_interval`: distribution-free, no symmetry assumed), open on a side where too
+    many seeds are unbounded there. A seed missing in either arm is missing."""
     method = "geometric mean of paired ratios, t interval on logs"
     logs, counts, unknown, negated = _paired_logs(fast, slow, method, level)
     if unknown is not None:
-        return unknown
+        if unknown.n == 0:
+            return unknown
+        lows, highs = _log_ratio_bounds(fast, slow)
+        m, lo, hi = sign_interval(lows, highs, level)
+        method = SIGN_TEST
+        bound = {(True, False): "lower", (False, True): "upper"}.get(
+            (math.isfinite(lo), math.isfinite(hi)), ""
+        )
+        return Estimate(
+            None if m is None else math.exp(m),
+            math.exp(lo),  # exp(-inf) = 0: open below
+            math.exp(hi) if hi < math.inf else math.inf,
+            unknown.n,
+            method=method,
+            level=level,
+            bound=bound if m is None else "",
+            **counts,
+        )
     n = len(logs)
     e = mean(logs, level)
     if e.censored:

@@ -137,6 +137,36 @@ def test_reasons_count_one_seed_in_the_singular():
     assert verdict_of(bound, (1.0, 5.0), 5)[1].startswith("3 censored seeds leave only a bound")
 
 
+def test_sign_test_rows_decide_on_their_interval_and_say_why_they_cannot():
+    """A paired ratio with seeds bounded from both sides carries the sign test's interval: it
+    decides like any interval, a two-sided one across an edge is inconclusive, one open on both
+    sides says that no bound exists at the level (not that a bound fails to decide)."""
+    from grokcore import estimates as E
+    from grokcore.claims import describe, verdict_of
+
+    fast = [100.0 + 10 * i for i in range(30)]
+    slow = [1.5 * f for f in fast]
+    slow[:5] = [E.Obs(200.0, censored=True)] * 5  # slow censored: ratios >= 2.0, 1.82, ...
+    fast[29] = E.Obs(100.0, censored=True)  # fast censored: ratio <= 5.85
+    slow[29] = E.Obs(200.0, censored=True)  # and slow: unbounded both ways
+    est = E.paired_speedup(fast, slow)
+    assert est.method == E.SIGN_TEST and est.n == 30 and est.censored == 7
+    assert est.estimate == pytest.approx(1.5) and est.low == pytest.approx(1.5)
+    assert verdict_of(est, (1.2, math.inf), 5)[0] == "reproduced"
+    assert verdict_of(est, (0.5, 1.2), 5)[0] == "contradicted"
+    assert describe(est).startswith("1.50 [1.50, ")
+    two = E.Estimate(None, 1.1, 1.9, n=30, censored=12, method=E.SIGN_TEST)
+    verdict, reason = verdict_of(two, (1.5, math.inf), 5)
+    assert verdict == "inconclusive" and reason.startswith("the sign test's interval")
+    assert describe(two) == "not identified [1.10, 1.90] (n=30 pairs, 12 censored in all)"
+    none = E.paired_speedup([E.Obs(9.0, censored=True)] * 8, [E.Obs(9.0, censored=True)] * 8)
+    assert (none.low, none.high, none.method) == (0.0, math.inf, E.SIGN_TEST)
+    verdict, reason = verdict_of(none, (1.5, math.inf), 5)
+    assert verdict == "not testable at this budget"
+    assert reason.startswith("16 censored runs (a seed censored in both arms, or seeds bounded")
+    assert "unbounded on both sides at 95%" in reason
+
+
 def test_a_claim_the_source_contradicts_keeps_our_estimate_and_the_evidence():
     c = claim()
     est = c.estimate([0.0, 0.0, 0.0])

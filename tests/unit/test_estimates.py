@@ -351,7 +351,8 @@ def test_slope_is_least_squares_and_refuses_one_x():
 def test_paired_speedup_bounds_from_above_where_only_fast_runs_are_censored():
     """Seeds whose fast run never got there (censored at its budget) have ratios of at most
     slow / budget: the estimate is an upper bound, the mirror image of the lower bound, i.e.
-    exactly 1 / the lower bound of the arms swapped; mixed directions leave (0, inf)."""
+    exactly 1 / the lower bound of the arms swapped; mixed directions leave (0, inf) at 6 seeds
+    (the sign test's bound needs more: sign_interval)."""
     fast = [Obs(3000, censored=True), 1000.0, 1200.0, 900.0, 1100.0, 1000.0]
     slow = [1500.0, 500.0, 700.0, 400.0, 600.0, 450.0]
     up = E.paired_speedup(fast, slow)
@@ -367,6 +368,97 @@ def test_paired_speedup_bounds_from_above_where_only_fast_runs_are_censored():
     mixed = E.paired_speedup(fast, [1500.0, Obs(3000, censored=True)] + slow[2:])
     assert mixed.estimate is None and (mixed.low, mixed.high) == (0.0, math.inf)
     assert E.timed_speedup(fast, slow, [0.0, 0.1]).high == math.inf  # seconds: not carried
+
+
+@pytest.mark.parametrize("n", [6, 7, 8, 10, 20, 30, 31])
+@pytest.mark.parametrize("level", [0.95, 0.9])
+def test_sign_interval_is_scipys_quantile_test_interval_for_exact_values(n, level):
+    """With every value exact, sign_interval is the median's interval of scipy.stats.quantile_test
+    (the order statistics the binomial picks); its estimate is the sample median."""
+    from scipy import stats
+
+    x = np.random.default_rng(n).normal(size=n)
+    ci = stats.quantile_test(x, q=0.0, p=0.5).confidence_interval(level)
+    m, lo, hi = E.sign_interval(x, x, level)
+    assert (lo, hi) == (ci.low, ci.high) and m == pytest.approx(np.median(x))
+
+
+def test_sign_interval_is_open_at_five_values_and_refuses_crossed_bounds():
+    m, lo, hi = E.sign_interval([1.0, 2, 3, 4, 5], [1.0, 2, 3, 4, 5])
+    assert m == 3.0 and (lo, hi) == (-math.inf, math.inf)  # 2 * 0.5**5 > 5%
+    with pytest.raises(ValueError, match="at most its high"):
+        E.sign_interval([1.0, 3.0], [2.0, 2.0])
+    with pytest.raises(ValueError, match="as many lows"):
+        E.sign_interval([1.0, 2.0], [2.0])
+
+
+def test_sign_interval_holds_whatever_the_censored_values_are():
+    """Bounds in place of values only widen the interval: for every way of filling them in, the
+    true values' interval lies inside it; a longer budget (tighter bounds) never loosens it; the
+    median is identified only where the middle values are pinned."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=20)  # [20] the true values
+    lows, highs = x.copy(), x.copy()
+    lows[[1, 5]] = -math.inf  # bounded from above only
+    highs[[2, 7, 9]] = x[[2, 7, 9]] + 5  # from below, at a budget 5 above each
+    highs[[11]] = math.inf  # censored in both arms... from below, unbounded
+    lows[[11]] = -math.inf
+    _, lo, hi = E.sign_interval(lows, highs)
+    for _ in range(50):  # fillings consistent with the bounds
+        t = np.where(np.isfinite(lows), lows, highs - rng.exponential(3, 20))
+        t = np.where(np.isfinite(t), t, rng.normal(size=20) * 10)
+        t = np.clip(t, lows, highs)
+        _, t_lo, t_hi = E.sign_interval(t, t)
+        assert lo <= t_lo and t_hi <= hi
+    longer = highs.copy()
+    longer[[2, 7, 9]] -= 2  # a longer budget: the bounds move toward the values
+    _, lo2, hi2 = E.sign_interval(lows, longer)
+    assert lo <= lo2 and hi2 <= hi
+    m, *_ = E.sign_interval(lows, highs)
+    assert m is None or m == pytest.approx(np.median(x))
+    pinned = highs.copy()
+    pinned[[2, 7, 9]] = math.inf
+    ends = np.argsort(x)[[0, -1]]  # unbounded values at the ends leave the middle pinned
+    lo3, hi3 = x.copy(), x.copy()
+    lo3[ends[0]], hi3[ends[1]] = -math.inf, math.inf
+    assert E.sign_interval(lo3, hi3)[0] == pytest.approx(np.median(x))
+
+
+def test_paired_speedup_with_censoring_in_both_arms_covers_the_median_ratio():
+    """30 paired seeds, per-seed ratios skewed (no symmetry), about a third of the seeds censored
+    in one arm or both at a budget: the sign-test interval covers the true median ratio (1.5) at
+    least at its level, and decides that it exceeds 1 in most samples, where the geometric mean
+    leaves (0, inf)."""
+    rng = np.random.default_rng(5)
+    budget, cover, above_one = 2500.0, [], []
+    for _ in range(400):
+        base = rng.lognormal(7, 0.5, 30)  # [30] per seed: how hard its split is
+        base[0] = 2 * budget  # at least one seed censored in both arms: the sign-test path
+        g = rng.gamma(2.0, size=30)
+        ratio = 1.5 * np.exp(0.3 * (g - 1.678346990016661))  # median: gamma(2)'s is 1.6783...
+        fast, slow = base, base * ratio
+
+        def arm(t):
+            return [Obs(budget, censored=True) if v > budget else float(v) for v in t]
+
+        e = E.paired_speedup(arm(fast), arm(slow))
+        assert e.method.startswith("median of paired ratios, sign-test")
+        cover.append(e.low <= 1.5 <= e.high)
+        above_one.append(e.low > 1.0)
+    assert np.mean(cover) >= 0.94 and np.mean(above_one) > 0.8
+
+
+def test_paired_speedup_bounds_the_median_where_seeds_are_bounded_from_both_sides():
+    """24 seeds with the fast arm 2x faster, two of them censored in the slow arm and one in the
+    fast arm: a two-sided interval on the median ratio, its median identified (the middle seeds
+    are exact)."""
+    fast = [100.0 + 10 * i for i in range(24)]
+    slow = [2 * f * (1 + 0.01 * (i % 5 - 2)) for i, f in enumerate(fast)]
+    slow[3], slow[10] = Obs(300.0, censored=True), Obs(400.0, censored=True)
+    fast[20] = Obs(200.0, censored=True)
+    e = E.paired_speedup(fast, slow)
+    assert e.estimate == pytest.approx(2.0) and e.bound == "" and e.n == 24 and e.censored == 3
+    assert 1.9 < e.low <= 2.0 <= e.high < 2.1
 
 
 @pytest.mark.parametrize("n", [6, 8, 12, 20, 30])

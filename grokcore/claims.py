@@ -407,6 +407,8 @@ def describe(est: Estimate, digits: int = 2, unit: str = "") -> str:
         counts.append(f"{est.missing} without a value")
     if est.p is not None:
         counts.append(f"p={est.p:.2g}")
+    if est.method == SIGN_TEST:  # the estimand is the median ratio, not the geometric mean
+        counts.append("the median ratio by the sign test")
     tail = f" ({', '.join(counts)})"
     if est.identified:
         return f"{_num(est.estimate, digits)}{u} {ci}{tail}"

@@ -158,7 +158,10 @@ def test_sign_test_rows_decide_on_their_interval_and_say_why_they_cannot():
     two = E.Estimate(None, 1.1, 1.9, n=30, censored=12, method=E.SIGN_TEST)
     verdict, reason = verdict_of(two, (1.5, math.inf), 5)
     assert verdict == "inconclusive" and reason.startswith("the sign test's interval")
-    assert describe(two) == "not identified [1.10, 1.90] (n=30 pairs, 12 censored in all)"
+    assert describe(two) == (
+        "not identified [1.10, 1.90] (n=30 pairs, 12 censored in all, the median ratio by the "
+        "sign test)"
+    )
     none = E.paired_speedup([E.Obs(9.0, censored=True)] * 8, [E.Obs(9.0, censored=True)] * 8)
     assert (none.low, none.high, none.method) == (0.0, math.inf, E.SIGN_TEST)
     verdict, reason = verdict_of(none, (1.5, math.inf), 5)

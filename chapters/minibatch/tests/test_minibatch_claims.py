@@ -269,7 +269,7 @@ def test_conditions_past_the_codes_budget_say_what_its_250_epochs_showed(book):
     row = rows_of(book, conditions={**conds, LN_ON: fast, LN_OFF: slow})["no-layernorm"]
     assert row.verdict == "contradicted" and row.estimate is None and row.ci_low > 3
     assert row.note.startswith("batch 64, budget 1000 epochs; cut at the code's 250 epochs: ")
-    assert "not identified [0.00, ∞] (n=8 pairs, 9 censored in all)" in row.note
+    assert "not identified [0.00, ∞] (n=8 pairs, 9 censored in all, the median ratio" in row.note
     at_code = rows_of(book)["no-layernorm"].note  # at the code's budget: nothing to cut
     assert "budget 250 epochs; LayerNorm: " in at_code and "cut at" not in at_code
 

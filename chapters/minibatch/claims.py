@@ -25,7 +25,8 @@ from dataclasses import replace
 from typing import Sequence
 
 from grokcore import estimates, outcomes
-from grokcore.claims import Claim, ClaimResult, describe
+from grokcore.claims import Claim, ClaimResult, describe, looks_at
+from grokcore.estimates import Looks
 from grokcore.records import RunRecord
 
 from .measures import (
@@ -376,8 +377,9 @@ def _speedup_row(
 # ---- the rows --------------------------------------------------------------------------------
 
 
-def slope_row(cells: dict[int, list[RunRecord]], scale: str) -> ClaimResult:
-    """The per-seed log-log slope over the batch sizes that grokked in every seed."""
+def slope_row(cells: dict[int, list[RunRecord]], scale: str, looks: Looks = 1) -> ClaimResult:
+    """The per-seed log-log slope over the batch sizes that grokked in every seed; looks: as
+    Claim.check's."""
     c = CLAIMS["minibatch-linear"]
     sizes = _minibatch_sizes(cells)
     if len(sizes) < MIN_SIZES:
@@ -387,15 +389,20 @@ def slope_row(cells: dict[int, list[RunRecord]], scale: str) -> ClaimResult:
     if len(used) < MIN_SIZES:
         seeds = [None] * len(cells[sizes[0]])
         note = f"only {len(used)} batch sizes grokked in every seed; {texts}"
-        return c.check(seeds, scale=scale, note=note)
+        return c.check(seeds, scale=scale, note=note, looks=looks)
     note = f"batch sizes {', '.join(map(str, used))}; {texts}"
-    return c.check(seed_slopes(cells, used), scale=scale, note=note)
+    return c.check(seed_slopes(cells, used), scale=scale, note=note, looks=looks)
 
 
-def batch_rows(cells: dict[int, list[RunRecord]], scale: str) -> dict[str, ClaimResult]:
+def batch_rows(
+    cells: dict[int, list[RunRecord]], scale: str, seeds: int | None = None, looks: Looks = 1
+) -> dict[str, ClaimResult]:
     """The batch-size sweep's rows: the slope, minibatch against full batch in epochs and in
-    seconds, 30 passes."""
-    out = {"minibatch-linear": slope_row(cells, scale)}
+    seconds, 30 passes. seeds: where the minibatch cells have more seeds than the others
+    (parameters.batch_seeds), the rows decided before those were added read the first `seeds`
+    of each cell, as they did; the slope and the 30 passes read them all, at `looks`."""
+    grown, cells = cells, _first(cells, seeds)
+    out = {"minibatch-linear": slope_row(grown, scale, looks)}
     sizes, full = _minibatch_sizes(cells), _full_size(cells)
     c = CLAIMS["minibatch-vs-full"]
     if sizes and full is not None:
@@ -413,11 +420,11 @@ def batch_rows(cells: dict[int, list[RunRecord]], scale: str) -> dict[str, Claim
         reason = f"batch {THIRTY_BATCH} or full batch is not in this scale's sweep"
         out[c.id] = c.not_run(reason, scale=scale)
     c = CLAIMS["thirty-passes"]
-    if THIRTY_BATCH in cells:
-        recs = cells[THIRTY_BATCH]
+    if THIRTY_BATCH in grown:
+        recs = grown[THIRTY_BATCH]
         full_text = arm_text("to 100%", epochs(recs, FULL_KEY))
         note = f"budget {budget_epochs(recs[0]):g} epochs; {full_text}"
-        out[c.id] = c.check(epochs(recs), scale=scale, note=note)
+        out[c.id] = c.check(epochs(recs), scale=scale, note=note, looks=looks)
     else:
         reason = f"batch size {THIRTY_BATCH} is not in this scale's sweep"
         out[c.id] = c.not_run(reason, scale=scale)
@@ -553,6 +560,25 @@ def progress_row(progress: Sequence[RunRecord], scale: str) -> ClaimResult:
     return c.check(vals, scale=scale, note=note)
 
 
+BATCH = "batch"  # the looks key (scales.py) of the rows on the sweep's minibatch cells
+
+
+def looks_of(P: dict, preset: dict) -> Looks:
+    """The looks of the rows on the sweep's minibatch cells (results' looks): the scale's
+    "looks" for BATCH where those cells run the scale's own seeds (at least seeds, batch_seeds:
+    parameters.batch_seeds), else one (grokcore.claims.looks_at)."""
+
+    def seeds(Q: dict, key: str) -> int:
+        return max(Q["seeds"], Q["batch_seeds"])
+
+    return looks_at(P, preset, seeds).get(BATCH, 1)
+
+
+def _first(cells: dict[int, list[RunRecord]], seeds: int | None) -> dict[int, list[RunRecord]]:
+    """Each cell's first `seeds` runs (all where None)."""
+    return {bs: recs[:seeds] for bs, recs in cells.items()} if seeds else cells
+
+
 def results(
     groups: dict[str, dict],
     recovery: Sequence[dict],
@@ -560,6 +586,8 @@ def results(
     mlp_key: str,
     recovery_frac: float,
     scale: str,
+    seeds: int | None = None,
+    looks: Looks = 1,
 ) -> list[ClaimResult]:
     """One row per CLAIMS entry, in CLAIMS order, from the chapter's records.
 
@@ -567,15 +595,18 @@ def results(
     measures.by_batch); "conditions": configs.CONDITIONS name -> runs; "fracs": training fraction
     -> runs; "mlp": penalty -> the quadratic MLP's runs; "progress": the runs with Nanda's
     progress measures (a list; may be empty). recovery: topology.recover_order's results, from
-    recovery_frac of each table; mlp_key: the MLP's event (step_to_test_acc_NN)."""
+    recovery_frac of each table; mlp_key: the MLP's event (step_to_test_acc_NN); seeds: the
+    seeds of the cells besides the sweep's minibatch ones (which may have more: batch_rows),
+    looks: those rows' looks (Claim.check's; the scale's "looks" for "batch": claims.looks_at).
+    Every row but the slope and the 30 passes reads the first `seeds` of the sweep's cells."""
     cells = groups["batch"]
     rows = {
-        **batch_rows(cells, scale),
+        **batch_rows(cells, scale, seeds, looks),
         **condition_rows(groups["conditions"], scale),
         "training-fraction": fraction_row(groups["fracs"], scale),
-        **mlp_rows(groups["mlp"], cells, mlp_key, scale),
+        **mlp_rows(groups["mlp"], _first(cells, seeds), mlp_key, scale),
         "order-recovery": order_row(recovery, recovery_frac, scale),
-        "fourier-key-frequencies": fourier_row(cells, scale),
+        "fourier-key-frequencies": fourier_row(_first(cells, seeds), scale),
         "nanda-excluded-loss": progress_row(groups.get("progress", []), scale),
         "transformer-agop-not-needed": CLAIMS["transformer-agop-not-needed"].not_run(
             "the source ran no transformer with an AGOP penalty (fastgrok.py only plots the "

@@ -53,17 +53,37 @@ SPECS = {
     "mlp_penalties": List(Str(*PENALTIES), 1, unique=True),
     "recovery_frac": Float(0, 1, lo_open=True),
     "seeds": Int(1, none=SCALE_VALUE),
+    "batch_seeds": Int(1, none=SCALE_VALUE),
     "scale": SCALE,
     "recompute": RECOMPUTE,
 }
 
 
+def batch_seeds(P: dict) -> int:
+    """The seeds of the batch-size sweep's minibatch cells: P["batch_seeds"], at least
+    P["seeds"] (a scale's count below the user's seeds is seeds)."""
+    return max(P["seeds"], P["batch_seeds"])
+
+
+def plan(P: dict, v: dict) -> dict[str, dict]:
+    """configs.plan's groups with the batch-size sweep's minibatch cells at batch_seeds(P)
+    seeds (seeds 0..n-1; those below P["seeds"] are the plan's own; the full-batch cell keeps
+    P["seeds"]). Here, not in configs.py, which the records' fingerprint reads: a cell's seed
+    count is no part of any run."""
+    groups = configs.plan(P, v)
+    n = batch_seeds(P)
+    for bs, runs in groups["batch"].items():
+        if bs != 0:
+            runs += [runs[0].replace(seed=s) for s in range(len(runs), n)]
+    return groups
+
+
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     P = at_scale(scales.SCALES, v)
-    plan: dict = {}
+    plan_: dict = {}
 
     def build() -> None:
-        plan.update(configs.plan(P, v))
+        plan_.update(plan(P, v))
 
     problems = config_problems(
         build,
@@ -77,9 +97,17 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     )
     if problems:
         return problems
+    if v["batch_seeds"] is not None and v["batch_seeds"] < P["seeds"]:
+        return [
+            (
+                "batch_seeds",
+                f"gives {v['batch_seeds']}, fewer than seeds ({P['seeds']}): allowed at least "
+                "seeds (the sweep's minibatch runs extend the plan's)",
+            )
+        ]
     # the sweep's cells are keyed by the batch size used (measures.batch_of: at most n_train, full
     # batch as n_train): two sizes that use the same batch would fall into one cell
-    n_train = plan["batch"][P["batch_sizes"][0]][0].task.n_train
+    n_train = plan_["batch"][P["batch_sizes"][0]][0].task.n_train
     used = [min(b, n_train) if b else n_train for b in P["batch_sizes"]]
     if len(set(used)) < len(used):
         sizes = P["batch_sizes"]

@@ -142,10 +142,10 @@ def ch05(v: dict) -> Plan:
 
 
 def ch06(v: dict) -> Plan:
-    from chapters.minibatch import configs
+    from chapters.minibatch import configs, parameters
 
     P = preset("06_minibatch", v)
-    cfgs = configs.flat_plan(configs.plan(P, v))
+    cfgs = configs.flat_plan(parameters.plan(P, v))
     return [(cfgs, P["seeds"])], ["the order recovery (computed, no records)"]
 
 

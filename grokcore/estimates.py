@@ -218,21 +218,13 @@ def speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Estimate:
     return Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
 
 
-def _paired_logs(
-    fast: Sequence, slow: Sequence, method: str, level: float
-) -> tuple[list, dict, Estimate | None, bool]:
-    """Per seed, log(slow / fast) as an Obs, the counts (censored, diverged, missing), and the
-    estimate where the logs cannot give one: no seed (unbounded), or seeds bounded from opposite
-    sides, or a seed with both runs censored ((0, inf)).
-
-    A seed whose slow run was censored has its log ratio known from below (Obs censored). Where
-    every censored seed has its fast run censored instead (its ratio known from above), the logs
-    come back negated, each such seed's censored: (-log ratio) is then known from below, and
-    `mean` of them bounds the negated mean from below, the ratio from above (paired_speedup);
-    the last value says whether they were negated."""
-    logs: list = []
+def _paired_bounds(fast: Sequence, slow: Sequence) -> tuple[list[tuple[float, float]], dict]:
+    """Per seed with a value in both arms, the bounds (low, high) its log(slow / fast) is known
+    to lie in: the value itself where both runs reached the event, [log, inf) where the slow one
+    was censored, (-inf, log] where the fast one was, (-inf, inf) where both were; and the counts
+    (censored, diverged, missing: a seed without a value in an arm, or reached at step 0)."""
+    bounds: list[tuple[float, float]] = []
     counts = dict(censored=0, diverged=0, missing=0)
-    upper = lower = both = 0  # seeds whose ratio is known only from above / below / neither
     for f, s in zip(fast, slow, strict=True):
         f, s = (v if isinstance(v, Obs) or v is None else Obs(float(v)) for v in (f, s))
         if f is None or s is None or not (math.isfinite(f.value) and math.isfinite(s.value)):
@@ -242,50 +234,44 @@ def _paired_logs(
         f_cens, s_cens = f.censored or f.diverged, s.censored or s.diverged
         counts["censored"] += f_cens + s_cens
         if f_cens and s_cens:  # both times bounded from below: the ratio on neither side
-            both += 1
+            bounds.append((-math.inf, math.inf))
         elif f.value <= 0 or s.value <= 0:  # reached at step 0: no finite ratio
             counts["missing"] += 1
         else:
-            upper += f_cens
-            lower += s_cens
-            logs.append(Obs(math.log(s.value / f.value), censored=s_cens or f_cens))
-    n = len(logs)
-    if n == 0 and not both:
-        return (
-            logs,
-            counts,
-            Estimate(None, -math.inf, math.inf, 0, method=method, level=level, **counts),
-            False,
-        )
-    if both or (upper and lower):  # bounds from both sides: nothing is identified
-        unknown = Estimate(None, 0.0, math.inf, n + both, method=method, level=level, **counts)
-        return logs, counts, unknown, False
+            x = math.log(s.value / f.value)
+            bounds.append((-math.inf if f_cens else x, math.inf if s_cens else x))
+    return bounds, counts
+
+
+def _paired_logs(
+    bounds: Sequence[tuple[float, float]], counts: dict, method: str, level: float
+) -> tuple[list, Estimate | None, bool]:
+    """From `_paired_bounds`: per seed, log(slow / fast) as an Obs, and the estimate where the
+    logs cannot give one: no seed (unbounded), or seeds bounded from opposite sides, or a seed
+    with both runs censored ((0, inf); paired_speedup then takes the sign test).
+
+    A seed whose slow run was censored has its log ratio known from below (Obs censored). Where
+    every censored seed has its fast run censored instead (its ratio known from above), the logs
+    come back negated, each such seed's censored: (-log ratio) is then known from below, and
+    `mean` of them bounds the negated mean from below, the ratio from above (paired_speedup);
+    the last value says whether they were negated."""
+    upper = sum(lo == -math.inf and hi < math.inf for lo, hi in bounds)  # known from above
+    lower = sum(hi == math.inf and lo > -math.inf for lo, hi in bounds)  # known from below
+    both = sum(lo == -math.inf and hi == math.inf for lo, hi in bounds)  # neither
+    logs = [
+        Obs(lo if lo > -math.inf else hi, censored=lo != hi)
+        for lo, hi in bounds
+        if lo > -math.inf or hi < math.inf
+    ]
+    if not bounds:
+        unknown = Estimate(None, -math.inf, math.inf, 0, method=method, level=level, **counts)
+        return logs, unknown, False
+    if both or (upper and lower):  # bounds from both sides: the mean is not identified
+        unknown = Estimate(None, 0.0, math.inf, len(bounds), method=method, level=level, **counts)
+        return logs, unknown, False
     if upper:
-        return [Obs(-o.value, censored=o.censored) for o in logs], counts, None, True
-    return logs, counts, None, False
-
-
-def _log_ratio_bounds(fast: Sequence, slow: Sequence) -> tuple[np.ndarray, np.ndarray]:
-    """Per seed with a positive value in both arms, the bounds [low, high] its log(slow / fast)
-    is known to lie in ([k] each): the value itself where both runs reached the event, [log,
-    inf) where the slow one was censored, (-inf, log] where the fast one was, (-inf, inf) where
-    both were; the seeds `_paired_logs` counts."""
-    lows, highs = [], []
-    for f, s in zip(fast, slow, strict=True):
-        f, s = (v if isinstance(v, Obs) or v is None else Obs(float(v)) for v in (f, s))
-        if f is None or s is None or not (math.isfinite(f.value) and math.isfinite(s.value)):
-            continue
-        f_cens, s_cens = f.censored or f.diverged, s.censored or s.diverged
-        if f_cens and s_cens:
-            lows.append(-math.inf)
-            highs.append(math.inf)
-            continue
-        if f.value <= 0 or s.value <= 0:
-            continue
-        x = math.log(s.value / f.value)
-        lows.append(-math.inf if f_cens else x)
-        highs.append(math.inf if s_cens else x)
-    return np.array(lows, dtype=float), np.array(highs, dtype=float)
+        return [Obs(-o.value, censored=o.censored) for o in logs], None, True
+    return logs, None, False
 
 
 def sign_interval(
@@ -342,12 +328,12 @@ def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Esti
     bounds (`sign_interval`: distribution-free, no symmetry assumed), open on a side where too
     many seeds are unbounded there. A seed missing in either arm is missing."""
     method = "geometric mean of paired ratios, t interval on logs"
-    logs, counts, unknown, negated = _paired_logs(fast, slow, method, level)
+    bounds, counts = _paired_bounds(fast, slow)
+    logs, unknown, negated = _paired_logs(bounds, counts, method, level)
     if unknown is not None:
         if unknown.n == 0:
             return unknown
-        lows, highs = _log_ratio_bounds(fast, slow)
-        m, lo, hi = sign_interval(lows, highs, level)
+        m, lo, hi = sign_interval(*zip(*bounds), level)
         method = SIGN_TEST
         bound = {(True, False): "lower", (False, True): "upper"}.get(
             (math.isfinite(lo), math.isfinite(hi)), ""
@@ -470,7 +456,8 @@ def timed_speedup(
     c = np.asarray(cost_logs, dtype=float)
     if c.ndim != 1 or c.size == 0 or not np.isfinite(c).all():
         raise ValueError(f"cost_logs must be one finite log ratio per timing round, got {c!r}")
-    logs, counts, unknown, negated = _paired_logs(fast, slow, method, level)
+    bounds, counts = _paired_bounds(fast, slow)
+    logs, unknown, negated = _paired_logs(bounds, counts, method, level)
     if unknown is not None:
         return unknown
     n = len(logs)

@@ -395,13 +395,15 @@ def slope_row(cells: dict[int, list[RunRecord]], scale: str, looks: Looks = 1) -
 
 
 def batch_rows(
-    cells: dict[int, list[RunRecord]], scale: str, seeds: int | None = None, looks: Looks = 1
+    grown: dict[int, list[RunRecord]],
+    cells: dict[int, list[RunRecord]],
+    scale: str,
+    looks: Looks = 1,
 ) -> dict[str, ClaimResult]:
     """The batch-size sweep's rows: the slope, minibatch against full batch in epochs and in
-    seconds, 30 passes. seeds: where the minibatch cells have more seeds than the others
-    (parameters.batch_seeds), the rows decided before those were added read the first `seeds`
-    of each cell, as they did; the slope and the 30 passes read them all, at `looks`."""
-    grown, cells = cells, _first(cells, seeds)
+    seconds, 30 passes. grown: the sweep's cells with every seed; cells: the same with the
+    seeds the rows decided before seeds were added read (results' `seeds`). The slope and the
+    30 passes read `grown`, at `looks`; the others `cells`, as they did."""
     out = {"minibatch-linear": slope_row(grown, scale, looks)}
     sizes, full = _minibatch_sizes(cells), _full_size(cells)
     c = CLAIMS["minibatch-vs-full"]
@@ -599,14 +601,15 @@ def results(
     seeds of the cells besides the sweep's minibatch ones (which may have more: batch_rows),
     looks: those rows' looks (Claim.check's; the scale's "looks" for "batch": claims.looks_at).
     Every row but the slope and the 30 passes reads the first `seeds` of the sweep's cells."""
-    cells = groups["batch"]
+    grown = groups["batch"]
+    cells = _first(grown, seeds)
     rows = {
-        **batch_rows(cells, scale, seeds, looks),
+        **batch_rows(grown, cells, scale, looks),
         **condition_rows(groups["conditions"], scale),
         "training-fraction": fraction_row(groups["fracs"], scale),
-        **mlp_rows(groups["mlp"], _first(cells, seeds), mlp_key, scale),
+        **mlp_rows(groups["mlp"], cells, mlp_key, scale),
         "order-recovery": order_row(recovery, recovery_frac, scale),
-        "fourier-key-frequencies": fourier_row(_first(cells, seeds), scale),
+        "fourier-key-frequencies": fourier_row(cells, scale),
         "nanda-excluded-loss": progress_row(groups.get("progress", []), scale),
         "transformer-agop-not-needed": CLAIMS["transformer-agop-not-needed"].not_run(
             "the source ran no transformer with an AGOP penalty (fastgrok.py only plots the "

@@ -29,7 +29,10 @@ Verdicts, from the estimate's interval [low, high] (95%) and the band [a, b]:
   bound does not decide, or bounded on neither side (a paired ratio whose seeds are censored in
   both arms too often for the sign test's order statistic); or the declared seeds were run but
   the quantity is undefined in so many of them (the event never came) that fewer than the
-  declared seeds have a value, none at worst;
+  declared seeds have a value, none at worst. Where the interval is not a t interval, an
+  undecided row's reason (Claim.check's) adds how many seeds at this budget would decide it in
+  half of the resamples of its own seeds, or that none up to SEEDS_CAP would, only a longer
+  budget (seeds_by_resampling);
 - "not run": no runs (the scale does not run it; the reason says why).
 """
 
@@ -144,13 +147,20 @@ class Claim:
         for their spacing where given), which keeps a false verdict's chance over all of them
         at 5%, and the note says so."""
         note = "; ".join(x for x in (note, looks_note(looks)) if x)
-        return self.judge(
-            self.estimate(*data, level=sequential_level(looks)), scale=scale, note=note
-        )
+        est = self.estimate(*data, level=sequential_level(looks))
+        return self.judge(est, scale=scale, note=note, data=data)
 
-    def judge(self, est: Estimate, *, scale: str, note: str = "") -> "ClaimResult":
-        """The verdict of an estimate (computed elsewhere, with this claim's estimator)."""
+    def judge(
+        self, est: Estimate, *, scale: str, note: str = "", data: Sequence | None = None
+    ) -> "ClaimResult":
+        """The verdict of an estimate (computed elsewhere, with this claim's estimator). data:
+        the estimator's arguments where `est` is this claim's estimate of them (Claim.check's),
+        from which an undecided row without a t interval gets its resampled projection
+        (seeds_by_resampling); None: no projection beyond the t one."""
         verdict, reason = verdict_of(est, self.band, self.min_seeds)
+        if data is not None and verdict in UNDECIDED and est.n + est.missing >= self.min_seeds:
+            if seeds_to_decide(est, self.band) is None:  # not a t interval: resample the seeds
+                reason += _resampled(self, data, est, verdict)
         return self._result(est, verdict, reason, scale, note)
 
     def inconsistent(
@@ -372,6 +382,105 @@ def _projection(est: Estimate, band: tuple[float, float]) -> str:
     return (
         f"; about {k} seeds with a value ({est.n} here) would decide it at one more look if the "
         "estimate and its spread held"
+    )
+
+
+UNDECIDED = ("inconclusive", "not testable at this budget")
+PROJECTION_DRAWS = 64  # resamples per seed count in seeds_by_resampling
+
+
+def seeds_by_resampling(
+    claim: Claim, data: Sequence, level: float, draws: int = PROJECTION_DRAWS
+) -> int | None:
+    """How many seeds run at this budget would decide a row at one more look, where its
+    interval is not a t interval (seeds_to_decide's case): the fewest k at which at least half
+    of `draws` resamples of k seeds, drawn with replacement from the row's own seeds (whole
+    seeds: a seed's value in every arm it pairs, censored or missing as it was), give a
+    reproduced or contradicted verdict at the next look's level, 1 - (1 - level) / 2 (as
+    seeds_to_decide's, erring high). The resamples of k seeds are the first k of resamples of
+    SEEDS_CAP, so a larger k extends a smaller one; k is found by doubling, then bisection.
+
+    data: Claim.estimate's arguments; every sequence pairs its seeds in order (one list of
+    values per arm), except "speedup"'s two arms (resampled each on its own) and the cost
+    arguments after "timed_speedup"'s two arms (kept: a timing, not seeds). None for an
+    estimator without seeds ("exact") or arms of unequal length that pair; SEEDS_CAP + 1 where
+    even SEEDS_CAP seeds do not decide it in half the resamples, as when half the seeds or more
+    are censored in a median, or in both arms of a paired ratio: at this budget more seeds keep
+    that share, and only a longer budget (the censored values) can decide it. A projection from
+    the seeds at hand, as the t one is from the estimate and its spread: a resample has no value
+    the seeds did not show."""
+    import warnings
+
+    import numpy as np
+
+    if claim.estimator == "exact":
+        return None
+    arms = [list(x) for x in (data[:2] if claim.estimator == "timed_speedup" else data)]
+    rest = tuple(data[len(arms) :])
+    sizes = [len(a) for a in arms]
+    paired = claim.estimator != "speedup"
+    if not arms or min(sizes) == 0:
+        return None
+    if paired and len(set(sizes)) > 1:
+        return None
+    q = 1 - (1 - level) / 2
+    rng = np.random.default_rng(0)  # the same draws every render: a deterministic reason
+    picks = [rng.integers(0, n, size=(draws, SEEDS_CAP)) for n in (sizes[:1] if paired else sizes)]
+
+    def decides(k: int) -> bool:
+        """Whether half the resamples of k seeds or more decide the row."""
+        hits = 0
+        for d in range(draws):
+            take = [p[d, :k] for p in picks] * (len(arms) if paired else 1)
+            sample = [[arm[i] for i in idx] for arm, idx in zip(arms, take)]
+            with warnings.catch_warnings():  # a resample of equal values: scipy's precision note
+                warnings.simplefilter("ignore", RuntimeWarning)
+                est = claim.estimate(*sample, *rest, level=q)
+            hits += verdict_of(est, claim.band, claim.min_seeds)[0] in DECIDED
+            if 2 * hits >= draws:
+                return True
+            if 2 * (d + 1 - hits) > draws:  # more than half already failed
+                return False
+        return False
+
+    fail, k = max(sizes), max(sizes)
+    while True:  # doubling: the first count that decides, or none up to the cap
+        k = min(2 * k, SEEDS_CAP)
+        if decides(k):
+            break
+        if k == SEEDS_CAP:
+            return SEEDS_CAP + 1
+        fail = k
+    while k - fail > 1:  # bisection between a count that fails and one that decides
+        mid = (fail + k) // 2
+        fail, k = (fail, mid) if decides(mid) else (mid, k)
+    return k
+
+
+DECIDED = ("reproduced", "contradicted")
+
+
+def _resampled(claim: Claim, data: Sequence, est: Estimate, verdict: str) -> str:
+    """An undecided reason's tail from seeds_by_resampling: how many seeds would decide it, or
+    that more seeds at this budget would not. Nothing from a single seed with a value: its
+    resamples repeat it, a spread of zero that no seed showed."""
+    if est.n < 2:
+        return ""
+    k = seeds_by_resampling(claim, data, est.level)
+    if k is None:
+        return ""
+    runs = max(len(x) for x in (data[:2] if claim.estimator == "timed_speedup" else data))
+    of = f"of {PROJECTION_DRAWS} resamples of these {_count(runs, 'seed')}"
+    if k <= SEEDS_CAP:
+        return f"; about {k} seeds at this budget would decide it at one more look, in half {of}"
+    if verdict == "inconclusive":
+        return (
+            f"; the estimate sits so near the edge that even {SEEDS_CAP} seeds would not decide "
+            f"it in half {of}"
+        )
+    return (
+        f"; more seeds at this budget would not decide it: fewer than half {of}, up to "
+        f"{SEEDS_CAP} seeds, did (a longer budget, which bounds the censored seeds, could)"
     )
 
 

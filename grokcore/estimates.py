@@ -508,10 +508,23 @@ def signed_rank_lower(values: Sequence[float], alpha: float) -> float:
     only lower bounds of the true ones give a limit at or below the true values' limit, and a
     larger bound (a longer budget) never lowers it. The t limit has neither property (a large
     value widens s faster than it moves the mean)."""
-    x = np.sort(np.asarray(values, dtype=float))  # [n]
+    x = np.asarray(values, dtype=float)  # [n]
     n = x.size
     if n == 0:
         return -math.inf
+    k = _signed_rank_critical(n, alpha)
+    if k < 0:
+        return -math.inf
+    i, j = np.triu_indices(n)
+    walsh = (x[i] + x[j]) / 2  # [n (n + 1) / 2]
+    return float(np.partition(walsh, k)[k])  # the (k + 1)-th smallest
+
+
+@functools.lru_cache(maxsize=None)
+def _signed_rank_critical(n: int, alpha: float) -> int:
+    """The largest c with P(T+ <= c) <= alpha under the null for n values (T+: the signed-rank
+    statistic, its exact distribution), -1 where there is none; cached, as it depends on n and
+    alpha alone (resampled projections ask for it at every size up to SEEDS_CAP)."""
     m = n * (n + 1) // 2
     pmf = np.zeros(m + 1)  # [m + 1] null distribution of T+: each rank r in or out, p = 1/2
     pmf[0] = 1.0
@@ -522,11 +535,7 @@ def signed_rank_lower(values: Sequence[float], alpha: float) -> float:
     cdf = np.cumsum(pmf)  # [m + 1]
     # a relative slack: cdf is a float sum and the boundary c can sit exactly at alpha
     reach = np.nonzero(cdf <= alpha * (1 + 1e-9))[0]
-    if reach.size == 0:
-        return -math.inf
-    i, j = np.triu_indices(n)
-    walsh = np.sort((x[i] + x[j]) / 2)  # [m]
-    return float(walsh[reach[-1]])
+    return int(reach[-1]) if reach.size else -1
 
 
 def mean(values: Sequence, level: float = LEVEL) -> Estimate:

@@ -1212,7 +1212,7 @@ def results(
         est = c.estimate(*data)
         if est.n == 0 and unreached and unreached[0]:
             est = dataclasses.replace(est, n=unreached[0], censored=unreached[1], missing=0)
-        rows[cid] = c.judge(est, scale=scale, note=note)
+        rows[cid] = c.judge(est, scale=scale, note=note, data=data)
 
     by_beta1 = A.group(part["beta1"], "beta1")
     by_wd = A.group(part["wd"], "weight_decay")

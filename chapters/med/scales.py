@@ -34,13 +34,20 @@ SCALES = {  # a notebook parameter left as None takes these
         # At 12, 9 grokked and three rows still crossed their edges (med-tracks-loss-x+y, its rank
         # form and med-beats-weight-norm: about 21, 17 and 22 seeds with a value would decide
         # them if the estimates and spreads held, grokcore.claims.seeds_to_decide); seeds 12-31
-        # were added for that reason alone, a third look: Pocock's level for 6, 12 and 32
-        "op_seeds": {"x+y": 32},
+        # were added for that reason alone, a third look: Pocock's level for 6, 12 and 32.
+        # At 32, 24 grokked and three rows still crossed their edges (med-tracks-loss-x+y 0.72
+        # [0.50, 0.95] against 0.9, med-beats-weight-norm -0.16 [-0.40, 0.08] against 0, about 45
+        # and 62 seeds with a value deciding them if the estimates and spreads held, at 3 of 4
+        # grokking about 60 and 83 seeds); seeds 32-83 were added for that reason alone, a fourth
+        # look: Pocock's level for 6, 12, 32 and 84
+        "op_seeds": {"x+y": 84},
         # the weight-decay comparison (wd-uniform-spacing) at 6 seeds crossed its 0.8 edge, about
         # 21 seeds deciding it if the estimate and spread held: seeds 6-23 were added for that
-        # reason alone (its weight decay 1 runs are x+y's above), a second look at 6 and 24
-        "wd_seeds": 24,
-        "looks": {"x+y": [6, 12, 32], "weight_decay": [6, 24]},  # the seeds at each look
+        # reason alone (its weight decay 1 runs are x+y's above), a second look at 6 and 24.
+        # At 24 it read 0.71x [0.56, 0.86], still across 0.8, about 83 seeds deciding it if the
+        # estimate and spread held: seeds 24-83 were added for that reason alone, a third look
+        "wd_seeds": 84,
+        "looks": {"x+y": [6, 12, 32, 84], "weight_decay": [6, 24, 84]},  # the seeds at each look
         "num_steps": 1500,
         "eval_every": 25,
         "square_holes": [30, 35, 40, 45, 50, 55, 60],  # every hole of Table 1

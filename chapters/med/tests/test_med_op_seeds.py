@@ -34,9 +34,9 @@ def test_op_seeds_extends_one_operations_runs_and_leaves_the_shared_cells():
 
 def test_the_scales_op_seeds_pass_over_operations_the_notebook_does_not_run():
     P, v = _values("cpu", operations=["x-y"])  # the cpu scale names x+y
-    assert P["op_seeds"] == {"x+y": 32} and len(plan(P, v)["operations"]["x-y"]) == 6
-    P, v = _values("cpu", seeds=40)  # fewer than seeds: x+y just runs seeds
-    assert len(plan(P, v)["operations"]["x+y"]) == 40
+    assert P["op_seeds"] == {"x+y": 84} and len(plan(P, v)["operations"]["x-y"]) == 6
+    P, v = _values("cpu", seeds=90)  # fewer than seeds: x+y just runs seeds
+    assert len(plan(P, v)["operations"]["x+y"]) == 90
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ def test_op_seeds_given_by_hand_is_checked(op_seeds, message):
 
 def test_looks_hold_only_where_the_operation_runs_the_scales_seeds():
     P, _ = _values("cpu")
-    assert MC.looks_of(P, scales.SCALES["cpu"])["x+y"] == [6, 12, 32]
+    assert MC.looks_of(P, scales.SCALES["cpu"])["x+y"] == [6, 12, 32, 84]
     P, _ = _values("cpu", op_seeds={"x+y": 10})  # seeds of the user's choosing: one look
     assert "x+y" not in MC.looks_of(P, scales.SCALES["cpu"])
 
@@ -90,9 +90,9 @@ def test_wd_seeds_extends_every_weight_decay_cell_and_leaves_the_shared_cells():
 
 
 def test_the_scales_wd_seeds_below_seeds_runs_seeds():
-    P, v = _values("cpu", seeds=30)  # the scale's 24 is fewer: the cells run seeds
-    assert P["wd_seeds"] == 24
-    assert {len(r) for r in plan(P, v)["weight_decay"].values()} == {30}
+    P, v = _values("cpu", seeds=90)  # the scale's 84 is fewer: the cells run seeds
+    assert P["wd_seeds"] == 84
+    assert {len(r) for r in plan(P, v)["weight_decay"].values()} == {90}
 
 
 @pytest.mark.parametrize("wd_seeds", [1, 0, 2.5])
@@ -103,7 +103,7 @@ def test_wd_seeds_given_by_hand_is_checked(wd_seeds):
 
 def test_weight_decay_looks_hold_only_at_the_scales_wd_seeds():
     P, _ = _values("cpu")
-    assert MC.looks_of(P, scales.SCALES["cpu"])[MC.WEIGHT_DECAY] == [6, 24]
+    assert MC.looks_of(P, scales.SCALES["cpu"])[MC.WEIGHT_DECAY] == [6, 24, 84]
     P, _ = _values("cpu", wd_seeds=20)  # seeds of the user's choosing: one look
     assert MC.WEIGHT_DECAY not in MC.looks_of(P, scales.SCALES["cpu"])
 

@@ -469,10 +469,15 @@ def _resampled(claim: Claim, data: Sequence, est: Estimate, verdict: str) -> str
     k = seeds_by_resampling(claim, data, est.level)
     if k is None:
         return ""
-    runs = max(len(x) for x in (data[:2] if claim.estimator == "timed_speedup" else data))
-    of = f"of {PROJECTION_DRAWS} resamples of these {_count(runs, 'seed')}"
+    if claim.estimator == "speedup":  # two arms, each resampled on its own
+        per, these = " per arm", f"{len(data[0])} and {len(data[1])} seeds"
+    else:
+        per, these = "", _count(len(data[0]), "seed")  # paired arms: as many seeds each
+    of = f"of {PROJECTION_DRAWS} resamples of these {these}"
     if k <= SEEDS_CAP:
-        return f"; about {k} seeds at this budget would decide it at one more look, in half {of}"
+        return (
+            f"; about {k} seeds{per} at this budget would decide it at one more look, in half {of}"
+        )
     if verdict == "inconclusive":
         return (
             f"; the estimate sits so near the edge that even {SEEDS_CAP} seeds would not decide "

@@ -105,6 +105,14 @@ def test_two_arms_of_a_speedup_resample_on_their_own_and_timings_are_kept():
     c = claim(estimator="speedup", band=(2.0, math.inf), min_seeds=5)
     k = seeds_by_resampling(c, (fast, slow), 0.95)
     assert 7 < k <= SEEDS_CAP + 1
+    near = claim(estimator="speedup", band=(1.3, math.inf), min_seeds=5)
+    r = near.check(fast, slow, scale="cpu")  # 1.5x [0, 2.9]: across 1.3
+    k = seeds_by_resampling(near, (fast, slow), 0.95)
+    assert r.verdict == "inconclusive" and k <= SEEDS_CAP
+    assert r.reason.endswith(
+        f"about {k} seeds per arm at this budget would decide it at one more look, in half of "
+        f"{PROJECTION_DRAWS} resamples of these 5 and 7 seeds"
+    )
     t = claim(estimator="timed_speedup", band=(1.2, math.inf), min_seeds=5)
     costs = [math.log(1.0), math.log(1.02), math.log(0.98)]
     pairs = (fast, [1.5 * v for v in fast])

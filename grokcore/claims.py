@@ -47,7 +47,7 @@ from typing import Any, Callable, Mapping, Sequence
 from .estimates import (
     ESTIMATORS,
     EXACT,
-    SIGN_TEST,
+    SIGN_TESTS,
     Estimate,
     Looks,
     look_sizes,
@@ -297,7 +297,7 @@ def verdict_of(est: Estimate, band: tuple[float, float], min_seeds: int) -> tupl
         return "reproduced", "the interval lies inside the band"
     if hi < a or lo > b:
         return "contradicted", "the interval lies outside the band"
-    if est.method == SIGN_TEST and not est.identified and not est.bound:
+    if est.method in SIGN_TESTS and not est.identified and not est.bound:
         if _open(est) == (False, False):  # two-sided: censored seeds at their bounds
             return (
                 "inconclusive",
@@ -521,7 +521,7 @@ def describe(est: Estimate, digits: int = 2, unit: str = "") -> str:
         counts.append(f"{est.missing} without a value")
     if est.p is not None:
         counts.append(f"p={est.p:.2g}")
-    if est.method == SIGN_TEST:  # the estimand is the median ratio, not the geometric mean
+    if est.method in SIGN_TESTS:  # the estimand is the median ratio, not the geometric mean
         counts.append("the median ratio by the sign test")
     tail = f" ({', '.join(counts)})"
     if est.identified:

@@ -58,6 +58,13 @@ import numpy as np
 LEVEL = 0.95
 # paired_speedup's method where seeds are bounded from both sides (sign_interval)
 SIGN_TEST = "median of paired ratios, sign-test interval (censored seeds at their bounds)"
+# timed_speedup's, where seeds are bounded from both sides: the same in seconds, the cost's t
+# interval joined (Bonferroni)
+SIGN_TEST_SECONDS = (
+    "median of paired ratios in seconds, sign-test interval (censored seeds at their bounds) "
+    "+ t (cost)"
+)
+SIGN_TESTS = (SIGN_TEST, SIGN_TEST_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -446,7 +453,11 @@ def timed_speedup(
     bound (a seed's fast run censored) is left unidentified here ((0, inf)); a lower bound joins
     the steps' signed-rank limit and the cost's one-sided t limit, each at (1 - level) / 4
     (Bonferroni: the two hold together with probability at least 1 - (1 - level) / 2, the lower
-    side of a two-sided interval at `level`)."""
+    side of a two-sided interval at `level`). Seeds bounded from both sides (one censored in both
+    arms, or some from above and others from below) bound the median ratio in seconds as
+    paired_speedup bounds it in steps, by the sign test (`sign_interval`), the cost a common
+    factor of every seed's ratio: the steps' sign-test interval and the cost mean's t interval,
+    each two-sided at 1 - (1 - level) / 2, added on logs (Bonferroni again; SIGN_TEST_SECONDS)."""
     from scipy import stats
 
     between = between or Between()
@@ -459,7 +470,9 @@ def timed_speedup(
     bounds, counts = _paired_bounds(fast, slow)
     logs, unknown, negated = _paired_logs(bounds, counts, method, level)
     if unknown is not None:
-        return unknown
+        if unknown.n == 0:
+            return unknown
+        return _sign_seconds(bounds, counts, c, between, level)
     n = len(logs)
     if negated:  # an upper bound in steps: not carried into seconds here, nothing identified
         return Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
@@ -492,6 +505,36 @@ def timed_speedup(
             halves.append(float(stats.t.ppf(1 - (1 - level) / 2, df)) * math.sqrt(a + b))
         lo, hi = math.exp(m - max(halves)), math.exp(m + max(halves))
     return Estimate(math.exp(m), lo, hi, n, method=method, level=level, **counts)
+
+
+def _sign_seconds(
+    bounds: Sequence[tuple[float, float]],
+    counts: dict,
+    c: np.ndarray,
+    between: Between,
+    level: float,
+) -> Estimate:
+    """timed_speedup where seeds are bounded from both sides: the sign test's interval of the
+    median log step ratio plus the cost mean's t interval, each two-sided at 1 - (1 - level) / 2
+    (one timing round: no spread, open)."""
+    q = 1 - (1 - level) / 2
+    m, lo, hi = sign_interval(*zip(*bounds), q)
+    cost = float(c.mean())
+    half = math.inf if c.size == 1 else _cost_half(c, between, 1 - (1 - level) / 4)
+    lo, hi = lo + cost - half, hi + cost + half  # +-inf where either side is open
+    bound = {(True, False): "lower", (False, True): "upper"}.get(
+        (math.isfinite(lo), math.isfinite(hi)), ""
+    )
+    return Estimate(
+        None if m is None else math.exp(m + cost),
+        math.exp(lo),  # exp(-inf) = 0: open below
+        math.exp(hi) if hi < math.inf else math.inf,
+        len(bounds),
+        method=SIGN_TEST_SECONDS,
+        level=level,
+        bound=bound if m is None else "",
+        **counts,
+    )
 
 
 # ---- means and other statistics ----------------------------------------------------------------

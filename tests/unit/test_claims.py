@@ -168,6 +168,12 @@ def test_sign_test_rows_decide_on_their_interval_and_say_why_they_cannot():
     assert verdict == "not testable at this budget"
     assert reason.startswith("16 censored runs (a seed censored in both arms, or seeds bounded")
     assert "unbounded on both sides at 95%" in reason
+    # in seconds (timed_speedup) the same rules, and the same words
+    seconds = E.Estimate(None, 1.1, 1.9, n=30, censored=12, method=E.SIGN_TEST_SECONDS)
+    assert verdict_of(seconds, (1.5, math.inf), 5) == verdict_of(two, (1.5, math.inf), 5)
+    assert describe(seconds) == describe(two)
+    timed = E.timed_speedup([E.Obs(9.0, censored=True)] * 8, [E.Obs(9.0, censored=True)] * 8, [0.1])
+    assert verdict_of(timed, (1.5, math.inf), 5) == (verdict, reason)
 
 
 def test_a_claim_the_source_contradicts_keeps_our_estimate_and_the_evidence():

@@ -461,6 +461,49 @@ def test_paired_speedup_bounds_the_median_where_seeds_are_bounded_from_both_side
     assert 1.9 < e.low <= 2.0 <= e.high < 2.1
 
 
+def test_timed_speedup_takes_the_sign_test_where_seeds_are_bounded_from_both_sides():
+    """In seconds as in steps: with rounds that agree (no cost spread) the interval is
+    paired_speedup's sign-test interval at the steps' half of the Bonferroni pair (97.5%) times
+    the cost ratio; rounds that scatter widen it; one round leaves it open."""
+    fast = [100.0 + 10 * i for i in range(24)]
+    slow = [2 * f * (1 + 0.01 * (i % 5 - 2)) for i, f in enumerate(fast)]
+    slow[3], slow[10] = Obs(300.0, censored=True), Obs(400.0, censored=True)
+    fast[20] = Obs(200.0, censored=True)  # bounded from both sides: the sign test
+    steps = E.paired_speedup(fast, slow, level=0.975)
+    same = E.timed_speedup(fast, slow, [math.log(2)] * 3)
+    assert same.method == E.SIGN_TEST_SECONDS and steps.method == E.SIGN_TEST
+    assert same.estimate == pytest.approx(2 * steps.estimate)
+    assert (same.low, same.high) == (pytest.approx(2 * steps.low), pytest.approx(2 * steps.high))
+    assert (same.n, same.censored) == (24, 3)
+    spread = E.timed_speedup(fast, slow, [0.6, 0.7, 0.8])
+    assert spread.low < math.exp(0.6) * steps.low and spread.high > math.exp(0.8) * steps.high
+    one = E.timed_speedup(fast, slow, [0.7])
+    assert one.estimate == pytest.approx(math.exp(0.7) * steps.estimate)
+    assert (one.low, one.high) == (0.0, math.inf)
+
+
+def test_timed_speedup_with_censoring_in_both_arms_covers_the_median_ratio_in_seconds():
+    """30 paired seeds with skewed ratios (median 1.5 in steps), a third censored in an arm or
+    both at a budget, and a cost ratio of 1.2 timed in 5 noisy rounds: the interval covers the
+    true median ratio in seconds (1.8) at least at its level."""
+    rng = np.random.default_rng(7)
+    budget, cover = 2500.0, []
+    for _ in range(300):
+        base = rng.lognormal(7, 0.5, 30)  # [30]
+        base[0] = 2 * budget  # a seed censored in both arms: the sign-test path
+        g = rng.gamma(2.0, size=30)
+        ratio = 1.5 * np.exp(0.3 * (g - 1.678346990016661))  # median 1.5 (gamma(2)'s median)
+
+        def arm(t):
+            return [Obs(budget, censored=True) if v > budget else float(v) for v in t]
+
+        costs = rng.normal(math.log(1.2), 0.05, 5).tolist()
+        e = E.timed_speedup(arm(base), arm(base * ratio), costs)
+        assert e.method == E.SIGN_TEST_SECONDS
+        cover.append(e.low <= 1.8 <= e.high)
+    assert np.mean(cover) >= 0.95
+
+
 @pytest.mark.parametrize("n", [6, 8, 12, 20, 30])
 def test_signed_rank_lower_is_the_limit_of_scipys_exact_wilcoxon_test(n):
     """Inverting scipy.stats.wilcoxon (exact, one-sided): centers just below the limit are

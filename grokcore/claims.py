@@ -386,6 +386,7 @@ def _projection(est: Estimate, band: tuple[float, float]) -> str:
 
 
 UNDECIDED = ("inconclusive", "not testable at this budget")
+DECIDED = ("reproduced", "contradicted")
 PROJECTION_DRAWS = 64  # resamples per seed count in seeds_by_resampling
 
 
@@ -455,9 +456,6 @@ def seeds_by_resampling(
         mid = (fail + k) // 2
         fail, k = (fail, mid) if decides(mid) else (mid, k)
     return k
-
-
-DECIDED = ("reproduced", "contradicted")
 
 
 def _resampled(claim: Claim, data: Sequence, est: Estimate, verdict: str) -> str:

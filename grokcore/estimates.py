@@ -50,7 +50,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -340,21 +340,7 @@ def paired_speedup(fast: Sequence, slow: Sequence, level: float = LEVEL) -> Esti
     if unknown is not None:
         if unknown.n == 0:
             return unknown
-        m, lo, hi = sign_interval(*zip(*bounds), level)
-        method = SIGN_TEST
-        bound = {(True, False): "lower", (False, True): "upper"}.get(
-            (math.isfinite(lo), math.isfinite(hi)), ""
-        )
-        return Estimate(
-            None if m is None else math.exp(m),
-            math.exp(lo),  # exp(-inf) = 0: open below
-            math.exp(hi) if hi < math.inf else math.inf,
-            unknown.n,
-            method=method,
-            level=level,
-            bound=bound if m is None else "",
-            **counts,
-        )
+        return _sign_estimate(bounds, counts, SIGN_TEST, level)
     n = len(logs)
     e = mean(logs, level)
     if e.censored:
@@ -472,7 +458,13 @@ def timed_speedup(
     if unknown is not None:
         if unknown.n == 0:
             return unknown
-        return _sign_seconds(bounds, counts, c, between, level)
+        # the steps' sign test and the cost's t interval, each at 1 - (1 - level) / 2 (one
+        # timing round: no spread, open)
+        half = math.inf if c.size == 1 else _cost_half(c, between, 1 - (1 - level) / 4)
+        est = _sign_estimate(
+            bounds, counts, SIGN_TEST_SECONDS, 1 - (1 - level) / 2, float(c.mean()), half
+        )
+        return replace(est, level=level)
     n = len(logs)
     if negated:  # an upper bound in steps: not carried into seconds here, nothing identified
         return Estimate(None, 0.0, math.inf, n, method=method, level=level, **counts)
@@ -507,30 +499,29 @@ def timed_speedup(
     return Estimate(math.exp(m), lo, hi, n, method=method, level=level, **counts)
 
 
-def _sign_seconds(
+def _sign_estimate(
     bounds: Sequence[tuple[float, float]],
     counts: dict,
-    c: np.ndarray,
-    between: Between,
+    method: str,
     level: float,
+    shift: float = 0.0,
+    half: float = 0.0,
 ) -> Estimate:
-    """timed_speedup where seeds are bounded from both sides: the sign test's interval of the
-    median log step ratio plus the cost mean's t interval, each two-sided at 1 - (1 - level) / 2
-    (one timing round: no spread, open)."""
-    q = 1 - (1 - level) / 2
-    m, lo, hi = sign_interval(*zip(*bounds), q)
-    cost = float(c.mean())
-    half = math.inf if c.size == 1 else _cost_half(c, between, 1 - (1 - level) / 4)
-    lo, hi = lo + cost - half, hi + cost + half  # +-inf where either side is open
+    """The median ratio where seeds are bounded from both sides: the sign test's interval of the
+    median log ratio (`sign_interval`) at `level`, moved by `shift` and widened by `half` on
+    each side (timed_speedup's cost: its mean log and its interval's half-width; inf: open),
+    on the ratio's scale."""
+    m, lo, hi = sign_interval(*zip(*bounds), level)
+    lo, hi = lo + shift - half, hi + shift + half  # +-inf where either side is open
     bound = {(True, False): "lower", (False, True): "upper"}.get(
         (math.isfinite(lo), math.isfinite(hi)), ""
     )
     return Estimate(
-        None if m is None else math.exp(m + cost),
+        None if m is None else math.exp(m + shift),
         math.exp(lo),  # exp(-inf) = 0: open below
         math.exp(hi) if hi < math.inf else math.inf,
         len(bounds),
-        method=SIGN_TEST_SECONDS,
+        method=method,
         level=level,
         bound=bound if m is None else "",
         **counts,

@@ -2,14 +2,16 @@
 
 This is the only executor of the book: Jupyter Book renders the outputs papermill stored.
 
-    python book/build.py [--scale smoke|cpu|paper] [--only STEM] [--force] [--out DIR]
+    python book/build.py [--scale smoke|cpu|paper] [--only STEM] [--force] [--out DIR] [--jobs N]
 
 For each ``notebooks/NN_*.ipynb`` (sorted) it writes ``<out>/chapters/<stem>.ipynb``, reusing the
 executed copy when its cache key (source notebook, scale, the chapter package it imports,
 ``grokcore/*.py``, this file) is unchanged: editing one chapter's package re-executes that
-chapter only. It then gathers every chapter's claims (the ``application/vnd.grokbook.claims+json``
-output) into ``<out>/_build/claims.json`` and the intro's scoreboard, stages the book sources
-in ``<out>/_build/src`` and runs ``jupyter-book build`` with warnings as errors into
+chapter only. Chapters execute side by side, one process and kernel each, as many at once as
+the machine has cores (``--jobs N``; ``--jobs 1``: one after another). It then gathers every
+chapter's claims (the ``application/vnd.grokbook.claims+json`` output) into
+``<out>/_build/claims.json`` and the intro's scoreboard, stages the book sources in
+``<out>/_build/src`` and runs ``jupyter-book build`` with warnings as errors into
 ``<out>/_build/html``. ``<out>`` is ``book/`` unless ``--out`` is given.
 
 A cpu or paper build into ``book/`` records the verdicts in ``book/results/claims-<scale>.json``
@@ -36,6 +38,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -197,6 +200,66 @@ def execute(
     nb.metadata["grokbook"] = {"key": key, "scale": scale, "wall_s": wall, "params": params or {}}
     nbformat.write(nb, executed)
     return wall, False
+
+
+def _execute_child(conn, args: tuple) -> None:
+    """execute(*args) in a forked process, its result or error message sent back on conn."""
+    try:
+        conn.send(("ok", execute(*args)))
+    except BuildError as err:
+        conn.send(("error", str(err)))
+    except BaseException as err:  # noqa: BLE001 (reported, with the chapter's name, by the parent)
+        conn.send(("error", f"{args[0].name}: {type(err).__name__}: {err}"))
+    finally:
+        conn.close()
+
+
+def execute_chapters(
+    tasks: list[tuple[str, tuple]], jobs: int
+) -> tuple[dict[str, tuple[float, bool]], list[str]]:
+    """execute(*args) for each (stem, args), up to `jobs` at a time, each in a process of its
+    own: a kernel inherits its trace and status files through the environment, which is one
+    per process. Returns ({stem: (wall seconds, reused)}, error messages); a chapter that fails
+    does not stop the others (their records and executed copies are kept)."""
+    results: dict[str, tuple[float, bool]] = {}
+    errors: list[str] = []
+    if jobs <= 1 or len(tasks) <= 1:
+        for stem, args in tasks:
+            try:
+                results[stem] = execute(*args)
+            except BuildError as err:
+                errors.append(str(err))
+        return results, errors
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("fork")  # the build process runs no thread to fork with
+    pending, running = list(tasks), {}
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                stem, args = pending.pop(0)
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_execute_child, args=(send, args), name=stem)
+                proc.start()
+                send.close()
+                running[recv] = (stem, proc)
+            for conn in wait(list(running)):
+                stem, proc = running.pop(conn)
+                try:
+                    kind, value = conn.recv()
+                except EOFError:  # killed before it could answer
+                    kind, value = "error", f"{stem}: its process ended without a result"
+                proc.join()
+                if kind == "ok":
+                    results[stem] = value
+                else:
+                    errors.append(value)
+    finally:
+        for stem, proc in running.values():
+            proc.terminate()
+            proc.join()
+    return results, errors
 
 
 def check_no_errors(nb: nbformat.NotebookNode, name: str) -> None:
@@ -481,8 +544,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="with --only: a notebook parameter besides the scale (YAML, as papermill -y), e.g. "
         "'grokfast_settings=[]'; the verdicts say they come from a run with it",
     )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="chapters executed at once, each in its own process and kernel (default: the "
+        "number of cores; 1: one after another)",
+    )
     p.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help=argparse.SUPPRESS)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.jobs is None:
+        args.jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    elif args.jobs < 1:
+        p.error(f"--jobs: a number of chapters at once, 1 or more; got {args.jobs}")
+    return args
 
 
 def parse_params(items: list[str], only: str | None) -> dict:
@@ -577,30 +653,58 @@ def main(argv: list[str] | None = None) -> int:
         )
     ship = out == BOOK.resolve() and args.scale != "smoke" and not recompute
     absent = []  # with --only: chapters never executed into <out>, left so (a page says so)
+    tasks, last = [], {}  # last: a chapter's wall seconds when it was last executed here
     for source in sources:
         executed = out / "chapters" / f"{source.stem}.ipynb"
         if args.only and source.stem != args.only:
             if not executed.exists():
                 absent.append(source.stem)
-                rows.append((source.stem, "left out (--only; never executed here)"))
-                continue
-            rows.append((source.stem, "kept (--only)"))
             continue
+        last[source.stem] = read_meta(executed).get("wall_s") if executed.exists() else None
         if (args.force or recompute) and executed.exists():
             executed.unlink()
-        wall, reused = execute(
-            source,
-            executed,
-            args.scale,
-            trace_path(args.scale, source.stem),
-            params if source.stem == args.only else None,
+        tasks.append(
+            (
+                source.stem,
+                (
+                    source,
+                    executed,
+                    args.scale,
+                    trace_path(args.scale, source.stem),
+                    params if source.stem == args.only else None,
+                ),
+            )
         )
+    # The longest first (by its last execution here; never executed: first), so that the last
+    # chapter to finish is a short one: side by side, the build lasts about the longest chapter.
+    tasks.sort(key=lambda task: -(last[task[0]] or math.inf))
+    t_exec = time.perf_counter()
+    results, errors = execute_chapters(tasks, args.jobs)
+    t_exec = time.perf_counter() - t_exec
+    for source in sources:
+        if args.only and source.stem != args.only:
+            kept = (
+                "left out (--only; never executed here)"
+                if source.stem in absent
+                else "kept (--only)"
+            )
+            rows.append((source.stem, kept))
+            continue
+        if source.stem not in results:
+            rows.append((source.stem, "failed"))
+            continue
+        wall, reused = results[source.stem]
         rows.append(
             (source.stem, f"cached ({wall:.1f} s when executed)" if reused else f"{wall:.1f} s")
         )
         if ship and (not reused or not store.store_path(source.stem, args.scale).exists()):
             keep = bool(params) and source.stem == args.only  # part of the plan: add, not replace
             rows.append((f"  store {source.stem}", pack_chapter(source.stem, args.scale, keep)))
+    if len(tasks) > 1:
+        rows.append((f"chapters, {min(args.jobs, len(tasks))} at once", f"{t_exec:.1f} s"))
+    if errors:
+        print_times(rows)
+        raise BuildError("\n".join(errors))
 
     claims = {
         stem: read_claims(out / "chapters" / f"{stem}.ipynb")

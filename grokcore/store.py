@@ -28,11 +28,12 @@ This module moves records and never computes one: it is outside the code fingerp
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import lzma
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -47,7 +48,6 @@ from .records import (
     lookup,
     record_path,
     staleness,
-    write_record,
 )
 
 STORE_DIR = RESULTS_DIR / "store"
@@ -74,6 +74,11 @@ def stores(scale: str | None = None, root: Path | None = None) -> list[Path]:
 def read_store(path: Path) -> list[RunRecord]:
     """Every record of a store, each validated (schema, checksum, key); a store with a bad line
     raises StoreError naming the file and line: a shipped store is never half used."""
+    return [rec for _, rec in _store_lines(path)]
+
+
+def _store_lines(path: Path) -> list[tuple[str, RunRecord]]:
+    """read_store's records, each with its line (a record's JSON as it was written)."""
     try:
         lines = lzma.decompress(path.read_bytes()).decode().splitlines()
     except (OSError, lzma.LZMAError, UnicodeDecodeError) as e:
@@ -90,7 +95,7 @@ def read_store(path: Path) -> list[RunRecord]:
     for i, line in enumerate(lines[1:], start=2):
         try:
             _import_code_of(json.loads(line))  # chapter config classes for from_dict
-            records.append(RunRecord.from_json(line))
+            records.append((line, RunRecord.from_json(line)))
         except (CorruptRecord, json.JSONDecodeError, ImportError) as e:
             raise StoreError(f"{path}: line {i} is not a valid record ({e})") from None
     if header.get("records") != len(records):
@@ -98,19 +103,38 @@ def read_store(path: Path) -> list[RunRecord]:
     return records
 
 
-def encode(name: str, scale: str, records: Iterable[RunRecord]) -> bytes:
-    """A store's bytes: deterministic for the same records (sorted by key, no timestamps)."""
+def record_json(rec: RunRecord) -> str:
+    """``rec.to_json()``, byte for byte, without its ``dataclasses.asdict`` deep copy and its
+    second JSON encoding: a record's fields are JSON values already, and its checksum key sorts
+    first. Packing a store of long histories spent most of its time there."""
+    body = {f.name: getattr(rec, f.name) for f in fields(rec)}
+    blob = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    checksum = hashlib.sha256(blob.encode()).hexdigest()
+    return f'{{"checksum":"{checksum}",' + blob[1:]  # "checksum" < "code" < every other key
+
+
+def store_text(name: str, scale: str, records: Iterable[RunRecord]) -> str:
+    """A store's text: deterministic for the same records (sorted by key, no timestamps)."""
     recs = sorted({r.key: r for r in records}.values(), key=lambda r: r.key)
     header = {"format": FORMAT, "name": name, "scale": scale, "records": len(recs)}
-    text = "\n".join([json.dumps(header, sort_keys=True)] + [r.to_json() for r in recs]) + "\n"
+    return "\n".join([json.dumps(header, sort_keys=True)] + [record_json(r) for r in recs]) + "\n"
+
+
+def _compress(text: str) -> bytes:
     return lzma.compress(text.encode(), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64, preset=9)
 
 
-def write_store(path: Path, data: bytes) -> bool:
-    """Atomically replace path with data unless it already holds them; True if written."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    atomic_write(path, data, mode=0o644)  # a committed file: readable by all
+def write_store(path: Path, text: str) -> bool:
+    """Atomically replace path with the store of this text unless it already holds it; True if
+    written. The comparison is on the decompressed text: compressing a large store at preset 9
+    takes a minute, decompressing it a second, and the same text always gives the same bytes."""
+    if path.exists():
+        try:
+            if lzma.decompress(path.read_bytes()).decode() == text:
+                return False
+        except (lzma.LZMAError, UnicodeDecodeError):
+            pass  # not a readable store: replaced
+    atomic_write(path, _compress(text), mode=0o644)  # a committed file: readable by all
     return True
 
 
@@ -239,7 +263,7 @@ def pack(name: str, scale: str, keys: Iterable[str], root: Path | None = None) -
             f"store {scale}/{name}: {len(missing)} keys have no current record, e.g. {missing[:3]}"
         )
     path = store_path(name, scale, root)
-    return path, write_store(path, encode(name, scale, records))
+    return path, write_store(path, store_text(name, scale, records))
 
 
 def add(name: str, scale: str, keys: Iterable[str], root: Path | None = None) -> tuple[Path, bool]:
@@ -269,19 +293,21 @@ def unpack(scale: str, names: Iterable[str] | None = None, root: Path | None = N
         if wanted is not None and path.name.removesuffix(".jsonl.xz") not in wanted:
             continue
         out.stores += 1
-        for rec in read_store(path):
+        for text, rec in _store_lines(path):
             target = record_path(rec.key)
             if target.exists():
-                try:
-                    have = RunRecord.from_json(target.read_text(), expect_key=rec.key)
-                except CorruptRecord:
-                    have = None
-                if have is not None and (
-                    have.to_json() == rec.to_json() or staleness(have) is None
-                ):
+                have_text = target.read_text()
+                if have_text == text:  # the same record: nothing to parse
                     out.kept += 1
                     continue
-            write_record(rec, path=target)
+                try:
+                    have = RunRecord.from_json(have_text, expect_key=rec.key)
+                except CorruptRecord:
+                    have = None
+                if have is not None and staleness(have) is None:
+                    out.kept += 1
+                    continue
+            atomic_write(target, text.encode())  # write_record's write, without its asdict
             if staleness(rec) is None:
                 out.copied += 1
             else:

@@ -154,7 +154,9 @@ def explorer_panel(rec, title: str):
         b.legend(fontsize=7, loc="lower right")
         _axes_med(c, rec, "MED (blue), test loss (red)")
         fig.suptitle(title, fontsize=9)
-        fig.tight_layout()
+        # Fixed margins, the widest tight_layout gives over the shipped runs: the explorer draws
+        # over a hundred of these, and tight_layout's measuring took half of each one's time.
+        fig.subplots_adjust(left=0.033, right=0.928, bottom=0.205, top=0.777, wspace=0.41)
     return fig
 
 

@@ -521,6 +521,33 @@ def test_signed_rank_lower_is_the_limit_of_scipys_exact_wilcoxon_test(n):
     assert E.signed_rank_lower(np.arange(6.0), 0.025) == 0.0  # 2^-6: the smallest value
 
 
+@pytest.mark.parametrize("alpha", [0.0125, 0.025, 0.05, 0.3, 0.5, 0.75])
+def test_signed_rank_critical_value_matches_the_exact_null_distribution(alpha):
+    """The critical value (counted on half the table, in floats) against the null distribution
+    of T+ in exact integers: by enumerating every sign pattern for small n, by counting subsets
+    of the ranks per sum beyond; alpha at 1/2 or more too, where half the table would not do."""
+    import itertools
+    from fractions import Fraction
+
+    def largest(counts, n):  # the largest c with #{T+ <= c} <= alpha 2^n, exactly
+        cum = np.cumsum(np.asarray(counts, dtype=object))
+        limit = Fraction(alpha * (1 + 1e-9)) * 2**n
+        reach = [c for c, k in enumerate(cum) if k <= limit]
+        return reach[-1] if reach else -1
+
+    for n in range(0, 11):  # every one of the 2^n sign patterns
+        sums = [sum(r for r, s in zip(range(1, n + 1), signs) if s)
+                for signs in itertools.product((0, 1), repeat=n)]  # fmt: skip
+        E._signed_rank_critical.cache_clear()
+        assert E._signed_rank_critical(n, alpha) == largest(np.bincount(sums), n), n
+    for n in (11, 25, 60, 120):
+        counts = [1] + [0] * (n * (n + 1) // 2)  # subsets of {1..r} per sum, Python integers
+        for r in range(1, n + 1):
+            counts = [k + (counts[s - r] if s >= r else 0) for s, k in enumerate(counts)]
+        E._signed_rank_critical.cache_clear()
+        assert E._signed_rank_critical(n, alpha) == largest(counts, n), n
+
+
 def test_a_longer_budget_never_loosens_a_censored_bound():
     """The flaw this replaces: with the t limit of censored values as they stand, raising one
     censored value (a longer budget) widened s faster than it moved the mean, and the bound fell.

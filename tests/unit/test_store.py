@@ -32,6 +32,24 @@ def test_pack_read_roundtrip_is_deterministic(recs, tmp_path):
     assert store.stores("cpu", tmp_path) == [path] and store.stores("paper", tmp_path) == []
 
 
+def test_record_json_is_to_json_byte_for_byte(recs):
+    """The store's serializer skips asdict's deep copy and the second encoding; its bytes are
+    the record's own, for records fresh from training (tuples in their configs) and read back."""
+    for r in recs + [records.RunRecord.from_json(r.to_json()) for r in recs]:
+        assert store.record_json(r) == r.to_json()
+    r = recs[0]
+    r.meta["note"] = ("a", 1.5, None, {"z": [1, 2]})  # nested, unsorted, a tuple
+    assert store.record_json(r) == r.to_json()
+
+
+def test_a_store_that_is_not_readable_is_replaced(recs, tmp_path):
+    path = store.store_path("ch", "cpu", tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not xz")
+    assert store.pack("ch", "cpu", [r.key for r in recs], root=tmp_path) == (path, True)
+    assert len(store.read_store(path)) == len(recs)
+
+
 def test_pack_refuses_a_key_without_a_current_record(recs, tmp_path):
     with pytest.raises(store.StoreError, match="1 keys have no current record"):
         store.pack("ch", "cpu", [recs[0].key, "0" * 20], root=tmp_path)

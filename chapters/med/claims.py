@@ -47,6 +47,7 @@ from . import measures as M
 from .configs import PAPER_P, TABLE1
 from .coverage import ball_size, coverage_bound, exact_threshold
 from .inits import EMBED_INIT as CODE
+from .parameters import hole_cell
 
 # Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
 PROSE_LITERALS = {
@@ -455,15 +456,20 @@ class _Rows:
     def skip(self, cid: str, reason: str) -> None:
         self.reasons[cid] = reason
 
-    def after_memorization(self, cid: str, recs: Sequence, stat: Callable, note: str = "") -> None:
-        """stat per run where the run fit its train set (99%); see M.post_event."""
+    def after_memorization(
+        self, cid: str, recs: Sequence, stat: Callable, note: str = "", looks: Looks = 1
+    ) -> None:
+        """stat per run where the run fit its train set (99%); see M.post_event. looks: as
+        Claim.check's."""
         # a share (estimator "proportion") takes True/False/None: a diverged run has no value
         undefined = None if CLAIMS[cid].estimator == "proportion" else Obs(math.nan, diverged=True)
         values, n_cens = M.post_event(recs, stat, M.memorized, undefined=undefined)
         if n_cens:
             note += f"{'; ' if note else ''}{n_cens}/{len(recs)} runs never reached 99% train "
             note += "accuracy (no post-memorization window)"
-        self.judge(cid, after_event(CLAIMS[cid], values, n_cens), note=note)
+        note = "; ".join(x for x in (note, looks_note(looks)) if x)
+        est = after_event(CLAIMS[cid], values, n_cens, sequential_level(looks))
+        self.judge(cid, est, note=note)
 
     def after_grokking(
         self, cid: str, recs: Sequence, stat: Callable, note: str = "", looks: Looks = 1
@@ -529,13 +535,14 @@ def results(
     "d_model", "embed_init", "layers"; a group left out gives "not run" rows); resnet: the
     image-sum records; mc_ratios: n -> the Monte Carlo ratios of coverage.coverage_ratios;
     p, frac_train, mc_trials: this run's parameters (for the notes); looks: operation -> its
-    MED rows' looks, and WEIGHT_DECAY -> the weight-decay comparison's (Claim.check's;
-    looks_of), absent: one."""
+    MED rows' looks, WEIGHT_DECAY -> the weight-decay comparison's and a hole ("strip-67") ->
+    its rows' (Claim.check's; looks_of), absent: one."""
     out = _Rows(scale)
-    _med_rows(out, R.get("operations", {}), looks or {})
-    _spread_row(out, R.get("weight_decay", {}), (looks or {}).get(WEIGHT_DECAY, 1))
-    _layout_rows(out, R.get("layouts", {}), p, frac_train, R.get("random_frac", {}))
-    _hole_rows(out, R.get("layouts", {}))
+    looks = looks or {}
+    _med_rows(out, R.get("operations", {}), looks)
+    _spread_row(out, R.get("weight_decay", {}), looks.get(WEIGHT_DECAY, 1))
+    _layout_rows(out, R.get("layouts", {}), p, frac_train, R.get("random_frac", {}), looks)
+    _hole_rows(out, R.get("layouts", {}), looks)
     _vocab_rows(out, R.get("strip_vocab", {}), p)
     _coverage_rows(out, mc_ratios, mc_trials)
     _comparison_rows(out, R, p)
@@ -602,11 +609,16 @@ def pooled_looks(seeds: Mapping[str, int], looks: Mapping[str, Looks]) -> Looks:
 
 def looks_of(P: Mapping, preset: Mapping) -> dict[str, Looks]:
     """The scale's looks for the operations that run its own seeds (grokcore.claims.looks_at):
-    op_seeds where it names the operation, seeds elsewhere; and WEIGHT_DECAY's (the weight-decay
-    comparison, the wd-uniform-spacing row) where it runs the scale's wd_seeds."""
+    op_seeds where it names the operation, seeds elsewhere; WEIGHT_DECAY's (the weight-decay
+    comparison, the wd-uniform-spacing row) where it runs the scale's wd_seeds; and a hole's
+    ("strip-67": its layout cell's rows) where it runs the scale's hole_seeds."""
 
     def seeds(Q: Mapping, key: str) -> int:
-        return Q["wd_seeds"] if key == WEIGHT_DECAY else Q["op_seeds"].get(key, Q["seeds"])
+        if key == WEIGHT_DECAY:
+            return Q["wd_seeds"]
+        if hole_cell(key) is not None:
+            return Q["hole_seeds"].get(key, Q["seeds"])
+        return Q["op_seeds"].get(key, Q["seeds"])
 
     return looks_at(P, preset, seeds)
 
@@ -656,7 +668,10 @@ def _layout_rows(
     p: int,
     frac_train: float,
     fracs: Mapping[float, Sequence] | None = None,
+    looks: Mapping[str, Looks] | None = None,
 ) -> None:
+    """Table 1's rows; looks: a hole ("strip-67") -> its rows' looks (looks_of)."""
+    looks = looks or {}
     fracs = dict(fracs or {})
     if ("random", 0) in L:
         fracs.setdefault(frac_train, L[("random", 0)])
@@ -680,7 +695,9 @@ def _layout_rows(
         go = ", ".join(str(g) if g is not None else "disappear" for g in map(M.go_epoch, recs))
         paper_go = TABLE1[(lay, k)][2] or "disappear"
         note = f"k' = {recs[0].cfg.task.hole} at p = {p}; GO-Epoch per seed {go} (paper {paper_go})"
-        out.check(cid, M.per_run_capped(recs, M.u_acc, 100), note=note)
+        out.check(
+            cid, M.per_run_capped(recs, M.u_acc, 100), note=note, looks=looks.get(f"{lay}-{k}", 1)
+        )
     if ("strip", 67) in L:
         recs = L[("strip", 67)]
         out.after_memorization(
@@ -689,6 +706,7 @@ def _layout_rows(
             M.disappears,
             note=f"k' = {recs[0].cfg.task.hole} at p = {p}; within {recs[0].summary['last_step']} "
             "epochs (paper 30000)",
+            looks=looks.get("strip-67", 1),
         )
     else:
         out.skip("strip-67-disappears", "the STRIP hole k = 67 is not among this run's holes")
@@ -697,15 +715,21 @@ def _layout_rows(
         if len(ks) < 2:
             out.skip(cid, f"needs two {lay.upper()} holes; this run has {len(ks)}")
             continue
+        a, b = L[(lay, ks[0])], L[(lay, ks[-1])]
+        n = min(len(a), len(b))  # the seeds both holes ran (hole_seeds may extend one)
         out.check(
             cid,
-            M.per_seed_diff(L[(lay, ks[0])], L[(lay, ks[-1])], M.u_acc, 100),
-            note=f"k = {ks[0]} vs {ks[-1]} (at p = {PAPER_P})",
+            M.per_seed_diff(a[:n], b[:n], M.u_acc, 100),
+            note=f"k = {ks[0]} vs {ks[-1]} (at p = {PAPER_P})"
+            + (f"; the {n} seeds both ran" if len(a) != len(b) else ""),
         )
 
 
-def _hole_rows(out: _Rows, L: Mapping[tuple, Sequence]) -> None:
-    """Accuracy on the hole and on the rest of the test set, where the records log them."""
+def _hole_rows(
+    out: _Rows, L: Mapping[tuple, Sequence], looks: Mapping[str, Looks] | None = None
+) -> None:
+    """Accuracy on the hole and on the rest of the test set, where the records log them; pooled
+    over the holes, looks (a hole -> its looks, looks_of) pooled too (pooled_looks)."""
     cids = ("u-acc-rest-full", "u-acc-paper-test-set")
     holes = {c: recs for c, recs in L.items() if c[0] != "random"}
     recs = [r for rs in holes.values() for r in rs]
@@ -724,10 +748,16 @@ def _hole_rows(out: _Rows, L: Mapping[tuple, Sequence]) -> None:
         for cid in cids:
             out.skip(cid, reason)
         return
+    hole_looks = {f"{lay}-{k}": x for (lay, k) in holes if (x := (looks or {}).get(f"{lay}-{k}"))}
+
+    def pooled(cells) -> Looks:
+        return pooled_looks({f"{lay}-{k}": len(holes[(lay, k)]) for lay, k in cells}, hole_looks)
+
     out.check(
         "u-acc-rest-full",
         M.per_run_capped(recs, lambda r: M.u_acc(r, "rest_acc"), 100),
         note="holes " + ", ".join(f"{lay.upper()} k = {k}" for lay, k in holes),
+        looks=pooled(holes),
     )
     cells = [c for c in holes if c in TABLE1]
     if not cells:
@@ -748,6 +778,7 @@ def _hole_rows(out: _Rows, L: Mapping[tuple, Sequence]) -> None:
         values,
         note="paper's test pairs (hole, rest) at p = 97: "
         + ", ".join(f"{lay.upper()} k = {k}: {M.paper_test_counts(lay, k)}" for lay, k in cells),
+        looks=pooled(cells),
     )
 
 

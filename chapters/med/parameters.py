@@ -75,6 +75,7 @@ SPECS = {
     "seeds": Int(1, none=SCALE_VALUE),
     "op_seeds": Dict(Str(*CHAPTER_OPERATIONS), Int(1), 0, none=SCALE_VALUE),
     "wd_seeds": Int(1, none=SCALE_VALUE),
+    "hole_seeds": Dict(Str(), Int(1), 0, none=SCALE_VALUE),
     "resnet_tile": Int(4, none=SCALE_VALUE),
     "resnet_channels": Int(1, none=SCALE_VALUE),
     "resnet_widths": List(Int(1), 1, none=SCALE_VALUE),
@@ -108,16 +109,25 @@ RESNET_FIELDS = {
 }
 
 
+def hole_cell(key: str) -> tuple[str, int] | None:
+    """The layout cell a hole_seeds key names: "strip-67" -> ("strip", 67); None if it names
+    none (a SQUARE or STRIP layout, a hyphen, a whole k)."""
+    layout, _, k = key.partition("-")
+    return (layout, int(k)) if layout in ("square", "strip") and k.isdigit() else None
+
+
 def plan(P: dict, v: dict) -> dict:
     """configs.plan's groups with the MED runs of each operation in P["op_seeds"] at that many
-    seeds, and the weight-decay comparison's runs (group "weight_decay", every weight decay) at
-    P["wd_seeds"] (seeds 0..n-1; the runs at seeds below P["seeds"] are the plan's own, shared
-    with the other groups; a scale's operation the notebook does not run is passed over, and a
-    scale's count below seeds is seeds). Here, not in configs.py, which the records' fingerprint
-    reads: a cell's seed count is no part of any run."""
+    seeds, the weight-decay comparison's runs (group "weight_decay", every weight decay) at
+    P["wd_seeds"] and each hole in P["hole_seeds"] (group "layouts", key "strip-67": the cell
+    ("strip", 67)) at its count (seeds 0..n-1; the runs at seeds below P["seeds"] are the plan's
+    own, shared with the other groups; a scale's operation or hole the notebook does not run is
+    passed over, and a scale's count below seeds is seeds). Here, not in configs.py, which the
+    records' fingerprint reads: a cell's seed count is no part of any run."""
     groups = configs.plan(P, v)
     extend = [(groups["operations"].get(op, []), n) for op, n in P["op_seeds"].items()]
     extend += [(runs, P["wd_seeds"]) for runs in groups["weight_decay"].values()]
+    extend += [(groups["layouts"].get(hole_cell(h), []), n) for h, n in P["hole_seeds"].items()]
     for runs, n in extend:
         if runs:
             runs += [runs[0].replace(seed=s) for s in range(len(runs), n)]
@@ -138,6 +148,29 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
                     f"gives {', '.join(f'{op} {n}' for op, n in few.items())}, fewer than seeds "
                     f"({P['seeds']}): allowed at least seeds (an operation's runs extend the "
                     "plan's)",
+                )
+            ]
+    if v["hole_seeds"] is not None:  # the scale's own are passed over where they do not fit
+        holes = {("square", k) for k in P["square_holes"]} | {
+            ("strip", k) for k in P["strip_holes"]
+        }
+        stray = [h for h in P["hole_seeds"] if hole_cell(h) not in holes]
+        if stray:
+            have = ", ".join(f"{lay}-{k}" for lay, k in sorted(holes)) or "none"
+            return [
+                (
+                    "hole_seeds",
+                    f"names {', '.join(stray)}, not among this run's holes: allowed "
+                    f"'<layout>-<k>' for a hole of square_holes or strip_holes ({have})",
+                )
+            ]
+        few = {h: n for h, n in P["hole_seeds"].items() if n < P["seeds"]}
+        if few:
+            return [
+                (
+                    "hole_seeds",
+                    f"gives {', '.join(f'{h} {n}' for h, n in few.items())}, fewer than seeds "
+                    f"({P['seeds']}): allowed at least seeds (a hole's runs extend the plan's)",
                 )
             ]
     if v["wd_seeds"] is not None and v["wd_seeds"] < P["seeds"]:

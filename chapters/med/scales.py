@@ -11,7 +11,8 @@ SCALES = {  # a notebook parameter left as None takes these
         "seeds": 2,
         "op_seeds": {"x+y": 3},  # unequal to seeds, so that the smoke test runs the extension
         "wd_seeds": 3,  # unequal to seeds, so that the smoke test extends the weight-decay runs
-        "looks": {},  # operation (or "weight_decay") -> the seeds at each look its rows had
+        "hole_seeds": {"strip-67": 3},  # unequal to seeds, so that the smoke test extends a hole
+        "looks": {},  # operation, "weight_decay" or a hole -> the seeds at each look its rows had
         "num_steps": 60,
         "eval_every": 20,
         "square_holes": [60],
@@ -47,7 +48,13 @@ SCALES = {  # a notebook parameter left as None takes these
         # At 24 it read 0.71x [0.56, 0.86], still across 0.8, about 83 seeds deciding it if the
         # estimate and spread held: seeds 24-83 were added for that reason alone, a third look
         "wd_seeds": 84,
-        "looks": {"x+y": [6, 12, 32, 84], "weight_decay": [6, 24, 84]},  # the seeds at each look
+        # the STRIP hole k = 67 at 6 seeds: u-acc-strip-67 had 3 censored seeds (a bound only,
+        # about 8 seeds deciding it in half of 64 resamples of its seeds, grokcore.claims.
+        # seeds_by_resampling) and strip-67-disappears read 4 of 6 [0.22, 0.96] against one
+        # half; seeds 6-35 of that hole were added for that reason alone, a second look at 6 and
+        # 36 (the rows that pool the holes, u-acc-rest-full and u-acc-paper-test-set, look twice)
+        "hole_seeds": {"strip-67": 36},
+        "looks": {"x+y": [6, 12, 32, 84], "weight_decay": [6, 24, 84], "strip-67": [6, 36]},
         "num_steps": 1500,
         "eval_every": 25,
         "square_holes": [30, 35, 40, 45, 50, 55, 60],  # every hole of Table 1
@@ -65,6 +72,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "seeds": 6,  # as cpu: the most any row declares
         "op_seeds": {},
         "wd_seeds": 6,
+        "hole_seeds": {},
         "looks": {},
         "num_steps": 30_000,
         "eval_every": 100,

@@ -126,3 +126,68 @@ def test_the_spread_row_is_judged_at_pococks_level_for_its_looks():
     assert two.estimate == pytest.approx(one.estimate) and two.ci_high > one.ci_high
     assert "Pocock's level for 2 looks at 2 and 4 seeds" in two.note and "Pocock" not in one.note
     assert two.level == pytest.approx(sequential_level((2, 4)))
+
+
+def test_hole_seeds_extends_one_holes_runs_and_leaves_the_others():
+    P, v = _values("smoke", hole_seeds={"strip-67": 5})
+    base, groups = configs.plan(P, v), plan(P, v)
+    runs = groups["layouts"][("strip", 67)]
+    assert [c.seed for c in runs] == [0, 1, 2, 3, 4]
+    assert runs[:2] == base["layouts"][("strip", 67)]  # the plan's own runs, the same keys
+    assert all(c.replace(seed=0) == runs[0] for c in runs)  # only the seed differs
+    assert len(groups["layouts"][("square", 60)]) == len(groups["layouts"][("random", 0)]) == 2
+
+
+def test_the_scales_hole_seeds_pass_over_holes_the_notebook_does_not_run():
+    P, v = _values("cpu", strip_holes=[40])  # the cpu scale names strip-67
+    assert P["hole_seeds"] == {"strip-67": 36} and len(plan(P, v)["layouts"][("strip", 40)]) == 6
+    P, v = _values("cpu", seeds=40)  # fewer than seeds: the hole just runs seeds
+    assert len(plan(P, v)["layouts"][("strip", 67)]) == 40
+
+
+@pytest.mark.parametrize(
+    "hole_seeds, message",
+    [
+        ({"strip-40": 4}, "hole_seeds.*names strip-40, not among this run's holes.*strip-67"),
+        ({"random-0": 4}, "hole_seeds.*names random-0"),
+        ({"strip67": 4}, "hole_seeds.*names strip67"),
+        ({"strip-67": 1}, "hole_seeds.*gives strip-67 1, fewer than seeds \\(2\\)"),
+        ({"strip-67": 0}, "hole_seeds"),
+    ],
+)
+def test_hole_seeds_given_by_hand_is_checked(hole_seeds, message):
+    with pytest.raises(ParameterError, match=message):
+        check_parameters(dict(V, scale="smoke", hole_seeds=hole_seeds))
+
+
+def test_hole_looks_hold_only_at_the_scales_hole_seeds():
+    P, _ = _values("cpu")
+    assert MC.looks_of(P, scales.SCALES["cpu"])["strip-67"] == [6, 36]
+    P, _ = _values("cpu", hole_seeds={"strip-67": 20})  # seeds of the user's choosing: one look
+    assert "strip-67" not in MC.looks_of(P, scales.SCALES["cpu"])
+
+
+def test_a_holes_rows_are_judged_at_pococks_level_for_its_looks():
+    """The hole's own rows and the rows pooling the holes (their seeds summed at each look) take
+    Pocock's level; the trend row pairs the seeds both holes ran."""
+    from chapters.med.tests.test_med_claims import rows_of
+    from chapters.med.tests.test_med_issue21_rows import run
+
+    def hole(h, n):  # a STRIP hole h at p = 11: fits its train set, then a plateau at 40%
+        return [
+            run([0.1, 0.3, 0.4, 0.4, 0.4], layout="strip", hole=h, seed=s,
+                extra={"hole_acc": [0.0] * 5, "rest_acc": [0.5, 0.6, 0.7, 0.7, 0.7]})
+            for s in range(n)
+        ]  # fmt: skip
+
+    R = {"layouts": {("strip", 40): hole(5, 3), ("strip", 67): hole(8, 6)}}
+    one, _ = rows_of(R)
+    two, _ = rows_of(R, looks={"strip-67": [3, 6]})
+    for cid, pooled in (("u-acc-strip-67", (3, 6)), ("strip-67-disappears", (3, 6)),
+                        ("u-acc-rest-full", (6, 9)), ("u-acc-paper-test-set", (6, 9))):  # fmt: skip
+        a, b = one[cid], two[cid]
+        assert "Pocock" not in a.note, cid
+        assert f"Pocock's level for 2 looks at {pooled[0]} and {pooled[1]} seeds" in b.note, cid
+        assert b.level == pytest.approx(sequential_level(pooled)), cid
+    trend = two["strip-hole-lowers-u-acc"]
+    assert trend.n == 3 and "the 3 seeds both ran" in trend.note and "Pocock" not in trend.note

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from grokcore import store
-from grokcore.claims import Claim, ClaimResult
+from grokcore.claims import Claim, ClaimResult, Looks, looks_at
 from grokcore.estimates import Between, Obs, geomean
 from grokcore.outcomes import times
 
@@ -385,8 +385,11 @@ def _missing(kind: str, methods: Sequence[str], scale: str) -> str:
     )
 
 
-def _compare(cid, cells, kind, fast, slow, p, scale, key="step_to_test_acc_95", task=None):
-    """`slow`'s time over `fast`'s on the plan's first task of `kind`, or on `task` itself."""
+def _compare(
+    cid, cells, kind, fast, slow, p, scale, key="step_to_test_acc_95", task=None, looks=None
+):
+    """`slow`'s time over `fast`'s on the plan's first task of `kind`, or on `task` itself;
+    looks: a task -> its rows' looks (Claim.check's)."""
     if task is not None:
         if not all(cells.get((task, m)) for m in (fast, slow)):
             arms = " and ".join(NAMES[m] for m in (fast, slow))
@@ -400,7 +403,7 @@ def _compare(cid, cells, kind, fast, slow, p, scale, key="step_to_test_acc_95", 
     note = _where(task, p)
     if key == "step_to_test_acc_95":
         note += "; " + "; ".join(measures.censoring_note(cells, m, [task]) for m in (slow, fast))
-    return CLAIMS[cid].check(f, s, scale=scale, note=note)
+    return CLAIMS[cid].check(f, s, scale=scale, note=note, looks=(looks or {}).get(task, 1))
 
 
 def results(
@@ -412,12 +415,15 @@ def results(
     cost_task: str = "",
     egd_solver: str = "eigh",
     cost_between: Between | None = None,
+    looks: Mapping[str, Looks] | None = None,
 ) -> list[ClaimResult]:
     """One row per claim of CLAIMS, in its order, from the chapter's runs grouped by (task label,
     method label) (measures.by_cell). p: the chapter's modulus (for the notes); cost_rows: the
     Cost table (cost.cost_rows) timed on cost_task, None where it was not timed; cost_between:
     how much a cost ratio's log moves between timing sessions (None: the shipped estimate for
-    the timing's CPU, grokcore.store.timing_between)."""
+    the timing's CPU, grokcore.store.timing_between); looks: a task -> the looks of the rows
+    read on it, where seeds were added to it between looks (looks_of; absent: one)."""
+    looks = looks or {}
     rows: dict[str, ClaimResult] = {}
     for kind in ("add", "mult"):
         cid, task = f"sgd-groks-{kind}", measures.first_task(cells, ("none",), KINDS[kind])
@@ -430,12 +436,16 @@ def results(
             [_value(r, o) for r, o in zip(recs, times(recs, per=measures.per_epoch))],
             scale=scale,
             note=note,
+            looks=looks.get(task, 1),
         )
     for cid, task in FEW_EPOCHS_TASKS.items():
         recs = cells.get((task, "egd"))
         rows[cid] = (
             CLAIMS[cid].check(
-                times(recs, per=measures.per_epoch), scale=scale, note=_where(task, p)
+                times(recs, per=measures.per_epoch),
+                scale=scale,
+                note=_where(task, p),
+                looks=looks.get(task, 1),
             )
             if recs
             else CLAIMS[cid].not_run(
@@ -445,39 +455,39 @@ def results(
         )
     for kind, fast, slow, *_ in _COMPARISONS:
         cid = f"egd-vs-sgd-{kind}"
-        rows[cid] = _compare(cid, cells, kind, fast, slow, p, scale)
+        rows[cid] = _compare(cid, cells, kind, fast, slow, p, scale, looks=looks)
     for task in PARITY_TASKS:
         cid = f"egd-vs-sgd-{task}"
-        rows[cid] = _compare(cid, cells, "parity", "egd", "none", p, scale, task=task)
+        rows[cid] = _compare(cid, cells, "parity", "egd", "none", p, scale, task=task, looks=looks)
     rows["colnorm-vs-sgd"] = _compare(
-        "colnorm-vs-sgd", cells, "add", "column_norm", "none", p, scale
+        "colnorm-vs-sgd", cells, "add", "column_norm", "none", p, scale, looks=looks
     )
-    rows["mult-others-stagnate"] = _stagnate_row(cells, p, scale)
+    rows["mult-others-stagnate"] = _stagnate_row(cells, p, scale, looks)
     for other in ("column_norm", "grokfast_ema"):
         for kind in ("mult", "parity"):
             cid = f"egd-vs-{other}-{kind}"
-            rows[cid] = _compare(cid, cells, kind, "egd", other, p, scale)
+            rows[cid] = _compare(cid, cells, kind, "egd", other, p, scale, looks=looks)
     for rank in (128, 64):
         cid = f"rsvd{rank}-works"
-        rows[cid] = _compare(cid, cells, "any", "egd", f"egd_rsvd{rank}", p, scale)
+        rows[cid] = _compare(cid, cells, "any", "egd", f"egd_rsvd{rank}", p, scale, looks=looks)
     for lr in LR_SWEEP:
         cid = f"egd-vs-sgd-add-lr{lr:g}"
-        rows[cid] = _compare(cid, cells, "add", f"egd@lr={lr:g}", "none", p, scale)
-    rows.update(_spectrum_rows(cells, p, scale))
+        rows[cid] = _compare(cid, cells, "add", f"egd@lr={lr:g}", "none", p, scale, looks=looks)
+    rows.update(_spectrum_rows(cells, p, scale, looks))
     where = cost_task and _where(cost_task, p)
     rows["egd-cost"] = _cost_row(cost_rows, egd_solver, scale, where, cost_between)
     for cid, kind in (("switch-back", "parity"), ("switch-back-add", "add")):
         rows[cid] = _compare(
-            cid, cells, kind, "egd_noswitch", "egd", p, scale, "step_to_test_acc_99"
+            cid, cells, kind, "egd_noswitch", "egd", p, scale, "step_to_test_acc_99", looks=looks
         )
-    rows["egd-final-accuracy"] = _final_row("egd-final-accuracy", cells, "egd", p, scale)
+    rows["egd-final-accuracy"] = _final_row("egd-final-accuracy", cells, "egd", p, scale, looks)
     rows["egd-noswitch-final-accuracy"] = _final_row(
-        "egd-noswitch-final-accuracy", cells, "egd_noswitch", p, scale
+        "egd-noswitch-final-accuracy", cells, "egd_noswitch", p, scale, looks
     )
     return [rows[cid] for cid in CLAIMS]
 
 
-def _stagnate_row(cells: dict, p: int, scale: str) -> ClaimResult:
+def _stagnate_row(cells: dict, p: int, scale: str, looks: Mapping[str, Looks]) -> ClaimResult:
     claim = CLAIMS["mult-others-stagnate"]
     task = measures.first_task(cells, ("column_norm", "egd"), KINDS["mult"])
     if task is None:
@@ -491,10 +501,13 @@ def _stagnate_row(cells: dict, p: int, scale: str) -> ClaimResult:
         scale=scale,
         note=f"{_where(task, p)}; at epoch {epochs:.0f}; "
         + measures.censoring_note(cells, "egd", [task]),
+        looks=looks.get(task, 1),
     )
 
 
-def _final_row(cid: str, cells: dict, method: str, p: int, scale: str) -> ClaimResult:
+def _final_row(
+    cid: str, cells: dict, method: str, p: int, scale: str, looks: Mapping[str, Looks]
+) -> ClaimResult:
     """Final test accuracy of `method`'s runs that ran their whole budget (no stop at an
     accuracy), on the first task where they did."""
     claim = CLAIMS[cid]
@@ -513,7 +526,12 @@ def _final_row(cid: str, cells: dict, method: str, p: int, scale: str) -> ClaimR
     recs = whole[task]
     vals = [_value(r, r.final["test_acc"]) for r in recs]
     epochs = recs[0].cfg.num_steps / measures.per_epoch(recs[0])
-    row = claim.check(vals, scale=scale, note=f"{_where(task, p)}; after {epochs:.0f} epochs")
+    row = claim.check(
+        vals,
+        scale=scale,
+        note=f"{_where(task, p)}; after {epochs:.0f} epochs",
+        looks=looks.get(task, 1),
+    )
     authors = authors_budget(parse_task(task))
     if epochs < authors and row.verdict in ("reproduced", "contradicted", "inconclusive"):
         # "final" is the end of the authors' training: an accuracy read earlier (still moving
@@ -527,7 +545,9 @@ def _final_row(cid: str, cells: dict, method: str, p: int, scale: str) -> ClaimR
     return row
 
 
-def _spectrum_rows(cells: dict, p: int, scale: str) -> dict[str, ClaimResult]:
+def _spectrum_rows(
+    cells: dict, p: int, scale: str, looks: Mapping[str, Looks]
+) -> dict[str, ClaimResult]:
     task = measures.first_task(cells, ("none", "egd"), KINDS["modular"])
     out = {}
     for cid, method, key, reduce in (
@@ -544,7 +564,7 @@ def _spectrum_rows(cells: dict, p: int, scale: str) -> dict[str, ClaimResult]:
         note = _where(task, p) + (
             "; EGD's updates before the switch back to SGD" * (method == "egd")
         )
-        out[cid] = CLAIMS[cid].check(vals, scale=scale, note=note)
+        out[cid] = CLAIMS[cid].check(vals, scale=scale, note=note, looks=looks.get(task, 1))
     return out
 
 
@@ -585,3 +605,10 @@ def _cost_row(
         f"({len(ratios)} rounds, {math.sqrt(between.var):.3f} sd of the log between sessions)"
     )
     return claim.judge(geomean(ratios, between=between), scale=scale, note=note)
+
+
+def looks_of(P: Mapping[str, Any], preset: Mapping[str, Any]) -> dict[str, Looks]:
+    """The scale's looks for the tasks that run its own seeds (grokcore.claims.looks_at):
+    task_seeds where it names the task (seeds where those are more: parameters.with_task_seeds),
+    seeds elsewhere."""
+    return looks_at(P, preset, lambda Q, task: max(Q["seeds"], Q["task_seeds"].get(task, 0)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grokcore.config import OPERATIONS, ConfigError, is_prime
+from grokcore.config import OPERATIONS, ConfigError, config_key, is_prime, to_dict
 from grokcore.params import (
     at_scale,
     RECOMPUTE,
@@ -92,6 +92,7 @@ SPECS = {
     "long_epochs": Int(1, none="the authors' 15,000"),
     "parity_epochs": Int(1, none=SCALE_VALUE + "; at paper scale, the authors' budget per task"),
     "seeds": Int(1, none=SCALE_VALUE),
+    "task_seeds": Dict(_TASK, Int(1), 0, none=SCALE_VALUE),
     "cost_steps": Int(0, none=SCALE_VALUE),
     "scale": SCALE,
     "recompute": RECOMPUTE,
@@ -111,6 +112,25 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
                 f"plan tasks {same} are at the chapter's p = {P['p']}: write them without ' mod P'",
             )
         )
+    if v["task_seeds"] is not None:  # the scale's own are passed over where they do not fit
+        stray = [t for t in P["task_seeds"] if t not in P["plan"]]
+        if stray:
+            problems.append(
+                (
+                    "task_seeds",
+                    f"names {', '.join(stray)}, not among the plan's tasks "
+                    f"({', '.join(P['plan'])})",
+                )
+            )
+        few = {t: n for t, n in P["task_seeds"].items() if n < P["seeds"]}
+        if few:
+            problems.append(
+                (
+                    "task_seeds",
+                    f"gives {', '.join(f'{t} {n}' for t, n in few.items())}, fewer than seeds "
+                    f"({P['seeds']}): allowed at least seeds (a task's runs extend the plan's)",
+                )
+            )
     stop = v["ablation_stop_at"]
     if (
         stop is not None
@@ -146,6 +166,25 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
 
     fields = {"stop_at_test_acc": "ablation_stop_at", "operation": "plan", "min_y": "plan"}
     return problems + config_problems(build, fields)
+
+
+def with_task_seeds(cfgs: list, P: dict) -> list:
+    """cfgs (configs.plan_configs at P["seeds"]) with every method's runs of each task in
+    P["task_seeds"] at that many seeds (seeds 0..n-1: the runs below P["seeds"] are the plan's
+    own; a task the plan does not run, or a count below seeds, adds nothing). Here, not in
+    configs.py, which the records' fingerprint reads: a task's seed count is no part of any
+    run. A seed's run is its seed-0 run with the seed replaced, as plan_configs makes it."""
+    out = list(cfgs)
+    for task, n in P["task_seeds"].items():
+        cells: dict[str, tuple] = {}  # a run's key at seed 0 -> (its seed-0 run, seeds it has)
+        for c in cfgs:
+            if configs.task_label(to_dict(c), P["p"]) == task:
+                first = c.replace(seed=0)
+                _, have = cells.get(config_key(first), (first, 0))
+                cells[config_key(first)] = (first, have + 1)
+        for first, have in cells.values():
+            out += [first.replace(seed=s) for s in range(have, n)]
+    return out
 
 
 def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:

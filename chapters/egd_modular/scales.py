@@ -47,6 +47,8 @@ SCALES = {  # a notebook parameter left as None takes these
     "smoke": {
         "p": 23,
         "seeds": 2,
+        "task_seeds": {"parity(400,2)/mse": 3},  # unequal to seeds: the smoke test extends a task
+        "looks": {},  # a task -> the seeds at each look its rows had
         "num_steps": 300,
         "parity_epochs": 3,
         "plan": _SMOKE_PLAN,
@@ -59,6 +61,12 @@ SCALES = {  # a notebook parameter left as None takes these
         # 8 seeds (every row declares 5): a bound from censored runs, SGD's on parity, takes 6
         # at 95% (grokcore.estimates.signed_rank_lower), a Kaplan-Meier median's upper limit 7
         "seeds": 8,
+        # parity(400,2)/mse at 8 seeds: egd-vs-sgd-parity-mse was a bound (>= 2.67x, SGD's 8
+        # seeds censored at 300 epochs), about 10 seeds deciding it in half of 64 resamples of
+        # its seeds (grokcore.claims.seeds_by_resampling); seeds 8-23 of that task were added for
+        # that reason alone, a second look at 8 and 24 (Pocock's level)
+        "task_seeds": {"parity(400,2)/mse": 24},
+        "looks": {"parity(400,2)/mse": [8, 24]},
         "num_steps": 2000,
         # parity: 300 epochs (the authors' 2,000-10,100 cost 30-40 minutes a cell), 6x EGD's
         # slowest Parity(400, 2) seed at 100 epochs: room for SGD's plateau to show against it
@@ -74,6 +82,8 @@ SCALES = {  # a notebook parameter left as None takes these
     "paper": {
         "p": 97,
         "seeds": 10,
+        "task_seeds": {},
+        "looks": {},
         "num_steps": 135_000,
         "parity_epochs": None,
         "plan": _PAPER_PLAN,

@@ -613,12 +613,12 @@ def looks_of(P: Mapping, preset: Mapping) -> dict[str, Looks]:
     comparison, the wd-uniform-spacing row) where it runs the scale's wd_seeds; and a hole's
     ("strip-67": its layout cell's rows) where it runs the scale's hole_seeds."""
 
-    def seeds(Q: Mapping, key: str) -> int:
+    def seeds(Q: Mapping, key: str) -> int:  # seeds where they are more (parameters.plan)
         if key == WEIGHT_DECAY:
-            return Q["wd_seeds"]
+            return max(Q["seeds"], Q["wd_seeds"])
         if hole_cell(key) is not None:
-            return Q["hole_seeds"].get(key, Q["seeds"])
-        return Q["op_seeds"].get(key, Q["seeds"])
+            return max(Q["seeds"], Q["hole_seeds"].get(key, 0))
+        return max(Q["seeds"], Q["op_seeds"].get(key, 0))
 
     return looks_at(P, preset, seeds)
 

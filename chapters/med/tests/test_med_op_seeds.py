@@ -191,3 +191,10 @@ def test_a_holes_rows_are_judged_at_pococks_level_for_its_looks():
         assert b.level == pytest.approx(sequential_level(pooled)), cid
     trend = two["strip-hole-lowers-u-acc"]
     assert trend.n == 3 and "the 3 seeds both ran" in trend.note and "Pocock" not in trend.note
+
+
+def test_more_seeds_than_the_scales_extension_is_one_look():
+    """seeds above the scale's op_seeds, wd_seeds or hole_seeds runs seeds everywhere: those
+    cells do not run the scale's seeds, so their rows have been judged once."""
+    P, _ = _values("cpu", seeds=90)
+    assert MC.looks_of(P, scales.SCALES["cpu"]) == {}

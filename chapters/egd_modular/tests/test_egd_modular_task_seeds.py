@@ -1,0 +1,76 @@
+"""Chapter 2's task_seeds (a task's runs at more seeds than the plan's, a second look): the
+parameter's checks, the runs it adds, and the looks its rows are judged at."""
+
+from pathlib import Path
+
+import pytest
+
+from chapters.egd_modular import claims, configs, scales
+from chapters.egd_modular.parameters import check_parameters, with_task_seeds
+from chapters.egd_modular.tests.test_egd_modular_claims import P, cells_of, row
+from grokcore.claims import sequential_level
+from grokcore.config import config_key, to_dict
+from grokcore.params import ParameterError, at_scale, notebook_defaults
+
+ROOT = Path(__file__).resolve().parents[3]
+V = notebook_defaults(ROOT / "notebooks/02_egd_modular.ipynb")
+KW = {"num_steps": 300, "parity_epochs": 3}
+
+
+def _values(scale: str, **kw) -> dict:
+    return at_scale(scales.SCALES, check_parameters(dict(V, scale=scale, **kw)))
+
+
+def test_task_seeds_adds_the_runs_plan_configs_makes_at_more_seeds_for_that_task_alone():
+    plan = {"x+y": ["none", "egd"], "parity(400,2)/mse": ["none", "egd"]}
+    base = configs.plan_configs(plan, p=P, seeds=2, **KW)
+    more = with_task_seeds(base, {"p": P, "seeds": 2, "task_seeds": {"parity(400,2)/mse": 5}})
+    want = configs.plan_configs(plan, p=P, seeds=5, **KW)
+    assert more[: len(base)] == base  # the plan's own runs first, unchanged
+    assert {config_key(c) for c in more} == {
+        config_key(c)
+        for c in want
+        if configs.task_label(to_dict(c), P) == "parity(400,2)/mse" or c.seed < 2
+    }
+    assert len(more) == len(base) + 2 * 3  # two methods, seeds 2, 3 and 4
+
+
+def test_the_scales_task_seeds_pass_over_tasks_the_plan_does_not_run():
+    P_cpu = _values("cpu", plan={"x+y": ["none", "egd"]})
+    assert P_cpu["task_seeds"] == {"parity(400,2)/mse": 24}
+    cfgs = configs.plan_configs(P_cpu["plan"], p=97, seeds=8, **KW)
+    assert with_task_seeds(cfgs, P_cpu) == cfgs
+
+
+@pytest.mark.parametrize(
+    "task_seeds, message",
+    [
+        ({"parity(100,3)": 4}, "task_seeds.*names parity\\(100,3\\), not among the plan's tasks"),
+        ({"x+z": 4}, "task_seeds"),
+        ({"parity(400,2)/mse": 1}, "task_seeds.*gives parity\\(400,2\\)/mse 1, fewer than seeds"),
+        ({"parity(400,2)/mse": 0}, "task_seeds"),
+    ],
+)
+def test_task_seeds_given_by_hand_is_checked(task_seeds, message):
+    with pytest.raises(ParameterError, match=message):
+        check_parameters(dict(V, scale="smoke", task_seeds=task_seeds))
+
+
+def test_looks_hold_only_where_the_task_runs_the_scales_seeds():
+    cpu = scales.SCALES["cpu"]
+    assert claims.looks_of(_values("cpu"), cpu) == {"parity(400,2)/mse": [8, 24]}
+    assert claims.looks_of(_values("cpu", task_seeds={"parity(400,2)/mse": 12}), cpu) == {}
+    assert claims.looks_of(_values("cpu", seeds=30), cpu) == {}  # more than 24: one look
+
+
+def test_a_tasks_rows_are_judged_at_pococks_level_for_its_looks(fake):
+    plan = {"x+y": ["none", "egd"], "parity(400,2)/mse": ["none", "egd"]}
+    times = {("x+y", "egd"): list(range(10, 20)), ("parity(400,2)/mse", "egd"): [1] * 10}
+    cells = cells_of(fake, plan, 10, times)
+    one = claims.results(cells, p=P, scale="cpu")
+    two = claims.results(cells, p=P, scale="cpu", looks={"parity(400,2)/mse": [5, 10]})
+    for cid in ("egd-vs-sgd-parity-mse", "egd-few-epochs-parity(400,2)/mse"):
+        a, b = row(one, cid), row(two, cid)
+        assert "Pocock" not in a.note and "Pocock's level for 2 looks at 5 and 10 seeds" in b.note
+        assert b.level == pytest.approx(sequential_level((5, 10))), cid
+    assert row(two, "egd-vs-sgd-add").level == 0.95  # another task: one look

@@ -1,11 +1,13 @@
 # The two commands:  make book [SCALE=smoke|cpu|paper]   and   make test
 #   make book RECOMPUTE=1        retrain every run, then a table of what moved against the shipped
 #   make book EXECUTOR=tcp://host:8786   train on a dask.distributed cluster (or EXECUTOR=local:2)
+#   make book JOBS=1             execute the chapters one after another (default: one per core)
 #   make campaign SCALE=paper [CHAPTERS=03,04] [HOURS=6]   fill a scale's runs, resumably
 #   make campaign SCALE=paper CHAPTERS=04 PARAMS="transplant_seeds=0 grokfast_settings=[adam-l2]"
 #       part of one chapter's plan (notebook parameters, no spaces inside a value)
 SCALE ?= cpu
-BOOK_FLAGS = $(if $(filter 1,$(RECOMPUTE)),--recompute) $(if $(EXECUTOR),--executor $(EXECUTOR))
+BOOK_FLAGS = $(if $(filter 1,$(RECOMPUTE)),--recompute) $(if $(EXECUTOR),--executor $(EXECUTOR)) \
+	$(if $(JOBS),--jobs $(JOBS))
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed

@@ -284,9 +284,10 @@ def results(
         k = sum(map(measures.unbounded, values))
         if k:
             note += f"; {k} seed{'s' * (k > 1)} without a value: a plateau outlasted the budget"
+        data = (values,)  # the claim's estimate of them: a resampled projection may read them
         if k and est.n == 0:  # censored in every seed: not identified, not "not run"
-            est = replace(est, n=k, censored=k, missing=est.missing - k)
-        rows[cid] = CLAIMS[cid].judge(est, scale=scale, note=note)
+            est, data = replace(est, n=k, censored=k, missing=est.missing - k), None
+        rows[cid] = CLAIMS[cid].judge(est, scale=scale, note=note, data=data)
 
     if len(eps_values) >= 2:
         add("gd-plateau-large-init", m["loglog_large"], f"ζ = {large:g}; {sweep}")

@@ -450,8 +450,9 @@ class _Rows:
     def check(self, cid: str, *data, note: str = "", looks: Looks = 1) -> None:
         self.rows[cid] = CLAIMS[cid].check(*data, scale=self.scale, note=note, looks=looks)
 
-    def judge(self, cid: str, est: Estimate, note: str = "") -> None:
-        self.rows[cid] = CLAIMS[cid].judge(est, scale=self.scale, note=note)
+    def judge(self, cid: str, est: Estimate, note: str = "", data: Sequence | None = None) -> None:
+        """data: Claim.judge's (where est is the claim's estimate of it: its projection)."""
+        self.rows[cid] = CLAIMS[cid].judge(est, scale=self.scale, note=note, data=data)
 
     def skip(self, cid: str, reason: str) -> None:
         self.reasons[cid] = reason
@@ -469,7 +470,7 @@ class _Rows:
             note += "accuracy (no post-memorization window)"
         note = "; ".join(x for x in (note, looks_note(looks)) if x)
         est = after_event(CLAIMS[cid], values, n_cens, sequential_level(looks))
-        self.judge(cid, est, note=note)
+        self.judge(cid, est, note=note, data=_projectable(values, n_cens))
 
     def after_grokking(
         self, cid: str, recs: Sequence, stat: Callable, note: str = "", looks: Looks = 1
@@ -485,7 +486,7 @@ class _Rows:
             note += f"budget ({how})"
         note = "; ".join(x for x in (note, looks_note(looks)) if x)
         est = after_event(CLAIMS[cid], values, n_cens, sequential_level(looks))
-        self.judge(cid, est, note=note)
+        self.judge(cid, est, note=note, data=_projectable(values, n_cens))
 
     def in_order(self) -> list[ClaimResult]:
         return [
@@ -512,6 +513,14 @@ def after_event(claim: Claim, values: Sequence, n_censored: int, level: float = 
         missing=est.missing - n_censored,
         p=None,
     )
+
+
+def _projectable(values: Sequence, n_censored: int) -> tuple | None:
+    """The data an after_event row's resampled projection may read (Claim.judge's): its values
+    where no seed is censored, as after_event is then the claim's estimator on every resample
+    too; None otherwise (a resample with half its seeds censored or more is not identified,
+    which the claim's estimator alone would not say)."""
+    return (list(values),) if n_censored == 0 else None
 
 
 def _seed_list(values: Sequence, fmt: Callable = str) -> str:
@@ -753,11 +762,14 @@ def _hole_rows(
     def pooled(cells) -> Looks:
         return pooled_looks({f"{lay}-{k}": len(holes[(lay, k)]) for lay, k in cells}, hole_looks)
 
+    # a hole whose test set is the hole alone (a big STRIP) has no rest: its runs give no value
+    # here, and the seeds added to it add none to this row's looks
+    rest = [c for c in holes if any(math.isfinite(M.u_acc(r, "rest_acc")) for r in holes[c])]
     out.check(
         "u-acc-rest-full",
         M.per_run_capped(recs, lambda r: M.u_acc(r, "rest_acc"), 100),
         note="holes " + ", ".join(f"{lay.upper()} k = {k}" for lay, k in holes),
-        looks=pooled(holes),
+        looks=pooled(rest),
     )
     cells = [c for c in holes if c in TABLE1]
     if not cells:
@@ -873,6 +885,7 @@ def _comparison_rows(out: _Rows, R: Mapping[str, Mapping], p: int) -> None:
     out.judge(
         "deeper-oscillates-more",
         after_event(CLAIMS["deeper-oscillates-more"], values, n_cens),
+        data=_projectable(values, n_cens),
         note=f"{deep} layers vs 1; {n_cens}/{len(pairs)} seeds where a run has no plateau window "
         "after 90% test accuracy (never reached it, reached it within the window, or still "
         f"rising there): runs without one, {deep} layers {without(Ly[deep])}, 1 layer "

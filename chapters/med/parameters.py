@@ -17,6 +17,7 @@ from grokcore.params import (
     Float,
     Int,
     List,
+    Spec,
     Str,
     Tuple,
     check,
@@ -44,6 +45,20 @@ def _layout_and_hole(v: list) -> str:
     """dim_layout is [layout, k]: k is 0 for the random layout."""
     layout, k = v
     return "" if layout != "random" or k == 0 else "k must be 0 for the 'random' layout"
+
+
+def hole_cell(key: str) -> tuple[str, int] | None:
+    """The layout cell a hole_seeds key names: "strip-67" -> ("strip", 67); None if it names
+    none (a SQUARE or STRIP layout, a hyphen, a whole k)."""
+    layout, _, k = key.partition("-")
+    return (layout, int(k)) if layout in ("square", "strip") and k.isdigit() else None
+
+
+HOLE_KEY = Spec(
+    "str",
+    rule=lambda key: "" if hole_cell(key) else "not a hole",
+    rule_text="'square-<k>' or 'strip-<k>', k a hole at p = 97 of square_holes or strip_holes",
+)
 
 
 SPECS = {
@@ -75,7 +90,7 @@ SPECS = {
     "seeds": Int(1, none=SCALE_VALUE),
     "op_seeds": Dict(Str(*CHAPTER_OPERATIONS), Int(1), 0, none=SCALE_VALUE),
     "wd_seeds": Int(1, none=SCALE_VALUE),
-    "hole_seeds": Dict(Str(), Int(1), 0, none=SCALE_VALUE),
+    "hole_seeds": Dict(HOLE_KEY, Int(1), 0, none=SCALE_VALUE),
     "resnet_tile": Int(4, none=SCALE_VALUE),
     "resnet_channels": Int(1, none=SCALE_VALUE),
     "resnet_widths": List(Int(1), 1, none=SCALE_VALUE),
@@ -107,13 +122,6 @@ RESNET_FIELDS = {
     "eval_every": "resnet_eval_every",
     "bn_recalibrate": "resnet_bn_recalibrate",
 }
-
-
-def hole_cell(key: str) -> tuple[str, int] | None:
-    """The layout cell a hole_seeds key names: "strip-67" -> ("strip", 67); None if it names
-    none (a SQUARE or STRIP layout, a hyphen, a whole k)."""
-    layout, _, k = key.partition("-")
-    return (layout, int(k)) if layout in ("square", "strip") and k.isdigit() else None
 
 
 def plan(P: dict, v: dict) -> dict:

@@ -177,6 +177,8 @@ def test_a_censored_plateau_makes_the_slope_a_lower_bound():
     assert r.verdict == "contradicted"  # the bound alone lies above the band's top (1.15)
     few = rows_of(cells(gd=censored_at_smallest_eps, budget=20_000))[0]["gd-plateau-large-init"]
     assert few.ci_low == -math.inf and few.verdict == "not testable at this budget"
+    # its 3 seeds, resampled, say what the 6 above show: more seeds at this budget decide it
+    assert "about 7 seeds at this budget would decide it" in few.reason
 
 
 def test_a_censored_plateau_whose_bound_does_not_decide_is_not_testable():

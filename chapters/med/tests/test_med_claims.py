@@ -239,6 +239,20 @@ def test_strip_67_disappears_is_a_share_of_decided_seeds():
     assert measures.disappears(run(GROKS)) is False and measures.disappears(unfit) is None
 
 
+def test_an_after_event_row_without_censored_seeds_says_what_would_decide_it():
+    """The share's interval is no t interval: an undecided row resamples its seeds for how many
+    would decide it (Claim.judge's data), where no seed is censored; with one that never fit its
+    train set (censored), the claim's estimator is not after_event's on every resample: none."""
+    flat = [0.05, 0.06, 0.07, 0.07, 0.07]
+    recs = [run(flat, seed=s) for s in range(4)] + [run(GROKS, seed=s) for s in (4, 5)]
+    r = rows_of({"layouts": {("strip", 67): recs}})[0]["strip-67-disappears"]
+    assert r.verdict == "inconclusive" and r.estimate == pytest.approx(4 / 6)
+    assert "in half of 64 resamples of these 6 seeds" in r.reason
+    unfit = run(flat, train_acc=[0.1] * 5, seed=6)
+    r = rows_of({"layouts": {("strip", 67): recs + [unfit]}})[0]["strip-67-disappears"]
+    assert r.verdict == "inconclusive" and "resamples" not in r.reason
+
+
 def test_coverage_rows_are_exact_one_per_n_with_the_monte_carlo_in_the_note():
     by_id, _ = rows_of({}, mc={3: [0.72, 0.72, 0.71], 5: [0.9, math.nan, 1.0]})
     assert by_id["coverage-bound-n3"].verdict == "contradicted"

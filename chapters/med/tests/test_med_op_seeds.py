@@ -149,8 +149,8 @@ def test_the_scales_hole_seeds_pass_over_holes_the_notebook_does_not_run():
     "hole_seeds, message",
     [
         ({"strip-40": 4}, "hole_seeds.*names strip-40, not among this run's holes.*strip-67"),
-        ({"random-0": 4}, "hole_seeds.*names random-0"),
-        ({"strip67": 4}, "hole_seeds.*names strip67"),
+        ({"random-0": 4}, "hole_seeds=.*'random-0': not a hole"),
+        ({"strip67": 4}, "hole_seeds=.*'strip67': not a hole"),
         ({"strip-67": 1}, "hole_seeds.*gives strip-67 1, fewer than seeds \\(2\\)"),
         ({"strip-67": 0}, "hole_seeds"),
     ],
@@ -198,3 +198,22 @@ def test_more_seeds_than_the_scales_extension_is_one_look():
     cells do not run the scale's seeds, so their rows have been judged once."""
     P, _ = _values("cpu", seeds=90)
     assert MC.looks_of(P, scales.SCALES["cpu"]) == {}
+
+
+def test_a_hole_without_a_rest_adds_nothing_to_the_rest_rows_looks():
+    """A big STRIP hole's test set is the hole alone (rest accuracy NaN throughout): the seeds
+    added to it give u-acc-rest-full no value, so its looks stay one."""
+    from chapters.med.tests.test_med_claims import rows_of
+    from chapters.med.tests.test_med_issue21_rows import run
+
+    nan = float("nan")
+
+    def hole(h, n, rest):
+        extra = {"hole_acc": [0.0] * 5, "rest_acc": [rest] * 5}
+        acc = [0.1, 0.3, 0.4, 0.4, 0.4]
+        return [run(acc, layout="strip", hole=h, seed=s, extra=extra) for s in range(n)]
+
+    R = {"layouts": {("strip", 40): hole(5, 3, 0.7), ("strip", 67): hole(8, 6, nan)}}
+    by_id, _ = rows_of(R, looks={"strip-67": [3, 6]})
+    assert "Pocock" not in by_id["u-acc-rest-full"].note
+    assert "Pocock's level for 2 looks at 6 and 9 seeds" in by_id["u-acc-paper-test-set"].note

@@ -4,20 +4,19 @@ by name while the others finish."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from grokcore.campaign import load_build
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def build(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("build", ROOT / "book" / "build.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_build(ROOT)
     monkeypatch.setattr(mod, "ROOT", tmp_path)  # traces and progress files under tmp_path/.cache
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the kernels import grokcore
     return mod

@@ -47,7 +47,7 @@ from . import measures as M
 from .configs import PAPER_P, TABLE1
 from .coverage import ball_size, coverage_bound, exact_threshold
 from .inits import EMBED_INIT as CODE
-from .parameters import hole_cell
+from .parameters import hole_cell, hole_key
 
 # Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
 PROSE_LITERALS = {
@@ -705,7 +705,10 @@ def _layout_rows(
         paper_go = TABLE1[(lay, k)][2] or "disappear"
         note = f"k' = {recs[0].cfg.task.hole} at p = {p}; GO-Epoch per seed {go} (paper {paper_go})"
         out.check(
-            cid, M.per_run_capped(recs, M.u_acc, 100), note=note, looks=looks.get(f"{lay}-{k}", 1)
+            cid,
+            M.per_run_capped(recs, M.u_acc, 100),
+            note=note,
+            looks=looks.get(hole_key(lay, k), 1),
         )
     if ("strip", 67) in L:
         recs = L[("strip", 67)]
@@ -715,7 +718,7 @@ def _layout_rows(
             M.disappears,
             note=f"k' = {recs[0].cfg.task.hole} at p = {p}; within {recs[0].summary['last_step']} "
             "epochs (paper 30000)",
-            looks=looks.get("strip-67", 1),
+            looks=looks.get(hole_key("strip", 67), 1),
         )
     else:
         out.skip("strip-67-disappears", "the STRIP hole k = 67 is not among this run's holes")
@@ -757,10 +760,9 @@ def _hole_rows(
         for cid in cids:
             out.skip(cid, reason)
         return
-    hole_looks = {f"{lay}-{k}": x for (lay, k) in holes if (x := (looks or {}).get(f"{lay}-{k}"))}
 
     def pooled(cells) -> Looks:
-        return pooled_looks({f"{lay}-{k}": len(holes[(lay, k)]) for lay, k in cells}, hole_looks)
+        return pooled_looks({hole_key(*c): len(holes[c]) for c in cells}, looks or {})
 
     # a hole whose test set is the hole alone (a big STRIP) has no rest: its runs give no value
     # here, and the seeds added to it add none to this row's looks

@@ -47,6 +47,11 @@ def _layout_and_hole(v: list) -> str:
     return "" if layout != "random" or k == 0 else "k must be 0 for the 'random' layout"
 
 
+def hole_key(layout: str, k: int) -> str:
+    """The hole_seeds (and looks) key of a layout cell: ("strip", 67) -> "strip-67"."""
+    return f"{layout}-{k}"
+
+
 def hole_cell(key: str) -> tuple[str, int] | None:
     """The layout cell a hole_seeds key names: "strip-67" -> ("strip", 67); None if it names
     none (a SQUARE or STRIP layout, a hyphen, a whole k)."""
@@ -164,7 +169,7 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
         }
         stray = [h for h in P["hole_seeds"] if hole_cell(h) not in holes]
         if stray:
-            have = ", ".join(f"{lay}-{k}" for lay, k in sorted(holes)) or "none"
+            have = ", ".join(hole_key(*c) for c in sorted(holes)) or "none"
             return [
                 (
                     "hole_seeds",

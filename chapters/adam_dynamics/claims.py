@@ -45,14 +45,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import torch
 
 from grokcore import estimates, outcomes
-from grokcore.claims import Claim, ClaimResult, describe, verdict_of
+from grokcore.claims import Claim, ClaimResult, describe, looks_at, looks_note, verdict_of
 from grokcore.config import from_dict
-from grokcore.estimates import Obs
+from grokcore.estimates import Looks, Obs, sequential_level
 from grokcore.records import RunRecord
 
 from . import configs
@@ -801,6 +801,57 @@ NOT_RUN = {  # claim id -> why the book does not run it
     "chapter's model family and its CPU budget",
 }
 
+# Rows by the part of the plan whose seeds they read (looks_of): a part whose seeds (or budget)
+# grew after a look that left one of its rows undecided has its rows judged at Pocock's level
+# for those looks (scales.py's "looks"). The rows not named read parts run once at their seeds.
+LOOK_PARTS = {
+    **dict.fromkeys(GROKFAST_IDS, "grokfast"),
+    **dict.fromkeys((f"{cid}-{GROKFAST_MODEL}" for cid in GROKFAST_IDS), "grokfast_model"),
+    **dict.fromkeys(("b1-flat", "b1-rise", "agree-rise", "moment-cos", "dips-gap"), "beta1"),
+    "b1-zero-gap": "zero",  # the β1 sweep's β1 0 and the weight-decay sweep's wd 1, one setting
+    **dict.fromkeys(
+        ("wd0-rate", "wd0-memo-fast", "wd0-stuck", "wd1-rate", "wd2-no-memo", "wd2-rate")
+        + ("wd5-dead", "osc-period", "osc-norm", "osc-collapse", "osc-drop", "osc-hover"),
+        "wd",
+    ),
+    **dict.fromkeys(
+        ("hess-spike", "hess-decline", "hess-lag", "hess-lag-b0", "hess-smooth")
+        + ("rank-drop", "rank-cycle"),
+        "diag",
+    ),
+    **dict.fromkeys(("transplant", "fourier-early"), "transplant"),
+}
+assert set(LOOK_PARTS) <= set(CLAIMS)
+# the notebook parameter that sets each part's seeds (configs.plan; None: `seeds`)
+PART_SEEDS = {
+    "beta1": "beta1_seeds",
+    "wd": "wd_seeds",
+    "grokfast": "grokfast_seeds",
+    "diag": "diag_seeds",
+    "transplant": "transplant_seeds",
+    "grokfast_model": "grokfast_model_seeds",
+}
+
+
+def looks_of(P: Mapping[str, Any], preset: Mapping[str, Any]) -> dict[str, Looks]:
+    """The scale's looks (part -> Claim.check's looks, LOOK_PARTS) for the parts that run the
+    scale's own seeds and budget on its own model (grokcore.claims.looks_at): a part whose
+    seeds, steps, p, d_model or d_mlp the notebook changed is other runs, judged once. "zero"
+    (b1-zero-gap) reads the β1 sweep's β1 0 and the weight-decay sweep's wd 1 together: the
+    larger of their seeds."""
+
+    def seeds(Q: Mapping[str, Any], part: str) -> tuple:
+        def n(key: str) -> int:
+            return Q.get(PART_SEEDS[key]) or Q["seeds"]
+
+        if part == "grokfast_model":  # Grokfast's own model and task: its seeds and budget
+            return n(part), Q["grokfast_model_steps"]
+        count = max(n("beta1"), n("wd")) if part == "zero" else n(part)
+        return count, Q["num_steps"], Q["p"], Q["d_model"], Q["d_mlp"]
+
+    return looks_at(P, preset, seeds)
+
+
 # ---- per-seed values -------------------------------------------------------------------------
 
 
@@ -1066,23 +1117,32 @@ def dips_and_gaps_all(
     return dips, gap
 
 
-def dip_correlations(recs: Sequence[RunRecord], threshold: float) -> dict[str, estimates.Estimate]:
+def dip_correlations(
+    recs: Sequence[RunRecord], threshold: float, looks: Looks = 1
+) -> dict[str, estimates.Estimate]:
     """Dips against gaps (dips_and_gaps_all, the dips-gap row's definition): Pearson r with its
-    Fisher-z interval and p (grokcore.estimates.correlation) for each β1 of the sweep alone
-    ("0.9"), then pooled ("pooled")."""
+    Fisher-z interval (at Pocock's level for `looks`, the β1 sweep's) and p
+    (grokcore.estimates.correlation) for each β1 of the sweep alone ("0.9"), then pooled
+    ("pooled")."""
+    level = sequential_level(looks)
     groups = {f"{b:g}": rs for b, rs in A.group(recs, "beta1").items()}
     groups["pooled"] = list(recs)
-    return {k: estimates.correlation(*dips_and_gaps_all(rs, threshold)) for k, rs in groups.items()}
+    return {
+        k: estimates.correlation(*dips_and_gaps_all(rs, threshold), level=level)
+        for k, rs in groups.items()
+    }
 
 
-def dips_by_beta1(recs: Sequence[RunRecord], threshold: float) -> list[dict]:
+def dips_by_beta1(recs: Sequence[RunRecord], threshold: float, looks: Looks = 1) -> list[dict]:
     """Rows for a table of dip_correlations: runs, runs with a gap, r (undefined with fewer than
-    4 runs with a gap or a constant series, saying which), its 95% interval and p, and what the
-    dips-gap claim's band and declared runs make of it (grokcore.claims.verdict_of)."""
+    4 runs with a gap or a constant series, saying which), its interval (95%, or Pocock's level
+    for the β1 sweep's looks) and p, and what the dips-gap claim's band and declared runs make
+    of it (grokcore.claims.verdict_of)."""
+    ci = f"{sequential_level(looks):.2%}".replace(".00%", "%") + " CI"
     c = CLAIMS["dips-gap"]
     runs = {f"{b:g}": len(rs) for b, rs in A.group(recs, "beta1").items()} | {"pooled": len(recs)}
     rows = []
-    for name, est in dip_correlations(recs, threshold).items():
+    for name, est in dip_correlations(recs, threshold, looks).items():
         verdict, reason = verdict_of(est, c.band, c.min_seeds)
         undefined = "fewer than 4 runs with a gap" if est.n < 4 else "a constant series"
         rows.append(
@@ -1091,7 +1151,7 @@ def dips_by_beta1(recs: Sequence[RunRecord], threshold: float) -> list[dict]:
                 "runs": runs[name],
                 "with a gap": est.n,
                 "r": round(est.estimate, 3) if est.identified else f"undefined: {undefined}",
-                "95% CI": f"[{est.low:.2f}, {est.high:.2f}]" if est.identified else "—",
+                ci: f"[{est.low:.2f}, {est.high:.2f}]" if est.identified else "—",
                 "p": None if est.p is None else float(f"{est.p:.2g}"),
                 f"against {c.band_text}": f"{verdict}: {reason}",
             }
@@ -1190,15 +1250,18 @@ def results(
     grokfast_beta1s: Sequence[float],
     dip_threshold: float,
     scale: str,
+    looks: Mapping[str, Looks] | None = None,
 ) -> list[ClaimResult]:
     """One row per claim, in CLAIMS order, from the chapter's runs: `part` as
     configs.sweep_configs names them ("beta1", "wd", "grokfast": records), `settings` its
     "settings" part (optimizer setting -> records), `model` its "grokfast_model" part (the 2x2
     on Grokfast's own run; empty: its rows read not run), `moved` the Fourier transplant's records;
     weight_decay: the β1 sweep's; grokfast_beta1s: (default Adam's β1, the lower one) of the
-    Grokfast 2x2 table."""
+    Grokfast 2x2 table; looks: the scale's looks by part (looks_of), each row judged at
+    Pocock's level for its part's (LOOK_PARTS; none: one look)."""
     rows: dict[str, ClaimResult] = {}
     settings = settings or {}
+    looks = looks or {}
 
     def not_run(cid: str, reason: str) -> None:
         rows[cid] = CLAIMS[cid].not_run(reason, scale=scale)
@@ -1208,10 +1271,11 @@ def results(
         made but no seed has a value because none reached the event the quantity is defined
         by (memorization, grokking), the row counts them as censored, so it reads "not testable
         at this budget" (or "inconclusive" below min_seeds) instead of "not run"."""
-        c = CLAIMS[cid]
-        est = c.estimate(*data)
+        c, seen = CLAIMS[cid], looks.get(LOOK_PARTS.get(cid, ""), 1)
+        est = c.estimate(*data, level=sequential_level(seen))
         if est.n == 0 and unreached and unreached[0]:
             est = dataclasses.replace(est, n=unreached[0], censored=unreached[1], missing=0)
+        note = "; ".join(x for x in (note, looks_note(seen)) if x)
         rows[cid] = c.judge(est, scale=scale, note=note, data=data)
 
     by_beta1 = A.group(part["beta1"], "beta1")
@@ -1555,15 +1619,16 @@ def results(
             note=f"{seeds}; censored where the run never grokked",
         )
     dips, dgaps = dips_and_gaps_all(part["beta1"], dip_threshold)
-    per_b1 = dip_correlations(part["beta1"], dip_threshold)
+    per_b1 = dip_correlations(part["beta1"], dip_threshold, looks.get("beta1", 1))
     rates, rgaps = A.dip_rates(part["beta1"], dip_threshold)
+    by_rate = estimates.correlation(rates, rgaps, level=per_b1["pooled"].level)
     check(
         "dips-gap",
         dips,
         dgaps,
         note=f"runs of every β1 of the sweep pooled; a dip: {dip_threshold:g} below the median "
         "of the previous 5 probes; without a value: never grokked (no gap); dips per 100 "
-        f"steps instead: {describe(estimates.correlation(rates, rgaps))}; each β1 alone: "
+        f"steps instead: {describe(by_rate)}; each β1 alone: "
         + "; ".join(f"β1 {b}: {describe(e)}" for b, e in per_b1.items() if b != "pooled"),
         unreached=(len(dgaps), _unreached(dgaps)),
     )

@@ -24,6 +24,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "grokfast_settings": ["grokfast-code"],
         "grokfast_model_seeds": 1,
         "grokfast_model_steps": 20,
+        "looks": {},
     },
     "cpu": {
         "p": 113,
@@ -49,6 +50,26 @@ SCALES = {  # a notebook parameter left as None takes these
         "grokfast_model_seeds": 8,
         # twice the baseline's 3000: at 3000, 6 of the 16 runs without the filter had not grokked
         "grokfast_model_steps": 6000,
+        # part of the plan (claims.LOOK_PARTS) -> the looks its rows have had (Claim.check's:
+        # their number, or the seeds at each), for the parts whose seeds or budget grew after a
+        # look that left a row undecided; each row's interval is at Pocock's level for them.
+        # Counted from the cpu builds this chapter has shipped (git log of this file and of
+        # configs.py before it), a look at a shorter budget included:
+        "looks": {
+            # 5 seeds at 1500 steps; 10 at the blog's 3000 (febcdd8); 20 (8afc5d7)
+            "beta1": [5, 10, 20],
+            # b1-zero-gap: the β1 sweep's β1 0 with the wd sweep's wd 1, the same looks
+            "zero": [5, 10, 20],
+            # 5 seeds at 1500 steps, 5 at 3000 (febcdd8), 20 (14ff632): three looks, the
+            # second after a longer budget (a count: equal spacing)
+            "wd": 3,
+            "grokfast": 3,  # as wd's: 5 at 1500 and at 3000 steps, then 20 (8afc5d7)
+            # 2 seeds at 1500 steps (fewer than any row's min_seeds: no verdict could come
+            # of it), 5 at 3000 (febcdd8), 10 (c6e457f)
+            "diag": [5, 10],
+            "transplant": [5, 10, 20],  # 5 at 1500 steps, 10 at 3000 (febcdd8), 20 (c6e457f)
+            "grokfast_model": 2,  # 8 seeds at 3000 steps, then at 6000 (8afc5d7)
+        },
     },  # eval_test: held-out pairs for the test metrics (0: all)
     "paper": {
         "p": 113,
@@ -79,5 +100,6 @@ SCALES = {  # a notebook parameter left as None takes these
         "grokfast_settings": list(GROKFAST_SETTINGS),
         "grokfast_model_seeds": 30,
         "grokfast_model_steps": 6000,
+        "looks": {},  # every part at its seeds and budget from the start: one look
     },
 }

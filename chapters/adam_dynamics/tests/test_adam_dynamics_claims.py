@@ -689,3 +689,48 @@ def test_same_at_longer_budget_pairs_early_stops_and_compares_histories():
     assert C.same_at_longer_budget([newer], short)["equal"] == 1
     newer.config["compile"] = True
     assert C.same_at_longer_budget([newer], short)["stopped"] == 0
+
+
+def test_looks_are_the_scales_for_the_parts_run_at_its_seeds_and_budget():
+    from chapters.adam_dynamics import scales
+
+    cpu = scales.SCALES["cpu"]
+    assert set(cpu["looks"]) <= set(C.LOOK_PARTS.values()) == set(C.PART_SEEDS) | {"zero"}
+    assert C.looks_of(dict(cpu), cpu) == cpu["looks"]
+    for scale in ("smoke", "paper"):
+        assert C.looks_of(dict(scales.SCALES[scale]), scales.SCALES[scale]) == {}
+    # other seeds for a part: other runs, one look; the union row follows either sweep
+    more = C.looks_of(dict(cpu, wd_seeds=30), cpu)
+    assert "wd" not in more and "zero" not in more and more["beta1"] == cpu["looks"]["beta1"]
+    assert "zero" in C.looks_of(dict(cpu, wd_seeds=10), cpu)  # the β1 sweep's 20 decide it
+    # another budget or model: every part but Grokfast's own run (its own task and budget)
+    assert C.looks_of(dict(cpu, num_steps=4000), cpu) == {"grokfast_model": 2}
+    assert C.looks_of(dict(cpu, d_model=32), cpu) == {"grokfast_model": 2}
+    assert C.looks_of(dict(cpu, grokfast_model_steps=3000), cpu).keys() == cpu["looks"].keys() - {
+        "grokfast_model"
+    }
+    # a part left as None runs `seeds`: the same seeds as the preset's explicit count
+    assert C.looks_of(dict(cpu, seeds=20, wd_seeds=None), cpu)["wd"] == 3
+
+
+def test_rows_on_a_part_with_looks_are_at_pococks_level_and_say_so():
+    looks = {"beta1": [5, 10, 20], "wd": 3, "diag": [5, 10]}
+    part = book(seeds=6)
+    rows, _ = rows_of(part, looks=looks)
+    plain, _ = rows_of(part)
+    for cid, r in rows.items():
+        seen = looks.get(C.LOOK_PARTS.get(cid, ""), 1)
+        if r.verdict == "not run":
+            continue
+        assert r.level == pytest.approx(E.sequential_level(seen)), cid
+        assert ("Pocock's level" in r.note) == (seen != 1), cid
+        if seen != 1 and plain[cid].ci_low < plain[cid].ci_high:  # a wider interval
+            assert r.ci_low <= plain[cid].ci_low and r.ci_high >= plain[cid].ci_high, cid
+    assert rows["b1-rise"].level == pytest.approx(0.9792, abs=1e-4)  # looks at 5, 10 and 20
+    assert "97.92% interval: Pocock's level for 3 looks at 5, 10 and 20 seeds" in (
+        rows["b1-rise"].note
+    )
+    # the per-β1 table of the dips row at the same level
+    table = C.dips_by_beta1(part["beta1"], 0.1, looks["beta1"])
+    assert all("97.92% CI" in row for row in table)
+    assert all("95% CI" in row for row in C.dips_by_beta1(part["beta1"], 0.1))

@@ -34,8 +34,13 @@ SCALES = {  # a notebook parameter left as None takes these
         "beta1_seeds": 20,  # 10 left moment-cos and b1-rise undecided (issue 20)
         # 20: the fewest whose Clopper-Pearson interval can lie inside a share band [0.8, 1]
         # (17/17) with some to spare; 5 could decide no share row (issue 20)
-        "wd_seeds": 20,
-        "grokfast_seeds": 20,  # 5 left b05-default undecided; its runs are the β1 sweep's
+        # 20: declared before its runs; 24: 20 left wd1-rate (20 of 20 grok) undecided at its
+        # third look's 97.79%, about 24 deciding it (declared before the 4 new seeds ran)
+        "wd_seeds": 24,
+        # 5 left b05-default undecided; its runs are the β1 sweep's. 30: 20 left it undecided,
+        # 0.68x [0.55, 0.84] against the band's 0.8, about 30 deciding it (declared before the
+        # 10 new seeds ran)
+        "grokfast_seeds": 30,
         "num_steps": 3000,  # the blog's budget: rates and what comes first are read within it
         "beta1s": BLOG_BETA1S,
         "weight_decays": [0.0, 0.25, 1.0, 2.0, 5.0],
@@ -59,11 +64,11 @@ SCALES = {  # a notebook parameter left as None takes these
             # 5 seeds at 1500 steps; 10 at the blog's 3000 (febcdd8); 20 (8afc5d7)
             "beta1": [5, 10, 20],
             # b1-zero-gap: the β1 sweep's β1 0 with the wd sweep's wd 1, the same looks
-            "zero": [5, 10, 20],
-            # 5 seeds at 1500 steps, 5 at 3000 (febcdd8), 20 (14ff632): three looks, the
+            "zero": [5, 10, 20, 24],
+            # 5 seeds at 1500 steps, 5 at 3000 (febcdd8), 20 (14ff632), 24: four looks, the
             # second after a longer budget (a count: equal spacing)
-            "wd": 3,
-            "grokfast": 3,  # as wd's: 5 at 1500 and at 3000 steps, then 20 (8afc5d7)
+            "wd": 4,
+            "grokfast": 4,  # as wd's: 5 at 1500 and at 3000 steps, then 20 (8afc5d7), 30
             # 2 seeds at 1500 steps (fewer than any row's min_seeds: no verdict could come
             # of it), 5 at 3000 (febcdd8), 10 (c6e457f)
             "diag": [5, 10],

@@ -608,7 +608,17 @@ def _cost_row(
 
 
 def looks_of(P: Mapping[str, Any], preset: Mapping[str, Any]) -> dict[str, Looks]:
-    """The scale's looks for the tasks that run its own seeds (grokcore.claims.looks_at):
-    task_seeds where it names the task (seeds where those are more: parameters.with_task_seeds),
-    seeds elsewhere."""
-    return looks_at(P, preset, lambda Q, task: max(Q["seeds"], Q["task_seeds"].get(task, 0)))
+    """The scale's looks for the tasks that run its own seeds and budget (grokcore.claims.
+    looks_at): task_seeds where it names the task (seeds where those are more:
+    parameters.with_task_seeds), seeds elsewhere; parity_epochs on a parity task, num_steps
+    on the others (and p where the task does not name its own modulus). A task at other seeds,
+    budget or p is other runs: one look."""
+
+    def runs(Q: Mapping[str, Any], task: str) -> tuple:
+        if task.startswith("parity"):
+            budget = Q["parity_epochs"]
+        else:
+            budget = (None if " mod " in task else Q["p"], Q["num_steps"])
+        return max(Q["seeds"], Q["task_seeds"].get(task, 0)), budget
+
+    return looks_at(P, preset, runs)

@@ -56,11 +56,27 @@ def test_task_seeds_given_by_hand_is_checked(task_seeds, message):
         check_parameters(dict(V, scale="smoke", task_seeds=task_seeds))
 
 
-def test_looks_hold_only_where_the_task_runs_the_scales_seeds():
+def test_looks_hold_only_where_the_task_runs_the_scales_seeds_and_budget():
     cpu = scales.SCALES["cpu"]
-    assert claims.looks_of(_values("cpu"), cpu) == {"parity(400,2)/mse": [8, 24]}
-    assert claims.looks_of(_values("cpu", task_seeds={"parity(400,2)/mse": 12}), cpu) == {}
+    assert claims.looks_of(_values("cpu"), cpu) == cpu["looks"]
+    assert set(cpu["looks"]) == set(cpu["plan"])  # every cpu row had a look at 5 seeds
+    assert cpu["looks"]["x+y"] == [5, 8] and cpu["looks"]["parity(400,2)/mse"] == 4
+    assert all(
+        n == 3 for t, n in cpu["looks"].items() if t.startswith("parity(") and "0,2)/" not in t
+    )
+    fewer = claims.looks_of(_values("cpu", task_seeds={"parity(400,2)/mse": 12}), cpu)
+    assert "parity(400,2)/mse" not in fewer and fewer["parity(100,3)"] == 3
     assert claims.looks_of(_values("cpu", seeds=30), cpu) == {}  # more than 24: one look
+    # another budget: the tasks it sets are other runs
+    longer = claims.looks_of(_values("cpu", parity_epochs=400), cpu)
+    assert set(longer) == {t for t in cpu["plan"] if not t.startswith("parity")}
+    shorter = claims.looks_of(_values("cpu", num_steps=1000), cpu)
+    assert set(shorter) == {t for t in cpu["plan"] if t.startswith("parity")}
+    other_p = claims.looks_of(
+        _values("cpu", p=89), cpu
+    )  # the tasks that name their modulus keep theirs
+    assert set(other_p) == {t for t in cpu["plan"] if t.startswith("parity") or " mod " in t}
+    assert claims.looks_of(_values("smoke"), scales.SCALES["smoke"]) == {}
 
 
 def test_a_tasks_rows_are_judged_at_pococks_level_for_its_looks(fake):

@@ -171,8 +171,8 @@ def test_plan_builds_every_part_once_at_each_scale():
     P = resolve_scale(scales.SCALES, "cpu")
     parts, every, moved = AD.plan(P, v)
     assert len(parts["beta1"]) == len(AD.BLOG_BETA1S) * P["beta1_seeds"] == 260
-    assert len(parts["grokfast"]) == 4 * P["grokfast_seeds"] == 80
-    assert len(parts["wd"]) == len(P["weight_decays"]) * P["wd_seeds"] == 100
+    assert len(parts["grokfast"]) == 4 * P["grokfast_seeds"] == 120
+    assert len(parts["wd"]) == len(P["weight_decays"]) * P["wd_seeds"] == 120
     assert len({c.key() for c in every}) == len(every)
     listed = {
         c.key()
@@ -184,7 +184,7 @@ def test_plan_builds_every_part_once_at_each_scale():
     assert listed == {c.key() for c in every}
     assert len(moved) == P["transplant_seeds"]
     # the 2x2 on Grokfast's own run: 4 cells x the scale's seeds, trained apart from `every`
-    assert len(parts["grokfast_model"]) == 4 * P["grokfast_model_seeds"] == 32
+    assert len(parts["grokfast_model"]) == 4 * P["grokfast_model_seeds"] == 52
     assert not {c.key() for c in parts["grokfast_model"]} & listed
 
 

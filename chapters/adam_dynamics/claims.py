@@ -62,6 +62,7 @@ from . import transplant as T
 # Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
 PROSE_LITERALS = {
     "(39,890 iterations at weight decay 0)": "Grokfast's README baseline, the source's number",
+    "**β1 sweep** (13 values, 30 seeds)": "the blog's own sweep, the source's numbers",
     "lr / 3": "the lr-scaled settings' definition (configs.GROKFAST_SETTINGS)",
     "(weight decay 3)": "the lr-scaled-same-decay setting's definition",
     "The weight decay 3 and": "the lr-scaled-same-decay setting's definition",

@@ -54,8 +54,10 @@ SCALES = {  # a notebook parameter left as None takes these
         # the 2x2 on Grokfast's own run: the 8 seeds of its shipped baseline (grokcore.baselines);
         # 13: at 8 gf-default-grokfast-model was a bound (<= 0.88x against 0.8, one seed
         # censored) and b05-default-grokfast-model unbounded by the sign test, about 13 and 11
-        # seeds deciding them in half of 64 resamples (declared before the 5 new seeds ran)
-        "grokfast_model_seeds": 13,
+        # seeds deciding them in half of 64 resamples (declared before the 5 new seeds ran); 16:
+        # at 13 b05-default-grokfast-model was still unbounded by the sign test, about 15 seeds
+        # deciding it (declared before seeds 13-15 were read; the paper store holds them)
+        "grokfast_model_seeds": 16,
         # twice the baseline's 3000: at 3000, 6 of the 16 runs without the filter had not grokked
         "grokfast_model_steps": 6000,
         # part of the plan (claims.LOOK_PARTS) -> the looks its rows have had (Claim.check's:
@@ -83,8 +85,9 @@ SCALES = {  # a notebook parameter left as None takes these
             # (febcdd8) left it there again; 20 (c6e457f)
             "transplant": [5, 10, 20],
             # 8 seeds at 3000 steps, 6 of the 16 runs without the filter censored; then 6000
-            # (8afc5d7); then 13 seeds: three looks (a count: the first two at the same seeds)
-            "grokfast_model": 3,
+            # (8afc5d7); then 13 seeds, then 16: four looks (a count: the first two at the
+            # same seeds)
+            "grokfast_model": 4,
         },
     },  # eval_test: held-out pairs for the test metrics (0: all)
     "paper": {

@@ -184,7 +184,7 @@ def test_plan_builds_every_part_once_at_each_scale():
     assert listed == {c.key() for c in every}
     assert len(moved) == P["transplant_seeds"]
     # the 2x2 on Grokfast's own run: 4 cells x the scale's seeds, trained apart from `every`
-    assert len(parts["grokfast_model"]) == 4 * P["grokfast_model_seeds"] == 52
+    assert len(parts["grokfast_model"]) == 4 * P["grokfast_model_seeds"] == 64
     assert not {c.key() for c in parts["grokfast_model"]} & listed
 
 

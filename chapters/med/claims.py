@@ -54,6 +54,7 @@ PROSE_LITERALS = {
     "reaches about 1.05": "t(0.975, 5) / sqrt(6) = 2.57 / 2.45, a fact about 6 seeds",
     "it was 2.5)": "t(0.975, 2) / sqrt(3) = 4.30 / 1.73, a fact about 3 seeds",
     "224×224 images for 20,000 epochs": "the MED paper's ResNet-18 setting (§6.3 and its code)",
+    "30% train, 30,000 epochs": "the MED code's own split and budget (the source column)",
     "widths\n  64–512": "torchvision's ResNet-18, the source's network",
     "$0.3\\,p$: 12 at $p=41$": "0.3 x 41 training pairs per answer: the paper's split, arithmetic",
     "SQUARE $k'$ = 12, 14": "Table 1's holes at p = 41 (configs.scaled_hole), scales but smoke",

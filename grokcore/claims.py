@@ -146,7 +146,7 @@ class Claim:
         16): its interval is then at Pocock's level for those looks (estimates.sequential_level,
         for their spacing where given), which keeps a false verdict's chance over all of them
         at 5%, and the note says so."""
-        note = "; ".join(x for x in (note, looks_note(looks)) if x)
+        note = with_looks_note(note, looks)
         est = self.estimate(*data, level=sequential_level(looks))
         return self.judge(est, scale=scale, note=note, data=data)
 
@@ -231,6 +231,11 @@ def looks_note(looks: Looks) -> str:
         f"{sequential_level(looks):.2%} interval: Pocock's level for {len(sizes)} looks{at} "
         f"({added} added between them), which keeps a false verdict's chance over the looks at 5%"
     )
+
+
+def with_looks_note(note: str, looks: Looks) -> str:
+    """`note` with what looks_note says of `looks` appended ('; ' between; either may be '')."""
+    return "; ".join(x for x in (note, looks_note(looks)) if x)
 
 
 def n_looks(looks: Looks) -> int:

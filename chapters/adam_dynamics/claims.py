@@ -50,7 +50,7 @@ from typing import Any, Mapping, Sequence
 import torch
 
 from grokcore import estimates, outcomes
-from grokcore.claims import Claim, ClaimResult, describe, looks_at, looks_note, verdict_of
+from grokcore.claims import Claim, ClaimResult, describe, looks_at, with_looks_note, verdict_of
 from grokcore.config import from_dict
 from grokcore.estimates import Looks, Obs, sequential_level
 from grokcore.records import RunRecord
@@ -1276,7 +1276,7 @@ def results(
         est = c.estimate(*data, level=sequential_level(seen))
         if est.n == 0 and unreached and unreached[0]:
             est = dataclasses.replace(est, n=unreached[0], censored=unreached[1], missing=0)
-        note = "; ".join(x for x in (note, looks_note(seen)) if x)
+        note = with_looks_note(note, seen)
         rows[cid] = c.judge(est, scale=scale, note=note, data=data)
 
     by_beta1 = A.group(part["beta1"], "beta1")

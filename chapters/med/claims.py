@@ -30,7 +30,7 @@ import dataclasses
 import math
 from typing import Callable, Mapping, Sequence
 
-from grokcore.claims import Claim, ClaimResult, describe, looks_at, looks_note, n_looks
+from grokcore.claims import Claim, ClaimResult, describe, looks_at, with_looks_note, n_looks
 from grokcore.estimates import (
     LEVEL,
     Estimate,
@@ -469,7 +469,7 @@ class _Rows:
         if n_cens:
             note += f"{'; ' if note else ''}{n_cens}/{len(recs)} runs never reached 99% train "
             note += "accuracy (no post-memorization window)"
-        note = "; ".join(x for x in (note, looks_note(looks)) if x)
+        note = with_looks_note(note, looks)
         est = after_event(CLAIMS[cid], values, n_cens, sequential_level(looks))
         self.judge(cid, est, note=note, data=_projectable(values, n_cens))
 
@@ -485,7 +485,7 @@ class _Rows:
             how = ", ".join(f"{ended.count(s)} {s}" for s in dict.fromkeys(ended))
             note += f"{'; ' if note else ''}{n_cens}/{len(recs)} runs did not grok within the "
             note += f"budget ({how})"
-        note = "; ".join(x for x in (note, looks_note(looks)) if x)
+        note = with_looks_note(note, looks)
         est = after_event(CLAIMS[cid], values, n_cens, sequential_level(looks))
         self.judge(cid, est, note=note, data=_projectable(values, n_cens))
 

@@ -405,3 +405,13 @@ def test_seeds_to_decide_says_nothing_it_cannot_project():
     assert "even 1000 seeds would not decide it" in verdict_of(near, band, 3)[1]
     other = verdict_of(Estimate(1.0, 0.8, 1.2, 5, method="Kaplan-Meier median"), band, 3)
     assert other == ("inconclusive", "the interval crosses the band's edge")  # unchanged
+
+
+def test_with_looks_note_appends_the_looks_level_only_where_there_were_looks():
+    from grokcore.claims import looks_note, with_looks_note
+
+    assert with_looks_note("a note", 1) == "a note"
+    assert with_looks_note("", 1) == ""
+    assert with_looks_note("", [5, 8]) == looks_note([5, 8])
+    assert with_looks_note("a note", 2) == "a note; " + looks_note(2)
+    assert "Pocock's level for 2 looks" in with_looks_note("a note", 2)

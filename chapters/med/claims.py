@@ -66,6 +66,8 @@ GROK_KEY = M.GROK_KEY  # grokking (90% test accuracy), for the Toeplitz speed-up
 # App. D.2 names further operations; the book knows these (the notebook's `operations`).
 MED_OPERATIONS = ("x+y", "x-y", "x^2+y^2", "x^2", "x^3+xy")
 WEIGHT_DECAY = "weight_decay"  # the looks key of the weight-decay comparison (wd-uniform-spacing)
+# the looks key of the layout runs (parameters.LAYOUT_GROUPS): judged again at another budget
+LAYOUTS = "layouts"
 COVERAGE_N = (3, 4, 5)
 # Table 1's holes, in its order within each layout (smallest first): (layout, k at p = 97)
 TABLE1_CELLS = tuple(sorted(TABLE1, key=lambda c: (c[0] != "square", c[1])))
@@ -545,17 +547,18 @@ def results(
     "d_model", "embed_init", "layers"; a group left out gives "not run" rows); resnet: the
     image-sum records; mc_ratios: n -> the Monte Carlo ratios of coverage.coverage_ratios;
     p, frac_train, mc_trials: this run's parameters (for the notes); looks: operation -> its
-    MED rows' looks, WEIGHT_DECAY -> the weight-decay comparison's and a hole ("strip-67") ->
-    its rows' (Claim.check's; looks_of), absent: one."""
+    MED rows' looks, WEIGHT_DECAY -> the weight-decay comparison's, a hole ("strip-67") ->
+    its rows' and LAYOUTS -> the looks of every row on the layout runs, at the budgets they were
+    judged at (Claim.check's; looks_of), absent: one."""
     out = _Rows(scale)
     looks = looks or {}
     _med_rows(out, R.get("operations", {}), looks)
     _spread_row(out, R.get("weight_decay", {}), looks.get(WEIGHT_DECAY, 1))
     _layout_rows(out, R.get("layouts", {}), p, frac_train, R.get("random_frac", {}), looks)
     _hole_rows(out, R.get("layouts", {}), looks)
-    _vocab_rows(out, R.get("strip_vocab", {}), p)
+    _vocab_rows(out, R.get("strip_vocab", {}), p, looks.get(LAYOUTS, 1))
     _coverage_rows(out, mc_ratios, mc_trials)
-    _comparison_rows(out, R, p)
+    _comparison_rows(out, R, p, looks.get(LAYOUTS, 1))
     _resnet_rows(out, resnet)
     return out.in_order()
 
@@ -602,6 +605,16 @@ def _med_rows(out: _Rows, ops: Mapping[str, Sequence], looks: Mapping[str, Looks
     )
 
 
+def then_looks(looks: Looks, more: Looks) -> Looks:
+    """`looks` followed by the further looks of `more` (its first is looks' last) at the same
+    seeds, a budget raised between them: a bare count of looks (Claim.check's; Pocock's level
+    for equally spaced looks, the wider where a look adds less than the others, as the one at
+    seeds already judged does)."""
+    if n_looks(more) == 1:
+        return looks
+    return n_looks(looks) + n_looks(more) - 1
+
+
 def pooled_looks(seeds: Mapping[str, int], looks: Mapping[str, Looks]) -> Looks:
     """The looks of a row pooled over the cells `seeds` (cell -> its seeds now), `looks` giving
     some cells' looks (Claim.check's): at each look the pool's seeds are the sum of the cells'
@@ -620,14 +633,18 @@ def pooled_looks(seeds: Mapping[str, int], looks: Mapping[str, Looks]) -> Looks:
 def looks_of(P: Mapping, preset: Mapping) -> dict[str, Looks]:
     """The scale's looks for the operations that run its own seeds (grokcore.claims.looks_at):
     op_seeds where it names the operation, seeds elsewhere; WEIGHT_DECAY's (the weight-decay
-    comparison, the wd-uniform-spacing row) where it runs the scale's wd_seeds; and a hole's
-    ("strip-67": its layout cell's rows) where it runs the scale's hole_seeds."""
+    comparison, the wd-uniform-spacing row) where it runs the scale's wd_seeds; a hole's
+    ("strip-67": its layout cell's rows) where it runs the scale's hole_seeds and layout_steps;
+    and LAYOUTS' (every row on the layout runs) where they run the scale's seeds and
+    layout_steps."""
 
-    def seeds(Q: Mapping, key: str) -> int:  # seeds where they are more (parameters.plan)
+    def seeds(Q: Mapping, key: str):  # seeds where they are more (parameters.plan)
         if key == WEIGHT_DECAY:
             return max(Q["seeds"], Q["wd_seeds"])
+        if key == LAYOUTS:
+            return Q["seeds"], Q["layout_steps"]
         if hole_cell(key) is not None:
-            return max(Q["seeds"], Q["hole_seeds"].get(key, 0))
+            return max(Q["seeds"], Q["hole_seeds"].get(key, 0)), Q["layout_steps"]
         return max(Q["seeds"], Q["op_seeds"].get(key, 0))
 
     return looks_at(P, preset, seeds)
@@ -680,10 +697,13 @@ def _layout_rows(
     fracs: Mapping[float, Sequence] | None = None,
     looks: Mapping[str, Looks] | None = None,
 ) -> None:
-    """Table 1's rows; looks: a hole ("strip-67") -> its rows' looks (looks_of)."""
+    """Table 1's rows; looks: a hole ("strip-67") -> its rows' looks, LAYOUTS -> the looks of
+    every row on the layout runs (the holes, fracs; looks_of)."""
     looks = looks or {}
+    budget = looks.get(LAYOUTS, 1)  # the layout runs' looks at their budgets
     fracs = dict(fracs or {})
-    if ("random", 0) in L:
+    at_layout_budget = set(fracs)  # the random layout at random_fracs: layout runs
+    if ("random", 0) in L:  # the MED runs' own (num_steps)
         fracs.setdefault(frac_train, L[("random", 0)])
     if fracs:  # the paper's 30% where it was run, else the fraction closest to it
         f = min(fracs, key=lambda f: abs(f - 0.3))
@@ -693,6 +713,7 @@ def _layout_rows(
             M.per_run_capped(recs, M.u_acc, 100),
             note=f"{f:.0%} of the pairs train here (paper 30%), within "
             f"{recs[0].summary['last_step']} epochs (paper 30000)",
+            looks=budget if f in at_layout_budget else 1,
         )
     else:
         out.skip("random-layout-full", "the random layout was not run")
@@ -709,7 +730,7 @@ def _layout_rows(
             cid,
             M.per_run_capped(recs, M.u_acc, 100),
             note=note,
-            looks=looks.get(hole_key(lay, k), 1),
+            looks=then_looks(looks.get(hole_key(lay, k), 1), budget),
         )
     if ("strip", 67) in L:
         recs = L[("strip", 67)]
@@ -719,7 +740,7 @@ def _layout_rows(
             M.disappears,
             note=f"k' = {recs[0].cfg.task.hole} at p = {p}; within {recs[0].summary['last_step']} "
             "epochs (paper 30000)",
-            looks=looks.get(hole_key("strip", 67), 1),
+            looks=then_looks(looks.get(hole_key("strip", 67), 1), budget),
         )
     else:
         out.skip("strip-67-disappears", "the STRIP hole k = 67 is not among this run's holes")
@@ -735,6 +756,7 @@ def _layout_rows(
             M.per_seed_diff(a[:n], b[:n], M.u_acc, 100),
             note=f"k = {ks[0]} vs {ks[-1]} (at p = {PAPER_P})"
             + (f"; the {n} seeds both ran" if len(a) != len(b) else ""),
+            looks=budget,  # the seeds both ran: the holes' first seeds, at each budget
         )
 
 
@@ -763,14 +785,15 @@ def _hole_rows(
         return
 
     def pooled(cells) -> Looks:
-        return pooled_looks({hole_key(*c): len(holes[c]) for c in cells}, looks or {})
+        seeds = {hole_key(*c): len(holes[c]) for c in cells}
+        return then_looks(pooled_looks(seeds, looks or {}), (looks or {}).get(LAYOUTS, 1))
 
     # a hole whose test set is the hole alone (a big STRIP) has no rest: its runs give no value
     # here, and the seeds added to it add none to this row's looks
     rest = [c for c in holes if any(math.isfinite(M.u_acc(r, "rest_acc")) for r in holes[c])]
     out.check(
         "u-acc-rest-full",
-        M.per_run_capped(recs, lambda r: M.u_acc(r, "rest_acc"), 100),
+        M.per_run_capped(recs, lambda r: M.u_acc(r, "rest_acc"), 100, key="rest_acc"),
         note="holes " + ", ".join(f"{lay.upper()} k = {k}" for lay, k in holes),
         looks=pooled(rest),
     )
@@ -783,7 +806,7 @@ def _hole_rows(
         if M.diverged(r)
         else Obs(  # a highest accuracy: a lower bound while the run still rises
             100 * M.u_acc_paper_test_set(r, *c) - TABLE1[c][0],
-            censored=M.plateau_window(r) is None,
+            censored=M.still_rising(r, M.paper_test_set_acc(r, *c)),
         )
         for c in cells
         for r in holes[c]
@@ -797,8 +820,9 @@ def _hole_rows(
     )
 
 
-def _vocab_rows(out: _Rows, V: Mapping[int, Sequence], p: int) -> None:
-    """STRIP with the second operand on its own tokens (configs.experiments' "strip_vocab")."""
+def _vocab_rows(out: _Rows, V: Mapping[int, Sequence], p: int, looks: Looks = 1) -> None:
+    """STRIP with the second operand on its own tokens (configs.experiments' "strip_vocab");
+    looks: the layout runs' (LAYOUTS)."""
     for k in STRIP_HOLES:
         cid = f"u-acc-strip-{k}-separate"
         if k not in V:
@@ -809,6 +833,7 @@ def _vocab_rows(out: _Rows, V: Mapping[int, Sequence], p: int) -> None:
             cid,
             M.per_run_capped(V[k], M.u_acc, 100),
             note=f"k' = {task.hole}, second operand on tokens j + {task.shift} at p = {p}",
+            looks=looks,
         )
     cid = "strip-separate-hole-unlearned"
     recs = [r for rs in V.values() for r in rs]
@@ -817,9 +842,10 @@ def _vocab_rows(out: _Rows, V: Mapping[int, Sequence], p: int) -> None:
         return
     out.check(
         cid,
-        M.per_run_capped(recs, lambda r: M.u_acc(r, "hole_acc"), 100),
+        M.per_run_capped(recs, lambda r: M.u_acc(r, "hole_acc"), 100, key="hole_acc"),
         note=", ".join(f"k = {k} (k' = {rs[0].cfg.task.hole})" for k, rs in V.items())
         + f"; chance {100 / p:.1f}%",
+        looks=looks,
     )
 
 
@@ -841,8 +867,9 @@ def _coverage_rows(out: _Rows, mc_ratios: Mapping[int, Sequence[float]], mc_tria
         )
 
 
-def _comparison_rows(out: _Rows, R: Mapping[str, Mapping], p: int) -> None:
-    """Width, embedding init and depth (App. D.1, App. E, §5)."""
+def _comparison_rows(out: _Rows, R: Mapping[str, Mapping], p: int, looks: Looks = 1) -> None:
+    """Width, embedding init and depth (App. D.1, App. E, §5); looks: the layout runs'
+    (LAYOUTS), the widths' where they run a hole."""
     D = R.get("d_model", {})
     if len(D) >= 2:
         wide, narrow = max(D), min(D)
@@ -852,6 +879,7 @@ def _comparison_rows(out: _Rows, R: Mapping[str, Mapping], p: int) -> None:
             M.per_seed_diff(D[wide], D[narrow], M.u_acc, 100),
             note=f"d_model {narrow} vs {wide}; {task.layout.upper()} hole k' = {task.hole} at "
             f"p = {p}",
+            looks=1 if task.layout == "random" else looks,
         )
     else:
         out.skip("wider-embedding-raises-accuracy", "needs two embedding widths (d_models)")

@@ -23,6 +23,7 @@ GROK_KEY = "step_to_test_acc_90"  # grokking: 90% test accuracy
 MEM_KEY = "step_to_train_acc_99"  # memorization: 99% train accuracy
 PLATEAU_SPAN = 0.25  # the plateau window: the last quarter of a run's evaluations
 PLATEAU_RISE = 0.01  # ... where the top test accuracy rises at most 1 point from half to half
+# (a highest accuracy still rises where its last quarter beats the rest by more: still_rising)
 PLATEAU_MIN = 4  # ... and which holds at least 4 evaluations (2 per half)
 HOLE_KEYS = ("hole_acc", "rest_acc")  # per-evaluation accuracies on the hole / the rest of test
 SPREAD_KEY = "med_sd"  # per-evaluation sd of the consecutive differences ||E[t+1] - E[t]||
@@ -127,6 +128,23 @@ def plateau_window(rec: RunRecord, after: str = MEM_KEY) -> slice | None:
     return slice(len(steps) - n, None)
 
 
+def still_rising(rec: RunRecord, acc: Sequence[float] | None = None) -> bool:
+    """Whether a highest accuracy (U-Acc, of `acc`: one value per evaluation, the run's test
+    accuracy by default) may still rise with more epochs, so that it is only a lower bound: the run
+    fit its train set (99%) only within the last PLATEAU_SPAN of its evaluations (at least
+    PLATEAU_MIN) or never, or that last stretch set a new high more than PLATEAU_RISE above every
+    evaluation before it. A run that swings about a level it reached earlier is not rising, however
+    its swings fall; plateau_window (L-Acc's) asks the stricter question whether the level is flat,
+    and a swing up in the window's second half fails it."""
+    steps = rec.history["step"]
+    acc = rec.history["test_acc"] if acc is None else acc
+    n = max(PLATEAU_MIN, math.ceil(PLATEAU_SPAN * len(steps)))
+    event = rec.summary[MEM_KEY]
+    if len(steps) <= n or event is None or event > steps[-n]:
+        return True
+    return _finite_max(acc[-n:]) > _finite_max(acc[:-n]) + PLATEAU_RISE
+
+
 def l_acc(rec: RunRecord, after: str = MEM_KEY) -> float | None:
     """L-Acc (MED Table 1, "the lowest accuracy observed after reaching this upper limit"): the
     lowest test accuracy over the plateau window; None where the run has none."""
@@ -186,12 +204,15 @@ def per_run(recs: Sequence, stat: Callable, scale: float = 1.0) -> list:
     return [Obs(math.nan, diverged=True) if diverged(r) else scale * stat(r) for r in recs]
 
 
-def per_run_capped(recs: Sequence, stat: Callable, scale: float = 1.0) -> list:
-    """per_run for a highest accuracy reached (U-Acc and its parts), which more epochs can only
-    raise: a run whose test accuracy has plateaued (plateau_window) gives its value; one still
-    rising, or that never memorized, gives it censored (at least that: a lower bound)."""
+def per_run_capped(
+    recs: Sequence, stat: Callable, scale: float = 1.0, key: str = "test_acc"
+) -> list:
+    """per_run for a highest accuracy reached (U-Acc and its parts: the history `key` whose
+    highest value stat reads), which more epochs can only raise: a run whose highest `key` has
+    stopped rising (still_rising) gives its value; one still rising, or that memorized late or
+    never, gives it censored (at least that: a lower bound)."""
     return [
-        v if isinstance(v, Obs) else Obs(v, censored=plateau_window(r) is None)
+        v if isinstance(v, Obs) else Obs(v, censored=still_rising(r, r.history[key]))
         for r, v in zip(recs, per_run(recs, stat, scale))
     ]
 
@@ -362,16 +383,20 @@ def paper_test_counts(layout: str, k: int, p: int = PAPER_P, frac: float = 0.3) 
     return hole, others - min(int(frac * p * p), others)
 
 
-def u_acc_paper_test_set(rec, layout: str, k: int) -> float:
-    """U-Acc as Table 1 measures it: the highest, over evaluations, of our hole and rest
-    accuracies weighted by the paper's hole and rest test counts for (layout, k) at p = 97."""
+def paper_test_set_acc(rec, layout: str, k: int) -> list[float]:
+    """Per evaluation, the accuracy on Table 1's test set: our hole and rest accuracies weighted
+    by the paper's hole and rest test counts for (layout, k) at p = 97."""
     n_hole, n_rest = paper_test_counts(layout, k)
     h = rec.history
-    mixed = [
+    return [
         (n_hole * a + n_rest * b) / (n_hole + n_rest) if n_rest else a
         for a, b in zip(h["hole_acc"], h["rest_acc"])
     ]
-    return _finite_max(mixed)
+
+
+def u_acc_paper_test_set(rec, layout: str, k: int) -> float:
+    """U-Acc as Table 1 measures it: the highest, over evaluations, of paper_test_set_acc."""
+    return _finite_max(paper_test_set_acc(rec, layout, k))
 
 
 def _finite_max(values: Sequence[float]) -> float:

@@ -91,6 +91,7 @@ SPECS = {
     "coverage_n": List(Int(1, 49), 1, unique=True),
     "mc_trials": Int(1, none=SCALE_VALUE),
     "num_steps": Int(1, none=SCALE_VALUE),
+    "layout_steps": Int(1, none=SCALE_VALUE),
     "eval_every": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
     "op_seeds": Dict(Str(*CHAPTER_OPERATIONS), Int(1), 0, none=SCALE_VALUE),
@@ -129,15 +130,38 @@ RESNET_FIELDS = {
 }
 
 
+# the groups whose runs measure a layout's U-Acc: they train P["layout_steps"] full-batch steps
+# (their hole cells; every cell of "random_frac"), the others P["num_steps"]
+LAYOUT_GROUPS = ("layouts", "strip_vocab", "d_model", "random_frac")
+
+
+def at_layout_budget(group: str, cfg) -> bool:
+    """Whether a run of `group` trains the layout budget (layout_steps): a run of "random_frac",
+    or a SQUARE or STRIP run of the other LAYOUT_GROUPS (the random layout there is the MED runs'
+    own, shared with "operations")."""
+    return group == "random_frac" or (group in LAYOUT_GROUPS and cfg.task.layout != "random")
+
+
 def plan(P: dict, v: dict) -> dict:
-    """configs.plan's groups with the MED runs of each operation in P["op_seeds"] at that many
+    """configs.plan's groups with the layout runs (at_layout_budget) at P["layout_steps"]
+    full-batch steps, and the MED runs of each operation in P["op_seeds"] at that many
     seeds, the weight-decay comparison's runs (group "weight_decay", every weight decay) at
     P["wd_seeds"] and each hole in P["hole_seeds"] (group "layouts", key "strip-67": the cell
     ("strip", 67)) at its count (seeds 0..n-1; the runs at seeds below P["seeds"] are the plan's
     own, shared with the other groups; a scale's operation or hole the notebook does not run is
     passed over, and a scale's count below seeds is seeds). Here, not in configs.py, which the
-    records' fingerprint reads: a cell's seed count is no part of any run."""
-    groups = configs.plan(P, v)
+    records' fingerprint reads: a cell's seed count is no part of any run, and a run's budget
+    is in its config."""
+    groups = {
+        g: {
+            label: [
+                c.replace(num_steps=P["layout_steps"]) if at_layout_budget(g, c) else c
+                for c in cfgs
+            ]
+            for label, cfgs in cells.items()
+        }
+        for g, cells in configs.plan(P, v).items()
+    }
     extend = [(groups["operations"].get(op, []), n) for op, n in P["op_seeds"].items()]
     extend += [(runs, P["wd_seeds"]) for runs in groups["weight_decay"].values()]
     extend += [(groups["layouts"].get(hole_cell(h), []), n) for h, n in P["hole_seeds"].items()]

@@ -133,7 +133,10 @@ def test_hole_seeds_extends_one_holes_runs_and_leaves_the_others():
     base, groups = configs.plan(P, v), plan(P, v)
     runs = groups["layouts"][("strip", 67)]
     assert [c.seed for c in runs] == [0, 1, 2, 3, 4]
-    assert runs[:2] == base["layouts"][("strip", 67)]  # the plan's own runs, the same keys
+    # the plan's own runs at the layout budget (parameters.plan), the same keys
+    assert runs[:2] == [
+        c.replace(num_steps=P["layout_steps"]) for c in base["layouts"][("strip", 67)]
+    ]
     assert all(c.replace(seed=0) == runs[0] for c in runs)  # only the seed differs
     assert len(groups["layouts"][("square", 60)]) == len(groups["layouts"][("random", 0)]) == 2
 

@@ -47,7 +47,7 @@ from . import measures as M
 from .configs import PAPER_P, TABLE1
 from .coverage import ball_size, coverage_bound, exact_threshold
 from .inits import EMBED_INIT as CODE
-from .parameters import hole_cell, hole_key
+from .parameters import at_layout_budget, hole_cell, hole_key
 
 # Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
 PROSE_LITERALS = {
@@ -702,7 +702,7 @@ def _layout_rows(
     looks = looks or {}
     budget = looks.get(LAYOUTS, 1)  # the layout runs' looks at their budgets
     fracs = dict(fracs or {})
-    at_layout_budget = set(fracs)  # the random layout at random_fracs: layout runs
+    layout_fracs = set(fracs)  # the random layout at random_fracs: layout runs
     if ("random", 0) in L:  # the MED runs' own (num_steps)
         fracs.setdefault(frac_train, L[("random", 0)])
     if fracs:  # the paper's 30% where it was run, else the fraction closest to it
@@ -713,7 +713,7 @@ def _layout_rows(
             M.per_run_capped(recs, M.u_acc, 100),
             note=f"{f:.0%} of the pairs train here (paper 30%), within "
             f"{recs[0].summary['last_step']} epochs (paper 30000)",
-            looks=budget if f in at_layout_budget else 1,
+            looks=budget if f in layout_fracs else 1,
         )
     else:
         out.skip("random-layout-full", "the random layout was not run")
@@ -879,7 +879,7 @@ def _comparison_rows(out: _Rows, R: Mapping[str, Mapping], p: int, looks: Looks 
             M.per_seed_diff(D[wide], D[narrow], M.u_acc, 100),
             note=f"d_model {narrow} vs {wide}; {task.layout.upper()} hole k' = {task.hole} at "
             f"p = {p}",
-            looks=1 if task.layout == "random" else looks,
+            looks=looks if at_layout_budget("d_model", D[wide][0].cfg) else 1,
         )
     else:
         out.skip("wider-embedding-raises-accuracy", "needs two embedding widths (d_models)")

@@ -110,6 +110,16 @@ def u_acc(rec: RunRecord, key: str = "test_acc") -> float:
     return _finite_max(rec.history[key])
 
 
+def _last_stretch(rec: RunRecord, after: str) -> int | None:
+    """How many evaluations the last PLATEAU_SPAN of the run's holds (at least PLATEAU_MIN), or
+    None where the run has fewer, or the event summary[after] came later than their start or
+    never: the stretch plateau_window and still_rising read."""
+    steps = rec.history["step"]
+    n = max(PLATEAU_MIN, math.ceil(PLATEAU_SPAN * len(steps)))
+    event = rec.summary[after]
+    return None if len(steps) < n or event is None or event > steps[-n] else n
+
+
 def plateau_window(rec: RunRecord, after: str = MEM_KEY) -> slice | None:
     """The evaluations where test accuracy has plateaued, or None: the last PLATEAU_SPAN of the
     run's evaluations (at least PLATEAU_MIN), every one at or after the step of summary[after]
@@ -117,15 +127,13 @@ def plateau_window(rec: RunRecord, after: str = MEM_KEY) -> slice | None:
     which the highest test accuracy of the second half is at most PLATEAU_RISE above that of the
     first half (the top no longer rises). None where the run is still rising there, or the event
     came later than the window's start or never (a run without a window gives no L-Acc)."""
-    steps, acc = rec.history["step"], rec.history["test_acc"]
-    n = max(PLATEAU_MIN, math.ceil(PLATEAU_SPAN * len(steps)))
-    event = rec.summary[after]
-    if len(steps) < n or event is None or event > steps[-n]:
+    n = _last_stretch(rec, after)
+    if n is None:
         return None
-    w = acc[-n:]
+    w = rec.history["test_acc"][-n:]
     if max(w[n // 2 :]) > max(w[: n // 2]) + PLATEAU_RISE:
         return None
-    return slice(len(steps) - n, None)
+    return slice(len(rec.history["step"]) - n, None)
 
 
 def still_rising(rec: RunRecord, acc: Sequence[float] | None = None) -> bool:
@@ -136,11 +144,9 @@ def still_rising(rec: RunRecord, acc: Sequence[float] | None = None) -> bool:
     evaluation before it. A run that swings about a level it reached earlier is not rising, however
     its swings fall; plateau_window (L-Acc's) asks the stricter question whether the level is flat,
     and a swing up in the window's second half fails it."""
-    steps = rec.history["step"]
     acc = rec.history["test_acc"] if acc is None else acc
-    n = max(PLATEAU_MIN, math.ceil(PLATEAU_SPAN * len(steps)))
-    event = rec.summary[MEM_KEY]
-    if len(steps) <= n or event is None or event > steps[-n]:
+    n = _last_stretch(rec, MEM_KEY)
+    if n is None or n == len(acc):  # no evaluation before the stretch to beat
         return True
     return _finite_max(acc[-n:]) > _finite_max(acc[:-n]) + PLATEAU_RISE
 

@@ -49,6 +49,37 @@ def med_figure(cells: dict, seed: int = 0):
     return fig
 
 
+def fourier_figure(recs, n: int = 3):
+    """MED against a Fourier progress measure, one panel for each of the first n runs: test loss
+    (left axis, log), MED and the embedding's Fourier density (measures.fourier_density; right
+    axis, each over its value at 99% train accuracy, dotted); the title gives each measure's r
+    with the test loss from there on."""
+    recs = list(recs)[:n]
+    with style():
+        fig, axes = plt.subplots(1, len(recs), figsize=(3.4 * len(recs), 3.0), squeeze=False)
+        for ax, rec in zip(axes[0], recs):
+            h, mem = rec.history, rec.summary["step_to_train_acc_99"]
+            ax.plot(h["step"], h["test_loss"], color="#d62728", lw=1.3)
+            ax.set_yscale("log")
+            ax.set_xlabel("epoch (full batch: = step)")
+            ax.set_ylabel("test loss", color="#d62728")
+            twin = ax.twinx()
+            i = h["step"].index(mem) if mem is not None else 0
+            dens = M.fourier_density(rec)
+            for y, color, label in ((h["med"], "#1f77b4", "MED"), (dens, "#2ca02c", "Fourier")):
+                twin.plot(h["step"], [v / y[i] for v in y], color=color, lw=1.3, label=label)
+            twin.set_ylabel("over its value at 99% train")
+            twin.grid(False)
+            twin.legend(loc="upper right", fontsize=7, frameon=False)
+            if mem is not None:
+                ax.axvline(mem, color="k", lw=0.7, ls=":")
+            r_med, r_f = tracking(rec), tracking(rec, M.FOURIER_KEY)
+            ax.set_title(f"seed {rec.cfg.seed}: r = {r_med:.2f} (MED), {r_f:.2f} (Fourier)")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
 def med_panel(rec, title: str):
     """One explorer view: one run's MED and test loss."""
     with style():
@@ -249,8 +280,9 @@ def prose_quotes(R: dict) -> dict[str, str]:
     """The discussion's numbers that no claims row holds: the rest's share of Table 1's STRIP
     k = 40 test set (`strip40-rest-share`, the most U-Acc allows when the hole is never learned),
     x³+xy's final test accuracy (`x3xy-final`, the mean, %), and how many seeds of the code's
-    Toeplitz init reach 90% (`toeplitz-code-reached`, of `toeplitz-code-n`); '—' where this run
-    lacks the runs."""
+    Toeplitz init reach 90% (`toeplitz-code-reached`, of `toeplitz-code-n`), and the mean r with
+    the test loss of MED and of the Fourier density over the Fourier runs that grokked
+    (`fourier-r-med`, `fourier-r-density`); '—' where this run lacks the runs."""
     from grokcore.outcomes import times
 
     from .inits import EMBED_INIT
@@ -263,4 +295,8 @@ def prose_quotes(R: dict) -> dict[str, str]:
     code = R.get("embed_init", {}).get(EMBED_INIT, [])
     out["toeplitz-code-reached"] = str(sum(not o.censored for o in times(code, M.GROK_KEY)))
     out["toeplitz-code-n"] = str(len(code)) if code else "—"
+    runs = R.get("fourier", {}).get("x+y", [])
+    for name, key in (("fourier-r-med", "med"), ("fourier-r-density", M.FOURIER_KEY)):
+        r = M.mean_tracking(runs, key)
+        out[name] = "—" if r is None else f"{r:.2f}"
     return out

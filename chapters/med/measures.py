@@ -48,12 +48,42 @@ def _ranks(x: Sequence[float]) -> list[float]:
     return rankdata(x).tolist()
 
 
+def gini(values: Sequence[float]) -> float:
+    """Gini coefficient of nonnegative values: 0 when all are equal, (n - 1) / n when one holds
+    everything (the mean absolute difference over twice the mean); NaN for all zeros."""
+    v, n = sorted(values), len(values)
+    total = sum(v)
+    if n == 0 or total <= 0:
+        return math.nan
+    return sum((2 * i - n + 1) * x for i, x in enumerate(v)) / (n * total)
+
+
+FOURIER_KEY = "fourier_density"  # a history series derived from the probe's "emb_power"
+
+
+def fourier_density(rec: RunRecord) -> list[float]:
+    """Per evaluation, 1 - the Gini coefficient of the token embedding's norms per frequency
+    k = 1..p//2 (the square roots of the "embedding_fourier" probe's power shares): Nanda et
+    al. (2023) read the circuit's formation off W_E growing sparse in the Fourier basis; this
+    falls from about 1 (the power spread over every frequency, at init) towards 0 as the
+    embedding concentrates on a few key frequencies, so, like MED, it should fall with the test
+    loss."""
+    return [1 - gini([math.sqrt(max(x, 0.0)) for x in pw[1:]]) for pw in rec.history["emb_power"]]
+
+
+DERIVED = {FOURIER_KEY: fourier_density}  # tracking's keys that are not logged as they are
+
+
+def _history(rec: RunRecord, key: str) -> list[float]:
+    return DERIVED[key](rec) if key in DERIVED else rec.history[key]
+
+
 def _series(rec: RunRecord, key: str, loss: str) -> tuple[list[float], list[float]]:
     """(metric, test loss) over the post-memorization window, on the scale `loss`."""
     if loss not in LOSS_SCALES:
         raise ValueError(f"loss={loss!r} is invalid: allowed {', '.join(LOSS_SCALES)}")
     w = post_memorization(rec)
-    x, y = list(rec.history[key][w]), list(rec.history["test_loss"][w])
+    x, y = list(_history(rec, key)[w]), list(rec.history["test_loss"][w])
     if loss == "log":
         y = [math.log(v) if v > 0 else math.nan for v in y]
     elif loss == "rank":
@@ -62,7 +92,8 @@ def _series(rec: RunRecord, key: str, loss: str) -> tuple[list[float], list[floa
 
 
 def tracking(rec: RunRecord, key: str = "med", loss: str = "raw") -> float:
-    """Pearson correlation of a history metric (MED, or weight_norm as a control) with test loss
+    """Pearson correlation of a history metric (MED; weight_norm, a control; FOURIER_KEY, the
+    embedding's Fourier density, where the record logs "emb_power") with test loss
     over the post-memorization window: with the loss as it is ("raw"), with its log ("log"), or
     of the two series' ranks ("rank": Spearman's rho). NaN (not None: the notebook subtracts and
     averages these) if the window has fewer than 3 evaluations or a constant series."""
@@ -71,6 +102,13 @@ def tracking(rec: RunRecord, key: str = "med", loss: str = "raw") -> float:
         return math.nan
     r = pearson(x, y)
     return math.nan if r is None else r
+
+
+def mean_tracking(recs: Sequence[RunRecord], key: str = "med") -> float | None:
+    """The mean of tracking(rec, key) over the runs that grokked (grokked_late, not diverged):
+    a description beside the rows, which decide over seeds; None where none grokked."""
+    r = [tracking(rec, key) for rec in recs if grokked_late(rec) and not diverged(rec)]
+    return sum(r) / len(r) if r else None
 
 
 def tracking_estimate(rec: RunRecord, key: str = "med", loss: str = "raw") -> Estimate:
@@ -368,6 +406,26 @@ def tracking_table(ops: dict):
             "final test acc (%)": 100 * r.final["test_acc"],
         }
         for op, recs in ops.items()
+        for r in recs
+    ]
+    return pd.DataFrame(rows)
+
+
+def fourier_table(recs: Sequence):
+    """One row per seed of the runs that log the embedding's Fourier power: whether the run
+    grokked, and the correlation with the test loss after memorization of MED, of the Fourier
+    density (fourier_density) and of the weight norm, each with its per-run interval and p."""
+    import pandas as pd
+
+    rows = [
+        {
+            "seed": r.cfg.seed,
+            "run": grok_status(r),
+            "r(MED, loss)": _r_text(tracking_estimate(r)),
+            "r(Fourier density, loss)": _r_text(tracking_estimate(r, FOURIER_KEY)),
+            "r(weight norm, loss)": _r_text(tracking_estimate(r, "weight_norm")),
+            "final test acc (%)": 100 * r.final["test_acc"],
+        }
         for r in recs
     ]
     return pd.DataFrame(rows)

@@ -97,6 +97,7 @@ SPECS = {
     "op_seeds": Dict(Str(*CHAPTER_OPERATIONS), Int(1), 0, none=SCALE_VALUE),
     "wd_seeds": Int(1, none=SCALE_VALUE),
     "hole_seeds": Dict(HOLE_KEY, Int(1), 0, none=SCALE_VALUE),
+    "fourier_seeds": Int(0, none=SCALE_VALUE),
     "resnet_tile": Int(4, none=SCALE_VALUE),
     "resnet_channels": Int(1, none=SCALE_VALUE),
     "resnet_widths": List(Int(1), 1, none=SCALE_VALUE),
@@ -130,6 +131,10 @@ RESNET_FIELDS = {
 }
 
 
+# grokcore's probe of the token embedding's Fourier power per evaluation (grokcore.fourier): the
+# "fourier" group's x+y runs log it beside MED, for med-beats-fourier
+FOURIER_PROBE = "embedding_fourier"
+
 # the groups whose runs measure a layout's U-Acc: they train P["layout_steps"] full-batch steps
 # (their hole cells; every cell of "random_frac"), the others P["num_steps"]
 LAYOUT_GROUPS = ("layouts", "strip_vocab", "d_model", "random_frac")
@@ -149,9 +154,11 @@ def plan(P: dict, v: dict) -> dict:
     P["wd_seeds"] and each hole in P["hole_seeds"] (group "layouts", key "strip-67": the cell
     ("strip", 67)) at its count (seeds 0..n-1; the runs at seeds below P["seeds"] are the plan's
     own, shared with the other groups; a scale's operation or hole the notebook does not run is
-    passed over, and a scale's count below seeds is seeds). Here, not in configs.py, which the
-    records' fingerprint reads: a cell's seed count is no part of any run, and a run's budget
-    is in its config."""
+    passed over, and a scale's count below seeds is seeds); group "fourier" holds the x+y runs
+    of the random layout again at P["fourier_seeds"] seeds, each also logging the token
+    embedding's Fourier power (FOURIER_PROBE: a probe changes no weight, but it is part of the
+    run's key). Here, not in configs.py, which the records' fingerprint reads: a cell's seed
+    count is no part of any run, and a run's budget is in its config."""
     groups = {
         g: {
             label: [
@@ -168,6 +175,11 @@ def plan(P: dict, v: dict) -> dict:
     for runs, n in extend:
         if runs:
             runs += [runs[0].replace(seed=s) for s in range(len(runs), n)]
+    base = groups["layouts"][("random", 0)][0]  # x+y on the random layout at num_steps
+    probes = base.probes + (FOURIER_PROBE,)
+    groups["fourier"] = {
+        "x+y": [base.replace(seed=s, probes=probes) for s in range(P["fourier_seeds"])]
+    }
     return groups
 
 

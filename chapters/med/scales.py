@@ -12,6 +12,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "op_seeds": {"x+y": 3},  # unequal to seeds, so that the smoke test runs the extension
         "wd_seeds": 3,  # unequal to seeds, so that the smoke test extends the weight-decay runs
         "hole_seeds": {"strip-67": 3},  # unequal to seeds, so that the smoke test extends a hole
+        "fourier_seeds": 2,
         "looks": {},  # operation, "weight_decay" or a hole -> the seeds at each look its rows had
         "num_steps": 60,
         "layout_steps": 80,  # unequal to num_steps, so that the smoke test runs both budgets
@@ -58,6 +59,11 @@ SCALES = {  # a notebook parameter left as None takes these
         # half; seeds 6-35 of that hole were added for that reason alone, a second look at 6 and
         # 36 (the rows that pool the holes, u-acc-rest-full and u-acc-paper-test-set, look twice)
         "hole_seeds": {"strip-67": 36},
+        # the x+y runs that also log the token embedding's Fourier power (probe
+        # "embedding_fourier"), for med-beats-fourier: 48 seeds set before their runs, from the
+        # spread of med-beats-weight-norm's per-seed differences (sd about 0.42 over 64 seeds
+        # that grokked): about 36 of 48 grokking would give a 95% interval of about +-0.14
+        "fourier_seeds": 48,
         # "layouts": the runs that measure a layout's U-Acc (parameters.LAYOUT_GROUPS: every SQUARE
         # and STRIP hole of both vocabularies, the embedding widths' hole, the random layout at
         # random_fracs) judged twice, at num_steps and again at layout_steps (below): one more
@@ -95,6 +101,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "op_seeds": {},
         "wd_seeds": 6,
         "hole_seeds": {},
+        "fourier_seeds": 6,
         "looks": {},
         "num_steps": 30_000,
         "layout_steps": 30_000,  # the MED code's one budget

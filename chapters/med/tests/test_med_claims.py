@@ -113,7 +113,8 @@ def test_claims_not_run_say_why():
     assert r.verdict == "not run" and "k = 45" in r.reason
     assert by_id["med-tracks-loss-x^2"].verdict == "not run"
     assert "operations" in by_id["med-tracks-loss-x^2"].reason
-    assert "Fourier" in by_id["med-beats-other-measures"].reason
+    assert "local-complexity" in by_id["med-beats-local-complexity"].reason
+    assert "fourier_seeds" in by_id["med-beats-fourier"].reason  # full_R has no "fourier" group
     assert by_id["coverage-bound-n4"].verdict == "not run"  # no Monte Carlo ratios given
     assert by_id["resnet-groks"].reason == "no image-sum ResNet runs"
     one_hole = {"layouts": {("square", 30): cells([0.9] * 3)}}

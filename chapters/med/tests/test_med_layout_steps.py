@@ -16,8 +16,10 @@ def test_the_layout_runs_take_layout_steps_and_the_others_num_steps():
     assert (P["num_steps"], P["layout_steps"]) == (60, 80)
     base, groups = configs.plan(P, v), plan(P, v)
     at_layout = 0
-    for g, cells in groups.items():
-        for label, cfgs in cells.items():
+    assert set(groups) == set(base) | {"fourier"}  # the Fourier runs: the plan's own group
+    assert {c.num_steps for c in groups["fourier"]["x+y"]} == {60}
+    for g, cells in base.items():
+        for label, cfgs in groups[g].items():
             for c, b in zip(cfgs, base[g][label]):
                 hole = c.task.layout != "random"
                 layout_run = g == "random_frac" or (g in LAYOUT_GROUPS and hole)

@@ -57,3 +57,37 @@ def test_cpu_scale_runs_each_seed_and_judges_the_median(monkeypatch):
     assert plt.get_fignums() == []  # closed: the notebook displays it once
     frame = baselines.table(rows)
     assert list(frame.index) == ["tiny"] and frame.loc["tiny", "verdict"] == row.verdict
+
+
+def test_a_baseline_with_looks_is_judged_at_pococks_level(monkeypatch):
+    """Seeds added after a look that left the row undecided: a wider interval, said in the note."""
+    import dataclasses
+
+    from grokcore.estimates import sequential_level
+
+    monkeypatch.setitem(BASELINES, "tiny", TINY)
+    one, runs = baselines.results(["tiny"], scale="cpu")
+    looked = dataclasses.replace(TINY, looks=(2, 3))
+    monkeypatch.setitem(BASELINES, "tiny", looked)
+    two, _ = baselines.results(["tiny"], scale="cpu")  # the same records, served
+    assert one[0].level == 0.95 and two[0].level == sequential_level((2, 3)) > 0.95
+    assert "Pocock" in two[0].note and "Pocock" not in one[0].note
+    assert looked.check(runs["tiny"], "cpu").level == two[0].level
+    # the shipped fastgrok baseline: its second look at 100 seeds
+    assert BASELINES["fastgrok"].looks[-1] == BASELINES["fastgrok"].seeds
+
+
+def test_the_medians_by_threshold_describe_each_accuracy(monkeypatch):
+    from grokcore.estimates import median
+    from grokcore.outcomes import times
+
+    monkeypatch.setitem(BASELINES, "tiny", TINY)
+    _, runs = baselines.results(["tiny"], scale="cpu")
+    recs = runs["tiny"]
+    by = TINY.medians_by_threshold(recs)
+    assert list(by) == [50, 90, 95, 99]
+    assert by[50].estimate == median(times(recs, "step_to_test_acc_50")).estimate
+    q = TINY.quotes(recs)
+    assert set(q) == {f"baseline-tiny.median-{t}" for t in (50, 90, 95, 99)}
+    e = by[50].estimate
+    assert q["baseline-tiny.median-50"] == ("—" if e is None else f"{e:.0f}")

@@ -47,7 +47,7 @@ from . import measures as M
 from .configs import PAPER_P, TABLE1
 from .coverage import ball_size, coverage_bound, exact_threshold
 from .inits import EMBED_INIT as CODE
-from .parameters import at_layout_budget, hole_cell, hole_key
+from .parameters import SHARED_OPERATION, at_layout_budget, hole_cell, hole_key
 
 # Phrases of the notebook's text with a number no run made (tests/test_prose_numbers.py): why each
 PROSE_LITERALS = {
@@ -670,10 +670,12 @@ def pooled_looks(seeds: Mapping[str, int], looks: Mapping[str, Looks]) -> Looks:
     """The looks of a row pooled over the cells `seeds` (cell -> its seeds now), `looks` giving
     some cells' looks (Claim.check's): at each look the pool's seeds are the sum of the cells'
     (a cell without looks, or one that stopped growing, holds its count); 1 where no cell grew;
-    where a cell's looks are a bare count, the most looks of any cell."""
+    where a cell's looks are a bare count, a bare count too: the first look and each cell's
+    later ones apart (its looks need not have come at another cell's: more looks, never fewer,
+    than the row had)."""
     given = {c: looks[c] for c in seeds if c in looks}
     if any(isinstance(x, int) for x in given.values()):
-        return max(n_looks(x) for x in given.values())
+        return 1 + sum(n_looks(x) - 1 for x in given.values())
     sizes = [look_sizes(given[c]) if c in given else (n,) for c, n in seeds.items()]
     k = max(map(len, sizes), default=1)
     if k == 1:
@@ -686,8 +688,8 @@ def looks_of(P: Mapping, preset: Mapping) -> dict[str, Looks]:
     op_seeds where it names the operation, seeds elsewhere; WEIGHT_DECAY's (the weight-decay
     comparison, the wd-uniform-spacing row) where it runs the scale's wd_seeds; a hole's
     ("strip-67": its layout cell's rows) where it runs the scale's hole_seeds and layout_steps;
-    and LAYOUTS' (every row on the layout runs) where they run the scale's seeds and
-    layout_steps."""
+    LAYOUTS' (every row on the layout runs) where they run the scale's seeds and layout_steps;
+    and an operation's but x+y where it also runs the scale's op_steps."""
 
     def seeds(Q: Mapping, key: str):  # seeds where they are more (parameters.plan)
         if key == WEIGHT_DECAY:
@@ -696,7 +698,8 @@ def looks_of(P: Mapping, preset: Mapping) -> dict[str, Looks]:
             return Q["seeds"], Q["layout_steps"]
         if hole_cell(key) is not None:
             return max(Q["seeds"], Q["hole_seeds"].get(key, 0)), Q["layout_steps"]
-        return max(Q["seeds"], Q["op_seeds"].get(key, 0))
+        n = max(Q["seeds"], Q["op_seeds"].get(key, 0))
+        return n if key == SHARED_OPERATION else (n, Q["op_steps"])
 
     return looks_at(P, preset, seeds)
 

@@ -92,6 +92,7 @@ SPECS = {
     "mc_trials": Int(1, none=SCALE_VALUE),
     "num_steps": Int(1, none=SCALE_VALUE),
     "layout_steps": Int(1, none=SCALE_VALUE),
+    "op_steps": Int(1, none=SCALE_VALUE),
     "eval_every": Int(1, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
     "op_seeds": Dict(Str(*CHAPTER_OPERATIONS), Int(1), 0, none=SCALE_VALUE),
@@ -147,9 +148,29 @@ def at_layout_budget(group: str, cfg) -> bool:
     return group == "random_frac" or (group in LAYOUT_GROUPS and cfg.task.layout != "random")
 
 
+# the operation whose MED runs are the random layout's own (shared with the other groups, every
+# one x+y): it trains P["num_steps"], the other operations P["op_steps"]
+SHARED_OPERATION = "x+y"
+
+
+def at_op_budget(group: str, cfg) -> bool:
+    """Whether a run of `group` trains the operations' budget (op_steps): a MED run of an
+    operation other than SHARED_OPERATION."""
+    return group == "operations" and cfg.task.operation != SHARED_OPERATION
+
+
+def budget(P: dict, group: str, cfg) -> int:
+    """The full-batch steps of a run of `group`: layout_steps for the layout runs
+    (at_layout_budget), op_steps for the operations but x+y (at_op_budget), else num_steps."""
+    if at_layout_budget(group, cfg):
+        return P["layout_steps"]
+    return P["op_steps"] if at_op_budget(group, cfg) else P["num_steps"]
+
+
 def plan(P: dict, v: dict) -> dict:
     """configs.plan's groups with the layout runs (at_layout_budget) at P["layout_steps"]
-    full-batch steps, and the MED runs of each operation in P["op_seeds"] at that many
+    full-batch steps and the operations' but x+y (at_op_budget) at P["op_steps"] (budget),
+    and the MED runs of each operation in P["op_seeds"] at that many
     seeds, the weight-decay comparison's runs (group "weight_decay", every weight decay) at
     P["wd_seeds"] and each hole in P["hole_seeds"] (group "layouts", key "strip-67": the cell
     ("strip", 67)) at its count (seeds 0..n-1; the runs at seeds below P["seeds"] are the plan's
@@ -161,10 +182,7 @@ def plan(P: dict, v: dict) -> dict:
     count is no part of any run, and a run's budget is in its config."""
     groups = {
         g: {
-            label: [
-                c.replace(num_steps=P["layout_steps"]) if at_layout_budget(g, c) else c
-                for c in cfgs
-            ]
+            label: [c.replace(num_steps=budget(P, g, c)) for c in cfgs]
             for label, cfgs in cells.items()
         }
         for g, cells in configs.plan(P, v).items()

@@ -5,7 +5,13 @@ import pytest
 
 from chapters.med import claims as MC
 from chapters.med import configs, scales
-from chapters.med.parameters import LAYOUT_GROUPS, at_layout_budget, check_parameters, plan
+from chapters.med.parameters import (
+    LAYOUT_GROUPS,
+    at_layout_budget,
+    at_op_budget,
+    check_parameters,
+    plan,
+)
 from chapters.med.tests.test_med_op_seeds import V, _values
 from grokcore.claims import sequential_level
 from grokcore.params import ParameterError
@@ -13,7 +19,7 @@ from grokcore.params import ParameterError
 
 def test_the_layout_runs_take_layout_steps_and_the_others_num_steps():
     P, v = _values("smoke", dim_layout=["square", 60], random_fracs=[0.3])
-    assert (P["num_steps"], P["layout_steps"]) == (60, 80)
+    assert (P["num_steps"], P["layout_steps"], P["op_steps"]) == (60, 80, 70)
     base, groups = configs.plan(P, v), plan(P, v)
     at_layout = 0
     assert set(groups) == set(base) | {"fourier"}  # the Fourier runs: the plan's own group
@@ -23,8 +29,9 @@ def test_the_layout_runs_take_layout_steps_and_the_others_num_steps():
             for c, b in zip(cfgs, base[g][label]):
                 hole = c.task.layout != "random"
                 layout_run = g == "random_frac" or (g in LAYOUT_GROUPS and hole)
-                assert at_layout_budget(g, c) == layout_run
-                assert c.num_steps == (80 if layout_run else 60), (g, label)
+                op_run = g == "operations" and label != "x+y"
+                assert at_layout_budget(g, c) == layout_run and at_op_budget(g, c) == op_run
+                assert c.num_steps == (80 if layout_run else 70 if op_run else 60), (g, label)
                 assert c.replace(num_steps=b.num_steps) == b  # only the budget differs
                 at_layout += layout_run
     assert at_layout == 2 * (
@@ -109,3 +116,28 @@ def test_every_row_on_the_layout_runs_takes_the_budgets_look():
     # the random layout's own runs stand in where random_fracs was not run: one look
     three, _ = rows_of({**R, "random_frac": {}}, looks={MC.LAYOUTS: 2})
     assert "Pocock" not in three["random-layout-full"].note
+
+
+def test_op_steps_is_checked_and_moves_only_the_operations_but_x_y():
+    with pytest.raises(ParameterError, match="op_steps"):
+        check_parameters(dict(V, scale="smoke", op_steps=0))
+    P, v = _values("smoke", op_steps=9)
+    groups = plan(P, v)
+    assert {c.num_steps for op, cs in groups["operations"].items() if op != "x+y" for c in cs} == {
+        9
+    }
+    assert {c.num_steps for c in groups["operations"]["x+y"]} == {P["num_steps"]}
+    # x+y's runs stay the random layout's own, whichever operations run
+    P, v = _values("smoke", operations=["x-y", "x+y"], op_steps=9)
+    groups = plan(P, v)
+    assert groups["operations"]["x+y"][0].key() == groups["layouts"][("random", 0)][0].key()
+
+
+def test_the_operations_look_holds_only_at_the_scales_op_steps():
+    preset = scales.SCALES["cpu"]
+    looks = MC.looks_of(_values("cpu")[0], preset)
+    assert looks["x^3+xy"] == 2 and looks["x-y"] == 3 and looks["x+y"] == [6, 12, 32, 84]
+    looks = MC.looks_of(_values("cpu", op_steps=1500)[0], preset)  # judged once
+    assert "x-y" not in looks and "x^2" not in looks and looks["x+y"] == [6, 12, 32, 84]
+    looks = MC.looks_of(_values("cpu", op_seeds={"x+y": 84, "x-y": 12})[0], preset)
+    assert "x-y" not in looks and looks["x^2"] == 2

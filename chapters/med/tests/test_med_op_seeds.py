@@ -33,8 +33,9 @@ def test_op_seeds_extends_one_operations_runs_and_leaves_the_shared_cells():
 
 
 def test_the_scales_op_seeds_pass_over_operations_the_notebook_does_not_run():
-    P, v = _values("cpu", operations=["x-y"])  # the cpu scale names x+y
-    assert P["op_seeds"] == {"x+y": 84} and len(plan(P, v)["operations"]["x-y"]) == 6
+    P, v = _values("cpu", operations=["x^2", "x-y"])  # the cpu scale names x+y and x-y
+    assert P["op_seeds"] == {"x+y": 84, "x-y": 24}
+    assert len(plan(P, v)["operations"]["x-y"]) == 24 and len(plan(P, v)["operations"]["x^2"]) == 6
     P, v = _values("cpu", seeds=90)  # fewer than seeds: x+y just runs seeds
     assert len(plan(P, v)["operations"]["x+y"]) == 90
 
@@ -64,6 +65,8 @@ def test_pooled_looks_sum_the_cells_seeds_at_each_look():
     assert MC.pooled_looks({"x+y": 12}, {"x+y": [6, 12]}) == (6, 12)
     assert MC.pooled_looks({"x+y": 6, "x-y": 6}, {}) == 1
     assert MC.pooled_looks({"x+y": 6}, {"x+y": 2}) == 2  # a bare count of looks
+    # bare counts: each cell's later looks apart (x+y's 3 after its first, x-y's 2): 6 in all
+    assert MC.pooled_looks({"x+y": 84, "x-y": 24}, {"x+y": [6, 12, 32, 84], "x-y": 3}) == 6
 
 
 def test_med_rows_are_judged_at_pococks_level_for_their_looks():

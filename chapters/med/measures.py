@@ -387,10 +387,11 @@ def _r_text(est: Estimate) -> str:
     return f"{est.estimate:.3f} [{est.low:.3f}, {est.high:.3f}], p={est.p:.2g}"
 
 
-def tracking_table(ops: dict):
+def tracking_table(ops: dict, extra: Sequence[tuple[str, str]] = ()):
     """One row per operation and seed: whether the run grokked, and MED's correlation with the
-    test loss after memorization (r on the loss, r on its log, Spearman's rho) and the weight
-    norm's, each with its per-run interval and p (tracking_estimate), and the final test
+    test loss after memorization (r on the loss, r on its log, Spearman's rho), the weight
+    norm's and those of the `extra` (column label, tracking key: FOURIER_KEY for the Fourier
+    runs), each with its per-run interval and p (tracking_estimate), and the final test
     accuracy."""
     import pandas as pd
 
@@ -402,30 +403,11 @@ def tracking_table(ops: dict):
             "r(MED, loss)": _r_text(tracking_estimate(r)),
             "r(MED, log loss)": _r_text(tracking_estimate(r, loss="log")),
             "rho(MED, loss)": _r_text(tracking_estimate(r, loss="rank")),
+            **{label: _r_text(tracking_estimate(r, key)) for label, key in extra},
             "r(weight norm, loss)": _r_text(tracking_estimate(r, "weight_norm")),
             "final test acc (%)": 100 * r.final["test_acc"],
         }
         for op, recs in ops.items()
-        for r in recs
-    ]
-    return pd.DataFrame(rows)
-
-
-def fourier_table(recs: Sequence):
-    """One row per seed of the runs that log the embedding's Fourier power: whether the run
-    grokked, and the correlation with the test loss after memorization of MED, of the Fourier
-    density (fourier_density) and of the weight norm, each with its per-run interval and p."""
-    import pandas as pd
-
-    rows = [
-        {
-            "seed": r.cfg.seed,
-            "run": grok_status(r),
-            "r(MED, loss)": _r_text(tracking_estimate(r)),
-            "r(Fourier density, loss)": _r_text(tracking_estimate(r, FOURIER_KEY)),
-            "r(weight norm, loss)": _r_text(tracking_estimate(r, "weight_norm")),
-            "final test acc (%)": 100 * r.final["test_acc"],
-        }
         for r in recs
     ]
     return pd.DataFrame(rows)

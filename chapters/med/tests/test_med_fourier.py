@@ -176,3 +176,12 @@ def test_a_trained_run_logs_the_power_the_density_reads():
     # the probe reads the weights and changes none: the same run without it, the same numbers
     plain = train_stack([cfg.replace(probes=cfg.probes[:-1])])[0]
     assert plain.history["test_loss"] == rec.history["test_loss"]
+
+
+def test_the_tracking_table_takes_the_fourier_density_as_an_extra_column():
+    recs = _sim(2, 0.01, 0.3)
+    label = "r(Fourier density, loss)"
+    t = measures.tracking_table({"x+y": recs}, [(label, measures.FOURIER_KEY)])
+    want = measures.tracking_estimate(recs[1], measures.FOURIER_KEY).estimate
+    assert len(t) == 2 and t.loc[1, label].startswith(f"{want:.3f} [")
+    assert label not in measures.tracking_table({"x+y": recs}).columns

@@ -107,6 +107,24 @@ def stability_markdown(cells: dict, first: str) -> str:
     return "\n".join(lines)
 
 
+def seeds_markdown(cells: dict, rows: Sequence[tuple[str, str]]) -> str:
+    """Steps to 95% test accuracy per seed (columns) of each (cell, label) (rows); a run that
+    never got there reads '> its last evaluation'."""
+    n = max(len(cells[name]) for name, _ in rows)
+    lines = ["| run | " + " | ".join(f"seed {i}" for i in range(n)) + " |", "|---" * (n + 1) + "|"]
+    for name, label in rows:
+        by_seed = {_seed(r): r for r in cells[name]}
+        vals = []
+        for i in range(n):
+            r = by_seed.get(i)
+            t = None if r is None else outcomes.time_to(r)
+            vals.append(
+                "—" if r is None else f"> {r.summary['last_step']}" if t is None else f"{t:.0f}"
+            )
+        lines.append(f"| {label} | " + " | ".join(vals) + " |")
+    return "\n".join(lines)
+
+
 def final_markdown(cells: dict, rows: Sequence[tuple[str, str]]) -> str:
     """Per (cell, label): train and test accuracy at the end (mean ± sd) and steps to 95% test."""
 
@@ -157,6 +175,26 @@ def survival_figure(cells: dict, ops: Sequence[str], p: int = 97):
             groups = {NAMES[m]: outcomes.times(cells[f"{op}/{m}"]) for m in METHODS}
             survival_panel(ax, groups, {NAMES[m]: COLORS[m] for m in METHODS}, xlabel="step")
             ax.set_title(f"({op}) mod {7 if op == COMPOSITE else p}")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def transfer_figure(cells: dict, lines: Sequence[tuple[str, str, str]], title: str):
+    """Fig. 12 as runs: test (solid, band min-max) and train (dashed) accuracy over steps, mean
+    over seeds (left), and the seeds not yet at 95% test accuracy, Kaplan-Meier (right), of each
+    (cell name, label, color)."""
+    with style():
+        fig, axes = plt.subplots(1, 2, figsize=(8.8, 3.3))
+        for name, label, color in lines:
+            accuracy_curves(axes[0], cells[name], color, label)
+        groups = {label: outcomes.times(cells[name]) for name, label, _ in lines}
+        survival_panel(axes[1], groups, {label: color for _, label, color in lines}, xlabel="step")
+        axes[0].set_xlabel("step")
+        axes[0].set_ylabel("accuracy")
+        axes[0].set_title(title)
+        axes[0].legend(fontsize=7, loc="center right")
+        axes[1].set_title("time to 95% test accuracy")
         fig.tight_layout()
     plt.close(fig)
     return fig

@@ -109,13 +109,15 @@ def meta_signal(rec: RunRecord) -> float | None:
     return statistics.median(g / l2 for g, l2 in pairs) if pairs else None
 
 
-def n_tensors(run) -> int:
-    """Tensors of a run's model as the code holds them (amplifier.code_tensors): the amplifier
-    normalizes each to norm c, so its update has total norm c * sqrt(n_tensors)."""
+def n_tensors(run, code: bool = True) -> int:
+    """Tensors of a run's model as the code holds them (amplifier.code_tensors: the amplifier
+    normalizes each to norm c, so its update has total norm c * sqrt(n_tensors)), or as grokcore
+    holds them (code=False: the tensors grokcore.transforms' rescale normalizes one by one)."""
     from grokcore.data import make_dataset
     from grokcore.train import build_model
 
     from grokcore.amplifier import code_tensors
 
     model = build_model(run, make_dataset(run.task, 0), [0])
-    return len(code_tensors([n for n, _ in model.named_parameters()]))
+    names = [n for n, _ in model.named_parameters()]
+    return len(code_tensors(names)) if code else len(names)

@@ -36,7 +36,13 @@ _CELL_NAMES = "printing distinctly with :g (they name the plan's cells)"
 # ablation_cell_seeds' keys: an ablation cell of configs.plan, a sweep's ("rescale/0.5") or one
 # of its own; whether this plan has it is checked with the plan (_cross)
 _SWEEPS = ("rescale", "neuralgrok_c", "adamw")
-_SINGLES = ("adam_wd_large", "composite_rescale", "transfer_standard", "transfer")
+_SINGLES = (
+    "adam_wd_large",
+    "composite_rescale",
+    "transfer_standard",
+    "transfer",
+    "transfer_hardest",
+)
 
 
 def _ablation_names(cells: dict) -> str:
@@ -150,7 +156,8 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     if problems:
         return problems
     table1 = {f"{op}/{m}" for op in P["operations"] for m in configs.METHODS}
-    ablations = [name for name in configs.plan(P, v) if name not in table1]
+    cells = configs.plan(P, v)
+    ablations = [name for name in cells if name not in table1]
     stray = [name for name in P["ablation_cell_seeds"] if name not in ablations]
     if stray:
         return [
@@ -160,6 +167,17 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
                 f"({', '.join(ablations)})",
             )
         ]
+    # a transfer run starts from its source's run of the same seed: it has no more seeds
+    for name, source_op in configs.transfer_sources(P["operations"]).items():
+        n, m = len(cells.get(name, [])), len(cells[f"{source_op}/neuralgrok"])
+        if n > m:
+            return [
+                (
+                    "ablation_cell_seeds",
+                    f"gives the {name} cell {n} seeds, but its amplifiers come from the "
+                    f"({source_op})/neuralgrok runs of the same seeds, which have {m}: at most {m}",
+                )
+            ]
     # NeuralGrok trains on the train set less its outer set (neuralgrok.outer_split: at least
     # one example): it must keep at least one example
     for cfg in built:

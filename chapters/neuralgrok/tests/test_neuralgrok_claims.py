@@ -336,6 +336,69 @@ def test_clip_finding_compares_c2_with_c02(rec):
     assert rows(cells)["clip-equalizes-c"].verdict == "not run"
 
 
+def test_rescaled_arms_under_the_clip_are_one_update_and_their_rows_say_so(rec):
+    cells = plan(rec)
+    slow = [0.0, 0.5, 0.5, 0.96, 1.0]  # at 95% by step 30, GROK by 30, FAST by 10
+    cells["rescale/0.5"] = [rec(GROK), rec(FAST), rec(GROK)]
+    cells["rescale/2"] = [rec(FAST), rec(GROK), rec(slow)]
+    r = rows(cells)
+    eq = r["rescale-clip-equalizes-c"]
+    # c = 2 over c = 0.5 per seed: 1/3, 3, 1: a geometric mean of 1
+    assert eq.estimate == pytest.approx(1.0) and eq.n == 3
+    assert "37 tensors at norm c each" in eq.note and "clipped to 1" in eq.note
+    assert eq.verdict == "inconclusive"  # 3 seeds this spread apart leave it open too
+    direction = r["rescale-05-vs-2"]
+    assert direction.verdict == "inconclusive"
+    assert "no number of seeds moves it off" in direction.reason
+    # without the clip the arms are not one update: the projection stays
+    unclipped = {
+        k: [
+            new_record(
+                x.cfg.replace(
+                    optim=x.cfg.optim.__class__(**{**vars(x.cfg.optim), "clip_norm": None})
+                ),
+                x.history,
+                x.summary,
+                x.meta,
+            )
+            for x in v
+        ]
+        if k.startswith("rescale/")
+        else v
+        for k, v in cells.items()
+    }
+    r = rows(unclipped)
+    assert "no number of seeds" not in r["rescale-05-vs-2"].reason
+    assert "no clip in these runs" in r["rescale-clip-equalizes-c"].note
+    del cells["rescale/2"]
+    assert rows(cells)["rescale-clip-equalizes-c"].verdict == "not run"
+
+
+def test_transfer_rows_pair_table1_s_standard_a_minus_b_where_planned(rec):
+    cells = plan(rec)
+    # without a-b among the tasks: the transfer baseline at the ablation budget, both at chance
+    r = rows(cells)
+    assert r["transfer-keeps-delay"].verdict == UNTESTABLE
+    assert "train/test accuracy at step 40" in r["transfer-keeps-delay"].note
+    assert r["transfer-hardest-keeps-delay"].verdict == "not run"
+    # with a-b and a^2-b: Table 1's standard a-b runs are the baseline of both transfer cells
+    slow = [0.0, 0.1, 0.5, 0.5, 0.96, 1.0]  # 95% at step 40
+    later = [0.0, 0.1, 0.5, 0.5, 0.5, 0.96]  # 95% at step 50
+    del cells["transfer_standard"]
+    cells["x-y/standard"] = [rec(GROK) for _ in range(4)]
+    cells["transfer"] = [rec(s, neuralgrok=True) for s in (slow, later, slow)]
+    cells["transfer_hardest"] = [rec(s, neuralgrok=True) for s in (FAST, GROK, FAST, GROK)]
+    r = rows(cells, ops=("x+y", "x-y", "x^2-y"))
+    keeps, hardest = r["transfer-keeps-delay"], r["transfer-hardest-keeps-delay"]
+    # 40/30, 50/30, 40/30 over 3 pairs: slower than standard in every seed
+    assert keeps.n == 3 and keeps.estimate == pytest.approx((40 * 50 * 40 / 30**3) ** (1 / 3))
+    assert keeps.verdict == "reproduced"
+    assert "amplifier from the (x+y) NeuralGrok run of the same seed, frozen" in keeps.note
+    assert "train/test accuracy" not in keeps.note  # both stop at 95%
+    # 10/30, 30/30, 10/30, 30/30: faster in half the seeds
+    assert hardest.n == 4 and hardest.estimate < 1 and "(x^2-y) NeuralGrok" in hardest.note
+
+
 def test_an_ablation_cell_s_looks_reach_the_rows_on_it_paired_with_the_other_cell_s(rec):
     from grokcore.claims import cell_looks, paired_cell_looks, sequential_level
 

@@ -85,7 +85,21 @@ def test_plan_cells_and_seeds_follow_the_scale():
     assert all(cells[f"x+y/{m}"][0].stop_at_test_acc is None for m in ("standard", "grokfast_ema"))
     assert cells["rescale/0.5"][0].num_steps == P["ablation_steps"]
     assert cells["x+y/grokfast_ma"][0].optim.clip_norm == 1.0  # the code clips every method
-    assert "transfer" not in cells and "a*c+b*d-e/standard" not in cells
+    assert "a*c+b*d-e/standard" not in cells
+    # Fig. 12: the first task's and the hardest task's amplifiers (their runs of the same seed),
+    # frozen, on a-b with the budget and stop of Table 1's standard a-b cell, its baseline
+    assert configs.transfer_sources(P["operations"]) == {
+        "transfer": "x+y",
+        "transfer_hardest": "x^2-y",
+    }
+    assert "transfer_standard" not in cells
+    for name, source, n in (("transfer", "x+y", 8), ("transfer_hardest", "x^2-y", 10)):
+        assert [c.seed for c in cells[name]] == list(range(n))
+        t = cells[name][3]
+        assert t.source == cells[f"{source}/neuralgrok"][0] and not t.amp.meta
+        assert t.requires() == (cells[f"{source}/neuralgrok"][3],)
+        assert t.run == cells["x-y/standard"][3].replace(optim=t.run.optim)  # but the clip
+        assert t.amp.clip_norm == cells["x-y/standard"][3].optim.clip_norm == 1.0
 
     # the other tasks stop at 95%, within their own budget; the first keeps its own
     def run_of(cell: str):
@@ -113,6 +127,19 @@ def test_plan_cells_and_seeds_follow_the_scale():
     assert {flat[f"{op}/standard"][0].num_steps for op in P["operations"][1:]} == {P["task_steps"]}
     paper = configs.plan(dict(scales.SCALES["paper"]), v)
     assert paper["transfer"][0].source == paper["x+y/neuralgrok"][0]
+    assert paper["transfer_hardest"][0].source == paper["a*c+b*d-e/neuralgrok"][0]
+    assert paper["transfer_hardest"][0].run.task.p == 97  # the amplifier scores any entry
+    # without a-b among the tasks: standard a-b of its own at the ablation budget beside it
+    alone = configs.plan(dict(P, operations=["x+y", "x*y"]), v)
+    assert alone["transfer"][0].run == alone["transfer_standard"][0].replace(
+        optim=alone["transfer"][0].run.optim
+    )
+    assert alone["transfer_standard"][0].num_steps == P["ablation_steps"]
+    assert "transfer_hardest" not in alone and configs.transfer_sources(["x-y", "x+y"]) == {}
+    # a transfer cell runs at its source's seeds, unless ablation_cell_seeds names it
+    assert len(alone["transfer"]) == P["first_seeds"] and len(alone["transfer_standard"]) == 3
+    named = configs.plan(dict(P, ablation_cell_seeds={"transfer": 2}), v)
+    assert len(named["transfer"]) == 2 and len(named["transfer_hardest"]) == 10
     assert paper["a*c+b*d-e/neuralgrok"][0].amp.inner_steps == 1
     assert paper["a*c+b*d-e/standard"][0].model.n_layers == 4
     assert configs.plan(P, dict(v, clip_norm=0))["x+y/standard"][0].optim.clip_norm is None

@@ -31,3 +31,24 @@ def test_prose_quotes_count_each_cells_seeds_and_fill_expected_cells():
     )
     assert prose_quotes({"x+y/neuralgrok": [ng]}, [])["x+y/neuralgrok.budget"] == "2,000"
     assert q["x+y/standard.95range"] == q["x+y/standard.n"] == "—"  # expected, not run
+
+
+def test_seeds_markdown_gives_each_seed_its_time_or_its_bound(rec):
+    from grokcore.records import new_record
+
+    def seeded(recs):
+        return [
+            new_record(r.cfg.replace(seed=i), r.history, r.summary, r.meta)
+            for i, r in enumerate(recs)
+        ]
+
+    cells = {
+        "a": seeded([rec([0, 0.5, 0.96]), rec([0, 0.2, 0.3])]),
+        "b": seeded([rec([0, 0.96])]),
+    }
+    table = figures.seeds_markdown(cells, [("a", "standard"), ("b", "transfer")])
+    assert table.splitlines()[0] == "| run | seed 0 | seed 1 |"
+    assert "| standard | 20 | > 20 |" in table and "| transfer | 10 | — |" in table
+    fig = figures.transfer_figure(cells, [("a", "standard", "k"), ("b", "transfer", "r")], "t")
+    assert [ax.get_title() for ax in fig.axes] == ["t", "time to 95% test accuracy"]
+    assert len(fig.axes[0].get_legend().get_texts()) >= 2

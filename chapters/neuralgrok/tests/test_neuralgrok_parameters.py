@@ -55,10 +55,13 @@ def test_ablation_cell_seeds_names_only_this_plan_s_ablation_cells(defaults):
     cpu = {**defaults, "scale": "cpu"}
     v = check_parameters({**cpu, "ablation_cell_seeds": "{rescale/0.5: 20, adam_wd_large: 4}"})
     assert v["ablation_cell_seeds"] == {"rescale/0.5": 20, "adam_wd_large": 4}
-    for name in ("rescale/3", "transfer"):  # ablation cells, not in this plan (cpu: no transfer)
+    for name in ("rescale/3", "composite_rescale"):  # ablation cells, not in this plan
         message = rf"parameter ablation_cell_seeds=.*names {re.escape(name)}, not among"
         with pytest.raises(ParameterError, match=message + r".*neuralgrok_c/2"):
             check_parameters({**cpu, "ablation_cell_seeds": {name: 4}})
+    no_transfer = {**cpu, "transfer": False, "ablation_cell_seeds": {"transfer": 4}}
+    with pytest.raises(ParameterError, match=r"names transfer, not among"):
+        check_parameters(no_transfer)
     for name in ("x+y/standard", "neuralgrok_c", "rescale/0.50", "adamw/x", "transfers"):
         message = rf"parameter ablation_cell_seeds=.*names {re.escape(name)}: not an ablation cell"
         with pytest.raises(ParameterError, match=message):
@@ -66,6 +69,18 @@ def test_ablation_cell_seeds_names_only_this_plan_s_ablation_cells(defaults):
     for bad in ({"rescale/0.5": 0}, {"rescale/0.5": 2.5}, [3]):
         with pytest.raises(ParameterError, match=r"parameter ablation_cell_seeds="):
             check_parameters({**cpu, "ablation_cell_seeds": bad})
+
+
+def test_a_transfer_cell_has_no_more_seeds_than_its_source(defaults):
+    cpu = {**defaults, "scale": "cpu"}
+    # a-b's runs reuse a^2-b's amplifiers (10 seeds), x+y's (first_seeds: 8)
+    assert check_parameters({**cpu, "ablation_cell_seeds": {"transfer_hardest": 10}})
+    assert check_parameters({**cpu, "op_seeds": {"x^2-y": 4}})  # transfer_hardest follows
+    message = (
+        r"parameter ablation_cell_seeds=.*transfer cell 9 seeds.*\(x\+y\)/neuralgrok.*at most 8"
+    )
+    with pytest.raises(ParameterError, match=message):
+        check_parameters({**cpu, "ablation_cell_seeds": {"transfer": 9}})
 
 
 def test_neuralgrok_keeps_at_least_one_training_example(defaults):

@@ -733,10 +733,13 @@ def weight_decay_rows(cells: dict, first: str, large: float, scale: str) -> list
     return out
 
 
-def stability_rows(cells: dict, first: str, scale: str, looks: Looks = 1) -> list[ClaimResult]:
+def stability_rows(
+    cells: dict, first: str, scale: str, looks: Mapping[str, Looks] | None = None
+) -> list[ClaimResult]:
     """§3.1 on the first task: per seed, the fraction of evaluations below 90% after the first
     95%, only where the seed has MIN_AFTER evaluations after it; runs that stop at 95% record
-    nothing after it. looks: the first task's (`speed`)."""
+    nothing after it. looks: cell (or task) -> its looks (cell_looks: a cell whose budget was
+    raised has a look of its own)."""
     out = []
     for cid, m in (
         ("oscillation-standard", "standard"),
@@ -755,7 +758,8 @@ def stability_rows(cells: dict, first: str, scale: str, looks: Looks = 1) -> lis
         )
         vals = [oscillation(r, min_after=MIN_AFTER) for r in recs]
         note = after_grok_note(recs)
-        out.append(values_row(CLAIMS[cid], vals, scale, note, reason, looks))
+        n = cell_looks(looks or {}, f"{first}/{m}")
+        out.append(values_row(CLAIMS[cid], vals, scale, note, reason, n))
     return out
 
 
@@ -991,7 +995,7 @@ def results(
         lambda: table1_rows(cells, ops, scale, looks),
         lambda: [subtraction_row(cells, scale, looks)],
         lambda: weight_decay_rows(cells, first, large_weight_decay, scale),
-        lambda: stability_rows(cells, first, scale, n_first),
+        lambda: stability_rows(cells, first, scale, looks),
         lambda: rescale_rows(cells, first, scale, looks),
         lambda: [composite_row(cells, composite_c, scale)],
         lambda: neuralgrok_c_rows(cells, first, c, scale, looks),

@@ -137,11 +137,12 @@ def plan(P: dict, v: dict) -> dict[str, list]:
     Table 1 (`op/method`, P["seeds"] each, P["first_seeds"] on the first task and
     P["op_seeds"][op] on a later task the scale names there): the first task's
     standard, Grokfast-MA/EMA and NeuralGrok runs go on past 95% (post-grok stability, entropy)
-    for P["num_steps"]; the other tasks' runs stop there, within P["op_steps"][f"{op}/{method}"]
-    where the scale names the cell, else P["op_steps"][op] where it names the task, else
-    P["task_steps"]. The ablations (P["ablation_seeds"] each, P["ablation_cell_seeds"][name]
-    for a cell it names; P["ablation_steps"] budget) are on the first task; the transfer cells
-    (Fig. 12, transfer_sources) run at their source cell's seeds unless it names them."""
+    for P["num_steps"]; the other tasks' runs stop there, within P["op_steps"][op] where the
+    scale names the task, else P["task_steps"]; P["op_steps"][f"{op}/{method}"], where the
+    scale names a cell (of any task), is that cell's own budget. The ablations
+    (P["ablation_seeds"] each, P["ablation_cell_seeds"][name] for a cell it names;
+    P["ablation_steps"] budget) are on the first task; the transfer cells (Fig. 12,
+    transfer_sources) run at their source cell's seeds unless it names them."""
     ops, first, S, A = P["operations"], P["operations"][0], P["seeds"], P["ablation_seeds"]
 
     def run(op: str, **kw) -> RunConfig:  # the composite task: mod 7, 4 layers (code task1.sh)
@@ -176,8 +177,8 @@ def plan(P: dict, v: dict) -> dict[str, list]:
 
     def method(m: str, op: str):
         long = op == first and m in LONG_METHODS
-        own = P["op_steps"].get(f"{op}/{m}", P["op_steps"].get(op, P["task_steps"]))
-        budget = P["num_steps"] if op == first else own
+        task = P["num_steps"] if op == first else P["op_steps"].get(op, P["task_steps"])
+        budget = P["op_steps"].get(f"{op}/{m}", task)
         cfg = run(op, num_steps=budget, stop_at_test_acc=None if long else 0.95, log_entropy=long)
         return method_config(
             m,

@@ -134,9 +134,19 @@ SPECS = {
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     P = at_scale(scales.SCALES, v)
     # a budget or seeds of its own only for a task that stops at 95% (the first task's are
-    # num_steps and first_seeds)
-    for name, first in (("op_steps", "budget is num_steps"), ("op_seeds", "seeds are first_seeds")):
-        stray = [op for op in P[name] if op.split("/")[0] not in P["operations"][1:]]
+    # num_steps and first_seeds), or a budget for one Table 1 cell of any task
+    first_task = P["operations"][0]
+    for name, first in (
+        ("op_steps", "budget is num_steps, but for one of its cells"),
+        ("op_seeds", "seeds are first_seeds"),
+    ):
+        cell = name == "op_steps"  # op_steps may name one of the first task's cells
+        stray = [
+            op
+            for op in P[name]
+            if op.split("/")[0] not in P["operations"][1:]
+            and not (cell and "/" in op and op.split("/")[0] == first_task)
+        ]
         if stray:
             later = ", ".join(P["operations"][1:]) or "none"
             return [

@@ -192,11 +192,12 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
     later = {op: [5, 10] for op in ("x-y", "x*y", "x^2-y")}  # each task after the first
     later["x^2-y/standard"] = 3  # a third look at its 10 seeds, after a longer budget
     later["neuralgrok_c/2"] = [3, 8]  # an ablation cell's second look (ablation_cell_seeds)
-    assert ngc.looks_of(dict(cpu), cpu) == {"x+y": [5, 8], **later} == cpu["looks"]
+    first = {"x+y": [5, 8], "x+y/grokfast_ema": 3}  # the last after a longer budget
+    assert ngc.looks_of(dict(cpu), cpu) == {**first, **later} == cpu["looks"]
     # the user's own seeds on a task: one look there
     mine = {"x-y": 5, "x*y": 10, "x^2-y": 10}
     assert ngc.looks_of(dict(cpu, op_seeds=mine), cpu) == {
-        "x+y": [5, 8],
+        **first,
         "x*y": [5, 10],
         "x^2-y": [5, 10],
         "x^2-y/standard": 3,
@@ -210,6 +211,9 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
     fewer = ngc.looks_of(dict(cpu, op_seeds={**cpu["op_seeds"], "x^2-y": 5}), cpu)
     assert "x^2-y" not in fewer and "x^2-y/standard" not in fewer
     assert ngc.looks_of(dict(cpu, first_seeds=5), cpu) == later
+    # the user's own budget on a+b's Grokfast-EMA cell: a+b's looks there, as its other cells
+    ema = dict(cpu, op_steps={**cpu["op_steps"], "x+y/grokfast_ema": 2000})
+    assert ngc.looks_of(ema, cpu) == {"x+y": [5, 8], **later}
     assert ngc.looks_of(dict(cpu, op_seeds={**cpu["op_seeds"], "x*y": 7}), cpu) == {
         op: n for op, n in cpu["looks"].items() if op != "x*y"
     }
@@ -321,6 +325,19 @@ def test_stability_rows_count_drops_after_grokking(rec):
     assert ma.estimate == 0.0 and ma.n == 2 and ma.verdict == "not testable at this budget"
     cells["x+y/grokfast_ma"] = cells["x+y/grokfast_ma"][:2]  # two seeds run: more would decide
     assert rows(cells)["stable-ma"].verdict == "inconclusive"
+
+
+def test_a_cell_whose_budget_was_raised_has_its_own_looks_in_the_stability_rows(rec):
+    from grokcore.claims import sequential_level
+
+    steady = [0.0, 0.96] + [0.99] * ngc.MIN_AFTER
+    cells = plan(rec, 8)
+    for m in ("standard", "grokfast_ema"):
+        cells[f"x+y/{m}"] = [long(rec, steady) for _ in range(8)]
+    r = rows(cells, looks={"x+y": [5, 8], "x+y/grokfast_ema": 3})
+    assert r["oscillation-standard"].level == pytest.approx(sequential_level((5, 8)))
+    assert r["oscillation-ema"].level == pytest.approx(sequential_level(3))
+    assert r["oscillation-ema"].n == 8 and r["oscillation-ema"].estimate == 0.0
 
 
 def test_clip_finding_compares_c2_with_c02(rec):

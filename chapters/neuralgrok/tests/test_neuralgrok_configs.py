@@ -108,16 +108,19 @@ def test_plan_cells_and_seeds_follow_the_scale():
 
     # cpu: a-b and a^2-b have a budget of their own (op_steps), a*b the others' (task_steps),
     # and standard a^2-b one of its own (the cell named in op_steps), above its task's
-    own = {"x-y": 8000, "x^2-y": 8000, "x^2-y/standard": 20000}
+    own = {"x-y": 8000, "x^2-y": 8000, "x^2-y/standard": 20000, "x+y/grokfast_ema": 6000}
     assert P["op_steps"] == own and "x*y" in P["operations"][1:]
     assert len({P["num_steps"], P["task_steps"], P["op_steps"]["x-y"]}) == 3
-    for m in configs.METHODS:
-        assert run_of(f"x+y/{m}").num_steps == P["num_steps"]
+    for m in configs.METHODS:  # a+b's Grokfast-EMA cell has a budget of its own (op_steps)
+        assert run_of(f"x+y/{m}").num_steps == P["op_steps"].get(f"x+y/{m}", P["num_steps"])
         for op in P["operations"][1:]:
             task = P["op_steps"].get(op, P["task_steps"])
             assert run_of(f"{op}/{m}").num_steps == P["op_steps"].get(f"{op}/{m}", task)
             assert run_of(f"{op}/{m}").stop_at_test_acc == 0.95
     assert run_of("x^2-y/standard").num_steps == 20000 != run_of("x^2-y/neuralgrok").num_steps
+    ema = run_of("x+y/grokfast_ema")
+    assert ema.num_steps == 6000 != run_of("x+y/standard").num_steps
+    assert ema.stop_at_test_acc is None and ema.log_entropy  # still run on past 95%
     # a cell's budget is its own: the same cell of another task keeps its task's
     x_y = configs.plan(dict(P, op_steps={"x-y": 8000, "x*y/standard": 300}), v)
     assert x_y["x*y/standard"][0].num_steps == 300 and x_y["x-y/standard"][0].num_steps == 8000

@@ -38,11 +38,14 @@ def test_a_later_task_s_budget_or_seeds_names_only_later_tasks(defaults, name, v
             check_parameters({**defaults, "scale": "cpu", name: bad})
 
 
-def test_op_steps_may_name_one_table1_cell_of_a_later_task(defaults):
+def test_op_steps_may_name_one_table1_cell_of_any_task(defaults):
     cell = {"x^2-y/standard": 20000}
     assert check_parameters({**defaults, "scale": "cpu", "op_steps": cell})["op_steps"] == cell
-    with pytest.raises(ParameterError, match=r"op_steps=.*names x\+y/standard, not among"):
-        check_parameters({**defaults, "scale": "cpu", "op_steps": {"x+y/standard": 500}})
+    # the first task's budget is num_steps, but one of its cells may have its own
+    first = {"x+y/grokfast_ema": 6000}
+    assert check_parameters({**defaults, "scale": "cpu", "op_steps": first})["op_steps"] == first
+    with pytest.raises(ParameterError, match=r"op_steps=.*names x\+y, not among"):
+        check_parameters({**defaults, "scale": "cpu", "op_steps": {"x+y": 500}})
     for bad in ({"x-y/adam": 500}, {"x-y/": 500}, {"x-y/standard/x": 500}):
         with pytest.raises(ParameterError, match=r"parameter op_steps="):
             check_parameters({**defaults, "scale": "cpu", "op_steps": bad})

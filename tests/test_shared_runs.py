@@ -36,9 +36,15 @@ def test_the_mlp_cells_are_chapter_2s_long_runs():
 
 def test_the_decoder_cells_are_chapter_3s_table_1_runs():
     v = notebook_defaults("notebooks/03_neuralgrok.ipynb")
-    theirs = ng.plan(ng_scales.SCALES["cpu"], v)
+    P = ng_scales.SCALES["cpu"]
+    theirs = ng.plan(P, v)
     ours = acc.plan(dict(acc_scales.SCALES["cpu"], tasks=["decoder x+y"]), {})
     same = {"standard": "adam", "grokfast_ma": "grokfast_ma", "grokfast_ema": "grokfast_ema"}
     for method, label in {**same, "neuralgrok": "neuralgrok"}.items():
         mine, their = ours[f"decoder x+y/{label}"], theirs[f"x+y/{method}"]
+        if f"x+y/{method}" in P["op_steps"]:
+            # chapter 3 raised this cell's budget after a look (a look of its own); chapter 7
+            # keeps its family's one budget: chapter 3's cell at chapter 3's num_steps
+            assert mine[0].num_steps == P["num_steps"] != their[0].num_steps
+            their = [c.replace(num_steps=P["num_steps"]) for c in their]
         assert [c.key() for c in mine] == [c.key() for c in their], label

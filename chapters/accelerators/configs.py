@@ -13,7 +13,9 @@ Two families, each at its source's own setup:
   tokens `a b op =`), Adam with coupled L2 1e-3, lr 1e-3, betas (0.9, 0.98), warmup 10, batch
   512 with the last batch kept, clip 1 (grokcore.presets.neuralgrok). Every run goes its whole
   budget (post-grok stability is read from it) and logs the weight/gradient entropies, as
-  chapter 3's Table 1 runs do: the same configs, the same records.
+  chapter 3's Table 1 runs do: the same configs, the same records, but for Grokfast-EMA on a+b,
+  whose budget chapter 3 raised after a look (its op_steps): here it keeps the family's one
+  budget, chapter 3's num_steps, and its records are this chapter's own.
 
 Each method runs at its source's recommended setting (METHODS). The tuning budget is the same for
 every method: its learning rate times each of `lr_factors`, tried on `tune_seeds` seeds that the

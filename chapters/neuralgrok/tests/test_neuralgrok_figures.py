@@ -52,3 +52,16 @@ def test_seeds_markdown_gives_each_seed_its_time_or_its_bound(rec):
     fig = figures.transfer_figure(cells, [("a", "standard", "k"), ("b", "transfer", "r")], "t")
     assert [ax.get_title() for ax in fig.axes] == ["t", "time to 95% test accuracy"]
     assert len(fig.axes[0].get_legend().get_texts()) >= 2
+
+
+def test_transfer_lines_name_the_baseline_and_each_transfer(rec):
+    cells = {"x-y/standard": [], "x-y/neuralgrok": [], "transfer": [], "transfer_hardest": []}
+    lines = figures.transfer_lines(cells, ["x+y", "x-y", "x^2-y"])
+    assert [(n, lab) for n, lab, _ in lines] == [
+        ("x-y/standard", "standard"),
+        ("x-y/neuralgrok", "NeuralGrok"),
+        ("transfer", "amplifier from (x+y), frozen"),
+        ("transfer_hardest", "amplifier from (x^2-y), frozen"),
+    ]
+    alone = figures.transfer_lines({"transfer_standard": [], "transfer": []}, ["x+y", "x*y"])
+    assert [n for n, _, _ in alone] == ["transfer_standard", "transfer"]

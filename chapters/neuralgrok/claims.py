@@ -38,7 +38,7 @@ from grokcore.claims import (
 from grokcore.config import OPERATIONS
 from grokcore.records import RunRecord
 
-from .configs import COMPOSITE, NAMES, TRANSFER_TO, transfer_sources
+from .configs import COMPOSITE, NAMES, standard_a_minus_b, transfer_sources
 from .figures import PAPER_TABLE1
 from .measures import (
     acc_at,
@@ -696,11 +696,15 @@ def subtraction_row(
 ) -> ClaimResult:
     """Standard training's steps to 95% on x-y over x+y (x-y: Table 1's cell, with the looks
     its rows have had, else the transfer baseline, the same setup at the ablation budget)."""
-    slow = "x-y/standard" if "x-y/standard" in cells else "transfer_standard"
+    slow = standard_a_minus_b(cells)
     # the pairs grew with either task's seeds (the transfer baseline's seeds never grew): the
     # task with more looks (x+y's 5 then 8 before x-y's 5 then 10: the pairs went 5, then 8)
     ops = ("x+y", "x-y")
-    n = max(((looks or {}).get(op, 1) for op in ops), key=n_looks) if slow == "x-y/standard" else 1
+    n = (
+        max(((looks or {}).get(op, 1) for op in ops), key=n_looks)
+        if slow != "transfer_standard"
+        else 1
+    )
     labels = ("x+y", "x-y")
     return speed(CLAIMS["subtraction-slower"], cells, "x+y/standard", slow, labels, scale, looks=n)
 
@@ -957,7 +961,7 @@ def transfer_rows(cells: dict, ops: Sequence[str], scale: str) -> list[ClaimResu
     has them (the transfer runs then share their budget and stop), else the transfer baseline
     at the ablation budget."""
     sources = transfer_sources(ops)
-    base = f"{TRANSFER_TO}/standard" if f"{TRANSFER_TO}/standard" in cells else "transfer_standard"
+    base = standard_a_minus_b(cells)
     out = []
     for cid, name in (
         ("transfer-keeps-delay", "transfer"),

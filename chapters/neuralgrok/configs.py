@@ -230,6 +230,13 @@ def plan(P: dict, v: dict) -> dict[str, list]:
     return cells
 
 
+def standard_a_minus_b(cells: dict) -> str:
+    """The cell of standard training on a-b that the transfer and subtraction rows compare with:
+    Table 1's where the plan has a-b, else the transfer baseline (ablation budget)."""
+    table1 = f"{TRANSFER_TO}/standard"
+    return table1 if table1 in cells else "transfer_standard"
+
+
 def transfer_sources(ops: Sequence[str]) -> dict[str, str]:
     """The transfer cells (Fig. 12) of a plan of these tasks and the task each one's amplifier
     was trained on: "transfer" from the first task, "transfer_hardest" from the hardest other

@@ -18,7 +18,7 @@ from grokcore.claims import span
 from grokcore.plotting import accuracy_curves, style, survival_panel
 from grokcore.records import RunRecord
 
-from .configs import COMPOSITE, METHODS, NAMES, TRANSFER_TO, transfer_sources
+from .configs import COMPOSITE, METHODS, NAMES, TRANSFER_TO, standard_a_minus_b, transfer_sources
 from .measures import min_after_grok, oscillation
 
 COLORS = {
@@ -183,8 +183,7 @@ def survival_figure(cells: dict, ops: Sequence[str], p: int = 97):
 def transfer_lines(cells: dict, ops: Sequence[str]) -> list[tuple[str, str, str]]:
     """Fig. 12's runs on a-b as (cell name, label, color): its standard baseline (Table 1's cell,
     else the transfer baseline), NeuralGrok trained on a-b where planned, each transfer cell."""
-    base = f"{TRANSFER_TO}/standard"
-    lines = [(base if base in cells else "transfer_standard", "standard", COLORS["standard"])]
+    lines = [(standard_a_minus_b(cells), "standard", COLORS["standard"])]
     if f"{TRANSFER_TO}/neuralgrok" in cells:
         lines.append((f"{TRANSFER_TO}/neuralgrok", "NeuralGrok", COLORS["neuralgrok"]))
     colors = ("#ff7f0e", "#2ca02c")

@@ -38,7 +38,18 @@ from grokcore.claims import (
 from grokcore.config import OPERATIONS
 from grokcore.records import RunRecord
 
-from .configs import COMPOSITE, NAMES, standard_a_minus_b, transfer_sources
+from .configs import (
+    BASELINE_SLUGS,
+    COMPOSITE,
+    GROWABLE_ROWS,
+    NAMES,
+    STABILITY_ROWS,
+    TASK_SLUGS,
+    row_cell,
+    row_cells,
+    standard_a_minus_b,
+    transfer_sources,
+)
 from .figures import PAPER_TABLE1
 from .measures import (
     acc_at,
@@ -65,15 +76,18 @@ INCONCLUSIVE = "inconclusive"
 TIME_SEEDS = 3  # pairs of seeds: a t interval on the log ratios needs at least 3 to be informative
 LEFT_CHANCE = 10  # an accuracy has left chance at LEFT_CHANCE / p (capped at 0.5)
 TASKS = {  # Table 1's tasks: (id part, as the paper writes them)
-    "x+y": ("add", "(a+b) mod 97"),
-    "x-y": ("sub", "(a−b) mod 97"),
-    "x*y": ("mul", "(a·b) mod 97"),
-    "x^2-y": ("sqsub", "(a·a−b) mod 97"),
-    COMPOSITE: ("composite", "(ac+bd−e) mod 7"),
+    op: (TASK_SLUGS[op], text)
+    for op, text in (
+        ("x+y", "(a+b) mod 97"),
+        ("x-y", "(a−b) mod 97"),
+        ("x*y", "(a·b) mod 97"),
+        ("x^2-y", "(a·a−b) mod 97"),
+        (COMPOSITE, "(ac+bd−e) mod 7"),
+    )
 }
 BASELINES = {  # Table 1's baselines: (id part, band's lower edge on the speed-up, why)
     "standard": (
-        "standard",
+        BASELINE_SLUGS["standard"],
         1.3,
         "Table 1: 'NEURALGROK consistently outperforms Standard training and GROKFAST-MA across "
         "all the tasks', 1.39-2.95x on the four binary tasks (standard fails the composite one "
@@ -81,14 +95,14 @@ BASELINES = {  # Table 1's baselines: (id part, band's lower edge on the speed-u
         "reported 1.39x",
     ),
     "grokfast_ma": (
-        "ma",
+        BASELINE_SLUGS["grokfast_ma"],
         1.2,
         "Table 1: 'NEURALGROK consistently outperforms Standard training and GROKFAST-MA across "
         "all the tasks', 1.25-2.08x on the binary tasks, 4.67x on the composite one; at least "
         "1.2x, the chapter's earlier range, just under the smallest reported 1.25x",
     ),
     "grokfast_ema": (
-        "ema",
+        BASELINE_SLUGS["grokfast_ema"],
         0.9,
         "Table 1 does not claim NeuralGrok beats Grokfast-EMA everywhere (0.91x on a−b, where EMA "
         "is best; EMA fails the composite task within 10^6 steps): at least 0.9x, no slower than "
@@ -605,10 +619,14 @@ def looks_of(P: dict, preset: dict) -> dict[str, Looks]:
     first_seeds on the first task, op_seeds on the others; a Table 1 cell's own looks
     ("x^2-y/standard", a look after a longer budget) where its task's seeds and its own budget
     (op_steps) are the scale's; an ablation cell's ("neuralgrok_c/2") where its seeds
-    (ablation_cell_seeds) and the ablations' budget are."""
+    (ablation_cell_seeds) and the ablations' budget are; a row's ("oscillation-standard") where
+    its own seeds (row_seeds) and its Table 1 cells' seeds and budgets are."""
 
     def seeds(Q: dict, key: str) -> tuple:  # another first task: other rows entirely
         op, first = key.split("/")[0], Q["operations"][0]
+        if key in GROWABLE_ROWS:  # a row's own seeds (row_seeds) and its Table 1 cells'
+            cells = row_cells(key, first)
+            return first, Q["row_seeds"].get(key), tuple(seeds(Q, c) for c in cells)
         if op not in OPERATIONS:  # an ablation cell ("neuralgrok_c/2"), on the first task
             n = Q["ablation_cell_seeds"].get(key, Q["ablation_seeds"])
             return first, n, Q["ablation_steps"]
@@ -616,6 +634,12 @@ def looks_of(P: dict, preset: dict) -> dict[str, Looks]:
         return first, n, Q["op_steps"].get(key) if "/" in key else None
 
     return looks_at(P, preset, seeds)
+
+
+def row_looks(looks: Mapping[str, Looks], row: str, cell: str) -> Looks:
+    """A row's looks: its own where the scale names it (its cells grown by row_seeds), else its
+    Table 1 cell's (cell_looks)."""
+    return looks[row] if row in looks else cell_looks(looks, cell)
 
 
 def paired(a: Sequence[RunRecord], b: Sequence[RunRecord]) -> tuple[list, list]:
@@ -675,9 +699,10 @@ def fails_row(
 def table1_rows(
     cells: dict, ops: Sequence[str], scale: str, looks: Mapping[str, Looks] | None = None
 ) -> list[ClaimResult]:
-    """Table 1, per task and baseline: the baseline's steps to 95% over NeuralGrok's; looks:
-    task (or the baseline's cell, "op/method", before its task) -> how many looks its rows have
-    had (1 where absent; `speed`)."""
+    """Table 1, per task and baseline: the baseline's steps to 95% over NeuralGrok's, on the
+    row's own cells where the plan grew them (row_seeds: configs.row_cell); looks: the row (where
+    its cells are its own), or the baseline's cell ("op/method") or task -> how many looks its
+    rows have had (1 where absent; `speed`, row_looks)."""
     out = []
     for op, (slug, _) in TASKS.items():
         for m, (short, _, _) in BASELINES.items():
@@ -686,8 +711,9 @@ def table1_rows(
                 out.append(claim.not_run(f"({op}) is not among this scale's tasks", scale=scale))
                 continue
             labels = ("NeuralGrok", NAMES[m])
-            n = cell_looks(looks or {}, f"{op}/{m}")
-            out.append(speed(claim, cells, f"{op}/neuralgrok", f"{op}/{m}", labels, scale, looks=n))
+            fast, slow = (row_cell(cells, claim.id, c) for c in row_cells(claim.id, ops[0]))
+            n = row_looks(looks or {}, claim.id, f"{op}/{m}")
+            out.append(speed(claim, cells, fast, slow, labels, scale, looks=n))
     return out
 
 
@@ -742,16 +768,12 @@ def stability_rows(
 ) -> list[ClaimResult]:
     """§3.1 on the first task: per seed, the fraction of evaluations below 90% after the first
     95%, only where the seed has MIN_AFTER evaluations after it; runs that stop at 95% record
-    nothing after it. looks: cell (or task) -> its looks (cell_looks: a cell whose budget was
-    raised has a look of its own)."""
+    nothing after it. A row reads its own cell where the plan grew one (row_seeds: the Table 1
+    cell at more seeds). looks: row, cell or task -> its looks (row_looks: a cell whose budget
+    was raised has a look of its own)."""
     out = []
-    for cid, m in (
-        ("oscillation-standard", "standard"),
-        ("stable-neuralgrok", "neuralgrok"),
-        ("stable-ma", "grokfast_ma"),
-        ("oscillation-ema", "grokfast_ema"),
-    ):
-        recs = cells[f"{first}/{m}"]
+    for cid, m in STABILITY_ROWS.items():
+        recs = cells[row_cell(cells, cid, f"{first}/{m}")]  # Table 1's, or its own (more seeds)
         if _run(recs[0]).stop_at_test_acc is not None:
             reason = f"the plan stops {NAMES[m]} at 95% test accuracy: nothing after it recorded"
             out.append(CLAIMS[cid].not_run(reason, scale=scale))
@@ -762,7 +784,7 @@ def stability_rows(
         )
         vals = [oscillation(r, min_after=MIN_AFTER) for r in recs]
         note = after_grok_note(recs)
-        n = cell_looks(looks or {}, f"{first}/{m}")
+        n = row_looks(looks or {}, cid, f"{first}/{m}")
         out.append(values_row(CLAIMS[cid], vals, scale, note, reason, n))
     return out
 

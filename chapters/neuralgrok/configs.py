@@ -28,6 +28,16 @@ COMPOSITE = "a*c+b*d-e"  # NeuralGrok's 5-operand task: mod 7, 4 layers, T = 1 (
 # 1's slowest binary task for standard training, 4820 steps)
 HARDEST = (COMPOSITE, "x^2-y")
 METHODS = ("standard", "grokfast_ma", "grokfast_ema", "neuralgrok")  # Table 1's columns
+# the id parts of Table 1's rows ("table1-vs-ma-add": Grokfast-MA against NeuralGrok on a+b)
+TASK_SLUGS = {"x+y": "add", "x-y": "sub", "x*y": "mul", "x^2-y": "sqsub", COMPOSITE: "composite"}
+BASELINE_SLUGS = {"standard": "standard", "grokfast_ma": "ma", "grokfast_ema": "ema"}
+# the post-grok stability rows (first task), by the method whose runs each reads
+STABILITY_ROWS = {
+    "oscillation-standard": "standard",
+    "stable-neuralgrok": "neuralgrok",
+    "stable-ma": "grokfast_ma",
+    "oscillation-ema": "grokfast_ema",
+}
 LONG_METHODS = (
     "standard",
     "grokfast_ma",
@@ -142,8 +152,11 @@ def plan(P: dict, v: dict) -> dict[str, list]:
     scale names a cell (of any task), is that cell's own budget. The ablations
     (P["ablation_seeds"] each, P["ablation_cell_seeds"][name] for a cell it names;
     P["ablation_steps"] budget) are on the first task; the transfer cells (Fig. 12,
-    transfer_sources) run at their source cell's seeds unless it names them."""
-    ops, first, S, A = P["operations"], P["operations"][0], P["seeds"], P["ablation_seeds"]
+    transfer_sources) run at their source cell's seeds unless it names them. A row that
+    P["row_seeds"] names (a Table 1 row or a stability row: row_cells) reads cells of its own,
+    `<row>:<cell>`: each of its Table 1 cells' configs at that many seeds (the first are the
+    Table 1 cell's runs); every other row reads the Table 1 cells (row_cell)."""
+    ops, first, A = P["operations"], P["operations"][0], P["ablation_seeds"]
 
     def run(op: str, **kw) -> RunConfig:  # the composite task: mod 7, 4 layers (code task1.sh)
         composite = op == COMPOSITE
@@ -195,13 +208,10 @@ def plan(P: dict, v: dict) -> dict[str, list]:
     def ablation(name: str, cfg) -> None:  # an ablation cell, at its own seeds where named
         cells[name] = seeds_of(cfg, P["ablation_cell_seeds"].get(name, A))
 
-    cells = {
-        f"{op}/{m}": seeds_of(
-            method(m, op), P["first_seeds"] if op == first else P["op_seeds"].get(op, S)
-        )
-        for op in ops
-        for m in METHODS
-    }
+    cells = {f"{op}/{m}": seeds_of(method(m, op), task_seeds(P, op)) for op in ops for m in METHODS}
+    for row, n in P["row_seeds"].items():  # a row's own seeds: its Table 1 cells', and more
+        for cell in row_cells(row, first):
+            cells[grown_name(row, cell)] = seeds_of(cells[cell][0], n)
     for c in P["rescale_cs"]:
         cfg = method_config("rescale", run(first, **short), rescale_c=c)
         ablation(f"rescale/{c:g}", cfg)
@@ -228,6 +238,42 @@ def plan(P: dict, v: dict) -> dict[str, list]:
             cfg = neuralgrok_run(target, amp(v["c"], meta=False), source=sources[0])
             cells[name] = seeds_of(cfg, P["ablation_cell_seeds"].get(name, len(sources)))
     return cells
+
+
+def task_seeds(P: dict, op: str) -> int:
+    """A Table 1 task's seeds: P["first_seeds"] on the first task, else P["op_seeds"] where it
+    names the task, else P["seeds"]."""
+    return P["first_seeds"] if op == P["operations"][0] else P["op_seeds"].get(op, P["seeds"])
+
+
+def row_cells(row: str, first: str) -> tuple[str, ...]:
+    """The Table 1 cells a row reads that row_seeds may grow: a Table 1 row's two
+    ("table1-vs-ma-add": "x+y/neuralgrok", "x+y/grokfast_ma"), a stability row's one (its
+    method's on the first task); ValueError for any other row."""
+    if row in STABILITY_ROWS:
+        return (f"{first}/{STABILITY_ROWS[row]}",)
+    for op, slug in TASK_SLUGS.items():
+        for m, short in BASELINE_SLUGS.items():
+            if row == f"table1-vs-{short}-{slug}":
+                return f"{op}/neuralgrok", f"{op}/{m}"
+    raise ValueError(f"row {row!r} has no seeds of its own: allowed {GROWABLE_ROWS}")
+
+
+GROWABLE_ROWS = tuple(STABILITY_ROWS) + tuple(
+    f"table1-vs-{short}-{slug}" for slug in TASK_SLUGS.values() for short in BASELINE_SLUGS.values()
+)
+
+
+def grown_name(row: str, cell: str) -> str:
+    """The plan's name of `cell` at the seeds row_seeds gives `row`."""
+    return f"{row}:{cell}"
+
+
+def row_cell(cells: dict, row: str, cell: str) -> str:
+    """The cell `row` reads for the Table 1 cell `cell`: its own, at more seeds, where the plan
+    has one (row_seeds), else the Table 1 cell."""
+    grown = grown_name(row, cell)
+    return grown if grown in cells else cell
 
 
 def standard_a_minus_b(cells: dict) -> str:

@@ -18,7 +18,16 @@ from grokcore.claims import span
 from grokcore.plotting import accuracy_curves, style, survival_panel
 from grokcore.records import RunRecord
 
-from .configs import COMPOSITE, METHODS, NAMES, TRANSFER_TO, standard_a_minus_b, transfer_sources
+from .configs import (
+    COMPOSITE,
+    METHODS,
+    NAMES,
+    TRANSFER_TO,
+    STABILITY_ROWS,
+    row_cell,
+    standard_a_minus_b,
+    transfer_sources,
+)
 from .measures import min_after_grok, oscillation
 
 COLORS = {
@@ -93,14 +102,15 @@ def table1_markdown(cells: dict, ops: Sequence[str], p: int = 97) -> str:
 
 
 def stability_markdown(cells: dict, first: str) -> str:
-    """Per method on the first task: oscillation fraction and lowest test accuracy after 95%."""
+    """Per method on the first task: oscillation fraction and lowest test accuracy after 95%,
+    per seed of the cell its stability row reads (configs.row_cell)."""
     lines = [
         "| method | evaluations below 90% after first 95% (per seed) "
         "| lowest test acc. after 95% |",
         "|---|---|---|",
     ]
-    for m in ("standard", "grokfast_ma", "neuralgrok"):
-        recs = cells[f"{first}/{m}"]
+    for row, m in STABILITY_ROWS.items():
+        recs = cells[row_cell(cells, row, f"{first}/{m}")]
         osc = ", ".join("—" if v is None else f"{v:.3f}" for v in map(oscillation, recs))
         low = ", ".join("—" if v is None else f"{v:.3f}" for v in map(min_after_grok, recs))
         lines.append(f"| {NAMES[m]} | {osc} | {low} |")

@@ -126,6 +126,7 @@ SPECS = {
         + " or "
         + ", ".join(_SINGLES),
     ),
+    "row_seeds": Dict(Str(*configs.GROWABLE_ROWS), Int(1), 0, none=SCALE_VALUE),
     "scale": SCALE,
     "recompute": RECOMPUTE,
 }
@@ -156,6 +157,20 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
                     f"({later}): the first task's {first}",
                 )
             ]
+    # a row's own seeds extend its Table 1 cells' runs, which every other row reads
+    for row, n in P["row_seeds"].items():
+        op = configs.row_cells(row, first_task)[0].split("/")[0]
+        if op not in P["operations"]:
+            return [("row_seeds", f"names {row}, whose task ({op}) is not among the operations")]
+        if n < configs.task_seeds(P, op):
+            least = configs.task_seeds(P, op)
+            return [
+                (
+                    "row_seeds",
+                    f"gives {row} {n} seeds, fewer than its task's ({op}: {least}), whose runs "
+                    f"it extends: at least {least}",
+                )
+            ]
     built: list = []  # every config of the notebook's plan (nothing is trained)
 
     def build() -> None:
@@ -167,7 +182,7 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
         return problems
     table1 = {f"{op}/{m}" for op in P["operations"] for m in configs.METHODS}
     cells = configs.plan(P, v)
-    ablations = [name for name in cells if name not in table1]
+    ablations = [n for n in cells if n not in table1 and ":" not in n]  # ":": a row's own
     stray = [name for name in P["ablation_cell_seeds"] if name not in ablations]
     if stray:
         return [

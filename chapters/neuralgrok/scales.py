@@ -12,12 +12,14 @@ SCALES = {  # a notebook parameter left as None takes these
         "seeds": 2,
         "first_seeds": 3,  # unequal to seeds, so that the smoke test pairs cells of both sizes
         "op_seeds": {},
-        # task (or a Table 1 cell "op/method", or an ablation cell) -> the seeds at each look its
-        # rows had (absent: one look)
+        # task (or a Table 1 cell "op/method", an ablation cell, or a row at seeds of its own)
+        # -> the seeds at each look its rows had (absent: one look)
         "looks": {},
         "ablation_seeds": 2,
         # an ablation cell at seeds of its own, so that the smoke test runs one
         "ablation_cell_seeds": {"neuralgrok_c/2": 3},
+        # a row at seeds of its own (its cells "<row>:<cell>"), so that the smoke test runs one
+        "row_seeds": {"oscillation-standard": 4},
         "num_steps": 40,
         "task_steps": 40,
         "op_steps": {"x-y": 50},
@@ -80,6 +82,8 @@ SCALES = {  # a notebook parameter left as None takes these
             "x^2-y/standard": 3,  # 5 and 10 seeds at 8000 steps, then 10 at 20000 (op_steps)
             "x+y/grokfast_ema": 3,  # 5 and 8 seeds at 2000 steps, then 8 at 6000 (op_steps)
             "neuralgrok_c/2": [3, 8],  # an ablation cell: 3 seeds, then 8 (ablation_cell_seeds)
+            "oscillation-standard": [5, 8, 40],  # a row at seeds of its own (row_seeds)
+            "table1-vs-ma-add": [5, 8, 31],
         },
         "ablation_seeds": 3,
         # NeuralGrok at c = 2 at 8 seeds, a second look: at 3 (paired with the first task's
@@ -88,6 +92,17 @@ SCALES = {  # a notebook parameter left as None takes these
         # (grokcore.claims.seeds_to_decide); seeds 3-7 were added for that reason alone, so the
         # rows on that cell are judged at Pocock's level for their looks (looks, above)
         "ablation_cell_seeds": {"neuralgrok_c/2": 8},
+        # standard training on a+b at 40 seeds for oscillation-standard alone (its cell
+        # "oscillation-standard:x+y/standard": the first 8 are Table 1's runs, which every other
+        # row reads; seeds 8-15 are chapter 7's runs of the same config), a third look: at 8 the
+        # row read 0.088 [0.000, 0.175] across its 0.05 edge, about 39 seeds with a value
+        # deciding it if the estimate and spread held (grokcore.claims.seeds_to_decide); seeds
+        # 8-39 were added for that reason alone, so the row is judged at Pocock's level for
+        # looks at 5, 8 and 40 seeds (looks, above)
+        # table1-vs-ma-add at 31 seeds for the same reason, set before its runs (its cells
+        # "<row>:<cell>", both arms, the first 8 Table 1's): at 8 it read 1.13x [0.99, 1.28]
+        # across its 1.2 edge, about 31 deciding it; a third look (looks, above)
+        "row_seeds": {"oscillation-standard": 40, "table1-vs-ma-add": 31},
         "num_steps": 2000,
         "task_steps": 4000,
         # Grokfast-EMA on a+b at 6000 steps (op_steps names the cell), a third look at its 8
@@ -120,6 +135,7 @@ SCALES = {  # a notebook parameter left as None takes these
         "looks": {},  # 8 seeds on a+b and 10 on the others from the start: one look each
         "ablation_seeds": 5,
         "ablation_cell_seeds": {},
+        "row_seeds": {},
         "num_steps": 10000,
         "task_steps": 10000,
         "op_steps": {},

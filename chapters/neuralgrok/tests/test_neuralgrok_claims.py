@@ -193,6 +193,8 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
     later["x^2-y/standard"] = 3  # a third look at its 10 seeds, after a longer budget
     later["neuralgrok_c/2"] = [3, 8]  # an ablation cell's second look (ablation_cell_seeds)
     first = {"x+y": [5, 8], "x+y/grokfast_ema": 3}  # the last after a longer budget
+    first["oscillation-standard"] = [5, 8, 40]  # a row at seeds of its own (row_seeds)
+    first["table1-vs-ma-add"] = [5, 8, 31]
     assert ngc.looks_of(dict(cpu), cpu) == {**first, **later} == cpu["looks"]
     # the user's own seeds on a task: one look there
     mine = {"x-y": 5, "x*y": 10, "x^2-y": 10}
@@ -213,7 +215,19 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
     assert ngc.looks_of(dict(cpu, first_seeds=5), cpu) == later
     # the user's own budget on a+b's Grokfast-EMA cell: a+b's looks there, as its other cells
     ema = dict(cpu, op_steps={**cpu["op_steps"], "x+y/grokfast_ema": 2000})
-    assert ngc.looks_of(ema, cpu) == {"x+y": [5, 8], **later}
+    assert ngc.looks_of(ema, cpu) == {
+        "x+y": [5, 8],
+        "oscillation-standard": [5, 8, 40],
+        "table1-vs-ma-add": [5, 8, 31],
+        **later,
+    }
+    # the user's own seeds for that row, or budget or seeds on its cell: one look there
+    std = {"op_steps": {**cpu["op_steps"], "x+y/standard": 3000}}
+    for mine in ({"row_seeds": {"oscillation-standard": 30}}, {"row_seeds": {}}, std):
+        assert "oscillation-standard" not in ngc.looks_of(dict(cpu, **mine), cpu)
+    ma = {"op_steps": {**cpu["op_steps"], "x+y/grokfast_ma": 3000}}  # either arm's budget
+    assert "table1-vs-ma-add" not in ngc.looks_of(dict(cpu, **ma), cpu)
+    assert "table1-vs-ma-add" in ngc.looks_of(dict(cpu, **std), cpu)
     assert ngc.looks_of(dict(cpu, op_seeds={**cpu["op_seeds"], "x*y": 7}), cpu) == {
         op: n for op, n in cpu["looks"].items() if op != "x*y"
     }
@@ -338,6 +352,42 @@ def test_a_cell_whose_budget_was_raised_has_its_own_looks_in_the_stability_rows(
     assert r["oscillation-standard"].level == pytest.approx(sequential_level((5, 8)))
     assert r["oscillation-ema"].level == pytest.approx(sequential_level(3))
     assert r["oscillation-ema"].n == 8 and r["oscillation-ema"].estimate == 0.0
+
+
+def test_a_row_at_seeds_of_its_own_reads_its_cells_and_every_other_row_table1_s(rec):
+    """row_seeds: a row's cells "<row>:<cell>", the Table 1 cell's runs and more seeds, read by
+    that row alone, at the row's looks where the scale names them."""
+    from grokcore.claims import sequential_level
+
+    after = ngc.MIN_AFTER
+    drop = [0.0, 0.96] + [0.5] * 2 + [1.0] * (after - 2)  # 2 of `after` below 90%
+    steady = [0.0, 0.96] + [0.99] * after
+    cells = plan(rec, 3)
+    cells["x+y/standard"] = [long(rec, steady) for _ in range(3)]
+    grown = cells["x+y/standard"] + [long(rec, drop) for _ in range(9)]
+    cells["oscillation-standard:x+y/standard"] = grown
+    looks = {"x+y": [2, 3], "oscillation-standard": [2, 3, 12]}
+    r = rows(cells, looks=looks)
+    osc = r["oscillation-standard"]
+    assert osc.n == 12 and osc.estimate == pytest.approx(9 * 2 / after / 12)
+    assert osc.level == pytest.approx(sequential_level((2, 3, 12)))
+    assert r["stable-ma"].level == pytest.approx(sequential_level((2, 3)))
+    assert r["table1-vs-standard-add"].n == 3  # every other row reads the Table 1 cell
+    del looks["oscillation-standard"]  # seeds of the user's choosing: the Table 1 cell's looks
+    assert rows(cells, looks=looks)["oscillation-standard"].level == pytest.approx(
+        sequential_level((2, 3))
+    )
+    del cells["oscillation-standard:x+y/standard"]
+    assert rows(cells, looks=looks)["oscillation-standard"].n == 3
+    # a Table 1 row: both of its cells at its own seeds, paired seed by seed
+    slow = [0.0, 0.5, 0.5, 0.96] + [1.0] * 3  # at 95% by step 30; GROK's runs by 10
+    cells["x+y/neuralgrok"] = [long(rec, GROK, neuralgrok=True) for _ in range(3)]
+    cells["table1-vs-ma-add:x+y/neuralgrok"] = cells["x+y/neuralgrok"] * 2
+    cells["table1-vs-ma-add:x+y/grokfast_ma"] = [long(rec, slow) for _ in range(6)]
+    r = rows(cells, looks={"x+y": [2, 3], "table1-vs-ma-add": [2, 3, 6]})
+    ma = r["table1-vs-ma-add"]
+    assert ma.n == 6 and ma.level == pytest.approx(sequential_level((2, 3, 6)))
+    assert r["table1-vs-standard-add"].n == 3
 
 
 def test_clip_finding_compares_c2_with_c02(rec):

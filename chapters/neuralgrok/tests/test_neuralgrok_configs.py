@@ -78,28 +78,21 @@ def test_plan_cells_and_seeds_follow_the_scale():
         for op in ("x-y", "x*y", "x^2-y"):
             assert [c.seed for c in cells[f"{op}/{m}"]] == list(range(10))
     assert len(configs.plan(dict(P, first_seeds=2), v)["x+y/grokfast_ema"]) == 2
-    fewer = configs.plan(dict(P, op_seeds={"x*y": 2}), v)  # a task op_seeds leaves takes seeds
-    assert [len(fewer[f"{op}/standard"]) for op in ("x+y", "x-y", "x*y", "x^2-y")] == [8, 5, 2, 5]
-    assert len(configs.plan(dict(P, seeds=12), v)["x*y/standard"]) == 10  # op_seeds over seeds
-    # Table 1's arms run past 95% on the first task; the ablations stop there
-    assert all(cells[f"x+y/{m}"][0].stop_at_test_acc is None for m in ("standard", "grokfast_ema"))
-    assert cells["rescale/0.5"][0].num_steps == P["ablation_steps"]
-    assert cells["x+y/grokfast_ma"][0].optim.clip_norm == 1.0  # the code clips every method
-    assert "a*c+b*d-e/standard" not in cells
-    # Fig. 12: the first task's and the hardest task's amplifiers (their runs of the same seed),
-    # frozen, on a-b with the budget and stop of Table 1's standard a-b cell, its baseline
-    assert configs.transfer_sources(P["operations"]) == {
-        "transfer": "x+y",
-        "transfer_hardest": "x^2-y",
-    }
-    assert "transfer_standard" not in cells
-    for name, source, n in (("transfer", "x+y", 8), ("transfer_hardest", "x^2-y", 10)):
-        assert [c.seed for c in cells[name]] == list(range(n))
-        t = cells[name][3]
-        assert t.source == cells[f"{source}/neuralgrok"][0] and not t.amp.meta
-        assert t.requires() == (cells[f"{source}/neuralgrok"][3],)
-        assert t.run == cells["x-y/standard"][3].replace(optim=t.run.optim)  # but the clip
-        assert t.amp.clip_norm == cells["x-y/standard"][3].optim.clip_norm == 1.0
+    # oscillation-standard's cell (row_seeds): a+b's standard runs, and more seeds
+    assert P["row_seeds"] == {"oscillation-standard": 40, "table1-vs-ma-add": 31}
+    assert [len(cells[f"table1-vs-ma-add:x+y/{m}"]) for m in ("neuralgrok", "grokfast_ma")] == [
+        31,
+        31,
+    ]
+    grown = cells["oscillation-standard:x+y/standard"]
+    assert [c.seed for c in grown] == list(range(40)) and grown[:8] == cells["x+y/standard"]
+    name = configs.row_cell(cells, "oscillation-standard", "x+y/standard")
+    assert name == "oscillation-standard:x+y/standard"
+    assert configs.row_cell(cells, "stable-ma", "x+y/grokfast_ma") == "x+y/grokfast_ma"
+    assert not any(":" in n for n in configs.plan(dict(P, row_seeds={}), v))
+    mine = configs.plan(dict(P, row_seeds={"table1-vs-ema-sub": 12}), v)
+    for m in ("neuralgrok", "grokfast_ema"):
+        assert len(mine[f"table1-vs-ema-sub:x-y/{m}"]) == 12
 
     # the other tasks stop at 95%, within their own budget; the first keeps its own
     def run_of(cell: str):
@@ -146,3 +139,13 @@ def test_plan_cells_and_seeds_follow_the_scale():
     assert paper["a*c+b*d-e/neuralgrok"][0].amp.inner_steps == 1
     assert paper["a*c+b*d-e/standard"][0].model.n_layers == 4
     assert configs.plan(P, dict(v, clip_norm=0))["x+y/standard"][0].optim.clip_norm is None
+
+
+def test_row_cells_name_the_table1_cells_each_row_reads():
+    assert configs.row_cells("table1-vs-ma-add", "x+y") == ("x+y/neuralgrok", "x+y/grokfast_ma")
+    sqsub = configs.row_cells("table1-vs-standard-sqsub", "x+y")
+    assert sqsub == ("x^2-y/neuralgrok", "x^2-y/standard")
+    assert configs.row_cells("oscillation-ema", "x-y") == ("x-y/grokfast_ema",)
+    assert len(configs.GROWABLE_ROWS) == 4 + 5 * 3
+    with pytest.raises(ValueError, match="row 'subtraction-slower' has no seeds of its own"):
+        configs.row_cells("subtraction-slower", "x+y")

@@ -65,3 +65,13 @@ def test_transfer_lines_name_the_baseline_and_each_transfer(rec):
     ]
     alone = figures.transfer_lines({"transfer_standard": [], "transfer": []}, ["x+y", "x*y"])
     assert [n for n, _, _ in alone] == ["transfer_standard", "transfer"]
+
+
+def test_stability_markdown_reads_each_method_s_stability_cell(rec):
+    steady, drop = [0.0, 0.96, 0.99, 0.99], [0.0, 0.96, 0.5, 0.99]
+    cells = {f"x+y/{m}": [rec(steady, stop=None)] for m in configs.METHODS}
+    cells["oscillation-standard:x+y/standard"] = cells["x+y/standard"] + [rec(drop, stop=None)]
+    lines = figures.stability_markdown(cells, "x+y").splitlines()
+    assert len(lines) == 2 + len(configs.METHODS)
+    assert "| standard | 0.000, 0.500 |" in lines[2]  # the grown cell's two seeds
+    assert any(line.startswith("| Grokfast-EMA | 0.000 |") for line in lines)

@@ -101,3 +101,19 @@ def test_first_seeds_takes_the_scale_value_or_a_positive_count(defaults):
     for bad in (0, -1, 2.5, "8"):
         with pytest.raises(ParameterError, match=r"parameter first_seeds="):
             check_parameters({**defaults, "scale": "cpu", "first_seeds": bad})
+
+
+def test_row_seeds_extend_a_row_s_table1_cells_and_never_shrink_them(defaults):
+    assert defaults["row_seeds"] is None  # the notebook's default: the scale's value
+    cpu = {**defaults, "scale": "cpu"}
+    v = check_parameters({**cpu, "row_seeds": "{oscillation-standard: 12, table1-vs-ma-sub: 10}"})
+    assert v["row_seeds"] == {"oscillation-standard": 12, "table1-vs-ma-sub": 10}
+    message = r"parameter row_seeds=.*gives table1-vs-ma-sub 9 seeds, fewer than its task's "
+    with pytest.raises(ParameterError, match=message + r"\(x-y: 10\).*at least 10"):
+        check_parameters({**cpu, "row_seeds": {"table1-vs-ma-sub": 9}})
+    message = r"parameter row_seeds=.*names table1-vs-ma-composite, whose task .* is not among"
+    with pytest.raises(ParameterError, match=message):
+        check_parameters({**cpu, "row_seeds": {"table1-vs-ma-composite": 12}})
+    for bad in ({"subtraction-slower": 12}, {"x+y/standard": 12}, {"stable-ma": 0}, [40]):
+        with pytest.raises(ParameterError, match=r"parameter row_seeds="):
+            check_parameters({**cpu, "row_seeds": bad})

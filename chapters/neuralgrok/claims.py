@@ -48,6 +48,7 @@ from .configs import (
     row_cell,
     row_cells,
     standard_a_minus_b,
+    task_seeds,
     transfer_sources,
 )
 from .figures import PAPER_TABLE1
@@ -630,7 +631,7 @@ def looks_of(P: dict, preset: dict) -> dict[str, Looks]:
         if op not in OPERATIONS:  # an ablation cell ("neuralgrok_c/2"), on the first task
             n = Q["ablation_cell_seeds"].get(key, Q["ablation_seeds"])
             return first, n, Q["ablation_steps"]
-        n = Q["first_seeds"] if op == first else Q["op_seeds"].get(op, Q["seeds"])
+        n = task_seeds(Q, op)
         return first, n, Q["op_steps"].get(key) if "/" in key else None
 
     return looks_at(P, preset, seeds)

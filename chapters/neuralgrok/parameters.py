@@ -162,8 +162,8 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
         op = configs.row_cells(row, first_task)[0].split("/")[0]
         if op not in P["operations"]:
             return [("row_seeds", f"names {row}, whose task ({op}) is not among the operations")]
-        if n < configs.task_seeds(P, op):
-            least = configs.task_seeds(P, op)
+        least = configs.task_seeds(P, op)
+        if n < least:
             return [
                 (
                     "row_seeds",

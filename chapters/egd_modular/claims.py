@@ -403,7 +403,13 @@ def _compare(
     note = _where(task, p)
     if key == "step_to_test_acc_95":
         note += "; " + "; ".join(measures.censoring_note(cells, m, [task]) for m in (slow, fast))
-    return CLAIMS[cid].check(f, s, scale=scale, note=note, looks=(looks or {}).get(task, 1))
+    return CLAIMS[cid].check(f, s, scale=scale, note=note, looks=row_looks(looks or {}, cid, task))
+
+
+def row_looks(looks: Mapping[str, Looks], cid: str, task: str) -> Looks:
+    """A row's looks: its own where `looks` names the row (a budget raised for one of its cells
+    alone, after a look), else its task's, else one."""
+    return looks.get(cid, looks.get(task, 1))
 
 
 def results(
@@ -610,13 +616,19 @@ def _cost_row(
 def looks_of(P: Mapping[str, Any], preset: Mapping[str, Any]) -> dict[str, Looks]:
     """The scale's looks for the tasks that run its own seeds and budget (grokcore.claims.
     looks_at): task_seeds where it names the task (seeds where those are more:
-    parameters.with_task_seeds), seeds elsewhere; parity_epochs on a parity task, num_steps
+    parameters.with_task_seeds), seeds elsewhere; task_epochs or parity_epochs on a parity
+    task, num_steps
     on the others (and p where the task does not name its own modulus). A task at other seeds,
-    budget or p is other runs: one look."""
+    budget or p is other runs: one look. A row named in the looks (row_looks) keeps its own while
+    the chapter-p modular tasks of the plan and the long methods are the scale's; otherwise it
+    falls back to its task's."""
 
     def runs(Q: Mapping[str, Any], task: str) -> tuple:
+        if task in CLAIMS:  # a row's own looks: the runs it reads, its longer cell's budget
+            modular = [t for t in Q["plan"] if parse_task(t)[0] == "modular" and " mod " not in t]
+            return tuple(runs(Q, t) for t in modular), tuple(Q["long_methods"])
         if task.startswith("parity"):
-            budget = Q["parity_epochs"]
+            budget = Q["task_epochs"].get(task, Q["parity_epochs"])
         else:
             budget = (None if " mod " in task else Q["p"], Q["num_steps"])
         return max(Q["seeds"], Q["task_seeds"].get(task, 0)), budget

@@ -21,6 +21,8 @@ from grokcore.params import (
     config_problems,
 )
 
+from grokcore.train import steps_per_epoch
+
 from . import configs, scales
 
 # x/y needs y != 0, and this chapter's modular tasks take every y in 0..p-1 (ModularTask.min_y 0)
@@ -91,6 +93,7 @@ SPECS = {
     "long_methods": List(_METHOD, 0, unique=True, none=SCALE_VALUE),
     "long_epochs": Int(1, none="the authors' 15,000"),
     "parity_epochs": Int(1, none=SCALE_VALUE + "; at paper scale, the authors' budget per task"),
+    "task_epochs": Dict(_TASK, Int(1), 0, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
     "task_seeds": Dict(_TASK, Int(1), 0, none=SCALE_VALUE),
     "cost_steps": Int(0, none=SCALE_VALUE),
@@ -129,6 +132,17 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
                     "task_seeds",
                     f"gives {', '.join(f'{t} {n}' for t, n in few.items())}, fewer than seeds "
                     f"({P['seeds']}): allowed at least seeds (a task's runs extend the plan's)",
+                )
+            )
+    if v["task_epochs"] is not None:  # the scale's own are passed over where they do not fit
+        bad = [t for t in P["task_epochs"] if t not in P["plan"] or not t.startswith("parity")]
+        if bad:
+            problems.append(
+                (
+                    "task_epochs",
+                    f"names {', '.join(bad)}: allowed the plan's parity tasks "
+                    f"({', '.join(t for t in P['plan'] if t.startswith('parity')) or 'none'}; "
+                    "a modular task's budget is num_steps)",
                 )
             )
     stop = v["ablation_stop_at"]
@@ -185,6 +199,24 @@ def with_task_seeds(cfgs: list, P: dict) -> list:
         for first, have in cells.values():
             out += [first.replace(seed=s) for s in range(have, n)]
     return out
+
+
+def plan_task_epochs(P: dict) -> dict[str, int]:
+    """P["task_epochs"] on the plan's parity tasks (the scale's own name tasks a user's plan may
+    not run: those are passed over, as task_seeds' are)."""
+    return {t: n for t, n in P["task_epochs"].items() if t in P["plan"] and t.startswith("parity")}
+
+
+def with_task_epochs(cfgs: list, P: dict) -> list:
+    """cfgs (configs.plan_configs at P["parity_epochs"]) with every run of each parity task in
+    plan_task_epochs(P) at that many epochs: the run plan_configs makes with parity_epochs at
+    that value (its num_steps alone differs; evaluations stay every 2 epochs). Here, not in
+    configs.py, which the fingerprint of chapter 2's cost record reads."""
+    own = plan_task_epochs(P)
+    return [
+        c.replace(num_steps=own[label] * steps_per_epoch(c)) if label in own else c
+        for c, label in ((c, configs.task_label(to_dict(c), P["p"])) for c in cfgs)
+    ]
 
 
 def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,12 @@ from pathlib import Path
 import pytest
 
 from chapters.egd_modular import claims, configs, scales
-from chapters.egd_modular.parameters import check_parameters, with_task_seeds
+from chapters.egd_modular.parameters import (
+    check_parameters,
+    plan_task_epochs,
+    with_task_epochs,
+    with_task_seeds,
+)
 from chapters.egd_modular.tests.test_egd_modular_claims import P, cells_of, row
 from grokcore.claims import sequential_level
 from grokcore.config import config_key, to_dict
@@ -56,20 +61,63 @@ def test_task_seeds_given_by_hand_is_checked(task_seeds, message):
         check_parameters(dict(V, scale="smoke", task_seeds=task_seeds))
 
 
+@pytest.mark.parametrize(
+    "task_epochs, message",
+    [
+        ({"parity(100,3)/mse": 9}, "task_epochs.*names parity\\(100,3\\)/mse: allowed the plan's"),
+        ({"x+y": 9}, "task_epochs.*names x\\+y: allowed the plan's parity tasks"),
+        ({"parity(100,3)": 0}, "task_epochs"),
+    ],
+)
+def test_task_epochs_given_by_hand_is_checked(task_epochs, message):
+    plan = {"x+y": ["egd"], "parity(100,3)": ["egd"]}
+    with pytest.raises(ParameterError, match=message):
+        check_parameters(dict(V, scale="smoke", plan=plan, task_epochs=task_epochs))
+
+
+def test_task_epochs_runs_a_parity_task_as_plan_configs_does_at_its_own_epochs():
+    plan = {"x+y": ["egd"], "parity(100,3)": ["none", "egd"], "parity(50,4)": ["egd"]}
+    kw = {"p": 97, "seeds": 2, "num_steps": 2000}
+    base = configs.plan_configs(plan, **kw, parity_epochs=300)
+    P_own = {"p": 97, "plan": plan, "task_epochs": {"parity(100,3)": 2000, "x+y": 5}}
+    own = with_task_epochs(base, P_own)
+    want = configs.plan_configs(plan, **kw, parity_epochs=2000)
+    for c, b, w in zip(own, base, want):
+        task = configs.task_label(to_dict(c), 97)
+        assert c == (w if task == "parity(100,3)" else b), task  # x+y: not a parity task
+    assert own[2].num_steps == 2000 * 62 and own[2] != base[2]
+
+
+def test_the_scales_task_epochs_pass_over_tasks_the_plan_does_not_run():
+    P_cpu = _values("cpu", plan={"x+y": ["none", "egd"]})
+    assert P_cpu["task_epochs"] == {"parity(100,3)": 2000}
+    assert plan_task_epochs(P_cpu) == {}
+    assert plan_task_epochs(_values("cpu")) == P_cpu["task_epochs"]
+
+
 def test_looks_hold_only_where_the_task_runs_the_scales_seeds_and_budget():
     cpu = scales.SCALES["cpu"]
     assert claims.looks_of(_values("cpu"), cpu) == cpu["looks"]
-    assert set(cpu["looks"]) == set(cpu["plan"])  # every cpu row had a look at 5 seeds
+    # every cpu row had a look at 5 seeds; one row has looks of its own (a cell's budget raised)
+    assert set(cpu["looks"]) == set(cpu["plan"]) | {"egd-vs-sgd-add-lr0.35"}
     assert cpu["looks"]["x+y"] == [5, 8] and cpu["looks"]["parity(400,2)/mse"] == 4
+    own = cpu["task_epochs"]  # at the authors' budgets: a fourth look
+    assert own == {"parity(100,3)": 2000}
+    assert all(cpu["looks"][t] == 4 for t in own)
     assert all(
-        n == 3 for t, n in cpu["looks"].items() if t.startswith("parity(") and "0,2)/" not in t
+        n == 3
+        for t, n in cpu["looks"].items()
+        if t.startswith("parity(") and t != "parity(400,2)/mse" and t not in own
     )
     fewer = claims.looks_of(_values("cpu", task_seeds={"parity(400,2)/mse": 12}), cpu)
-    assert "parity(400,2)/mse" not in fewer and fewer["parity(100,3)"] == 3
+    assert "parity(400,2)/mse" not in fewer and fewer["parity(400,2)"] == 3
     assert claims.looks_of(_values("cpu", seeds=30), cpu) == {}  # more than 24: one look
     # another budget: the tasks it sets are other runs
     longer = claims.looks_of(_values("cpu", parity_epochs=400), cpu)
-    assert set(longer) == {t for t in cpu["plan"] if not t.startswith("parity")}
+    kept = {*own, "egd-vs-sgd-add-lr0.35"}  # their own epochs (task_epochs); a row
+    assert set(longer) == {t for t in cpu["plan"] if not t.startswith("parity")} | kept
+    other = claims.looks_of(_values("cpu", task_epochs={"parity(100,3)": 1000}), cpu)
+    assert set(cpu["looks"]) - set(other) == set(own)  # (100, 3) at 1000: other runs
     shorter = claims.looks_of(_values("cpu", num_steps=1000), cpu)
     assert set(shorter) == {t for t in cpu["plan"] if t.startswith("parity")}
     other_p = claims.looks_of(
@@ -77,6 +125,16 @@ def test_looks_hold_only_where_the_task_runs_the_scales_seeds_and_budget():
     )  # the tasks that name their modulus keep theirs
     assert set(other_p) == {t for t in cpu["plan"] if t.startswith("parity") or " mod " in t}
     assert claims.looks_of(_values("smoke"), scales.SCALES["smoke"]) == {}
+
+
+def test_a_rows_own_looks_hold_only_with_the_scales_long_methods_and_modular_runs():
+    cpu = scales.SCALES["cpu"]
+    assert "egd@lr=0.35" in cpu["long_methods"] and cpu["looks"]["egd-vs-sgd-add-lr0.35"] == 3
+    short = claims.looks_of(_values("cpu", long_methods=["none", "column_norm"]), cpu)
+    assert short == {t: n for t, n in cpu["looks"].items() if t in cpu["plan"]}  # x+y's: [5, 8]
+    parity = claims.looks_of(_values("cpu", parity_epochs=400), cpu)  # the row reads no parity
+    assert parity["egd-vs-sgd-add-lr0.35"] == 3
+    assert "egd-vs-sgd-add-lr0.35" not in claims.looks_of(_values("cpu", num_steps=1000), cpu)
 
 
 def test_a_tasks_rows_are_judged_at_pococks_level_for_its_looks(fake):
@@ -90,3 +148,16 @@ def test_a_tasks_rows_are_judged_at_pococks_level_for_its_looks(fake):
         assert "Pocock" not in a.note and "Pocock's level for 2 looks at 5 and 10 seeds" in b.note
         assert b.level == pytest.approx(sequential_level((5, 10))), cid
     assert row(two, "egd-vs-sgd-add").level == 0.95  # another task: one look
+
+
+def test_a_row_named_in_the_looks_is_judged_at_its_own_and_the_others_at_their_tasks(fake):
+    plan = {"x+y": ["none", "egd", "egd@lr=0.35", "egd@lr=1.4"]}
+    times = {("x+y", m): list(range(10, 20)) for m in ("egd", "egd@lr=0.35", "egd@lr=1.4")}
+    cells = cells_of(fake, plan, 10, {**times, ("x+y", "none"): [200] * 10})
+    rows = claims.results(
+        cells, p=P, scale="cpu", looks={"x+y": [5, 10], "egd-vs-sgd-add-lr0.35": 3}
+    )
+    assert row(rows, "egd-vs-sgd-add-lr0.35").level == pytest.approx(sequential_level(3))
+    for cid in ("egd-vs-sgd-add-lr1.4", "egd-vs-sgd-add"):
+        assert row(rows, cid).level == pytest.approx(sequential_level((5, 10))), cid
+    assert 0.95 < sequential_level((5, 10)) < sequential_level(3)  # more looks, wider

@@ -90,7 +90,7 @@ def test_task_epochs_runs_a_parity_task_as_plan_configs_does_at_its_own_epochs()
 
 def test_the_scales_task_epochs_pass_over_tasks_the_plan_does_not_run():
     P_cpu = _values("cpu", plan={"x+y": ["none", "egd"]})
-    assert P_cpu["task_epochs"] == {"parity(100,3)": 2000}
+    assert P_cpu["task_epochs"] == {"parity(100,3)": 2000, "parity(50,4)": 6000}
     assert plan_task_epochs(P_cpu) == {}
     assert plan_task_epochs(_values("cpu")) == P_cpu["task_epochs"]
 
@@ -102,7 +102,7 @@ def test_looks_hold_only_where_the_task_runs_the_scales_seeds_and_budget():
     assert set(cpu["looks"]) == set(cpu["plan"]) | {"egd-vs-sgd-add-lr0.35"}
     assert cpu["looks"]["x+y"] == [5, 8] and cpu["looks"]["parity(400,2)/mse"] == 4
     own = cpu["task_epochs"]  # at the authors' budgets: a fourth look
-    assert own == {"parity(100,3)": 2000}
+    assert own == {"parity(100,3)": 2000, "parity(50,4)": 6000}
     assert all(cpu["looks"][t] == 4 for t in own)
     assert all(
         n == 3
@@ -117,7 +117,7 @@ def test_looks_hold_only_where_the_task_runs_the_scales_seeds_and_budget():
     kept = {*own, "egd-vs-sgd-add-lr0.35"}  # their own epochs (task_epochs); a row
     assert set(longer) == {t for t in cpu["plan"] if not t.startswith("parity")} | kept
     other = claims.looks_of(_values("cpu", task_epochs={"parity(100,3)": 1000}), cpu)
-    assert set(cpu["looks"]) - set(other) == set(own)  # (100, 3) at 1000: other runs
+    assert set(cpu["looks"]) - set(other) == set(own)  # (50, 4) at parity_epochs: other runs
     shorter = claims.looks_of(_values("cpu", num_steps=1000), cpu)
     assert set(shorter) == {t for t in cpu["plan"] if t.startswith("parity")}
     other_p = claims.looks_of(

@@ -42,7 +42,7 @@ def test_task_seeds_adds_the_runs_plan_configs_makes_at_more_seeds_for_that_task
 
 def test_the_scales_task_seeds_pass_over_tasks_the_plan_does_not_run():
     P_cpu = _values("cpu", plan={"x+y": ["none", "egd"]})
-    assert P_cpu["task_seeds"] == {"parity(400,2)/mse": 24}
+    assert P_cpu["task_seeds"] == {"parity(400,2)/mse": 24, "parity(50,4)": 11}
     cfgs = configs.plan_configs(P_cpu["plan"], p=97, seeds=8, **KW)
     assert with_task_seeds(cfgs, P_cpu) == cfgs
 
@@ -103,7 +103,7 @@ def test_looks_hold_only_where_the_task_runs_the_scales_seeds_and_budget():
     assert cpu["looks"]["x+y"] == [5, 8] and cpu["looks"]["parity(400,2)/mse"] == 4
     own = cpu["task_epochs"]  # at the authors' budgets: a fourth look
     assert own == {"parity(100,3)": 2000, "parity(50,4)": 6000}
-    assert all(cpu["looks"][t] == 4 for t in own)
+    assert cpu["looks"]["parity(100,3)"] == 4 and cpu["looks"]["parity(50,4)"] == 5  # 11 seeds
     assert all(
         n == 3
         for t, n in cpu["looks"].items()

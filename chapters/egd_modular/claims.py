@@ -617,8 +617,8 @@ def looks_of(P: Mapping[str, Any], preset: Mapping[str, Any]) -> dict[str, Looks
     """The scale's looks for the tasks that run its own seeds and budget (grokcore.claims.
     looks_at): task_seeds where it names the task (seeds where those are more:
     parameters.with_task_seeds), seeds elsewhere; task_epochs or parity_epochs on a parity
-    task, num_steps
-    on the others (and p where the task does not name its own modulus). A task at other seeds,
+    task, num_steps on the others (and p where the task does not name its own modulus). A task
+    at other seeds,
     budget or p is other runs: one look. A row named in the looks (row_looks) keeps its own while
     the chapter-p modular tasks of the plan and the long methods are the scale's; otherwise it
     falls back to its task's."""

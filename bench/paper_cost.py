@@ -91,17 +91,10 @@ def ch01(v: dict) -> Plan:
 
 def ch02(v: dict) -> Plan:
     from chapters.egd_modular import configs, cost
-    from chapters.egd_modular.parameters import with_task_epochs, with_task_seeds
+    from chapters.egd_modular.parameters import plan_runs
 
     P = preset("02_egd_modular", v)
-    own = ("egd_solver", "switch_off_at", "ablation_stop_at", "long_epochs", "frac_train")
-    own += ("width", "lr", "batch_size", "loss_l2")
-    cfgs = configs.plan_configs(
-        P["plan"], p=P["p"], seeds=P["seeds"], num_steps=P["num_steps"],
-        parity_epochs=P["parity_epochs"], long_methods=P["long_methods"], **{k: v[k] for k in own},
-    )  # fmt: skip
-    # the notebook's: the tasks of task_epochs and task_seeds at their own budget and seeds
-    cfgs = with_task_seeds(with_task_epochs(cfgs, P), P)
+    cfgs = plan_runs(P, v)  # the notebook's runs
     parity = [c for c in cfgs if isinstance(c.task, configs.ParityTask)]  # configs.run stacks
     sweeps: list[Sweep] = [([c for c in cfgs if c not in parity], None), (parity, len(parity))]
     modular = [t for t in P["plan"] if configs.parse_task(t)[0] == "modular"]

@@ -160,23 +160,7 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
         )
 
     def build() -> None:
-        configs.plan_configs(
-            P["plan"],
-            p=P["p"],
-            seeds=P["seeds"],
-            num_steps=P["num_steps"],
-            parity_epochs=P["parity_epochs"],
-            egd_solver=v["egd_solver"],
-            switch_off_at=v["switch_off_at"],
-            ablation_stop_at=v["ablation_stop_at"],
-            long_methods=P["long_methods"],
-            long_epochs=v["long_epochs"],
-            frac_train=v["frac_train"],
-            width=v["width"],
-            lr=v["lr"],
-            batch_size=v["batch_size"],
-            loss_l2=v["loss_l2"],
-        )
+        plan_runs(P, v)
 
     fields = {"stop_at_test_acc": "ablation_stop_at", "operation": "plan", "min_y": "plan"}
     return problems + config_problems(build, fields)
@@ -199,6 +183,24 @@ def with_task_seeds(cfgs: list, P: dict) -> list:
         for first, have in cells.values():
             out += [first.replace(seed=s) for s in range(have, n)]
     return out
+
+
+# the notebook's parameters that plan_configs takes as they are (the others come from the scale)
+_OWN = ("egd_solver", "switch_off_at", "ablation_stop_at", "long_epochs", "frac_train", "width")
+_OWN += ("lr", "batch_size", "loss_l2")
+
+
+def plan_runs(P: dict, v: dict) -> list:
+    """Every run the notebook trains: configs.plan_configs at the scale's values P (at_scale)
+    and the notebook's own v, with the tasks of task_epochs and task_seeds at their own budget
+    and seeds (with_task_epochs, with_task_seeds). The notebook, the parameter checks and
+    bench/paper_cost.py build the runs here, so they cannot drift apart."""
+    cfgs = configs.plan_configs(
+        P["plan"], p=P["p"], seeds=P["seeds"], num_steps=P["num_steps"],
+        parity_epochs=P["parity_epochs"], long_methods=P["long_methods"],
+        **{k: v[k] for k in _OWN},
+    )  # fmt: skip
+    return with_task_seeds(with_task_epochs(cfgs, P), P)
 
 
 def plan_task_epochs(P: dict) -> dict[str, int]:

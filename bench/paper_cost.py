@@ -67,8 +67,10 @@ def notebook_values(stem: str, scale: str) -> dict[str, Any]:
 
 
 def preset(stem: str, v: dict) -> dict:
-    """The scale's values where a parameter is None (at_scale; the notebooks' resolve_scale)."""
-    return at_scale(importlib.import_module(f"chapters.{stem[3:]}.scales").SCALES, v)
+    """The scale's values where a parameter is None (at_scale; the notebooks' resolve_scale),
+    a chapter's per-task dicts kept for what runs (its scales.SCOPED, where it has one)."""
+    scales = importlib.import_module(f"chapters.{stem[3:]}.scales")
+    return at_scale(scales.SCALES, v, getattr(scales, "SCOPED", None))
 
 
 # ---- each chapter's plan, as its notebook's code cells build it

@@ -399,14 +399,31 @@ def notebook_defaults(path: str | Path) -> dict[str, Any]:
     return {name: namespace[name] for name in namespace.get("__annotations__", {})}
 
 
-def at_scale(presets: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any]) -> dict:
+Keep = Callable[[str, dict, Mapping[str, Any]], bool]
+
+
+def at_scale(
+    presets: Mapping[str, Mapping[str, Any]],
+    values: Mapping[str, Any],
+    scoped: Mapping[str, Keep] | None = None,
+) -> dict:
     """The scale's preset (presets[values["scale"]]) with the notebook's own values where it set
     them: grokcore.config.resolve_scale given every parameter the preset names, as the
-    notebook's own call gives them (a cross check sees what the notebook will run)."""
+    notebook's own call gives them (a cross check sees what the notebook will run).
+
+    scoped: parameter -> keep(key, P, values), for a dict the scale keys by the tasks or cells
+    it runs (budgets or seeds of chosen tasks). Where the notebook left such a dict None, only
+    the scale's entries that keep passes stay, judged in scoped's order at the values P resolved
+    so far: a user who runs fewer tasks than the scale does not inherit (and is not blamed for)
+    the scale's entries for the others. A dict the user gave is kept whole, for the checks."""
     from .config import resolve_scale
 
     scale = values["scale"]
-    return resolve_scale(presets, scale, **{k: values[k] for k in presets[scale] if k in values})
+    P = resolve_scale(presets, scale, **{k: values[k] for k in presets[scale] if k in values})
+    for name, keep in (scoped or {}).items():
+        if values.get(name) is None and isinstance(P.get(name), dict):
+            P[name] = {k: n for k, n in P[name].items() if keep(k, P, values)}
+    return P
 
 
 def config_problems(

@@ -94,6 +94,34 @@ def test_every_bad_value_of_every_parameter_is_refused(notebook):
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_fewer_items_never_blame_a_parameter_left_to_the_scale(notebook):
+    """A user who runs part of a list the scale fills (fewer tasks, cells or values) is refused
+    only for that list itself, never for a dict left None that the scale keys by what no longer
+    runs (the scale's budgets or seeds for other tasks: grokcore.params.at_scale's scoped)."""
+    import re
+
+    from grokcore.params import at_scale
+
+    mod = parameters_of(notebook)
+    scales = importlib.import_module(f"chapters.{NOTEBOOKS[notebook]}.scales")
+    values = defaults(notebook)
+    tried = 0
+    for scale in ("smoke", "cpu", "paper"):
+        P = at_scale(scales.SCALES, {**values, "scale": scale})
+        for name, full in P.items():
+            if name not in values or not isinstance(full, list) or len(full) < 2:
+                continue
+            for part in (full[:1], full[:2], full[1:], full[::-1]):
+                try:
+                    mod.check_parameters({**values, "scale": scale, name: part})
+                except ParameterError as e:
+                    blamed = set(re.findall(r"parameter (\w+)=", str(e)))
+                    assert blamed == {name}, (scale, name, part, str(e))
+                tried += 1
+    assert tried or notebook.startswith("chapters/template")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_ints_where_floats_are_meant_are_the_same_values(notebook):
     mod = parameters_of(notebook)
     values = defaults(notebook)

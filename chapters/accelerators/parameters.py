@@ -48,7 +48,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = at_scale(scales.SCALES, v)
+    P = at_scale(scales.SCALES, v, scales.SCOPED)
     if v["methods"] is not None:
         fams = {configs.family_of(t) for t in P["tasks"]}
         ran = {m for fam in fams for m in configs.METHODS[fam]}

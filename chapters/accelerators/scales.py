@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from .configs import AUTHORS_EPOCHS, TASKS
 
 SCALES = {  # a notebook parameter left as None takes these
@@ -85,3 +87,17 @@ SCALES = {  # a notebook parameter left as None takes these
         "timing_offset": 100,
     },
 }
+
+
+def _cell_seeds(key: str, P: dict, v: Mapping[str, Any]) -> bool:
+    # a cell ("task/method") the notebook runs: one of its tasks, a method chosen (or the plain)
+    from .configs import methods_of
+
+    task, _, method = key.partition("/")
+    return task in P["tasks"] and method in methods_of(task, v.get("methods"))
+
+
+# The dict this chapter's scales key by cell, where the notebook leaves it None: the scale's
+# entries for the cells that run (grokcore.params.at_scale), so that `-p tasks '["mlp x+y"]'`
+# at scale cpu drops the decoder cells' seeds
+SCOPED = {"cell_seeds": _cell_seeds}

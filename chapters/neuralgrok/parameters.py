@@ -133,7 +133,7 @@ SPECS = {
 
 
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
-    P = at_scale(scales.SCALES, v)
+    P = at_scale(scales.SCALES, v, scales.SCOPED)
     # a budget or seeds of its own only for a task that stops at 95% (the first task's are
     # num_steps and first_seeds), or a budget for one Table 1 cell of any task
     first_task = P["operations"][0]

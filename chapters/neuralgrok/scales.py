@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 SCALES = {  # a notebook parameter left as None takes these
     "smoke": {
         "operations": ["x+y", "x-y"],
@@ -146,4 +148,57 @@ SCALES = {  # a notebook parameter left as None takes these
         "adamw_weight_decays": [1e-3, 1e-2],
         "transfer": True,
     },
+}
+
+
+def _task(key: str) -> str:  # "x^2-y/standard" -> "x^2-y"
+    return key.split("/")[0]
+
+
+def _op_steps(key: str, P: dict, v: Mapping[str, Any]) -> bool:
+    # a later task's budget, or one Table 1 cell's of any task (the first's included)
+    ops = P["operations"]
+    return _task(key) in ops[1:] or ("/" in key and _task(key) == ops[0])
+
+
+def _op_seeds(key: str, P: dict, v: Mapping[str, Any]) -> bool:
+    return key in P["operations"][1:]  # the first task's seeds are first_seeds
+
+
+def _row_seeds(key: str, P: dict, v: Mapping[str, Any]) -> bool:
+    # a row whose cells are the scale's (a stability row reads the first task's), on a task the
+    # notebook runs, at no fewer seeds than that task's (the row extends its runs)
+    from .configs import row_cells, task_seeds
+
+    cells = row_cells(key, P["operations"][0])
+    op = _task(cells[0])
+    return (
+        op in P["operations"]
+        and cells == row_cells(key, SCALES[v["scale"]]["operations"][0])
+        and P["row_seeds"][key] >= task_seeds(P, op)
+    )
+
+
+_ABLATION_VALUES = {"rescale": "rescale_cs", "neuralgrok_c": "neuralgrok_cs"}
+_ABLATION_VALUES["adamw"] = "adamw_weight_decays"
+
+
+def _ablation_cell_seeds(key: str, P: dict, v: Mapping[str, Any]) -> bool:
+    # "neuralgrok_c/2": kept where 2 is among neuralgrok_cs (configs.plan names cells f"{c:g}")
+    family, _, value = key.partition("/")
+    if family == "composite_rescale":  # Fig. 3's cell, where the composite task is planned
+        return "a*c+b*d-e" in P["operations"]
+    if family not in _ABLATION_VALUES:
+        return True
+    return value in {f"{x:g}" for x in P[_ABLATION_VALUES[family]]}
+
+
+# The dicts this chapter's scales key by task, cell or row, where the notebook leaves them None:
+# each keeps the scale's entries for what the notebook runs (grokcore.params.at_scale), so that
+# `-p operations '["x+y", "x-y"]'` at scale cpu drops the budgets and seeds set for a*b and a^2-b
+SCOPED = {
+    "op_steps": _op_steps,
+    "op_seeds": _op_seeds,
+    "row_seeds": _row_seeds,
+    "ablation_cell_seeds": _ablation_cell_seeds,
 }

@@ -186,3 +186,25 @@ def test_at_scale_fills_what_the_notebook_left_none_from_the_scale():
     presets = {"cpu": {"p": 97, "seeds": 5}, "paper": {"p": 113, "seeds": 30}}
     values = {"scale": "paper", "p": None, "seeds": 3, "lr": 0.1}
     assert at_scale(presets, values) == {"p": 113, "seeds": 3}  # lr: not a preset key
+
+
+def test_at_scale_scoped_keeps_the_scale_s_entries_for_what_runs():
+    from grokcore.params import at_scale
+
+    presets = {"cpu": {"tasks": ["a", "b", "c"], "steps": {"b": 10, "c": 20}, "seeds": {"c": 9}}}
+
+    def runs(key, P, values):  # the entry's task is among those that run
+        return key in P["tasks"]
+
+    scoped = {"steps": runs, "seeds": runs}
+    mine = {"scale": "cpu", "tasks": ["a", "b"], "steps": None, "seeds": None}
+    assert at_scale(presets, mine, scoped) == {"tasks": ["a", "b"], "steps": {"b": 10}, "seeds": {}}
+    assert at_scale(presets, mine) == {**presets["cpu"], "tasks": ["a", "b"]}  # none scoped
+    # a dict the user gave is kept whole, for the checks to refuse; the preset is not touched
+    given = at_scale(presets, {**mine, "steps": {"c": 5}}, scoped)
+    assert given["steps"] == {"c": 5} and given["seeds"] == {}
+    assert presets["cpu"]["steps"] == {"b": 10, "c": 20}
+    # keep sees the values resolved so far, and the notebook's own
+    seen = []
+    at_scale(presets, mine, {"steps": lambda k, P, v: seen.append((k, P["tasks"], v)) or True})
+    assert seen == [("b", ["a", "b"], mine), ("c", ["a", "b"], mine)]

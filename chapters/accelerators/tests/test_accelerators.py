@@ -12,7 +12,7 @@ from chapters.accelerators import claims, configs, measures, parameters, scales,
 from grokcore.config import ConfigError, RunConfig, from_dict, to_dict
 from grokcore import estimates
 from grokcore.estimates import Between, Obs
-from grokcore.params import ParameterError
+from grokcore.params import ParameterError, at_scale
 from grokcore.neuralgrok import NeuralGrokConfig
 from grokcore.presets import preset
 from grokcore.testing import tmp_cache  # noqa: F401  (autouse: a temporary run cache per test)
@@ -364,6 +364,15 @@ def test_cell_seeds_grow_one_cell_and_name_a_cell_the_notebook_runs():
                                             "cell_seeds": {"decoder x+y/rescale": 4}})  # fmt: skip
     ok = parameters.check_parameters(base | {"cell_seeds": {"mlp x+y/sgd": 3}})
     assert ok["cell_seeds"] == {"mlp x+y/sgd": 3}
+    # left None, the scale's entries for the cells that run (scales.SCOPED): fewer tasks or
+    # methods drop the decoder pair's seeds instead of blaming them
+    at = base | {"scale": "cpu"}
+    adam = {"decoder x+y/adam": 16}  # decoder x+y's plain optimizer, which always runs
+    for mine, kept in (({"tasks": ["mlp x+y"]}, {}), ({"methods": ["egd"]}, adam)):
+        assert at_scale(scales.SCALES, at | mine, scales.SCOPED)["cell_seeds"] == kept
+        parameters.check_parameters(at | mine)
+    kept = at_scale(scales.SCALES, at | {"methods": ["adam_b128"]}, scales.SCOPED)
+    assert kept["cell_seeds"] == cpu["cell_seeds"]
 
 
 def test_timing_measures_a_positive_cost_per_step_and_keeps_rounds():

@@ -126,7 +126,7 @@ def test_plan_cells_and_seeds_follow_the_scale():
     assert paper["transfer_hardest"][0].source == paper["a*c+b*d-e/neuralgrok"][0]
     assert paper["transfer_hardest"][0].run.task.p == 97  # the amplifier scores any entry
     # without a-b among the tasks: standard a-b of its own at the ablation budget beside it
-    alone = configs.plan(dict(P, operations=["x+y", "x*y"]), v)
+    alone = configs.plan(dict(P, operations=["x+y", "x*y"], row_seeds={}), v)  # rows: not a^2-b
     assert alone["transfer"][0].run == alone["transfer_standard"][0].replace(
         optim=alone["transfer"][0].run.optim
     )

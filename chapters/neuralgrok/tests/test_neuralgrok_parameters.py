@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from chapters.neuralgrok import scales
 from chapters.neuralgrok.parameters import check_parameters
 from grokcore.params import ParameterError, notebook_defaults
 
@@ -117,3 +118,31 @@ def test_row_seeds_extend_a_row_s_table1_cells_and_never_shrink_them(defaults):
     for bad in ({"subtraction-slower": 12}, {"x+y/standard": 12}, {"stable-ma": 0}, [40]):
         with pytest.raises(ParameterError, match=r"parameter row_seeds="):
             check_parameters({**cpu, "row_seeds": bad})
+
+
+def test_fewer_tasks_keep_only_the_scale_s_entries_for_what_runs(defaults):
+    """At scale cpu, operations or ablation values of the user's own: the scale's op_steps,
+    op_seeds, row_seeds and ablation_cell_seeds keep their entries for what runs (scales.SCOPED),
+    a row only where its cells are the scale's."""
+    from grokcore.params import at_scale
+
+    cpu = {**defaults, "scale": "cpu"}
+    P = at_scale(scales.SCALES, {**cpu, "operations": ["x+y", "x-y"]}, scales.SCOPED)
+    assert P["op_steps"] == {"x-y": 8000, "x+y/grokfast_ema": 6000}
+    assert P["op_seeds"] == {"x-y": 10}
+    assert P["row_seeds"] == {"oscillation-standard": 40, "table1-vs-ma-add": 31}
+    # a+b second: its Grokfast-EMA budget stays (a cell of a task that runs); oscillation-
+    # standard would read a-b's standard runs, not the scale's a+b ones: dropped
+    P = at_scale(scales.SCALES, {**cpu, "operations": ["x-y", "x+y"]}, scales.SCOPED)
+    assert P["op_steps"] == {"x+y/grokfast_ema": 6000} and P["op_seeds"] == {}
+    assert P["row_seeds"] == {"table1-vs-ma-add": 31}
+    # a row at fewer seeds than the user's own for its task: dropped, not an error
+    more = {**cpu, "operations": ["x-y", "x+y"], "op_seeds": {"x+y": 40}}
+    assert at_scale(scales.SCALES, more, scales.SCOPED)["row_seeds"] == {}
+    check_parameters(more)
+    mine = at_scale(scales.SCALES, {**cpu, "neuralgrok_cs": [0.5, 1.0]}, scales.SCOPED)
+    assert mine["ablation_cell_seeds"] == {}
+    assert at_scale(scales.SCALES, cpu, scales.SCOPED) == at_scale(scales.SCALES, cpu)
+    # the user's own dict is kept whole and refused where it names what does not run
+    with pytest.raises(ParameterError, match="parameter op_seeds="):
+        check_parameters({**cpu, "operations": ["x+y", "x-y"], "op_seeds": {"x*y": 10}})

@@ -279,10 +279,13 @@ def prose_quotes(
     first five seeds: what set the seeds of a cell), `.n` and `.budget` (the runs' step budget,
     the largest); `{cell}.over4000`, the seeds not there by step 4000 (the budget that was first
     tried on a-b). Cells of `expect` that this run lacks quote '—', so the prose renders at
-    every scale."""
+    every scale. A row's own cell ("<row>:<cell>", configs.grown_name) is quoted as
+    "<row>/<cell>": a glue key's ':' would start a format spec."""
     parts = ("95range", "95max", "95list", "95reached", "95censored", "95censored5", "n", "budget")
+    expect = [c.replace(":", "/") for c in expect]
     out = {f"{c}.{k}": "—" for c in expect for k in (*parts, "over4000")}
     for name, recs in cells.items():
+        name = name.replace(":", "/")
         ts = [r.summary[key] for r in recs]
         got = sorted(t for t in ts if t is not None)
         out.update({

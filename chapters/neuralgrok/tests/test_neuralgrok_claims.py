@@ -192,6 +192,7 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
     later = {op: [5, 10] for op in ("x-y", "x*y", "x^2-y")}  # each task after the first
     later["x^2-y/standard"] = 3  # a third look at its 10 seeds, after a longer budget
     later["neuralgrok_c/2"] = [3, 8]  # an ablation cell's second look (ablation_cell_seeds)
+    later["table1-vs-standard-sqsub"] = 4  # a row at seeds of its own on that cell (row_seeds)
     first = {"x+y": [5, 8], "x+y/grokfast_ema": 3}  # the last after a longer budget
     first["oscillation-standard"] = [5, 8, 40]  # a row at seeds of its own (row_seeds)
     first["table1-vs-ma-add"] = [5, 8, 31]
@@ -204,14 +205,20 @@ def test_looks_count_only_where_a_task_runs_the_scale_s_own_seeds():
         "x^2-y": [5, 10],
         "x^2-y/standard": 3,
         "neuralgrok_c/2": [3, 8],
+        "table1-vs-standard-sqsub": 4,
     }
-    # the user's own budget on that cell (or seeds on its task): not the looks it had
+    # the user's own budget on that cell (or seeds on its task): not the looks it had, nor the
+    # looks of the row whose cells grow from it
     own = dict(cpu, op_steps={**cpu["op_steps"], "x^2-y/standard": 8000})
     assert ngc.looks_of(own, cpu) == {
-        k: n for k, n in cpu["looks"].items() if k != "x^2-y/standard"
+        k: n
+        for k, n in cpu["looks"].items()
+        if k not in ("x^2-y/standard", "table1-vs-standard-sqsub")
     }
     fewer = ngc.looks_of(dict(cpu, op_seeds={**cpu["op_seeds"], "x^2-y": 5}), cpu)
-    assert "x^2-y" not in fewer and "x^2-y/standard" not in fewer
+    assert not {"x^2-y", "x^2-y/standard", "table1-vs-standard-sqsub"} & set(fewer)
+    sq = {"row_seeds": {**cpu["row_seeds"], "table1-vs-standard-sqsub": 20}}
+    assert "table1-vs-standard-sqsub" not in ngc.looks_of(dict(cpu, **sq), cpu)
     assert ngc.looks_of(dict(cpu, first_seeds=5), cpu) == later
     # the user's own budget on a+b's Grokfast-EMA cell: a+b's looks there, as its other cells
     ema = dict(cpu, op_steps={**cpu["op_steps"], "x+y/grokfast_ema": 2000})

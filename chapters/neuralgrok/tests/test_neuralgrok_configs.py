@@ -79,11 +79,19 @@ def test_plan_cells_and_seeds_follow_the_scale():
             assert [c.seed for c in cells[f"{op}/{m}"]] == list(range(10))
     assert len(configs.plan(dict(P, first_seeds=2), v)["x+y/grokfast_ema"]) == 2
     # oscillation-standard's cell (row_seeds): a+b's standard runs, and more seeds
-    assert P["row_seeds"] == {"oscillation-standard": 40, "table1-vs-ma-add": 31}
+    assert P["row_seeds"] == {
+        "oscillation-standard": 40,
+        "table1-vs-ma-add": 31,
+        "table1-vs-standard-sqsub": 46,
+    }
     assert [len(cells[f"table1-vs-ma-add:x+y/{m}"]) for m in ("neuralgrok", "grokfast_ma")] == [
         31,
         31,
     ]
+    for m in ("neuralgrok", "standard"):  # the first 10 are Table 1's, at its standard budget
+        sq = cells[f"table1-vs-standard-sqsub:x^2-y/{m}"]
+        assert [c.seed for c in sq] == list(range(46)) and sq[:10] == cells[f"x^2-y/{m}"]
+    assert cells["table1-vs-standard-sqsub:x^2-y/standard"][0].num_steps == 20000
     grown = cells["oscillation-standard:x+y/standard"]
     assert [c.seed for c in grown] == list(range(40)) and grown[:8] == cells["x+y/standard"]
     name = configs.row_cell(cells, "oscillation-standard", "x+y/standard")

@@ -31,6 +31,11 @@ def test_prose_quotes_count_each_cells_seeds_and_fill_expected_cells():
     )
     assert prose_quotes({"x+y/neuralgrok": [ng]}, [])["x+y/neuralgrok.budget"] == "2,000"
     assert q["x+y/standard.95range"] == q["x+y/standard.n"] == "—"  # expected, not run
+    # a row's own cell: '/' for the ':' of its name, which a glue key would read as a format
+    grown = "table1-vs-standard-sqsub:x^2-y/standard"
+    q = prose_quotes({grown: runs(1400, None)}, [grown, "table1-vs-ma-add:x+y/neuralgrok"])
+    assert q["table1-vs-standard-sqsub/x^2-y/standard.95censored"] == "1"
+    assert q["table1-vs-ma-add/x+y/neuralgrok.n"] == "—" and not any(":" in k for k in q)
 
 
 def test_seeds_markdown_gives_each_seed_its_time_or_its_bound(rec):

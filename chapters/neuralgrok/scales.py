@@ -191,15 +191,20 @@ def _row_seeds(key: str, P: dict, v: Mapping[str, Any]) -> bool:
     )
 
 
-_ABLATION_VALUES = {"rescale": "rescale_cs", "neuralgrok_c": "neuralgrok_cs"}
-_ABLATION_VALUES["adamw"] = "adamw_weight_decays"
+_ABLATION_VALUES = {
+    "rescale": "rescale_cs",
+    "neuralgrok_c": "neuralgrok_cs",
+    "adamw": "adamw_weight_decays",
+}
 
 
 def _ablation_cell_seeds(key: str, P: dict, v: Mapping[str, Any]) -> bool:
     # "neuralgrok_c/2": kept where 2 is among neuralgrok_cs (configs.plan names cells f"{c:g}")
     family, _, value = key.partition("/")
     if family == "composite_rescale":  # Fig. 3's cell, where the composite task is planned
-        return "a*c+b*d-e" in P["operations"]
+        from .configs import COMPOSITE
+
+        return COMPOSITE in P["operations"]
     if family not in _ABLATION_VALUES:
         return True
     return value in {f"{x:g}" for x in P[_ABLATION_VALUES[family]]}

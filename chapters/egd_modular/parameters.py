@@ -92,6 +92,9 @@ SPECS = {
     "num_steps": Int(1, none=SCALE_VALUE),
     "long_methods": List(_METHOD, 0, unique=True, none=SCALE_VALUE),
     "long_epochs": Int(1, none="the authors' 15,000"),
+    "ablation_epochs": Int(
+        1, none=SCALE_VALUE + "; where that is None, the ablation's arms run num_steps' epochs"
+    ),
     "parity_epochs": Int(1, none=SCALE_VALUE + "; at paper scale, the authors' budget per task"),
     "task_epochs": Dict(_TASK, Int(1), 0, none=SCALE_VALUE),
     "seeds": Int(1, none=SCALE_VALUE),
@@ -143,6 +146,26 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
                     f"names {', '.join(bad)}: allowed the plan's parity tasks "
                     f"({', '.join(t for t in P['plan'] if t.startswith('parity')) or 'none'}; "
                     "a modular task's budget is num_steps)",
+                )
+            )
+    if v["ablation_epochs"] is not None:  # the scale's own is passed over where nothing reads it
+        ablation = ablation_tasks(P)
+        if not ablation:
+            problems.append(
+                (
+                    "ablation_epochs",
+                    "names no run: allowed only where the plan has a modular task with "
+                    "egd_noswitch (the switch-back ablation's two EGD arms)",
+                )
+            )
+        both = [m for m in ("egd", "egd_noswitch") if m in P["long_methods"]]
+        if ablation and both:
+            problems.append(
+                (
+                    "ablation_epochs",
+                    f"and long_methods both set the budget of {', '.join(both)} on "
+                    f"{', '.join(ablation)}: allowed one of them (drop {', '.join(both)} from "
+                    "long_methods, or ablation_epochs)",
                 )
             )
     stop = v["ablation_stop_at"]
@@ -200,7 +223,7 @@ def plan_runs(P: dict, v: dict) -> list:
         parity_epochs=P["parity_epochs"], long_methods=P["long_methods"],
         **{k: v[k] for k in _OWN},
     )  # fmt: skip
-    return with_task_seeds(with_task_epochs(cfgs, P), P)
+    return with_task_seeds(with_ablation_epochs(with_task_epochs(cfgs, P), P, v["lr"]), P)
 
 
 def plan_task_epochs(P: dict) -> dict[str, int]:
@@ -219,6 +242,44 @@ def with_task_epochs(cfgs: list, P: dict) -> list:
         c.replace(num_steps=own[label] * steps_per_epoch(c)) if label in own else c
         for c, label in ((c, configs.task_label(to_dict(c), P["p"])) for c in cfgs)
     ]
+
+
+ABLATION = ("egd", "egd_noswitch")  # the switch-back ablation's two arms (configs.plan_configs)
+
+
+def ablation_tasks(P: dict) -> list[str]:
+    """The plan's modular tasks that run the switch-back ablation (egd_noswitch among their
+    methods): those whose two EGD arms P["ablation_epochs"] sets."""
+    return [
+        t
+        for t, methods in P["plan"].items()
+        if "egd_noswitch" in methods and configs.parse_task(t)[0] == "modular"
+    ]
+
+
+def with_ablation_epochs(cfgs: list, P: dict, lr: float = configs.MODULAR_LR) -> list:
+    """cfgs with the two EGD arms of each modular task of the switch-back ablation
+    (ablation_tasks) at P["ablation_epochs"] epochs (None: as plan_configs made them, at
+    num_steps' epochs). Only num_steps differs: they evaluate every 3 epochs as before, so their
+    first num_steps steps are the shorter runs' own, and the arms' final accuracy can be read at
+    the authors' 15,000 epochs without the other methods' budgets. A long method (long_methods)
+    keeps its own budget. `lr`: the notebook's (a method label's "@lr=" suffix is read against
+    it). Here, not in configs.py, which the fingerprint of chapter 2's cost
+    record reads."""
+    epochs = P.get("ablation_epochs")
+    tasks = set(ablation_tasks(P)) if epochs else set()
+    out = []
+    for c in cfgs:
+        d = to_dict(c)
+        method = configs.method_label(d, lr)
+        if (
+            method in ABLATION
+            and method not in P["long_methods"]
+            and configs.task_label(d, P["p"]) in tasks
+        ):
+            c = c.replace(num_steps=epochs * steps_per_epoch(c))
+        out.append(c)
+    return out
 
 
 def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:

@@ -135,19 +135,14 @@ SPECS = {
 def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
     P = at_scale(scales.SCALES, v, scales.SCOPED)
     # a budget or seeds of its own only for a task that stops at 95% (the first task's are
-    # num_steps and first_seeds), or a budget for one Table 1 cell of any task
+    # num_steps and first_seeds), or a budget for one Table 1 cell of any task: the rule that
+    # scales.SCOPED keeps the scale's entries by, so a user's dict is refused by the same rule
     first_task = P["operations"][0]
     for name, first in (
         ("op_steps", "budget is num_steps, but for one of its cells"),
         ("op_seeds", "seeds are first_seeds"),
     ):
-        cell = name == "op_steps"  # op_steps may name one of the first task's cells
-        stray = [
-            op
-            for op in P[name]
-            if op.split("/")[0] not in P["operations"][1:]
-            and not (cell and "/" in op and op.split("/")[0] == first_task)
-        ]
+        stray = [op for op in P[name] if not scales.SCOPED[name](op, P, v)]
         if stray:
             later = ", ".join(P["operations"][1:]) or "none"
             return [

@@ -229,6 +229,24 @@ def test_final_accuracy_reads_runs_that_went_on_to_their_budget(fake):
     assert "not at the end of the authors' 15,000" in r.reason
 
 
+def test_final_accuracy_prefers_a_task_run_to_its_authors_budget(fake):
+    """x+y's arms ran their whole budget, short of the authors'; Parity(400, 2)'s ran its
+    authors' 10,100 epochs: the rows read the parity runs, though x+y comes first."""
+    plan = {"x+y": ["egd", "egd_noswitch"], "parity(400,2)": ["egd", "egd_noswitch"]}
+    kw = {"ablation_stop_at": None, "parity_epochs": 10_100}
+    cells = cells_of(fake, plan, 5, {}, final=0.9, plan_kw=kw)
+    for r in cells[("parity(400,2)", "egd")] + cells[("parity(400,2)", "egd_noswitch")]:
+        r.final["test_acc"] = 0.999
+    for cid in ("egd-final-accuracy", "egd-noswitch-final-accuracy"):
+        r = row(claims.results(cells, p=P, scale="cpu"), cid)
+        assert r.estimate == pytest.approx(0.999) and r.verdict == "reproduced", cid
+        assert r.note.startswith("parity(400,2); after 10100 epochs"), r.note
+    # without the parity task, the short x+y runs are read, and are not the final accuracy
+    del cells[("parity(400,2)", "egd")]
+    r = row(claims.results(cells, p=P, scale="cpu"), "egd-final-accuracy")
+    assert r.estimate == pytest.approx(0.9) and r.verdict == "not testable at this budget"
+
+
 def test_the_learning_rate_rows_compare_egd_at_that_rate_with_sgd_at_the_codes(fake):
     plan = {"x+y": ["none", "egd", "egd@lr=0.35", "egd@lr=1.4"]}
     times = {("x+y", "none"): list(range(200, 205)), ("x+y", "egd@lr=0.35"): 100,

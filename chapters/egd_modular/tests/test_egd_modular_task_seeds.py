@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from chapters.egd_modular import claims, configs, scales
+from chapters.egd_modular import claims, configs, parameters, scales
 from chapters.egd_modular.parameters import (
     check_parameters,
     plan_task_epochs,
@@ -90,7 +90,11 @@ def test_task_epochs_runs_a_parity_task_as_plan_configs_does_at_its_own_epochs()
 
 def test_the_scales_task_epochs_pass_over_tasks_the_plan_does_not_run():
     P_cpu = _values("cpu", plan={"x+y": ["none", "egd"]})
-    assert P_cpu["task_epochs"] == {"parity(100,3)": 2000, "parity(50,4)": 6000}
+    assert P_cpu["task_epochs"] == {
+        "parity(100,3)": 2000,
+        "parity(50,4)": 6000,
+        "parity(400,2)": 10100,
+    }
     assert plan_task_epochs(P_cpu) == {}
     assert plan_task_epochs(_values("cpu")) == P_cpu["task_epochs"]
 
@@ -102,15 +106,16 @@ def test_looks_hold_only_where_the_task_runs_the_scales_seeds_and_budget():
     assert set(cpu["looks"]) == set(cpu["plan"]) | {"egd-vs-sgd-add-lr0.35"}
     assert cpu["looks"]["x+y"] == [5, 8] and cpu["looks"]["parity(400,2)/mse"] == 4
     own = cpu["task_epochs"]  # at the authors' budgets: a fourth look
-    assert own == {"parity(100,3)": 2000, "parity(50,4)": 6000}
+    assert own == {"parity(100,3)": 2000, "parity(50,4)": 6000, "parity(400,2)": 10100}
     assert cpu["looks"]["parity(100,3)"] == 4 and cpu["looks"]["parity(50,4)"] == 5  # 11 seeds
+    assert cpu["looks"]["parity(400,2)"] == 4
     assert all(
         n == 3
         for t, n in cpu["looks"].items()
         if t.startswith("parity(") and t != "parity(400,2)/mse" and t not in own
     )
     fewer = claims.looks_of(_values("cpu", task_seeds={"parity(400,2)/mse": 12}), cpu)
-    assert "parity(400,2)/mse" not in fewer and fewer["parity(400,2)"] == 3
+    assert "parity(400,2)/mse" not in fewer and fewer["parity(400,2)"] == 4
     assert claims.looks_of(_values("cpu", seeds=30), cpu) == {}  # more than 24: one look
     # another budget: the tasks it sets are other runs
     longer = claims.looks_of(_values("cpu", parity_epochs=400), cpu)
@@ -161,3 +166,58 @@ def test_a_row_named_in_the_looks_is_judged_at_its_own_and_the_others_at_their_t
     for cid in ("egd-vs-sgd-add-lr1.4", "egd-vs-sgd-add"):
         assert row(rows, cid).level == pytest.approx(sequential_level((5, 10))), cid
     assert 0.95 < sequential_level((5, 10)) < sequential_level(3)  # more looks, wider
+
+
+def test_ablation_epochs_sets_the_budget_of_the_ablations_two_egd_arms_alone():
+    """The two EGD arms of a modular task with egd_noswitch run ablation_epochs; every other run
+    (SGD, a long method, parity's arms, another task's EGD) is plan_configs' own, and the arms
+    differ from theirs only in num_steps (the same evaluations)."""
+    plan = {
+        "x+y": ["none", "egd", "egd_noswitch", "column_norm"],
+        "x*y": ["egd"],
+        "parity(400,2)": ["egd", "egd_noswitch"],
+    }
+    kw = {"p": P, "seeds": 2, "num_steps": 300, "parity_epochs": 3, "long_methods": ["none"]}
+    base = configs.plan_configs(plan, **kw)
+    Q = {"p": P, "plan": plan, "long_methods": ["none"], "ablation_epochs": 500}
+    own = parameters.with_ablation_epochs(base, Q)
+    arms = 0
+    for c, b in zip(own, base):
+        d = to_dict(c)
+        arm = configs.task_label(d, P) == "x+y" and configs.method_label(d) in parameters.ABLATION
+        arms += arm
+        assert c == (b.replace(num_steps=500) if arm else b), (d["task"], d["method"])
+    assert arms == 4  # two arms, two seeds; P = 23: one step per epoch
+    assert parameters.with_ablation_epochs(base, dict(Q, ablation_epochs=None)) == base
+    # a long method keeps its own budget
+    long = dict(Q, long_methods=["egd"])
+    assert [c.num_steps for c in parameters.with_ablation_epochs(base, long)].count(500) == 2
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"plan": {"x+y": ["egd"]}}, "ablation_epochs.*names no run"),
+        ({"plan": {"parity(400,2)": ["egd", "egd_noswitch"]}}, "ablation_epochs.*names no run"),
+        ({"long_methods": ["egd"]}, "ablation_epochs.*and long_methods both set the budget of egd"),
+        ({"ablation_epochs": 0}, "ablation_epochs"),
+    ],
+)
+def test_ablation_epochs_given_by_hand_is_checked(kw, message):
+    with pytest.raises(ParameterError, match=message):
+        check_parameters(dict(V, scale="smoke", **{"ablation_epochs": 500, **kw}))
+
+
+def test_the_scales_ablation_epochs_is_passed_over_where_no_ablation_runs():
+    assert _values("smoke")["ablation_epochs"] == 400  # smoke runs the option
+    assert check_parameters(dict(V, scale="smoke", plan={"x+y": ["egd"]}))  # not blamed
+    cfgs = parameters.plan_runs(_values("smoke"), dict(V, scale="smoke"))
+    arms = [c for c in cfgs if configs.method_label(to_dict(c)) in parameters.ABLATION]
+    xy = [c for c in arms if configs.task_label(to_dict(c), 23) == "x+y"]
+    assert xy and {c.num_steps for c in xy} == {400}
+
+
+def test_ablation_epochs_other_than_the_scales_makes_the_ablations_task_other_runs():
+    cpu = scales.SCALES["cpu"]
+    other = claims.looks_of(_values("cpu", ablation_epochs=15000), cpu)
+    assert "x+y" not in other and other["x*y"] == cpu["looks"]["x*y"]  # x*y has no ablation

@@ -158,7 +158,7 @@ def _cross(v: dict[str, Any]) -> list[tuple[str, str]]:
                     "egd_noswitch (the switch-back ablation's two EGD arms)",
                 )
             )
-        both = [m for m in ("egd", "egd_noswitch") if m in P["long_methods"]]
+        both = [m for m in ABLATION if m in P["long_methods"]]
         if ablation and both:
             problems.append(
                 (
@@ -264,10 +264,11 @@ def with_ablation_epochs(cfgs: list, P: dict, lr: float = configs.MODULAR_LR) ->
     first num_steps steps are the shorter runs' own, and the arms' final accuracy can be read at
     the authors' 15,000 epochs without the other methods' budgets. A long method (long_methods)
     keeps its own budget. `lr`: the notebook's (a method label's "@lr=" suffix is read against
-    it). Here, not in configs.py, which the fingerprint of chapter 2's cost
-    record reads."""
+    it). Here, not in configs.py, which the fingerprint of chapter 2's cost record reads."""
     epochs = P.get("ablation_epochs")
-    tasks = set(ablation_tasks(P)) if epochs else set()
+    if not epochs:
+        return list(cfgs)
+    tasks = set(ablation_tasks(P))
     out = []
     for c in cfgs:
         d = to_dict(c)

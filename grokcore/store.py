@@ -5,6 +5,13 @@ A store is one xz-compressed JSON-lines file per chapter and scale,
 record's own JSON with its checksum), sorted by key. xz writes no timestamp, so packing the same
 records gives the same bytes and an unchanged store never dirties a checkout.
 
+A record that several stores hold (a chapter's runs that another chapter reads too, the
+baselines) is written in full once, in the first store in path order that holds it: a later
+store's line for it is a reference, ``{"checksum": ..., "in": "<scale>/<name>", "key": ...}``
+(a format-2 store: one with references). Reading resolves a reference to that store's line of
+the same checksum, so a store reads as every record it lists; a store whose full line another
+store refers to is never rewritten without it before the referring store holds it in full.
+
 How the book uses them (book/build.py):
 
 - ``unpack(scale)`` copies each shipped record into the cache where the cache has no current
@@ -15,11 +22,14 @@ How the book uses them (book/build.py):
 - after a cpu or paper execution, ``pack(name, scale, keys)`` writes the traced records into the
   chapter's store (rewritten only when its bytes change).
 
-    python -m grokcore store list   [--scale S]            # stores, records, sizes, stale count
+    python -m grokcore store list   [--scale S]            # stores, records (by reference),
+                                                           # sizes, stale count
     python -m grokcore store unpack [--scale S]            # shipped records -> the cache
     python -m grokcore store verify [--scale S]            # as list: every line is read and checked
     python -m grokcore store repack [--scale S]            # each store again, from current records
-                                                           # (after a restamp; keys a store has)
+                                                           # (after a restamp; keys a store has;
+                                                           # records an earlier store holds: by
+                                                           # reference)
 
 This module moves records and never computes one: it is outside the code fingerprint
 (grokcore.fingerprint.LIBRARY_READERS).
@@ -35,7 +45,7 @@ import os
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from .estimates import Between
 from .records import (
@@ -52,6 +62,9 @@ from .records import (
 
 STORE_DIR = RESULTS_DIR / "store"
 FORMAT = 1  # the header's "format": bump when the layout changes
+FORMAT_REFS = 2  # the same layout with reference lines (a record held in full by an earlier store)
+_SUM_AT = len('{"checksum":"')  # where every line's checksum (64 hex digits) starts
+_REF_AT = _SUM_AT + 64 + 1  # a reference line goes on with ',"in":' there, a record not
 
 
 class StoreError(RuntimeError):
@@ -78,7 +91,29 @@ def read_store(path: Path) -> list[RunRecord]:
 
 
 def _store_lines(path: Path) -> list[tuple[str, RunRecord]]:
-    """read_store's records, each with its line (a record's JSON as it was written)."""
+    """read_store's records, each with its line (a record's JSON as it was written; a
+    reference resolved to the line it refers to)."""
+    header, lines = _read_lines(path)
+    records = []
+    for i, line in enumerate(lines, start=2):
+        try:
+            ref = _reference(line)
+            if ref is not None:
+                if header["format"] != FORMAT_REFS:
+                    raise StoreError(f"{path}: line {i} is a reference in a format-{FORMAT} store")
+                line = _resolve(path, ref, i)
+            _import_code_of(json.loads(line))  # chapter config classes for from_dict
+            rec = RunRecord.from_json(line, expect_key=ref["key"] if ref else None)
+            records.append((line, rec))
+        except (CorruptRecord, json.JSONDecodeError, ImportError) as e:
+            raise StoreError(f"{path}: line {i} is not a valid record ({e})") from None
+    if header.get("records") != len(records):
+        raise StoreError(f"{path}: header says {header.get('records')} records, has {len(records)}")
+    return records
+
+
+def _read_lines(path: Path) -> tuple[dict, list[str]]:
+    """A store's header and its record lines (records and references, unparsed)."""
     try:
         lines = lzma.decompress(path.read_bytes()).decode().splitlines()
     except (OSError, lzma.LZMAError, UnicodeDecodeError) as e:
@@ -89,18 +124,67 @@ def _store_lines(path: Path) -> list[tuple[str, RunRecord]]:
         header = json.loads(lines[0])
     except json.JSONDecodeError:
         header = None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise StoreError(f"{path}: header is not a format-{FORMAT} store header: {lines[0][:80]}")
-    records = []
-    for i, line in enumerate(lines[1:], start=2):
+    if not isinstance(header, dict) or header.get("format") not in (FORMAT, FORMAT_REFS):
+        raise StoreError(
+            f"{path}: header is not a format-{FORMAT} or -{FORMAT_REFS} store header: "
+            f"{lines[0][:80]}"
+        )
+    return header, lines[1:]
+
+
+def _reference(line: str) -> dict | None:
+    """A reference line's fields (checksum, in, key); None for a record's line."""
+    if line[_REF_AT : _REF_AT + 6] != ',"in":':
+        return None
+    ref = json.loads(line)
+    if set(ref) != {"checksum", "in", "key"} or not all(isinstance(v, str) for v in ref.values()):
+        raise CorruptRecord(f"not a reference: {line[:120]}")
+    return ref
+
+
+def _reference_line(checksum: str, where: str, key: str) -> str:
+    return json.dumps({"checksum": checksum, "in": where, "key": key}, separators=(",", ":"))
+
+
+def _where(path: Path) -> str:
+    """A store's name in a reference: "<scale>/<name>"."""
+    return f"{path.parent.name}/{path.name.removesuffix('.jsonl.xz')}"
+
+
+def _checksum(line: str) -> str:
+    return line[_SUM_AT : _SUM_AT + 64]
+
+
+def _resolve(path: Path, ref: dict, i: int) -> str:
+    """The line a reference (line i of path) refers to: the record of its checksum in full in
+    the store it names, beside path's scale folder."""
+    target = path.parents[1] / f"{ref['in']}.jsonl.xz"
+    line = _full_lines(target).get(ref["checksum"]) if target.exists() else None
+    if line is None:
+        raise StoreError(
+            f"{path}: line {i} refers to store {ref['in']} for record {ref['key']}, which "
+            "does not hold it in full"
+        )
+    return line
+
+
+_FULL: dict[str, tuple[tuple[int, int], dict[str, str]]] = {}  # path -> (its stat, its lines)
+
+
+def _full_lines(path: Path) -> dict[str, str]:
+    """checksum -> line of every record a store holds in full (references left out), read
+    again only when the file changed (a packing reads every earlier store's)."""
+    st = path.stat()
+    stamp = (st.st_mtime_ns, st.st_size)
+    hit = _FULL.get(str(path))
+    if hit is None or hit[0] != stamp:
+        _, lines = _read_lines(path)
         try:
-            _import_code_of(json.loads(line))  # chapter config classes for from_dict
-            records.append((line, RunRecord.from_json(line)))
-        except (CorruptRecord, json.JSONDecodeError, ImportError) as e:
-            raise StoreError(f"{path}: line {i} is not a valid record ({e})") from None
-    if header.get("records") != len(records):
-        raise StoreError(f"{path}: header says {header.get('records')} records, has {len(records)}")
-    return records
+            hit = (stamp, {_checksum(ln): ln for ln in lines if _reference(ln) is None})
+        except (CorruptRecord, json.JSONDecodeError) as e:
+            raise StoreError(f"{path}: a line is neither a record nor a reference ({e})") from None
+        _FULL[str(path)] = hit
+    return hit[1]
 
 
 def record_json(rec: RunRecord) -> str:
@@ -113,11 +197,65 @@ def record_json(rec: RunRecord) -> str:
     return f'{{"checksum":"{checksum}",' + blob[1:]  # "checksum" < "code" < every other key
 
 
-def store_text(name: str, scale: str, records: Iterable[RunRecord]) -> str:
-    """A store's text: deterministic for the same records (sorted by key, no timestamps)."""
+def store_text(
+    name: str, scale: str, records: Iterable[RunRecord], held: Mapping[str, str] | None = None
+) -> str:
+    """A store's text: deterministic for the same records (sorted by key, no timestamps) and
+    the same `held` (checksum -> "<scale>/<name>" of an earlier store holding that record in
+    full: the line is a reference to it)."""
+    held = held or {}
     recs = sorted({r.key: r for r in records}.values(), key=lambda r: r.key)
-    header = {"format": FORMAT, "name": name, "scale": scale, "records": len(recs)}
-    return "\n".join([json.dumps(header, sort_keys=True)] + [record_json(r) for r in recs]) + "\n"
+    lines = []
+    for r in recs:
+        line = record_json(r)
+        where = held.get(_checksum(line))
+        lines.append(line if where is None else _reference_line(_checksum(line), where, r.key))
+    return _with_header(name, scale, lines)
+
+
+def _with_header(name: str, scale: str, lines: list[str]) -> str:
+    refs = any(_reference(line) is not None for line in lines)
+    header = {"format": FORMAT_REFS if refs else FORMAT, "name": name, "scale": scale,
+              "records": len(lines)}  # fmt: skip
+    return "\n".join([json.dumps(header, sort_keys=True)] + lines) + "\n"
+
+
+def _held_before(path: Path, root: Path | None) -> dict[str, str]:
+    """checksum -> the first store before path (in path order) that holds that record in full."""
+    held: dict[str, str] = {}
+    for other in stores(None, root):  # sorted: those before path come first
+        if other >= path:
+            break
+        for checksum in _full_lines(other):
+            held.setdefault(checksum, _where(other))
+    return held
+
+
+def _keep_referred(path: Path, text: str, root: Path | None) -> None:
+    """Before path's store becomes `text`: every later store that refers to a record path now
+    holds in full and `text` will not gets that record's line in full, written first, so that
+    a kill between the two writes leaves both stores readable."""
+    if not path.exists():
+        return
+    try:
+        now = _full_lines(path)
+    except StoreError:
+        return  # not readable: nothing can have been resolved through it
+    kept = {_checksum(ln) for ln in text.splitlines()[1:] if _reference(ln) is None}
+    gone = {c: ln for c, ln in now.items() if c not in kept}
+    me = _where(path)
+    for other in stores(None, root) if gone else []:
+        if other == path or not other.exists():
+            continue
+        header, lines = _read_lines(other)
+        refs = [_reference(ln) for ln in lines]
+        if not any(r and r["in"] == me and r["checksum"] in gone for r in refs):
+            continue
+        lines = [
+            gone[r["checksum"]] if r and r["in"] == me and r["checksum"] in gone else ln
+            for ln, r in zip(lines, refs)
+        ]
+        write_store(other, _with_header(header["name"], header["scale"], lines))
 
 
 def _compress(text: str) -> bytes:
@@ -263,7 +401,9 @@ def pack(name: str, scale: str, keys: Iterable[str], root: Path | None = None) -
             f"store {scale}/{name}: {len(missing)} keys have no current record, e.g. {missing[:3]}"
         )
     path = store_path(name, scale, root)
-    return path, write_store(path, store_text(name, scale, records))
+    text = store_text(name, scale, records, _held_before(path, root))
+    _keep_referred(path, text, root)
+    return path, write_store(path, text)
 
 
 def add(name: str, scale: str, keys: Iterable[str], root: Path | None = None) -> tuple[Path, bool]:
@@ -370,10 +510,12 @@ def main(argv: list[str] | None = None) -> int:
     for path in stores(args.scale):
         recs = read_store(path)
         n_stale = sum(staleness(r) is not None for r in recs)
+        n_refs = sum(_reference(line) is not None for line in _read_lines(path)[1])
         size = path.stat().st_size
         total += size
+        refs = f" ({n_refs} in full in an earlier store)" if n_refs else ""
         print(
-            f"{path.relative_to(STORE_DIR)}: {len(recs)} records, {size / 1e6:.2f} MB, "
+            f"{path.relative_to(STORE_DIR)}: {len(recs)} records{refs}, {size / 1e6:.2f} MB, "
             f"{n_stale} stale"
         )
     print(f"total {total / 1e6:.2f} MB")

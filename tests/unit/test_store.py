@@ -3,6 +3,7 @@ the cache without replacing a current local run, and the trace of used keys."""
 
 from __future__ import annotations
 
+import json
 import lzma
 import os
 
@@ -218,3 +219,64 @@ def test_repack_rewrites_each_store_from_the_current_records(recs, tmp_path, mon
     records.write_record(rec)
     assert store.main(["repack", "--scale", "cpu"]) == 0
     assert [r.meta.get("restamped_from") for r in store.read_store(path)].count("x" * 64) == 1
+
+
+# ---- a record several stores hold: in full once, referred to elsewhere
+
+
+def _lines(path):
+    return lzma.decompress(path.read_bytes()).decode().splitlines()
+
+
+def test_a_record_two_stores_hold_is_written_once_and_read_from_both(recs, tmp_path, monkeypatch):
+    keys = [r.key for r in recs]
+    a, _ = store.pack("a", "cpu", keys[:2], root=tmp_path)
+    b, _ = store.pack("b", "paper", keys[1:], root=tmp_path)  # another scale's store: the same
+    want = {r.key: r.to_json() for r in recs}
+    for path, ks in ((a, keys[:2]), (b, keys[1:])):
+        assert {r.key: r.to_json() for r in store.read_store(path)} == {k: want[k] for k in ks}
+    header, *lines = _lines(b)
+    assert '"format": 2' in header and '"records": 2' in header
+    ref = next(json.loads(ln) for ln in lines if len(ln) < 300)
+    assert ref == {"checksum": json.loads(want[keys[1]])["checksum"], "in": "cpu/a",
+                   "key": keys[1]}  # fmt: skip
+    assert '"format": 1' in _lines(a)[0]
+    assert store.pack("b", "paper", keys[1:], root=tmp_path) == (b, False)  # same bytes
+    # unpacking resolves the reference: the cache gets the record itself
+    monkeypatch.setenv("GROKCORE_CACHE", str(tmp_path / "fresh"))
+    assert store.unpack("paper", root=tmp_path).copied == 2
+    assert records.load_record(keys[1]).to_json() == want[keys[1]]
+
+
+def test_a_store_dropping_a_record_another_refers_to_hands_it_over_first(recs, tmp_path):
+    keys = [r.key for r in recs]
+    a, _ = store.pack("a", "cpu", keys[:2], root=tmp_path)
+    b, _ = store.pack("b", "cpu", keys[1:], root=tmp_path)
+    assert '"format": 2' in _lines(b)[0]
+    store.pack("a", "cpu", keys[:1], root=tmp_path)  # keys[1] leaves a: b holds it in full
+    assert '"format": 1' in _lines(b)[0]
+    assert [r.key for r in store.read_store(b)] == sorted(keys[1:])
+    assert [r.key for r in store.read_store(a)] == keys[:1]
+    # a store before another that holds a record in full keeps its own copy; the later store
+    # refers to it once it is packed again
+    store.pack("a", "cpu", keys, root=tmp_path)
+    assert '"format": 1' in _lines(b)[0] and '"format": 1' in _lines(a)[0]
+    assert store.add("b", "cpu", [], root=tmp_path) == (b, True)
+    assert '"format": 2' in _lines(b)[0] and sum(len(ln) < 300 for ln in _lines(b)) == 3
+
+
+def test_a_reference_that_does_not_resolve_is_refused(recs, tmp_path):
+    keys = [r.key for r in recs]
+    a, _ = store.pack("a", "cpu", keys[:2], root=tmp_path)
+    b, _ = store.pack("b", "cpu", keys[1:], root=tmp_path)
+    text = lzma.decompress(b.read_bytes()).decode()
+    a.unlink()  # removed by hand: b's reference has nothing to read
+    with pytest.raises(
+        store.StoreError, match=f"line 2 refers to store cpu/a for record {keys[1]}"
+    ):
+        store.read_store(b)
+    # a reference in a format-1 store: not a layout this code wrote
+    store.pack("a", "cpu", keys[:2], root=tmp_path)
+    b.write_bytes(lzma.compress(text.replace('"format": 2', '"format": 1').encode()))
+    with pytest.raises(store.StoreError, match="line 2 is a reference in a format-1 store"):
+        store.read_store(b)

@@ -536,7 +536,7 @@ def _final_row(
         vals,
         scale=scale,
         note=f"{_where(task, p)}; after {epochs:.0f} epochs",
-        looks=looks.get(task, 1),
+        looks=row_looks(looks, cid, task),
     )
     authors = authors_budget(parse_task(task))
     if epochs < authors and row.verdict in ("reproduced", "contradicted", "inconclusive"):
@@ -623,9 +623,8 @@ def looks_of(P: Mapping[str, Any], preset: Mapping[str, Any]) -> dict[str, Looks
     looks_at): task_seeds where it names the task (seeds where those are more:
     parameters.with_task_seeds), seeds elsewhere; task_epochs or parity_epochs on a parity
     task, num_steps on the others (and p where the task does not name its own modulus, and
-    ablation_epochs where it runs the switch-back ablation). A task
-    at other seeds,
-    budget or p is other runs: one look. A row named in the looks (row_looks) keeps its own while
+    ablation_epochs where it runs the switch-back ablation). A task at other seeds, budget or p
+    is other runs: one look. A row named in the looks (row_looks) keeps its own while
     the chapter-p modular tasks of the plan and the long methods are the scale's; otherwise it
     falls back to its task's."""
 

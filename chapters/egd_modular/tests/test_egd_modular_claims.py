@@ -247,6 +247,20 @@ def test_final_accuracy_prefers_a_task_run_to_its_authors_budget(fake):
     assert r.estimate == pytest.approx(0.9) and r.verdict == "not testable at this budget"
 
 
+def test_final_accuracy_rows_take_their_own_looks_where_the_looks_name_them(fake):
+    """A final-accuracy row read on a task whose arms' budget was raised after a look (the
+    switch-back ablation's ablation_epochs) counts its own looks, not its task's."""
+    plan = {"x+y": ["egd", "egd_noswitch"]}
+    kw = {"ablation_stop_at": None, "num_steps": 15_000}
+    cells = cells_of(fake, plan, 5, {}, final=0.999, plan_kw=kw)
+    looks = {"x+y": [5, 8], "egd-final-accuracy": 4}
+    rows = claims.results(cells, p=P, scale="cpu", looks=looks)
+    yes, no = row(rows, "egd-final-accuracy"), row(rows, "egd-noswitch-final-accuracy")
+    assert "Pocock's level for 4 looks" in yes.note, yes.note
+    assert "Pocock's level for 2 looks at 5 and 8 seeds" in no.note, no.note
+    assert yes.level > no.level  # 4 looks: a higher level than 2
+
+
 def test_the_learning_rate_rows_compare_egd_at_that_rate_with_sgd_at_the_codes(fake):
     plan = {"x+y": ["none", "egd", "egd@lr=0.35", "egd@lr=1.4"]}
     times = {("x+y", "none"): list(range(200, 205)), ("x+y", "egd@lr=0.35"): 100,

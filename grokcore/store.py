@@ -42,6 +42,7 @@ import hashlib
 import json
 import lzma
 import os
+import re
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -137,7 +138,12 @@ def _reference(line: str) -> dict | None:
     if line[_REF_AT : _REF_AT + 6] != ',"in":':
         return None
     ref = json.loads(line)
-    if set(ref) != {"checksum", "in", "key"} or not all(isinstance(v, str) for v in ref.values()):
+    if (
+        set(ref) != {"checksum", "in", "key"}
+        or not all(isinstance(v, str) for v in ref.values())
+        or not re.fullmatch(r"[\w-]+/[\w.-]+", ref["in"])  # "<scale>/<stem>", no way out
+        or ".." in ref["in"]
+    ):
         raise CorruptRecord(f"not a reference: {line[:120]}")
     return ref
 

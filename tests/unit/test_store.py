@@ -280,3 +280,7 @@ def test_a_reference_that_does_not_resolve_is_refused(recs, tmp_path):
     b.write_bytes(lzma.compress(text.replace('"format": 2', '"format": 1').encode()))
     with pytest.raises(store.StoreError, match="line 2 is a reference in a format-1 store"):
         store.read_store(b)
+    # a reference may name only a store beside it: "<scale>/<stem>"
+    b.write_bytes(lzma.compress(text.replace('"in":"cpu/a"', '"in":"../cpu/a"').encode()))
+    with pytest.raises(store.StoreError, match="line 2 is not a valid record .not a reference"):
+        store.read_store(b)

@@ -171,14 +171,16 @@ def execute(
     watch = Watch(units, f"  {source.stem}")
     start = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            str(source),
-            str(executed),
-            parameters={**(params or {}), "scale": scale},
-            kernel_name="python3",
-            cwd=str(source.parent),
-            progress_bar=False,
-            log_output=False,
+        retry_kernel_start(
+            lambda: papermill.execute_notebook(
+                str(source),
+                str(executed),
+                parameters={**(params or {}), "scale": scale},
+                kernel_name="python3",
+                cwd=str(source.parent),
+                progress_bar=False,
+                log_output=False,
+            )
         )
     except papermill.PapermillExecutionError as err:
         raise BuildError(
@@ -200,6 +202,24 @@ def execute(
     nb.metadata["grokbook"] = {"key": key, "scale": scale, "wall_s": wall, "params": params or {}}
     nbformat.write(nb, executed)
     return wall, False
+
+
+KERNEL_START_FAILED = "Kernel died before replying to kernel_info"  # jupyter_client's words
+KERNEL_START_TRIES = 3
+
+
+def retry_kernel_start(call, tries: int = KERNEL_START_TRIES):
+    """call(), again (up to `tries` in all) while its kernel dies before it has started: two
+    kernels started side by side (--jobs) can pick the same free TCP port, and the second dies
+    binding it ("Address already in use"). No cell has run then, so a new kernel loses nothing;
+    any other error is raised at once."""
+    for attempt in range(1, tries + 1):
+        try:
+            return call()
+        except RuntimeError as err:
+            if KERNEL_START_FAILED not in str(err) or attempt == tries:
+                raise
+            print(f"  the kernel died while starting; starting another ({attempt + 1}/{tries})")
 
 
 def _execute_child(conn, args: tuple) -> None:

@@ -69,3 +69,27 @@ def test_jobs_must_be_positive(build, capsys) -> None:
     with pytest.raises(SystemExit):
         build.parse_args(["--jobs", "0"])
     assert "--jobs: a number of chapters at once, 1 or more; got 0" in capsys.readouterr().err
+
+
+def test_a_kernel_that_dies_while_starting_is_started_again(build) -> None:
+    calls = []
+
+    def flaky(fails: int, message: str):
+        def call():
+            calls.append(message)
+            if len(calls) <= fails:
+                raise RuntimeError(message)
+            return "ran"
+
+        return call
+
+    assert build.retry_kernel_start(flaky(2, build.KERNEL_START_FAILED)) == "ran"
+    assert len(calls) == 3  # two dead starts, then the notebook ran
+    calls.clear()
+    with pytest.raises(RuntimeError, match="kernel_info"):  # every try died: the error stands
+        build.retry_kernel_start(flaky(5, build.KERNEL_START_FAILED), tries=2)
+    assert len(calls) == 2
+    calls.clear()
+    with pytest.raises(RuntimeError, match="a cell failed"):  # not a start failure: no retry
+        build.retry_kernel_start(flaky(1, "a cell failed"))
+    assert calls == ["a cell failed"]

@@ -70,7 +70,11 @@ def test_run_transplant_changes_only_the_future_of_a_seed_that_took_it():
         # identical training up to the memorization point, then the transplant
         assert h["transplant_test_acc"][: j + 1] == h["test_acc"][i0 : i0 + j + 1]
         assert h["transplant_test_acc"][j + 1 :] != h["test_acc"][i0 + j + 1 : i0 + len(steps)]
-        assert TP.speedup(r) == pytest.approx((s["transplant_grok"] - at) / (s["donor_grok"] - at))
+        if s["transplant_grok"] is None:  # the transplanted run did not grok within the budget
+            assert TP.speedup(r) is None  # (one seed on an AMD EPYC with AVX2 only)
+        else:
+            want = (s["transplant_grok"] - at) / (s["donor_grok"] - at)
+            assert TP.speedup(r) == pytest.approx(want)
         assert TP.presence(r) == pytest.approx(s["score_at"] / s["score_end"])
     assert all(TP.speedup(r) is None for r in recs if not r.summary["transplanted"])
     assert [r.key for r in recs] == [c.key() for c in cfgs]

@@ -71,7 +71,7 @@ def test_run_transplant_changes_only_the_future_of_a_seed_that_took_it():
         assert h["transplant_test_acc"][: j + 1] == h["test_acc"][i0 : i0 + j + 1]
         assert h["transplant_test_acc"][j + 1 :] != h["test_acc"][i0 + j + 1 : i0 + len(steps)]
         if s["transplant_grok"] is None:  # the transplanted run did not grok within the budget
-            assert TP.speedup(r) is None  # (one seed on an AMD EPYC with AVX2 only)
+            assert TP.speedup(r) is None  # (a seed on an AMD EPYC pinned to AVX2)
         else:
             want = (s["transplant_grok"] - at) / (s["donor_grok"] - at)
             assert TP.speedup(r) == pytest.approx(want)

@@ -19,7 +19,7 @@ from grokcore.params import ParameterError
 
 def test_the_layout_runs_take_layout_steps_and_the_others_num_steps():
     P, v = _values("smoke", dim_layout=["square", 60], random_fracs=[0.3])
-    assert (P["num_steps"], P["layout_steps"], P["op_steps"]) == (60, 80, 70)
+    assert (P["num_steps"], P["layout_steps"], P["op_steps"]) == (60, 40, 70)
     base, groups = configs.plan(P, v), plan(P, v)
     at_layout = 0
     assert set(groups) == set(base) | {"fourier"}  # the Fourier runs: the plan's own group
@@ -31,7 +31,7 @@ def test_the_layout_runs_take_layout_steps_and_the_others_num_steps():
                 layout_run = g == "random_frac" or (g in LAYOUT_GROUPS and hole)
                 op_run = g == "operations" and label != "x+y"
                 assert at_layout_budget(g, c) == layout_run and at_op_budget(g, c) == op_run
-                assert c.num_steps == (80 if layout_run else 70 if op_run else 60), (g, label)
+                assert c.num_steps == (40 if layout_run else 70 if op_run else 60), (g, label)
                 assert c.replace(num_steps=b.num_steps) == b  # only the budget differs
                 at_layout += layout_run
     assert at_layout == 2 * (
@@ -46,7 +46,7 @@ def test_the_layout_runs_take_layout_steps_and_the_others_num_steps():
 def test_hole_seeds_extend_a_hole_at_its_layout_budget():
     P, v = _values("smoke", hole_seeds={"strip-67": 4})
     runs = plan(P, v)["layouts"][("strip", 67)]
-    assert [c.seed for c in runs] == [0, 1, 2, 3] and {c.num_steps for c in runs} == {80}
+    assert [c.seed for c in runs] == [0, 1, 2, 3] and {c.num_steps for c in runs} == {40}
 
 
 def test_layout_steps_is_checked():

@@ -17,7 +17,7 @@ PYTHON ?= $(shell for p in python3.11 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1 \
 	&& { command -v $$p; break; }; done)
 
-.PHONY: book test install assets clean nbval-refs campaign serve lock
+.PHONY: book test install assets clean nbval-refs nbval-paths campaign serve lock
 
 # Create .venv if missing and install requirements.lock (every dependency, exact and hashed),
 # then the project itself; redone only when pyproject.toml or the lock changes.
@@ -60,6 +60,19 @@ clean:
 nbval-refs: install assets
 	$(PY) book/build.py --scale smoke --out .cache/nbval-refs
 	cp .cache/nbval-refs/chapters/*.ipynb tests/nbval/
+
+# nbval on the smoke references under three float paths, each with an empty run cache (as CI
+# starts): the ISA pin (grokcore.cpu_isa), MKL's vendor-independent path (an AMD EPYC's MKL path
+# differs from an Intel Xeon's), and each library's widest ISA. A reference that passes all three
+# does not depend on which CPU the CI machine has; run it after make nbval-refs (~15 min).
+NBVAL_PATHS = GROKCORE_CPU_ISA=avx2 MKL_CBWR=COMPATIBLE GROKCORE_CPU_ISA=native
+nbval-paths: install assets
+	@for v in $(NBVAL_PATHS); do \
+		d=$$(mktemp -d); echo "nbval with $$v (run cache $$d)"; \
+		env $$v GROKCORE_CACHE=$$d $(PY) -m pytest -q -p no:cacheprovider tests/nbval \
+			|| { rm -rf $$d; echo "make: the smoke references differ with $$v" >&2; exit 1; }; \
+		rm -rf $$d; \
+	done
 
 # Serve the built book on http://localhost:8000 (after make book).
 serve:

@@ -16,11 +16,11 @@ path whatever MKL_ENABLE_INSTRUCTIONS says (the same float32 matmul bits under A
 SSE4_2 there), so an EPYC and an Intel Xeon can differ in the last bits, which a chaotic
 training phase grows: chapter 5's smoke layout runs at 80 steps flipped one test pair, chapter 2's
 smoke SGD runs at 300 moved a condition number by 1% (hence their short smoke budgets now, and
-`make nbval-paths`, which checks the smoke references under MKL_CBWR=COMPATIBLE too). GROKCORE_CPU_ISA=native lets each library pick its widest ISA again (on an AVX-512
-EPYC the pin costs less than the machine drifts between rounds: bench/throughput.py's
-transformer 28.0 and 24.9 steps/s pinned against 28.3 and 28.2 native); records made so say so
-in their meta "cpu" (grokcore.records.cpu_kind) and are not comparable bit for bit with the
-shipped ones.
+`make nbval-paths`, which checks the smoke references under MKL_CBWR=COMPATIBLE too).
+GROKCORE_CPU_ISA=native lets each library pick its widest ISA again (on an AVX-512 EPYC the pin
+costs less than the machine drifts between rounds: bench/throughput.py's transformer 28.0 and
+24.9 steps/s pinned against 28.3 and 28.2 native); records made so say so in their meta "cpu"
+(grokcore.records.cpu_kind) and are not comparable bit for bit with the shipped ones.
 
 The libraries read their variables at their first kernel, not at import, and child processes
 (notebook kernels, sweep workers) inherit them. A process that ran a torch kernel before it

@@ -100,7 +100,11 @@ def _write_status() -> None:
 
 
 def planned(units: Sequence[list]) -> None:
-    """run_or_load is about to train these units."""
+    """run_or_load is about to train these units: none starts once the deadline has passed
+    (BudgetSpent), whatever the executor (a pool starts its units when they are submitted, and a
+    chapter calls run_or_load once per group of runs, so a check between completions alone let
+    sweeps begun after the deadline train their first units)."""
+    check_budget()
     if not os.environ.get(STATUS):
         return
     from .sweep import unit_cost

@@ -159,6 +159,16 @@ def test_a_deadline_stops_a_sweep_cleanly_and_keeps_what_finished(monkeypatch):
     assert run_or_load([CFG.replace(seed=9)], workers=1)[0].key == CFG.replace(seed=9).key()
 
 
+def test_a_passed_deadline_starts_no_unit_of_a_pool_either(monkeypatch):
+    """A pool starts what is submitted: the deadline is checked before the submits, so a sweep
+    begun after it trains nothing (as the one-worker loop, above)."""
+    monkeypatch.setenv(campaign.DEADLINE, "0")
+    cfgs = [CFG.replace(seed=s) for s in (10, 11)]
+    with pytest.raises(campaign.BudgetSpent, match="rerun to resume"):
+        run_or_load(cfgs, workers=2)
+    assert all(records.load_record(c.key()) is None for c in cfgs)
+
+
 def test_status_file_counts_units(tmp_path, monkeypatch):
     import json
 
